@@ -1,0 +1,125 @@
+/**
+ * The `cellcoloc` command. The only module that touches process.* (argv, stderr, exit codes).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve, relative, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { isCellColocError } from '../core/errors.js';
+import { loadConfigFile } from '../config/load-config.js';
+import { exampleConfigYaml } from '../config/example-config.js';
+import { writeFileAtomic } from '../export/atomic.js';
+import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
+import { createProgressReporter } from './progress-reporter.js';
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The demo config shipped inside the package (CellProfiler ExampleHuman HT29, CC0). */
+export function demoConfigPath(): string {
+  return join(packageRoot, 'data', 'demo', 'ht29_demo.yaml');
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+};
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const program = new Command();
+  program
+    .name('cellcoloc')
+    .description('Object-based colocalization of cells and marker objects in 2D/3D fluorescence microscopy images.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run the whole workflow (load → segment → tables → export) from a YAML or JSON config file')
+    .argument('<config>', 'config file (.yaml, .yml or .json); `cellcoloc init` writes a commented example')
+    .option('--results-dir <dir>', 'write the results here instead of results/ beside the image (overrides results_dir)')
+    .option('-q, --quiet', 'no progress output on stderr')
+    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean }) => {
+      const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
+      await runAndReport(config, io, !!opts.quiet);
+    });
+
+  program
+    .command('demo')
+    .description('run the workflow on the example data shipped with the package (HT29 nuclei + pH3 mitosis marker, CC0)')
+    .option('--results-dir <dir>', 'where to write the results', 'cellcoloc-demo-results')
+    .option('-q, --quiet', 'no progress output on stderr')
+    .action(async (opts: { resultsDir: string; quiet?: boolean }) => {
+      const cfgPath = demoConfigPath();
+      if (!existsSync(cfgPath)) throw new Error(`demo data missing from the package: ${cfgPath}`);
+      const config = await loadConfigFile(cfgPath, { resultsDir: resolve(opts.resultsDir) });
+      io.err(`cellcoloc: demo on CellProfiler ExampleHuman HT29 (DNA = cells, pH3 = marker; CC0)\n`);
+      await runAndReport(config, io, !!opts.quiet);
+    });
+
+  program
+    .command('init')
+    .description('write a fully commented example config with every field and its default')
+    .argument('[path]', 'where to write it', 'cellcoloc.yaml')
+    .option('-f, --force', 'overwrite an existing file')
+    .action(async (path: string, opts: { force?: boolean }) => {
+      const target = resolve(path);
+      if (existsSync(target) && !opts.force) {
+        throw new Error(`${target} already exists (use --force to overwrite)`);
+      }
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileAtomic(target, exampleConfigYaml());
+      io.out(`wrote ${target}\nedit \`image\` and the channel indices, then run: cellcoloc run ${relative(process.cwd(), target) || target}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help / --version exit with code 0; usage errors were already printed by commander.
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    io.err(`cellcoloc: error: ${oneLine(msg)}\n`);
+    if (process.env.CELLCOLOC_DEBUG && err instanceof Error && err.stack && !isCellColocError(err)) io.err(err.stack + '\n');
+    return 1;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, quiet: boolean): Promise<WorkflowResult> {
+  const reporter = createProgressReporter(process.stderr, quiet);
+  let res: WorkflowResult;
+  try {
+    res = await runWorkflow(config, { onProgress: (e) => reporter.onProgress(e) });
+  } finally {
+    reporter.stop();
+  }
+  for (const w of res.warnings) io.err(`cellcoloc: warning: ${w}\n`);
+  const lines = ['ROI  cells  marker+ cells  marker objects'];
+  for (const s of res.summary) {
+    lines.push(
+      `${String(s.roiId).padStart(3)}  ${String(s.nCells).padStart(5)}  ${String(s.nMarkerPositiveCells).padStart(13)}  ${String(
+        s.nMarkerObjects,
+      ).padStart(14)}`,
+    );
+  }
+  const total = res.timings.reduce((a, t) => a + t.ms, 0);
+  io.out(`${lines.join('\n')}\nresults: ${res.paths.resultsDir}  (${(total / 1000).toFixed(2)} s)\n`);
+  return res;
+}

@@ -1,0 +1,107 @@
+/**
+ * `analyzeExistingMasks` (spec 7.1): from cell and marker label images to every table and the
+ * positive-cell mask. Used after a run, and on masks edited by hand.
+ */
+import { valueError } from '../core/errors.js';
+import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
+import { sameShape, formatShape } from '../core/volume.js';
+import type { ColocalizationConfig, ModelConfig } from '../config/types.js';
+import { filterLabelsBySize } from '../segmentation/size-filter.js';
+import { applyPostfilters } from '../segmentation/postfilters.js';
+import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
+import { buildPositiveCellMask } from '../colocalization/positive-mask.js';
+import type { LoadedImageChannels } from './load-images.js';
+
+/** One label-deleting step (size filter or postfilter), recorded for the manifest. */
+export interface FilterStep {
+  channel: 'cell' | 'marker';
+  step: string;
+  nIn: number;
+  nOut: number;
+  removed: number[];
+}
+
+export interface ColocalizationRunResult {
+  cellMasks: LabelVolume;
+  markerMasks: LabelVolume;
+  positiveCellMasks: LabelVolume;
+  tables: ColocalizationTables;
+  analysisZBounds: [number, number] | null;
+  filterSteps: FilterStep[];
+}
+
+export interface AnalyzeExistingMasksOptions {
+  analysisZBounds?: [number, number] | null;
+  /** When given, the channel's postfilters are re-applied (fix Q42 for manual re-analysis). */
+  cellModelConfig?: ModelConfig | null;
+  markerModelConfig?: ModelConfig | null;
+}
+
+export function analyzeExistingMasks(
+  loaded: LoadedImageChannels,
+  roiLabels: RoiLabels,
+  cellMasks: LabelVolume,
+  markerMasks: LabelVolume,
+  colocalizationConfig: ColocalizationConfig,
+  options: AnalyzeExistingMasksOptions = {},
+): ColocalizationRunResult {
+  const shape = loaded.cellImage.shape;
+  for (const [name, m] of [['cell masks', cellMasks], ['marker masks', markerMasks]] as const) {
+    if (!sameShape(m.shape, shape)) {
+      throw valueError(`${name} shape ${formatShape(m.shape)} must equal the image shape ${formatShape(shape)}`);
+    }
+  }
+  const zb = loaded.analysisZBounds === null ? (options.analysisZBounds ?? null) : null;
+  let cell = applyZBounds(cellMasks, zb);
+  let marker = applyZBounds(markerMasks, zb);
+  const filterSteps: FilterStep[] = [];
+
+  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels);
+  filterSteps.push({
+    channel: 'cell',
+    step: 'min_cell_voxels',
+    nIn: countLabels(cell.data),
+    nOut: countLabels(sized.labels.data),
+    removed: sized.removed,
+  });
+  cell = sized.labels;
+
+  const post = (channel: 'cell' | 'marker', labels: LabelVolume, intensity: Volume, config: ModelConfig | null | undefined) => {
+    if (!config || config.postfilters.length === 0) return labels;
+    const r = applyPostfilters(labels, intensity, config, { keyPrefix: `${channel}_model_config` });
+    for (const s of r.steps) filterSteps.push({ channel, step: s.postfilter, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
+    return r.labels;
+  };
+  cell = post('cell', cell, loaded.cellImage, options.cellModelConfig);
+  marker = post('marker', marker, loaded.markerImage, options.markerModelConfig);
+
+  const tables = buildColocalizationTables({
+    cellMasks: cell,
+    markerMasks: marker,
+    cellIntensity: loaded.cellImage,
+    markerIntensity: loaded.markerImage,
+    roi: roiLabels,
+    voxelSizeUm: loaded.voxelSizeUm,
+    zBounds: zb,
+    colocalization: colocalizationConfig,
+  });
+  const positiveCellMasks = buildPositiveCellMask(cell, tables.summary);
+  return { cellMasks: cell, markerMasks: marker, positiveCellMasks, tables, analysisZBounds: zb, filterSteps };
+}
+
+/** Copy of the labels with every plane outside `[z0, z1)` zeroed (masks keep the full-stack shape). */
+export function applyZBounds(labels: LabelVolume, zb: [number, number] | null): LabelVolume {
+  const data = labels.data.slice();
+  if (zb) {
+    const plane = labels.shape[1] * labels.shape[2];
+    data.fill(0, 0, zb[0] * plane);
+    data.fill(0, zb[1] * plane);
+  }
+  return { data, shape: labels.shape };
+}
+
+function countLabels(data: Uint32Array): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) seen.add(data[i]);
+  return seen.size;
+}

@@ -1,0 +1,125 @@
+/**
+ * `loadAnalysisImages` (spec 3): open the image, pick the cell / marker (/ optional-region) channels at
+ * one time point, apply `crop_for_testing`, resolve the voxel size.
+ */
+import { inputError, valueError } from '../core/errors.js';
+import type { Volume, VoxelData } from '../core/volume.js';
+import type { ChannelConfig } from '../config/types.js';
+import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
+
+export type CropZyx = [[number, number], [number, number], [number, number]];
+
+export interface LoadedImageChannels {
+  /** Absolute input path(s): one OME/ImageJ/plain TIFF, or single-channel files stacked as channels. */
+  sourcePaths: string[];
+  voxelSizeUm: [number, number, number];
+  /** Where the voxel size came from (fix Q21: a fallback is never silent). */
+  voxelSizeSource: 'config' | 'metadata' | 'fallback';
+  /** Warnings for stderr and the manifest (voxel-size fallbacks, …). */
+  warnings: string[];
+  cellImage: Volume;
+  markerImage: Volume;
+  optionalRegionImage: Volume | null;
+  /** Shape of the stored image before channel selection and crop, as TZCYX. */
+  rawShapeTzcyx: [number, number, number, number, number];
+  rawZSize: number;
+  /** Informational only (Q27): decisions use `shape[0]` of the analysed arrays. */
+  is3d: boolean;
+  dtype: string;
+  channelNames: string[];
+  timePoint: number;
+  cropForTesting: CropZyx | null;
+  /** z range of the analysis (z-crop, later issue); null = all planes. */
+  analysisZBounds: [number, number] | null;
+}
+
+export interface LoadAnalysisImagesOptions {
+  cropForTesting?: CropZyx | null;
+  /** Time point (fix Q19: never silently turned into z). */
+  t?: number;
+}
+
+export async function loadAnalysisImages(
+  source: string | string[],
+  channelConfig: ChannelConfig,
+  voxelScaleZyx: readonly number[] | null,
+  options: LoadAnalysisImagesOptions = {},
+): Promise<LoadedImageChannels> {
+  const stack = await openImageStack(source);
+  const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
+  const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
+  const checkChannel = (key: string, c: number) => {
+    if (!Number.isInteger(c) || c < 0 || c >= sizeC) {
+      throw inputError(
+        `channel_config.${key}: expected an index < ${sizeC} (${where} has ${sizeC} channel${sizeC === 1 ? '' : 's'}), got ${c}`,
+      );
+    }
+  };
+  checkChannel('cell_channel', channelConfig.cellChannel);
+  checkChannel('marker_channel', channelConfig.markerChannel);
+  if (channelConfig.optionalRegionChannel !== null) checkChannel('optional_region_channel', channelConfig.optionalRegionChannel);
+  const t = options.t ?? 0;
+  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
+    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
+  }
+  const crop = options.cropForTesting ?? null;
+  const read = async (c: number) => applyCrop(await stack.readChannel(c, t), crop);
+  // Distinct channels are read once even when cell and marker share an index.
+  const cache = new Map<number, Promise<Volume>>();
+  const get = (c: number) => {
+    let p = cache.get(c);
+    if (!p) cache.set(c, (p = read(c)));
+    return p;
+  };
+  const [cellImage, markerImage, optionalRegionImage] = await Promise.all([
+    get(channelConfig.cellChannel),
+    get(channelConfig.markerChannel),
+    channelConfig.optionalRegionChannel === null ? Promise.resolve(null) : get(channelConfig.optionalRegionChannel),
+  ]);
+  const is3d = cellImage.shape[0] > 1;
+  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, is3d);
+  return {
+    sourcePaths: stack.sourcePaths,
+    voxelSizeUm: voxel.voxelSizeUm,
+    voxelSizeSource: voxel.source,
+    warnings: voxel.warnings,
+    cellImage,
+    markerImage,
+    optionalRegionImage,
+    rawShapeTzcyx: stack.rawShapeTzcyx,
+    rawZSize: sizeZ,
+    is3d: sizeZ > 1,
+    dtype: stack.dtype,
+    channelNames: stack.channelNames,
+    timePoint: t,
+    cropForTesting: crop,
+    analysisZBounds: null,
+  };
+}
+
+/** `crop_for_testing` as half-open `[[z0,z1],[y0,y1],[x0,x1]]`, validated against the image (fix Q22). */
+export function applyCrop(volume: Volume, crop: CropZyx | null): Volume {
+  if (!crop) return volume;
+  const [Z, Y, X] = volume.shape;
+  const sizes = [Z, Y, X];
+  const axes = ['z', 'y', 'x'];
+  for (let a = 0; a < 3; a++) {
+    const [lo, hi] = crop[a];
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > sizes[a] || lo >= hi) {
+      throw valueError(
+        `runtime_config.crop_for_testing[${a}] (${axes[a]}): expected 0 <= start < stop <= ${sizes[a]}, got [${lo}, ${hi}]`,
+      );
+    }
+  }
+  const [[z0, z1], [y0, y1], [x0, x1]] = crop;
+  const nz = z1 - z0, ny = y1 - y0, nx = x1 - x0;
+  const Ctor = volume.data.constructor as new (n: number) => VoxelData;
+  const out = new Ctor(nz * ny * nx);
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      const src = ((z + z0) * Y + (y + y0)) * X + x0;
+      out.set(volume.data.subarray(src, src + nx) as never, (z * ny + y) * nx);
+    }
+  }
+  return { data: out, shape: [nz, ny, nx] };
+}

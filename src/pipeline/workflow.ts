@@ -1,0 +1,133 @@
+/**
+ * The whole command-line workflow from one resolved config: load → ROIs → segment → tables → export.
+ */
+import { basename } from 'node:path';
+import type { AnalysisConfig } from '../config/types.js';
+import type { RoiLabels } from '../core/volume.js';
+import { assertSupported } from '../config/schema.js';
+import { createFullImageRoiLabels } from '../roi/full-image.js';
+import { rasterizeShapesToLabels } from '../roi/rasterize-shapes.js';
+import { loadRoiLabels } from '../roi/roi-io.js';
+import { roiIds } from '../roi/roi-geometry.js';
+import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import { exportAnalysisOutputs } from '../export/export-outputs.js';
+import { buildManifest } from '../export/manifest.js';
+import { getColumn } from '../core/table.js';
+import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
+import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
+import type { ProgressCallback } from './progress.js';
+
+export interface RoiSummaryLine {
+  roiId: number;
+  nCells: number;
+  nMarkerPositiveCells: number;
+  nMarkerObjects: number;
+}
+
+export interface WorkflowResult {
+  loaded: LoadedImageChannels;
+  roiLabels: RoiLabels;
+  result: RunResultWithSegmentation;
+  paths: ResultsPaths;
+  summary: RoiSummaryLine[];
+  warnings: string[];
+  timings: { stage: string; ms: number }[];
+}
+
+export async function resolveRoiLabels(config: AnalysisConfig, shapeYx: [number, number]): Promise<RoiLabels> {
+  const rois = config.rois;
+  switch (rois.kind) {
+    case 'full':
+      return createFullImageRoiLabels(shapeYx);
+    case 'label_image':
+      return loadRoiLabels(rois.path);
+    case 'shapes':
+      return rasterizeShapesToLabels(rois.shapes, shapeYx, [1, 1]);
+  }
+}
+
+export async function runWorkflow(
+  config: AnalysisConfig,
+  options: { onProgress?: ProgressCallback } = {},
+): Promise<WorkflowResult> {
+  assertSupported(config);
+  const timings: { stage: string; ms: number }[] = [];
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    options.onProgress?.({ stage });
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
+    }
+  };
+
+  const loaded = await timed('load', () =>
+    loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
+      cropForTesting: config.runtimeConfig.cropForTesting,
+      t: config.runtimeConfig.t,
+    }),
+  );
+  const [, Y, X] = loaded.cellImage.shape;
+  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
+  const result = await runRoiColocalization(
+    loaded,
+    roiLabels,
+    config.cellModelConfig,
+    config.markerModelConfig,
+    config.colocalizationConfig,
+    config.runtimeConfig,
+    { onProgress: options.onProgress },
+  );
+  for (const t of result.timings) timings.push({ stage: t.stage, ms: Math.round(t.ms * 1000) / 1000 });
+
+  const paths = buildResultsPaths(loaded.sourcePaths[0], {
+    resultsDir: config.resultsDir,
+    cropForTesting: config.runtimeConfig.cropForTesting,
+  });
+  const tables = result.tables;
+  await timed('export', async () => {
+    const manifest = await buildManifest({
+      config,
+      loaded,
+      roiIds: roiIds(roiLabels),
+      segmentation: result.segmentation,
+      filterSteps: result.filterSteps,
+      timings,
+      paths,
+    });
+    await exportAnalysisOutputs(
+      {
+        cellMasks: result.cellMasks,
+        markerMasks: result.markerMasks,
+        positiveCellMasks: result.positiveCellMasks,
+        tables: [
+          tables.detailed,
+          tables.summary,
+          tables.markerProperties,
+          tables.overview,
+          tables.roiCellSummary,
+          tables.roiMarkerSummary,
+        ],
+        roiLabels,
+      },
+      paths,
+      { voxelSizeUm: loaded.voxelSizeUm, manifest },
+    );
+  });
+
+  const ov = tables.overview;
+  const ids = getColumn(ov, 'roi_id').values;
+  const nCells = getColumn(ov, 'n_cells').values;
+  const nPos = getColumn(ov, 'n_marker_positive_cells').values;
+  const nMarkers = getColumn(ov, 'n_marker_objects').values;
+  const summary: RoiSummaryLine[] = [];
+  for (let i = 0; i < ov.rowCount; i++) {
+    summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
+  }
+  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+}
+
+export function describeSource(loaded: LoadedImageChannels): string {
+  return loaded.sourcePaths.map((p) => basename(p)).join(' + ');
+}
