@@ -121,5 +121,9 @@ async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, q
   }
   const total = res.timings.reduce((a, t) => a + t.ms, 0);
   io.out(`${lines.join('\n')}\nresults: ${res.paths.resultsDir}  (${(total / 1000).toFixed(2)} s)\n`);
+  if (process.env.CELLCOLOC_BENCH_STATS) {
+    // For `npm run bench`: peak RSS of this whole process (KiB) and the stage timings.
+    io.err(`CELLCOLOC_BENCH_STATS ${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, timings: res.timings })}\n`);
+  }
   return res;
 }

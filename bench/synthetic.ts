@@ -1,0 +1,118 @@
+/**
+ * Synthetic benchmark images, generated at bench time (never committed): soft blobs for cells and
+ * markers on a flat background with Gaussian noise, written as deflate OME-TIFFs like the fixtures.
+ */
+import { writeFileSync } from 'node:fs';
+import { encodeTiffStack } from '../src/io/tiff-writer.js';
+
+/** mulberry32: small deterministic PRNG so every bench run sees the same image. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Blob {
+  z: number;
+  y: number;
+  x: number;
+  rz: number;
+  r: number;
+  amp: number;
+}
+
+function paint(img: Float32Array, shape: [number, number, number], b: Blob): void {
+  const [Z, Y, X] = shape;
+  const z0 = Math.max(0, Math.floor(b.z - 2 * b.rz)), z1 = Math.min(Z, Math.ceil(b.z + 2 * b.rz) + 1);
+  const y0 = Math.max(0, Math.floor(b.y - 2 * b.r)), y1 = Math.min(Y, Math.ceil(b.y + 2 * b.r) + 1);
+  const x0 = Math.max(0, Math.floor(b.x - 2 * b.r)), x1 = Math.min(X, Math.ceil(b.x + 2 * b.r) + 1);
+  for (let z = z0; z < z1; z++) {
+    const dz = Z === 1 ? 0 : (z - b.z) / b.rz;
+    for (let y = y0; y < y1; y++) {
+      const dy = (y - b.y) / b.r;
+      for (let x = x0; x < x1; x++) {
+        const dx = (x - b.x) / b.r;
+        const d = Math.sqrt(dz * dz + dy * dy + dx * dx);
+        // Soft-edged disc: the fixtures' synthesis profile I(d) = A / (1 + exp(-(1 - d) * 6)).
+        img[(z * Y + y) * X + x] += b.amp / (1 + Math.exp(-(1 - d) * 6));
+      }
+    }
+  }
+}
+
+function noisy(img: Float32Array, background: number, sigma: number, rand: () => number): Uint16Array {
+  const out = new Uint16Array(img.length);
+  for (let i = 0; i < img.length; i++) {
+    // Box–Muller normal noise (Poisson-like scale).
+    const u = rand() || 1e-12, v = rand();
+    const n = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    const val = background + img[i] + sigma * Math.sqrt(1 + img[i] / 100) * n;
+    out[i] = val < 0 ? 0 : val > 65535 ? 65535 : Math.round(val);
+  }
+  return out;
+}
+
+export interface SyntheticSpec {
+  shape: [number, number, number];
+  nCells: number;
+  nMarkers: number;
+  cellR: [number, number];
+  markerR: [number, number];
+  cellRz: [number, number];
+  markerRz: [number, number];
+  seed: number;
+}
+
+/** Writes a two-channel OME-TIFF (CYX for z = 1, ZCYX otherwise) and returns its path. */
+export function writeSyntheticTwoChannel(path: string, spec: SyntheticSpec): void {
+  const rand = rng(spec.seed);
+  const [Z, Y, X] = spec.shape;
+  const n = Z * Y * X;
+  const cells = new Float32Array(n);
+  const markers = new Float32Array(n);
+  const centres: Blob[] = [];
+  const between = (r: [number, number]) => r[0] + (r[1] - r[0]) * rand();
+  for (let i = 0; i < spec.nCells; i++) {
+    const b: Blob = {
+      z: Z === 1 ? 0 : 2 + rand() * (Z - 4),
+      y: 20 + rand() * (Y - 40),
+      x: 20 + rand() * (X - 40),
+      rz: between(spec.cellRz),
+      r: between(spec.cellR),
+      amp: 500 + 500 * rand(),
+    };
+    centres.push(b);
+    paint(cells, spec.shape, b);
+  }
+  for (let i = 0; i < spec.nMarkers; i++) {
+    // 70 % of the markers sit inside a cell, the rest anywhere.
+    const host = rand() < 0.7 ? centres[Math.floor(rand() * centres.length)] : null;
+    const b: Blob = host
+      ? { z: host.z, y: host.y + (rand() - 0.5) * host.r, x: host.x + (rand() - 0.5) * host.r, rz: between(spec.markerRz), r: between(spec.markerR), amp: 700 + 700 * rand() }
+      : { z: Z === 1 ? 0 : 2 + rand() * (Z - 4), y: 10 + rand() * (Y - 20), x: 10 + rand() * (X - 20), rz: between(spec.markerRz), r: between(spec.markerR), amp: 700 + 700 * rand() };
+    paint(markers, spec.shape, b);
+  }
+  const c0 = noisy(cells, 100, 10, rand);
+  const c1 = noisy(markers, 80, 9, rand);
+  // OME DimensionOrder XYCZT: C varies fastest between pages, then Z.
+  const pages = new Uint16Array(2 * n);
+  const plane = Y * X;
+  for (let z = 0; z < Z; z++) {
+    pages.set(c0.subarray(z * plane, (z + 1) * plane), (z * 2) * plane);
+    pages.set(c1.subarray(z * plane, (z + 1) * plane), (z * 2 + 1) * plane);
+  }
+  const ome =
+    `<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06">` +
+    `<Image ID="Image:0" Name="synthetic"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" ` +
+    `SizeX="${X}" SizeY="${Y}" SizeC="2" SizeZ="${Z}" SizeT="1" PhysicalSizeX="0.5" PhysicalSizeXUnit="µm" ` +
+    `PhysicalSizeY="0.5" PhysicalSizeYUnit="µm" PhysicalSizeZ="${Z === 1 ? 1 : 2}" PhysicalSizeZUnit="µm">` +
+    `<Channel ID="Channel:0:0" Name="cells" SamplesPerPixel="1"/><Channel ID="Channel:0:1" Name="marker" SamplesPerPixel="1"/>` +
+    `<TiffData IFD="0" PlaneCount="${2 * Z}"/></Pixels></Image></OME>`;
+  const bytes = encodeTiffStack({ data: pages, shape: [2 * Z, Y, X] }, { compression: 'deflate', description: ome });
+  writeFileSync(path, bytes);
+}
