@@ -1,0 +1,188 @@
+/**
+ * `detailed_overlaps` (spec 7.2) with the polygon membership rule of `src/tables/index.ts`:
+ * one row per (ROI k, cell touching polygon(k), marker overlapping that cell inside polygon(k)),
+ * or one row with `marker_label` NaN when no marker overlaps; `cell_voxels`, `overlap_voxels` and
+ * `overlap_fraction_of_cell` are counted over the voxels inside polygon(k) × analysed z range
+ * (fix Q1/Q4; upstream counts inside the ROI bbox). `y_min … x_max` stay the ROI bbox, as upstream.
+ *
+ * One pass over the voxels of the analysed z range: every pixel belongs to at most one ROI, so the
+ * (roi, cell, marker) triple of each voxel is accumulated in hash maps keyed by numbers. Consecutive
+ * voxels with the same triple are counted as one run, so the maps see one update per run, not per voxel.
+ * The same pass counts, per (roi, cell), the voxels overlapping the union of all markers (positivity
+ * rule `union`, Q5).
+ */
+import { valueError } from '../core/errors.js';
+import { column, makeTable, type Table } from '../core/table.js';
+import { formatShape, sameShape, type LabelVolume, type RoiLabels } from '../core/volume.js';
+import { indexRois, resolveZRange, type RoiIndex } from './roi-index.js';
+
+export const DETAILED_COLUMNS = [
+  'roi_id',
+  'cell_label',
+  'cell_voxels',
+  'n_overlapping_markers',
+  'marker_label',
+  'overlap_voxels',
+  'overlap_fraction_of_cell',
+  'y_min',
+  'y_max',
+  'x_min',
+  'x_max',
+] as const;
+
+/** One entry per (roi, cell) group, in table order (= the `cell_summary` rows). */
+export interface OverlapGroups {
+  readonly roiId: Float64Array;
+  readonly cellLabel: Float64Array;
+  readonly cellVoxels: Float64Array;
+  /** |cell ∩ polygon(k) ∩ ⋃ markers| */
+  readonly unionOverlapVoxels: Float64Array;
+  /** First row of the group in the detailed table and its row count (≥ 1). */
+  readonly firstRow: Int32Array;
+  readonly rowCount: Int32Array;
+}
+
+export interface DetailedOverlaps {
+  readonly table: Table;
+  readonly groups: OverlapGroups;
+}
+
+const TWO32 = 4294967296;
+
+export function buildDetailedOverlaps(
+  cell: LabelVolume,
+  marker: LabelVolume,
+  roi: RoiLabels,
+  zBounds: readonly [number, number] | null,
+  roiIndex: RoiIndex = indexRois(roi),
+): DetailedOverlaps {
+  if (!sameShape(cell.shape, marker.shape)) {
+    throw valueError(`marker mask shape ${formatShape(marker.shape)} does not match cell mask shape ${formatShape(cell.shape)}`);
+  }
+  const [Z, Y, X] = cell.shape;
+  if (roi.shape[0] !== Y || roi.shape[1] !== X) {
+    throw valueError(`ROI label image shape ${formatShape(roi.shape)} does not match image plane ${formatShape([Y, X])}`);
+  }
+  const [z0, z1] = resolveZRange(zBounds, Z);
+  const plane = Y * X;
+  const cd = cell.data;
+  const md = marker.data;
+  const rd = roi.data;
+
+  // (roi, cell) → pair id; per pair: roi, cell, voxels in polygon, union overlap
+  const pairIndex = new Map<number, number>();
+  const pRoi: number[] = [];
+  const pCell: number[] = [];
+  const pVox: number[] = [];
+  const pUnion: number[] = [];
+  // pairId * 2^32 + marker → overlap voxels
+  const triples = new Map<number, number>();
+
+  let curR = 0;
+  let curC = 0;
+  let curM = 0;
+  let run = 0;
+  const flush = () => {
+    const key = curR * TWO32 + curC;
+    let pid = pairIndex.get(key);
+    if (pid === undefined) {
+      pid = pRoi.length;
+      pairIndex.set(key, pid);
+      pRoi.push(curR);
+      pCell.push(curC);
+      pVox.push(0);
+      pUnion.push(0);
+    }
+    pVox[pid] += run;
+    if (curM !== 0) {
+      pUnion[pid] += run;
+      const tk = pid * TWO32 + curM;
+      triples.set(tk, (triples.get(tk) ?? 0) + run);
+    }
+  };
+  for (let z = z0; z < z1; z++) {
+    const base = z * plane;
+    for (let p = 0; p < plane; p++) {
+      const r = rd[p];
+      if (r === 0) continue;
+      const c = cd[base + p];
+      if (c === 0) continue;
+      const m = md[base + p];
+      if (r === curR && c === curC && m === curM) {
+        run++;
+      } else {
+        if (run > 0) flush();
+        curR = r;
+        curC = c;
+        curM = m;
+        run = 1;
+      }
+    }
+  }
+  if (run > 0) flush();
+  if (pRoi.length >= 2 ** 21) throw valueError(`too many (ROI, cell) pairs for the overlap table: ${pRoi.length}`);
+
+  // markers per pair
+  const markersOf: Array<Array<[number, number]> | undefined> = new Array(pRoi.length);
+  for (const [tk, cnt] of triples) {
+    const m = tk % TWO32;
+    const pid = (tk - m) / TWO32;
+    (markersOf[pid] ??= []).push([m, cnt]);
+  }
+  const pairOrder = Array.from({ length: pRoi.length }, (_, i) => i).sort((a, b) => pRoi[a] - pRoi[b] || pCell[a] - pCell[b]);
+
+  let nRows = 0;
+  for (let i = 0; i < pRoi.length; i++) nRows += markersOf[i]?.length ?? 1;
+  const cols = DETAILED_COLUMNS.map(() => new Float64Array(nRows));
+  const [cRoi, cCell, cVox, cN, cMarker, cOv, cFrac, cY0, cY1, cX0, cX1] = cols;
+  const g = pairOrder.length;
+  const groups = {
+    roiId: new Float64Array(g),
+    cellLabel: new Float64Array(g),
+    cellVoxels: new Float64Array(g),
+    unionOverlapVoxels: new Float64Array(g),
+    firstRow: new Int32Array(g),
+    rowCount: new Int32Array(g),
+  };
+  const roiPos = new Map<number, number>();
+  roiIndex.ids.forEach((id, j) => roiPos.set(id, j));
+
+  let row = 0;
+  for (let gi = 0; gi < g; gi++) {
+    const pid = pairOrder[gi];
+    const r = pRoi[pid];
+    const box = roiIndex.boxes[roiPos.get(r)!];
+    const vox = pVox[pid];
+    // spec 7.2 order: overlap_voxels ↓, ties in marker-label order ↑
+    const ms = (markersOf[pid] ?? []).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    groups.roiId[gi] = r;
+    groups.cellLabel[gi] = pCell[pid];
+    groups.cellVoxels[gi] = vox;
+    groups.unionOverlapVoxels[gi] = pUnion[pid];
+    groups.firstRow[gi] = row;
+    groups.rowCount[gi] = Math.max(1, ms.length);
+    const emit = (markerLabel: number, ov: number) => {
+      cRoi[row] = r;
+      cCell[row] = pCell[pid];
+      cVox[row] = vox;
+      cN[row] = ms.length;
+      cMarker[row] = markerLabel;
+      cOv[row] = ov;
+      cFrac[row] = ov / vox;
+      cY0[row] = box.yMin;
+      cY1[row] = box.yMax;
+      cX0[row] = box.xMin;
+      cX1[row] = box.xMax;
+      row++;
+    };
+    if (ms.length === 0) emit(NaN, 0);
+    else for (const [m, cnt] of ms) emit(m, cnt);
+  }
+
+  const kinds = ['int', 'int', 'int', 'int', 'label', 'int', 'float', 'int', 'int', 'int', 'int'] as const;
+  const table = makeTable(
+    'detailed_overlaps',
+    DETAILED_COLUMNS.map((name, j) => column(name, kinds[j], cols[j])),
+  );
+  return { table, groups };
+}

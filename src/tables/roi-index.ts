@@ -1,0 +1,53 @@
+/**
+ * ROI ids, pixel counts and bounding boxes of a 2D ROI label image, in one pass (spec "Conventions":
+ * `bbox(ROI k)` is half-open, `y_max = last row + 1`).
+ */
+import type { Box2, RoiLabels } from '../core/volume.js';
+
+export interface RoiIndex {
+  /** ROI ids present (non-zero), ascending. */
+  readonly ids: number[];
+  /** Pixel count of polygon(k) (the raster), aligned with `ids`. */
+  readonly areaPx: number[];
+  /** Half-open bbox of polygon(k), aligned with `ids`. */
+  readonly boxes: Box2[];
+}
+
+export function indexRois(roi: RoiLabels): RoiIndex {
+  const [Y, X] = roi.shape;
+  const area = new Float64Array(65536);
+  const yMin = new Int32Array(65536).fill(Y);
+  const yMax = new Int32Array(65536);
+  const xMin = new Int32Array(65536).fill(X);
+  const xMax = new Int32Array(65536);
+  const d = roi.data;
+  for (let y = 0; y < Y; y++) {
+    for (let x = 0; x < X; x++) {
+      const r = d[y * X + x];
+      if (r === 0) continue;
+      area[r]++;
+      if (y < yMin[r]) yMin[r] = y;
+      if (y + 1 > yMax[r]) yMax[r] = y + 1;
+      if (x < xMin[r]) xMin[r] = x;
+      if (x + 1 > xMax[r]) xMax[r] = x + 1;
+    }
+  }
+  const ids: number[] = [];
+  const areaPx: number[] = [];
+  const boxes: Box2[] = [];
+  for (let r = 1; r < 65536; r++) {
+    if (area[r] === 0) continue;
+    ids.push(r);
+    areaPx.push(area[r]);
+    boxes.push({ yMin: yMin[r], yMax: yMax[r], xMin: xMin[r], xMax: xMax[r] });
+  }
+  return { ids, areaPx, boxes };
+}
+
+/** `[z0, z1)` clamped to `[0, Z]`; null → all planes. */
+export function resolveZRange(zBounds: readonly [number, number] | null, Z: number): [number, number] {
+  if (!zBounds) return [0, Z];
+  const z0 = Math.max(0, Math.min(Z, Math.trunc(zBounds[0])));
+  const z1 = Math.max(z0, Math.min(Z, Math.trunc(zBounds[1])));
+  return [z0, z1];
+}
