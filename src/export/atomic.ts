@@ -1,0 +1,94 @@
+/**
+ * Atomic file writes: data goes to a hidden temporary file in the target's directory, then `rename`
+ * (atomic within one file system on POSIX) replaces the target. A reader never sees a half-written
+ * file, and a failed export leaves the previous results in place (fix Q39: the original overwrote silently,
+ * file by file).
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CellColocError } from '../core/errors.js';
+
+/** File content: bytes, text (UTF-8) or a list of byte chunks written in order (no concatenation copy). */
+export type FileData = Uint8Array | string | readonly Uint8Array[];
+
+export interface AtomicEntry {
+  path: string;
+  data: FileData;
+}
+
+export const exportError = (m: string, cause?: unknown) => new CellColocError('ExportError', m, { cause });
+
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e && typeof e === 'object' && 'code' in e && e.code ? `${e.code}: ${e.message}` : String((err as Error)?.message ?? err);
+}
+
+/** `<dir>/.<name>.tmp-<pid>-<random hex>` — hidden, unique per process and call. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+/** Writes `data` to `tmp` and fsyncs it, so the later rename publishes complete content. */
+async function writeTemp(tmp: string, data: FileData): Promise<void> {
+  const fh = await open(tmp, 'wx');
+  try {
+    if (typeof data === 'string') {
+      await fh.writeFile(data, 'utf8');
+    } else if (data instanceof Uint8Array) {
+      await fh.writeFile(data);
+    } else {
+      // Sequential writes at the current position; `writeFile` loops over partial writes (> 2 GiB chunks).
+      for (const chunk of data) await fh.writeFile(chunk);
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function removeQuietly(p: string): Promise<void> {
+  await rm(p, { force: true }).catch(() => undefined);
+}
+
+/** Write one file atomically (temporary name, then rename). Throws an `ExportError` naming `path`. */
+export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
+  await writeFilesAtomically([{ path, data }]);
+}
+
+/**
+ * Write several files so that nothing is replaced unless every file could be written: all temporary
+ * files first (in parallel), then a check that no target is a directory, then the renames. On any failure
+ * the temporary files are removed and one `ExportError` names the file that failed; earlier results stay intact.
+ */
+export async function writeFilesAtomically(entries: readonly AtomicEntry[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.path)) throw exportError(`${e.path}: listed twice in one export`);
+    seen.add(e.path);
+  }
+  const temps = entries.map((e) => tempPathFor(e.path));
+  const results = await Promise.allSettled(entries.map((e, i) => writeTemp(temps[i], e.data)));
+  const failed = results.findIndex((r) => r.status === 'rejected');
+  if (failed >= 0) {
+    await Promise.all(temps.map(removeQuietly));
+    const err = (results[failed] as PromiseRejectedResult).reason;
+    throw exportError(`${entries[failed].path}: could not write the file (${reason(err)})`, err);
+  }
+  // A directory in a target's place would make that rename fail after earlier renames succeeded: check first.
+  for (const e of entries) {
+    const st = await stat(e.path).catch(() => null);
+    if (st?.isDirectory()) {
+      await Promise.all(temps.map(removeQuietly));
+      throw exportError(`${e.path}: cannot write the file, a directory with this name exists`);
+    }
+  }
+  for (let i = 0; i < entries.length; i++) {
+    try {
+      await rename(temps[i], entries[i].path);
+    } catch (err) {
+      await Promise.all(temps.slice(i).map(removeQuietly));
+      throw exportError(`${entries[i].path}: could not replace the file (${reason(err)})`, err);
+    }
+  }
+}

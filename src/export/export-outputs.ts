@@ -1,0 +1,117 @@
+/**
+ * `exportAnalysisOutputs` (spec 8.1, with fixes for Q39): CSVs (one per sheet), uint32 label-mask TIFFs
+ * `(Z, Y, X)` with physical size, the ROI label TIFF (uint16, 2D), the workbook and the run manifest.
+ *
+ * Everything is encoded first — the TIFF planes are deflated on libuv's thread pool while the main thread
+ * builds the CSVs and the workbook — then written under temporary names and renamed only once every file
+ * is complete (`writeFilesAtomically`), so a failed export leaves the previous results untouched.
+ * CSV and TIFF bytes depend only on the data (no timestamps): the same input gives identical files.
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { LabelVolume, RoiLabels } from '../core/volume.js';
+import type { Table } from '../core/table.js';
+import { isCellColocError } from '../core/errors.js';
+import { encodeTiffStackChunksAsync, type TiffWriteOptions } from '../io/tiff-writer.js';
+import { exportError, writeFilesAtomically, type AtomicEntry } from './atomic.js';
+import { tableToCsv } from './csv.js';
+import { encodeWorkbook } from './xlsx.js';
+import { serializeManifest, type Manifest } from './manifest.js';
+import { csvPathForSheet, type ResultsPaths } from './results-paths.js';
+
+export interface AnalysisOutputs {
+  cellMasks: LabelVolume;
+  markerMasks: LabelVolume;
+  positiveCellMasks: LabelVolume;
+  /** Third-channel labels (`{stem}_region_mask.tif`), when the run had them (spec 8.1 step 3). */
+  optionalRegionMasks?: LabelVolume | null;
+  /** Sheets in workbook order (spec 7.6); each also becomes a CSV. */
+  tables: readonly Table[];
+  /** Written as `{stem}_roi_labelmask.tif` (fix Q39: the original never saved whole-image ROIs); null → skipped. */
+  roiLabels: RoiLabels | null;
+}
+
+export interface ExportOptions {
+  /** `[z, y, x]` µm, stored in every TIFF (OME-XML + resolution tags). */
+  voxelSizeUm: readonly [number, number, number];
+  /** Run manifest; its `outputs` field is replaced by the files actually written. null → no manifest file. */
+  manifest?: Manifest | null;
+  /** TIFF compression (default `deflate`: label masks are mostly runs of zeros). */
+  compression?: 'none' | 'deflate';
+  /** zlib level for the TIFFs (default 6). */
+  deflateLevel?: number;
+  /** Write the xlsx workbook (default true). */
+  workbook?: boolean;
+}
+
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+}
+
+function byteLength(data: AtomicEntry['data']): number {
+  if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
+  if (data instanceof Uint8Array) return data.byteLength;
+  let n = 0;
+  for (const c of data) n += c.byteLength;
+  return n;
+}
+
+export async function exportAnalysisOutputs(
+  result: AnalysisOutputs,
+  paths: ResultsPaths,
+  options: ExportOptions,
+): Promise<WrittenFile[]> {
+  try {
+    await mkdir(paths.resultsDir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way of the folder' : String((err as Error)?.message ?? err);
+    throw exportError(`${paths.resultsDir}: cannot create the results folder (${why})`, err);
+  }
+
+  const tiff: TiffWriteOptions = {
+    voxelSizeUm: options.voxelSizeUm,
+    compression: options.compression ?? 'deflate',
+    deflateLevel: options.deflateLevel,
+    description: 'ome',
+  };
+  // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
+  const tiffJobs: { path: string; job: Promise<Uint8Array[]> }[] = [
+    { path: paths.cellMaskPath, job: encodeTiffStackChunksAsync(result.cellMasks, tiff) },
+    { path: paths.markerMaskPath, job: encodeTiffStackChunksAsync(result.markerMasks, tiff) },
+    { path: paths.positiveCellMaskPath, job: encodeTiffStackChunksAsync(result.positiveCellMasks, tiff) },
+  ];
+  if (result.optionalRegionMasks) {
+    tiffJobs.push({ path: paths.optionalRegionMaskPath, job: encodeTiffStackChunksAsync(result.optionalRegionMasks, tiff) });
+  }
+  if (result.roiLabels) {
+    const [Y, X] = result.roiLabels.shape;
+    tiffJobs.push({
+      path: paths.roiMaskPath,
+      job: encodeTiffStackChunksAsync({ data: result.roiLabels.data, shape: [1, Y, X] }, tiff),
+    });
+  }
+  // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
+  for (const t of tiffJobs) t.job.catch(() => undefined);
+
+  const entries: AtomicEntry[] = [];
+  try {
+    for (const table of result.tables) entries.push({ path: csvPathForSheet(paths, table.name), data: tableToCsv(table) });
+    if (options.workbook ?? true) entries.push({ path: paths.excelPath, data: await encodeWorkbook(result.tables) });
+    for (const t of tiffJobs) entries.push({ path: t.path, data: await t.job });
+  } catch (err) {
+    if (isCellColocError(err)) throw err;
+    throw exportError(`${paths.resultsDir}: could not encode the results (${(err as Error)?.message ?? err})`, err);
+  }
+
+  const written: WrittenFile[] = entries.map((e) => ({ path: e.path, bytes: byteLength(e.data) }));
+  if (options.manifest) {
+    const outputs = [...written.map((w) => ({ file: basename(w.path), bytes: w.bytes })), { file: basename(paths.manifestPath), bytes: null }];
+    const text = serializeManifest({ ...options.manifest, outputs });
+    entries.push({ path: paths.manifestPath, data: text });
+    written.push({ path: paths.manifestPath, bytes: byteLength(text) });
+  }
+  await writeFilesAtomically(entries);
+  return written;
+}

@@ -1,0 +1,242 @@
+/**
+ * Run manifest `{stem}_run_manifest.json`: everything needed to reproduce or audit a run — package and
+ * dependency versions, the input files with size and SHA-256, every resolved parameter, the voxel size and
+ * where it came from, the per-ROI thresholds, the label ids each filter step removed, the stage timings and
+ * the files written. (The original recorded none of this, Q39; its preprint scripts wrote an
+ * `_analysis_config.json` sidecar, spec 7.6.)
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnalysisConfig } from '../config/types.js';
+import type { ResultsPaths } from './results-paths.js';
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+/** What the manifest needs from the loaded image (a structural subset of the pipeline's `LoadedImageChannels`). */
+export interface ManifestLoadedInfo {
+  sourcePaths: readonly string[];
+  voxelSizeUm: readonly [number, number, number];
+  voxelSizeSource: string;
+  warnings: readonly string[];
+  rawShapeTzcyx?: readonly number[];
+  dtype?: string;
+  channelNames?: readonly string[];
+  timePoint?: number;
+  cropForTesting?: unknown;
+  analysisZBounds?: readonly [number, number] | null;
+  cellImage?: { shape: readonly number[] };
+}
+
+export interface ManifestFilterStep {
+  channel: string;
+  step: string;
+  nIn: number;
+  nOut: number;
+  removed: readonly number[];
+}
+
+export interface ManifestInput {
+  config: AnalysisConfig;
+  loaded: ManifestLoadedInfo;
+  paths: ResultsPaths;
+  roiIds?: readonly number[];
+  /** Per channel (`cell`, `marker`, …): the per-ROI segmentation/threshold info objects, in ROI order. */
+  segmentation?: Readonly<Record<string, readonly unknown[]>>;
+  filterSteps?: readonly ManifestFilterStep[];
+  timings?: readonly { stage: string; ms: number }[];
+  /** Extra warnings to record besides the loader's. */
+  warnings?: readonly string[];
+  /** Output files (absolute paths); `exportAnalysisOutputs` replaces this with what it actually wrote. */
+  outputs?: readonly string[];
+  /** Creation time (tests pass a fixed one). */
+  now?: Date;
+}
+
+export interface InputFileInfo {
+  path: string;
+  sizeBytes: number | null;
+  sha256: string | null;
+  error?: string;
+}
+
+/** SHA-256 of a file, streamed (constant memory for multi-GB stacks). */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await new Promise<void>((resolveP, reject) => {
+    const s = createReadStream(path, { highWaterMark: 1 << 20 });
+    s.on('data', (chunk) => hash.update(chunk));
+    s.on('error', reject);
+    s.on('end', () => resolveP());
+  });
+  return hash.digest('hex');
+}
+
+export async function describeInputFile(path: string): Promise<InputFileInfo> {
+  try {
+    const st = await stat(path);
+    return { path, sizeBytes: st.size, sha256: await sha256File(path) };
+  } catch (err) {
+    return { path, sizeBytes: null, sha256: null, error: String((err as Error)?.message ?? err) };
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Our own package.json: the nearest ancestor folder whose package.json is named `cellcoloc` (src/ and dist/ alike). */
+function findOwnPackage(): { root: string; json: Record<string, unknown> } | null {
+  let d = here;
+  for (;;) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const json = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+        if (json.name === 'cellcoloc') return { root: d, json };
+      } catch {
+        /* unreadable package.json: keep walking */
+      }
+    }
+    const up = dirname(d);
+    if (up === d) return null;
+    d = up;
+  }
+}
+
+function readVersion(pkgJsonPath: string, name: string): string | null {
+  try {
+    const j = JSON.parse(readFileSync(pkgJsonPath, 'utf8')) as { name?: string; version?: string };
+    return j.name === name && typeof j.version === 'string' ? j.version : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Installed version of a dependency: `node_modules/<name>/package.json` in the package root or any ancestor
+ * (node's lookup order), else through `require.resolve` (packages whose `exports` hide package.json are
+ * found by walking up from their entry point). `null` when not installed.
+ */
+export function installedVersion(name: string, fromDir: string = here): string | null {
+  let d = fromDir;
+  for (;;) {
+    const p = join(d, 'node_modules', name, 'package.json');
+    if (existsSync(p)) {
+      const v = readVersion(p, name);
+      if (v) return v;
+    }
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  try {
+    const req = createRequire(join(fromDir, 'noop.js'));
+    let e = dirname(req.resolve(name));
+    for (let i = 0; i < 8; i++) {
+      const v = existsSync(join(e, 'package.json')) ? readVersion(join(e, 'package.json'), name) : null;
+      if (v) return v;
+      e = dirname(e);
+    }
+  } catch {
+    /* not resolvable */
+  }
+  return null;
+}
+
+/** JSON-safe copy: typed arrays → arrays (huge ones summarised), NaN/±Inf → null, Maps → objects, bigint → string. */
+function toJsonValue(v: unknown, depth = 0): unknown {
+  if (depth > 40) return '[too deep]';
+  if (v === null || v === undefined) return v ?? null;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'function' || typeof v === 'symbol') return undefined;
+  if (ArrayBuffer.isView(v)) {
+    const a = v as unknown as ArrayLike<number> & { constructor: { name: string } };
+    if (a.length > 4096) return { typedArray: a.constructor.name, length: a.length };
+    return Array.from(a, (x) => toJsonValue(x, depth + 1));
+  }
+  if (Array.isArray(v)) return v.map((x) => toJsonValue(x, depth + 1) ?? null);
+  if (v instanceof Map) return toJsonValue(Object.fromEntries(v), depth + 1);
+  if (v instanceof Set) return toJsonValue([...v], depth + 1);
+  if (v instanceof Date) return v.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const j = toJsonValue(x, depth + 1);
+    if (j !== undefined) out[k] = j;
+  }
+  return out;
+}
+
+/** Nested object keys sorted (stable output whatever order upstream code built them in); arrays keep order. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o).sort()) out[k] = sortKeys(o[k]);
+    return out;
+  }
+  return v;
+}
+
+export type Manifest = Record<string, unknown>;
+
+export async function buildManifest(input: ManifestInput): Promise<Manifest> {
+  const own = findOwnPackage();
+  const deps = Object.keys((own?.json.dependencies as Record<string, string> | undefined) ?? {}).sort();
+  const from = own?.root ?? here;
+  const dependencies: Record<string, string | null> = {};
+  for (const d of deps) dependencies[d] = installedVersion(d, from);
+
+  const inputFiles = [...input.loaded.sourcePaths];
+  if (input.config.rois.kind === 'label_image') inputFiles.push(input.config.rois.path);
+  const inputs = await Promise.all(inputFiles.map(describeInputFile));
+
+  const l = input.loaded;
+  const resultsDir = input.paths.resultsDir;
+  const outputs = (input.outputs ?? []).map((p) => relative(resultsDir, p));
+
+  return {
+    manifestSchemaVersion: MANIFEST_SCHEMA_VERSION,
+    createdAt: (input.now ?? new Date()).toISOString(),
+    package: { name: (own?.json.name as string) ?? 'cellcoloc', version: (own?.json.version as string) ?? null },
+    runtime: { node: process.version, platform: process.platform, arch: process.arch },
+    dependencies,
+    inputs,
+    image: toJsonValue({
+      rawShapeTzcyx: l.rawShapeTzcyx ?? null,
+      analysedShapeZyx: l.cellImage?.shape ?? null,
+      dtype: l.dtype ?? null,
+      channelNames: l.channelNames ?? null,
+      timePoint: l.timePoint ?? null,
+      cropForTesting: l.cropForTesting ?? null,
+      analysisZBounds: l.analysisZBounds ?? null,
+    }),
+    voxelSize: {
+      zyxUm: [...l.voxelSizeUm],
+      source: l.voxelSizeSource,
+    },
+    warnings: [...l.warnings, ...(input.warnings ?? [])],
+    config: sortKeys(toJsonValue(input.config)),
+    roiIds: input.roiIds ? [...input.roiIds] : null,
+    thresholds: sortKeys(toJsonValue(input.segmentation ?? {})),
+    filterSteps: (input.filterSteps ?? []).map((s) => ({
+      channel: s.channel,
+      step: s.step,
+      nIn: s.nIn,
+      nOut: s.nOut,
+      removedLabels: [...s.removed],
+    })),
+    timingsMs: (input.timings ?? []).map((t) => ({ stage: t.stage, ms: t.ms })),
+    resultsDir,
+    outputs,
+  };
+}
+
+/** 2-space JSON with a trailing newline; NaN/±Inf → null, typed arrays → arrays. */
+export function serializeManifest(manifest: Manifest): string {
+  return JSON.stringify(toJsonValue(manifest), null, 2) + '\n';
+}
