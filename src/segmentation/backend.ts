@@ -1,0 +1,60 @@
+/**
+ * Segmentation backends: what the per-ROI driver (`roi-driver.ts`, spec 4.1) calls on each prepared crop.
+ * The threshold backends live here; Cellpose is added later as another implementation of the interface.
+ */
+import type { FloatVolume, LabelVolume } from '../core/volume.js';
+import type { ModelConfig, SegmentationMethod } from '../config/types.js';
+import { notSupported, valueError } from '../core/errors.js';
+import { maxLabel } from '../core/volume.js';
+import { segmentThresholdChannel, isThresholdMethod } from './threshold-segmentation.js';
+
+export interface CropSegmentation {
+  labels: LabelVolume;
+  /** diagnostics for the manifest */
+  info: {
+    method: SegmentationMethod;
+    threshold: number | null;
+    nValues: number;
+    valuesMin?: number;
+    valuesMax?: number;
+    nLabelsRaw: number;
+  };
+}
+
+export interface SegmentationBackend {
+  readonly method: SegmentationMethod;
+  /** crop: prefiltered float32 ZYX crop with outside-ROI voxels already zeroed (spec 4.1 steps 3–4) */
+  segmentCrop(
+    crop: FloatVolume,
+    config: ModelConfig,
+    ctx: { roiId: number; voxelSizeUm: readonly [number, number, number]; roiMask2d: Uint8Array },
+  ): Promise<CropSegmentation>;
+}
+
+export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): SegmentationBackend {
+  if (!isThresholdMethod(method)) throw valueError(`thresholdBackend: '${String(method)}' is not one of otsu, li, percentile`);
+  return {
+    method,
+    async segmentCrop(crop, config) {
+      const r = segmentThresholdChannel(crop, config, method);
+      return {
+        labels: r.labels,
+        info: {
+          method,
+          threshold: r.threshold,
+          nValues: r.nValues,
+          valuesMin: r.valuesMin,
+          valuesMax: r.valuesMax,
+          nLabelsRaw: maxLabel(r.labels.data),
+        },
+      };
+    },
+  };
+}
+
+export function backendFor(config: ModelConfig): SegmentationBackend {
+  const m = config.segmentationMethod;
+  if (m === 'cellpose') throw notSupported('segmentation_method: cellpose backend: not supported yet (see issue 7)');
+  if (isThresholdMethod(m)) return thresholdBackend(m);
+  throw valueError(`segmentation_method: '${String(m)}' is not one of cellpose, otsu, li, percentile`);
+}

@@ -1,0 +1,79 @@
+/**
+ * scikit-image 0.19 `filters.threshold_otsu(values, nbins=256)` on float32 values, bit for bit.
+ *
+ * - all values equal → that value;
+ * - histogram = NumPy 1.24 `np.histogram(values, bins=256)` (range = [min, max]): the bin edges are
+ *   `np.linspace(min, max, 257)` computed in float64 and stored as float32 (last edge = max); a value's bin is
+ *   `int(f32(f32(v - min) * f32(256 / f32(max - min))))`, corrected by one against the float32 edges
+ *   (`v < edge[i]` → i-1; `v >= edge[i+1]` and not the last bin → i+1), the last bin closed on the right;
+ * - bin centres `f32(f32(edge[i] + edge[i+1]) / 2)`;
+ * - float64 class weights/means, between-class term `w1[i] * w2[i+1] * (m1[i] - m2[i+1])^2`, first argmax.
+ * Returns the float32 bin centre (as a JS number; compare `value > t` with float32 values, which is exact).
+ */
+import { valueError } from '../../core/errors.js';
+
+const NBINS = 256;
+
+export function thresholdOtsu(values: Float32Array, nbins = NBINS): number {
+  const n = values.length;
+  if (n === 0) throw valueError('threshold_otsu: no values to threshold');
+  const first = values[0];
+  let allEqual = true;
+  let vmin = Infinity;
+  let vmax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== first) allEqual = false;
+    if (v < vmin) vmin = v;
+    if (v > vmax) vmax = v;
+  }
+  if (allEqual) return first;
+  const f = Math.fround;
+  // np.linspace(first_edge, last_edge, nbins + 1) in float64, cast to float32, endpoint set to stop.
+  const edges = new Float32Array(nbins + 1);
+  const step = (vmax - vmin) / nbins;
+  for (let i = 0; i < nbins; i++) edges[i] = i * step + vmin;
+  edges[nbins] = vmax;
+  const norm = f(nbins / f(vmax - vmin)); // float64 scalar, cast to float32 by the float32-array multiply
+  const counts = new Float64Array(nbins);
+  for (let k = 0; k < n; k++) {
+    const v = values[k];
+    let idx = Math.trunc(f(f(v - vmin) * norm));
+    if (idx === nbins) idx -= 1;
+    if (v < edges[idx]) idx -= 1;
+    if (v >= edges[idx + 1] && idx !== nbins - 1) idx += 1;
+    counts[idx] += 1;
+  }
+  const centers = new Float64Array(nbins);
+  for (let i = 0; i < nbins; i++) centers[i] = f(f(edges[i] + edges[i + 1]) / 2);
+  // weight1/mean1 from the bottom, weight2/mean2 from the top (np.cumsum in float64; counts * centres is float64).
+  const w1 = new Float64Array(nbins);
+  const m1 = new Float64Array(nbins);
+  const w2 = new Float64Array(nbins);
+  const m2 = new Float64Array(nbins);
+  let cw = 0;
+  let cs = 0;
+  for (let i = 0; i < nbins; i++) {
+    cw += counts[i];
+    cs += counts[i] * centers[i];
+    w1[i] = cw;
+    m1[i] = cs / cw;
+  }
+  cw = 0;
+  cs = 0;
+  for (let i = nbins - 1; i >= 0; i--) {
+    cw += counts[i];
+    cs += counts[i] * centers[i];
+    w2[i] = cw;
+    m2[i] = cs / cw;
+  }
+  let best = -Infinity;
+  let idx = 0;
+  for (let i = 0; i < nbins - 1; i++) {
+    const d = m1[i] - m2[i + 1];
+    const v = w1[i] * w2[i + 1] * (d * d);
+    // np.argmax: first maximum; NaN would win in NumPy (cannot occur: both class weights are >= 1 here).
+    if (v > best) { best = v; idx = i; }
+  }
+  return centers[idx];
+}
