@@ -3,7 +3,7 @@
  *
  * geotiff@3 parses the IFDs and tags (classic and BigTIFF, either byte order). The pixels of the
  * common layouts are decoded here (the "fast path"): uncompressed (Compression 1) and deflate
- * (8 / 32946, `node:zlib` `inflateSync`), with or without the horizontal-differencing predictor 2,
+ * (8 / 32946, `node:zlib` `inflate` on the libuv thread pool), with or without the horizontal-differencing predictor 2,
  * 8/16/32/64-bit samples, strips or tiles, interleaved (PlanarConfiguration 1) or planar (2) samples.
  * Each decoded strip lands directly in the caller's preallocated output array (no per-page
  * temporary for single-sample strips). geotiff's `readRasters` is the fallback for everything
@@ -13,7 +13,7 @@
  * Every failure is ONE `InputError` naming the file and what is wrong.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { inflateSync } from 'node:zlib';
+import { inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { inputError, CellColocError } from '../core/errors.js';
 import type { VoxelData } from '../core/volume.js';
@@ -54,6 +54,12 @@ export interface TiffPage {
 }
 
 const DEFLATE = new Set([8, 32946]);
+/** Blocks of one page decoded concurrently (libuv's pool has 4 threads by default). */
+const MAX_IN_FLIGHT = 8;
+
+function inflateAsync(buf: InputType, opts: ZlibOptions): Promise<Buffer> {
+  return new Promise((res, rej) => inflate(buf, opts, (err, out) => (err ? rej(err) : res(out))));
+}
 
 /** Maps (bits, SampleFormat) to a dtype; null for anything the fast path does not decode. */
 export function tiffDtype(bits: number, sampleFormat: number): TiffDtype | null {
@@ -373,68 +379,76 @@ export class TiffReader {
     const scratch = direct ? null : arrayForDtype(dtype, blockVals);
     const scratchBytes = scratch ? new Uint8Array(scratch.buffer) : null;
 
-    for (let k = 0; k < count; k++) {
+    // Place one decoded block. Runs synchronously on the main thread (inside one promise continuation),
+    // so the shared scratch array is never used by two blocks at once.
+    const place = (k: number, src: Uint8Array | null) => {
       const b = first + k;
-      const n = page.byteCounts[b];
       const by = Math.floor(k / across);
       const bx = k - by * across;
       const y0 = by * bh;
       const x0 = bx * bw;
       const rows = page.tiled ? bh : Math.min(bh, H - y0); // tiles are always full-size in the file
       const needBytes = rows * bw * valsPerPixel * bps;
-      if (n === 0) {
-        if (scratch) scratch.fill(0);
-        else continue;
-      }
-      let src: Uint8Array | null = null;
-      if (n > 0) {
-        const raw = spanBuf
-          ? spanBuf.subarray(page.offsets[b] - lo, page.offsets[b] - lo + n)
-          : await readBlock(fh, page.offsets[b], n, this.path);
-        if (page.compression === 1) {
-          src = raw;
-        } else {
-          try {
-            // chunkSize = expected size → zlib returns one buffer, no concatenation.
-            src = inflateSync(raw, { chunkSize: Math.max(64, needBytes) });
-          } catch (e) {
-            throw inputError(
-              `${this.path}: corrupt deflate data in ${kind} ${b} of page ${page.index} (${(e as Error).message})`,
-              e,
-            );
-          }
-        }
-        // The last strip may be stored short only when uncompressed writers cut it; anything shorter is corrupt.
-        if (src.length < needBytes) {
-          throw inputError(
-            `${this.path}: corrupt TIFF: ${kind} ${b} of page ${page.index} decodes to ${src.length} bytes, expected ${needBytes}`,
-          );
-        }
+      if (src === null) {
+        if (!scratch) return; // empty strip: rows stay 0
+        scratch.fill(0);
+      } else if (src.length < needBytes) {
+        throw inputError(
+          `${this.path}: corrupt TIFF: ${kind} ${b} of page ${page.index} decodes to ${src.length} bytes, expected ${needBytes}`,
+        );
       }
       if (direct) {
         const destEl = outOffset + y0 * W;
         outBytes.set(src!.subarray(0, needBytes), destEl * bps);
         if (swap) swapBytes(outBytes, destEl * bps, needBytes, bps);
         if (page.predictor === 2) undoPredictor(out, destEl, rows, W, 1);
-      } else {
-        if (n > 0) scratchBytes!.set(src!.subarray(0, needBytes));
-        if (swap) swapBytes(scratchBytes!, 0, needBytes, bps);
-        if (page.predictor === 2) undoPredictor(scratch!, 0, rows, bw, valsPerPixel);
-        // Copy the in-image part of the block, picking one sample from interleaved pixels.
-        const cols = Math.min(bw, W - x0);
-        const rowsIn = Math.min(rows, H - y0);
-        const s = chunky ? sample : 0;
-        for (let r = 0; r < rowsIn; r++) {
-          const srcRow = r * bw * valsPerPixel + s;
-          const dst = outOffset + (y0 + r) * W + x0;
-          if (valsPerPixel === 1) {
-            out.set(scratch!.subarray(srcRow, srcRow + cols) as never, dst);
-          } else {
-            for (let x = 0; x < cols; x++) out[dst + x] = scratch![srcRow + x * valsPerPixel];
-          }
+        return;
+      }
+      if (src !== null) scratchBytes!.set(src.subarray(0, needBytes));
+      if (swap) swapBytes(scratchBytes!, 0, needBytes, bps);
+      if (page.predictor === 2) undoPredictor(scratch!, 0, rows, bw, valsPerPixel);
+      // Copy the in-image part of the block, picking one sample from interleaved pixels.
+      const cols = Math.min(bw, W - x0);
+      const rowsIn = Math.min(rows, H - y0);
+      const s = chunky ? sample : 0;
+      for (let r = 0; r < rowsIn; r++) {
+        const srcRow = r * bw * valsPerPixel + s;
+        const dst = outOffset + (y0 + r) * W + x0;
+        if (valsPerPixel === 1) {
+          out.set(scratch!.subarray(srcRow, srcRow + cols) as never, dst);
+        } else {
+          for (let x = 0; x < cols; x++) out[dst + x] = scratch![srcRow + x * valsPerPixel];
         }
       }
-    }
+    };
+    const expectedBytes = (k: number) => {
+      const y0 = Math.floor(k / across) * bh;
+      return (page.tiled ? bh : Math.min(bh, H - y0)) * bw * valsPerPixel * bps;
+    };
+    const decodeBlock = async (k: number) => {
+      const b = first + k;
+      const n = page.byteCounts[b];
+      if (n === 0) return place(k, null);
+      const raw = spanBuf
+        ? spanBuf.subarray(page.offsets[b] - lo, page.offsets[b] - lo + n)
+        : await readBlock(fh, page.offsets[b], n, this.path);
+      if (page.compression === 1) return place(k, raw);
+      let src: Buffer;
+      try {
+        // Async inflate runs on the libuv thread pool, so the strips of a page decode in parallel;
+        // chunkSize = expected size → zlib hands back one buffer (no concatenation).
+        src = await inflateAsync(raw, { chunkSize: Math.max(64, expectedBytes(k)) });
+      } catch (e) {
+        throw inputError(`${this.path}: corrupt deflate data in ${kind} ${b} of page ${page.index} (${(e as Error).message})`, e);
+      }
+      place(k, src);
+    };
+    // Bounded fan-out: at most MAX_IN_FLIGHT blocks decoding at once (thread-pool queue and memory).
+    let next = 0;
+    const worker = async () => {
+      while (next < count) await decodeBlock(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(MAX_IN_FLIGHT, count) }, worker));
   }
 
   private async fallbackDecode(page: TiffPage, sample: number, out: VoxelData, outOffset: number): Promise<void> {
