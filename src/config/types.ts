@@ -97,6 +97,19 @@ export type RoiSpec =
   | { kind: 'label_image'; path: string }
   | { kind: 'shapes'; shapes: RoiShape[] };
 
+/**
+ * spec 2.2, 2.6, 13: the single-channel counting workflow's sections (`single_channel_config`,
+ * `model_config`, `analysis_config`). Accepted by the schema; `assertSupported` rejects them (not supported yet).
+ */
+export interface SingleChannelWorkflowConfig {
+  /** `single_channel_config.channel_index` (0-based). */
+  channelIndex: number;
+  /** `model_config` (a `CellposeModelConfig`). */
+  modelConfig: ModelConfig;
+  /** `analysis_config.min_object_voxels` (spec 2.6, default 50). */
+  minObjectVoxels: number;
+}
+
 /** The whole resolved run configuration (one config file). */
 export interface AnalysisConfig {
   /** Absolute path of the config file (for error messages), or null when built in code. */
@@ -113,4 +126,9 @@ export interface AnalysisConfig {
   colocalizationConfig: ColocalizationConfig;
   runtimeConfig: RuntimeConfig;
   rois: RoiSpec;
+  /**
+   * Present (non-null) only when the file has single-channel sections (added for the schema: they must be
+   * carried to `assertSupported`). Optional so that configs built in code need not mention it.
+   */
+  singleChannel?: SingleChannelWorkflowConfig | null;
 }

@@ -1,0 +1,128 @@
+/**
+ * Reading a config file (YAML or JSON by extension), validating it with the zod schema of `schema.ts`,
+ * resolving relative paths against the config file's folder and checking that the input files exist.
+ * Every problem becomes ONE `CellColocError` with a one-line message:
+ * `<config path>: <key.path>: expected <what>, got <value>` (several problems joined by `; `).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import YAML from 'yaml';
+import { configError, inputError } from '../core/errors.js';
+import type { AnalysisConfig } from './types.js';
+import { formatValue, parseConfigWithSchema } from './schema.js';
+
+export {
+  assertSupported,
+  checkChannelIndices,
+  configJsonSchema,
+  defaultColocalizationConfig,
+  defaultModelConfig,
+  defaultRuntimeConfig,
+} from './schema.js';
+
+/** `~` / `~/x` → home folder (the original calls `Path.expanduser` on the image path), then absolute. */
+function resolveAgainst(baseDir: string, p: string): string {
+  const expanded = p === '~' ? homedir() : p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : p;
+  return isAbsolute(expanded) ? resolve(expanded) : resolve(baseDir, expanded);
+}
+
+/**
+ * Validates an in-memory config object (snake_case sections, as in a file) without touching the disk.
+ * Relative paths resolve against the folder of `configPath` (or the current folder when it is null).
+ * Input files are NOT checked for existence here (`loadConfigFile` does that).
+ */
+export function parseConfigObject(obj: unknown, configPath: string | null = null): AnalysisConfig {
+  const absConfig = configPath === null ? null : resolve(configPath);
+  const baseDir = absConfig === null ? process.cwd() : dirname(absConfig);
+  return parseConfigWithSchema(obj, absConfig, (p) => resolveAgainst(baseDir, p));
+}
+
+/** Parses YAML (`.yaml`/`.yml`) or JSON (`.json`) text; syntax errors → one line with `file:line:col`. */
+export function parseConfigText(text: string, configPath: string): unknown {
+  const ext = extname(configPath).toLowerCase();
+  if (ext === '.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      // Node 20 says either `… at position N` or `Unexpected token 'x', "<excerpt>" is not valid JSON`
+      // (the excerpt may span lines): keep the reason, and find line:col from the position or, failing
+      // that, from the YAML parser (JSON is a subset of YAML's flow style).
+      const raw = (err as Error).message;
+      const reason = raw.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '').split('\n')[0];
+      const pos = /position (\d+)/.exec(raw);
+      let where: string | null = null;
+      if (pos) {
+        const before = text.slice(0, Number(pos[1]));
+        where = `${before.split('\n').length}:${Number(pos[1]) - before.lastIndexOf('\n')}`;
+      } else {
+        const lp = YAML.parseDocument(text).errors[0]?.linePos?.[0];
+        if (lp) where = `${lp.line}:${lp.col}`;
+      }
+      throw configError(`${configPath}${where ? `:${where}` : ''}: invalid JSON: ${reason}`);
+    }
+  }
+  if (ext === '.yaml' || ext === '.yml') {
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0];
+      const lp = e.linePos?.[0];
+      const where = lp ? `${configPath}:${lp.line}:${lp.col}` : configPath;
+      // yaml@2 messages may carry a source excerpt on following lines: keep the first line only.
+      const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+      throw configError(`${where}: invalid YAML: ${msg}`);
+    }
+    return doc.toJS() as unknown;
+  }
+  throw configError(`${configPath}: expected a config file ending in .yaml, .yml or .json, got ${formatValue(ext || '(no extension)')}`);
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The input files named by a resolved config that must exist before any work: `[key.path, absolute path]`. */
+export function inputFilesOf(config: AnalysisConfig): [string, string][] {
+  const files: [string, string][] = [];
+  if (typeof config.image === 'string') files.push(['image', config.image]);
+  else config.image.forEach((p, i) => files.push([`image[${i}]`, p]));
+  if (config.rois.kind === 'label_image') files.push(['rois.label_image', config.rois.path]);
+  return files;
+}
+
+/** Checks that every input file of the config exists; one `configError` naming all missing ones. */
+export async function checkInputFilesExist(config: AnalysisConfig): Promise<void> {
+  const label = config.configPath ?? 'config';
+  const missing: string[] = [];
+  for (const [key, p] of inputFilesOf(config)) {
+    if (!(await isFile(p))) missing.push(`${key}: expected an existing file, got ${formatValue(p)}`);
+  }
+  if (missing.length > 0) throw configError(`${label}: ${missing.join('; ')}`);
+}
+
+/**
+ * Reads, validates and resolves a config file. `overrides.resultsDir` (e.g. the CLI's `--results-dir`)
+ * replaces `results_dir`; it is resolved against the current folder.
+ */
+export async function loadConfigFile(path: string, overrides: { resultsDir?: string } = {}): Promise<AnalysisConfig> {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw inputError(
+      code === 'ENOENT' ? `${abs}: config file not found` : `${abs}: cannot read the config file (${code ?? (err as Error).message})`,
+      err,
+    );
+  }
+  const obj = parseConfigText(text, abs);
+  const config = parseConfigObject(obj, abs);
+  if (overrides.resultsDir !== undefined) config.resultsDir = resolve(overrides.resultsDir);
+  await checkInputFilesExist(config);
+  return config;
+}
