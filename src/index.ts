@@ -1,0 +1,44 @@
+/**
+ * CellColoc library entry: the original's public API (spec 1.2) in camelCase, plus the config types.
+ */
+export type { Volume, LabelVolume, FloatVolume, RoiLabels, Shape3, VoxelSizeUm, VoxelData, Box2 } from './core/volume.js';
+export { CellColocError, isCellColocError } from './core/errors.js';
+export type { Table, Column, ColumnKind } from './core/table.js';
+export type {
+  AnalysisConfig,
+  ChannelConfig,
+  DisplayNames,
+  ModelConfig,
+  ColocalizationConfig,
+  RuntimeConfig,
+  RoiShape,
+  RoiSpec,
+  SegmentationMethod,
+  PrefilterName,
+  PostfilterName,
+} from './config/types.js';
+export { loadConfigFile, parseConfigObject, defaultModelConfig, defaultColocalizationConfig, defaultRuntimeConfig } from './config/load-config.js';
+export { exampleConfigYaml } from './config/example-config.js';
+
+export { loadAnalysisImages, type LoadedImageChannels } from './pipeline/load-images.js';
+export { openImageStack, type ImageStack } from './io/image-stack.js';
+export { createFullImageRoiLabels } from './roi/full-image.js';
+export { rasterizeShapesToLabels, rasterizeShapesToLabels as rasterizeShapesToLabelmask } from './roi/rasterize-shapes.js';
+export { saveRoiLabels, loadRoiLabels, tryLoadRoiLabels } from './roi/roi-io.js';
+export { getBbox2d, getRoiLabelPoints } from './roi/roi-geometry.js';
+
+export { runRoiColocalization, runRoiCellposeColocalization } from './pipeline/run.js';
+export { analyzeExistingMasks, type ColocalizationRunResult } from './pipeline/analyze.js';
+export { runWorkflow, type WorkflowResult } from './pipeline/workflow.js';
+
+export { segmentChannelByRoi, relabelWithOffset } from './segmentation/roi-driver.js';
+export { segmentThresholdChannel } from './segmentation/threshold-segmentation.js';
+export { applyPrefilter } from './segmentation/prefilter.js';
+export { applyPostfilters } from './segmentation/postfilters.js';
+export { filterLabelsBySize } from './segmentation/size-filter.js';
+export { buildPositiveCellMask } from './colocalization/positive-mask.js';
+export { buildColocalizationTables, type ColocalizationTables } from './tables/index.js';
+
+export { exportAnalysisOutputs } from './export/export-outputs.js';
+export { buildResultsPaths, type ResultsPaths } from './export/results-paths.js';
+export { tableToCsv } from './export/csv.js';
