@@ -201,21 +201,30 @@ def main():
                      metadata=None)
     record('stack_c0.ome.tif+stack_c1.tif', np.stack([s0, s1], axis=1)[None], [1.2, 0.4, 0.4], ['', ''], 'stacked')
 
-    # 16. Corrupt inputs: a truncated copy (last strip cut) and a non-TIFF file.
-    src = path('ome_zcyx_deflate_pred.ome.tif')
-    data = open(src, 'rb').read()
-    with tifffile.TiffFile(src) as tf:
-        last = tf.pages[-1]
-        off, cnt = last.dataoffsets[-1], last.databytecounts[-1]
-        n_strips = len(last.dataoffsets)
-        n_pages = len(tf.pages)
-    cut = off + cnt // 2
-    assert cut + 1 < len(data)
-    # The last page's IFD must precede its data for the IFDs to stay readable.
-    with open(path('truncated.ome.tif'), 'wb') as f:
-        f.write(data[:cut])
-    expected['truncated.ome.tif'] = {'page': n_pages - 1, 'strip': n_strips - 1, 'stripEnd': off + cnt,
-                                     'fileSize': cut}
+    # 16. Corrupt inputs. (a) truncated.tif: a plain 3-page deflate file (no description) cut in the middle of
+    # the last strip of the last page -> the strip message. (b) truncated.ome.tif: the OME file cut the same
+    # way; tifffile writes the OME-XML at the end, so the ImageDescription itself is past the end of the file.
+    tr = ramp((3, 5, 7), np.uint16, 24)
+    tifffile.imwrite(path('truncated.tif'), tr, photometric='minisblack', compression='zlib', rowsperstrip=2,
+                     metadata=None)
+    for name in ['truncated.tif', 'truncated.ome.tif']:
+        src = path('truncated.tif') if name == 'truncated.tif' else path('ome_zcyx_deflate_pred.ome.tif')
+        data = open(src, 'rb').read()
+        with tifffile.TiffFile(src) as tf:
+            last = tf.pages[-1]
+            off, cnt = last.dataoffsets[-1], last.databytecounts[-1]
+            n_strips = len(last.dataoffsets)
+            n_pages = len(tf.pages)
+            desc = tf.pages[0].tags['ImageDescription'] if 'ImageDescription' in tf.pages[0].tags else None
+        cut = off + cnt // 2
+        assert cut + 1 < len(data)
+        entry = {'page': n_pages - 1, 'strip': n_strips - 1, 'stripEnd': off + cnt, 'fileSize': cut}
+        if desc is not None:
+            entry['descriptionStart'] = desc.valueoffset
+            entry['descriptionEnd'] = desc.valueoffset + desc.count
+        with open(path(name), 'wb') as f:
+            f.write(data[:cut])
+        expected[name] = entry
     with open(path('not_a_tiff.tif'), 'w') as f:
         f.write('this is not a TIFF file\n')
 

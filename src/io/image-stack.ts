@@ -40,6 +40,9 @@ export interface ImageStack {
   readChannel(c: number, t: number): Promise<Volume>;
 }
 
+/** z planes of one channel read concurrently. */
+const PLANES_IN_FLIGHT = 4;
+
 const STACK_DTYPES = new Set<TiffDtype>(['uint8', 'uint16', 'uint32', 'int16', 'int32', 'float32']);
 
 /** Where a (c, z, t) plane lives: IFD and sample within the IFD. */
@@ -241,6 +244,13 @@ async function openSingle(path: string): Promise<SingleFile> {
   }
 }
 
+/** Like Promise.all, but waits for every task before rethrowing the first error (no I/O after close). */
+async function settleAll(tasks: Promise<void>[]): Promise<void> {
+  const r = await Promise.allSettled(tasks);
+  const bad = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
 async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<Volume> {
   const [T, Z, C, Y, X] = f.shape;
   if (!Number.isInteger(c) || c < 0 || c >= C) {
@@ -252,26 +262,40 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
   const plane = Y * X;
   const out = arrayForDtype(f.dtype, Z * plane);
   const tiff: TiffReader = await openTiff(f.path);
-  try {
-    for (let z = 0; z < Z; z++) {
-      const ref = f.planeOf(c, z, t);
-      if (ref.page < 0) {
-        throw inputError(`${f.path}: OME-XML TiffData maps no IFD to plane (z=${z}, c=${c}, t=${t})`);
-      }
-      if (ref.page >= tiff.pageCount) {
-        throw inputError(
-          `${f.path}: plane (z=${z}, c=${c}, t=${t}) is IFD ${ref.page} but the file has ${tiff.pageCount} page${tiff.pageCount === 1 ? '' : 's'}`,
-        );
-      }
-      const page = await tiff.page(ref.page);
-      if (page.width !== X || page.height !== Y || pageDtype(page) !== f.dtype || ref.sample >= page.samplesPerPixel) {
-        throw inputError(
-          `${f.path}: page ${ref.page} is ${page.height} × ${page.width} ${pageDtype(page) ?? '?'} with ${page.samplesPerPixel} sample(s), ` +
-            `expected ${Y} × ${X} ${f.dtype} with > ${ref.sample} like page 0`,
-        );
-      }
-      await tiff.readSample(ref.page, ref.sample, out, z * plane);
+  const readPlane = async (z: number) => {
+    const ref = f.planeOf(c, z, t);
+    if (ref.page < 0) {
+      throw inputError(`${f.path}: OME-XML TiffData maps no IFD to plane (z=${z}, c=${c}, t=${t})`);
     }
+    if (ref.page >= tiff.pageCount) {
+      throw inputError(
+        `${f.path}: plane (z=${z}, c=${c}, t=${t}) is IFD ${ref.page} but the file has ${tiff.pageCount} page${tiff.pageCount === 1 ? '' : 's'}`,
+      );
+    }
+    const page = await tiff.page(ref.page);
+    if (page.width !== X || page.height !== Y || pageDtype(page) !== f.dtype || ref.sample >= page.samplesPerPixel) {
+      throw inputError(
+        `${f.path}: page ${ref.page} is ${page.height} × ${page.width} ${pageDtype(page) ?? '?'} with ${page.samplesPerPixel} sample(s), ` +
+          `expected ${Y} × ${X} ${f.dtype} like page 0`,
+      );
+    }
+    await tiff.readSample(ref.page, ref.sample, out, z * plane);
+  };
+  try {
+    // A few planes in flight at once: small single-strip pages of a z-stack then also decode in parallel.
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (next < Z && !failed) {
+        try {
+          await readPlane(next++);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+    };
+    await settleAll(Array.from({ length: Math.min(PLANES_IN_FLIGHT, Z) }, worker));
   } finally {
     await tiff.close();
   }

@@ -5,8 +5,9 @@
  * common layouts are decoded here (the "fast path"): uncompressed (Compression 1) and deflate
  * (8 / 32946, `node:zlib` `inflate` on the libuv thread pool), with or without the horizontal-differencing predictor 2,
  * 8/16/32/64-bit samples, strips or tiles, interleaved (PlanarConfiguration 1) or planar (2) samples.
- * Each decoded strip lands directly in the caller's preallocated output array (no per-page
- * temporary for single-sample strips). geotiff's `readRasters` is the fallback for everything
+ * Output is one preallocated typed array for the whole channel; a single-sample strip is inflated into a
+ * strip-sized buffer and copied once to its rows (Node's zlib has no inflate-into-buffer API); no page-sized
+ * temporaries. geotiff's `readRasters` is the fallback for everything
  * else (LZW 5, PackBits 32773, floating-point predictor 3, odd bit depths, …): it is ~4× slower
  * on deflate (ecosystem.md §1: 460–600 ms vs 125 ms for 2 × 2048² uint16), hence the fast path.
  *
@@ -141,24 +142,65 @@ async function checkHeader(path: string): Promise<number> {
   }
   const fh = await open(path, 'r');
   try {
-    const head = Buffer.alloc(8);
-    const { bytesRead } = await fh.read(head, 0, 8, 0);
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await fh.read(head, 0, 16, 0);
     const le = head[0] === 0x49 && head[1] === 0x49;
     const be = head[0] === 0x4d && head[1] === 0x4d;
     const magic = bytesRead >= 4 ? (le ? head.readUInt16LE(2) : head.readUInt16BE(2)) : 0;
     if (bytesRead < 8 || !(le || be) || (magic !== 42 && magic !== 43)) {
       throw inputError(`${path}: not a TIFF file (expected the byte-order mark II/MM and 42 or 43 in the first 8 bytes)`);
     }
+    await checkFirstIfd(fh, path, size, head, le, magic === 43);
   } finally {
     await fh.close();
   }
   return size;
 }
 
+/**
+ * The first IFD and its ImageDescription (tag 270) must lie inside the file. geotiff silently returns an
+ * empty description for a value past the end of a truncated file, which would turn an OME-TIFF into a
+ * "plain" page stack with wrong axes; this check makes that a clear InputError instead.
+ */
+async function checkFirstIfd(fh: FileHandle, path: string, size: number, head: Buffer, le: boolean, big: boolean): Promise<void> {
+  const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const u64 = (b: Buffer, o: number) => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+  const ifd = big ? u64(head, 8) : u32(head, 4);
+  const countBytes = big ? 8 : 2;
+  const entryBytes = big ? 20 : 12;
+  if (ifd + countBytes > size) {
+    throw inputError(`${path}: truncated: the first IFD starts at byte ${ifd} but the file has ${size} bytes`);
+  }
+  const cb = Buffer.alloc(countBytes);
+  await fh.read(cb, 0, countBytes, ifd);
+  const n = big ? u64(cb, 0) : u16(cb, 0);
+  const end = ifd + countBytes + n * entryBytes;
+  if (end > size) {
+    throw inputError(`${path}: truncated: the first IFD (${n} entries) ends at byte ${end} but the file has ${size} bytes`);
+  }
+  const entries = Buffer.alloc(n * entryBytes);
+  await fh.read(entries, 0, entries.length, ifd + countBytes);
+  for (let i = 0; i < n; i++) {
+    const o = i * entryBytes;
+    if (u16(entries, o) !== 270) continue;
+    const count = big ? u64(entries, o + 4) : u32(entries, o + 4);
+    if (count <= (big ? 8 : 4)) return; // stored inline
+    const at = big ? u64(entries, o + 12) : u32(entries, o + 8);
+    if (at + count > size) {
+      throw inputError(
+        `${path}: truncated: the ImageDescription of page 0 (bytes ${at}..${at + count}) ends past the end of the file (${size} bytes)`,
+      );
+    }
+    return;
+  }
+}
+
 /** An open TIFF: page layout from geotiff, pixels by the fast path or geotiff. Call `close()`. */
 export class TiffReader {
   private readonly pageCache = new Map<number, Promise<TiffPage>>();
-  private fh: FileHandle | null = null;
+  /** Our own handle for the fast path (one per reader; a promise so concurrent page reads share it). */
+  private fh: Promise<FileHandle> | null = null;
 
   private constructor(
     readonly path: string,
@@ -200,7 +242,7 @@ export class TiffReader {
   async close(): Promise<void> {
     const fh = this.fh;
     this.fh = null;
-    await Promise.all([fh?.close(), this.tiff.close()]);
+    await Promise.all([fh?.then((h) => h.close()), this.tiff.close()]);
   }
 
   private checkIndex(i: number): void {
@@ -310,8 +352,8 @@ export class TiffReader {
     }
   }
 
-  private async handle(): Promise<FileHandle> {
-    if (!this.fh) this.fh = await open(this.path, 'r');
+  private handle(): Promise<FileHandle> {
+    if (!this.fh) this.fh = open(this.path, 'r');
     return this.fh;
   }
 
