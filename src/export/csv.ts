@@ -17,6 +17,13 @@ export function pythonFloatRepr(v: number): string {
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const a = v < 0 ? -v : v;
+  if (a >= 1e-4 && a < 1e16) {
+    // Fast path: here both Python and JS (fixed notation for 1e-7 ≤ |v| < 1e21) print the same shortest
+    // digits without an exponent; Python adds ".0" to integral values.
+    const s = String(v);
+    return Number.isInteger(v) ? `${s}.0` : s;
+  }
   // toExponential() without an argument gives the shortest round-trip digits: "d.ddde±x".
   const s = v.toExponential();
   const neg = s.charCodeAt(0) === 45; // '-'
@@ -87,7 +94,8 @@ export function tableToCsv(table: Table): string {
   parts[0] = cols.map((c) => csvField(c.name)).join(',');
   const fields: string[] = new Array(nCols);
   for (let r = 0; r < table.rowCount; r++) {
-    for (let c = 0; c < nCols; c++) fields[c] = csvField(fmts[c](cols[c].values[r]));
+    // Formatted numbers/booleans never contain `,` `"` or newlines: no quoting check needed per value.
+    for (let c = 0; c < nCols; c++) fields[c] = fmts[c](cols[c].values[r]);
     // Python's csv writer quotes a row made of one empty field (`""`), else the line would be blank.
     parts[r + 1] = nCols === 1 && fields[0] === '' ? '""' : fields.join(',');
   }

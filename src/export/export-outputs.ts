@@ -38,7 +38,10 @@ export interface ExportOptions {
   manifest?: Manifest | null;
   /** TIFF compression (default `deflate`: label masks are mostly runs of zeros). */
   compression?: 'none' | 'deflate';
-  /** zlib level for the TIFFs (default 6). */
+  /**
+   * zlib level for the TIFFs (default 1: label masks are long zero runs; on a 40×1024² uint32 mask level 1
+   * took 0.21 s for 2.4 MB, level 6 0.65 s for 1.0 MB, 168 MB raw — 2-core machine, thread pool).
+   */
   deflateLevel?: number;
   /** Write the xlsx workbook (default true). */
   workbook?: boolean;
@@ -73,7 +76,7 @@ export async function exportAnalysisOutputs(
   const tiff: TiffWriteOptions = {
     voxelSizeUm: options.voxelSizeUm,
     compression: options.compression ?? 'deflate',
-    deflateLevel: options.deflateLevel,
+    deflateLevel: options.deflateLevel ?? 1,
     description: 'ome',
   };
   // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.

@@ -43,7 +43,7 @@ export interface ManifestInput {
   config: AnalysisConfig;
   loaded: ManifestLoadedInfo;
   paths: ResultsPaths;
-  roiIds?: readonly number[];
+  roiIds?: ArrayLike<number>;
   /** Per channel (`cell`, `marker`, …): the per-ROI segmentation/threshold info objects, in ROI order. */
   segmentation?: Readonly<Record<string, readonly unknown[]>>;
   filterSteps?: readonly ManifestFilterStep[];
@@ -221,7 +221,7 @@ export async function buildManifest(input: ManifestInput): Promise<Manifest> {
     },
     warnings: [...l.warnings, ...(input.warnings ?? [])],
     config: sortKeys(toJsonValue(input.config)),
-    roiIds: input.roiIds ? [...input.roiIds] : null,
+    roiIds: input.roiIds ? Array.from(input.roiIds) : null,
     thresholds: sortKeys(toJsonValue(input.segmentation ?? {})),
     filterSteps: (input.filterSteps ?? []).map((s) => ({
       channel: s.channel,
