@@ -293,7 +293,9 @@ function brightPixelRemovals(
  * `test_apply_postfilters_local_contrast_keeps_bright_object_and_removes_dim_object` depends on the
  * clipped behaviour.
  *
- * Cost: Σ over objects of (bbox voxels × footprint size), no full-image pass per object.
+ * Cost: Σ over objects of (bbox voxels padded by r) × (2r + 1) × axes — the dilations are computed as a
+ * windowed squared Euclidean distance (equivalent to dilating with disk/ball, see below); no
+ * full-image pass per object.
  */
 function localContrastInPlace(
   labels: LabelVolume,
@@ -312,14 +314,18 @@ function localContrastInPlace(
 
   const is3d = Z > 1;
   const boxes = labelBoundingBoxes(data, labels.shape, maxId);
-  const outerFp = is3d ? ballFootprint(outerRadius) : diskFootprint(outerRadius);
-  const innerFp = innerRadius > 0 ? (is3d ? ballFootprint(innerRadius) : diskFootprint(innerRadius)) : null;
-  const rz = is3d ? outerRadius : 0;
+  const rz = is3d ? outerRadius : 0; // disk(r) in 2D: no z extent
   const r = outerRadius;
+  const outer2 = outerRadius * outerRadius;
+  const inner2 = innerRadius * innerRadius;
+  const cap = outer2 + 1;
 
   // Scratch buffers grow to the largest crop seen.
   let obj = new Uint8Array(0);
-  let padded = new Uint8Array(0);
+  let f0 = new Int32Array(0);
+  let gx = new Int32Array(0);
+  let gy = new Int32Array(0);
+  let gz = new Int32Array(0);
   let objVals = new Float64Array(0);
   let shellVals = new Float64Array(0);
 
@@ -345,21 +351,69 @@ function localContrastInPlace(
         for (let x = 0; x < dx; x++) obj[dst + x] = data[src + x] === id ? 1 : 0;
       }
 
-    // Reflect-padded copy of the object mask so the dilation gather needs no bounds checks.
+    // Grey dilation of a binary mask with disk(r)/ball(r) is "some object voxel within Euclidean
+    // distance r" (the footprint is exactly x² + y² (+ z²) <= r²). So one squared-distance map
+    // answers both dilations: d² <= outer² (outer) and d² <= inner² (inner; inner 0 → the object
+    // itself, d² = 0). The object mask is first extended by the outer radius with scipy's
+    // 'reflect' rule, which is what `grey_dilation` sees outside the crop.
     const pz = dz + 2 * rz, py = dy + 2 * r, px = dx + 2 * r;
     const nPad = pz * py * px;
-    if (padded.length < nPad) padded = new Uint8Array(nPad);
+    if (f0.length < nPad) f0 = new Int32Array(nPad);
     for (let z = 0; z < pz; z++) {
       const sz = reflectIndex(z - rz, dz);
       for (let y = 0; y < py; y++) {
         const sy = reflectIndex(y - r, dy);
         const rowDst = (z * py + y) * px;
         const rowSrc = (sz * dy + sy) * dx;
-        for (let x = 0; x < px; x++) padded[rowDst + x] = obj[rowSrc + reflectIndex(x - r, dx)];
+        for (let x = 0; x < px; x++) f0[rowDst + x] = obj[rowSrc + reflectIndex(x - r, dx)] === 1 ? 0 : cap;
       }
     }
-    const outerOff = footprintOffsets(outerFp, py, px);
-    const innerOff = innerFp ? footprintOffsets(innerFp, py, px) : null;
+    // Separable windowed squared distance (window ±r per axis suffices: anything farther is > r²),
+    // values capped at `cap` = r² + 1 ("farther than r"), so all arithmetic is small exact integers.
+    // x pass: [pz, py, dx]; y pass: [pz, dy, dx]; z pass (3D only): [dz, dy, dx].
+    const nX = pz * py * dx;
+    if (gx.length < nX) gx = new Int32Array(nX);
+    for (let zy = 0; zy < pz * py; zy++) {
+      const srcRow = zy * px;
+      const dstRow = zy * dx;
+      for (let x = 0; x < dx; x++) {
+        let m = cap;
+        for (let d = -r; d <= r; d++) {
+          const v = f0[srcRow + x + r + d] + d * d;
+          if (v < m) m = v;
+        }
+        gx[dstRow + x] = m;
+      }
+    }
+    const nY = pz * dy * dx;
+    if (gy.length < nY) gy = new Int32Array(nY);
+    for (let z = 0; z < pz; z++)
+      for (let y = 0; y < dy; y++) {
+        const dst = (z * dy + y) * dx;
+        for (let x = 0; x < dx; x++) {
+          let m = cap;
+          for (let d = -r; d <= r; d++) {
+            const v = gx[(z * py + y + r + d) * dx + x] + d * d;
+            if (v < m) m = v;
+          }
+          gy[dst + x] = m;
+        }
+      }
+    let dist = gy;
+    if (rz > 0) {
+      if (gz.length < nCrop) gz = new Int32Array(nCrop);
+      const plane = dy * dx;
+      for (let z = 0; z < dz; z++)
+        for (let i = 0; i < plane; i++) {
+          let m = cap;
+          for (let d = -rz; d <= rz; d++) {
+            const v = gy[(z + rz + d) * plane + i] + d * d;
+            if (v < m) m = v;
+          }
+          gz[z * plane + i] = m;
+        }
+      dist = gz;
+    }
 
     let nObj = 0;
     let nShell = 0;
@@ -367,17 +421,14 @@ function localContrastInPlace(
       for (let y = 0; y < dy; y++) {
         const src = ((z0 + z) * Y + (y0 + y)) * X + x0;
         const ci = (z * dy + y) * dx;
-        // Centre of (z, y, 0) in the padded array.
-        const pc = ((z + rz) * py + (y + r)) * px + r;
         for (let x = 0; x < dx; x++) {
           if (obj[ci + x] === 1) {
             objVals[nObj++] = values[src + x];
             continue;
           }
           if (data[src + x] !== 0) continue; // another (current) label: never shell
-          const c = pc + x;
-          if (innerOff !== null && anyHit(padded, c, innerOff)) continue;
-          if (anyHit(padded, c, outerOff)) shellVals[nShell++] = values[src + x];
+          const d2 = dist[ci + x];
+          if (d2 > inner2 && d2 <= outer2) shellVals[nShell++] = values[src + x];
         }
       }
     if (nShell === 0 || nObj === 0) continue;
@@ -429,27 +480,6 @@ export function reflectIndex(c: number, len: number): number {
   const p = 2 * len;
   const m = ((c % p) + p) % p; // in [0, p), never -0
   return m < len ? m : p - 1 - m;
-}
-
-/** Linear offsets (relative to the centre) of a footprint's set entries in a `[*, py, px]` array. */
-function footprintOffsets(fp: { data: Uint8Array; shape: [number, number, number] }, py: number, px: number): Int32Array {
-  const [fz, fy, fx] = fp.shape;
-  const cz = (fz - 1) >> 1, cy = (fy - 1) >> 1, cx = (fx - 1) >> 1;
-  const offs: number[] = [];
-  // Centre first: it decides every voxel adjacent-to-itself fast (early exit in anyHit).
-  offs.push(0);
-  for (let z = 0; z < fz; z++)
-    for (let y = 0; y < fy; y++)
-      for (let x = 0; x < fx; x++) {
-        if (fp.data[(z * fy + y) * fx + x] === 0 || (z === cz && y === cy && x === cx)) continue;
-        offs.push(((z - cz) * py + (y - cy)) * px + (x - cx));
-      }
-  return Int32Array.from(offs);
-}
-
-function anyHit(padded: Uint8Array, c: number, offs: Int32Array): boolean {
-  for (let k = 0; k < offs.length; k++) if (padded[c + offs[k]] === 1) return true;
-  return false;
 }
 
 /**
