@@ -94,6 +94,11 @@ test('init writes a commented config that names every section', async () => {
     for (const k of ['channel_config', 'cell_model_config', 'marker_model_config', 'colocalization_config', 'runtime_config', 'rois', 'display_names']) {
       assert.match(text, new RegExp(`^${k}:`, 'm'));
     }
+    // With only the image path edited, the example runs as is.
+    writeFileSync(p, text.replace(/^image: .*$/m, `image: ${fixture2d}`).replace(/^results_dir: null$/m, `results_dir: ${join(dir, 'res')}`));
+    const run = await cli(['run', p, '-q']);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.out, /^\s+1\s+\d+\s+\d+\s+\d+$/m);
     const again = await cli(['init', p]);
     assert.equal(again.code, 1);
     assert.match(again.err, /already exists/);

@@ -30,13 +30,23 @@ const REQUIRED_EXAMPLES: Record<string, unknown> = {
   channel_index: 0,
 };
 
+/**
+ * Fields the example sets away from their default so that `cellcoloc init` gives a config that runs:
+ * the original's default method is `cellpose`, whose backend is not available on the command line yet.
+ */
+const RUNNABLE_EXAMPLES: Record<string, unknown> = {
+  segmentation_method: 'otsu',
+};
+
 function sectionLines(schema: z.ZodObject, indent: string): string[] {
   const lines: string[] = [];
   for (const [key, field] of Object.entries(schema.shape)) {
     const meta = metaOf(field as z.ZodType);
-    const value = 'default' in meta ? meta.default : REQUIRED_EXAMPLES[key];
+    const runnable = key in RUNNABLE_EXAMPLES;
+    const value = runnable ? RUNNABLE_EXAMPLES[key] : 'default' in meta ? meta.default : REQUIRED_EXAMPLES[key];
     const required = !('default' in meta);
-    lines.push(`${indent}# ${meta.description ?? key}${required ? ' (required)' : ''}`);
+    const note = runnable ? ` (default ${yamlValue(meta.default)}; this example uses ${yamlValue(value)} so that it runs)` : '';
+    lines.push(`${indent}# ${meta.description ?? key}${required ? ' (required)' : ''}${note}`);
     lines.push(`${indent}${key}: ${yamlValue(value)}`);
   }
   return lines;
@@ -50,7 +60,7 @@ export function exampleConfigYaml(): string {
   const out: string[] = [
     '# CellColoc config: object-based colocalisation of a cell channel and a marker channel.',
     '# Sections and fields are those of the original Python CellColoc config classes (snake_case);',
-    '# every field below is shown at its default. Remove what you do not change, or edit in place.',
+    '# every field below is shown at its default (except where a comment says otherwise). Remove what you do not change.',
     '# Relative paths resolve against the folder of this file. Names are case-insensitive.',
     '# Run with: cellcoloc run <this file>',
     '',
