@@ -78,40 +78,42 @@ export function buildDetailedOverlaps(
   // pairId * 2^32 + marker → overlap voxels
   const triples = new Map<number, number>();
 
-  let curR = 0;
-  let curC = 0;
-  let curM = 0;
-  let run = 0;
-  const flush = () => {
-    const key = curR * TWO32 + curC;
+  // (the run state lives in plain locals; `flush` only closes over constants, so the hot loop keeps
+  // them in registers)
+  const flush = (r: number, c: number, m: number, run: number) => {
+    const key = r * TWO32 + c;
     let pid = pairIndex.get(key);
     if (pid === undefined) {
       pid = pRoi.length;
       pairIndex.set(key, pid);
-      pRoi.push(curR);
-      pCell.push(curC);
+      pRoi.push(r);
+      pCell.push(c);
       pVox.push(0);
       pUnion.push(0);
     }
     pVox[pid] += run;
-    if (curM !== 0) {
+    if (m !== 0) {
       pUnion[pid] += run;
-      const tk = pid * TWO32 + curM;
+      const tk = pid * TWO32 + m;
       triples.set(tk, (triples.get(tk) ?? 0) + run);
     }
   };
+  let curR = 0;
+  let curC = 0;
+  let curM = 0;
+  let run = 0;
   for (let z = z0; z < z1; z++) {
     const base = z * plane;
     for (let p = 0; p < plane; p++) {
-      const r = rd[p];
-      if (r === 0) continue;
       const c = cd[base + p];
       if (c === 0) continue;
+      const r = rd[p];
+      if (r === 0) continue;
       const m = md[base + p];
       if (r === curR && c === curC && m === curM) {
         run++;
       } else {
-        if (run > 0) flush();
+        if (run > 0) flush(curR, curC, curM, run);
         curR = r;
         curC = c;
         curM = m;
@@ -119,7 +121,7 @@ export function buildDetailedOverlaps(
       }
     }
   }
-  if (run > 0) flush();
+  if (run > 0) flush(curR, curC, curM, run);
   if (pRoi.length >= 2 ** 21) throw valueError(`too many (ROI, cell) pairs for the overlap table: ${pRoi.length}`);
 
   // markers per pair

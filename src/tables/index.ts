@@ -66,6 +66,8 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
   const { cellMasks, markerMasks, roi, voxelSizeUm, zBounds, colocalization } = input;
   const roiIndex = indexRois(roi);
 
+  // one measurement pass per channel serves the property table, the summary centroids/sizes,
+  // ROI membership (`roi_id`, objects per ROI) and the overview occupancy
   const cellM = measureObjects(cellMasks, input.cellIntensity, roi, voxelSizeUm);
   const markerM = measureObjects(markerMasks, input.markerIntensity, roi, voxelSizeUm);
   const cellProps = propertiesTableFromMeasurements(cellM, {
@@ -87,8 +89,8 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
   const overview = buildRoiOverview({
     roi,
     channels: [
-      { prefix: 'cell', labels: cellMasks },
-      { prefix: 'marker', labels: markerMasks },
+      { prefix: 'cell', measurements: cellM },
+      { prefix: 'marker', measurements: markerM },
     ],
     summary,
     markerMeasurements: markerM,

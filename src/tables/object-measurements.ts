@@ -3,13 +3,15 @@
  * mask per label, O(objects × voxels)). Every statistic of spec 7.5.1 is derived here from a fixed
  * number of passes over the whole volume that serve all objects at once:
  *
- *  - pass A (labels + intensity): voxel count, coordinate sums and second moments (relative to the
- *    object's first voxel in C order, so the central moments do not suffer cancellation for objects far
- *    from the origin), bbox, intensity sum (float64, fix Q36) and max, 3D voxel-face transitions, and the
- *    ROI ids the object touches (2D ROI raster broadcast over z, spec 9.5);
- *  - pass B (intensity, only with an intensity image): counting-sort grouping of the intensities by
- *    label into one Float64Array, then each segment is sorted for the median (no per-label allocation);
- *  - passes C and D (2D only): border bitmap and the skimage `perimeter(neighborhood=4)` codes.
+ *  - index pass: label ids present and their voxel counts (one hash update per run of equal values);
+ *  - pass A, run by run along x (labels + intensity + ROI): coordinate sums and second moments (closed
+ *    forms per run, relative to the object's first voxel in C order so the central moments do not suffer
+ *    cancellation far from the origin), bbox, intensity sum (float64, fix Q36) and max, counting-sort
+ *    grouping of the intensities by label into one Float64Array (offsets from the counts; medians by
+ *    quickselect per segment, no per-label allocation), 3D voxel-face transitions, the 2D border pixels
+ *    for the perimeter, the ROI ids each object touches (2D ROI raster broadcast over z, spec 9.5) and the
+ *    ROI occupancy (voxels and 2D-projected pixels of all objects inside each polygon);
+ *  - 2D only: the skimage `perimeter(neighborhood=4)` codes over the border pixels found in pass A.
  *
  * Objects are addressed by a compact index `k` (0-based, ascending label id); `ids[k]` is the label.
  */
@@ -48,6 +50,13 @@ export interface ObjectMeasurements {
   readonly minRoi: Float64Array;
   /** For each ROI id touched by any object: compact indices of the objects touching it, ascending. */
   readonly objectsByRoi: Map<number, Int32Array>;
+  /**
+   * Occupancy of all objects together per ROI id (spec 7.4 `O = (L > 0) AND R3`, over all planes; the
+   * pipeline's masks are zero outside the analysed z range): `voxels[r]` = |O|, `projectedPx[r]` = pixels
+   * of polygon(r) covered on any plane. Indexed by ROI id (length 65536); zeros without a ROI image.
+   */
+  readonly roiVoxels: Float64Array;
+  readonly roiProjectedPx: Float64Array;
 }
 
 /** Label LUT: `lut[value]` = compact index or −1 (background / absent). */
@@ -55,37 +64,44 @@ interface LabelIndex {
   data: Uint32Array;
   lut: Int32Array;
   ids: Float64Array;
+  /** voxel count per compact index */
+  counts: Float64Array;
 }
 
 /** Above this maximum label id the volume is first relabelled to 1..n (keeps the LUT small). */
 const DENSE_LUT_LIMIT = 1 << 26;
 
 function indexLabels(data: Uint32Array): LabelIndex {
+  // one pass: label ids and voxel counts, one Map update per run of equal values
+  const seen = new Map<number, number>();
   let max = 0;
-  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
-  if (max <= DENSE_LUT_LIMIT) {
-    const present = new Uint8Array(max + 1);
-    for (let i = 0; i < data.length; i++) present[data[i]] = 1;
-    const lut = new Int32Array(max + 1).fill(-1);
-    let n = 0;
-    for (let l = 1; l <= max; l++) if (present[l]) lut[l] = n++;
-    const ids = new Float64Array(n);
-    for (let l = 1; l <= max; l++) if (lut[l] >= 0) ids[lut[l]] = l;
-    return { data, lut, ids };
-  }
-  // Sparse huge ids: compact copy (run-cached Map look-ups).
-  const seen = new Set<number>();
-  let last = 0;
+  let last = data.length ? data[0] : 0;
+  let run = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (v !== 0 && v !== last) {
-      seen.add(v);
-      last = v;
+    if (v === last) {
+      run++;
+      continue;
     }
+    if (last !== 0) seen.set(last, (seen.get(last) ?? 0) + run);
+    last = v;
+    run = 1;
   }
-  const sorted = Float64Array.from(seen).sort();
+  if (last !== 0 && run > 0) seen.set(last, (seen.get(last) ?? 0) + run);
+  const ids = Float64Array.from(seen.keys()).sort();
+  const counts = new Float64Array(ids.length);
+  for (let k = 0; k < ids.length; k++) {
+    counts[k] = seen.get(ids[k])!;
+    if (ids[k] > max) max = ids[k];
+  }
+  if (max <= DENSE_LUT_LIMIT) {
+    const lut = new Int32Array(max + 1).fill(-1);
+    for (let k = 0; k < ids.length; k++) lut[ids[k]] = k;
+    return { data, lut, ids, counts };
+  }
+  // Sparse huge ids: compact copy 1..n (run-cached Map look-ups) so the LUT stays small.
   const map = new Map<number, number>();
-  for (let k = 0; k < sorted.length; k++) map.set(sorted[k], k + 1);
+  for (let k = 0; k < ids.length; k++) map.set(ids[k], k + 1);
   const compact = new Uint32Array(data.length);
   let lv = 0;
   let lc = 0;
@@ -98,10 +114,10 @@ function indexLabels(data: Uint32Array): LabelIndex {
     }
     compact[i] = lc;
   }
-  const lut = new Int32Array(sorted.length + 1);
+  const lut = new Int32Array(ids.length + 1);
   lut[0] = -1;
-  for (let k = 0; k < sorted.length; k++) lut[k + 1] = k;
-  return { data: compact, lut, ids: sorted };
+  for (let k = 0; k < ids.length; k++) lut[k + 1] = k;
+  return { data: compact, lut, ids, counts };
 }
 
 /**
@@ -124,12 +140,12 @@ export function measureObjects(
   if (roi && (roi.shape[0] !== Y || roi.shape[1] !== X)) {
     throw valueError(`ROI label image shape ${formatShape(roi.shape)} does not match image plane ${formatShape([Y, X])}`);
   }
-  const { data, lut, ids } = indexLabels(labels.data);
+  const { data, lut, ids, counts: fullCount } = indexLabels(labels.data);
   const n = ids.length;
   const plane = Y * X;
   const is2d = Z === 1;
 
-  const count = new Float64Array(n);
+  const count = new Float64Array(n); // running count (pass A), equals fullCount afterwards
   const origin = new Int32Array(3 * n); // first voxel (z, y, x) of each object
   const s1 = new Float64Array(3 * n); // Σ dz, Σ dy, Σ dx relative to origin
   const s2 = new Float64Array(6 * n); // Σ dz², dy², dx², dz·dy, dz·dx, dy·dx
@@ -141,84 +157,143 @@ export function measureObjects(
   const pairKeys = new Set<number>(); // k * 65536 + roiId (ROI ids are uint16)
   const roiData = roi ? roi.data : null;
   const inten = intensity ? intensity.data : null;
+  const roiVoxels = new Float64Array(65536);
+  const roiProjectedPx = new Float64Array(65536);
+  const projected = roiData && !is2d ? new Uint8Array(plane) : null;
 
-  // ---- pass A
+  // counting-sort grouping of the intensities by label: segment k is values[offsets[k], offsets[k+1])
+  const offsets = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) offsets[k + 1] = offsets[k] + fullCount[k];
+  const values = inten ? new Float64Array(offsets[n]) : null;
+
+  // 2D border pixels (object pixels with a 4-neighbour outside the object), raster order
+  const border = is2d ? new Uint8Array(plane) : null;
+  let borderList = new Int32Array(is2d ? 1024 : 0);
+  let nBorder = 0;
+
+  // ---- pass A, run by run: a run is a maximal stretch of one label along x. Coordinate sums and
+  // second moments of a run have closed forms (arithmetic series), so they are exact integers in float64
+  // (identical to per-voxel accumulation) at a fraction of the cost.
   let lastK = -1;
   let lastR = -1;
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
       const rowBase = (z * Y + y) * X;
-      for (let x = 0; x < X; x++) {
-        const i = rowBase + x;
-        const l = data[i];
-        if (l === 0) continue;
+      const roiRow = y * X;
+      const edgeRow = y === 0 || y === Y - 1;
+      let x = 0;
+      while (x < X) {
+        const l = data[rowBase + x];
+        if (l === 0) {
+          x++;
+          continue;
+        }
+        let x1 = x + 1;
+        while (x1 < X && data[rowBase + x1] === l) x1++;
+        const L = x1 - x;
         const k = lut[l];
         const c = count[k];
-        let dz: number, dy: number, dx: number;
+        const b6 = 6 * k;
+        const o3 = 3 * k;
         if (c === 0) {
-          origin[3 * k] = z;
-          origin[3 * k + 1] = y;
-          origin[3 * k + 2] = x;
-          bbox[6 * k] = z;
-          bbox[6 * k + 1] = z + 1;
-          bbox[6 * k + 2] = y;
-          bbox[6 * k + 3] = y + 1;
-          bbox[6 * k + 4] = x;
-          bbox[6 * k + 5] = x + 1;
-          dz = 0;
-          dy = 0;
-          dx = 0;
+          origin[o3] = z;
+          origin[o3 + 1] = y;
+          origin[o3 + 2] = x;
+          bbox[b6] = z;
+          bbox[b6 + 1] = z + 1;
+          bbox[b6 + 2] = y;
+          bbox[b6 + 3] = y + 1;
+          bbox[b6 + 4] = x;
+          bbox[b6 + 5] = x1;
         } else {
-          dz = z - origin[3 * k];
-          dy = y - origin[3 * k + 1];
-          dx = x - origin[3 * k + 2];
-          // z is visited in ascending order, so zMin is fixed by the first voxel
-          if (z + 1 > bbox[6 * k + 1]) bbox[6 * k + 1] = z + 1;
-          if (y < bbox[6 * k + 2]) bbox[6 * k + 2] = y;
-          if (y + 1 > bbox[6 * k + 3]) bbox[6 * k + 3] = y + 1;
-          if (x < bbox[6 * k + 4]) bbox[6 * k + 4] = x;
-          if (x + 1 > bbox[6 * k + 5]) bbox[6 * k + 5] = x + 1;
+          // z is visited in ascending order: zMin is set by the first voxel
+          if (z + 1 > bbox[b6 + 1]) bbox[b6 + 1] = z + 1;
+          if (y < bbox[b6 + 2]) bbox[b6 + 2] = y;
+          if (y + 1 > bbox[b6 + 3]) bbox[b6 + 3] = y + 1;
+          if (x < bbox[b6 + 4]) bbox[b6 + 4] = x;
+          if (x1 > bbox[b6 + 5]) bbox[b6 + 5] = x1;
         }
-        count[k] = c + 1;
-        s1[3 * k] += dz;
-        s1[3 * k + 1] += dy;
-        s1[3 * k + 2] += dx;
-        const o = 6 * k;
-        s2[o] += dz * dz;
-        s2[o + 1] += dy * dy;
-        s2[o + 2] += dx * dx;
-        s2[o + 3] += dz * dy;
-        s2[o + 4] += dz * dx;
-        s2[o + 5] += dy * dx;
-        if (inten) {
-          const v = inten[i];
-          sumI[k] += v;
-          if (v > maxI[k]) maxI[k] = v;
+        count[k] = c + L;
+        const dz = z - origin[o3];
+        const dy = y - origin[o3 + 1];
+        const u0 = x - origin[o3 + 2];
+        // Σ_{j<L} (u0 + j) and Σ (u0 + j)²
+        const sx = L * u0 + (L * (L - 1)) / 2;
+        const sxx = L * u0 * u0 + u0 * L * (L - 1) + ((L - 1) * L * (2 * L - 1)) / 6;
+        s1[o3] += dz * L;
+        s1[o3 + 1] += dy * L;
+        s1[o3 + 2] += sx;
+        s2[b6] += dz * dz * L;
+        s2[b6 + 1] += dy * dy * L;
+        s2[b6 + 2] += sxx;
+        s2[b6 + 3] += dz * dy * L;
+        s2[b6 + 4] += dz * sx;
+        s2[b6 + 5] += dy * sx;
+        const i0 = rowBase + x;
+        const i1 = rowBase + x1;
+        if (inten && values) {
+          let sum = 0;
+          let mx = maxI[k];
+          let w = offsets[k] + c;
+          for (let i = i0; i < i1; i++) {
+            const v = inten[i];
+            sum += v;
+            if (v > mx) mx = v;
+            values[w++] = v;
+          }
+          sumI[k] += sum;
+          maxI[k] = mx;
         }
-        if (!is2d) {
-          // voxel-face transitions with zero padding (surface area, spec 7.5.1)
+        if (border) {
+          // run ends always border something else; inner pixels iff the pixel above/below differs
+          if (nBorder + L > borderList.length) {
+            const grown = new Int32Array(Math.max(borderList.length * 2, nBorder + L));
+            grown.set(borderList);
+            borderList = grown;
+          }
+          for (let i = i0; i < i1; i++) {
+            if (edgeRow || i === i0 || i === i1 - 1 || data[i - X] !== l || data[i + X] !== l) {
+              border[i] = 1;
+              borderList[nBorder++] = i;
+            }
+          }
+        } else {
+          // voxel-face transitions with zero padding (surface area, spec 7.5.1); along x a run has
+          // exactly two (its ends border another label, background or the image edge)
           let fz = 0;
-          if (z === 0 || data[i - plane] !== l) fz++;
-          if (z === Z - 1 || data[i + plane] !== l) fz++;
           let fy = 0;
-          if (y === 0 || data[i - X] !== l) fy++;
-          if (y === Y - 1 || data[i + X] !== l) fy++;
-          let fx = 0;
-          if (x === 0 || data[i - 1] !== l) fx++;
-          if (x === X - 1 || data[i + 1] !== l) fx++;
-          faces[3 * k] += fz;
-          faces[3 * k + 1] += fy;
-          faces[3 * k + 2] += fx;
+          for (let i = i0; i < i1; i++) {
+            if (z === 0 || data[i - plane] !== l) fz++;
+            if (z === Z - 1 || data[i + plane] !== l) fz++;
+            if (y === 0 || data[i - X] !== l) fy++;
+            if (y === Y - 1 || data[i + X] !== l) fy++;
+          }
+          faces[o3] += fz;
+          faces[o3 + 1] += fy;
+          faces[o3 + 2] += 2;
         }
         if (roiData) {
-          const r = roiData[y * X + x];
-          if (r !== 0 && (k !== lastK || r !== lastR)) {
-            lastK = k;
-            lastR = r;
-            if (r < minRoi[k]) minRoi[k] = r;
-            pairKeys.add(k * 65536 + r);
+          for (let p = roiRow + x, pe = roiRow + x1; p < pe; p++) {
+            const r = roiData[p];
+            if (r === 0) continue;
+            roiVoxels[r]++;
+            if (projected) {
+              if (projected[p] === 0) {
+                projected[p] = 1;
+                roiProjectedPx[r]++;
+              }
+            } else {
+              roiProjectedPx[r]++; // one plane: every voxel is its own projection pixel
+            }
+            if (r !== lastR || k !== lastK) {
+              lastK = k;
+              lastR = r;
+              if (r < minRoi[k]) minRoi[k] = r;
+              pairKeys.add(k * 65536 + r);
+            }
           }
         }
+        x = x1;
       }
     }
   }
@@ -242,29 +317,16 @@ export function measureObjects(
     central2[o + 3] = s2[o + 3] - s1[3 * k] * my;
     central2[o + 4] = s2[o + 4] - s1[3 * k] * mx;
     central2[o + 5] = s2[o + 5] - s1[3 * k + 1] * mx;
-    if (count[k] > 0 && minRoi[k] === Infinity) minRoi[k] = 0;
+    if (minRoi[k] === Infinity) minRoi[k] = 0;
   }
 
-  // ---- pass B: medians by counting-sort grouping (numpy.median: mean of the two middle values)
+  // medians (numpy.median) by quickselect on each grouped segment
   const meanIntensity = new Float64Array(n);
   const medianIntensity = new Float64Array(n);
-  if (inten) {
-    const offsets = new Float64Array(n + 1);
-    for (let k = 0; k < n; k++) offsets[k + 1] = offsets[k] + count[k];
-    const fill = new Float64Array(n);
-    const values = new Float64Array(offsets[n]);
-    for (let i = 0; i < data.length; i++) {
-      const l = data[i];
-      if (l === 0) continue;
-      const k = lut[l];
-      values[offsets[k] + fill[k]++] = inten[i];
-    }
+  if (values) {
     for (let k = 0; k < n; k++) {
-      const a = offsets[k];
-      const m = count[k];
-      const seg = values.subarray(a, a + m).sort();
-      medianIntensity[k] = m % 2 === 1 ? seg[(m - 1) / 2] : (seg[m / 2 - 1] + seg[m / 2]) / 2;
-      meanIntensity[k] = sumI[k] / m;
+      medianIntensity[k] = medianInPlace(values, offsets[k], count[k]);
+      meanIntensity[k] = sumI[k] / count[k];
     }
   } else {
     sumI.fill(NaN);
@@ -273,9 +335,9 @@ export function measureObjects(
     medianIntensity.fill(NaN);
   }
 
-  // ---- passes C + D: skimage perimeter(neighborhood=4) per object (2D only)
+  // skimage perimeter(neighborhood=4) per object (2D only)
   const perimeterPx = new Float64Array(n).fill(NaN);
-  if (is2d && n > 0) perimeter4(data, lut, n, Y, X, perimeterPx);
+  if (border && n > 0) perimeterCodes(data, lut, n, Y, X, border, borderList, nBorder, perimeterPx);
 
   const objectsByRoi = new Map<number, Int32Array>();
   if (pairKeys.size) {
@@ -311,7 +373,57 @@ export function measureObjects(
     perimeterPx,
     minRoi,
     objectsByRoi,
+    roiVoxels,
+    roiProjectedPx,
   };
+}
+
+/**
+ * numpy.median of `v[a, a + m)` (mean of the two middle values for even m), by quickselect in place
+ * (average O(m); a full sort of every segment was the slowest part of the tables).
+ */
+function medianInPlace(v: Float64Array, a: number, m: number): number {
+  if (m === 0) return NaN;
+  const hi = a + m - 1;
+  const kHi = a + (m >> 1);
+  const upper = select(v, a, hi, kHi);
+  if (m % 2 === 1) return upper;
+  // after selection every value left of kHi is ≤ v[kHi]: the lower middle is their maximum
+  let lower = -Infinity;
+  for (let i = a; i < kHi; i++) if (v[i] > lower) lower = v[i];
+  return (lower + upper) / 2;
+}
+
+/** Hoare-partition quickselect: places the k-th smallest of v[lo..hi] at v[k] and returns it. */
+function select(v: Float64Array, lo: number, hi: number, k: number): number {
+  while (hi > lo) {
+    // median-of-three pivot
+    const mid = lo + ((hi - lo) >> 1);
+    let p0 = v[lo];
+    let p1 = v[mid];
+    let p2 = v[hi];
+    if (p0 > p1) [p0, p1] = [p1, p0];
+    if (p1 > p2) [p1, p2] = [p2, p1];
+    if (p0 > p1) [p0, p1] = [p1, p0];
+    const pivot = p1;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
 }
 
 /** skimage `perimeter` weights indexed by code (0..49). */
@@ -326,54 +438,43 @@ const PERIMETER_WEIGHTS = (() => {
 /**
  * skimage.measure.perimeter(image, neighborhood=4) evaluated on each object's own bbox crop
  * (regionprops `perimeter`), for all objects of one plane at once:
- * border = object minus its binary erosion by the 4-cross (outside the image and other labels = background);
- * code(p) = 1·border(p) + 2·Σ 4-neighbour border pixels + 10·Σ diagonal border pixels of the same object
- * (the `[[10,2,10],[2,1,2],[10,2,10]]` convolution restricted to one object; codes of non-border pixels are
- * even and carry weight 0, so they are skipped); perimeter = bincount(codes, 50) · weights.
+ * border = object minus its binary erosion by the 4-cross (outside the image and other labels = background;
+ * found in pass A); code(p) = 1·border(p) + 2·Σ 4-neighbour border pixels + 10·Σ diagonal border pixels of
+ * the same object (the `[[10,2,10],[2,1,2],[10,2,10]]` convolution restricted to one object; codes of
+ * non-border pixels are even and carry weight 0, so only border pixels are visited);
+ * perimeter = bincount(codes, 50) · weights, per object.
  */
-function perimeter4(data: Uint32Array, lut: Int32Array, n: number, Y: number, X: number, out: Float64Array): void {
-  const plane = Y * X;
-  const border = new Uint8Array(plane);
-  for (let y = 0; y < Y; y++) {
-    for (let x = 0; x < X; x++) {
-      const i = y * X + x;
-      const l = data[i];
-      if (l === 0) continue;
-      if (
-        y === 0 ||
-        y === Y - 1 ||
-        x === 0 ||
-        x === X - 1 ||
-        data[i - X] !== l ||
-        data[i + X] !== l ||
-        data[i - 1] !== l ||
-        data[i + 1] !== l
-      ) {
-        border[i] = 1;
-      }
-    }
-  }
+function perimeterCodes(
+  data: Uint32Array,
+  lut: Int32Array,
+  n: number,
+  Y: number,
+  X: number,
+  border: Uint8Array,
+  list: Int32Array,
+  nb: number,
+  out: Float64Array,
+): void {
   const hist = new Float64Array(50 * n);
-  for (let y = 0; y < Y; y++) {
+  for (let j = 0; j < nb; j++) {
+    const i = list[j];
+    const y = (i / X) | 0;
+    const x = i - y * X;
+    const l = data[i];
     const up = y > 0;
     const down = y < Y - 1;
-    for (let x = 0; x < X; x++) {
-      const i = y * X + x;
-      if (border[i] === 0) continue;
-      const l = data[i];
-      const left = x > 0;
-      const right = x < X - 1;
-      let code = 1;
-      if (up && border[i - X] && data[i - X] === l) code += 2;
-      if (down && border[i + X] && data[i + X] === l) code += 2;
-      if (left && border[i - 1] && data[i - 1] === l) code += 2;
-      if (right && border[i + 1] && data[i + 1] === l) code += 2;
-      if (up && left && border[i - X - 1] && data[i - X - 1] === l) code += 10;
-      if (up && right && border[i - X + 1] && data[i - X + 1] === l) code += 10;
-      if (down && left && border[i + X - 1] && data[i + X - 1] === l) code += 10;
-      if (down && right && border[i + X + 1] && data[i + X + 1] === l) code += 10;
-      hist[50 * lut[l] + code]++;
-    }
+    const left = x > 0;
+    const right = x < X - 1;
+    let code = 1;
+    if (up && border[i - X] && data[i - X] === l) code += 2;
+    if (down && border[i + X] && data[i + X] === l) code += 2;
+    if (left && border[i - 1] && data[i - 1] === l) code += 2;
+    if (right && border[i + 1] && data[i + 1] === l) code += 2;
+    if (up && left && border[i - X - 1] && data[i - X - 1] === l) code += 10;
+    if (up && right && border[i - X + 1] && data[i - X + 1] === l) code += 10;
+    if (down && left && border[i + X - 1] && data[i + X - 1] === l) code += 10;
+    if (down && right && border[i + X + 1] && data[i + X + 1] === l) code += 10;
+    hist[50 * lut[l] + code]++;
   }
   for (let k = 0; k < n; k++) {
     let p = 0;

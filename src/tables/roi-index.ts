@@ -21,15 +21,22 @@ export function indexRois(roi: RoiLabels): RoiIndex {
   const xMin = new Int32Array(65536).fill(X);
   const xMax = new Int32Array(65536);
   const d = roi.data;
+  // run by run along x: one update per run of equal ids
   for (let y = 0; y < Y; y++) {
-    for (let x = 0; x < X; x++) {
-      const r = d[y * X + x];
-      if (r === 0) continue;
-      area[r]++;
-      if (y < yMin[r]) yMin[r] = y;
-      if (y + 1 > yMax[r]) yMax[r] = y + 1;
-      if (x < xMin[r]) xMin[r] = x;
-      if (x + 1 > xMax[r]) xMax[r] = x + 1;
+    const row = y * X;
+    let x = 0;
+    while (x < X) {
+      const r = d[row + x];
+      let x1 = x + 1;
+      while (x1 < X && d[row + x1] === r) x1++;
+      if (r !== 0) {
+        area[r] += x1 - x;
+        if (y < yMin[r]) yMin[r] = y;
+        if (y + 1 > yMax[r]) yMax[r] = y + 1;
+        if (x < xMin[r]) xMin[r] = x;
+        if (x1 > xMax[r]) xMax[r] = x1;
+      }
+      x = x1;
     }
   }
   const ids: number[] = [];

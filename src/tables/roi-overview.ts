@@ -2,11 +2,13 @@
  * `roi_coloc_overview` (spec 7.4) under the polygon membership rule (see `src/tables/index.ts`):
  * `n_cells` = `cell_summary` rows of ROI k (cells touching polygon(k)), `n_marker_positive_cells` = their
  * `marker_positive` sum, `n_marker_objects` = markers touching polygon(k); occupancy blocks over
- * R3 = polygon(k) × [z0, z1), all channels in one pass over the analysed planes.
+ * R3 = polygon(k) × [z0, z1). The occupancy counts come from each channel's measurement pass
+ * (`roiVoxels`, `roiProjectedPx`), which covers all planes: the masks handed to the tables are zero
+ * outside [z0, z1) (spec 7.1 step 1), so this equals counting inside R3; `zBounds` sets the ROI depth.
  */
 import { valueError } from '../core/errors.js';
 import { column, getColumn, makeTable, type Column, type Table } from '../core/table.js';
-import { formatShape, sameShape, type LabelVolume, type RoiLabels, type VoxelSizeUm } from '../core/volume.js';
+import { formatShape, sameShape, type RoiLabels, type VoxelSizeUm } from '../core/volume.js';
 import type { ObjectMeasurements } from './object-measurements.js';
 import { indexRois, resolveZRange, type RoiIndex } from './roi-index.js';
 
@@ -24,7 +26,8 @@ const OCCUPANCY_KINDS = ['int', 'float', 'float', 'int', 'float', 'float'] as co
 export interface OccupancyChannel {
   /** `cell`, `marker`, `optional_region`. */
   prefix: string;
-  labels: LabelVolume;
+  /** Measurements of the channel's (z-bounded) masks with the same ROI image. */
+  measurements: ObjectMeasurements;
 }
 
 export interface RoiOverviewInput {
@@ -56,11 +59,11 @@ export function roiOverviewColumns(prefixes: string[], summaryHasOptional = fals
 export function buildRoiOverview(input: RoiOverviewInput): Table {
   const { roi, channels, summary, markerMeasurements, voxelSizeUm } = input;
   const ri = input.roiIndex ?? indexRois(roi);
-  const shape = channels[0].labels.shape;
+  const shape = channels[0].measurements.shape;
   const [Z, Y, X] = shape;
   for (const ch of channels) {
-    if (!sameShape(ch.labels.shape, shape)) {
-      throw valueError(`${ch.prefix} mask shape ${formatShape(ch.labels.shape)} does not match ${formatShape(shape)}`);
+    if (!sameShape(ch.measurements.shape, shape)) {
+      throw valueError(`${ch.prefix} mask shape ${formatShape(ch.measurements.shape)} does not match ${formatShape(shape)}`);
     }
   }
   if (roi.shape[0] !== Y || roi.shape[1] !== X) {
@@ -69,36 +72,9 @@ export function buildRoiOverview(input: RoiOverviewInput): Table {
   const [z0, z1] = resolveZRange(input.zBounds, Z);
   const depth = z1 - z0;
   const [sz, sy, sx] = voxelSizeUm;
-  const plane = Y * X;
   const nR = ri.ids.length;
   const roiPos = new Int32Array(65536).fill(-1);
   ri.ids.forEach((id, j) => (roiPos[id] = j));
-
-  // occupancy: |O| and its 2D projection per ROI and channel, one pass over [z0, z1)
-  const nC = channels.length;
-  const vol = new Float64Array(nC * nR);
-  const area = new Float64Array(nC * nR);
-  const proj = channels.map(() => new Uint8Array(plane));
-  const rd = roi.data;
-  for (let c = 0; c < nC; c++) {
-    const d = channels[c].labels.data;
-    const pr = proj[c];
-    const off = c * nR;
-    for (let z = z0; z < z1; z++) {
-      const base = z * plane;
-      for (let p = 0; p < plane; p++) {
-        if (d[base + p] === 0) continue;
-        const r = rd[p];
-        if (r === 0) continue;
-        const j = off + roiPos[r];
-        vol[j]++;
-        if (pr[p] === 0) {
-          pr[p] = 1;
-          area[j]++;
-        }
-      }
-    }
-  }
 
   const sRoi = getColumn(summary, 'roi_id').values;
   const sPos = getColumn(summary, 'marker_positive').values;
@@ -137,10 +113,11 @@ export function buildRoiOverview(input: RoiOverviewInput): Table {
     cols.push(column('n_optional_region_positive_cells', 'int', nOpt));
     cols.push(column('n_marker_and_optional_region_positive_cells', 'int', nBoth));
   }
-  for (let c = 0; c < nC; c++) {
+  for (let c = 0; c < channels.length; c++) {
     const p = channels[c].prefix;
-    const a = (j: number) => area[c * nR + j];
-    const v = (j: number) => vol[c * nR + j];
+    const m = channels[c].measurements;
+    const a = (j: number) => m.roiProjectedPx[ri.ids[j]];
+    const v = (j: number) => m.roiVoxels[ri.ids[j]];
     const values = [
       f(a),
       f((j) => a(j) * sy * sx),
