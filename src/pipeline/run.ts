@@ -11,6 +11,7 @@ import { roiIds } from '../roi/roi-geometry.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import type { LoadedImageChannels } from './load-images.js';
 import type { ProgressCallback } from './progress.js';
+import type { SegmentationWorker } from './segment-workers.js';
 
 export interface RunResultWithSegmentation extends ColocalizationRunResult {
   segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[] };
@@ -19,6 +20,8 @@ export interface RunResultWithSegmentation extends ColocalizationRunResult {
 
 export interface RunOptions {
   onProgress?: ProgressCallback;
+  /** When given, the marker channel is segmented in this worker thread while the main thread segments the cells. */
+  worker?: SegmentationWorker | null;
 }
 
 export async function runRoiColocalization(
@@ -52,8 +55,23 @@ export async function runRoiColocalization(
     timings.push({ stage: `segment ${channel}`, ms: performance.now() - t0 });
     return r;
   };
-  const cell = await segment('cell', cellModelConfig);
-  const marker = await segment('marker', markerModelConfig);
+  let cell: Awaited<ReturnType<typeof segment>>;
+  let marker: Awaited<ReturnType<typeof segment>>;
+  if (options.worker) {
+    const t0 = performance.now();
+    const markerJob = options.worker.segment(
+      { image: loaded.markerImage, roiLabels, config: markerModelConfig, zBounds, voxelSizeUm: loaded.voxelSizeUm },
+      (done, total) => options.onProgress?.({ stage: 'segment marker', done, total }),
+    );
+    // Keep a rejection from going unhandled while the cell channel is still being segmented.
+    markerJob.catch(() => undefined);
+    cell = await segment('cell', cellModelConfig);
+    marker = await markerJob;
+    timings.push({ stage: 'segment marker (worker, overlapped)', ms: performance.now() - t0 });
+  } else {
+    cell = await segment('cell', cellModelConfig);
+    marker = await segment('marker', markerModelConfig);
+  }
 
   options.onProgress?.({ stage: 'tables' });
   const t0 = performance.now();

@@ -16,6 +16,8 @@ import { getColumn } from '../core/table.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import type { ProgressCallback } from './progress.js';
+import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
+import { statSync } from 'node:fs';
 
 export interface RoiSummaryLine {
   roiId: number;
@@ -46,11 +48,43 @@ export async function resolveRoiLabels(config: AnalysisConfig, shapeYx: [number,
   }
 }
 
+/** Input bytes above which a segmentation worker is started before loading (its start-up then overlaps the read). */
+const WORKER_MIN_INPUT_BYTES = 1 << 20;
+
 export async function runWorkflow(
   config: AnalysisConfig,
-  options: { onProgress?: ProgressCallback } = {},
+  options: { onProgress?: ProgressCallback; /** `auto` (default): a worker thread for the marker channel on large images */ parallel?: 'auto' | boolean } = {},
 ): Promise<WorkflowResult> {
   assertSupported(config);
+  const parallel = options.parallel ?? 'auto';
+  const images = Array.isArray(config.image) ? config.image : [config.image];
+  const inputBytes = images.reduce((a, p) => a + (safeSize(p) ?? 0), 0);
+  let worker: SegmentationWorker | null =
+    parallel === true || (parallel === 'auto' && inputBytes >= WORKER_MIN_INPUT_BYTES && shouldUseWorker(Infinity))
+      ? SegmentationWorker.start()
+      : null;
+  try {
+    return await runWorkflowWith(config, options, worker, parallel);
+  } finally {
+    await worker?.close();
+    worker = null;
+  }
+}
+
+function safeSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+async function runWorkflowWith(
+  config: AnalysisConfig,
+  options: { onProgress?: ProgressCallback },
+  worker: SegmentationWorker | null,
+  parallel: 'auto' | boolean,
+): Promise<WorkflowResult> {
   const timings: { stage: string; ms: number }[] = [];
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
     options.onProgress?.({ stage });
@@ -77,7 +111,10 @@ export async function runWorkflow(
     config.markerModelConfig,
     config.colocalizationConfig,
     config.runtimeConfig,
-    { onProgress: options.onProgress },
+    {
+      onProgress: options.onProgress,
+      worker: worker && (parallel === true || shouldUseWorker(loaded.cellImage.data.length)) ? worker : null,
+    },
   );
   for (const t of result.timings) timings.push({ stage: t.stage, ms: Math.round(t.ms * 1000) / 1000 });
 
