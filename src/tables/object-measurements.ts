@@ -16,7 +16,7 @@
  * Objects are addressed by a compact index `k` (0-based, ascending label id); `ids[k]` is the label.
  */
 import { valueError } from '../core/errors.js';
-import { formatShape, sameShape, voxelCount, type LabelVolume, type RoiLabels, type Volume, type VoxelSizeUm } from '../core/volume.js';
+import { formatShape, sameShape, voxelCount, type LabelVolume, type RoiLabels, type Volume, type VoxelData, type VoxelSizeUm } from '../core/volume.js';
 
 export interface ObjectMeasurements {
   readonly shape: readonly [number, number, number];
@@ -76,18 +76,15 @@ function indexLabels(data: Uint32Array): LabelIndex {
   const seen = new Map<number, number>();
   let max = 0;
   let last = data.length ? data[0] : 0;
-  let run = 0;
-  for (let i = 0; i < data.length; i++) {
+  let start = 0;
+  for (let i = 1; i < data.length; i++) {
     const v = data[i];
-    if (v === last) {
-      run++;
-      continue;
-    }
-    if (last !== 0) seen.set(last, (seen.get(last) ?? 0) + run);
+    if (v === last) continue;
+    if (last !== 0) seen.set(last, (seen.get(last) ?? 0) + (i - start));
     last = v;
-    run = 1;
+    start = i;
   }
-  if (last !== 0 && run > 0) seen.set(last, (seen.get(last) ?? 0) + run);
+  if (last !== 0) seen.set(last, (seen.get(last) ?? 0) + (data.length - start));
   const ids = Float64Array.from(seen.keys()).sort();
   const counts = new Float64Array(ids.length);
   for (let k = 0; k < ids.length; k++) {
@@ -168,9 +165,133 @@ export function measureObjects(
 
   // 2D border pixels (object pixels with a 4-neighbour outside the object), raster order
   const border = is2d ? new Uint8Array(plane) : null;
-  let borderList = new Int32Array(is2d ? 1024 : 0);
-  let nBorder = 0;
+  const acc: PassAState = {
+    count, origin, s1, s2, bbox, faces, sumI, maxI, minRoi, pairKeys, roiVoxels, roiProjectedPx, projected,
+    offsets, values, border, borderList: new Int32Array(is2d ? 1024 : 0), nBorder: 0,
+  };
+  passA(data, lut, Z, Y, X, inten, roiData, acc);
+  const { borderList, nBorder } = acc;
 
+
+  const centroidZ = new Float64Array(n);
+  const centroidY = new Float64Array(n);
+  const centroidX = new Float64Array(n);
+  const central2 = new Float64Array(6 * n);
+  for (let k = 0; k < n; k++) {
+    const c = count[k];
+    const mz = s1[3 * k] / c;
+    const my = s1[3 * k + 1] / c;
+    const mx = s1[3 * k + 2] / c;
+    centroidZ[k] = origin[3 * k] + mz;
+    centroidY[k] = origin[3 * k + 1] + my;
+    centroidX[k] = origin[3 * k + 2] + mx;
+    const o = 6 * k;
+    central2[o] = s2[o] - s1[3 * k] * mz;
+    central2[o + 1] = s2[o + 1] - s1[3 * k + 1] * my;
+    central2[o + 2] = s2[o + 2] - s1[3 * k + 2] * mx;
+    central2[o + 3] = s2[o + 3] - s1[3 * k] * my;
+    central2[o + 4] = s2[o + 4] - s1[3 * k] * mx;
+    central2[o + 5] = s2[o + 5] - s1[3 * k + 1] * mx;
+    if (minRoi[k] === Infinity) minRoi[k] = 0;
+  }
+
+  // medians (numpy.median) by quickselect on each grouped segment
+  const meanIntensity = new Float64Array(n);
+  const medianIntensity = new Float64Array(n);
+  if (values) {
+    for (let k = 0; k < n; k++) {
+      medianIntensity[k] = medianInPlace(values, offsets[k], count[k]);
+      meanIntensity[k] = sumI[k] / count[k];
+    }
+  } else {
+    sumI.fill(NaN);
+    maxI.fill(NaN);
+    meanIntensity.fill(NaN);
+    medianIntensity.fill(NaN);
+  }
+
+  // skimage perimeter(neighborhood=4) per object (2D only)
+  const perimeterPx = new Float64Array(n).fill(NaN);
+  if (border && n > 0) perimeterCodes(data, lut, n, Y, X, border, borderList, nBorder, perimeterPx);
+
+  const objectsByRoi = new Map<number, Int32Array>();
+  if (pairKeys.size) {
+    const keys = Float64Array.from(pairKeys).sort(); // sorted by (k, roi)
+    const perRoi = new Map<number, number[]>();
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j];
+      const r = key % 65536;
+      const k = (key - r) / 65536;
+      let list = perRoi.get(r);
+      if (!list) perRoi.set(r, (list = []));
+      list.push(k);
+    }
+    for (const r of [...perRoi.keys()].sort((a, b) => a - b)) objectsByRoi.set(r, Int32Array.from(perRoi.get(r)!));
+  }
+
+  return {
+    shape: [Z, Y, X],
+    voxelSizeUm,
+    ids,
+    n,
+    count,
+    centroidZ,
+    centroidY,
+    centroidX,
+    central2,
+    bbox,
+    faces,
+    sumIntensity: sumI,
+    meanIntensity,
+    medianIntensity,
+    maxIntensity: maxI,
+    perimeterPx,
+    minRoi,
+    objectsByRoi,
+    roiVoxels,
+    roiProjectedPx,
+  };
+}
+
+/** Accumulators of pass A (typed arrays indexed by compact object index). */
+interface PassAState {
+  count: Float64Array;
+  origin: Int32Array;
+  s1: Float64Array;
+  s2: Float64Array;
+  bbox: Int32Array;
+  faces: Float64Array;
+  sumI: Float64Array;
+  maxI: Float64Array;
+  minRoi: Float64Array;
+  pairKeys: Set<number>;
+  roiVoxels: Float64Array;
+  roiProjectedPx: Float64Array;
+  projected: Uint8Array | null;
+  offsets: Float64Array;
+  values: Float64Array | null;
+  border: Uint8Array | null;
+  borderList: Int32Array;
+  nBorder: number;
+}
+
+/**
+ * Pass A (own function so that V8 optimises the loop on its own, also for a single call per run).
+ */
+function passA(
+  data: Uint32Array,
+  lut: Int32Array,
+  Z: number,
+  Y: number,
+  X: number,
+  inten: VoxelData | null,
+  roiData: Uint16Array | null,
+  st: PassAState,
+): void {
+  const { count, origin, s1, s2, bbox, faces, sumI, maxI, minRoi, pairKeys, roiVoxels, roiProjectedPx, projected, offsets, values, border } = st;
+  const plane = Y * X;
+  let borderList = st.borderList;
+  let nBorder = 0;
   // ---- pass A, run by run: a run is a maximal stretch of one label along x. Coordinate sums and
   // second moments of a run have closed forms (arithmetic series), so they are exact integers in float64
   // (identical to per-voxel accumulation) at a fraction of the cost.
@@ -298,84 +419,8 @@ export function measureObjects(
     }
   }
 
-  const centroidZ = new Float64Array(n);
-  const centroidY = new Float64Array(n);
-  const centroidX = new Float64Array(n);
-  const central2 = new Float64Array(6 * n);
-  for (let k = 0; k < n; k++) {
-    const c = count[k];
-    const mz = s1[3 * k] / c;
-    const my = s1[3 * k + 1] / c;
-    const mx = s1[3 * k + 2] / c;
-    centroidZ[k] = origin[3 * k] + mz;
-    centroidY[k] = origin[3 * k + 1] + my;
-    centroidX[k] = origin[3 * k + 2] + mx;
-    const o = 6 * k;
-    central2[o] = s2[o] - s1[3 * k] * mz;
-    central2[o + 1] = s2[o + 1] - s1[3 * k + 1] * my;
-    central2[o + 2] = s2[o + 2] - s1[3 * k + 2] * mx;
-    central2[o + 3] = s2[o + 3] - s1[3 * k] * my;
-    central2[o + 4] = s2[o + 4] - s1[3 * k] * mx;
-    central2[o + 5] = s2[o + 5] - s1[3 * k + 1] * mx;
-    if (minRoi[k] === Infinity) minRoi[k] = 0;
-  }
-
-  // medians (numpy.median) by quickselect on each grouped segment
-  const meanIntensity = new Float64Array(n);
-  const medianIntensity = new Float64Array(n);
-  if (values) {
-    for (let k = 0; k < n; k++) {
-      medianIntensity[k] = medianInPlace(values, offsets[k], count[k]);
-      meanIntensity[k] = sumI[k] / count[k];
-    }
-  } else {
-    sumI.fill(NaN);
-    maxI.fill(NaN);
-    meanIntensity.fill(NaN);
-    medianIntensity.fill(NaN);
-  }
-
-  // skimage perimeter(neighborhood=4) per object (2D only)
-  const perimeterPx = new Float64Array(n).fill(NaN);
-  if (border && n > 0) perimeterCodes(data, lut, n, Y, X, border, borderList, nBorder, perimeterPx);
-
-  const objectsByRoi = new Map<number, Int32Array>();
-  if (pairKeys.size) {
-    const keys = Float64Array.from(pairKeys).sort(); // sorted by (k, roi)
-    const perRoi = new Map<number, number[]>();
-    for (let j = 0; j < keys.length; j++) {
-      const key = keys[j];
-      const r = key % 65536;
-      const k = (key - r) / 65536;
-      let list = perRoi.get(r);
-      if (!list) perRoi.set(r, (list = []));
-      list.push(k);
-    }
-    for (const r of [...perRoi.keys()].sort((a, b) => a - b)) objectsByRoi.set(r, Int32Array.from(perRoi.get(r)!));
-  }
-
-  return {
-    shape: [Z, Y, X],
-    voxelSizeUm,
-    ids,
-    n,
-    count,
-    centroidZ,
-    centroidY,
-    centroidX,
-    central2,
-    bbox,
-    faces,
-    sumIntensity: sumI,
-    meanIntensity,
-    medianIntensity,
-    maxIntensity: maxI,
-    perimeterPx,
-    minRoi,
-    objectsByRoi,
-    roiVoxels,
-    roiProjectedPx,
-  };
+  st.borderList = borderList;
+  st.nBorder = nBorder;
 }
 
 /**
