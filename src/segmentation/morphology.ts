@@ -5,7 +5,7 @@
  * serves both (there are no z neighbours to look at).
  */
 import type { Shape3 } from '../core/volume.js';
-import { labelComponents } from './label.js';
+import { findRuns, resolveComponents, componentSizes, paintSmallComponents } from './runs.js';
 
 /**
  * `skimage.morphology.binary_closing(mask, disk(1) | ball(1))` (scikit-image 0.19): dilation with voxels
@@ -15,33 +15,47 @@ export function binaryClosing(mask: Uint8Array, shape: Shape3): Uint8Array {
   return crossErosion(crossDilation(mask, shape), shape);
 }
 
+/**
+ * Dilation by the face-neighbour cross. Rows are processed with the in-row neighbours handled by a
+ * running window and the y/z neighbours by whole-row ORs, so the inner loops carry no border tests.
+ */
 function crossDilation(m: Uint8Array, shape: Shape3): Uint8Array {
   const [Z, Y, X] = shape;
   const P = Y * X;
   const out = new Uint8Array(m.length);
-  let i = 0;
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
-      for (let x = 0; x < X; x++, i++) {
-        out[i] = m[i] || (x > 0 && m[i - 1]) || (x < X - 1 && m[i + 1]) || (y > 0 && m[i - X]) ||
-          (y < Y - 1 && m[i + X]) || (z > 0 && m[i - P]) || (z < Z - 1 && m[i + P]) ? 1 : 0;
+      const row = (z * Y + y) * X;
+      // x neighbours (outside = False).
+      for (let x = 0; x < X; x++) {
+        const i = row + x;
+        out[i] = m[i] | (x > 0 ? m[i - 1] : 0) | (x < X - 1 ? m[i + 1] : 0);
       }
+      if (y > 0) for (let x = 0, i = row, j = row - X; x < X; x++, i++, j++) out[i] |= m[j];
+      if (y < Y - 1) for (let x = 0, i = row, j = row + X; x < X; x++, i++, j++) out[i] |= m[j];
+      if (z > 0) for (let x = 0, i = row, j = row - P; x < X; x++, i++, j++) out[i] |= m[j];
+      if (z < Z - 1) for (let x = 0, i = row, j = row + P; x < X; x++, i++, j++) out[i] |= m[j];
     }
   }
   return out;
 }
 
+/** Erosion by the face-neighbour cross, outside counted as True (scikit-image 0.19 `binary_erosion`). */
 function crossErosion(m: Uint8Array, shape: Shape3): Uint8Array {
   const [Z, Y, X] = shape;
   const P = Y * X;
   const out = new Uint8Array(m.length);
-  let i = 0;
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
-      for (let x = 0; x < X; x++, i++) {
-        out[i] = m[i] && (x === 0 || m[i - 1]) && (x === X - 1 || m[i + 1]) && (y === 0 || m[i - X]) &&
-          (y === Y - 1 || m[i + X]) && (z === 0 || m[i - P]) && (z === Z - 1 || m[i + P]) ? 1 : 0;
+      const row = (z * Y + y) * X;
+      for (let x = 0; x < X; x++) {
+        const i = row + x;
+        out[i] = m[i] & (x > 0 ? m[i - 1] : 1) & (x < X - 1 ? m[i + 1] : 1);
       }
+      if (y > 0) for (let x = 0, i = row, j = row - X; x < X; x++, i++, j++) out[i] &= m[j];
+      if (y < Y - 1) for (let x = 0, i = row, j = row + X; x < X; x++, i++, j++) out[i] &= m[j];
+      if (z > 0) for (let x = 0, i = row, j = row - P; x < X; x++, i++, j++) out[i] &= m[j];
+      if (z < Z - 1) for (let x = 0, i = row, j = row + P; x < X; x++, i++, j++) out[i] &= m[j];
     }
   }
   return out;
@@ -53,16 +67,7 @@ function crossErosion(m: Uint8Array, shape: Shape3): Uint8Array {
  * Returns a new mask.
  */
 export function removeSmallObjects(mask: Uint8Array, shape: Shape3, minSize: number): Uint8Array {
-  const out = new Uint8Array(mask);
-  if (minSize <= 0) return out;
-  const { labels, count } = labelComponents(mask, shape, 'face');
-  const sizes = new Float64Array(count + 1);
-  for (let i = 0; i < labels.length; i++) sizes[labels[i]]++;
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    if (l !== 0 && sizes[l] < minSize) out[i] = 0;
-  }
-  return out;
+  return paintSmall(mask, shape, minSize, 1);
 }
 
 /**
@@ -71,9 +76,15 @@ export function removeSmallObjects(mask: Uint8Array, shape: Shape3, minSize: num
  * regions touching the array border (Q14), because skimage just removes small objects of the inverse.
  */
 export function removeSmallHoles(mask: Uint8Array, shape: Shape3, minSize: number): Uint8Array {
-  const inv = new Uint8Array(mask.length);
-  for (let i = 0; i < mask.length; i++) inv[i] = mask[i] ? 0 : 1;
-  const kept = removeSmallObjects(inv, shape, minSize);
-  for (let i = 0; i < kept.length; i++) kept[i] = kept[i] ? 0 : 1;
-  return kept;
+  return paintSmall(mask, shape, minSize, 0);
+}
+
+/** Components of voxels equal to `value` (face connectivity) smaller than `minSize` are flipped. */
+function paintSmall(mask: Uint8Array, shape: Shape3, minSize: number, value: 0 | 1): Uint8Array {
+  const out = new Uint8Array(mask);
+  if (minSize <= 0) return out;
+  const runs = findRuns(mask, shape, value);
+  const count = resolveComponents(runs, shape, 'face');
+  paintSmallComponents(out, shape, runs, componentSizes(runs, count), minSize, value === 1 ? 0 : 1);
+  return out;
 }
