@@ -89,10 +89,14 @@ export function analyzeExistingMasks(
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, tables, analysisZBounds: zb, filterSteps };
 }
 
-/** Copy of the labels with every plane outside `[z0, z1)` zeroed (masks keep the full-stack shape). */
+/**
+ * The labels with every plane outside `[z0, z1)` zeroed (masks keep the full-stack shape): a copy when
+ * bounds are given, the input itself otherwise (every later step copies before it changes anything).
+ */
 export function applyZBounds(labels: LabelVolume, zb: [number, number] | null): LabelVolume {
+  if (!zb) return labels;
   const data = labels.data.slice();
-  if (zb) {
+  {
     const plane = labels.shape[1] * labels.shape[2];
     data.fill(0, 0, zb[0] * plane);
     data.fill(0, zb[1] * plane);

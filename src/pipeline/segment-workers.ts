@@ -33,10 +33,15 @@ type WorkerReply =
   | { kind: 'done'; labels: LabelVolume; calls: RoiSegmentationCall[] }
   | { kind: 'error'; tag: CellColocErrorTag | null; message: string };
 
-/** Worth a thread only with a second core and an image large enough to amortise the worker start (~0.1 s). */
+/**
+ * Opt-in (`CELLCOLOC_THREADS=2`): measured on the 2-core bench machine, the worker saved only ~10 % of the
+ * 3D run and nothing on the 2D one while adding ~80 MiB of peak memory — fresh memory (page faults), not
+ * arithmetic, dominates these passes, and the two threads contend for it. Worth it with more cores or
+ * heavier per-voxel work (prefilters, later backends).
+ */
 export function shouldUseWorker(voxels: number): boolean {
-  if (process.env.CELLCOLOC_THREADS === '1') return false;
-  return availableParallelism() > 1 && voxels >= 1 << 20;
+  const threads = Number(process.env.CELLCOLOC_THREADS ?? 1);
+  return threads > 1 && availableParallelism() > 1 && voxels >= 1 << 20;
 }
 
 /** A worker started early (before the image is read) so that its start-up overlaps the loading. */

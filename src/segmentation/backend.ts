@@ -2,7 +2,7 @@
  * Segmentation backends: what the per-ROI driver (`roi-driver.ts`, spec 4.1) calls on each prepared crop.
  * The threshold backends live here; Cellpose is added later as another implementation of the interface.
  */
-import type { FloatVolume, LabelVolume } from '../core/volume.js';
+import type { LabelVolume, Volume } from '../core/volume.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { notSupported, valueError } from '../core/errors.js';
 import { maxLabel } from '../core/volume.js';
@@ -23,9 +23,13 @@ export interface CropSegmentation {
 
 export interface SegmentationBackend {
   readonly method: SegmentationMethod;
-  /** crop: prefiltered float32 ZYX crop with outside-ROI voxels already zeroed (spec 4.1 steps 3–4) */
+  /**
+   * crop: prefiltered float32 ZYX crop with outside-ROI voxels already zeroed (spec 4.1 steps 3–4) — or, when
+   * no prefilter is configured and the ROI fills its box, the stored voxels themselves (uint8/int8/uint16/
+   * int16/float32: every value exactly a float32). Backends must not modify it.
+   */
   segmentCrop(
-    crop: FloatVolume,
+    crop: Volume,
     config: ModelConfig,
     ctx: { roiId: number; voxelSizeUm: readonly [number, number, number]; roiMask2d: Uint8Array },
   ): Promise<CropSegmentation>;

@@ -12,17 +12,25 @@ import { findRuns, resolveComponents, componentSizes, paintSmallComponents } fro
  * outside the array counted as False (`border_value=0`), then erosion with outside counted as True.
  */
 export function binaryClosing(mask: Uint8Array, shape: Shape3): Uint8Array {
-  return crossErosion(crossDilation(mask, shape), shape);
+  const out = new Uint8Array(mask);
+  binaryClosingInPlace(out, shape);
+  return out;
+}
+
+/** `binaryClosing` writing the result back into `mask` (one temporary mask). */
+export function binaryClosingInPlace(mask: Uint8Array, shape: Shape3): void {
+  const dilated = new Uint8Array(mask.length);
+  crossDilation(mask, shape, dilated);
+  crossErosion(dilated, shape, mask);
 }
 
 /**
  * Dilation by the face-neighbour cross. Rows are processed with the in-row neighbours handled by a
  * running window and the y/z neighbours by whole-row ORs, so the inner loops carry no border tests.
  */
-function crossDilation(m: Uint8Array, shape: Shape3): Uint8Array {
+function crossDilation(m: Uint8Array, shape: Shape3, out: Uint8Array): void {
   const [Z, Y, X] = shape;
   const P = Y * X;
-  const out = new Uint8Array(m.length);
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
       const row = (z * Y + y) * X;
@@ -37,14 +45,12 @@ function crossDilation(m: Uint8Array, shape: Shape3): Uint8Array {
       if (z < Z - 1) for (let x = 0, i = row, j = row + P; x < X; x++, i++, j++) out[i] |= m[j];
     }
   }
-  return out;
 }
 
 /** Erosion by the face-neighbour cross, outside counted as True (scikit-image 0.19 `binary_erosion`). */
-function crossErosion(m: Uint8Array, shape: Shape3): Uint8Array {
+function crossErosion(m: Uint8Array, shape: Shape3, out: Uint8Array): void {
   const [Z, Y, X] = shape;
   const P = Y * X;
-  const out = new Uint8Array(m.length);
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
       const row = (z * Y + y) * X;
@@ -58,7 +64,6 @@ function crossErosion(m: Uint8Array, shape: Shape3): Uint8Array {
       if (z < Z - 1) for (let x = 0, i = row, j = row + P; x < X; x++, i++, j++) out[i] &= m[j];
     }
   }
-  return out;
 }
 
 /**
@@ -67,7 +72,13 @@ function crossErosion(m: Uint8Array, shape: Shape3): Uint8Array {
  * Returns a new mask.
  */
 export function removeSmallObjects(mask: Uint8Array, shape: Shape3, minSize: number): Uint8Array {
-  return paintSmall(mask, shape, minSize, 1);
+  const out = new Uint8Array(mask);
+  removeSmallObjectsInPlace(out, shape, minSize);
+  return out;
+}
+
+export function removeSmallObjectsInPlace(mask: Uint8Array, shape: Shape3, minSize: number): void {
+  paintSmall(mask, shape, minSize, 1);
 }
 
 /**
@@ -76,15 +87,19 @@ export function removeSmallObjects(mask: Uint8Array, shape: Shape3, minSize: num
  * regions touching the array border (Q14), because skimage just removes small objects of the inverse.
  */
 export function removeSmallHoles(mask: Uint8Array, shape: Shape3, minSize: number): Uint8Array {
-  return paintSmall(mask, shape, minSize, 0);
+  const out = new Uint8Array(mask);
+  removeSmallHolesInPlace(out, shape, minSize);
+  return out;
+}
+
+export function removeSmallHolesInPlace(mask: Uint8Array, shape: Shape3, minSize: number): void {
+  paintSmall(mask, shape, minSize, 0);
 }
 
 /** Components of voxels equal to `value` (face connectivity) smaller than `minSize` are flipped. */
-function paintSmall(mask: Uint8Array, shape: Shape3, minSize: number, value: 0 | 1): Uint8Array {
-  const out = new Uint8Array(mask);
-  if (minSize <= 0) return out;
+function paintSmall(mask: Uint8Array, shape: Shape3, minSize: number, value: 0 | 1): void {
+  if (minSize <= 0) return;
   const runs = findRuns(mask, shape, value);
   const count = resolveComponents(runs, shape, 'face');
-  paintSmallComponents(out, shape, runs, componentSizes(runs, count), minSize, value === 1 ? 0 : 1);
-  return out;
+  paintSmallComponents(mask, shape, runs, componentSizes(runs, count), minSize, value === 1 ? 0 : 1);
 }

@@ -23,9 +23,13 @@ function checkSize(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) throw valueError(`prefilter: ${name} must be an integer >= 1, got ${value}`);
 }
 
-export function applyPrefilter(crop: Volume, config: ModelConfig): FloatVolume {
+/**
+ * @param options.inPlace a float32 crop the caller owns may be filtered without the defensive copy (the
+ * per-ROI driver builds a fresh crop for every ROI).
+ */
+export function applyPrefilter(crop: Volume, config: ModelConfig, options: { inPlace?: boolean } = {}): FloatVolume {
   const shape = crop.shape;
-  let data = toFloat32(crop);
+  let data = options.inPlace && crop.data instanceof Float32Array ? crop.data : toFloat32(crop);
   const is3d = shape[0] > 1;
   const dims = is3d ? [shape[0], shape[1], shape[2]] : [shape[1], shape[2]];
   for (const name of config.prefilter) {

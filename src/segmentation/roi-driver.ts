@@ -6,7 +6,7 @@
  * polygon → add the running offset → paste with element-wise max into the full-size uint32 image (Q43: where
  * boxes overlap, the later ROI's higher ids win).
  */
-import type { Box2, LabelVolume, RoiLabels, Volume } from '../core/volume.js';
+import type { Box2, LabelVolume, RoiLabels, Volume, VoxelData } from '../core/volume.js';
 import type { ModelConfig } from '../config/types.js';
 import { formatShape, maxLabel } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
@@ -17,6 +17,26 @@ export interface RoiSegmentationCall {
   roiId: number;
   box: Box2;
   info: CropSegmentation['info'];
+}
+
+/** Stored types whose every value is exactly a float32, so they can be thresholded without conversion. */
+function isExactInFloat32(a: VoxelData): a is Uint8Array | Uint16Array | Int8Array | Int16Array | Float32Array {
+  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Int16Array || a instanceof Float32Array;
+}
+
+/** Copy of the box `[z0, z0 + zc) × box` in the stored type. */
+function copyBox(src: VoxelData, Y: number, X: number, z0: number, zc: number, box: Box2): VoxelData {
+  const h = box.yMax - box.yMin;
+  const w = box.xMax - box.xMin;
+  const Ctor = src.constructor as new (n: number) => VoxelData;
+  const out = new Ctor(zc * h * w);
+  for (let z = 0; z < zc; z++) {
+    for (let y = 0; y < h; y++) {
+      const s = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
+      out.set(src.subarray(s, s + w) as never, (z * h + y) * w);
+    }
+  }
+  return out;
 }
 
 /** In place: every non-zero label += offset (`relabel_with_offset`). */
@@ -87,7 +107,9 @@ export async function segmentChannelByRoi(
   const backend = options.backend ?? backendFor(config);
   const applyOffsets = options.applyOffsets ?? true;
   const clipToRoi = options.clipToRoi ?? true;
-  const full = new Uint32Array(Z * Y * X);
+  // Allocated lazily: with one ROI covering the whole image the segmented labels are the result.
+  let fullData: Uint32Array | null = null;
+  const fullArray = () => (fullData ??= new Uint32Array(Z * Y * X));
   const calls: RoiSegmentationCall[] = [];
   const boxes = roiBoundingBoxes(roiLabels);
   const total = boxes.size;
@@ -101,39 +123,60 @@ export async function segmentChannelByRoi(
     const w = box.xMax - box.xMin;
     const plane = h * w;
     const roiMask2d = new Uint8Array(plane);
+    let inside = 0;
     for (let y = 0; y < h; y++) {
       const r = (box.yMin + y) * X + box.xMin;
-      for (let x = 0; x < w; x++) roiMask2d[y * w + x] = roi[r + x] === roiId ? 1 : 0;
-    }
-    // Crop copy straight into float32 (`astype(np.float32)` happens in the prefilter anyway).
-    const cropData = new Float32Array(zc * plane);
-    for (let z = 0; z < zc; z++) {
-      for (let y = 0; y < h; y++) {
-        const s = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
-        const d = (z * h + y) * w;
-        for (let x = 0; x < w; x++) cropData[d + x] = src[s + x];
+      for (let x = 0; x < w; x++) {
+        const v = roi[r + x] === roiId ? 1 : 0;
+        roiMask2d[y * w + x] = v;
+        inside += v;
       }
     }
-    const filtered = applyPrefilter({ data: cropData, shape: [zc, h, w] }, config);
-    const f = filtered.data;
-    for (let z = 0, k = 0; z < zc; z++) {
-      for (let p = 0; p < plane; p++, k++) if (!roiMask2d[p]) f[k] = 0;
+    // A ROI that fills its box (the whole-image ROI, rectangles) needs no zeroing or clipping passes.
+    const fillsBox = inside === plane;
+    // Crop copy straight into float32 (`astype(np.float32)` happens in the prefilter anyway).
+    let crop: Volume;
+    if (config.prefilter.length === 0 && fillsBox && isExactInFloat32(src)) {
+      // Nothing to filter or zero: the backend may read the stored voxels directly (values exact in float32).
+      // A box spanning whole planes is even contiguous in memory: a view, no copy at all.
+      crop = { data: h === Y && w === X ? src.subarray(z0 * plane, z1 * plane) : copyBox(src, Y, X, z0, zc, box), shape: [zc, h, w] };
+    } else {
+      // Crop copy straight into float32 (`astype(np.float32)` happens in the prefilter anyway).
+      const cropData = new Float32Array(zc * plane);
+      for (let z = 0; z < zc; z++) {
+        for (let y = 0; y < h; y++) {
+          const s = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
+          const d = (z * h + y) * w;
+          for (let x = 0; x < w; x++) cropData[d + x] = src[s + x];
+        }
+      }
+      const filtered = applyPrefilter({ data: cropData, shape: [zc, h, w] }, config, { inPlace: true });
+      const f = filtered.data;
+      if (!fillsBox) {
+        for (let z = 0, k = 0; z < zc; z++) {
+          for (let p = 0; p < plane; p++, k++) if (!roiMask2d[p]) f[k] = 0;
+        }
+      }
+      crop = filtered;
     }
-    const seg = await backend.segmentCrop(filtered, config, { roiId, voxelSizeUm: options.voxelSizeUm, roiMask2d });
+    const seg = await backend.segmentCrop(crop, config, { roiId, voxelSizeUm: options.voxelSizeUm, roiMask2d });
     const labels = seg.labels.data;
     if (labels.length !== zc * plane) {
       throw valueError(`segmentation backend '${backend.method}' returned ${labels.length} labels for ROI ${roiId}, expected ${zc * plane}`);
     }
     // Running offset from the labels *as segmented*, so clipping (Q7 fix) never renumbers later ROIs.
     const rawMax = maxLabel(labels);
-    if (clipToRoi) {
+    if (clipToRoi && !fillsBox) {
       for (let z = 0, k = 0; z < zc; z++) {
         for (let p = 0; p < plane; p++, k++) if (!roiMask2d[p]) labels[k] = 0;
       }
     }
     if (applyOffsets) relabelWithOffset(labels, offset);
     if (applyOffsets && rawMax > 0) offset += rawMax;
-    for (let z = 0; z < zc; z++) {
+    if (total === 1 && zc === Z && h === Y && w === X) {
+      // One ROI covering the whole image (the default `rois: full`): its labels are the result.
+      fullData = labels;
+    } else for (let z = 0, full = fullArray(); z < zc; z++) {
       for (let y = 0; y < h; y++) {
         const t = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
         const s = (z * h + y) * w;
@@ -147,5 +190,5 @@ export async function segmentChannelByRoi(
     done++;
     options.onRoi?.(done, total);
   }
-  return { labels: { data: full, shape: [Z, Y, X] }, calls };
+  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls };
 }

@@ -8,14 +8,14 @@
  * 6. closing with disk(1)/ball(1). 7. remove objects < n (4/6-conn.). 8. fill holes < n (4/6-conn., Q14).
  * 9. label with full connectivity (Q13), raster-order ids.
  */
-import type { FloatVolume, LabelVolume } from '../core/volume.js';
+import type { LabelVolume, Volume } from '../core/volume.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { valueError } from '../core/errors.js';
 import { skimageGaussian } from './kernels/gaussian.js';
-import { thresholdOtsu } from './threshold/otsu.js';
+import { thresholdOtsuOfPositive } from './threshold/otsu.js';
 import { thresholdLi } from './threshold/li.js';
 import { percentileLinear } from './threshold/percentile.js';
-import { binaryClosing, removeSmallHoles, removeSmallObjects } from './morphology.js';
+import { binaryClosingInPlace, removeSmallHolesInPlace, removeSmallObjectsInPlace } from './morphology.js';
 import { labelComponents } from './label.js';
 
 export type ThresholdMethod = Exclude<SegmentationMethod, 'cellpose'>;
@@ -31,11 +31,19 @@ export interface ThresholdSegmentation {
   valuesMax: number;
 }
 
+function isExactInFloat32(a: Volume['data']): a is Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array {
+  return a instanceof Float32Array || a instanceof Uint16Array || a instanceof Uint8Array || a instanceof Int16Array || a instanceof Int8Array;
+}
+
 export function isThresholdMethod(m: string): m is ThresholdMethod {
   return m === 'otsu' || m === 'li' || m === 'percentile';
 }
 
-export function segmentThresholdChannel(crop: FloatVolume, config: ModelConfig, method: string = config.segmentationMethod): ThresholdSegmentation {
+/**
+ * @param crop float32 crop, or stored voxels whose values are exact in float32 (uint8/int8/uint16/int16);
+ * never modified.
+ */
+export function segmentThresholdChannel(crop: Volume, config: ModelConfig, method: string = config.segmentationMethod): ThresholdSegmentation {
   if (!isThresholdMethod(method)) {
     throw valueError(`segmentation_method: '${method}' is not a threshold method (expected otsu, li or percentile)`);
   }
@@ -43,53 +51,61 @@ export function segmentThresholdChannel(crop: FloatVolume, config: ModelConfig, 
   const n = shape[0] * shape[1] * shape[2];
   if (crop.data.length !== n) throw valueError(`segmentThresholdChannel: crop has ${crop.data.length} voxels, shape needs ${n}`);
   const is3d = shape[0] > 1;
-  const W = new Float32Array(crop.data);
-
   const bgSigma = config.thresholdBackgroundSigma;
-  if (bgSigma !== null && bgSigma > 0) {
+  const subtractBackground = bgSigma !== null && bgSigma > 0;
+  // The crop is only read unless the background is subtracted.
+  let W: Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array;
+  if (subtractBackground) {
+    const Wf = Float32Array.from(crop.data as ArrayLike<number>);
     const dims = is3d ? shape : [shape[1], shape[2]];
-    const bg = skimageGaussian(W, dims, bgSigma);
+    const bg = skimageGaussian(Wf, dims, bgSigma!);
     for (let i = 0; i < n; i++) {
-      const v = Math.fround(W[i] - bg[i]);
-      W[i] = v < 0 ? 0 : v; // `W[W < 0] = 0` (NaN stays NaN)
+      const v = Math.fround(Wf[i] - bg[i]);
+      Wf[i] = v < 0 ? 0 : v; // `W[W < 0] = 0` (NaN stays NaN)
     }
+    W = Wf;
+  } else {
+    W = isExactInFloat32(crop.data) ? crop.data : Float32Array.from(crop.data as ArrayLike<number>);
   }
 
   let nValues = 0;
-  for (let i = 0; i < n; i++) if (W[i] > 0 && W[i] !== Infinity) nValues++;
-  const empty = (): ThresholdSegmentation => ({
-    labels: { data: new Uint32Array(n), shape },
-    threshold: null,
-    nValues: 0,
-    valuesMin: NaN,
-    valuesMax: NaN,
-  });
-  if (nValues === 0) return empty();
-  const values = new Float32Array(nValues);
   let vmin = Infinity;
   let vmax = -Infinity;
-  for (let i = 0, k = 0; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     const v = W[i];
     if (v > 0 && v !== Infinity) {
-      values[k++] = v;
+      nValues++;
       if (v < vmin) vmin = v;
       if (v > vmax) vmax = v;
     }
   }
+  if (nValues === 0) {
+    return { labels: { data: new Uint32Array(n), shape }, threshold: null, nValues: 0, valuesMin: NaN, valuesMax: NaN };
+  }
 
   let threshold: number;
-  if (method === 'otsu') threshold = thresholdOtsu(values);
-  else if (method === 'li') threshold = thresholdLi(values);
-  else threshold = percentileLinear(values, config.thresholdPercentile);
+  if (method === 'otsu') {
+    // Otsu needs only a histogram: no copy of the values.
+    threshold = thresholdOtsuOfPositive(W);
+  } else {
+    const values = new Float32Array(nValues);
+    for (let i = 0, k = 0; i < n; i++) {
+      const v = W[i];
+      if (v > 0 && v !== Infinity) values[k++] = v;
+    }
+    threshold = method === 'li' ? thresholdLi(values) : percentileLinear(values, config.thresholdPercentile);
+  }
 
   // NumPy 1.24 compares a float32 array with a float64 scalar in float32 (value-based casting), so the
   // float64 percentile is rounded to float32 first; otsu/li thresholds already are float32.
   const t32 = Math.fround(threshold);
-  let mask: Uint8Array = new Uint8Array(n);
+  const mask = new Uint8Array(n);
   for (let i = 0; i < n; i++) mask[i] = W[i] > t32 ? 1 : 0;
-  if (config.thresholdApplyClosing) mask = binaryClosing(mask, shape);
-  if (config.thresholdMinObjectVoxels > 0) mask = removeSmallObjects(mask, shape, config.thresholdMinObjectVoxels);
-  if (config.thresholdMinHoleVoxels > 0) mask = removeSmallHoles(mask, shape, config.thresholdMinHoleVoxels);
+  // Closing and size cleanup work in place on `mask` (fresh memory is expensive: one mask per step would
+  // cost more than the steps themselves on large images).
+  if (config.thresholdApplyClosing) binaryClosingInPlace(mask, shape);
+  if (config.thresholdMinObjectVoxels > 0) removeSmallObjectsInPlace(mask, shape, config.thresholdMinObjectVoxels);
+  if (config.thresholdMinHoleVoxels > 0) removeSmallHolesInPlace(mask, shape, config.thresholdMinHoleVoxels);
   const { labels } = labelComponents(mask, shape, 'full');
   return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax };
 }

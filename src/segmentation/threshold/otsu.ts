@@ -15,18 +15,33 @@ import { valueError } from '../../core/errors.js';
 const NBINS = 256;
 
 export function thresholdOtsu(values: Float32Array, nbins = NBINS): number {
-  const n = values.length;
-  if (n === 0) throw valueError('threshold_otsu: no values to threshold');
-  const first = values[0];
+  return otsu(values, false, nbins);
+}
+
+/**
+ * `threshold_otsu(W[(W > 0) & isfinite(W)])` without building the value array (spec 4.3 steps 3–4):
+ * the same histogram, visiting W in the same order. Saves a crop-sized allocation per channel.
+ */
+export function thresholdOtsuOfPositive(W: Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array, nbins = NBINS): number {
+  return otsu(W, true, nbins);
+}
+
+function otsu(values: Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array, positiveOnly: boolean, nbins: number): number {
+  const len = values.length;
+  let first = NaN;
+  let n = 0;
   let allEqual = true;
   let vmin = Infinity;
   let vmax = -Infinity;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < len; i++) {
     const v = values[i];
-    if (v !== first) allEqual = false;
+    if (positiveOnly && !(v > 0 && v !== Infinity)) continue;
+    if (n++ === 0) first = v;
+    else if (v !== first) allEqual = false;
     if (v < vmin) vmin = v;
     if (v > vmax) vmax = v;
   }
+  if (n === 0) throw valueError('threshold_otsu: no values to threshold');
   if (allEqual) return first;
   const f = Math.fround;
   // np.linspace(first_edge, last_edge, nbins + 1) in float64, cast to float32, endpoint set to stop.
@@ -36,8 +51,9 @@ export function thresholdOtsu(values: Float32Array, nbins = NBINS): number {
   edges[nbins] = vmax;
   const norm = f(nbins / f(vmax - vmin)); // float64 scalar, cast to float32 by the float32-array multiply
   const counts = new Float64Array(nbins);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < len; k++) {
     const v = values[k];
+    if (positiveOnly && !(v > 0 && v !== Infinity)) continue;
     let idx = Math.trunc(f(f(v - vmin) * norm));
     if (idx === nbins) idx -= 1;
     if (v < edges[idx]) idx -= 1;
