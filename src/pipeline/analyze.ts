@@ -4,7 +4,7 @@
  */
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
-import { sameShape, formatShape } from '../core/volume.js';
+import { sameShape, formatShape, maxLabel } from '../core/volume.js';
 import type { ColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
@@ -35,6 +35,8 @@ export interface AnalyzeExistingMasksOptions {
   /** When given, the channel's postfilters are re-applied (fix Q42 for manual re-analysis). */
   cellModelConfig?: ModelConfig | null;
   markerModelConfig?: ModelConfig | null;
+  /** The caller hands the mask arrays over (a fresh run): they are filtered in place instead of copied. */
+  ownsMasks?: boolean;
 }
 
 export function analyzeExistingMasks(
@@ -56,12 +58,13 @@ export function analyzeExistingMasks(
   let marker = applyZBounds(markerMasks, zb);
   const filterSteps: FilterStep[] = [];
 
-  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels);
+  const nIn = countLabels(cell.data);
+  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, { inPlace: options.ownsMasks === true || cell !== cellMasks });
   filterSteps.push({
     channel: 'cell',
     step: 'min_cell_voxels',
-    nIn: countLabels(cell.data),
-    nOut: countLabels(sized.labels.data),
+    nIn,
+    nOut: nIn - sized.removed.length,
     removed: sized.removed,
   });
   cell = sized.labels;
@@ -104,8 +107,16 @@ export function applyZBounds(labels: LabelVolume, zb: [number, number] | null): 
   return { data, shape: labels.shape };
 }
 
+/** Number of distinct non-zero labels (one pass, a flag per id). */
 function countLabels(data: Uint32Array): number {
-  const seen = new Set<number>();
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) seen.add(data[i]);
-  return seen.size;
+  const seen = new Uint8Array(maxLabel(data) + 1);
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== 0 && seen[v] === 0) {
+      seen[v] = 1;
+      n++;
+    }
+  }
+  return n;
 }

@@ -79,6 +79,7 @@ export async function runRoiColocalization(
     analysisZBounds: zBounds,
     cellModelConfig,
     markerModelConfig,
+    ownsMasks: true,
   });
   timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });
   return { ...analysed, segmentation: { cell: cell.calls, marker: marker.calls }, timings };

@@ -5,6 +5,7 @@
  * serves both (there are no z neighbours to look at).
  */
 import type { Shape3 } from '../core/volume.js';
+import { borrowMask, returnMask } from './scratch.js';
 import { findRuns, resolveComponents, componentSizes, paintSmallComponents } from './runs.js';
 
 /**
@@ -19,9 +20,10 @@ export function binaryClosing(mask: Uint8Array, shape: Shape3): Uint8Array {
 
 /** `binaryClosing` writing the result back into `mask` (one temporary mask). */
 export function binaryClosingInPlace(mask: Uint8Array, shape: Shape3): void {
-  const dilated = new Uint8Array(mask.length);
+  const dilated = borrowMask(mask.length); // every voxel is written by the dilation
   crossDilation(mask, shape, dilated);
   crossErosion(dilated, shape, mask);
+  returnMask(dilated);
 }
 
 /**

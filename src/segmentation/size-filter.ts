@@ -24,12 +24,13 @@ export function labelVoxelCounts(data: Uint32Array, maxId: number = maxLabel(dat
 export function filterLabelsBySize(
   labels: LabelVolume,
   minSize: number,
+  options: { /** modify `labels` itself (callers that own the array save a full-size copy) */ inPlace?: boolean } = {},
 ): { labels: LabelVolume; removed: number[] } {
   if (!Number.isFinite(minSize)) {
     throw valueError(`filterLabelsBySize: min_size must be a finite number, got ${minSize}`);
   }
   const src = labels.data;
-  const out = new Uint32Array(src);
+  const out = options.inPlace ? src : new Uint32Array(src);
   const shape = [labels.shape[0], labels.shape[1], labels.shape[2]] as const;
   const maxId = maxLabel(src);
   if (maxId === 0) return { labels: { data: out, shape }, removed: [] };

@@ -17,6 +17,7 @@ import { thresholdLi } from './threshold/li.js';
 import { percentileLinear } from './threshold/percentile.js';
 import { binaryClosingInPlace, removeSmallHolesInPlace, removeSmallObjectsInPlace } from './morphology.js';
 import { labelComponents } from './label.js';
+import { borrowMask, returnMask } from './scratch.js';
 
 export type ThresholdMethod = Exclude<SegmentationMethod, 'cellpose'>;
 
@@ -99,7 +100,7 @@ export function segmentThresholdChannel(crop: Volume, config: ModelConfig, metho
   // NumPy 1.24 compares a float32 array with a float64 scalar in float32 (value-based casting), so the
   // float64 percentile is rounded to float32 first; otsu/li thresholds already are float32.
   const t32 = Math.fround(threshold);
-  const mask = new Uint8Array(n);
+  const mask = borrowMask(n); // every voxel is written here
   for (let i = 0; i < n; i++) mask[i] = W[i] > t32 ? 1 : 0;
   // Closing and size cleanup work in place on `mask` (fresh memory is expensive: one mask per step would
   // cost more than the steps themselves on large images).
@@ -107,5 +108,6 @@ export function segmentThresholdChannel(crop: Volume, config: ModelConfig, metho
   if (config.thresholdMinObjectVoxels > 0) removeSmallObjectsInPlace(mask, shape, config.thresholdMinObjectVoxels);
   if (config.thresholdMinHoleVoxels > 0) removeSmallHolesInPlace(mask, shape, config.thresholdMinHoleVoxels);
   const { labels } = labelComponents(mask, shape, 'full');
+  returnMask(mask);
   return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax };
 }
