@@ -4,6 +4,7 @@
  */
 import type { Box2, RoiLabels } from '../core/volume.js';
 import { valueError } from '../core/errors.js';
+import { indexRois } from './roi-index.js';
 
 /**
  * Half-open bounding box of the non-zero pixels of a 2D mask (`get_bbox_2d`: `np.where` → min..max+1),
@@ -29,28 +30,15 @@ export function getBbox2d(mask: ArrayLike<number>, shapeYx: readonly [number, nu
   return { yMin, yMax: yMax + 1, xMin, xMax: xMax + 1 };
 }
 
-/** Pixel count per ROI id, index = id (0 = background); length 65536 covers every uint16 id. */
-function roiCounts(roi: RoiLabels): Float64Array {
-  const counts = new Float64Array(65536);
-  const d = roi.data;
-  for (let i = 0; i < d.length; i++) counts[d[i]]++;
-  return counts;
-}
-
 /** ROI ids present in the raster, ascending, without 0 (`np.unique(roi)[1:]`). */
 export function roiIds(roi: RoiLabels): number[] {
-  const counts = roiCounts(roi);
-  const ids: number[] = [];
-  for (let id = 1; id < counts.length; id++) if (counts[id] > 0) ids.push(id);
-  return ids;
+  return indexRois(roi).ids;
 }
 
 /** Pixel count per ROI id (ids ascending), one pass. */
 export function roiAreas(roi: RoiLabels): Map<number, number> {
-  const counts = roiCounts(roi);
-  const out = new Map<number, number>();
-  for (let id = 1; id < counts.length; id++) if (counts[id] > 0) out.set(id, counts[id]);
-  return out;
+  const index = indexRois(roi);
+  return new Map(index.ids.map((id, k) => [id, index.areaPx[k]]));
 }
 
 /**

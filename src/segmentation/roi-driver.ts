@@ -11,6 +11,7 @@ import type { ModelConfig } from '../config/types.js';
 import { formatShape, maxLabel } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
 import { applyPrefilter } from './prefilter.js';
+import { indexRois } from '../roi/roi-index.js';
 import { backendFor, type CropSegmentation, type SegmentationBackend } from './backend.js';
 
 export interface RoiSegmentationCall {
@@ -45,33 +46,10 @@ export function relabelWithOffset(labels: Uint32Array, offset: number): void {
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) labels[i] += offset;
 }
 
-/** Bounding boxes (half-open) of every non-zero ROI id, one pass over the ROI image, ids ascending. */
+/** Bounding boxes (half-open) of every non-zero ROI id, ids ascending (one run-wise pass, `indexRois`). */
 export function roiBoundingBoxes(roi: RoiLabels): Map<number, Box2> {
-  const [Y, X] = roi.shape;
-  const yMin = new Int32Array(65536).fill(-1);
-  const yMax = new Int32Array(65536);
-  const xMin = new Int32Array(65536);
-  const xMax = new Int32Array(65536);
-  const d = roi.data;
-  let i = 0;
-  for (let y = 0; y < Y; y++) {
-    for (let x = 0; x < X; x++, i++) {
-      const id = d[i];
-      if (id === 0) continue;
-      if (yMin[id] < 0) {
-        yMin[id] = y; yMax[id] = y + 1; xMin[id] = x; xMax[id] = x + 1;
-      } else {
-        yMax[id] = y + 1; // rows are visited in order
-        if (x < xMin[id]) xMin[id] = x;
-        if (x + 1 > xMax[id]) xMax[id] = x + 1;
-      }
-    }
-  }
-  const out = new Map<number, Box2>();
-  for (let id = 1; id < 65536; id++) {
-    if (yMin[id] >= 0) out.set(id, { yMin: yMin[id], yMax: yMax[id], xMin: xMin[id], xMax: xMax[id] });
-  }
-  return out;
+  const index = indexRois(roi);
+  return new Map(index.ids.map((id, k) => [id, index.boxes[k]]));
 }
 
 export interface SegmentChannelOptions {

@@ -14,7 +14,7 @@
 import { valueError } from '../core/errors.js';
 import { column, makeTable, type Table } from '../core/table.js';
 import { formatShape, sameShape, type LabelVolume, type RoiLabels } from '../core/volume.js';
-import { indexRois, resolveZRange, type RoiIndex } from './roi-index.js';
+import { indexRois, resolveZRange, type RoiIndex } from '../roi/roi-index.js';
 
 export const DETAILED_COLUMNS = [
   'roi_id',

@@ -36,7 +36,7 @@ import { buildCellSummary, wholeLabelStatsFromMeasurements } from './cell-summar
 import { buildDetailedOverlaps } from './detailed-overlaps.js';
 import { measureObjects } from './object-measurements.js';
 import { propertiesTableFromMeasurements } from './properties.js';
-import { indexRois } from './roi-index.js';
+import { indexRois } from '../roi/roi-index.js';
 import { buildRoiOverview } from './roi-overview.js';
 import { buildRoiObjectSummary, rowsByRoiIdColumn, rowsByTouchedRoi } from './roi-summaries.js';
 
@@ -123,4 +123,4 @@ export { buildCellSummary, cellSummaryColumns, wholeLabelStatsFromMeasurements, 
 export { buildRoiOverview, roiOverviewColumns } from './roi-overview.js';
 export { buildRoiObjectSummary, roiObjectSummaryColumns, rowsByRoiIdColumn, rowsByTouchedRoi } from './roi-summaries.js';
 export { measureObjects, type ObjectMeasurements } from './object-measurements.js';
-export { indexRois, type RoiIndex } from './roi-index.js';
+export { indexRois, type RoiIndex } from '../roi/roi-index.js';

@@ -10,7 +10,7 @@ import { valueError } from '../core/errors.js';
 import { column, getColumn, makeTable, type Column, type Table } from '../core/table.js';
 import { formatShape, sameShape, type RoiLabels, type VoxelSizeUm } from '../core/volume.js';
 import type { ObjectMeasurements } from './object-measurements.js';
-import { indexRois, resolveZRange, type RoiIndex } from './roi-index.js';
+import { indexRois, resolveZRange, type RoiIndex } from '../roi/roi-index.js';
 
 export const OCCUPANCY_SUFFIXES = [
   'occupancy_area_px_2d_projection',
