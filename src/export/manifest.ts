@@ -220,7 +220,8 @@ export async function buildManifest(input: ManifestInput): Promise<Manifest> {
       source: l.voxelSizeSource,
     },
     warnings: [...l.warnings, ...(input.warnings ?? [])],
-    config: sortKeys(toJsonValue(input.config)),
+    // In the config file's own vocabulary (snake_case), so a run can be reproduced from it.
+    config: sortKeys(snakeCaseKeys(toJsonValue(input.config))),
     roiIds: input.roiIds ? Array.from(input.roiIds) : null,
     thresholds: sortKeys(toJsonValue(input.segmentation ?? {})),
     filterSteps: (input.filterSteps ?? []).map((s) => ({
@@ -239,4 +240,15 @@ export async function buildManifest(input: ManifestInput): Promise<Manifest> {
 /** 2-space JSON with a trailing newline; NaN/±Inf → null, typed arrays → arrays. */
 export function serializeManifest(manifest: Manifest): string {
   return JSON.stringify(toJsonValue(manifest), null, 2) + '\n';
+}
+
+/** `cellModelConfig` → `cell_model_config`, recursively on object keys (values untouched). */
+function snakeCaseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeCaseKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k === 'do3d' ? 'do_3d' : k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase(), snakeCaseKeys(v)]),
+    );
+  }
+  return value;
 }
