@@ -210,3 +210,25 @@ test('demo: the shipped HT29 example runs and finds a plausible number of pH3-po
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('positivity_rule: union adds the union columns and can only call more cells positive than best_object', async () => {
+  const dir = tmp();
+  try {
+    const best = await cli(['run', writeConfig(dir, goodConfig(fixture2d, 'results_dir: best\n'), 'best.yaml'), '-q']);
+    const union = await cli([
+      'run',
+      writeConfig(dir, goodConfig(fixture2d, 'results_dir: union\n').replace('min_overlap_voxels: 20}', 'min_overlap_voxels: 20, positivity_rule: union}'), 'union.yaml'),
+      '-q',
+    ]);
+    assert.equal(best.code, 0, best.err);
+    assert.equal(union.code, 0, union.err);
+    const header = (d: string) => readFileSync(join(dir, d, 'input.ome_cell_summary.csv'), 'utf8').split('\n')[0].split(',');
+    assert.ok(!header('best').includes('union_overlap_voxels'));
+    const h = header('union');
+    assert.deepEqual(h.slice(h.indexOf('best_overlap_fraction') + 1, h.indexOf('best_overlap_fraction') + 3), ['union_overlap_voxels', 'union_overlap_fraction']);
+    const positives = (out: string) => Number(out.match(/^\s+1\s+\d+\s+(\d+)\s+\d+$/m)![1]);
+    assert.ok(positives(union.out) >= positives(best.out));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
