@@ -470,16 +470,9 @@ test('assertSupported: threshold configs pass; later-issue fields are rejected n
     'NotSupportedError',
     `${CFG}: marker_model_config.segmentation_method: Cellpose segmentation (issue 7; use otsu, li or percentile) is not supported yet, got "cellpose"`,
   );
-  throwsWith(
-    () => assertSupported(parse({ cell_model_config: { ...otsu, z_crop: [2, 8] }, marker_model_config: otsu })),
-    'NotSupportedError',
-    `${CFG}: cell_model_config.z_crop: a z-crop (spec 12.1; set it to null) is not supported yet, got [2,8]`,
-  );
-  throwsWith(
-    () => assertSupported(parse({ cell_model_config: otsu, marker_model_config: { ...otsu, z_projection: 'max' } })),
-    'NotSupportedError',
-    `${CFG}: marker_model_config.z_projection: a z-projection (spec 12.2; set it to null) is not supported yet, got "max"`,
-  );
+  // z_crop / z_projection are supported since issue 9 (spec 12; checks in test/pipeline-zstack.test.ts).
+  assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: { ...otsu, z_crop: [2, 8] }, marker_model_config: otsu })));
+  assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: otsu, marker_model_config: { ...otsu, z_projection: 'max' } })));
   throwsWith(
     () => assertSupported(parse({ cell_model_config: otsu, marker_model_config: otsu, optional_region_model_config: otsu })),
     'NotSupportedError',

@@ -240,12 +240,12 @@ const ModelConfigObject = z
         '[start, stop] (integers or null)',
       ),
       null,
-      'global z interval [start, stop) in planes, null ends = stack ends (spec 12.1); not supported yet',
+      'global z interval [start, stop) in planes, null ends = stack ends, negative = from the end (spec 12.1)',
     ),
     z_projection: opt(
       orNull(nameField(Z_PROJECTION_METHODS), 'one of max, mean, median, std, var'),
       null,
-      'project the stack along z before the analysis: max | mean | median | std | var (spec 12.2); not supported yet',
+      'project the stack along z before the analysis: max | mean | median | std | var (spec 12.2); *_um3 then use z = 1.0 µm',
     ),
     threshold_percentile: opt(
       z.number({ error: 'expected a number from 0 to 100' })
@@ -490,17 +490,17 @@ export const ConfigFileSchema = z
     single_channel_config: opt(
       z.union([z.null(), SingleChannelConfigSchema], { error: 'expected null or {channel_index: <int>}' }),
       null,
-      'single-channel counting workflow {channel_index} (spec 2.2); not supported yet when set',
+      'single-channel counting workflow {channel_index} (spec 2.2, 13); replaces channel_config',
     ),
     model_config: opt(
       z.union([z.null(), ModelConfigSchema], { error: 'expected null or a mapping of model config fields' }),
       null,
-      'single-channel workflow: segmentation of that channel, same fields as cell_model_config; not supported yet when set',
+      'single-channel workflow: segmentation of that channel, same fields as cell_model_config; required with single_channel_config',
     ),
     analysis_config: opt(
       z.union([z.null(), SingleChannelAnalysisConfigSchema], { error: 'expected null or {min_object_voxels: <number>}' }),
       null,
-      'single-channel workflow: {min_object_voxels: 50} (spec 2.6); not supported yet when set',
+      'single-channel workflow: {min_object_voxels: 50} (spec 2.6): objects with fewer voxels are removed before the tables',
     ),
   }, MAPPING)
   .strict()
@@ -511,6 +511,23 @@ export const ConfigFileSchema = z
         path: ['channel_config'],
         input: undefined,
         message: 'expected a mapping with cell_channel and marker_channel',
+      });
+    }
+    if (c.single_channel_config !== null && c.channel_config !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['single_channel_config'],
+        input: c.single_channel_config,
+        message:
+          'expected null when channel_config is set (one workflow per file: channel_config = two-channel colocalization, single_channel_config = single-channel object counting)',
+      });
+    }
+    if (c.single_channel_config !== null && c.model_config === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model_config'],
+        input: null,
+        message: 'expected a mapping of model config fields (segmentation_method, ...) because single_channel_config is set (spec 13.1)',
       });
     }
     if (c.single_channel_config === null && (c.model_config !== null || c.analysis_config !== null)) {
@@ -742,7 +759,7 @@ export function toAnalysisConfig(
           minObjectVoxels: (c.analysis_config ?? SingleChannelAnalysisConfigSchema.parse({})).min_object_voxels,
         };
   // Without channel_config (single-channel file), both roles point at the counted channel so that the
-  // resolved type stays total; assertSupported rejects such a config before any work.
+  // resolved type stays total; the single-channel workflow (pipeline/single-channel.ts) never reads them.
   const cc = c.channel_config ?? { cell_channel: sc!.channel_index, marker_channel: sc!.channel_index, optional_region_channel: null };
   const rois: RoiSpec =
     c.rois === 'full'
@@ -873,23 +890,19 @@ export function assertSupported(config: AnalysisConfig): void {
   const fail = (key: string, what: string, value: unknown) => {
     throw notSupported(`${label}: ${key}: ${what} is not supported yet, got ${formatValue(value)}`);
   };
-  if (config.singleChannel) {
-    fail(
-      'single_channel_config',
-      'the single-channel counting workflow (single_channel_config / model_config / analysis_config)',
-      { channel_index: config.singleChannel.channelIndex },
-    );
-  }
-  const models: [string, ModelConfig][] = [
-    ['cell_model_config', config.cellModelConfig],
-    ['marker_model_config', config.markerModelConfig],
-  ];
+  // Single-channel workflow (spec 13): only its own model config is used (the two-channel sections keep
+  // their defaults and are ignored).
+  const models: [string, ModelConfig][] = config.singleChannel
+    ? [['model_config', config.singleChannel.modelConfig]]
+    : [
+        ['cell_model_config', config.cellModelConfig],
+        ['marker_model_config', config.markerModelConfig],
+      ];
   for (const [key, m] of models) {
     if (m.segmentationMethod === 'cellpose') {
       fail(`${key}.segmentation_method`, 'Cellpose segmentation (issue 7; use otsu, li or percentile)', 'cellpose');
     }
-    if (m.zCrop !== null) fail(`${key}.z_crop`, 'a z-crop (spec 12.1; set it to null)', m.zCrop);
-    if (m.zProjection !== null) fail(`${key}.z_projection`, 'a z-projection (spec 12.2; set it to null)', m.zProjection);
+    // z_crop / z_projection: supported (spec 12; normalised and checked against the image in pipeline/z-stack.ts).
   }
   if (config.optionalRegionModelConfig !== null) {
     fail('optional_region_model_config', 'optional third-channel segmentation (issue 9; set it to null)', 'a model config');

@@ -11,6 +11,7 @@ import { applyPostfilters } from '../segmentation/postfilters.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
 import { buildPositiveCellMask } from '../colocalization/positive-mask.js';
 import type { LoadedImageChannels } from './load-images.js';
+import { isReducedView } from './z-stack.js';
 
 /** One label-deleting step (size filter or postfilter), recorded for the manifest. */
 export interface FilterStep {
@@ -53,7 +54,8 @@ export function analyzeExistingMasks(
       throw valueError(`${name} shape ${formatShape(m.shape)} must equal the image shape ${formatShape(shape)}`);
     }
   }
-  const zb = loaded.analysisZBounds === null ? (options.analysisZBounds ?? null) : null;
+  // spec 7.1: no z bounds on a projected (or one-plane, Q26) view; else the argument, defaulting to the bundle's crop.
+  const zb = isReducedView(loaded) ? null : options.analysisZBounds !== undefined ? options.analysisZBounds : loaded.analysisZBounds;
   let cell = applyZBounds(cellMasks, zb);
   let marker = applyZBounds(markerMasks, zb);
   const filterSteps: FilterStep[] = [];

@@ -4,7 +4,8 @@
  */
 import { inputError, valueError } from '../core/errors.js';
 import type { Volume, VoxelData } from '../core/volume.js';
-import type { ChannelConfig } from '../config/types.js';
+import type { ChannelConfig, ZProjectionMethod } from '../config/types.js';
+import type { ZStackInfo } from './z-stack.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 
 export type CropZyx = [[number, number], [number, number], [number, number]];
@@ -29,8 +30,12 @@ export interface LoadedImageChannels {
   channelNames: string[];
   timePoint: number;
   cropForTesting: CropZyx | null;
-  /** z range of the analysis (z-crop, later issue); null = all planes. */
+  /** z range of the analysis (the common z-crop, spec 12.1, in planes of the loaded stack); null = all planes. */
   analysisZBounds: [number, number] | null;
+  /** spec 12.2: set on a projected `(1, Y, X)` view (see `z-stack.ts`); absent/null = not projected. */
+  zProjectionMethod?: ZProjectionMethod | null;
+  /** What the z handling did (crop, projection, one-plane view, true voxel size); absent/null = none. */
+  zStack?: ZStackInfo | null;
 }
 
 export interface LoadAnalysisImagesOptions {

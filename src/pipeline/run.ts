@@ -10,6 +10,7 @@ import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import type { LoadedImageChannels } from './load-images.js';
+import { effectiveZBounds } from './z-stack.js';
 import type { ProgressCallback } from './progress.js';
 import type { SegmentationWorker } from './segment-workers.js';
 
@@ -43,7 +44,8 @@ export async function runRoiColocalization(
   if (ids.length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
 
   const timings: { stage: string; ms: number }[] = [];
-  const zBounds = loaded.analysisZBounds;
+  // A projected or one-plane view already holds only the analysed planes (spec 12.2).
+  const zBounds = effectiveZBounds(loaded);
   const segment = async (channel: 'cell' | 'marker', config: ModelConfig) => {
     const t0 = performance.now();
     const image = channel === 'cell' ? loaded.cellImage : loaded.markerImage;

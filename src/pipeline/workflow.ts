@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { AnalysisConfig } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
 import { assertSupported } from '../config/schema.js';
+import { valueError } from '../core/errors.js';
 import { createFullImageRoiLabels } from '../roi/full-image.js';
 import { rasterizeShapesToLabels } from '../roi/rasterize-shapes.js';
 import { loadRoiLabels } from '../roi/roi-io.js';
@@ -15,6 +16,7 @@ import { buildManifest } from '../export/manifest.js';
 import { getColumn } from '../core/table.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
+import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
 import type { ProgressCallback } from './progress.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
 import { statSync } from 'node:fs';
@@ -55,7 +57,14 @@ export async function runWorkflow(
   config: AnalysisConfig,
   options: { onProgress?: ProgressCallback; /** `auto` (default): a worker thread for the marker channel on large images */ parallel?: 'auto' | boolean } = {},
 ): Promise<WorkflowResult> {
+  if (config.singleChannel) {
+    // Never run the two-channel pipeline on a single-channel file (its channel roles are placeholders).
+    throw valueError(
+      `${config.configPath ?? 'config'}: single_channel_config is set: run it with runSingleChannelWorkflow (pipeline/single-channel.ts); \`cellcoloc run\` picks it automatically`,
+    );
+  }
   assertSupported(config);
+  resolveZProjection(config); // a projection conflict fails before any reading (spec 12.2)
   const parallel = options.parallel ?? 'auto';
   const images = Array.isArray(config.image) ? config.image : [config.image];
   const inputBytes = images.reduce((a, p) => a + (safeSize(p) ?? 0), 0);
@@ -100,7 +109,7 @@ async function runWorkflowWith(
     loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
       t: config.runtimeConfig.t,
-    }),
+    }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
   );
   const [, Y, X] = loaded.cellImage.shape;
   const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
@@ -133,11 +142,14 @@ async function runWorkflowWith(
       timings,
       paths,
     });
+    const zStack = zStackManifestEntry(loaded);
+    if (zStack) manifest.zStack = zStack;
     await exportAnalysisOutputs(
       {
-        cellMasks: result.cellMasks,
-        markerMasks: result.markerMasks,
-        positiveCellMasks: result.positiveCellMasks,
+        // A one-plane z-crop is analysed as 2D but exported as a full stack (see z-stack.ts).
+        cellMasks: labelsForExport(result.cellMasks, loaded),
+        markerMasks: labelsForExport(result.markerMasks, loaded),
+        positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
         tables: [
           tables.detailed,
           tables.summary,
@@ -149,7 +161,7 @@ async function runWorkflowWith(
         roiLabels,
       },
       paths,
-      { voxelSizeUm: loaded.voxelSizeUm, manifest },
+      { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
     );
   });
 
