@@ -2,7 +2,7 @@
  * Segmentation backends: what the per-ROI driver (`roi-driver.ts`, spec 4.1) calls on each prepared crop.
  * The threshold backends live here; Cellpose is added later as another implementation of the interface.
  */
-import type { LabelVolume, Volume } from '../core/volume.js';
+import type { Box2, LabelVolume, Volume } from '../core/volume.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { notSupported, valueError } from '../core/errors.js';
 import { maxLabel } from '../core/volume.js';
@@ -18,6 +18,8 @@ export interface CropSegmentation {
     valuesMin?: number;
     valuesMax?: number;
     nLabelsRaw: number;
+    /** Cellpose backend only: model, niter, thresholds, cache use (`cellpose/backend.ts`). */
+    cellpose?: Record<string, unknown> | object;
   };
 }
 
@@ -31,7 +33,14 @@ export interface SegmentationBackend {
   segmentCrop(
     crop: Volume,
     config: ModelConfig,
-    ctx: { roiId: number; voxelSizeUm: readonly [number, number, number]; roiMask2d: Uint8Array },
+    ctx: {
+      roiId: number;
+      voxelSizeUm: readonly [number, number, number];
+      roiMask2d: Uint8Array;
+      /** The ROI's bounding box in the full image and the crop's first plane (the Cellpose cache records both). */
+      box?: Box2;
+      z0?: number;
+    },
   ): Promise<CropSegmentation>;
 }
 
@@ -56,9 +65,16 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
   };
 }
 
-export function backendFor(config: ModelConfig): SegmentationBackend {
+/**
+ * The backend of a channel. Cellpose needs run context (models shared between channels, GPU, cache folder):
+ * callers pass the instance made by `createCellposeBackends` (`cellpose/backend.ts`) as `backends.cellpose`.
+ */
+export function backendFor(config: ModelConfig, backends: { cellpose?: SegmentationBackend } = {}): SegmentationBackend {
   const m = config.segmentationMethod;
-  if (m === 'cellpose') throw notSupported('segmentation_method: cellpose backend: not supported yet (see issue 7)');
+  if (m === 'cellpose') {
+    if (backends.cellpose) return backends.cellpose;
+    throw notSupported('segmentation_method: cellpose needs a Cellpose backend instance (createCellposeBackends) from the caller');
+  }
   if (isThresholdMethod(m)) return thresholdBackend(m);
   throw valueError(`segmentation_method: '${String(m)}' is not one of cellpose, otsu, li, percentile`);
 }

@@ -137,7 +137,7 @@ export async function segmentChannelByRoi(
       }
       crop = filtered;
     }
-    const seg = await backend.segmentCrop(crop, config, { roiId, voxelSizeUm: options.voxelSizeUm, roiMask2d });
+    const seg = await backend.segmentCrop(crop, config, { roiId, voxelSizeUm: options.voxelSizeUm, roiMask2d, box, z0 });
     const labels = seg.labels.data;
     if (labels.length !== zc * plane) {
       throw valueError(`segmentation backend '${backend.method}' returned ${labels.length} labels for ROI ${roiId}, expected ${zc * plane}`);
