@@ -1,0 +1,308 @@
+/**
+ * The single-channel counting workflow (spec 13): one channel is segmented ROI by ROI with `model_config`,
+ * small objects are removed (`analysis_config.min_object_voxels`), the channel's postfilters run, and the
+ * tables `object_summary`, `voxel_plausibility_check` and `roi_overview` are built and exported.
+ *
+ *  - `loadSingleChannelImage` (spec 3.4): `loadAnalysisImages` with one channel (same reader, time point,
+ *    crop and voxel-size rules).
+ *  - `runRoiSingleChannelSegmentation` (spec 13.1): the per-ROI driver of spec 4.1 (label offsets per ROI,
+ *    labels clipped to their ROI polygon = fix Q7), then `analyzeExistingSingleChannelMasks`.
+ *  - `analyzeExistingSingleChannelMasks`: z bounds → `filterLabelsBySize(min_object_voxels)` (count over
+ *    the whole array; survivor ids unchanged) → postfilters of `model_config` → tables.
+ *  - `runSingleChannelWorkflow`: config → load → ROIs → run → export, the counterpart of `runWorkflow`.
+ */
+import { basename } from 'node:path';
+import { inputError, notSupported, valueError } from '../core/errors.js';
+import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
+import { formatShape, maxLabel, sameShape } from '../core/volume.js';
+import type { AnalysisConfig, ModelConfig, RuntimeConfig } from '../config/types.js';
+import { assertSupported } from '../config/schema.js';
+import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
+import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
+import { filterLabelsBySize } from '../segmentation/size-filter.js';
+import { applyPostfilters } from '../segmentation/postfilters.js';
+import { assertRoiMatchesImage } from '../roi/roi-io.js';
+import { roiIds } from '../roi/roi-geometry.js';
+import { buildSingleChannelTables, type SingleChannelTables } from '../tables/single-channel.js';
+import { getColumn } from '../core/table.js';
+import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import { buildManifest } from '../export/manifest.js';
+import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
+import { applyCrop, type CropZyx } from './load-images.js';
+import { applyZBounds } from './analyze.js';
+import type { ProgressCallback } from './progress.js';
+import { resolveRoiLabels } from './workflow.js';
+
+/** spec 2.6 `SingleChannelAnalysisConfig`. */
+export interface SingleChannelAnalysisConfig {
+  /** Objects with fewer voxels are removed before the postfilters and tables (default 50 in the config file). */
+  minObjectVoxels: number;
+}
+
+/** spec 3.4: the loaded channel and the metadata the tables, export and manifest need. */
+export interface LoadedSingleChannelImage {
+  sourcePaths: string[];
+  voxelSizeUm: [number, number, number];
+  voxelSizeSource: 'config' | 'metadata' | 'fallback';
+  warnings: string[];
+  /** The counted channel at the chosen time point, ZYX (cropped by `crop_for_testing`). */
+  image: Volume;
+  channelIndex: number;
+  rawShapeTzcyx: [number, number, number, number, number];
+  rawZSize: number;
+  is3d: boolean;
+  dtype: string;
+  channelNames: string[];
+  timePoint: number;
+  cropForTesting: CropZyx | null;
+  /** z range of the analysis (z-crop, not supported yet); null = all planes. */
+  analysisZBounds: [number, number] | null;
+}
+
+export async function loadSingleChannelImage(
+  source: string | string[],
+  channelIndex: number,
+  voxelScaleZyx: readonly number[] | null,
+  options: { cropForTesting?: CropZyx | null; t?: number } = {},
+): Promise<LoadedSingleChannelImage> {
+  const stack = await openImageStack(source);
+  const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
+  const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
+  if (!Number.isInteger(channelIndex) || channelIndex < 0 || channelIndex >= sizeC) {
+    throw inputError(
+      `single_channel_config.channel_index: expected an index < ${sizeC} (${where} has ${sizeC} channel${sizeC === 1 ? '' : 's'}), got ${channelIndex}`,
+    );
+  }
+  const t = options.t ?? 0;
+  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
+    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
+  }
+  const crop = options.cropForTesting ?? null;
+  const image = applyCrop(await stack.readChannel(channelIndex, t), crop);
+  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, image.shape[0] > 1);
+  return {
+    sourcePaths: stack.sourcePaths,
+    voxelSizeUm: voxel.voxelSizeUm,
+    voxelSizeSource: voxel.source,
+    warnings: voxel.warnings,
+    image,
+    channelIndex,
+    rawShapeTzcyx: stack.rawShapeTzcyx,
+    rawZSize: sizeZ,
+    is3d: sizeZ > 1,
+    dtype: stack.dtype,
+    channelNames: stack.channelNames,
+    timePoint: t,
+    cropForTesting: crop,
+    analysisZBounds: null,
+  };
+}
+
+/** One label-deleting step, recorded for the manifest (`channel` is always `objects`). */
+export interface SingleChannelFilterStep {
+  channel: 'objects';
+  step: string;
+  nIn: number;
+  nOut: number;
+  removed: number[];
+}
+
+export interface SingleChannelRunResult {
+  /** Final labels (full-stack shape; zero outside the analysis z range). */
+  masks: LabelVolume;
+  tables: SingleChannelTables;
+  analysisZBounds: [number, number] | null;
+  filterSteps: SingleChannelFilterStep[];
+}
+
+export interface SingleChannelRunResultWithSegmentation extends SingleChannelRunResult {
+  /** Per-ROI segmentation info (threshold, values, raw object count), ROI order. */
+  segmentation: RoiSegmentationCall[];
+  timings: { stage: string; ms: number }[];
+}
+
+export interface AnalyzeSingleChannelOptions {
+  analysisZBounds?: [number, number] | null;
+  /** When given, its postfilters are applied (spec 13.1); null → none (manual re-analysis). */
+  modelConfig?: ModelConfig | null;
+  /** The caller hands the mask array over (a fresh run): it is filtered in place instead of copied. */
+  ownsMasks?: boolean;
+}
+
+export function analyzeExistingSingleChannelMasks(
+  loaded: Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds'>,
+  roiLabels: RoiLabels,
+  masks: LabelVolume,
+  analysisConfig: SingleChannelAnalysisConfig,
+  options: AnalyzeSingleChannelOptions = {},
+): SingleChannelRunResult {
+  const shape = loaded.image.shape;
+  if (!sameShape(masks.shape, shape)) {
+    throw valueError(`single-channel masks shape ${formatShape(masks.shape)} must equal the image shape ${formatShape(shape)}`);
+  }
+  assertRoiMatchesImage(roiLabels, [shape[1], shape[2]], 'rois');
+  const zb = loaded.analysisZBounds === null ? (options.analysisZBounds ?? null) : null;
+  let labels = applyZBounds(masks, zb);
+  const filterSteps: SingleChannelFilterStep[] = [];
+  const nIn = countLabels(labels.data);
+  const sized = filterLabelsBySize(labels, analysisConfig.minObjectVoxels, { inPlace: options.ownsMasks === true || labels !== masks });
+  filterSteps.push({ channel: 'objects', step: 'min_object_voxels', nIn, nOut: nIn - sized.removed.length, removed: sized.removed });
+  labels = sized.labels;
+  const mc = options.modelConfig;
+  if (mc && mc.postfilters.length > 0) {
+    const r = applyPostfilters(labels, loaded.image, mc, { keyPrefix: 'model_config' });
+    for (const s of r.steps) filterSteps.push({ channel: 'objects', step: s.postfilter, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
+    labels = r.labels;
+  }
+  const tables = buildSingleChannelTables({
+    masks: labels,
+    intensity: loaded.image,
+    roi: roiLabels,
+    voxelSizeUm: loaded.voxelSizeUm,
+    zBounds: zb,
+  });
+  return { masks: labels, tables, analysisZBounds: zb, filterSteps };
+}
+
+export async function runRoiSingleChannelSegmentation(
+  loaded: Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds'>,
+  roiLabels: RoiLabels,
+  modelConfig: ModelConfig,
+  analysisConfig: SingleChannelAnalysisConfig,
+  runtimeConfig: Pick<RuntimeConfig, 'processRois'>,
+  options: { onProgress?: ProgressCallback } = {},
+): Promise<SingleChannelRunResultWithSegmentation> {
+  if (!runtimeConfig.processRois) {
+    // Q28: the original raises here too.
+    throw valueError('runtime_config.process_rois is false: ROI processing is disabled, nothing to analyse');
+  }
+  if (modelConfig.zCrop !== null) throw notSupported(`model_config.z_crop: a z-crop (spec 12.1; set it to null) is not supported yet, got ${JSON.stringify(modelConfig.zCrop)}`);
+  if (modelConfig.zProjection !== null) {
+    throw notSupported(`model_config.z_projection: a z-projection (spec 12.2; set it to null) is not supported yet, got ${JSON.stringify(modelConfig.zProjection)}`);
+  }
+  const [, Y, X] = loaded.image.shape;
+  assertRoiMatchesImage(roiLabels, [Y, X], 'rois');
+  if (roiIds(roiLabels).length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
+  const timings: { stage: string; ms: number }[] = [];
+  const zBounds = loaded.analysisZBounds;
+  let t0 = performance.now();
+  const seg = await segmentChannelByRoi(loaded.image, roiLabels, modelConfig, {
+    zBounds,
+    voxelSizeUm: loaded.voxelSizeUm,
+    onRoi: (done, total) => options.onProgress?.({ stage: 'segment objects', done, total }),
+  });
+  timings.push({ stage: 'segment objects', ms: performance.now() - t0 });
+  options.onProgress?.({ stage: 'tables' });
+  t0 = performance.now();
+  const analysed = analyzeExistingSingleChannelMasks(loaded, roiLabels, seg.labels, analysisConfig, {
+    analysisZBounds: zBounds,
+    modelConfig,
+    ownsMasks: true,
+  });
+  timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });
+  return { ...analysed, segmentation: seg.calls, timings };
+}
+
+/** One printed line per ROI: the objects touching it. */
+export interface SingleChannelSummaryLine {
+  roiId: number;
+  nObjects: number;
+}
+
+export interface SingleChannelWorkflowResult {
+  loaded: LoadedSingleChannelImage;
+  roiLabels: RoiLabels;
+  result: SingleChannelRunResultWithSegmentation;
+  paths: ResultsPaths;
+  summary: SingleChannelSummaryLine[];
+  warnings: string[];
+  timings: { stage: string; ms: number }[];
+}
+
+/** config → load → ROIs → segment → filters → tables → export, for a config with `single_channel_config`. */
+export async function runSingleChannelWorkflow(
+  config: AnalysisConfig,
+  options: { onProgress?: ProgressCallback } = {},
+): Promise<SingleChannelWorkflowResult> {
+  const sc = config.singleChannel;
+  if (!sc) {
+    throw valueError(`${config.configPath ?? 'config'}: single_channel_config: expected {channel_index: <int>} for the single-channel workflow, got null`);
+  }
+  assertSupported(config);
+  const timings: { stage: string; ms: number }[] = [];
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    options.onProgress?.({ stage });
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings.push({ stage, ms: round3(performance.now() - t0) });
+    }
+  };
+  const loaded = await timed('load', () =>
+    loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
+      cropForTesting: config.runtimeConfig.cropForTesting,
+      t: config.runtimeConfig.t,
+    }),
+  );
+  const [, Y, X] = loaded.image.shape;
+  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
+  const result = await runRoiSingleChannelSegmentation(
+    loaded,
+    roiLabels,
+    sc.modelConfig,
+    { minObjectVoxels: sc.minObjectVoxels },
+    config.runtimeConfig,
+    { onProgress: options.onProgress },
+  );
+  for (const t of result.timings) timings.push({ stage: t.stage, ms: round3(t.ms) });
+
+  const paths = buildResultsPaths(loaded.sourcePaths[0], {
+    resultsDir: config.resultsDir,
+    cropForTesting: config.runtimeConfig.cropForTesting,
+  });
+  await timed('export', async () => {
+    const manifest = await buildManifest({
+      config,
+      loaded: { ...loaded, cellImage: loaded.image },
+      roiIds: roiIds(roiLabels),
+      segmentation: { objects: result.segmentation },
+      filterSteps: result.filterSteps,
+      timings,
+      paths,
+    });
+    await exportSingleChannelOutputs({ masks: result.masks, tables: result.tables, roiLabels }, paths, {
+      voxelSizeUm: loaded.voxelSizeUm,
+      manifest,
+    });
+  });
+
+  const ov = result.tables.overview;
+  const ids = getColumn(ov, 'roi_id').values;
+  const n = getColumn(ov, 'n_objects').values;
+  const summary: SingleChannelSummaryLine[] = [];
+  for (let i = 0; i < ov.rowCount; i++) summary.push({ roiId: ids[i], nObjects: n[i] });
+  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+}
+
+export function describeSingleChannelSource(loaded: LoadedSingleChannelImage): string {
+  return `${loaded.sourcePaths.map((p) => basename(p)).join(' + ')} channel ${loaded.channelIndex}`;
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Number of distinct non-zero labels (one pass, a flag per id). */
+function countLabels(data: Uint32Array): number {
+  const seen = new Uint8Array(maxLabel(data) + 1);
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== 0 && seen[v] === 0) {
+      seen[v] = 1;
+      n++;
+    }
+  }
+  return n;
+}
