@@ -449,8 +449,18 @@ test('single-channel sections: accepted by the schema', () => {
   assert.equal(c.singleChannel?.channelIndex, 1);
   assert.equal(c.singleChannel?.modelConfig.segmentationMethod, 'otsu');
   assert.equal(c.singleChannel?.minObjectVoxels, 30);
-  const d = parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 0 } }, CFG);
+  const d = parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 0 }, model_config: { segmentation_method: 'otsu' } }, CFG);
   assert.equal(d.singleChannel?.minObjectVoxels, 50);
+  throwsWith(
+    () => parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 0 } }, CFG),
+    'ConfigError',
+    `${CFG}: model_config: expected a mapping of model config fields (segmentation_method, ...) because single_channel_config is set (spec 13.1), got null`,
+  );
+  throwsWith(
+    () => parseConfigObject({ ...base, single_channel_config: { channel_index: 0 }, model_config: otsu }, CFG),
+    'ConfigError',
+    `${CFG}: single_channel_config: expected null when channel_config is set (one workflow per file: channel_config = two-channel colocalization, single_channel_config = single-channel object counting), got {"channel_index":0}`,
+  );
   throwsWith(
     () => parseConfigObject({ ...base, analysis_config: { min_object_voxels: 3 } }, CFG),
     'ConfigError',
@@ -486,11 +496,8 @@ test('assertSupported: threshold configs pass; later-issue fields are rejected n
     'NotSupportedError',
     `${CFG}: colocalization_config.evaluate_optional_region_cell_positivity: third-channel positivity (issue 9; set it to false) is not supported yet, got true`,
   );
-  throwsWith(
-    () => assertSupported(parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 1 }, model_config: otsu }, CFG)),
-    'NotSupportedError',
-    `${CFG}: single_channel_config: the single-channel counting workflow (single_channel_config / model_config / analysis_config) is not supported yet, got {"channel_index":1}`,
-  );
+  // the single-channel workflow is supported (issue 9)
+  assert.doesNotThrow(() => assertSupported(parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 1 }, model_config: otsu }, CFG)));
 });
 
 test('checkChannelIndices names the key, the channel count and the value', () => {
@@ -507,7 +514,7 @@ test('checkChannelIndices names the key, the channel count and the value', () =>
     `${CFG}: channel_config.optional_region_channel: expected an index < 1 (the image has 1 channel), got 1`,
   );
   throwsWith(
-    () => checkChannelIndices(parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 2 } }, CFG), 2),
+    () => checkChannelIndices(parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 2 }, model_config: otsu }, CFG), 2),
     'InputError',
     `${CFG}: single_channel_config.channel_index: expected an index < 2 (the image has 2 channels), got 2`,
   );

@@ -12,6 +12,7 @@ import { exampleConfigYaml } from '../config/example-config.js';
 import { writeFileAtomic } from '../export/atomic.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
+import { runSingleChannelAndReport } from './single-channel-report.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -102,7 +103,12 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, quiet: boolean): Promise<WorkflowResult> {
+async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, quiet: boolean): Promise<WorkflowResult | null> {
+  // A config with single_channel_config runs the single-channel counting workflow (spec 13).
+  if (config.singleChannel) {
+    await runSingleChannelAndReport(config, io, quiet);
+    return null;
+  }
   const reporter = createProgressReporter(process.stderr, quiet);
   let res: WorkflowResult;
   try {
