@@ -31,7 +31,9 @@ import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
 import { applyCrop, type CropZyx } from './load-images.js';
 import { applyZBounds } from './analyze.js';
 import type { ProgressCallback } from './progress.js';
-import { resolveRoiLabels } from './workflow.js';
+import { createFullImageRoiLabels } from '../roi/full-image.js';
+import { rasterizeShapesToLabels } from '../roi/rasterize-shapes.js';
+import { loadRoiLabels } from '../roi/roi-io.js';
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
 export interface SingleChannelAnalysisConfig {
@@ -287,6 +289,19 @@ export async function runSingleChannelWorkflow(
 
 export function describeSingleChannelSource(loaded: LoadedSingleChannelImage): string {
   return `${loaded.sourcePaths.map((p) => basename(p)).join(' + ')} channel ${loaded.channelIndex}`;
+}
+
+/** The config's ROIs as a label image (as `resolveRoiLabels` of workflow.ts; kept here so this module does not load the two-channel workflow and its backends). */
+async function resolveRoiLabels(config: AnalysisConfig, shapeYx: [number, number]): Promise<RoiLabels> {
+  const rois = config.rois;
+  switch (rois.kind) {
+    case 'full':
+      return createFullImageRoiLabels(shapeYx);
+    case 'label_image':
+      return loadRoiLabels(rois.path);
+    case 'shapes':
+      return rasterizeShapesToLabels(rois.shapes, shapeYx, [1, 1]);
+  }
 }
 
 function round3(ms: number): number {
