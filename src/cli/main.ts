@@ -12,6 +12,7 @@ import { exampleConfigYaml } from '../config/example-config.js';
 import { writeFileAtomic } from '../export/atomic.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
+import { register as registerReanalyze } from './commands/reanalyze.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,7 +26,7 @@ export function demoConfigPath(): string {
   return join(packageRoot, 'data', 'demo', 'ht29_demo.yaml');
 }
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
 }
@@ -83,6 +84,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       await writeFileAtomic(target, exampleConfigYaml());
       io.out(`wrote ${target}\nedit \`image\` and the channel indices, then run: cellcoloc run ${relative(process.cwd(), target) || target}\n`);
     });
+
+  registerReanalyze(program, io);
 
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,220 @@
+/**
+ * `cellcoloc reanalyze`: every table and the positive-cell mask recomputed from label TIFFs — for example
+ * masks corrected by hand in Fiji or napari — without segmenting (spec 7.1, `analyze_existing_masks`).
+ *
+ * The image, the ROIs, `crop_for_testing`, the z-crop / z-projection and the voxel size are resolved exactly
+ * as by `cellcoloc run`; the masks must have the shape a run of the same config exports (the analysed
+ * image's Z×Y×X; 1×Y×X for 2D images and projections; the full stack for a one-plane z-crop). Then the
+ * colocalisation's `min_cell_voxels` and each channel's configured postfilters are re-applied (fix Q42: the
+ * original's manual re-analysis passed no model configs, so edited masks skipped the postfilters), and the
+ * results are exported like a run's (same folder and file names; the manifest records `command: reanalyze`
+ * and every mask file with its SHA-256).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { AnalysisConfig, ModelConfig } from '../config/types.js';
+import type { LabelVolume, RoiLabels } from '../core/volume.js';
+import { formatShape } from '../core/volume.js';
+import { inputError, notSupported, valueError } from '../core/errors.js';
+import { assertSupported } from '../config/schema.js';
+import { openImageStack } from '../io/image-stack.js';
+import { assertRoiMatchesImage } from '../roi/roi-io.js';
+import { roiIds } from '../roi/roi-geometry.js';
+import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import { exportAnalysisOutputs } from '../export/export-outputs.js';
+import { buildManifest, describeInputFile } from '../export/manifest.js';
+import { getColumn } from '../core/table.js';
+import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
+import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
+import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
+import type { ProgressCallback } from './progress.js';
+import {
+  effectiveZBounds,
+  exportVoxelSizeUm,
+  labelsForAnalysis,
+  labelsForExport,
+  prepareLoadedImagesForAnalysis,
+  resolveZProjection,
+  zStackManifestEntry,
+} from './z-stack.js';
+
+export interface ReanalyzeMaskFiles {
+  cellMasks: string;
+  markerMasks: string;
+  /** Third-channel masks: not supported by the tables yet (throws notSupported when given). */
+  optionalRegionMasks?: string | null;
+}
+
+export interface ReanalyzeResult {
+  loaded: LoadedImageChannels;
+  roiLabels: RoiLabels;
+  result: ColocalizationRunResult;
+  paths: ResultsPaths;
+  summary: RoiSummaryLine[];
+  warnings: string[];
+  timings: { stage: string; ms: number }[];
+}
+
+/**
+ * Reads a label TIFF as uint32 labels of exactly `expected` (Z, Y, X). One-line errors name the file and,
+ * for a shape mismatch, both shapes; float and negative values are refused (a label image holds ids).
+ */
+export async function readLabelMask(path: string, expected: readonly [number, number, number], what: string): Promise<LabelVolume> {
+  if (!existsSync(path)) throw inputError(`${what} ${path}: file not found`);
+  const stack = await openImageStack(path);
+  const [T, Z, C, Y, X] = stack.rawShapeTzcyx;
+  if (stack.dtype === 'float32') {
+    throw inputError(
+      `${what} ${path}: expected an integer label image (uint8, uint16, uint32, int16 or int32), got float32 (in Fiji: Image › Type › 16-bit before saving)`,
+    );
+  }
+  if (T !== 1 || C !== 1) {
+    throw inputError(`${what} ${path}: expected one channel and one time point, got TZCYX shape (${T}, ${Z}, ${C}, ${Y}, ${X})`);
+  }
+  if (Z !== expected[0] || Y !== expected[1] || X !== expected[2]) {
+    throw inputError(
+      `${what} ${path}: shape (Z, Y, X) ${formatShape([Z, Y, X])} does not match the analysed image's ${formatShape([...expected])} (masks must have the shape a run of this config exports)`,
+    );
+  }
+  const v = await stack.readChannel(0, 0);
+  if (v.data instanceof Uint32Array) return { data: v.data, shape: [Z, Y, X] };
+  const src = v.data;
+  const data = new Uint32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const x = src[i];
+    if (x < 0) throw inputError(`${what} ${path}: expected label ids >= 0, got ${x} at voxel ${i}`);
+    data[i] = x;
+  }
+  return { data, shape: [Z, Y, X] };
+}
+
+/** The workflow's support check, minus what only segmentation needs (reanalysis never segments). */
+function assertReanalysisSupported(config: AnalysisConfig): void {
+  if (config.singleChannel) {
+    throw notSupported(
+      `${config.configPath ?? 'config'}: single_channel_config: re-analysis of single-channel masks (--masks) is not supported yet (the single-channel workflow has no analysis entry point yet)`,
+    );
+  }
+  // The segmentation method is irrelevant here: a Cellpose config re-analyses edited masks like a threshold one.
+  const noSeg = (m: ModelConfig): ModelConfig => (m.segmentationMethod === 'cellpose' ? { ...m, segmentationMethod: 'otsu' } : m);
+  assertSupported({ ...config, cellModelConfig: noSeg(config.cellModelConfig), markerModelConfig: noSeg(config.markerModelConfig) });
+}
+
+export async function reanalyzeWorkflow(
+  config: AnalysisConfig,
+  masks: ReanalyzeMaskFiles,
+  options: { onProgress?: ProgressCallback } = {},
+): Promise<ReanalyzeResult> {
+  assertReanalysisSupported(config);
+  if (masks.optionalRegionMasks) {
+    throw notSupported(
+      `--optional-region-masks ${masks.optionalRegionMasks}: third-channel masks are not supported yet by the tables (omit the option)`,
+    );
+  }
+  resolveZProjection(config);
+  const cellPath = resolve(masks.cellMasks);
+  const markerPath = resolve(masks.markerMasks);
+  // Missing mask files fail before the (possibly large) image is read.
+  for (const [what, p] of [['cell masks', cellPath], ['marker masks', markerPath]] as const) {
+    if (!existsSync(p)) throw inputError(`${what} ${p}: file not found`);
+  }
+
+  const timings: { stage: string; ms: number }[] = [];
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    options.onProgress?.({ stage });
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
+    }
+  };
+
+  const loaded = await timed('load', async () =>
+    prepareLoadedImagesForAnalysis(
+      await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
+        cropForTesting: config.runtimeConfig.cropForTesting,
+        t: config.runtimeConfig.t,
+      }),
+      config,
+    ),
+  );
+  const [, Y, X] = loaded.cellImage.shape;
+  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
+  assertRoiMatchesImage(roiLabels, [Y, X], 'rois');
+  if (roiIds(roiLabels).length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
+
+  // The shape a run exports (a one-plane crop exports the full stack; see z-stack.ts).
+  const exportShape: [number, number, number] =
+    loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
+  const [cellRead, markerRead] = await timed('read masks', () =>
+    Promise.all([readLabelMask(cellPath, exportShape, 'cell masks'), readLabelMask(markerPath, exportShape, 'marker masks')]),
+  );
+
+  const result = await timed('filters + tables', () =>
+    analyzeExistingMasks(
+      loaded,
+      roiLabels,
+      labelsForAnalysis(cellRead, loaded),
+      labelsForAnalysis(markerRead, loaded),
+      config.colocalizationConfig,
+      {
+        analysisZBounds: effectiveZBounds(loaded),
+        cellModelConfig: config.cellModelConfig,
+        markerModelConfig: config.markerModelConfig,
+        ownsMasks: true,
+      },
+    ),
+  );
+
+  const paths = buildResultsPaths(loaded.sourcePaths[0], {
+    resultsDir: config.resultsDir,
+    cropForTesting: config.runtimeConfig.cropForTesting,
+  });
+  const tables = result.tables;
+  await timed('export', async () => {
+    const manifest = await buildManifest({
+      config,
+      loaded,
+      roiIds: roiIds(roiLabels),
+      filterSteps: result.filterSteps,
+      timings,
+      paths,
+    });
+    manifest.command = 'reanalyze';
+    manifest.maskInputs = await Promise.all(
+      ([['cell', cellPath], ['marker', markerPath]] as const).map(async ([role, p]) => ({ role, ...(await describeInputFile(p)) })),
+    );
+    const zStack = zStackManifestEntry(loaded);
+    if (zStack) manifest.zStack = zStack;
+    await exportAnalysisOutputs(
+      {
+        cellMasks: labelsForExport(result.cellMasks, loaded),
+        markerMasks: labelsForExport(result.markerMasks, loaded),
+        positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
+        tables: [
+          tables.detailed,
+          tables.summary,
+          tables.markerProperties,
+          tables.overview,
+          tables.roiCellSummary,
+          tables.roiMarkerSummary,
+        ],
+        roiLabels,
+      },
+      paths,
+      { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
+    );
+  });
+
+  const ov = tables.overview;
+  const ids = getColumn(ov, 'roi_id').values;
+  const nCells = getColumn(ov, 'n_cells').values;
+  const nPos = getColumn(ov, 'n_marker_positive_cells').values;
+  const nMarkers = getColumn(ov, 'n_marker_objects').values;
+  const summary: RoiSummaryLine[] = [];
+  for (let i = 0; i < ov.rowCount; i++) {
+    summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
+  }
+  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+}
