@@ -30,6 +30,17 @@ export { getBbox2d, getRoiLabelPoints } from './roi/roi-geometry.js';
 export { runRoiColocalization, runRoiCellposeColocalization } from './pipeline/run.js';
 export { analyzeExistingMasks, type ColocalizationRunResult } from './pipeline/analyze.js';
 export { runWorkflow, type WorkflowResult } from './pipeline/workflow.js';
+export {
+  loadSingleChannelImage,
+  runRoiSingleChannelSegmentation,
+  analyzeExistingSingleChannelMasks,
+  runSingleChannelWorkflow,
+  type LoadedSingleChannelImage,
+  type SingleChannelRunResult,
+  type SingleChannelWorkflowResult,
+} from './pipeline/single-channel.js';
+export { buildSingleChannelTables, type SingleChannelTables } from './tables/single-channel.js';
+export { exportSingleChannelOutputs } from './export/single-channel-export.js';
 
 export { segmentChannelByRoi, relabelWithOffset } from './segmentation/roi-driver.js';
 export { segmentThresholdChannel } from './segmentation/threshold-segmentation.js';
