@@ -1,0 +1,254 @@
+/**
+ * Euler integration of Cellpose flows (internals §9): every foreground pixel starts at its own integer
+ * position and takes `niter` steps p ← clamp(p + F(p)), F = dP·(cellprob > thr)/5.
+ *
+ * Two samplers, each a bit-exact float32 emulation of what Cellpose runs on CPU:
+ * - v4 (and 3-D in both versions): `torch.nn.functional.grid_sample` (bilinear/trilinear,
+ *   align_corners=False, zero padding) in normalised coordinates — the field is read half a pixel
+ *   off-centre (u = p·L/(L−1) − 0.5) and out-of-image taps count as 0. The 2-D sum uses fused
+ *   multiply-adds like torch's AVX2 kernel (internals §9 recipe; reproduces `dyn256_p_final_cp0.npy`).
+ * - v3 2-D (numba `map_coordinates`): pixel units, sampled exactly at p, edge-replicated neighbours.
+ */
+
+const f = Math.fround;
+
+/** Linear (C-order) indices of pixels with cellprob > threshold (strict), ascending. */
+export function foregroundIndices(cellprob: Float32Array, threshold: number): Uint32Array {
+  let n = 0;
+  for (let i = 0; i < cellprob.length; i++) if (cellprob[i] > threshold) n++;
+  const out = new Uint32Array(n);
+  let k = 0;
+  for (let i = 0; i < cellprob.length; i++) if (cellprob[i] > threshold) out[k++] = i;
+  return out;
+}
+
+/**
+ * Flow field F = f(dP/5) on foreground pixels, 0 elsewhere, one Float32Array per axis
+ * (2-D: [dY, dX]; 3-D: [dZ, dY, dX]). `dP` holds the components back to back, each `nvox` long.
+ */
+function maskedField(dP: Float32Array, inds: Uint32Array, ndim: number, nvox: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let c = 0; c < ndim; c++) {
+    const a = new Float32Array(nvox);
+    const base = c * nvox;
+    // dP·mask is exact; the division by 5 rounds once to float32 (numpy/torch float32 division).
+    for (let k = 0; k < inds.length; k++) {
+      const q = inds[k];
+      a[q] = f(dP[base + q] / 5);
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+/**
+ * Runs the dynamics. `shape` is [Z, Y, X]; `ndim` 2 integrates in YX (Z must be 1), 3 in ZYX.
+ * Returns the final float positions `[ndim, inds.length]` (axis-major, like Cellpose's p_final:
+ * 2-D rows (y, x); 3-D rows (z, y, x)), before truncation to int.
+ */
+export function followFlows(
+  dP: Float32Array,
+  inds: Uint32Array,
+  shape: [number, number, number],
+  niter: number,
+  version: 3 | 4,
+  ndim: 2 | 3 = 2,
+): Float32Array {
+  const [Z, Y, X] = shape;
+  const nvox = Z * Y * X;
+  if (ndim === 2 && Z !== 1) throw new Error(`followFlows: 2-D integration needs Z = 1, got shape [${shape.join(', ')}]`);
+  const field = maskedField(dP, inds, ndim, nvox);
+  if (ndim === 3) return followTrilinearTorch(field, inds, Z, Y, X, niter);
+  return version === 4 ? followBilinearTorch(field[0], field[1], inds, Y, X, niter) : followBilinearNumba(field[0], field[1], inds, Y, X, niter);
+}
+
+/** v4: torch grid_sample bilinear, align_corners=False, zero padding, float32 with fused multiply-adds (AVX2 kernel). */
+function followBilinearTorch(Fy: Float32Array, Fx: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
+  const n = inds.length;
+  const LmY = f(Y - 1);
+  const LmX = f(X - 1);
+  const sY = f(2 / (Y - 1));
+  const sX = f(2 / (X - 1));
+  const hY = f(Y / 2);
+  const hX = f(X / 2);
+  // Field pre-multiplied by 2/(L−1) (normalised units), float32.
+  const imY = new Float32Array(Y * X);
+  const imX = new Float32Array(Y * X);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    imY[q] = f(Fy[q] * sY);
+    imX[q] = f(Fx[q] * sX);
+  }
+  const out = new Float32Array(2 * n);
+  const Ym1 = Y - 1;
+  const Xm1 = X - 1;
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    const y0 = (q / X) | 0;
+    const x0 = q - y0 * X;
+    let gy = f(f(f(y0 / LmY) * 2) - 1);
+    let gx = f(f(f(x0 / LmX) * 2) - 1);
+    for (let t = 0; t < niter; t++) {
+      // grid_sample's source index u = ((g + 1)·L − 1)/2, as f(f(g+1)·(L/2) − 0.5).
+      const ux = f(f(f(gx + 1) * hX) - 0.5);
+      const uy = f(f(f(gy + 1) * hY) - 0.5);
+      const i0 = Math.floor(ux);
+      const j0 = Math.floor(uy);
+      const w = f(ux - i0);
+      const e = f(1 - w);
+      const nn = f(uy - j0);
+      const s = f(1 - nn);
+      const wnw = f(s * e);
+      const wne = f(s * w);
+      const wsw = f(nn * e);
+      const wse = f(nn * w);
+      // Taps outside the image are 0: fma(0, w, r) = r, so they are skipped.
+      const inX0 = i0 >= 0 && i0 <= Xm1;
+      const inX1 = i0 + 1 >= 0 && i0 + 1 <= Xm1;
+      let ry = 0;
+      let rx = 0;
+      if (j0 >= 0 && j0 <= Ym1) {
+        const row = j0 * X;
+        if (inX0) {
+          ry = f(imY[row + i0] * wnw);
+          rx = f(imX[row + i0] * wnw);
+        }
+        if (inX1) {
+          ry = f(imY[row + i0 + 1] * wne + ry);
+          rx = f(imX[row + i0 + 1] * wne + rx);
+        }
+      }
+      if (j0 + 1 >= 0 && j0 + 1 <= Ym1) {
+        const row = (j0 + 1) * X;
+        if (inX0) {
+          ry = f(imY[row + i0] * wsw + ry);
+          rx = f(imX[row + i0] * wsw + rx);
+        }
+        if (inX1) {
+          ry = f(imY[row + i0 + 1] * wse + ry);
+          rx = f(imX[row + i0 + 1] * wse + rx);
+        }
+      }
+      gy = f(gy + ry);
+      gx = f(gx + rx);
+      gy = gy < -1 ? -1 : gy > 1 ? 1 : gy;
+      gx = gx < -1 ? -1 : gx > 1 ? 1 : gx;
+    }
+    out[k] = f(f(f(gy + 1) * 0.5) * LmY);
+    out[n + k] = f(f(f(gx + 1) * 0.5) * LmX);
+  }
+  return out;
+}
+
+/** v3 CPU 2-D: numba map_coordinates (pixel units, edge replicate), numba's float32/float64 typing. */
+function followBilinearNumba(Fy: Float32Array, Fx: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
+  const n = inds.length;
+  const out = new Float32Array(2 * n);
+  const Ym1 = Y - 1;
+  const Xm1 = X - 1;
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    let py = (q / X) | 0;
+    let px = q - py * X;
+    for (let t = 0; t < niter; t++) {
+      const yf0 = Math.trunc(py);
+      const xf0 = Math.trunc(px);
+      const fy = f(py - yf0);
+      const fx = f(px - xf0);
+      const ya = yf0 > Ym1 ? Ym1 : yf0 < 0 ? 0 : yf0;
+      const xa = xf0 > Xm1 ? Xm1 : xf0 < 0 ? 0 : xf0;
+      const yb = ya + 1 > Ym1 ? Ym1 : ya + 1;
+      const xb = xa + 1 > Xm1 ? Xm1 : xa + 1;
+      const oy = 1 - fy;
+      const ox = 1 - fx;
+      const aa = ya * X + xa;
+      const ab = ya * X + xb;
+      const ba = yb * X + xa;
+      const bb = yb * X + xb;
+      const vy = f(Fy[aa] * oy * ox + Fy[ab] * oy * fx + f(Fy[ba] * fy) * ox + f(f(Fy[bb] * fy) * fx));
+      const vx = f(Fx[aa] * oy * ox + Fx[ab] * oy * fx + f(Fx[ba] * fy) * ox + f(f(Fx[bb] * fy) * fx));
+      py = f(py + vy);
+      px = f(px + vx);
+      py = py < 0 ? 0 : py > Ym1 ? Ym1 : py;
+      px = px < 0 ? 0 : px > Xm1 ? Xm1 : px;
+    }
+    out[k] = py;
+    out[n + k] = px;
+  }
+  return out;
+}
+
+/**
+ * 3-D (v4, and v3 in 3-D): torch grid_sample trilinear, align_corners=False, zero padding. torch's
+ * scalar 3-D CPU kernel: weights as products of float32 distances, taps accumulated in order
+ * tnw, tne, tsw, tse, bnw, bne, bsw, bse (float32, no FMA). Not verified bit-exactly (internals §9).
+ */
+function followTrilinearTorch(field: Float32Array[], inds: Uint32Array, Z: number, Y: number, X: number, niter: number): Float32Array {
+  const n = inds.length;
+  const [Fz, Fy, Fx] = field;
+  const Lm = [f(Z - 1), f(Y - 1), f(X - 1)];
+  const sc = [f(2 / (Z - 1)), f(2 / (Y - 1)), f(2 / (X - 1))];
+  const YX = Y * X;
+  const imZ = new Float32Array(Z * YX);
+  const imY = new Float32Array(Z * YX);
+  const imX = new Float32Array(Z * YX);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    imZ[q] = f(Fz[q] * sc[0]);
+    imY[q] = f(Fy[q] * sc[1]);
+    imX[q] = f(Fx[q] * sc[2]);
+  }
+  const out = new Float32Array(3 * n);
+  const src = (g: number, L: number): number => f(f(f(f(g + 1) * L) - 1) / 2);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    const z0 = (q / YX) | 0;
+    const r = q - z0 * YX;
+    const y0 = (r / X) | 0;
+    const x0 = r - y0 * X;
+    let gz = f(f(f(z0 / Lm[0]) * 2) - 1);
+    let gy = f(f(f(y0 / Lm[1]) * 2) - 1);
+    let gx = f(f(f(x0 / Lm[2]) * 2) - 1);
+    for (let t = 0; t < niter; t++) {
+      const ix = src(gx, X);
+      const iy = src(gy, Y);
+      const iz = src(gz, Z);
+      const xa = Math.floor(ix);
+      const ya = Math.floor(iy);
+      const za = Math.floor(iz);
+      const dx1 = f(xa + 1 - ix); // ix_bse − ix
+      const dx0 = f(ix - xa); // ix − ix_tnw
+      const dy1 = f(ya + 1 - iy);
+      const dy0 = f(iy - ya);
+      const dz1 = f(za + 1 - iz);
+      const dz0 = f(iz - za);
+      let vz = 0;
+      let vy = 0;
+      let vx = 0;
+      for (let tap = 0; tap < 8; tap++) {
+        const bz = tap >> 2;
+        const by = (tap >> 1) & 1;
+        const bx = tap & 1;
+        const zz = za + bz;
+        const yy = ya + by;
+        const xx = xa + bx;
+        if (zz < 0 || zz >= Z || yy < 0 || yy >= Y || xx < 0 || xx >= X) continue;
+        const w = f(f((bx ? dx0 : dx1) * (by ? dy0 : dy1)) * (bz ? dz0 : dz1));
+        const idx = zz * YX + yy * X + xx;
+        vz = f(vz + f(imZ[idx] * w));
+        vy = f(vy + f(imY[idx] * w));
+        vx = f(vx + f(imX[idx] * w));
+      }
+      gz = f(gz + vz);
+      gy = f(gy + vy);
+      gx = f(gx + vx);
+      gz = gz < -1 ? -1 : gz > 1 ? 1 : gz;
+      gy = gy < -1 ? -1 : gy > 1 ? 1 : gy;
+      gx = gx < -1 ? -1 : gx > 1 ? 1 : gx;
+    }
+    out[k] = f(f(f(gz + 1) * 0.5) * Lm[0]);
+    out[n + k] = f(f(f(gy + 1) * 0.5) * Lm[1]);
+    out[2 * n + k] = f(f(f(gx + 1) * 0.5) * Lm[2]);
+  }
+  return out;
+}

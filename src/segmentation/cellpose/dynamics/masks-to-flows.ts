@@ -1,0 +1,198 @@
+/**
+ * Ideal flows from masks by heat diffusion from each mask's centre (internals §11), the two CPU
+ * variants Cellpose uses in its flow-error QC:
+ * - v4 `masks_to_flows_gpu` (torch, every device): one iteration count for the whole image
+ *   (2 · max(bbox h + bbox w + 2)), centre = mean rounded half to even in bbox-local coordinates, or the
+ *   mask pixel closest to that point if it is not in the mask,
+ *   update T ← mean of the 9 same-label neighbours (sum in torch's neighbour order, / 9), gradient read
+ *   from the whole T (touching cells' heat enters).
+ * - v3 `masks_to_flows_cpu` (numba): per mask on its bbox + 1 px with a local T (other cells read 0),
+ *   centre = mask pixel closest to the float mean, 2·(h + 2 + w + 2) iterations, update (1/9)·sum.
+ * Both return unit vectors (gy, gx)/(1e−60 + |g|) on mask pixels, 0 elsewhere, float64 `[2, Y, X]`.
+ */
+
+export interface MaskBoxes {
+  /** number of labels (max id) */
+  count: number;
+  y0: Int32Array;
+  y1: Int32Array; // exclusive
+  x0: Int32Array;
+  x1: Int32Array; // exclusive
+  npix: Float64Array;
+  sumY: Float64Array;
+  sumX: Float64Array;
+}
+
+/** Bounding boxes, pixel counts and coordinate sums per label (scipy `find_objects` + means), 2-D. */
+export function maskBoxes2D(masks: Uint32Array, Y: number, X: number): MaskBoxes {
+  let count = 0;
+  for (let i = 0; i < masks.length; i++) if (masks[i] > count) count = masks[i];
+  const b: MaskBoxes = {
+    count,
+    y0: new Int32Array(count + 1).fill(2 ** 30),
+    y1: new Int32Array(count + 1),
+    x0: new Int32Array(count + 1).fill(2 ** 30),
+    x1: new Int32Array(count + 1),
+    npix: new Float64Array(count + 1),
+    sumY: new Float64Array(count + 1),
+    sumX: new Float64Array(count + 1),
+  };
+  for (let y = 0, q = 0; y < Y; y++) {
+    for (let x = 0; x < X; x++, q++) {
+      const l = masks[q];
+      if (l === 0) continue;
+      if (y < b.y0[l]) b.y0[l] = y;
+      if (y + 1 > b.y1[l]) b.y1[l] = y + 1;
+      if (x < b.x0[l]) b.x0[l] = x;
+      if (x + 1 > b.x1[l]) b.x1[l] = x + 1;
+      b.npix[l]++;
+      b.sumY[l] += y;
+      b.sumX[l] += x;
+    }
+  }
+  return b;
+}
+
+/** numpy `round` (half to even). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Closest pixel of label l in its bbox to (cy, cx) (squared Euclidean, first in raster order on ties). */
+function closestPixel(masks: Uint32Array, X: number, b: MaskBoxes, l: number, cy: number, cx: number): [number, number] {
+  let best = Infinity;
+  let by = -1;
+  let bx = -1;
+  for (let y = b.y0[l]; y < b.y1[l]; y++) {
+    for (let x = b.x0[l]; x < b.x1[l]; x++) {
+      if (masks[y * X + x] !== l) continue;
+      const d = (x - cx) ** 2 + (y - cy) ** 2;
+      if (d < best) {
+        best = d;
+        by = y;
+        bx = x;
+      }
+    }
+  }
+  return [by, bx];
+}
+
+/**
+ * Runs `niter` Jacobi steps of the label-restricted diffusion for one mask on a local zero-padded
+ * buffer of its bbox (+1 px): T outside the mask stays 0, so neighbours of other labels contribute 0
+ * (= torch's `isneighbor` mask / numba's local T). `v4` sums in torch's neighbour order and divides by 9;
+ * v3 multiplies the left-to-right sum by 1/9.
+ */
+function diffuse(
+  masks: Uint32Array,
+  X: number,
+  l: number,
+  by0: number,
+  by1: number,
+  bx0: number,
+  bx1: number,
+  cy: number,
+  cx: number,
+  niter: number,
+  v4: boolean,
+): { T: Float64Array; W: number } {
+  const H = by1 - by0 + 2;
+  const W = bx1 - bx0 + 2;
+  const T = new Float64Array(H * W);
+  // Pixel list of the mask in local coordinates (raster order).
+  let cnt = 0;
+  for (let y = by0; y < by1; y++) for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) cnt++;
+  const pix = new Int32Array(cnt);
+  let c = 0;
+  for (let y = by0; y < by1; y++)
+    for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) pix[c++] = (y - by0 + 1) * W + (x - bx0 + 1);
+  const tmp = new Float64Array(cnt);
+  const centre = (cy - by0 + 1) * W + (cx - bx0 + 1);
+  const ninth = 1 / 9;
+  for (let t = 0; t < niter; t++) {
+    T[centre] += 1;
+    if (v4) {
+      for (let i = 0; i < cnt; i++) {
+        const q = pix[i];
+        // torch order: self, y−1, y+1, x−1, x+1, (−1,−1), (−1,+1), (+1,−1), (+1,+1); mean = sum / 9.
+        tmp[i] = (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]) / 9;
+      }
+    } else {
+      for (let i = 0; i < cnt; i++) {
+        const q = pix[i];
+        tmp[i] = ninth * (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]);
+      }
+    }
+    for (let i = 0; i < cnt; i++) T[pix[i]] = tmp[i];
+  }
+  return { T, W };
+}
+
+/** v4 `masks_to_flows_gpu` or v3 `masks_to_flows_cpu` on a 2-D label image (Y×X); returns float64 `[2, Y, X]`. */
+export function masksToFlows(masks: Uint32Array, Y: number, X: number, version: 3 | 4): Float64Array {
+  const b = maskBoxes2D(masks, Y, X);
+  const mu = new Float64Array(2 * Y * X);
+  const plane = Y * X;
+  const v4 = version === 4;
+  let niterAll = 0;
+  if (v4) {
+    for (let l = 1; l <= b.count; l++) {
+      if (b.npix[l] === 0) continue;
+      const ext = b.y1[l] - b.y0[l] + (b.x1[l] - b.x0[l]) + 2;
+      if (2 * ext > niterAll) niterAll = 2 * ext;
+    }
+  }
+  // v4 needs the whole T for gradients across touching cells; v3 uses each cell's local T.
+  const Tall = v4 ? new Float64Array((Y + 2) * (X + 2)) : null;
+  const WP = X + 2;
+  for (let l = 1; l <= b.count; l++) {
+    if (b.npix[l] === 0) continue;
+    let cy: number;
+    let cx: number;
+    if (v4) {
+      // `center_of_mass` rounds the mean in bbox-local coordinates (half to even depends on the offset's parity).
+      cy = b.y0[l] + roundHalfEven((b.sumY[l] - b.npix[l] * b.y0[l]) / b.npix[l]);
+      cx = b.x0[l] + roundHalfEven((b.sumX[l] - b.npix[l] * b.x0[l]) / b.npix[l]);
+      if (cy < 0 || cy >= Y || cx < 0 || cx >= X || masks[cy * X + cx] !== l) [cy, cx] = closestPixel(masks, X, b, l, cy, cx);
+    } else {
+      [cy, cx] = closestPixel(masks, X, b, l, b.sumY[l] / b.npix[l], b.sumX[l] / b.npix[l]);
+    }
+    const h = b.y1[l] - b.y0[l];
+    const w = b.x1[l] - b.x0[l];
+    const niter = v4 ? niterAll : 2 * (h + 2 + (w + 2));
+    const { T, W } = diffuse(masks, X, l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx, niter, v4);
+    if (Tall) {
+      for (let y = b.y0[l]; y < b.y1[l]; y++)
+        for (let x = b.x0[l]; x < b.x1[l]; x++)
+          if (masks[y * X + x] === l) Tall[(y + 1) * WP + x + 1] = T[(y - b.y0[l] + 1) * W + (x - b.x0[l] + 1)];
+    } else {
+      for (let y = b.y0[l]; y < b.y1[l]; y++)
+        for (let x = b.x0[l]; x < b.x1[l]; x++) {
+          const q = y * X + x;
+          if (masks[q] !== l) continue;
+          const t = (y - b.y0[l] + 1) * W + (x - b.x0[l] + 1);
+          mu[q] = T[t + W] - T[t - W];
+          mu[plane + q] = T[t + 1] - T[t - 1];
+        }
+    }
+  }
+  if (Tall) {
+    for (let y = 0, q = 0; y < Y; y++)
+      for (let x = 0; x < X; x++, q++) {
+        if (masks[q] === 0) continue;
+        const t = (y + 1) * WP + x + 1;
+        mu[q] = Tall[t + WP] - Tall[t - WP];
+        mu[plane + q] = Tall[t + 1] - Tall[t - 1];
+      }
+  }
+  for (let q = 0; q < plane; q++) {
+    const gy = mu[q];
+    const gx = mu[plane + q];
+    if (gy === 0 && gx === 0) continue;
+    const d = 1e-60 + Math.sqrt(gy * gy + gx * gx);
+    mu[q] = gy / d;
+    mu[plane + q] = gx / d;
+  }
+  return mu;
+}
