@@ -475,11 +475,8 @@ test('single-channel sections: accepted by the schema', () => {
 test('assertSupported: threshold configs pass; later-issue fields are rejected naming the key', () => {
   const ok = parse({ cell_model_config: otsu, marker_model_config: { segmentation_method: 'li' } });
   assert.doesNotThrow(() => assertSupported(ok));
-  throwsWith(
-    () => assertSupported(parse({ cell_model_config: otsu })),
-    'NotSupportedError',
-    `${CFG}: marker_model_config.segmentation_method: Cellpose segmentation (issue 7; use otsu, li or percentile) is not supported yet, got "cellpose"`,
-  );
+  // segmentation_method cellpose is supported since issue 7 (checks in test/cellpose-backend.test.ts).
+  assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: otsu })));
   // z_crop / z_projection are supported since issue 9 (spec 12; checks in test/pipeline-zstack.test.ts).
   assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: { ...otsu, z_crop: [2, 8] }, marker_model_config: otsu })));
   assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: otsu, marker_model_config: { ...otsu, z_projection: 'max' } })));

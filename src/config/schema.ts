@@ -201,7 +201,7 @@ const ModelConfigObject = z
     segmentation_method: opt(
       nameField(SEGMENTATION_METHODS),
       'cellpose',
-      'cellpose | otsu | li | percentile (case-insensitive); cellpose is not supported yet on the command line',
+      'cellpose | otsu | li | percentile (case-insensitive); cellpose needs model_name_or_path',
     ),
     diameter: opt(orNull(positive(), 'a number > 0'), null, 'Cellpose object diameter in pixels; null = the model default (Cellpose only)'),
     do_3d: opt(orNull(bool(), 'true or false'), null, 'Cellpose 3D mode; null = 3D when the image has more than one z plane (Cellpose only)'),
@@ -899,9 +899,6 @@ export function assertSupported(config: AnalysisConfig): void {
         ['marker_model_config', config.markerModelConfig],
       ];
   for (const [key, m] of models) {
-    if (m.segmentationMethod === 'cellpose') {
-      fail(`${key}.segmentation_method`, 'Cellpose segmentation (issue 7; use otsu, li or percentile)', 'cellpose');
-    }
     // z_crop / z_projection: supported (spec 12; normalised and checked against the image in pipeline/z-stack.ts).
   }
   if (config.optionalRegionModelConfig !== null) {

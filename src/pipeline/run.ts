@@ -13,6 +13,7 @@ import type { LoadedImageChannels } from './load-images.js';
 import { effectiveZBounds } from './z-stack.js';
 import type { ProgressCallback } from './progress.js';
 import type { SegmentationWorker } from './segment-workers.js';
+import type { SegmentationBackend } from '../segmentation/backend.js';
 
 export interface RunResultWithSegmentation extends ColocalizationRunResult {
   segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[] };
@@ -23,6 +24,8 @@ export interface RunOptions {
   onProgress?: ProgressCallback;
   /** When given, the marker channel is segmented in this worker thread while the main thread segments the cells. */
   worker?: SegmentationWorker | null;
+  /** Backends that need run context (Cellpose: `createCellposeBackends`); a channel without one uses `backendFor`. */
+  backends?: { cell?: SegmentationBackend; marker?: SegmentationBackend };
 }
 
 export async function runRoiColocalization(
@@ -52,6 +55,7 @@ export async function runRoiColocalization(
     const r = await segmentChannelByRoi(image, roiLabels, config, {
       zBounds,
       voxelSizeUm: loaded.voxelSizeUm,
+      backend: options.backends?.[channel],
       onRoi: (done, total) => options.onProgress?.({ stage: `segment ${channel}`, done, total }),
     });
     timings.push({ stage: `segment ${channel}`, ms: performance.now() - t0 });
@@ -59,7 +63,8 @@ export async function runRoiColocalization(
   };
   let cell: Awaited<ReturnType<typeof segment>>;
   let marker: Awaited<ReturnType<typeof segment>>;
-  if (options.worker) {
+  // A backend instance cannot cross into the worker thread (Cellpose runs its own thread pool anyway).
+  if (options.worker && !options.backends?.marker) {
     const t0 = performance.now();
     const markerJob = options.worker.segment(
       { image: loaded.markerImage, roiLabels, config: markerModelConfig, zBounds, voxelSizeUm: loaded.voxelSizeUm },

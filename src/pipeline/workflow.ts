@@ -19,6 +19,7 @@ import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
 import type { ProgressCallback } from './progress.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
+import { cellposeBackendsForConfig } from '../segmentation/cellpose/backend.js';
 import { statSync } from 'node:fs';
 
 export interface RoiSummaryLine {
@@ -123,6 +124,8 @@ async function runWorkflowWith(
     {
       onProgress: options.onProgress,
       worker: worker && (parallel === true || shouldUseWorker(loaded.cellImage.data.length)) ? worker : null,
+      // Cellpose channels: shared models, GPU, on-disk network cache in the results folder (issue 7).
+      backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
     },
   );
   for (const t of result.timings) timings.push({ stage: t.stage, ms: Math.round(t.ms * 1000) / 1000 });

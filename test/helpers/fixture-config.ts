@@ -55,6 +55,15 @@ export function fixtureConfigObject(caseDir: string, options: FixtureConfigOptio
     obj.optional_region_model_config = fields(rec.optional_region_model_config);
     obj.colocalization_config = fields(rec.colocalization_config);
   }
+  // Cellpose cases: the original loaded a torch file (`model_name_or_path`); the exact weights are in the case
+  // folder as ONNX (`onnx_models`: channel -> file), which is what our network stage reads.
+  const onnx = rec.onnx_models as Record<string, string> | undefined;
+  if (onnx) {
+    for (const [channel, file] of Object.entries(onnx)) {
+      const section = channel === 'single' || channel === 'model' ? obj.model_config : obj[`${channel}_model_config`];
+      if (section && typeof section === 'object') (section as Rec).model_name_or_path = join(dir, file);
+    }
+  }
   switch (roi.mode) {
     case 'full_image':
       obj.rois = 'full';

@@ -1,0 +1,389 @@
+/**
+ * Threshold-only refinement from the on-disk Cellpose cache (spec 5.5, issue 7): the masks of every Cellpose
+ * channel are rebuilt from the cached flows and cell probabilities with new `cellprob_threshold` /
+ * `flow_threshold` values — no network — then every table is recomputed (`analyzeExistingMasks`).
+ *
+ * Fixes of the original:
+ * - Q7: rebuilt labels are zeroed outside the ROI polygon, exactly as the run does (`roi-driver.ts`, clip on by
+ *   default), and the running per-ROI offset is the maximum label *before* clipping in both, so a refinement
+ *   with unchanged thresholds reproduces the run's masks exactly.
+ * - Q9: each cache entry stores the crop's first plane `z0` and depth; labels are pasted into `[z0, z0 + d)`
+ *   (the original pasted over all planes: broadcast error or a 2D mask painted on every plane).
+ * - Q10: thresholds are `argument ?? channel config ?? cached run value`, also when a channel's config is
+ *   omitted (the original then silently ignored the arguments and kept the old masks).
+ * Channels segmented with a threshold method have no cache: they are re-segmented from their config (no network,
+ * deterministic: the same masks as the run).
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import type { AnalysisConfig, ColocalizationConfig, ModelConfig } from '../config/types.js';
+import type { LabelVolume, RoiLabels } from '../core/volume.js';
+import { formatShape, maxLabel } from '../core/volume.js';
+import { inputError, valueError } from '../core/errors.js';
+import { getColumn } from '../core/table.js';
+import { assertSupported } from '../config/schema.js';
+import { indexRois } from '../roi/roi-index.js';
+import { roiIds } from '../roi/roi-geometry.js';
+import { segmentChannelByRoi, relabelWithOffset, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
+import { listCacheEntries, readCacheEntry, cacheFileName, cellposeCacheDir, type CacheChannel, type CellposeCacheEntry } from '../segmentation/cellpose/cache.js';
+import { defaultCellposeStages, resolveCellposeEval, type CellposeStages } from '../segmentation/cellpose/backend.js';
+import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import { buildManifest } from '../export/manifest.js';
+import { exportAnalysisOutputs } from '../export/export-outputs.js';
+import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
+import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
+import { effectiveZBounds, exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zStackManifestEntry, type ZStackLoaded } from './z-stack.js';
+import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
+import { join } from 'node:path';
+
+/** Threshold arguments of the refinement (null/undefined = not given). */
+export interface RefineThresholds {
+  cellCellprobThreshold?: number | null;
+  cellFlowThreshold?: number | null;
+  markerCellprobThreshold?: number | null;
+  markerFlowThreshold?: number | null;
+}
+
+export interface RefineInput {
+  loaded: LoadedImageChannels & ZStackLoaded;
+  roiLabels: RoiLabels;
+  colocalizationConfig: ColocalizationConfig;
+  /** The refinement configs: postfilters are applied from them; null = thresholds from the arguments or the cache. */
+  cellModelConfig: ModelConfig | null;
+  markerModelConfig: ModelConfig | null;
+  /** `<results>/<stem>_cellpose_cache` of the run. */
+  cacheDir: string;
+  thresholds?: RefineThresholds;
+  /** Masks of the run, used for a channel that has neither a cache nor a config (kept as they are, spec 5.5). */
+  runResult?: Pick<ColocalizationRunResult, 'cellMasks' | 'markerMasks'> | null;
+  /** Mask stage (tests may replace it). */
+  stages?: Pick<CellposeStages, 'computeMasks'>;
+}
+
+/** How one channel was obtained, with the thresholds used (recorded in the manifest's `refinement`). */
+export interface RefinedChannelInfo {
+  source: 'cellpose_cache' | 'threshold_resegmentation' | 'kept';
+  cellprobThreshold: number | null;
+  flowThreshold: number | null;
+  /** Where each threshold came from (fix Q10 order: argument, config, cache). */
+  thresholdSource: { cellprob: 'argument' | 'config' | 'cache' | null; flow: 'argument' | 'config' | 'cache' | null };
+  cacheFiles: string[];
+  rawLabelCounts: number[];
+}
+
+export interface RefineResult extends ColocalizationRunResult {
+  segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[] };
+  refinement: { cell: RefinedChannelInfo; marker: RefinedChannelInfo };
+}
+
+function pick(arg: number | null | undefined, config: ModelConfig | null, key: 'cellprobThreshold' | 'flowThreshold', cached: number) {
+  if (arg !== null && arg !== undefined) {
+    if (!Number.isFinite(arg)) throw valueError(`refine: ${key === 'cellprobThreshold' ? 'cellprob_threshold' : 'flow_threshold'} must be a finite number, got ${arg}`);
+    return { value: arg, source: 'argument' as const };
+  }
+  if (config) return { value: config[key], source: 'config' as const };
+  return { value: cached, source: 'cache' as const };
+}
+
+/** Checks that a cache entry belongs to this ROI and this analysis (geometry, z range, network settings). */
+function checkEntry(
+  e: CellposeCacheEntry,
+  roiId: number,
+  box: { yMin: number; yMax: number; xMin: number; xMax: number },
+  roiMask: Uint8Array,
+  zRange: [number, number],
+  config: ModelConfig | null,
+  voxelSizeUm: readonly [number, number, number],
+  key: string,
+): void {
+  const h = e.header;
+  const b = h.bbox;
+  const rerun = 'run `cellcoloc run` again to refresh the cache';
+  if (h.roiId !== roiId || b.yMin !== box.yMin || b.yMax !== box.yMax || b.xMin !== box.xMin || b.xMax !== box.xMax) {
+    throw inputError(
+      `${e.path}: cached ROI ${h.roiId} box y[${b.yMin}, ${b.yMax}) x[${b.xMin}, ${b.xMax}) does not match ROI ${roiId} box y[${box.yMin}, ${box.yMax}) x[${box.xMin}, ${box.xMax}) of the current ROIs; ${rerun}`,
+    );
+  }
+  for (let i = 0; i < roiMask.length; i++) {
+    if ((e.roiMask[i] !== 0) !== (roiMask[i] !== 0)) throw inputError(`${e.path}: the cached outline of ROI ${roiId} differs from the current ROI; ${rerun}`);
+  }
+  if (h.z0 !== zRange[0] || h.zDepth !== zRange[1] - zRange[0]) {
+    throw inputError(
+      `${e.path}: cached z range [${h.z0}, ${h.z0 + h.zDepth}) differs from the analysed planes [${zRange[0]}, ${zRange[1]}) (z_crop changed?); ${rerun}`,
+    );
+  }
+  if (config) {
+    const ev = resolveCellposeEval(config, h.shape, voxelSizeUm, key);
+    const n = h.network;
+    const same =
+      n.diameter === config.diameter &&
+      n.do3d === ev.do3d &&
+      n.anisotropy === ev.anisotropy &&
+      n.flow3dSmooth === config.flow3dSmooth &&
+      n.prefilter.names.join(',') === config.prefilter.join(',') &&
+      (config.prefilter.length === 0 ||
+        (n.prefilter.sigmaXy === config.prefilterSigmaXy &&
+          n.prefilter.sigmaZ === config.prefilterSigmaZ &&
+          n.prefilter.medianSizeXy === config.prefilterMedianSizeXy &&
+          n.prefilter.medianSizeZ === config.prefilterMedianSizeZ));
+    if (!same) {
+      throw inputError(
+        `${e.path}: ${key} network settings (diameter, do_3d, anisotropy, flow3d_smooth, prefilter) differ from the cached run's; only thresholds can be refined, ${rerun}`,
+      );
+    }
+  }
+}
+
+async function rebuildFromCache(
+  channel: CacheChannel,
+  input: RefineInput,
+  config: ModelConfig | null,
+  argCellprob: number | null | undefined,
+  argFlow: number | null | undefined,
+): Promise<{ labels: LabelVolume; calls: RoiSegmentationCall[]; info: RefinedChannelInfo }> {
+  const { loaded, roiLabels, cacheDir } = input;
+  const key = `${channel}_model_config`;
+  const image = channel === 'cell' ? loaded.cellImage : loaded.markerImage;
+  const [Z, Y, X] = image.shape;
+  const zb = effectiveZBounds(loaded) ?? [0, Z];
+  const computeMasks = (input.stages ?? defaultCellposeStages).computeMasks;
+  const index = indexRois(roiLabels);
+  const roi = roiLabels.data;
+  const full = new Uint32Array(Z * Y * X);
+  const calls: RoiSegmentationCall[] = [];
+  const info: RefinedChannelInfo = {
+    source: 'cellpose_cache',
+    cellprobThreshold: null,
+    flowThreshold: null,
+    thresholdSource: { cellprob: null, flow: null },
+    cacheFiles: [],
+    rawLabelCounts: [],
+  };
+  let offset = 0;
+  for (let k = 0; k < index.ids.length; k++) {
+    const roiId = index.ids[k];
+    const box = index.boxes[k];
+    const path = join(cacheDir, cacheFileName(channel, roiId));
+    const entry = await readCacheEntry(path);
+    if (!entry) {
+      throw inputError(`${path}: no Cellpose cache for ${channel} ROI ${roiId}; run \`cellcoloc run\` with segmentation_method cellpose first`);
+    }
+    const h = box.yMax - box.yMin;
+    const w = box.xMax - box.xMin;
+    const plane = h * w;
+    const roiMask = new Uint8Array(plane);
+    let inside = 0;
+    for (let y = 0; y < h; y++) {
+      const r = (box.yMin + y) * X + box.xMin;
+      for (let x = 0; x < w; x++) inside += roiMask[y * w + x] = roi[r + x] === roiId ? 1 : 0;
+    }
+    checkEntry(entry, roiId, box, roiMask, zb, config, loaded.voxelSizeUm, key);
+    const cp = pick(argCellprob, config, 'cellprobThreshold', entry.header.mask.cellprobThreshold);
+    const fl = pick(argFlow, config, 'flowThreshold', entry.header.mask.flowThreshold);
+    info.cellprobThreshold = cp.value;
+    info.flowThreshold = fl.value;
+    info.thresholdSource = { cellprob: cp.source, flow: fl.source };
+    info.cacheFiles.push(path);
+    const params = { ...entry.header.mask, cellprobThreshold: cp.value, flowThreshold: fl.value };
+    const labels = computeMasks(entry.dP, entry.cellprob, entry.header.shape, params);
+    const zc = entry.header.zDepth;
+    if (labels.length !== zc * plane) {
+      throw valueError(`${path}: the mask stage returned ${labels.length} labels, expected ${formatShape(entry.header.shape)}`);
+    }
+    // As the run (roi-driver.ts): offset from the labels as computed, then clip to the polygon (fix Q7).
+    const rawMax = maxLabel(labels);
+    info.rawLabelCounts.push(rawMax);
+    if (inside !== plane) {
+      for (let z = 0, i = 0; z < zc; z++) for (let p = 0; p < plane; p++, i++) if (!roiMask[p]) labels[i] = 0;
+    }
+    relabelWithOffset(labels, offset);
+    if (rawMax > 0) offset += rawMax;
+    // fix Q9: paste into the cached planes [z0, z0 + d) only.
+    const z0 = entry.header.z0;
+    for (let z = 0; z < zc; z++) {
+      for (let y = 0; y < h; y++) {
+        const t = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
+        const s = (z * h + y) * w;
+        for (let x = 0; x < w; x++) {
+          const v = labels[s + x];
+          if (v > full[t + x]) full[t + x] = v;
+        }
+      }
+    }
+    calls.push({
+      roiId,
+      box,
+      info: {
+        method: 'cellpose',
+        threshold: null,
+        nValues: zc * plane,
+        nLabelsRaw: rawMax,
+        cellpose: { refined: true, cacheFile: path, niter: params.niter, cellprobThreshold: cp.value, flowThreshold: fl.value, modelSha256: entry.header.model.sha256 },
+      },
+    });
+  }
+  return { labels: { data: full, shape: [Z, Y, X] }, calls, info };
+}
+
+/**
+ * spec 5.5 with fixes Q7, Q9, Q10 (see the module comment). Per channel: a Cellpose cache in `cacheDir` →
+ * rebuilt from it (the channel's config may be null); a threshold-method config → re-segmented; a Cellpose
+ * config without cache → error; neither config nor cache → the run's masks (`runResult`) kept.
+ */
+export async function refineRunResultFromCellposeCache(input: RefineInput): Promise<RefineResult> {
+  const { loaded, roiLabels } = input;
+  const t = input.thresholds ?? {};
+  const zBounds = effectiveZBounds(loaded);
+  const channel = async (ch: 'cell' | 'marker') => {
+    const config = ch === 'cell' ? input.cellModelConfig : input.markerModelConfig;
+    const argCp = ch === 'cell' ? t.cellCellprobThreshold : t.markerCellprobThreshold;
+    const argFl = ch === 'cell' ? t.cellFlowThreshold : t.markerFlowThreshold;
+    const hasCache = (await listCacheEntries(input.cacheDir, ch)).length > 0;
+    if (config && config.segmentationMethod !== 'cellpose') {
+      if (argCp != null || argFl != null) {
+        throw valueError(`refine: ${ch} thresholds given, but ${ch}_model_config uses segmentation_method ${config.segmentationMethod}, not cellpose`);
+      }
+      const r = await segmentChannelByRoi(ch === 'cell' ? loaded.cellImage : loaded.markerImage, roiLabels, config, {
+        zBounds,
+        voxelSizeUm: loaded.voxelSizeUm,
+      });
+      const info: RefinedChannelInfo = {
+        source: 'threshold_resegmentation',
+        cellprobThreshold: null,
+        flowThreshold: null,
+        thresholdSource: { cellprob: null, flow: null },
+        cacheFiles: [],
+        rawLabelCounts: r.calls.map((c) => c.info.nLabelsRaw),
+      };
+      return { labels: r.labels, calls: r.calls, info };
+    }
+    if (hasCache) return rebuildFromCache(ch, input, config, argCp, argFl);
+    if (config) {
+      throw inputError(
+        `${input.cacheDir}: no Cellpose cache for the ${ch} channel (${ch}_roi<id>.cpcache); run \`cellcoloc run\` with segmentation_method cellpose first`,
+      );
+    }
+    const kept = ch === 'cell' ? input.runResult?.cellMasks : input.runResult?.markerMasks;
+    if (!kept) throw valueError(`refine: the ${ch} channel has neither a config, a Cellpose cache nor run masks to keep`);
+    if (argCp != null || argFl != null) throw valueError(`refine: ${ch} thresholds given, but ${input.cacheDir} has no Cellpose cache for the ${ch} channel`);
+    const info: RefinedChannelInfo = {
+      source: 'kept',
+      cellprobThreshold: null,
+      flowThreshold: null,
+      thresholdSource: { cellprob: null, flow: null },
+      cacheFiles: [],
+      rawLabelCounts: [],
+    };
+    return { labels: { data: kept.data.slice(), shape: kept.shape }, calls: [] as RoiSegmentationCall[], info };
+  };
+  const cell = await channel('cell');
+  const marker = await channel('marker');
+  const analysed = analyzeExistingMasks(loaded, roiLabels, cell.labels, marker.labels, input.colocalizationConfig, {
+    analysisZBounds: zBounds,
+    cellModelConfig: input.cellModelConfig,
+    markerModelConfig: input.markerModelConfig,
+    ownsMasks: true,
+  });
+  return {
+    ...analysed,
+    segmentation: { cell: cell.calls, marker: marker.calls },
+    refinement: { cell: cell.info, marker: marker.info },
+  };
+}
+
+export interface RefineWorkflowResult {
+  loaded: LoadedImageChannels & ZStackLoaded;
+  roiLabels: RoiLabels;
+  result: RefineResult;
+  paths: ResultsPaths;
+  cacheDir: string;
+  summary: RoiSummaryLine[];
+  warnings: string[];
+}
+
+/**
+ * `cellcoloc refine`: reload the image, rebuild the masks from the cache of the run's results folder with the
+ * given thresholds, recompute every table, and rewrite the results there atomically; the manifest gains a
+ * `refinement` section (thresholds and their sources, cache files, the refined run's creation time).
+ */
+export async function runRefineWorkflow(
+  config: AnalysisConfig,
+  options: { thresholds?: RefineThresholds; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
+): Promise<RefineWorkflowResult> {
+  assertSupported(config);
+  const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
+    cropForTesting: config.runtimeConfig.cropForTesting,
+    t: config.runtimeConfig.t,
+  });
+  const loaded = prepareLoadedImagesForAnalysis(raw, config);
+  const [, Y, X] = loaded.cellImage.shape;
+  const roiLabels = await resolveRoiLabels(config, [Y, X]);
+  const paths = buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
+  const cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
+  if (!existsSync(cacheDir)) {
+    throw inputError(`${cacheDir}: no Cellpose cache folder; run \`cellcoloc run\` with segmentation_method cellpose (same results folder) first`);
+  }
+  let previous: Record<string, unknown> | null = null;
+  try {
+    previous = JSON.parse(await readFile(paths.manifestPath, 'utf8')) as Record<string, unknown>;
+  } catch {
+    previous = null;
+  }
+  const t0 = performance.now();
+  const result = await refineRunResultFromCellposeCache({
+    loaded,
+    roiLabels,
+    colocalizationConfig: config.colocalizationConfig,
+    cellModelConfig: config.cellModelConfig,
+    markerModelConfig: config.markerModelConfig,
+    cacheDir,
+    thresholds: options.thresholds,
+    stages: options.stages,
+  });
+  const ms = performance.now() - t0;
+  const manifest = await buildManifest({
+    config,
+    loaded,
+    roiIds: roiIds(roiLabels),
+    segmentation: result.segmentation,
+    filterSteps: result.filterSteps,
+    timings: [{ stage: 'refine (masks from cache + tables)', ms: Math.round(ms * 1000) / 1000 }],
+    paths,
+  });
+  const zStack = zStackManifestEntry(loaded);
+  if (zStack) manifest.zStack = zStack;
+  const th = options.thresholds ?? {};
+  manifest.refinement = {
+    cacheDir,
+    arguments: {
+      cell_cellprob_threshold: th.cellCellprobThreshold ?? null,
+      cell_flow_threshold: th.cellFlowThreshold ?? null,
+      marker_cellprob_threshold: th.markerCellprobThreshold ?? null,
+      marker_flow_threshold: th.markerFlowThreshold ?? null,
+    },
+    channels: result.refinement,
+    refinedRunCreatedAt: previous?.createdAt ?? null,
+    // A refinement of a refinement keeps the chain.
+    previousRefinement: previous?.refinement ?? null,
+  };
+  const tables = result.tables;
+  await exportAnalysisOutputs(
+    {
+      cellMasks: labelsForExport(result.cellMasks, loaded),
+      markerMasks: labelsForExport(result.markerMasks, loaded),
+      positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
+      tables: [tables.detailed, tables.summary, tables.markerProperties, tables.overview, tables.roiCellSummary, tables.roiMarkerSummary],
+      roiLabels,
+    },
+    paths,
+    { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
+  );
+  const ov = tables.overview;
+  const ids = getColumn(ov, 'roi_id').values;
+  const nCells = getColumn(ov, 'n_cells').values;
+  const nPos = getColumn(ov, 'n_marker_positive_cells').values;
+  const nMarkers = getColumn(ov, 'n_marker_objects').values;
+  const summary: RoiSummaryLine[] = [];
+  for (let i = 0; i < ov.rowCount; i++) summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
+  return { loaded, roiLabels, result, paths, cacheDir, summary, warnings: loaded.warnings };
+}
