@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../export/atomic.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
+import { register as registerRefine } from './commands/refine.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,6 +87,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     });
 
   registerReanalyze(program, io);
+  registerRefine(program, io);
 
   try {
     await program.parseAsync(argv);
