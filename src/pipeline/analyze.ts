@@ -15,7 +15,7 @@ import { isReducedView } from './z-stack.js';
 
 /** One label-deleting step (size filter or postfilter), recorded for the manifest. */
 export interface FilterStep {
-  channel: 'cell' | 'marker';
+  channel: 'cell' | 'marker' | 'optional_region';
   step: string;
   nIn: number;
   nOut: number;
@@ -26,6 +26,8 @@ export interface ColocalizationRunResult {
   cellMasks: LabelVolume;
   markerMasks: LabelVolume;
   positiveCellMasks: LabelVolume;
+  /** Third-channel labels after z bounds and its postfilters (spec 11, `{stem}_region_mask.tif`); null = no third channel. */
+  optionalRegionMasks: LabelVolume | null;
   tables: ColocalizationTables;
   analysisZBounds: [number, number] | null;
   filterSteps: FilterStep[];
@@ -36,6 +38,13 @@ export interface AnalyzeExistingMasksOptions {
   /** When given, the channel's postfilters are re-applied (fix Q42 for manual re-analysis). */
   cellModelConfig?: ModelConfig | null;
   markerModelConfig?: ModelConfig | null;
+  /**
+   * Third-channel labels (spec 7.1 step 5; e.g. a previous run's `{stem}_region_mask.tif` for re-analysis):
+   * z bounds applied, postfilters of `optionalRegionModelConfig` re-applied when given, then the third-channel
+   * tables (and, with `evaluate_optional_region_cell_positivity`, the positivity columns) are built.
+   */
+  optionalRegionMasks?: LabelVolume | null;
+  optionalRegionModelConfig?: ModelConfig | null;
   /** The caller hands the mask arrays over (a fresh run): they are filtered in place instead of copied. */
   ownsMasks?: boolean;
 }
@@ -49,8 +58,9 @@ export function analyzeExistingMasks(
   options: AnalyzeExistingMasksOptions = {},
 ): ColocalizationRunResult {
   const shape = loaded.cellImage.shape;
-  for (const [name, m] of [['cell masks', cellMasks], ['marker masks', markerMasks]] as const) {
-    if (!sameShape(m.shape, shape)) {
+  const regionIn = options.optionalRegionMasks ?? null;
+  for (const [name, m] of [['cell masks', cellMasks], ['marker masks', markerMasks], ['optional-region masks', regionIn]] as const) {
+    if (m && !sameShape(m.shape, shape)) {
       throw valueError(`${name} shape ${formatShape(m.shape)} must equal the image shape ${formatShape(shape)}`);
     }
   }
@@ -71,7 +81,7 @@ export function analyzeExistingMasks(
   });
   cell = sized.labels;
 
-  const post = (channel: 'cell' | 'marker', labels: LabelVolume, intensity: Volume, config: ModelConfig | null | undefined) => {
+  const post = (channel: FilterStep['channel'], labels: LabelVolume, intensity: Volume, config: ModelConfig | null | undefined) => {
     if (!config || config.postfilters.length === 0) return labels;
     const r = applyPostfilters(labels, intensity, config, { keyPrefix: `${channel}_model_config` });
     for (const s of r.steps) filterSteps.push({ channel, step: s.postfilter, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
@@ -79,6 +89,16 @@ export function analyzeExistingMasks(
   };
   cell = post('cell', cell, loaded.cellImage, options.cellModelConfig);
   marker = post('marker', marker, loaded.markerImage, options.markerModelConfig);
+  // spec 7.1 step 5: third-channel masks, z-bounded, then its postfilters (which need its intensity image)
+  let region = regionIn ? applyZBounds(regionIn, zb) : null;
+  if (region && options.optionalRegionModelConfig && options.optionalRegionModelConfig.postfilters.length > 0) {
+    if (!loaded.optionalRegionImage) {
+      throw valueError(
+        'optional_region_model_config.postfilters: the third channel\'s postfilters need its image, but channel_config.optional_region_channel is not set',
+      );
+    }
+    region = post('optional_region', region, loaded.optionalRegionImage, options.optionalRegionModelConfig);
+  }
 
   const tables = buildColocalizationTables({
     cellMasks: cell,
@@ -89,9 +109,11 @@ export function analyzeExistingMasks(
     voxelSizeUm: loaded.voxelSizeUm,
     zBounds: zb,
     colocalization: colocalizationConfig,
+    optionalRegionMasks: region,
+    optionalRegionIntensity: loaded.optionalRegionImage,
   });
   const positiveCellMasks = buildPositiveCellMask(cell, tables.summary);
-  return { cellMasks: cell, markerMasks: marker, positiveCellMasks, tables, analysisZBounds: zb, filterSteps };
+  return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };
 }
 
 /**

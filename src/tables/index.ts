@@ -24,13 +24,17 @@
  * everything else 'float'. Empty inputs give tables with the full column set and 0 rows (fix Q38);
  * no ROI gives an overview with its columns and 0 rows.
  *
- * Third channel (spec 11, not implemented yet): `buildRoiOverview` takes the optional-region
- * labels as a third entry of `channels` (occupancy block), `propertiesTableFromMeasurements` takes prefix `optional_region`,
- * and `buildRoiObjectSummary` builds `roi_3rd_channel_summary`; the optional positivity columns would be
- * appended to `cell_summary` after the metrics.
+ * Third channel (spec 11; `optionalRegionMasks` given): `3rd_channel_properties` (prefix `optional_region`,
+ * one row per object, `roi_id` = smallest touched ROI, as the marker), the overview's
+ * `optional_region_occupancy_*` block after the marker block, `roi_3rd_channel_summary` (objects touching
+ * polygon(k), as the marker). With `evaluate_optional_region_cell_positivity` the six spec 11.2 columns are
+ * appended to `cell_summary` (see `optional-region.ts`: same polygon rule, best-object rule and thresholds as
+ * the marker) and the overview gains their two per-ROI counts after `roi_volume_um3`. Asking for positivity
+ * without third-channel masks is an error (fix Q30: the original silently wrote False/0 columns).
  */
 import type { ColocalizationConfig } from '../config/types.js';
-import type { Table } from '../core/table.js';
+import { getColumn, makeTable, type Table } from '../core/table.js';
+import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume, VoxelSizeUm } from '../core/volume.js';
 import { buildCellSummary, wholeLabelStatsFromMeasurements } from './cell-summary.js';
 import { buildDetailedOverlaps } from './detailed-overlaps.js';
@@ -39,6 +43,7 @@ import { propertiesTableFromMeasurements } from './properties.js';
 import { indexRois } from '../roi/roi-index.js';
 import { buildRoiOverview } from './roi-overview.js';
 import { buildRoiObjectSummary, rowsByRoiIdColumn, rowsByTouchedRoi } from './roi-summaries.js';
+import { optionalRegionPositivityColumns } from './optional-region.js';
 
 export interface ColocalizationTables {
   detailed: Table;
@@ -47,7 +52,10 @@ export interface ColocalizationTables {
   overview: Table;
   roiCellSummary: Table;
   roiMarkerSummary: Table;
-  // later: thirdChannelProperties?: Table; roiThirdChannelSummary?: Table;
+  /** `3rd_channel_properties`, present iff third-channel masks were given. */
+  thirdChannelProperties?: Table;
+  /** `roi_3rd_channel_summary`, present iff third-channel masks were given. */
+  roiThirdChannelSummary?: Table;
 }
 
 export interface ColocalizationTablesInput {
@@ -60,6 +68,10 @@ export interface ColocalizationTablesInput {
   /** Analysis z bounds `[z0, z1)` or null (all planes); masks are already zero outside. */
   zBounds: [number, number] | null;
   colocalization: ColocalizationConfig;
+  /** Third-channel labels (spec 11; z-bounded and postfiltered like the others), or null/absent = none. */
+  optionalRegionMasks?: LabelVolume | null;
+  /** The third channel's intensity image for its property table; null → NaN intensities. */
+  optionalRegionIntensity?: Volume | null;
 }
 
 export function buildColocalizationTables(input: ColocalizationTablesInput): ColocalizationTables {
@@ -84,13 +96,37 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
   });
 
   const detailed = buildDetailedOverlaps(cellMasks, markerMasks, roi, zBounds, roiIndex);
-  const summary = buildCellSummary(detailed, cellProps, colocalization, wholeLabelStatsFromMeasurements(cellM));
+  let summary = buildCellSummary(detailed, cellProps, colocalization, wholeLabelStatsFromMeasurements(cellM));
+
+  // third channel (spec 11)
+  const regionMasks = input.optionalRegionMasks ?? null;
+  if (colocalization.evaluateOptionalRegionCellPositivity && !regionMasks) {
+    // fix Q30: the original wrote all-False/0 columns without a word
+    throw valueError(
+      'colocalization_config.evaluate_optional_region_cell_positivity is true but there are no optional-region (third channel) masks: set channel_config.optional_region_channel and optional_region_model_config, or set it to false',
+    );
+  }
+  const regionM = regionMasks ? measureObjects(regionMasks, input.optionalRegionIntensity ?? null, roi, voxelSizeUm) : null;
+  if (regionMasks && colocalization.evaluateOptionalRegionCellPositivity) {
+    const extra = optionalRegionPositivityColumns(
+      cellMasks,
+      regionMasks,
+      roi,
+      zBounds,
+      roiIndex,
+      detailed.groups,
+      getColumn(summary, 'marker_positive').values,
+      colocalization,
+    );
+    summary = makeTable(summary.name, [...summary.columns, ...extra]);
+  }
 
   const overview = buildRoiOverview({
     roi,
     channels: [
       { prefix: 'cell', measurements: cellM },
       { prefix: 'marker', measurements: markerM },
+      ...(regionM ? [{ prefix: 'optional_region', measurements: regionM }] : []),
     ],
     summary,
     markerMeasurements: markerM,
@@ -114,7 +150,25 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
     source: markerProperties,
     rowsOfRoi: rowsByTouchedRoi(markerProperties, 'marker_label', markerM),
   });
-  return { detailed: detailed.table, summary, markerProperties, overview, roiCellSummary, roiMarkerSummary };
+  const tables: ColocalizationTables = { detailed: detailed.table, summary, markerProperties, overview, roiCellSummary, roiMarkerSummary };
+  if (regionM) {
+    const thirdChannelProperties = propertiesTableFromMeasurements(regionM, {
+      prefix: 'optional_region',
+      labelColumn: 'optional_region_label',
+      voxelSizeUm,
+      sheetName: '3rd_channel_properties',
+    });
+    tables.thirdChannelProperties = thirdChannelProperties;
+    tables.roiThirdChannelSummary = buildRoiObjectSummary({
+      sheetName: 'roi_3rd_channel_summary',
+      roiIds: roiIndex.ids,
+      countColumn: 'n_3rd_channel_objects',
+      prefix: 'optional_region',
+      source: thirdChannelProperties,
+      rowsOfRoi: rowsByTouchedRoi(thirdChannelProperties, 'optional_region_label', regionM),
+    });
+  }
+  return tables;
 }
 
 export { buildObjectPropertiesTable, propertiesTableFromMeasurements, METRIC_SUFFIXES, metricColumnNames } from './properties.js';
@@ -124,3 +178,4 @@ export { buildRoiOverview, roiOverviewColumns } from './roi-overview.js';
 export { buildRoiObjectSummary, roiObjectSummaryColumns, rowsByRoiIdColumn, rowsByTouchedRoi } from './roi-summaries.js';
 export { measureObjects, type ObjectMeasurements } from './object-measurements.js';
 export { indexRois, type RoiIndex } from '../roi/roi-index.js';
+export { colocalizationSheets, optionalRegionPositivityColumns, OPTIONAL_REGION_POSITIVITY_COLUMNS, type ColocalizationSheetSource } from './optional-region.js';
