@@ -259,3 +259,60 @@ rois: full
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * Single-channel config (`--masks`, spec 13) on the `2d_single_channel_count` fixture (otsu, min_object_voxels 30):
+ * its own masks reproduce its object table; then object 3 (366 px) is deleted, object 50 (6 × 6 = 36 px) painted
+ * at rows/cols 0..5 and object 51 (5 × 5 = 25 px < 30) at rows 0..4, cols 10..14 (both empty in the fixture).
+ */
+test('reanalyze --masks on a single-channel config: fixture objects reproduced; delete + paint; size filter re-applied', async () => {
+  const sc = caseDir('2d_single_channel_count');
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-reanalyze-'));
+  try {
+    const p = join(dir, 'single.yaml');
+    writeFileSync(
+      p,
+      `image: ${join(sc, 'input.ome.tif')}
+results_dir: ${join(dir, 'res')}
+single_channel_config: {channel_index: 1}
+model_config: {segmentation_method: otsu}
+analysis_config: {min_object_voxels: 30}
+rois: full
+`,
+    );
+    const own = join(sc, 'expected', 'single_channel_masks.tif');
+    let r = await cli(['reanalyze', p, '--masks', own, '-q']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^\s+1\s+22$/m);
+    const exp = readCsv(join(sc, 'expected', 'object_summary.csv'));
+    let got = readCsv(join(dir, 'res', `${STEM}_single_channel_objects.csv`));
+    assert.deepEqual(csvColumn(got, 'object_label'), csvColumn(exp, 'object_label'));
+    assert.deepEqual(csvColumn(got, 'object_area_px_2d'), csvColumn(exp, 'object_area_px_2d'));
+
+    const src = (await readTiffPagesReference(own)).data as Uint32Array;
+    const edited = new Uint32Array(src.length);
+    for (let i = 0; i < src.length; i++) edited[i] = src[i] === 3 ? 0 : src[i];
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) edited[y * 256 + x] = 50;
+    for (let y = 0; y < 5; y++) for (let x = 10; x < 15; x++) edited[y * 256 + x] = 51;
+    const ep = join(dir, 'edited.tif');
+    writeFileSync(ep, encodeTiffStack({ data: edited, shape: [1, 256, 256] }, {}));
+    r = await cli(['reanalyze', p, '--masks', ep, '-q']);
+    assert.equal(r.code, 0, r.err);
+    got = readCsv(join(dir, 'res', `${STEM}_single_channel_objects.csv`));
+    assert.deepEqual(csvColumn(got, 'object_label'), [...csvColumn(exp, 'object_label').filter((l) => l !== 3), 50]);
+    assert.equal(csvColumn(got, 'object_area_px_2d').at(-1), 36);
+    const ov = readCsv(join(dir, 'res', `${STEM}_roi_overview.csv`));
+    assert.deepEqual(csvColumn(ov, 'n_objects'), [22]);
+    assert.deepEqual(csvColumn(ov, 'object_occupancy_area_px_2d_projection'), [3789 - 366 + 36]);
+    const manifest = JSON.parse(readFileSync(join(dir, 'res', `${STEM}_run_manifest.json`), 'utf8'));
+    assert.equal(manifest.command, 'reanalyze');
+    assert.deepEqual(manifest.maskInputs.map((m: { role: string; path: string }) => [m.role, m.path]), [['objects', ep]]);
+    assert.deepEqual(manifest.filterSteps[0].removedLabels, [51]);
+    // usage: a single-channel config takes --masks only
+    r = await cli(['reanalyze', p, '--cell-masks', own, '--marker-masks', own, '-q']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /is a single-channel config: reanalyze needs --masks <tif>/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -9,10 +9,13 @@
  * original's manual re-analysis passed no model configs, so edited masks skipped the postfilters), and the
  * results are exported like a run's (same folder and file names; the manifest records `command: reanalyze`
  * and every mask file with its SHA-256).
+ *
+ * `reanalyzeSingleChannelWorkflow` does the same for a single-channel config (spec 13): one object label
+ * TIFF → `min_object_voxels` and the `model_config` postfilters → the single-channel tables and files.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AnalysisConfig, ModelConfig } from '../config/types.js';
+import type { AnalysisConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape } from '../core/volume.js';
 import { inputError, notSupported, valueError } from '../core/errors.js';
@@ -28,6 +31,14 @@ import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
 import type { ProgressCallback } from './progress.js';
+import {
+  analyzeExistingSingleChannelMasks,
+  loadSingleChannelImage,
+  type LoadedSingleChannelImage,
+  type SingleChannelRunResult,
+  type SingleChannelSummaryLine,
+} from './single-channel.js';
+import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
 import {
   effectiveZBounds,
   exportVoxelSizeUm,
@@ -88,24 +99,18 @@ export async function readLabelMask(path: string, expected: readonly [number, nu
   return { data, shape: [Z, Y, X] };
 }
 
-/** The workflow's support check, minus what only segmentation needs (reanalysis never segments). */
-function assertReanalysisSupported(config: AnalysisConfig): void {
-  if (config.singleChannel) {
-    throw notSupported(
-      `${config.configPath ?? 'config'}: single_channel_config: re-analysis of single-channel masks (--masks) is not supported yet (the single-channel workflow has no analysis entry point yet)`,
-    );
-  }
-  // The segmentation method is irrelevant here: a Cellpose config re-analyses edited masks like a threshold one.
-  const noSeg = (m: ModelConfig): ModelConfig => (m.segmentationMethod === 'cellpose' ? { ...m, segmentationMethod: 'otsu' } : m);
-  assertSupported({ ...config, cellModelConfig: noSeg(config.cellModelConfig), markerModelConfig: noSeg(config.markerModelConfig) });
-}
 
 export async function reanalyzeWorkflow(
   config: AnalysisConfig,
   masks: ReanalyzeMaskFiles,
   options: { onProgress?: ProgressCallback } = {},
 ): Promise<ReanalyzeResult> {
-  assertReanalysisSupported(config);
+  if (config.singleChannel) {
+    throw valueError(
+      `${config.configPath ?? 'config'}: single_channel_config is set: re-analyse single-channel masks with reanalyzeSingleChannelWorkflow (cellcoloc reanalyze --masks)`,
+    );
+  }
+  assertSupported(config);
   if (masks.optionalRegionMasks) {
     throw notSupported(
       `--optional-region-masks ${masks.optionalRegionMasks}: third-channel masks are not supported yet by the tables (omit the option)`,
@@ -216,5 +221,91 @@ export async function reanalyzeWorkflow(
   for (let i = 0; i < ov.rowCount; i++) {
     summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
   }
+  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+}
+
+export interface SingleChannelReanalyzeResult {
+  loaded: LoadedSingleChannelImage;
+  roiLabels: RoiLabels;
+  result: SingleChannelRunResult;
+  paths: ResultsPaths;
+  summary: SingleChannelSummaryLine[];
+  warnings: string[];
+  timings: { stage: string; ms: number }[];
+}
+
+/**
+ * Single-channel counterpart (spec 13): the object labels of `masksPath` → `min_object_voxels` and the
+ * `model_config` postfilters re-applied (Q42) → `object_summary`, `voxel_plausibility_check`, `roi_overview`,
+ * exported like a single-channel run. The single-channel run does not support z-crop / z-projection yet, so
+ * neither does its re-analysis.
+ */
+export async function reanalyzeSingleChannelWorkflow(
+  config: AnalysisConfig,
+  masksPath: string,
+  options: { onProgress?: ProgressCallback } = {},
+): Promise<SingleChannelReanalyzeResult> {
+  const sc = config.singleChannel;
+  if (!sc) {
+    throw valueError(`${config.configPath ?? 'config'}: single_channel_config is not set: re-analyse two-channel masks with --cell-masks and --marker-masks`);
+  }
+  assertSupported(config);
+  const mc = sc.modelConfig;
+  if (mc.zCrop !== null || mc.zProjection !== null) {
+    throw notSupported(
+      `${config.configPath ?? 'config'}: model_config.${mc.zCrop !== null ? 'z_crop' : 'z_projection'}: z settings of the single-channel workflow are not supported yet, got ${JSON.stringify(mc.zCrop ?? mc.zProjection)}`,
+    );
+  }
+  const path = resolve(masksPath);
+  if (!existsSync(path)) throw inputError(`masks ${path}: file not found`);
+  const timings: { stage: string; ms: number }[] = [];
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    options.onProgress?.({ stage });
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
+    }
+  };
+  const loaded = await timed('load', () =>
+    loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
+      cropForTesting: config.runtimeConfig.cropForTesting,
+      t: config.runtimeConfig.t,
+    }),
+  );
+  const [Z, Y, X] = loaded.image.shape;
+  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
+  assertRoiMatchesImage(roiLabels, [Y, X], 'rois');
+  if (roiIds(roiLabels).length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
+  const masks = await timed('read masks', () => readLabelMask(path, [Z, Y, X], 'masks'));
+  const result = await timed('filters + tables', () =>
+    analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true }),
+  );
+  const paths = buildResultsPaths(loaded.sourcePaths[0], {
+    resultsDir: config.resultsDir,
+    cropForTesting: config.runtimeConfig.cropForTesting,
+  });
+  await timed('export', async () => {
+    const manifest = await buildManifest({
+      config,
+      loaded: { ...loaded, cellImage: loaded.image },
+      roiIds: roiIds(roiLabels),
+      filterSteps: result.filterSteps,
+      timings,
+      paths,
+    });
+    manifest.command = 'reanalyze';
+    manifest.maskInputs = [{ role: 'objects', ...(await describeInputFile(path)) }];
+    await exportSingleChannelOutputs({ masks: result.masks, tables: result.tables, roiLabels }, paths, {
+      voxelSizeUm: loaded.voxelSizeUm,
+      manifest,
+    });
+  });
+  const ov = result.tables.overview;
+  const ids = getColumn(ov, 'roi_id').values;
+  const n = getColumn(ov, 'n_objects').values;
+  const summary: SingleChannelSummaryLine[] = [];
+  for (let i = 0; i < ov.rowCount; i++) summary.push({ roiId: ids[i], nObjects: n[i] });
   return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
 }

@@ -4,10 +4,14 @@
  */
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../config/load-config.js';
-import { reanalyzeWorkflow, type ReanalyzeResult } from '../../pipeline/reanalyze.js';
+import {
+  reanalyzeSingleChannelWorkflow,
+  reanalyzeWorkflow,
+  type ReanalyzeResult,
+  type SingleChannelReanalyzeResult,
+} from '../../pipeline/reanalyze.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import type { Io } from '../main.js';
-import { notSupported } from '../../core/errors.js';
 
 interface ReanalyzeOptions {
   cellMasks?: string;
@@ -29,7 +33,7 @@ export function register(program: Command, io: Io): void {
     .option('--cell-masks <tif>', 'cell label TIFF (integer; the shape a run of this config exports)')
     .option('--marker-masks <tif>', 'marker label TIFF (integer; same shape)')
     .option('--optional-region-masks <tif>', 'third-channel label TIFF (not supported yet)')
-    .option('--masks <tif>', 'single-channel workflow: the object label TIFF (not supported yet)')
+    .option('--masks <tif>', 'single-channel config: the object label TIFF (instead of --cell-masks / --marker-masks)')
     .option('--results-dir <dir>', 'write the results here instead of the run\'s results folder (overrides results_dir)')
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (configPath: string, opts: ReanalyzeOptions, cmd: Command) => {
@@ -38,8 +42,22 @@ export function register(program: Command, io: Io): void {
         cmd.error(`error: --masks is for single-channel configs; ${configPath} is a two-channel config (use --cell-masks and --marker-masks)`);
       }
       if (config.singleChannel) {
-        // Waits for an analysis entry point of the single-channel workflow (src/pipeline/single-channel*.ts).
-        throw notSupported(`${config.configPath}: reanalyze of a single-channel config (--masks) is not supported yet`);
+        if (opts.masks === undefined || opts.cellMasks !== undefined || opts.markerMasks !== undefined || opts.optionalRegionMasks !== undefined) {
+          cmd.error(`error: ${configPath} is a single-channel config: reanalyze needs --masks <tif> (and no --cell-masks / --marker-masks / --optional-region-masks)`);
+        }
+        const reporter = createProgressReporter(process.stderr, !!opts.quiet);
+        let res: SingleChannelReanalyzeResult;
+        try {
+          res = await reanalyzeSingleChannelWorkflow(config, opts.masks!, { onProgress: (e) => reporter.onProgress(e) });
+        } finally {
+          reporter.stop();
+        }
+        for (const w of res.warnings) io.err(`cellcoloc: warning: ${w}\n`);
+        reportRemoved(res.result.filterSteps, io);
+        const lines = ['ROI  objects'];
+        for (const s of res.summary) lines.push(`${String(s.roiId).padStart(3)}  ${String(s.nObjects).padStart(7)}`);
+        io.out(`${lines.join('\n')}\nresults (re-analysed): ${res.paths.resultsDir}\n`);
+        return;
       }
       if (opts.cellMasks === undefined || opts.markerMasks === undefined) {
         cmd.error(`error: reanalyze needs both --cell-masks <tif> and --marker-masks <tif> for the two-channel config ${configPath}`);
@@ -62,8 +80,15 @@ export function register(program: Command, io: Io): void {
           `${String(s.roiId).padStart(3)}  ${String(s.nCells).padStart(5)}  ${String(s.nMarkerPositiveCells).padStart(13)}  ${String(s.nMarkerObjects).padStart(14)}`,
         );
       }
-      const removed = res.result.filterSteps.filter((s) => s.removed.length > 0);
-      for (const s of removed) io.err(`cellcoloc: ${s.channel} ${s.step} removed ${s.removed.length} label(s): ${s.removed.slice(0, 20).join(', ')}${s.removed.length > 20 ? ', …' : ''}\n`);
+      reportRemoved(res.result.filterSteps, io);
       io.out(`${lines.join('\n')}\nresults (re-analysed): ${res.paths.resultsDir}\n`);
     });
+}
+
+/** The labels each filter removed from the given masks (edited masks: the user wants to know). */
+function reportRemoved(steps: readonly { channel: string; step: string; removed: readonly number[] }[], io: Io): void {
+  for (const s of steps) {
+    if (s.removed.length === 0) continue;
+    io.err(`cellcoloc: ${s.channel} ${s.step} removed ${s.removed.length} label(s): ${s.removed.slice(0, 20).join(', ')}${s.removed.length > 20 ? ', …' : ''}\n`);
+  }
 }
