@@ -480,18 +480,45 @@ test('assertSupported: threshold configs pass; later-issue fields are rejected n
   // z_crop / z_projection are supported since issue 9 (spec 12; checks in test/pipeline-zstack.test.ts).
   assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: { ...otsu, z_crop: [2, 8] }, marker_model_config: otsu })));
   assert.doesNotThrow(() => assertSupported(parse({ cell_model_config: otsu, marker_model_config: { ...otsu, z_projection: 'max' } })));
+  // third channel (spec 11) is supported since issue 9; it needs its channel, positivity needs both (fix Q30)
+  const third = { cell_channel: 0, marker_channel: 1, optional_region_channel: 2 };
+  assert.doesNotThrow(() =>
+    assertSupported(
+      parse({
+        channel_config: third,
+        cell_model_config: otsu,
+        marker_model_config: otsu,
+        optional_region_model_config: otsu,
+        colocalization_config: { evaluate_optional_region_cell_positivity: true },
+      }),
+    ),
+  );
+  assert.doesNotThrow(() => assertSupported(parse({ channel_config: third, cell_model_config: otsu, marker_model_config: otsu })));
   throwsWith(
     () => assertSupported(parse({ cell_model_config: otsu, marker_model_config: otsu, optional_region_model_config: otsu })),
-    'NotSupportedError',
-    `${CFG}: optional_region_model_config: optional third-channel segmentation (issue 9; set it to null) is not supported yet, got "a model config"`,
+    'ConfigError',
+    `${CFG}: optional_region_model_config: expected null when channel_config.optional_region_channel is null (there is no third-channel image to segment), got a model config`,
   );
   throwsWith(
     () =>
       assertSupported(
         parse({ cell_model_config: otsu, marker_model_config: otsu, colocalization_config: { evaluate_optional_region_cell_positivity: true } }),
       ),
-    'NotSupportedError',
-    `${CFG}: colocalization_config.evaluate_optional_region_cell_positivity: third-channel positivity (issue 9; set it to false) is not supported yet, got true`,
+    'ConfigError',
+    `${CFG}: colocalization_config.evaluate_optional_region_cell_positivity: expected false when channel_config.optional_region_channel is null (no third-channel masks to evaluate, Q30), got true`,
+  );
+  throwsWith(
+    () =>
+      assertSupported(
+        parse({
+          channel_config: third,
+          cell_model_config: otsu,
+          marker_model_config: otsu,
+          colocalization_config: { evaluate_optional_region_cell_positivity: true },
+        }),
+      ),
+    'ConfigError',
+    `${CFG}: colocalization_config.evaluate_optional_region_cell_positivity: expected false when optional_region_model_config is null (no third-channel masks to evaluate, Q30), got true`,
   );
   // the single-channel workflow is supported (issue 9)
   assert.doesNotThrow(() => assertSupported(parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 1 }, model_config: otsu }, CFG)));

@@ -343,7 +343,7 @@ const ColocalizationConfigSchema = z
     evaluate_optional_region_cell_positivity: opt(
       bool(),
       false,
-      'add third-channel positivity columns (spec 11); not supported yet when true',
+      'add the third-channel positivity columns to cell_summary and their counts to the overview (spec 11.2); needs channel_config.optional_region_channel and optional_region_model_config',
     ),
     positivity_rule: opt(
       nameField(['best_object', 'union'] as const),
@@ -478,7 +478,7 @@ export const ConfigFileSchema = z
     optional_region_model_config: opt(
       z.union([z.null(), ModelConfigSchema], { error: 'expected null or a mapping of model config fields' }),
       null,
-      'segmentation of the optional third channel, same fields as cell_model_config; null = none; not supported yet when set (issue 9)',
+      'segmentation of the optional third channel (spec 11), same fields as cell_model_config; needs channel_config.optional_region_channel; null = none',
     ),
     colocalization_config: opt(ColocalizationConfigSchema, {}, 'positivity rule and cell size filter (spec 2.5)'),
     runtime_config: opt(RuntimeConfigSchema, {}, 'run options (spec 2.8)'),
@@ -901,15 +901,33 @@ export function assertSupported(config: AnalysisConfig): void {
   for (const [key, m] of models) {
     // z_crop / z_projection: supported (spec 12; normalised and checked against the image in pipeline/z-stack.ts).
   }
-  if (config.optionalRegionModelConfig !== null) {
-    fail('optional_region_model_config', 'optional third-channel segmentation (issue 9; set it to null)', 'a model config');
+  if (!config.singleChannel) checkOptionalRegionConfig(config);
+}
+
+/**
+ * Third channel (spec 11): its segmentation needs its image, and third-channel positivity needs both the
+ * channel and its segmentation. Fix Q30: the original silently wrote all-False/0 positivity columns when
+ * there were no third-channel masks; here that is a config error naming the key.
+ */
+export function checkOptionalRegionConfig(config: AnalysisConfig): void {
+  const label = config.configPath ?? 'config';
+  const noChannel = config.channelConfig.optionalRegionChannel === null;
+  if (config.optionalRegionModelConfig !== null && noChannel) {
+    throw configError(
+      `${label}: optional_region_model_config: expected null when channel_config.optional_region_channel is null (there is no third-channel image to segment), got a model config`,
+    );
   }
   if (config.colocalizationConfig.evaluateOptionalRegionCellPositivity) {
-    fail(
-      'colocalization_config.evaluate_optional_region_cell_positivity',
-      'third-channel positivity (issue 9; set it to false)',
-      true,
-    );
+    const missing = noChannel
+      ? 'channel_config.optional_region_channel is null'
+      : config.optionalRegionModelConfig === null
+        ? 'optional_region_model_config is null'
+        : null;
+    if (missing) {
+      throw configError(
+        `${label}: colocalization_config.evaluate_optional_region_cell_positivity: expected false when ${missing} (no third-channel masks to evaluate, Q30), got true`,
+      );
+    }
   }
 }
 

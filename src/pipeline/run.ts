@@ -1,6 +1,7 @@
 /**
  * `runRoiColocalization` (spec 4.1, 5.3, 7.1): segment the cell and marker channels ROI by ROI with their
- * configured backends, then build every table with `analyzeExistingMasks`.
+ * configured backends (and the optional third channel when `optionalRegionModelConfig` is given, spec 11.1),
+ * then build every table with `analyzeExistingMasks`.
  */
 import { valueError } from '../core/errors.js';
 import type { RoiLabels } from '../core/volume.js';
@@ -16,7 +17,8 @@ import type { SegmentationWorker } from './segment-workers.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
 
 export interface RunResultWithSegmentation extends ColocalizationRunResult {
-  segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[] };
+  /** Per-ROI threshold info per channel; `optional_region` only when the third channel was segmented. */
+  segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[]; optional_region?: RoiSegmentationCall[] };
   timings: { stage: string; ms: number }[];
 }
 
@@ -25,7 +27,12 @@ export interface RunOptions {
   /** When given, the marker channel is segmented in this worker thread while the main thread segments the cells. */
   worker?: SegmentationWorker | null;
   /** Backends that need run context (Cellpose: `createCellposeBackends`); a channel without one uses `backendFor`. */
-  backends?: { cell?: SegmentationBackend; marker?: SegmentationBackend };
+  backends?: { cell?: SegmentationBackend; marker?: SegmentationBackend; optionalRegion?: SegmentationBackend };
+  /**
+   * Segmentation of the third channel (`optional_region_model_config`, spec 11.1; any backend, prefilters,
+   * postfilters); needs `loaded.optionalRegionImage`. null/absent = no third-channel segmentation.
+   */
+  optionalRegionModelConfig?: ModelConfig | null;
 }
 
 export async function runRoiColocalization(
@@ -61,6 +68,27 @@ export async function runRoiColocalization(
     timings.push({ stage: `segment ${channel}`, ms: performance.now() - t0 });
     return r;
   };
+  // Third channel (spec 11.1): the same per-ROI driver, but WITH the per-ROI label offsets (fix Q8: the
+  // original pasted every ROI's labels starting at 1, so different objects of different ROIs shared ids) and
+  // the Q7 clip to the ROI polygon, like the other channels.
+  const regionConfig = options.optionalRegionModelConfig ?? null;
+  if (regionConfig && !loaded.optionalRegionImage) {
+    throw valueError('optional_region_model_config is set but no third-channel image was loaded: set channel_config.optional_region_channel');
+  }
+  const segmentRegion = async () => {
+    if (!regionConfig || !loaded.optionalRegionImage) return null;
+    const t0 = performance.now();
+    const r = await segmentChannelByRoi(loaded.optionalRegionImage, roiLabels, regionConfig, {
+      zBounds,
+      voxelSizeUm: loaded.voxelSizeUm,
+      backend: options.backends?.optionalRegion,
+      applyOffsets: true,
+      onRoi: (done, total) => options.onProgress?.({ stage: 'segment optional region', done, total }),
+    });
+    timings.push({ stage: 'segment optional region', ms: performance.now() - t0 });
+    return r;
+  };
+  let region: Awaited<ReturnType<typeof segmentRegion>> = null;
   let cell: Awaited<ReturnType<typeof segment>>;
   let marker: Awaited<ReturnType<typeof segment>>;
   // A backend instance cannot cross into the worker thread (Cellpose runs its own thread pool anyway).
@@ -73,11 +101,13 @@ export async function runRoiColocalization(
     // Keep a rejection from going unhandled while the cell channel is still being segmented.
     markerJob.catch(() => undefined);
     cell = await segment('cell', cellModelConfig);
+    region = await segmentRegion();
     marker = await markerJob;
     timings.push({ stage: 'segment marker (worker, overlapped)', ms: performance.now() - t0 });
   } else {
     cell = await segment('cell', cellModelConfig);
     marker = await segment('marker', markerModelConfig);
+    region = await segmentRegion();
   }
 
   options.onProgress?.({ stage: 'tables' });
@@ -86,10 +116,16 @@ export async function runRoiColocalization(
     analysisZBounds: zBounds,
     cellModelConfig,
     markerModelConfig,
+    optionalRegionMasks: region?.labels ?? null,
+    optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
   });
   timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });
-  return { ...analysed, segmentation: { cell: cell.calls, marker: marker.calls }, timings };
+  return {
+    ...analysed,
+    segmentation: { cell: cell.calls, marker: marker.calls, ...(region ? { optional_region: region.calls } : {}) },
+    timings,
+  };
 }
 
 /** The original's Cellpose-named entry point (spec 1.2); the backend is chosen per channel config. */

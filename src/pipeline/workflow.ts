@@ -14,6 +14,7 @@ import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js
 import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { buildManifest } from '../export/manifest.js';
 import { getColumn } from '../core/table.js';
+import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
@@ -126,6 +127,8 @@ async function runWorkflowWith(
       worker: worker && (parallel === true || shouldUseWorker(loaded.cellImage.data.length)) ? worker : null,
       // Cellpose channels: shared models, GPU, on-disk network cache in the results folder (issue 7).
       backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
+      // third channel (spec 11.1)
+      optionalRegionModelConfig: config.optionalRegionModelConfig,
     },
   );
   for (const t of result.timings) timings.push({ stage: t.stage, ms: Math.round(t.ms * 1000) / 1000 });
@@ -153,14 +156,9 @@ async function runWorkflowWith(
         cellMasks: labelsForExport(result.cellMasks, loaded),
         markerMasks: labelsForExport(result.markerMasks, loaded),
         positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
-        tables: [
-          tables.detailed,
-          tables.summary,
-          tables.markerProperties,
-          tables.overview,
-          tables.roiCellSummary,
-          tables.roiMarkerSummary,
-        ],
+        optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
+        // spec 7.6 order, with the third-channel sheets when the run had a third channel
+        tables: colocalizationSheets(tables),
         roiLabels,
       },
       paths,
