@@ -337,3 +337,112 @@ test('single-channel error paths: one line naming the key, non-zero exit, nothin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/**
+ * 4×8×8 uint16 stack, background 10, voxel [2, 0.5, 0.5] µm: object A = 3×3 px on plane 0 (rows/cols 1–3),
+ * object B = 3×3 px on planes 2 and 3 (rows/cols 5–7; not touching A even diagonally in a projection), both 200. Otsu on the positive values {10, 200}
+ * separates them exactly; no prefilter, no closing, no size cleanup, so the masks are the objects themselves.
+ */
+function zScene() {
+  const Z = 4, Y = 8, X = 8;
+  const data = new Uint16Array(Z * Y * X).fill(10);
+  const put = (z: number, y0: number, x0: number) => {
+    for (let y = y0; y < y0 + 3; y++) for (let x = x0; x < x0 + 3; x++) data[(z * Y + y) * X + x] = 200;
+  };
+  put(0, 1, 1);
+  put(2, 5, 5);
+  put(3, 5, 5);
+  return { data, shape: [Z, Y, X] as const };
+}
+
+const zModel = (extra: Record<string, unknown>) => ({
+  segmentation_method: 'otsu',
+  prefilter: [],
+  threshold_apply_closing: false,
+  threshold_min_object_voxels: 1,
+  threshold_min_hole_voxels: 1,
+  ...extra,
+});
+
+async function runZCase(modelExtra: Record<string, unknown>) {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-single-z-'));
+  const { encodeTiffStack } = await import('../src/io/tiff-writer.js');
+  writeFileSync(join(dir, 'stack.ome.tif'), encodeTiffStack(zScene(), { voxelSizeUm: [2, 0.5, 0.5] }));
+  const { parseConfigObject } = await import('../src/config/load-config.js');
+  const config = parseConfigObject(
+    {
+      image: join(dir, 'stack.ome.tif'),
+      results_dir: join(dir, 'out'),
+      single_channel_config: { channel_index: 0 },
+      model_config: zModel(modelExtra),
+      analysis_config: { min_object_voxels: 1 },
+    },
+    join(dir, 'config.yaml'),
+  );
+  const res = await runSingleChannelWorkflow(config);
+  const mask = await readTiffPagesReference(join(dir, 'out', 'stack.ome_single_channel_masks.tif'));
+  const head = readFileSync(join(dir, 'out', 'stack.ome_single_channel_masks.tif')).subarray(0, 8192).toString('latin1');
+  return { dir, res, mask, head };
+}
+
+const labelsOnPlane = (m: { data: ArrayLike<number>; height: number; width: number }, z: number) => {
+  const plane = m.height * m.width;
+  const s = new Set<number>();
+  for (let i = z * plane; i < (z + 1) * plane; i++) if (m.data[i] !== 0) s.add(m.data[i]);
+  return [...s].sort((a, b) => a - b);
+};
+
+test('z_crop [2, null]: only planes 2–3 are segmented and measured (spec 12.1); masks keep the full stack', async () => {
+  const { dir, res, mask } = await runZCase({ z_crop: [2, null] });
+  try {
+    assert.deepEqual(res.loaded.analysisZBounds, [2, 4]);
+    const o = res.result.tables.objects;
+    assert.deepEqual(v(o, 'object_volume_voxels_3d'), [18]); // B only: 3×3×2
+    assert.deepEqual(v(o, 'object_volume_um3_3d'), [18 * 2 * 0.5 * 0.5]);
+    assert.deepEqual(v(o, 'centroid_z'), [2.5]);
+    const ov = res.result.tables.overview;
+    assert.deepEqual(v(ov, 'roi_volume_voxels'), [64 * 2]); // depth 2 planes
+    assert.deepEqual(v(ov, 'object_occupancy_volume_voxels_3d'), [18]);
+    assert.deepEqual(v(ov, 'object_occupancy_area_px_2d_projection'), [9]);
+    assert.equal(mask.pages, 4);
+    assert.deepEqual([0, 1, 2, 3].map((z) => labelsOnPlane(mask, z).length), [0, 0, 1, 1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('z_crop [0, 1]: one plane analysed as 2D (fix Q26), exported padded to the full stack', async () => {
+  const { dir, res, mask, head } = await runZCase({ z_crop: [0, 1] });
+  try {
+    const o = res.result.tables.objects;
+    assert.deepEqual(v(o, 'object_area_px_2d'), [9]); // A only, 2D branch
+    assert.deepEqual(v(o, 'object_area_um2_2d'), [9 * 0.25]);
+    assert.deepEqual([v(o, 'centroid_y')[0], v(o, 'centroid_x')[0]], [2, 2]);
+    assert.ok(v(o, 'object_volume_voxels_3d').every(Number.isNaN));
+    assert.equal(mask.pages, 4);
+    assert.deepEqual([0, 1, 2, 3].map((z) => labelsOnPlane(mask, z).length), [1, 0, 0, 0]);
+    assert.match(head, /PhysicalSizeZ="2"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('z_projection max: both objects in one (1, Y, X) view, z spacing 1.0 in the tables (Q24), true spacing in the TIFF', async () => {
+  const { dir, res, mask, head } = await runZCase({ z_projection: 'max' });
+  try {
+    assert.deepEqual([...res.loaded.voxelSizeUm], [1, 0.5, 0.5]);
+    const o = res.result.tables.objects;
+    assert.deepEqual(v(o, 'object_area_px_2d'), [9, 9]);
+    assert.deepEqual(v(o, 'object_max_intensity'), [200, 200]);
+    const ov = res.result.tables.overview;
+    assert.deepEqual(v(ov, 'n_objects'), [2]);
+    assert.deepEqual(v(ov, 'roi_volume_um3'), [64 * 0.25]); // 64 px × 1.0 × 0.5 × 0.5
+    assert.equal(mask.pages, 1);
+    assert.match(head, /PhysicalSizeZ="2"/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'out', 'stack.ome_run_manifest.json'), 'utf8'));
+    assert.equal(manifest.zStack.zProjection, 'max');
+    assert.deepEqual(manifest.zStack.trueVoxelSizeZyxUm, [2, 0.5, 0.5]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -12,10 +12,10 @@
  *  - `runSingleChannelWorkflow`: config → load → ROIs → run → export, the counterpart of `runWorkflow`.
  */
 import { basename } from 'node:path';
-import { inputError, notSupported, valueError } from '../core/errors.js';
+import { inputError, valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import { formatShape, maxLabel, sameShape } from '../core/volume.js';
-import type { AnalysisConfig, ModelConfig, RuntimeConfig } from '../config/types.js';
+import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
 import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
@@ -31,6 +31,7 @@ import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
 import { applyCrop, type CropZyx } from './load-images.js';
 import { applyZBounds } from './analyze.js';
 import type { ProgressCallback } from './progress.js';
+import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
 import { createFullImageRoiLabels } from '../roi/full-image.js';
 import { rasterizeShapesToLabels } from '../roi/rasterize-shapes.js';
 import { loadRoiLabels } from '../roi/roi-io.js';
@@ -57,8 +58,64 @@ export interface LoadedSingleChannelImage {
   channelNames: string[];
   timePoint: number;
   cropForTesting: CropZyx | null;
-  /** z range of the analysis (z-crop, not supported yet); null = all planes. */
+  /** z range of the analysis (`model_config.z_crop`, spec 12.1); null = all planes. */
   analysisZBounds: [number, number] | null;
+  /** Set when `image` is a z-projection (spec 12.2): the tables then ignore the z bounds. */
+  zProjectionMethod?: ZProjectionMethod | null;
+  /** What the z handling did (crop, projection, one plane analysed as 2D), for export and manifest. */
+  zStack?: ZStackInfo | null;
+}
+
+type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack'>;
+
+/** A projected or one-plane view: its array already is the analysed planes, so no z bounds apply. */
+function isReducedView(loaded: AnalysisView): boolean {
+  return !!loaded.zProjectionMethod || loaded.zStack?.singlePlane != null;
+}
+
+/**
+ * spec 12 for the single channel (`prepare_loaded_single_channel_image_for_analysis`), with the fixes of
+ * `z-stack.ts`: `model_config.z_crop` (negative = from the end, Q25) becomes `analysisZBounds` on the full
+ * stack; a one-plane crop is analysed as that plane in 2D (Q26); `z_projection` reduces the (cropped) stack
+ * to a `(1, Y, X)` float32 view with z spacing 1.0 µm (Q24; exports keep the true spacing).
+ */
+export function prepareSingleChannelImageForAnalysis(
+  loaded: LoadedSingleChannelImage,
+  modelConfig: Pick<ModelConfig, 'zCrop' | 'zProjection'>,
+  configLabel = 'config',
+): LoadedSingleChannelImage {
+  const fullZ = loaded.image.shape[0];
+  const crop = modelConfig.zCrop === null ? null : normalizeZCrop(modelConfig.zCrop, fullZ, `${configLabel}: model_config.z_crop`);
+  const method = modelConfig.zProjection;
+  if (crop === null && method === null) return loaded;
+  const trueVoxelSizeUm: [number, number, number] = [...loaded.voxelSizeUm];
+  const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
+  if (method !== null) {
+    return {
+      ...loaded,
+      image: projectZ(loaded.image, method, crop),
+      voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]],
+      analysisZBounds: crop,
+      zProjectionMethod: method,
+      zStack: info,
+    };
+  }
+  const c = crop!;
+  if (c[1] - c[0] === 1 && fullZ > 1) {
+    info.singlePlane = c[0];
+    return { ...loaded, image: planeView(loaded.image, c[0]), analysisZBounds: c, zProjectionMethod: null, zStack: info };
+  }
+  return { ...loaded, analysisZBounds: c, zProjectionMethod: null, zStack: info };
+}
+
+/** Labels of a one-plane view padded back to the full stack for export (zeros on the other planes). */
+function labelsForExport(labels: LabelVolume, loaded: AnalysisView): LabelVolume {
+  const zs = loaded.zStack;
+  if (!zs || zs.singlePlane === null) return labels;
+  const [, Y, X] = labels.shape;
+  const data = new Uint32Array(zs.fullZ * Y * X);
+  data.set(labels.data, zs.singlePlane * Y * X);
+  return { data, shape: [zs.fullZ, Y, X] };
 }
 
 export async function loadSingleChannelImage(
@@ -132,7 +189,7 @@ export interface AnalyzeSingleChannelOptions {
 }
 
 export function analyzeExistingSingleChannelMasks(
-  loaded: Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds'>,
+  loaded: AnalysisView,
   roiLabels: RoiLabels,
   masks: LabelVolume,
   analysisConfig: SingleChannelAnalysisConfig,
@@ -143,7 +200,8 @@ export function analyzeExistingSingleChannelMasks(
     throw valueError(`single-channel masks shape ${formatShape(masks.shape)} must equal the image shape ${formatShape(shape)}`);
   }
   assertRoiMatchesImage(roiLabels, [shape[1], shape[2]], 'rois');
-  const zb = loaded.analysisZBounds === null ? (options.analysisZBounds ?? null) : null;
+  // spec 13.1: z bounds ignored for a projected (or one-plane) view; else the option, else the loaded bounds
+  const zb = isReducedView(loaded) ? null : options.analysisZBounds !== undefined ? options.analysisZBounds : loaded.analysisZBounds;
   let labels = applyZBounds(masks, zb);
   const filterSteps: SingleChannelFilterStep[] = [];
   const nIn = countLabels(labels.data);
@@ -167,7 +225,7 @@ export function analyzeExistingSingleChannelMasks(
 }
 
 export async function runRoiSingleChannelSegmentation(
-  loaded: Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds'>,
+  loaded: AnalysisView,
   roiLabels: RoiLabels,
   modelConfig: ModelConfig,
   analysisConfig: SingleChannelAnalysisConfig,
@@ -178,15 +236,12 @@ export async function runRoiSingleChannelSegmentation(
     // Q28: the original raises here too.
     throw valueError('runtime_config.process_rois is false: ROI processing is disabled, nothing to analyse');
   }
-  if (modelConfig.zCrop !== null) throw notSupported(`model_config.z_crop: a z-crop (spec 12.1; set it to null) is not supported yet, got ${JSON.stringify(modelConfig.zCrop)}`);
-  if (modelConfig.zProjection !== null) {
-    throw notSupported(`model_config.z_projection: a z-projection (spec 12.2; set it to null) is not supported yet, got ${JSON.stringify(modelConfig.zProjection)}`);
-  }
   const [, Y, X] = loaded.image.shape;
   assertRoiMatchesImage(roiLabels, [Y, X], 'rois');
   if (roiIds(roiLabels).length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
   const timings: { stage: string; ms: number }[] = [];
-  const zBounds = loaded.analysisZBounds;
+  // the loaded view decides the z range (prepareSingleChannelImageForAnalysis); a reduced view has none
+  const zBounds = isReducedView(loaded) ? null : loaded.analysisZBounds;
   let t0 = performance.now();
   const seg = await segmentChannelByRoi(loaded.image, roiLabels, modelConfig, {
     zBounds,
@@ -245,7 +300,7 @@ export async function runSingleChannelWorkflow(
     loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
       t: config.runtimeConfig.t,
-    }),
+    }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config')),
   );
   const [, Y, X] = loaded.image.shape;
   const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
@@ -273,8 +328,20 @@ export async function runSingleChannelWorkflow(
       timings,
       paths,
     });
-    await exportSingleChannelOutputs({ masks: result.masks, tables: result.tables, roiLabels }, paths, {
-      voxelSizeUm: loaded.voxelSizeUm,
+    if (loaded.zStack) {
+      const zs = loaded.zStack;
+      manifest.zStack = {
+        fullZ: zs.fullZ,
+        zCrop: zs.zCrop,
+        zProjection: zs.zProjection,
+        singlePlane: zs.singlePlane,
+        trueVoxelSizeZyxUm: zs.trueVoxelSizeUm,
+        analysisVoxelSizeZyxUm: [...loaded.voxelSizeUm],
+      };
+    }
+    // masks in the stack's geometry and true voxel size (a projection's z = 1.0 is an analysis convention, Q24)
+    await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels }, paths, {
+      voxelSizeUm: loaded.zStack ? loaded.zStack.trueVoxelSizeUm : loaded.voxelSizeUm,
       manifest,
     });
   });
