@@ -146,6 +146,15 @@ test('tile grids, padding and taper match Cellpose (meta.json, taper_1d_*.npy)',
   assert.equal(m144[143 * 144 + 5], ref224[183] * ref224[45]);
 });
 
+test('cv2 INTER_LINEAR by hand: half-pixel upsampling with edge replication, exact 2x shrink = 2x2 mean', () => {
+  // 2 → 4: source positions (d + 0.5)/2 − 0.5 = −0.25 (clamped → 0), 0.25, 0.75, 1.25 (clamped → 1)
+  assert.deepEqual(Array.from(resizePlanes(new Float32Array([0, 1]), 1, 1, 2, 1, 4)), [0, 0.25, 0.75, 1]);
+  // [[0,1,2,3],[4,5,6,7]] → 1×2: (0+1+4+5)/4, (2+3+6+7)/4
+  assert.deepEqual(Array.from(resizePlanes(new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]), 1, 2, 4, 1, 2)), [2.5, 4.5]);
+  // 3 → 2 (no area shortcut: only one axis changes): positions 0.25 and 1.75 → 0.25·10, 10 + 0.75·10
+  assert.deepEqual(Array.from(resizePlanes(new Float32Array([0, 10, 20]), 1, 1, 3, 1, 2)), [2.5, 17.5]);
+});
+
 test('model resolution: names, env folder, missing files, metadata and sidecars', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-models-'));
   const saved = process.env.CELLCOLOC_MODELS;
@@ -216,14 +225,14 @@ test('v3 CPnet: e1 flows (one tile) and e2 (diameter 17: 225² resize, 4 tiles, 
   let dr = 0;
   for (let k = 0; k < 3; k++) dr = Math.max(dr, maxAbsDiff(out.subarray(k * 225 * 225, (k + 1) * 225 * 225), lastAxis(ref, 3, k)));
   assert.ok(dr <= 1e-3, `e2 rescaled run_net output max |Δ| = ${dr}`);
-  // cv2 resize back alone, from Cellpose's own rescaled output: tight
+  // cv2 resize back alone, from Cellpose's own rescaled output: bit-exact
   const refCF = new Float32Array(3 * 225 * 225);
   for (let k = 0; k < 3; k++) refCF.set(lastAxis(ref, 3, k), k * 225 * 225);
   const backRef = resizePlanes(refCF, 3, 225, 225, 128, 128);
   const e2dP = readNpyF32(join(V3, 'e2_dP.npy')).data;
   const e2cp = readNpyF32(join(V3, 'e2_cellprob.npy')).data;
   const dResize = Math.max(maxAbsDiff(backRef.subarray(0, 2 * 128 * 128), e2dP), maxAbsDiff(backRef.subarray(2 * 128 * 128), e2cp));
-  assert.ok(dResize <= 1e-5, `cv2 resize of the fixture's own run_net output: max |Δ| = ${dResize}`);
+  assert.equal(dResize, 0, `cv2 resize of the fixture's own run_net output: max |Δ| = ${dResize}`);
 
   const e2 = await runNetworkOnChannels(m, img2d, [1, 128, 128], params);
   const d2 = maxAbsDiff(e2.dP, e2dP);
