@@ -328,6 +328,10 @@ test('single-channel error paths: one line naming the key, non-zero exit, nothin
       await run('d.yaml', singleYaml(fixtureImage()).replace('min_object_voxels: 30', 'min_object_voxels: many')),
       /analysis_config\.min_object_voxels/,
     );
+    assert.match(
+      await run('f.yaml', singleYaml(fixtureImage()).replace('segmentation_method: otsu', 'segmentation_method: cellpose, model_name_or_path: cpsam')),
+      /f\.yaml: model_config\.segmentation_method: Cellpose in the single-channel workflow is not supported yet/,
+    );
     assert.ok(!existsSync(join(dir, 'out')), 'no results folder after failed runs');
     // the two-channel entry point refuses a single-channel config instead of guessing channel roles
     writeFileSync(join(dir, 'e.yaml'), singleYaml(fixtureImage()));

@@ -12,13 +12,14 @@
  *  - `runSingleChannelWorkflow`: config → load → ROIs → run → export, the counterpart of `runWorkflow`.
  */
 import { basename } from 'node:path';
-import { inputError, valueError } from '../core/errors.js';
+import { inputError, notSupported, valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import { formatShape, maxLabel, sameShape } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
 import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
+import type { SegmentationBackend } from '../segmentation/backend.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
@@ -230,7 +231,11 @@ export async function runRoiSingleChannelSegmentation(
   modelConfig: ModelConfig,
   analysisConfig: SingleChannelAnalysisConfig,
   runtimeConfig: Pick<RuntimeConfig, 'processRois'>,
-  options: { onProgress?: ProgressCallback } = {},
+  options: {
+    onProgress?: ProgressCallback;
+    /** Segmentation backend; default `backendFor(modelConfig)` (threshold methods; Cellpose needs an instance). */
+    backend?: SegmentationBackend;
+  } = {},
 ): Promise<SingleChannelRunResultWithSegmentation> {
   if (!runtimeConfig.processRois) {
     // Q28: the original raises here too.
@@ -246,6 +251,7 @@ export async function runRoiSingleChannelSegmentation(
   const seg = await segmentChannelByRoi(loaded.image, roiLabels, modelConfig, {
     zBounds,
     voxelSizeUm: loaded.voxelSizeUm,
+    backend: options.backend,
     onRoi: (done, total) => options.onProgress?.({ stage: 'segment objects', done, total }),
   });
   timings.push({ stage: 'segment objects', ms: performance.now() - t0 });
@@ -286,6 +292,12 @@ export async function runSingleChannelWorkflow(
     throw valueError(`${config.configPath ?? 'config'}: single_channel_config: expected {channel_index: <int>} for the single-channel workflow, got null`);
   }
   assertSupported(config);
+  if (sc.modelConfig.segmentationMethod === 'cellpose') {
+    // The Cellpose backend is built by the two-channel workflow only so far; fail before reading anything.
+    throw notSupported(
+      `${config.configPath ?? 'config'}: model_config.segmentation_method: Cellpose in the single-channel workflow is not supported yet (use otsu, li or percentile), got "cellpose"`,
+    );
+  }
   const timings: { stage: string; ms: number }[] = [];
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
     options.onProgress?.({ stage });
