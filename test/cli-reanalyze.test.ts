@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { main } from '../src/cli/main.js';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 import { caseDir, readCsv, csvColumn, close, readTiffPagesReference, type Csv } from './helpers/fixtures.js';
+import { fixtureConfigObject } from './helpers/fixture-config.js';
 
 const CASE = caseDir('2d_two_channel_otsu_fullroi');
 const IMAGE = join(CASE, 'input.ome.tif');
@@ -312,6 +313,36 @@ rois: full
     r = await cli(['reanalyze', p, '--cell-masks', own, '--marker-masks', own, '-q']);
     assert.equal(r.code, 2);
     assert.match(r.err, /is a single-channel config: reanalyze needs --masks <tif>/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reanalyze with --optional-region-masks on the three-channel fixture reproduces all eight sheets and the region mask', async () => {
+  const c3 = caseDir('3d_three_channel_optional_region');
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-reanalyze-'));
+  try {
+    const p = join(dir, 'three.json');
+    writeFileSync(p, JSON.stringify(fixtureConfigObject(c3, { resultsDir: join(dir, 'res') })));
+    const m = (n: string) => join(c3, 'expected', `${n}.tif`);
+    // the config segments a third channel: its masks are required (Q42: the original dropped them)
+    let r = await cli(['reanalyze', p, '--cell-masks', m('cell_masks'), '--marker-masks', m('marker_masks'), '-q']);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.err,
+      `cellcoloc: error: ${p}: optional_region_model_config is set (the run segments a third channel): give its label TIFF with --optional-region-masks (a run writes it as <stem>_region_mask.tif)\n`,
+    );
+    r = await cli(['reanalyze', p, '--cell-masks', m('cell_masks'), '--marker-masks', m('marker_masks'), '--optional-region-masks', m('region_mask'), '-q']);
+    assert.equal(r.code, 0, r.err);
+    for (const sheet of [...SHEETS, '3rd_channel_properties', 'roi_3rd_channel_summary']) {
+      compareWithFixture(sheet, ours(dir, sheet), readCsv(join(c3, 'expected', `${sheet}.csv`)));
+    }
+    for (const n of ['cell_masks', 'marker_masks', 'positive_cell_masks', 'region_mask']) {
+      const a = await readTiffPagesReference(join(dir, 'res', `${STEM}_${n}.tif`));
+      assert.deepEqual(a.data, (await readTiffPagesReference(m(n))).data, n);
+    }
+    const manifest = JSON.parse(readFileSync(join(dir, 'res', `${STEM}_run_manifest.json`), 'utf8'));
+    assert.deepEqual(manifest.maskInputs.map((x: { role: string }) => x.role), ['cell', 'marker', 'optional_region']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

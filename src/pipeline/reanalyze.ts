@@ -27,6 +27,7 @@ import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js
 import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { buildManifest, describeInputFile } from '../export/manifest.js';
 import { getColumn } from '../core/table.js';
+import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
@@ -52,7 +53,10 @@ import {
 export interface ReanalyzeMaskFiles {
   cellMasks: string;
   markerMasks: string;
-  /** Third-channel masks: not supported by the tables yet (throws notSupported when given). */
+  /**
+   * Third-channel labels (spec 11; a run's `{stem}_region_mask.tif`): required when the config segments a
+   * third channel (`optional_region_model_config`), so that the re-analysis writes every file a run writes.
+   */
   optionalRegionMasks?: string | null;
 }
 
@@ -111,17 +115,22 @@ export async function reanalyzeWorkflow(
     );
   }
   assertSupported(config);
-  if (masks.optionalRegionMasks) {
-    throw notSupported(
-      `--optional-region-masks ${masks.optionalRegionMasks}: third-channel masks are not supported yet by the tables (omit the option)`,
+  if (config.optionalRegionModelConfig !== null && !masks.optionalRegionMasks) {
+    // Q42: the original's manual re-analysis silently dropped the third channel (and its edits).
+    throw valueError(
+      `${config.configPath ?? 'config'}: optional_region_model_config is set (the run segments a third channel): give its label TIFF with --optional-region-masks (a run writes it as <stem>_region_mask.tif)`,
     );
   }
   resolveZProjection(config);
   const cellPath = resolve(masks.cellMasks);
   const markerPath = resolve(masks.markerMasks);
+  const regionPath = masks.optionalRegionMasks ? resolve(masks.optionalRegionMasks) : null;
+  const maskFiles: ['cell' | 'marker' | 'optional_region', string][] = [['cell', cellPath], ['marker', markerPath]];
+  if (regionPath) maskFiles.push(['optional_region', regionPath]);
+  const what = (role: string) => `${role.replace('_', '-')} masks`;
   // Missing mask files fail before the (possibly large) image is read.
-  for (const [what, p] of [['cell masks', cellPath], ['marker masks', markerPath]] as const) {
-    if (!existsSync(p)) throw inputError(`${what} ${p}: file not found`);
+  for (const [role, p] of maskFiles) {
+    if (!existsSync(p)) throw inputError(`${what(role)} ${p}: file not found`);
   }
 
   const timings: { stage: string; ms: number }[] = [];
@@ -152,8 +161,8 @@ export async function reanalyzeWorkflow(
   // The shape a run exports (a one-plane crop exports the full stack; see z-stack.ts).
   const exportShape: [number, number, number] =
     loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
-  const [cellRead, markerRead] = await timed('read masks', () =>
-    Promise.all([readLabelMask(cellPath, exportShape, 'cell masks'), readLabelMask(markerPath, exportShape, 'marker masks')]),
+  const [cellRead, markerRead, regionRead] = await timed('read masks', () =>
+    Promise.all(maskFiles.map(([role, p]) => readLabelMask(p, exportShape, what(role)))),
   );
 
   const result = await timed('filters + tables', () =>
@@ -167,6 +176,8 @@ export async function reanalyzeWorkflow(
         analysisZBounds: effectiveZBounds(loaded),
         cellModelConfig: config.cellModelConfig,
         markerModelConfig: config.markerModelConfig,
+        optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
+        optionalRegionModelConfig: config.optionalRegionModelConfig,
         ownsMasks: true,
       },
     ),
@@ -187,9 +198,7 @@ export async function reanalyzeWorkflow(
       paths,
     });
     manifest.command = 'reanalyze';
-    manifest.maskInputs = await Promise.all(
-      ([['cell', cellPath], ['marker', markerPath]] as const).map(async ([role, p]) => ({ role, ...(await describeInputFile(p)) })),
-    );
+    manifest.maskInputs = await Promise.all(maskFiles.map(async ([role, p]) => ({ role, ...(await describeInputFile(p)) })));
     const zStack = zStackManifestEntry(loaded);
     if (zStack) manifest.zStack = zStack;
     await exportAnalysisOutputs(
@@ -197,14 +206,9 @@ export async function reanalyzeWorkflow(
         cellMasks: labelsForExport(result.cellMasks, loaded),
         markerMasks: labelsForExport(result.markerMasks, loaded),
         positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
-        tables: [
-          tables.detailed,
-          tables.summary,
-          tables.markerProperties,
-          tables.overview,
-          tables.roiCellSummary,
-          tables.roiMarkerSummary,
-        ],
+        optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
+        // the run's sheets in spec 7.6 order (third-channel sheets when there are third-channel masks)
+        tables: colocalizationSheets(tables),
         roiLabels,
       },
       paths,

@@ -32,7 +32,7 @@ export function register(program: Command, io: Io): void {
     .argument('<config>', 'the config file of the run (image, channels, ROIs, z settings, filters)')
     .option('--cell-masks <tif>', 'cell label TIFF (integer; the shape a run of this config exports)')
     .option('--marker-masks <tif>', 'marker label TIFF (integer; same shape)')
-    .option('--optional-region-masks <tif>', 'third-channel label TIFF (not supported yet)')
+    .option('--optional-region-masks <tif>', 'third-channel label TIFF (required when the config segments a third channel; a run writes <stem>_region_mask.tif)')
     .option('--masks <tif>', 'single-channel config: the object label TIFF (instead of --cell-masks / --marker-masks)')
     .option('--results-dir <dir>', 'write the results here instead of the run\'s results folder (overrides results_dir)')
     .option('-q, --quiet', 'no progress output on stderr')
