@@ -171,6 +171,13 @@ test('Q30: third-channel positivity without a third channel is a config error na
       assert.match((err as Error).message, /optional_region_model_config: expected null when channel_config\.optional_region_channel is null/);
       return true;
     });
+    // Cellpose is not wired for the third channel yet: rejected before any reading, naming the key
+    const cp = { ...base, optionalRegionModelConfig: { ...base.optionalRegionModelConfig!, segmentationMethod: 'cellpose' as const, modelNameOrPath: 'cpsam' } };
+    await assert.rejects(runWorkflow(cp), (err: unknown) => {
+      assert.ok(isCellColocError(err, 'NotSupportedError'), String(err));
+      assert.match((err as Error).message, /optional_region_model_config\.segmentation_method: Cellpose for the third channel is not supported yet/);
+      return true;
+    });
     // nothing was written before the error
     assert.ok(!existsSync(join(out, 'input.ome_cell_colocalization.xlsx')));
     // the same from a config file: the file name and the key on one line
@@ -353,4 +360,36 @@ test('Q8: third-channel labels are offset per ROI (two ROIs, hand-computed table
   assert.ok(!plain.tables.overview.columns.some((c) => c.name === 'n_optional_region_positive_cells'));
   assert.deepEqual(col(plain.tables.overview, 'optional_region_occupancy_volume_voxels_3d'), [25, 25]);
   assert.deepEqual(col(plain.tables.roiThirdChannelSummary!, 'n_3rd_channel_objects'), [1, 1]);
+});
+
+test('third-channel postfilters come from optional_region_model_config (min_intensity on the hand-made case)', async () => {
+  const { loaded, roi } = handMade();
+  const otsu = otsuConfig();
+  // mean intensity: R1 = 100, R2 = 200 (flat objects) → a min_intensity threshold of 150 removes R1 (label 1) only
+  const regionConfig: ModelConfig = { ...otsu, postfilters: ['min_intensity'], minIntensityMeasure: 'mean', minIntensityThreshold: 150 };
+  const coloc = {
+    minCellVoxels: 10,
+    overlapFractionThreshold: 0.02,
+    minOverlapVoxels: 20,
+    evaluateOptionalRegionCellPositivity: true,
+    positivityRule: 'best_object' as const,
+  };
+  const res = await runRoiColocalization(loaded, roi, otsu, otsu, coloc, { processRois: true }, { optionalRegionModelConfig: regionConfig });
+  const step = res.filterSteps.find((s) => s.channel === 'optional_region')!;
+  assert.deepEqual([step.step, step.nIn, step.nOut, step.removed], ['min_intensity', 2, 1, [1]]);
+  assert.equal(res.optionalRegionMasks!.data[6 * 40 + 6], 0);
+  assert.equal(res.optionalRegionMasks!.data[6 * 40 + 26], 2);
+  assert.deepEqual(col(res.tables.thirdChannelProperties!, 'optional_region_label'), [2]);
+  assert.deepEqual(col(res.tables.roiThirdChannelSummary!, 'n_3rd_channel_objects'), [0, 1]);
+  // ROI 1 has no third-channel object left: its averages are NaN (mean of nothing)
+  assert.ok(Number.isNaN(col(res.tables.roiThirdChannelSummary!, 'average_optional_region_mean_intensity')[0]));
+  const s = res.tables.summary;
+  assert.deepEqual(col(s, 'optional_region_positive'), [0, 1]);
+  assert.deepEqual(col(s, 'n_overlapping_optional_region_objects'), [0, 1]);
+  const best = col(s, 'best_optional_region_label');
+  assert.ok(Number.isNaN(best[0]));
+  assert.equal(best[1], 2);
+  assert.deepEqual(col(s, 'best_optional_region_overlap_voxels'), [0, 25]);
+  assert.deepEqual(col(s, 'best_optional_region_overlap_fraction'), [0, 25 / 64]);
+  assert.deepEqual(col(res.tables.overview, 'optional_region_occupancy_area_px_2d_projection'), [0, 25]);
 });
