@@ -31,6 +31,21 @@ export { runRoiColocalization, runRoiCellposeColocalization } from './pipeline/r
 export { analyzeExistingMasks, type ColocalizationRunResult } from './pipeline/analyze.js';
 export { runWorkflow, type WorkflowResult } from './pipeline/workflow.js';
 export {
+  prepareLoadedImagesForAnalysis,
+  projectZ,
+  normalizeZCrop,
+  resolveZCrop,
+  resolveZProjection,
+  type ZStackInfo,
+} from './pipeline/z-stack.js';
+export {
+  reanalyzeWorkflow,
+  reanalyzeSingleChannelWorkflow,
+  readLabelMask,
+  type ReanalyzeMaskFiles,
+  type ReanalyzeResult,
+} from './pipeline/reanalyze.js';
+export {
   loadSingleChannelImage,
   runRoiSingleChannelSegmentation,
   analyzeExistingSingleChannelMasks,
