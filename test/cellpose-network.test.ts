@@ -28,6 +28,8 @@ import {
   type CellposeModel,
 } from '../src/segmentation/cellpose/network/index.js';
 import { openImageStack } from '../src/io/image-stack.js';
+import { gaussianFilter } from '../src/segmentation/kernels/gaussian.js';
+import { writeIdentityOnnx } from './helpers/onnx-identity.js';
 
 const CP = join(SHARED, 'fixtures', 'cellpose');
 const V3 = join(CP, 'v3net');
@@ -279,4 +281,128 @@ test('upstream 2d_two_channel_cellpose_fullroi: flows of both channels match the
       }
     }
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Identity network (1×1 conv: flows = [x0, x0, x0], test/helpers/onnx-identity.ts, metadata in the ONNX file):
+// every step around the network has a hand-computable result.
+
+function pseudoRandom(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s >>> 8) % 1000;
+  });
+}
+function normalized(x: Float32Array, shape: [number, number, number]): Float32Array {
+  const y = Float32Array.from(x);
+  normalizeChannelInPlace(y, shape); // bit-exact with Cellpose (first test)
+  return y;
+}
+function maxRel(got: ArrayLike<number>, want: ArrayLike<number>, scale = 1): number {
+  return maxAbsDiff(got, want) / scale;
+}
+const idDir = mkdtempSync(join(tmpdir(), 'cellcoloc-idnet-'));
+after(() => rmSync(idDir, { recursive: true, force: true }));
+async function identityModel(version: 3 | 4): Promise<CellposeModel> {
+  const C = version === 3 ? 2 : 3;
+  const path = join(idDir, `id${version}.onnx`);
+  writeIdentityOnnx(path, C, {
+    cellpose_version: String(version),
+    architecture: version === 3 ? 'cpnet' : 'cpsam',
+    input_channels: String(C),
+    tile_size: version === 3 ? '224' : '256',
+    diam_mean: '30',
+  });
+  return open(path);
+}
+
+test('identity net (v3 layout, ONNX metadata): 2-D multi-tile blending returns the normalised crop', async () => {
+  const m = await identityModel(3);
+  assert.equal(m.info.architecture, 'cpnet'); // read from metadata_props, no sidecar
+  const x = pseudoRandom(300 * 300, 1);
+  const xn = normalized(x, [1, 300, 300]);
+  // 300 → pad 10 + 10 → 320 → 2 × 2 tiles of 224 at {0, 96}
+  assert.deepEqual(planeLayout(m, 300, 300, { tileOverlap: 0.1, augment: false }).grid.ystarts, [0, 96]);
+  const r = await runCellposeNetwork(m, { data: x, shape: [1, 300, 300] }, { do3d: false, diameter: null, anisotropy: null, flow3dSmooth: 0 });
+  const n = 300 * 300;
+  assert.ok(maxAbsDiff(r.cellprob, xn) <= 1e-6, `cellprob ${maxAbsDiff(r.cellprob, xn)}`);
+  assert.ok(maxAbsDiff(r.dP.subarray(0, n), xn) <= 1e-6 && maxAbsDiff(r.dP.subarray(n), xn) <= 1e-6);
+});
+
+test('identity net: augment un-flips tiles and negates dY of Y-flipped (odd column) / dX of X-flipped (odd row) tiles', async () => {
+  const m = await identityModel(3);
+  const L = 300;
+  const x = pseudoRandom(L * L, 2);
+  const xn = normalized(x, [1, L, L]);
+  const r = await runCellposeNetwork(m, { data: x, shape: [1, L, L] }, { do3d: false, diameter: null, anisotropy: null, flow3dSmooth: 0, augment: true });
+  // padded 320, augment grid: max(2, ceil(2·320/224)) = 3 tiles per axis at linspace(0, 96, 3) = [0, 48, 96]
+  const starts = [0, 48, 96];
+  const M = taperMask(224, 224);
+  const pad = 10;
+  const wantY = new Float32Array(L * L);
+  const wantX = new Float32Array(L * L);
+  for (let y = 0; y < L; y++)
+    for (let xx = 0; xx < L; xx++) {
+      let w = 0;
+      let sy = 0;
+      let sx = 0;
+      for (let j = 0; j < 3; j++)
+        for (let i = 0; i < 3; i++) {
+          const ty = y + pad - starts[j];
+          const tx = xx + pad - starts[i];
+          if (ty < 0 || ty >= 224 || tx < 0 || tx >= 224) continue;
+          const mm = M[ty * 224 + tx];
+          w += mm;
+          sy += (i % 2 === 1 ? -1 : 1) * mm; // Y flipped iff column index odd
+          sx += (j % 2 === 1 ? -1 : 1) * mm; // X flipped iff row index odd
+        }
+      wantY[y * L + xx] = (xn[y * L + xx] * sy) / w;
+      wantX[y * L + xx] = (xn[y * L + xx] * sx) / w;
+    }
+  assert.ok(maxAbsDiff(r.cellprob, xn) <= 1e-6, `cellprob ${maxAbsDiff(r.cellprob, xn)}`);
+  assert.ok(maxAbsDiff(r.dP.subarray(0, L * L), wantY) <= 1e-5, `dY ${maxAbsDiff(r.dP.subarray(0, L * L), wantY)}`);
+  assert.ok(maxAbsDiff(r.dP.subarray(L * L), wantX) <= 1e-5, `dX ${maxAbsDiff(r.dP.subarray(L * L), wantX)}`);
+});
+
+test('identity net: 3-D three views sum to dZ = dY = dX = 2x̂ and cellprob = 3x̂; anisotropy and flow3d_smooth', async () => {
+  const m = await identityModel(3);
+  const [Z, Y, X] = [5, 40, 48];
+  const n = Z * Y * X;
+  const x = pseudoRandom(n, 3);
+  const xn = normalized(x, [Z, Y, X]);
+  const base = { do3d: true, diameter: null, anisotropy: null, flow3dSmooth: 0 };
+  const r = await runCellposeNetwork(m, { data: x, shape: [Z, Y, X] }, base);
+  const two = xn.map((v) => 2 * v);
+  const three = xn.map((v) => 3 * v);
+  for (let k = 0; k < 3; k++) assert.ok(maxAbsDiff(r.dP.subarray(k * n, (k + 1) * n), two) <= 2e-6, `component ${k}`);
+  assert.ok(maxAbsDiff(r.cellprob, three) <= 3e-6);
+  // flow3d_smooth smooths dP only (SciPy gaussian_filter, σ = 1 on Z, Y, X), never cellprob
+  const s = await runCellposeNetwork(m, { data: x, shape: [Z, Y, X] }, { ...base, flow3dSmooth: 1 });
+  const smoothTwo = gaussianFilter(Float32Array.from(r.dP.subarray(0, n)), [Z, Y, X], [1, 1, 1]);
+  assert.ok(maxAbsDiff(s.dP.subarray(0, n), smoothTwo) <= 1e-6);
+  assert.ok(maxAbsDiff(s.cellprob, r.cellprob) === 0);
+  assert.ok(maxAbsDiff(s.dP.subarray(0, n), r.dP.subarray(0, n)) > 0.1);
+  // anisotropy 2 on a stack constant along Z: Z is resized 5 → 10 and back exactly
+  const planeXY = pseudoRandom(Y * X, 4);
+  const flat = new Float32Array(n);
+  for (let z = 0; z < Z; z++) flat.set(planeXY, z * Y * X);
+  const fn = normalized(flat, [Z, Y, X]);
+  const a = await runCellposeNetwork(m, { data: flat, shape: [Z, Y, X] }, { ...base, anisotropy: 2 });
+  assert.ok(maxAbsDiff(a.cellprob, fn.map((v) => 3 * v)) <= 3e-6);
+  assert.ok(maxAbsDiff(a.dP.subarray(2 * n), fn.map((v) => 2 * v)) <= 2e-6);
+});
+
+test('identity net (v4 layout): non-square crop padded to 256 tiles; constant crop → zeros in v4', async () => {
+  const m = await identityModel(4);
+  const [Y, X] = [100, 130];
+  const x = pseudoRandom(Y * X, 5);
+  const xn = normalized(x, [1, Y, X]);
+  // v4 pads short axes to the 256 tile: 100 → 78 + 100 + 78, 130 → 63 + 130 + 63 (Lpad = 256 − L − 16, + 8 each side)
+  const lay = planeLayout(m, Y, X, { tileOverlap: 0.1, augment: false });
+  assert.deepEqual([lay.ypad1, lay.ypad2, lay.xpad1, lay.xpad2, lay.LyP, lay.LxP], [78, 78, 63, 63, 256, 256]);
+  const r = await runCellposeNetwork(m, { data: x, shape: [1, Y, X] }, { do3d: false, diameter: null, anisotropy: null, flow3dSmooth: 0 });
+  assert.ok(maxAbsDiff(r.cellprob, xn) <= 1e-6);
+  const c = await runCellposeNetwork(m, { data: new Float32Array(Y * X).fill(42), shape: [1, Y, X] }, { do3d: false, diameter: null, anisotropy: null, flow3dSmooth: 0 });
+  assert.equal(maxAbsDiff(c.cellprob, new Float32Array(Y * X)), 0);
 });

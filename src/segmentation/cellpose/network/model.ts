@@ -8,7 +8,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir, availableParallelism } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { inputError } from '../../../core/errors.js';
 import type { CellposeModelInfo } from '../types.js';
@@ -124,14 +125,34 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-function sessionOptions(providers: string[], threads: number): ort.InferenceSession.SessionOptions {
+function sessionOptions(providers: string[], threads: number, quiet = false): ort.InferenceSession.SessionOptions {
   return {
+    // the CUDA probe logs its own failure at error level; our one-line warning replaces it
+    ...(quiet ? { logSeverityLevel: 4 as const } : {}),
     executionProviders: providers,
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
+}
+
+/**
+ * Why onnxruntime's CUDA provider cannot be used, or null when its library is installed. The npm package
+ * downloads `libonnxruntime_providers_cuda.so` at install time on Linux x64 only (skipped offline or with
+ * `ONNXRUNTIME_NODE_INSTALL=skip`); without it the CUDA session would fail after logging an internal error.
+ */
+function cudaUnavailableReason(): string | null {
+  if (process.platform !== 'linux' && process.platform !== 'win32') return `no CUDA build of onnxruntime-node for ${process.platform}`;
+  try {
+    const req = createRequire(import.meta.url);
+    const binDir = join(dirname(req.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    if (!existsSync(join(binDir, lib))) return `${lib} is not installed in ${binDir} (reinstall onnxruntime-node with network access to get its CUDA binaries)`;
+  } catch {
+    // cannot locate the package folder (bundled differently): let onnxruntime decide
+  }
+  return null;
 }
 
 /**
@@ -148,9 +169,12 @@ export async function loadCellposeModel(
   const warn = options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   let session: ort.InferenceSession | undefined;
   let provider: 'cpu' | 'cuda' = 'cpu';
-  if (options.useGpu) {
+  const noCuda = options.useGpu ? cudaUnavailableReason() : null;
+  if (options.useGpu && noCuda) {
+    warn(`use_gpu: true but onnxruntime's CUDA execution provider is not available (${noCuda}); running Cellpose network ${path} on the CPU`);
+  } else if (options.useGpu) {
     try {
-      session = await ort.InferenceSession.create(path, sessionOptions(['cuda'], threads));
+      session = await ort.InferenceSession.create(path, sessionOptions(['cuda'], threads, true));
       provider = 'cuda';
     } catch (e) {
       const reason = String((e as Error)?.message ?? e).split('\n')[0];
