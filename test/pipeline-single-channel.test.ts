@@ -107,6 +107,14 @@ test(`parity ${CASE}: threshold, size filter, mask and every column of the three
     assert.equal(sheets[0].data.length, 23);
     const manifest = JSON.parse(readFileSync(join(out, `${stem}_run_manifest.json`), 'utf8'));
     assert.deepEqual(manifest.filterSteps[0].removedLabels, [20, 22]);
+    assert.equal(manifest.thresholds.objects[0].info.threshold, 241.4249725341797);
+    // the resolved config in the single-channel file's sections (no two-channel placeholders)
+    assert.deepEqual(manifest.config.single_channel_config, { channel_index: 1 });
+    assert.deepEqual(manifest.config.analysis_config, { min_object_voxels: 30 });
+    assert.equal(manifest.config.model_config.segmentation_method, 'otsu');
+    assert.equal(manifest.config.model_config.threshold_background_sigma, 15);
+    assert.equal(manifest.config.channel_config, undefined);
+    assert.equal(manifest.config.cell_model_config, undefined);
     assert.deepEqual(
       manifest.outputs.map((o: { file: string }) => o.file).sort(),
       [

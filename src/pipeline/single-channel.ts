@@ -340,6 +340,7 @@ export async function runSingleChannelWorkflow(
       timings,
       paths,
     });
+    manifest.config = singleChannelManifestConfig(manifest.config as Record<string, unknown>);
     if (loaded.zStack) {
       const zs = loaded.zStack;
       manifest.zStack = {
@@ -381,6 +382,23 @@ async function resolveRoiLabels(config: AnalysisConfig, shapeYx: [number, number
     case 'shapes':
       return rasterizeShapesToLabels(rois.shapes, shapeYx, [1, 1]);
   }
+}
+
+/** Two-channel sections: placeholders in a single-channel config, never read. */
+const TWO_CHANNEL_KEYS = ['channel_config', 'display_names', 'cell_model_config', 'marker_model_config', 'optional_region_model_config', 'colocalization_config'];
+
+/**
+ * The manifest's resolved config in the single-channel file's own sections (`single_channel_config`,
+ * `model_config`, `analysis_config`), without the unused two-channel placeholders, keys sorted.
+ */
+function singleChannelManifestConfig(cfg: Record<string, unknown>): Record<string, unknown> {
+  const sc = (cfg.single_channel ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) if (k !== 'single_channel' && !TWO_CHANNEL_KEYS.includes(k)) out[k] = v;
+  out.single_channel_config = { channel_index: sc.channel_index };
+  out.model_config = sc.model_config;
+  out.analysis_config = { min_object_voxels: sc.min_object_voxels };
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 }
 
 function round3(ms: number): number {
