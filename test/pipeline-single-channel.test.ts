@@ -458,3 +458,22 @@ test('z_projection max: both objects in one (1, Y, X) view, z spacing 1.0 in the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('runRoiSingleChannelSegmentation: process_rois false and an all-zero ROI image are value errors naming the key', async () => {
+  const { runRoiSingleChannelSegmentation } = await import('../src/pipeline/single-channel.js');
+  const s = twoRoiScene();
+  const loaded = { image: s.intensity, voxelSizeUm: [1, 1, 1] as [number, number, number], analysisZBounds: null };
+  const model = defaultModelConfig({ segmentationMethod: 'otsu' });
+  await assert.rejects(
+    runRoiSingleChannelSegmentation(loaded, s.roi, model, { minObjectVoxels: 1 }, { processRois: false }),
+    /runtime_config\.process_rois is false/,
+  );
+  await assert.rejects(
+    runRoiSingleChannelSegmentation(loaded, { data: new Uint16Array(48), shape: [6, 8] }, model, { minObjectVoxels: 1 }, { processRois: true }),
+    /rois: the ROI label image contains no ROI/,
+  );
+  await assert.rejects(
+    runRoiSingleChannelSegmentation(loaded, { data: new Uint16Array(16).fill(1), shape: [4, 4] }, model, { minObjectVoxels: 1 }, { processRois: true }),
+    /\(4, 4\).*\(6, 8\)/,
+  );
+});
