@@ -85,7 +85,8 @@ test('3d_three_channel_optional_region: third channel and its model config', () 
   assert.equal(r.thresholdMinObjectVoxels, 20);
   assert.equal(c.markerModelConfig.segmentationMethod, 'li');
   assert.equal(c.colocalizationConfig.evaluateOptionalRegionCellPositivity, true);
-  assert.throws(() => assertSupported(c), { name: 'NotSupportedError' });
+  // supported since issue 9 (spec 11; parity in test/pipeline-third-channel.test.ts)
+  assert.doesNotThrow(() => assertSupported(c));
 });
 
 test('Cellpose cases: 3D anisotropy / flow3d_smooth, diameters', () => {
