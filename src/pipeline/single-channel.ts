@@ -3,8 +3,9 @@
  * small objects are removed (`analysis_config.min_object_voxels`), the channel's postfilters run, and the
  * tables `object_summary`, `voxel_plausibility_check` and `roi_overview` are built and exported.
  *
- *  - `loadSingleChannelImage` (spec 3.4): `loadAnalysisImages` with one channel (same reader, time point,
- *    crop and voxel-size rules).
+ *  - `loadSingleChannelImage` (spec 3.4): the rules of `loadAnalysisImages` for one channel (same reader,
+ *    time point, crop and voxel-size resolution; errors name `single_channel_config.channel_index`);
+ *    `prepareSingleChannelImageForAnalysis` applies `model_config.z_crop` / `z_projection` (spec 12).
  *  - `runRoiSingleChannelSegmentation` (spec 13.1): the per-ROI driver of spec 4.1 (label offsets per ROI,
  *    labels clipped to their ROI polygon = fix Q7), then `analyzeExistingSingleChannelMasks`.
  *  - `analyzeExistingSingleChannelMasks`: z bounds → `filterLabelsBySize(min_object_voxels)` (count over
