@@ -64,6 +64,7 @@ export { applyPostfilters } from './segmentation/postfilters.js';
 export { filterLabelsBySize } from './segmentation/size-filter.js';
 export { buildPositiveCellMask } from './colocalization/positive-mask.js';
 export { buildColocalizationTables, type ColocalizationTables } from './tables/index.js';
+export { colocalizationSheets, OPTIONAL_REGION_POSITIVITY_COLUMNS } from './tables/optional-region.js';
 
 export { exportAnalysisOutputs } from './export/export-outputs.js';
 export { buildResultsPaths, type ResultsPaths } from './export/results-paths.js';
