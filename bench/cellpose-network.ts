@@ -4,7 +4,7 @@
  *   node --import tsx bench/cellpose-network.ts
  */
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { SHARED } from '../test/helpers/fixtures.js';
 import { readNpy, readNpyF32 } from '../test/helpers/npy.js';
@@ -81,20 +81,30 @@ for (const [label, path, C, h] of [
     const x = Float32Array.from({ length: B * C * h * h }, (_, i) => Math.sin(i * 0.001));
     const a: number[] = [];
     const b: number[] = [];
+    const ca: number[] = [];
+    const cb: number[] = [];
     const reps = B === 1 ? 15 : 7;
     await forwardTiles(m, x, B, h, h);
     await plain.run({ input: new ort.Tensor('float32', x, [B, C, h, h]) });
+    const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
     for (let r = 0; r < reps; r++) {
       await sleep(30);
+      let c0 = process.cpuUsage();
       let t0 = performance.now();
       await forwardTiles(m, x, B, h, h);
       a.push((performance.now() - t0) / B);
+      ca.push(cpuMs(process.cpuUsage(c0)) / B);
       await sleep(30);
+      c0 = process.cpuUsage();
       t0 = performance.now();
       await plain.run({ input: new ort.Tensor('float32', x, [B, C, h, h]) });
       b.push((performance.now() - t0) / B);
+      cb.push(cpuMs(process.cpuUsage(c0)) / B);
     }
-    console.log(`${label} batch ${B}: ${median(a).toFixed(1)} ms/tile (backend) vs ${median(b).toFixed(1)} ms/tile (plain ORT session), ${threads} threads, median of ${reps}`);
+    console.log(
+      `${label} batch ${B}: wall ${median(a).toFixed(1)} vs ${median(b).toFixed(1)} ms/tile, CPU ${median(ca).toFixed(1)} vs ${median(cb).toFixed(1)} ms/tile ` +
+        `(backend vs plain ORT session, ${threads} threads, median of ${reps}, load ${loadavg()[0].toFixed(1)})`,
+    );
   }
   await plain.release();
   await m.close();
