@@ -393,3 +393,17 @@ test('third-channel postfilters come from optional_region_model_config (min_inte
   assert.deepEqual(col(s, 'best_optional_region_overlap_fraction'), [0, 25 / 64]);
   assert.deepEqual(col(res.tables.overview, 'optional_region_occupancy_area_px_2d_projection'), [0, 25]);
 });
+
+test(`${CASE} with the marker segmented in a worker thread: the third channel (main thread) is unchanged`, async () => {
+  const dir = caseDir(CASE);
+  const out = mkdtempSync(join(tmpdir(), 'cellcoloc-third-'));
+  try {
+    const res = await runWorkflow(configFromFixture(dir, { resultsDir: out }), { parallel: true });
+    assert.ok(res.timings.some((t) => t.stage === 'segment marker (worker, overlapped)'), 'the worker path was taken');
+    await assertMaskEqual(join(out, 'input.ome_region_mask.tif'), join(dir, 'expected', 'region_mask.tif'), 'region_mask');
+    await assertMaskEqual(join(out, 'input.ome_marker_masks.tif'), join(dir, 'expected', 'marker_masks.tif'), 'marker_masks');
+    compareCsv('cell_summary', readCsv(ourCsvPath(out, 'input.ome', 'cell_summary')), readCsv(join(dir, 'expected', 'cell_summary.csv')));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
