@@ -15,7 +15,7 @@ import type { CropSegmentation, SegmentationBackend } from '../backend.js';
 import type { CellposeModelInfo, CellposeNetOutput, MaskParams } from './types.js';
 import { cacheFileName, cacheKey, cellposeCacheDir, networkSettings, readCacheEntry, writeCacheEntry, type CacheChannel } from './cache.js';
 import { join } from 'node:path';
-import { loadCellposeModel, runCellposeNetwork, resolveModelPath, type CellposeModel } from './network/index.js';
+import type { CellposeModel } from './network/index.js';
 import { computeMasks } from './dynamics/index.js';
 
 /** CellColoc's hard-coded `_compute_masks` constants (spec 5.2, Q12). */
@@ -46,11 +46,17 @@ export interface CellposeStages {
   computeMasks(dP: Float32Array, cellprob: Float32Array, shape: [number, number, number], params: MaskParams): Uint32Array;
 }
 
+/**
+ * The network stage is imported on first use: it loads onnxruntime's native library (~0.15 s), which runs
+ * with only threshold methods never need.
+ */
+const network = () => import('./network/index.js');
+
 export const defaultCellposeStages: CellposeStages = {
-  resolveModelPath: (name) => resolveModelPath(name),
-  loadModel: (path, options) => loadCellposeModel(path, options),
-  runNetwork: (model, crop, options) =>
-    runCellposeNetwork(model as CellposeModel, crop as { data: Float32Array; shape: [number, number, number] }, options),
+  resolveModelPath: async (name) => (await network()).resolveModelPath(name),
+  loadModel: async (path, options) => (await network()).loadCellposeModel(path, options),
+  runNetwork: async (model, crop, options) =>
+    (await network()).runCellposeNetwork(model as CellposeModel, crop as { data: Float32Array; shape: [number, number, number] }, options),
   computeMasks: (dP, cellprob, shape, params) => computeMasks(dP, cellprob, shape, params),
 };
 
