@@ -1,0 +1,99 @@
+/**
+ * `node --import tsx bench/cellpose-dynamics.ts`: timings of the Cellpose mask stage (issue 7) from
+ * stored flows. Synthetic flows: ~500 touching/free disk cells on 1024×1024 (and the same density on
+ * 2048×2048 for re-thresholding), dP = 5·μ with μ from our `masksToFlows` (v4), plus a smooth
+ * perturbation so the flow-error QC has work; cellprob = +4 inside cells, −4 outside.
+ *
+ * Targets: 1024² dynamics + masks + flow-error QC ≤ 0.5 s (Cellpose: 1.5–2.0 s v3 numba, 3.1–5.6 s v4
+ * torch on the 2-core reference machine); 2048² re-thresholding from the cache ≤ 0.3 s.
+ */
+import { computeMasks, masksToFlows, foregroundIndices, followFlows, getMasks, flowError } from '../src/segmentation/cellpose/dynamics/index.js';
+import type { MaskParams } from '../src/segmentation/cellpose/types.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Disks of radius 9–16 px, centres on a jittered grid so some touch; returns labels 1..N. */
+function syntheticMasks(L: number, nCells: number, seed: number): Uint32Array {
+  const r = rng(seed);
+  const m = new Uint32Array(L * L);
+  const step = Math.floor(L / Math.ceil(Math.sqrt(nCells)));
+  let id = 0;
+  for (let cy = step / 2; cy < L; cy += step)
+    for (let cx = step / 2; cx < L; cx += step) {
+      if (id >= nCells) break;
+      const rad = 9 + r() * 7;
+      const y0 = cy + (r() - 0.5) * step * 0.4;
+      const x0 = cx + (r() - 0.5) * step * 0.4;
+      id++;
+      for (let y = Math.max(0, Math.floor(y0 - rad)); y <= Math.min(L - 1, Math.ceil(y0 + rad)); y++)
+        for (let x = Math.max(0, Math.floor(x0 - rad)); x <= Math.min(L - 1, Math.ceil(x0 + rad)); x++)
+          if ((y - y0) ** 2 + (x - x0) ** 2 <= rad * rad && m[y * L + x] === 0) m[y * L + x] = id;
+    }
+  return m;
+}
+
+function flowsFor(L: number, nCells: number, seed: number): { dP: Float32Array; cellprob: Float32Array; nCells: number } {
+  const masks = syntheticMasks(L, nCells, seed);
+  const mu = masksToFlows(masks, L, L, 4);
+  const dP = new Float32Array(2 * L * L);
+  const cellprob = new Float32Array(L * L);
+  for (let q = 0; q < L * L; q++) {
+    const y = Math.floor(q / L);
+    const x = q % L;
+    const wob = 0.6 * Math.sin(y / 7) * Math.cos(x / 9);
+    dP[q] = 5 * mu[q] + (masks[q] ? wob : 0);
+    dP[L * L + q] = 5 * mu[L * L + q] - (masks[q] ? wob : 0);
+    cellprob[q] = masks[q] ? 4 : -4;
+  }
+  let n = 0;
+  for (const v of masks) if (v > n) n = v;
+  return { dP, cellprob, nCells: n };
+}
+
+function time<T>(fn: () => T, runs: number): { best: number; median: number; out: T } {
+  const t: number[] = [];
+  let out!: T;
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    out = fn();
+    t.push(performance.now() - s);
+  }
+  t.sort((a, b) => a - b);
+  return { best: t[0], median: t[Math.floor(t.length / 2)], out };
+}
+
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const maxOf = (a: Uint32Array): number => a.reduce((m, v) => (v > m ? v : m), 0);
+
+for (const v of [4, 3] as const) {
+  const { dP, cellprob, nCells } = flowsFor(1024, 500, 7);
+  const params: MaskParams = { cellprobThreshold: 0, flowThreshold: 0.4, minSize: 15, maxSizeFraction: 0.4, niter: 200, do3d: false, stitchThreshold: 0, cellposeVersion: v };
+  const shape: [number, number, number] = [1, 1024, 1024];
+  const inds = foregroundIndices(cellprob, 0);
+  const tf = time(() => followFlows(dP, inds, shape, 200, v), runs);
+  const tg = time(() => getMasks(tf.out, inds, shape, 0.4), runs);
+  const te = time(() => flowError(tg.out, dP, 1024, 1024, v), runs);
+  const all = time(() => computeMasks(dP, cellprob, shape, params), runs);
+  console.log(
+    `v${v} 1024² (${nCells} cells, ${inds.length} fg px, niter 200): followFlows ${tf.median.toFixed(0)} ms, getMasks ${tg.median.toFixed(0)} ms, ` +
+      `flowError ${te.median.toFixed(0)} ms; computeMasks total median ${all.median.toFixed(0)} ms (best ${all.best.toFixed(0)}) → ${maxOf(all.out)} masks`,
+  );
+}
+{
+  const { dP, cellprob, nCells } = flowsFor(2048, 2000, 8);
+  const shape: [number, number, number] = [1, 2048, 2048];
+  for (const [cpt, ft] of [[0, 0.4], [1, 0.6]] as const) {
+    const params: MaskParams = { cellprobThreshold: cpt, flowThreshold: ft, minSize: 15, maxSizeFraction: 0.4, niter: 200, do3d: false, stitchThreshold: 0, cellposeVersion: 4 };
+    const all = time(() => computeMasks(dP, cellprob, shape, params), Math.min(runs, 3));
+    console.log(`v4 2048² re-threshold (${nCells} cells, cellprob ${cpt}, flow ${ft}): median ${all.median.toFixed(0)} ms (best ${all.best.toFixed(0)}) → ${maxOf(all.out)} masks`);
+  }
+}
