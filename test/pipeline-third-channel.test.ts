@@ -14,13 +14,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readXlsxFile from 'read-excel-file/node';
 import { caseDir, readTiffPagesReference, readCsv, readJson, close, type Csv } from './helpers/fixtures.js';
 import { configFromFixture } from './helpers/fixture-config.js';
 import { runWorkflow } from '../src/pipeline/workflow.js';
+import { main } from '../src/cli/main.js';
 import { runRoiColocalization } from '../src/pipeline/run.js';
 import { analyzeExistingMasks } from '../src/pipeline/analyze.js';
 import { parseConfigObject } from '../src/config/load-config.js';
@@ -405,5 +406,49 @@ test(`${CASE} with the marker segmented in a worker thread: the third channel (m
     compareCsv('cell_summary', readCsv(ourCsvPath(out, 'input.ome', 'cell_summary')), readCsv(join(dir, 'expected', 'cell_summary.csv')));
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('cellcoloc run: a three-channel YAML writes the third-channel files; Q30 is one error line, exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-third-cli-'));
+  const cli = async (args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(['node', 'cellcoloc', ...args], { out: (s: string) => (out += s), err: (s: string) => (err += s) });
+    return { code, out, err };
+  };
+  try {
+    const image = join(caseDir(CASE), 'input.ome.tif');
+    const body = (region: string, positivity: boolean) => `image: ${image}
+results_dir: ${join(dir, 'out')}
+channel_config: {cell_channel: 0, marker_channel: 1, optional_region_channel: 2}
+cell_model_config: {segmentation_method: otsu}
+marker_model_config: {segmentation_method: li}
+optional_region_model_config: ${region}
+colocalization_config: {min_cell_voxels: 150, evaluate_optional_region_cell_positivity: ${positivity}}
+`;
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, body('{segmentation_method: otsu, prefilter: gaussian, prefilter_sigma_xy: 1.0, prefilter_sigma_z: 0.5, threshold_min_object_voxels: 20}', true));
+    const r = await cli(['run', good, '-q']);
+    assert.equal(r.code, 0, r.err);
+    for (const f of ['region_mask.tif', '3rd_channel_properties.csv', 'roi_3rd_channel_summary.csv']) {
+      assert.ok(existsSync(join(dir, 'out', `input.ome_${f}`)), f);
+    }
+    // the overview CSV is byte-identical to the original's (one whole-image ROI)
+    assert.equal(
+      readFileSync(join(dir, 'out', 'input.ome_roi_coloc_overview.csv'), 'utf8'),
+      readFileSync(join(caseDir(CASE), 'expected', 'roi_coloc_overview.csv'), 'utf8'),
+    );
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, body('null', true));
+    const e = await cli(['run', bad]);
+    assert.equal(e.code, 1);
+    assert.equal(
+      e.err.trim(),
+      `cellcoloc: error: ${bad}: colocalization_config.evaluate_optional_region_cell_positivity: expected false when optional_region_model_config is null (no third-channel masks to evaluate, Q30), got true`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
