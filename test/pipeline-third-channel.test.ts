@@ -24,6 +24,7 @@ import { runWorkflow } from '../src/pipeline/workflow.js';
 import { main } from '../src/cli/main.js';
 import { runRoiColocalization } from '../src/pipeline/run.js';
 import { analyzeExistingMasks } from '../src/pipeline/analyze.js';
+import { segmentChannelByRoi } from '../src/segmentation/roi-driver.js';
 import { parseConfigObject } from '../src/config/load-config.js';
 import { isCellColocError } from '../src/core/errors.js';
 import { getColumn, type Table } from '../src/core/table.js';
@@ -284,6 +285,9 @@ test('Q8: third-channel labels are offset per ROI (two ROIs, hand-computed table
   let n2 = 0;
   for (const v of rm.data) (v === 1 ? n1++ : v === 2 ? n2++ : 0);
   assert.deepEqual([n1, n2], [25, 25]);
+  // the original's behaviour (driver without offsets, Q8): both objects get id 1
+  const upstream = await segmentChannelByRoi(loaded.optionalRegionImage!, roi, otsu, { zBounds: null, voxelSizeUm: loaded.voxelSizeUm, applyOffsets: false });
+  assert.deepEqual([upstream.labels.data[6 * 40 + 6], upstream.labels.data[6 * 40 + 26]], [1, 1]);
   assert.deepEqual(
     res.segmentation.optional_region!.map((c) => [c.roiId, c.info.nLabelsRaw]),
     [
