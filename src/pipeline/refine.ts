@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import type { AnalysisConfig, ColocalizationConfig, ModelConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape, maxLabel } from '../core/volume.js';
-import { inputError, valueError } from '../core/errors.js';
+import { inputError, notSupported, valueError } from '../core/errors.js';
 import { getColumn } from '../core/table.js';
 import { assertSupported } from '../config/schema.js';
 import { indexRois } from '../roi/roi-index.js';
@@ -311,6 +311,10 @@ export async function runRefineWorkflow(
   options: { thresholds?: RefineThresholds; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
 ): Promise<RefineWorkflowResult> {
   assertSupported(config);
+  if (config.optionalRegionModelConfig !== null) {
+    // The third channel's masks and tables would have to be rebuilt too; refusing beats silently dropping them.
+    throw notSupported(`${config.configPath ?? 'config'}: optional_region_model_config: refine with a third channel is not supported yet (set it to null, or run again)`);
+  }
   const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
     cropForTesting: config.runtimeConfig.cropForTesting,
     t: config.runtimeConfig.t,

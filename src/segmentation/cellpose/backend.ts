@@ -340,26 +340,34 @@ export function cellposeBackendsForConfig(
   config: AnalysisConfig,
   sourcePath: string,
   options: { warn: (message: string) => void; stages?: CellposeStages; onNetworkCall?: CellposeBackendOptions['onNetworkCall'] },
-): { cell?: SegmentationBackend; marker?: SegmentationBackend } {
-  if (config.cellModelConfig.segmentationMethod !== 'cellpose' && config.markerModelConfig.segmentationMethod !== 'cellpose') return {};
+): { cell?: SegmentationBackend; marker?: SegmentationBackend; optionalRegion?: SegmentationBackend } {
+  const region = config.optionalRegionModelConfig;
+  const regionCellpose = region !== null && region.segmentationMethod === 'cellpose';
+  if (config.cellModelConfig.segmentationMethod !== 'cellpose' && config.markerModelConfig.segmentationMethod !== 'cellpose' && !regionCellpose) {
+    return {};
+  }
   // Before any work: a Cellpose channel without a model is a config error naming the key (spec 2.4, 5.1).
-  for (const [key, m] of [['cell_model_config', config.cellModelConfig], ['marker_model_config', config.markerModelConfig]] as const) {
-    if (m.segmentationMethod === 'cellpose' && (m.modelNameOrPath === null || m.modelNameOrPath.trim() === '')) {
+  for (const [key, m] of [['cell_model_config', config.cellModelConfig], ['marker_model_config', config.markerModelConfig], ['optional_region_model_config', region]] as const) {
+    if (m && m.segmentationMethod === 'cellpose' && (m.modelNameOrPath === null || m.modelNameOrPath.trim() === '')) {
       throw configError(
         `${config.configPath ?? 'config'}: ${key}.model_name_or_path: required for segmentation_method cellpose (a built-in model name or an .onnx file path), got ${JSON.stringify(m.modelNameOrPath)}`,
       );
     }
   }
   const paths = buildResultsPaths(sourcePath, { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
+  const cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
   const { cell, marker } = createCellposeBackends(
     { cell: config.cellModelConfig, marker: config.markerModelConfig },
-    {
-      useGpu: config.runtimeConfig.useGpu,
-      warn: options.warn,
-      cacheDir: cellposeCacheDir(paths.resultsDir, paths.stem),
-      stages: options.stages,
-      onNetworkCall: options.onNetworkCall,
-    },
+    { useGpu: config.runtimeConfig.useGpu, warn: options.warn, cacheDir, stages: options.stages, onNetworkCall: options.onNetworkCall },
   );
-  return { cell, marker };
+  // spec 5.1: the third channel always gets its own model instance (its own pool).
+  const optionalRegion = regionCellpose
+    ? createCellposeBackend({
+        channel: 'optional_region',
+        pool: new CellposeModelPool(options.stages ?? defaultCellposeStages, { useGpu: config.runtimeConfig.useGpu, warn: options.warn }),
+        cacheDir,
+        onNetworkCall: options.onNetworkCall,
+      })
+    : undefined;
+  return { cell, marker, optionalRegion };
 }
