@@ -2,9 +2,7 @@
  * Flow-error quality control (internals §11, 2-D only): recompute ideal flows from the masks and drop
  * masks whose mean squared difference to the network flows (dP/5) exceeds `flowThreshold`.
  */
-import { masksToFlows } from './masks-to-flows.js';
-
-const f = Math.fround;
+import { heatFlows, maskBoxes2D } from './masks-to-flows.js';
 
 /**
  * Per-label flow error for labels 1..max (index l−1): mean over the mask's pixels of
@@ -12,27 +10,15 @@ const f = Math.fround;
  * `dP` is the full network flow `[2, Y, X]` (not multiplied by the cellprob mask).
  */
 export function flowError(masks: Uint32Array, dP: Float32Array, Y: number, X: number, version: 3 | 4): Float64Array {
-  const mu = masksToFlows(masks, Y, X, version);
-  const plane = Y * X;
-  let max = 0;
-  for (let i = 0; i < plane; i++) if (masks[i] > max) max = masks[i];
-  const s0 = new Float64Array(max + 1);
-  const s1 = new Float64Array(max + 1);
-  const cnt = new Float64Array(max + 1);
-  for (let q = 0; q < plane; q++) {
-    const l = masks[q];
-    if (l === 0) continue;
-    // dP/5 is a float32 division (numpy), the difference is float64.
-    const d0 = mu[q] - f(dP[q] / 5);
-    const d1 = mu[plane + q] - f(dP[plane + q] / 5);
-    s0[l] += d0 * d0;
-    s1[l] += d1 * d1;
-    cnt[l]++;
-  }
+  const boxes = maskBoxes2D(masks, Y, X);
+  const max = boxes.count;
+  const sink = { dP, s0: new Float64Array(max + 1), s1: new Float64Array(max + 1), cnt: new Float64Array(max + 1) };
+  // Per-label sums in pixel (C) order for v3; v4 visits each cell's pixels in C order too.
+  heatFlows(masks, Y, X, version, sink, boxes);
   const out = new Float64Array(max);
   for (let l = 1; l <= max; l++) {
     // Both versions add the two per-component means (`flow_errors += mean(...)` per component).
-    out[l - 1] = s0[l] / cnt[l] + s1[l] / cnt[l];
+    out[l - 1] = sink.s0[l] / sink.cnt[l] + sink.s1[l] / sink.cnt[l];
   }
   return out;
 }

@@ -65,9 +65,8 @@ export function followFlows(
   const [Z, Y, X] = shape;
   const nvox = Z * Y * X;
   if (ndim === 2 && Z !== 1) throw new Error(`followFlows: 2-D integration needs Z = 1, got shape [${shape.join(', ')}]`);
-  const field = maskedField(dP, inds, ndim, nvox);
-  if (ndim === 3) return followTrilinearTorch(field, inds, Z, Y, X, niter);
-  return version === 4 ? followBilinearTorch(field[0], field[1], inds, Y, X, niter) : followBilinearNumba(field[0], field[1], inds, Y, X, niter);
+  if (ndim === 3) return followTrilinearTorch(maskedField(dP, inds, 3, nvox), inds, Z, Y, X, niter);
+  return version === 4 ? followBilinearTorch(dP, inds, Y, X, niter) : followBilinearNumba(dP, inds, Y, X, niter);
 }
 
 /**
@@ -147,7 +146,7 @@ function cycleCheck(P: Points, k: number, a: number, b: number, t: number, niter
 }
 
 /** v4: torch grid_sample bilinear, align_corners=False, zero padding, float32 with fused multiply-adds (AVX2 kernel). */
-function followBilinearTorch(Fy: Float32Array, Fx: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
+function followBilinearTorch(dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
   const n = inds.length;
   const LmY = f(Y - 1);
   const LmX = f(X - 1);
@@ -155,13 +154,14 @@ function followBilinearTorch(Fy: Float32Array, Fx: Float32Array, inds: Uint32Arr
   const sX = f(2 / (X - 1));
   const hY = f(Y / 2);
   const hX = f(X / 2);
-  // Field pre-multiplied by 2/(L−1) (normalised units), float32, interleaved (y, x) per pixel so
-  // one tap reads one cache line.
-  const im = new Float32Array(2 * Y * X);
+  // Field F = f(dP/5) on foreground pixels (0 elsewhere), pre-multiplied by 2/(L−1) (normalised
+  // units), float32, interleaved (y, x) per pixel so one tap reads one cache line.
+  const plane = Y * X;
+  const im = new Float32Array(2 * plane);
   for (let k = 0; k < n; k++) {
     const q = inds[k];
-    im[2 * q] = f(Fy[q] * sY);
-    im[2 * q + 1] = f(Fx[q] * sX);
+    im[2 * q] = f(f(dP[q] / 5) * sY);
+    im[2 * q + 1] = f(f(dP[plane + q] / 5) * sX);
   }
   const Ym1 = Y - 1;
   const Xm1 = X - 1;
@@ -257,8 +257,16 @@ function followBilinearTorch(Fy: Float32Array, Fx: Float32Array, inds: Uint32Arr
 }
 
 /** v3 CPU 2-D: numba map_coordinates (pixel units, edge replicate), numba's float32/float64 typing. */
-function followBilinearNumba(Fy: Float32Array, Fx: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
+function followBilinearNumba(dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
   const n = inds.length;
+  // F = f(dP/5) on foreground pixels, 0 elsewhere, interleaved (y, x).
+  const plane = Y * X;
+  const F = new Float32Array(2 * plane);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    F[2 * q] = f(dP[q] / 5);
+    F[2 * q + 1] = f(dP[plane + q] / 5);
+  }
   const Ym1 = Y - 1;
   const Xm1 = X - 1;
   const P = makePoints(n, niter);
@@ -288,12 +296,12 @@ function followBilinearNumba(Fy: Float32Array, Fx: Float32Array, inds: Uint32Arr
       const xb = xa + 1 > Xm1 ? Xm1 : xa + 1;
       const oy = 1 - fy;
       const ox = 1 - fx;
-      const aa = ya * X + xa;
-      const ab = ya * X + xb;
-      const ba = yb * X + xa;
-      const bb = yb * X + xb;
-      const vy = f(Fy[aa] * oy * ox + Fy[ab] * oy * fx + f(Fy[ba] * fy) * ox + f(f(Fy[bb] * fy) * fx));
-      const vx = f(Fx[aa] * oy * ox + Fx[ab] * oy * fx + f(Fx[ba] * fy) * ox + f(f(Fx[bb] * fy) * fx));
+      const aa = 2 * (ya * X + xa);
+      const ab = 2 * (ya * X + xb);
+      const ba = 2 * (yb * X + xa);
+      const bb = 2 * (yb * X + xb);
+      const vy = f(F[aa] * oy * ox + F[ab] * oy * fx + f(F[ba] * fy) * ox + f(f(F[bb] * fy) * fx));
+      const vx = f(F[aa + 1] * oy * ox + F[ab + 1] * oy * fx + f(F[ba + 1] * fy) * ox + f(f(F[bb + 1] * fy) * fx));
       py = f(py + vy);
       px = f(px + vx);
       py = py < 0 ? 0 : py > Ym1 ? Ym1 : py;

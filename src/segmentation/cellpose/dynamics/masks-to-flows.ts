@@ -99,7 +99,6 @@ function diffuse(
 ): { T: Float64Array; W: number } {
   const H = by1 - by0 + 2;
   const W = bx1 - bx0 + 2;
-  const T = new Float64Array(H * W);
   // Pixel list of the mask in local coordinates (raster order).
   let cnt = 0;
   for (let y = by0; y < by1; y++) for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) cnt++;
@@ -107,7 +106,9 @@ function diffuse(
   let c = 0;
   for (let y = by0; y < by1; y++)
     for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) pix[c++] = (y - by0 + 1) * W + (x - bx0 + 1);
-  const tmp = new Float64Array(cnt);
+  // Ping-pong buffers: every mask pixel is rewritten each step and the rest stays 0 in both.
+  let T = new Float64Array(H * W);
+  let U = new Float64Array(H * W);
   const centre = (cy - by0 + 1) * W + (cx - bx0 + 1);
   const ninth = 1 / 9;
   for (let t = 0; t < niter; t++) {
@@ -116,23 +117,58 @@ function diffuse(
       for (let i = 0; i < cnt; i++) {
         const q = pix[i];
         // torch order: self, y−1, y+1, x−1, x+1, (−1,−1), (−1,+1), (+1,−1), (+1,+1); mean = sum / 9.
-        tmp[i] = (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]) / 9;
+        U[q] = (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]) / 9;
       }
     } else {
       for (let i = 0; i < cnt; i++) {
         const q = pix[i];
-        tmp[i] = ninth * (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]);
+        U[q] = ninth * (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]);
       }
     }
-    for (let i = 0; i < cnt; i++) T[pix[i]] = tmp[i];
+    const sw = T;
+    T = U;
+    U = sw;
   }
   return { T, W };
 }
 
-/** v4 `masks_to_flows_gpu` or v3 `masks_to_flows_cpu` on a 2-D label image (Y×X); returns float64 `[2, Y, X]`. */
-export function masksToFlows(masks: Uint32Array, Y: number, X: number, version: 3 | 4): Float64Array {
-  const b = maskBoxes2D(masks, Y, X);
-  const mu = new Float64Array(2 * Y * X);
+/**
+ * Where the unit flows go: into `mu` (`masksToFlows`), or straight into per-label sums of squared
+ * differences to dP/5 (`flowError`: no full-size float64 flow image is allocated).
+ */
+export interface FlowSink {
+  mu?: Float64Array;
+  dP?: Float32Array;
+  s0?: Float64Array;
+  s1?: Float64Array;
+  cnt?: Float64Array;
+}
+
+const f = Math.fround;
+
+function emit(sink: FlowSink, q: number, plane: number, l: number, gy: number, gx: number): void {
+  let uy = gy;
+  let ux = gx;
+  if (gy !== 0 || gx !== 0) {
+    const d = 1e-60 + Math.sqrt(gy * gy + gx * gx);
+    uy = gy / d;
+    ux = gx / d;
+  }
+  if (sink.mu) {
+    sink.mu[q] = uy;
+    sink.mu[plane + q] = ux;
+  } else {
+    // dP/5 is a float32 division (numpy), the difference is float64.
+    const d0 = uy - f(sink.dP![q] / 5);
+    const d1 = ux - f(sink.dP![plane + q] / 5);
+    sink.s0![l] += d0 * d0;
+    sink.s1![l] += d1 * d1;
+    sink.cnt![l]++;
+  }
+}
+
+/** Heat-diffusion flows of a 2-D label image, delivered to `sink` (see `masksToFlows`). */
+export function heatFlows(masks: Uint32Array, Y: number, X: number, version: 3 | 4, sink: FlowSink, b: MaskBoxes = maskBoxes2D(masks, Y, X)): void {
   const plane = Y * X;
   const v4 = version === 4;
   let niterAll = 0;
@@ -162,37 +198,29 @@ export function masksToFlows(masks: Uint32Array, Y: number, X: number, version: 
     const w = b.x1[l] - b.x0[l];
     const niter = v4 ? niterAll : 2 * (h + 2 + (w + 2));
     const { T, W } = diffuse(masks, X, l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx, niter, v4);
-    if (Tall) {
-      for (let y = b.y0[l]; y < b.y1[l]; y++)
-        for (let x = b.x0[l]; x < b.x1[l]; x++)
-          if (masks[y * X + x] === l) Tall[(y + 1) * WP + x + 1] = T[(y - b.y0[l] + 1) * W + (x - b.x0[l] + 1)];
-    } else {
-      for (let y = b.y0[l]; y < b.y1[l]; y++)
-        for (let x = b.x0[l]; x < b.x1[l]; x++) {
-          const q = y * X + x;
-          if (masks[q] !== l) continue;
-          const t = (y - b.y0[l] + 1) * W + (x - b.x0[l] + 1);
-          mu[q] = T[t + W] - T[t - W];
-          mu[plane + q] = T[t + 1] - T[t - 1];
-        }
-    }
+    for (let y = b.y0[l]; y < b.y1[l]; y++)
+      for (let x = b.x0[l]; x < b.x1[l]; x++) {
+        const q = y * X + x;
+        if (masks[q] !== l) continue;
+        const t = (y - b.y0[l] + 1) * W + (x - b.x0[l] + 1);
+        if (Tall) Tall[(y + 1) * WP + x + 1] = T[t];
+        else emit(sink, q, plane, l, T[t + W] - T[t - W], T[t + 1] - T[t - 1]);
+      }
   }
   if (Tall) {
     for (let y = 0, q = 0; y < Y; y++)
       for (let x = 0; x < X; x++, q++) {
-        if (masks[q] === 0) continue;
+        const l = masks[q];
+        if (l === 0) continue;
         const t = (y + 1) * WP + x + 1;
-        mu[q] = Tall[t + WP] - Tall[t - WP];
-        mu[plane + q] = Tall[t + 1] - Tall[t - 1];
+        emit(sink, q, plane, l, Tall[t + WP] - Tall[t - WP], Tall[t + 1] - Tall[t - 1]);
       }
   }
-  for (let q = 0; q < plane; q++) {
-    const gy = mu[q];
-    const gx = mu[plane + q];
-    if (gy === 0 && gx === 0) continue;
-    const d = 1e-60 + Math.sqrt(gy * gy + gx * gx);
-    mu[q] = gy / d;
-    mu[plane + q] = gx / d;
-  }
+}
+
+/** v4 `masks_to_flows_gpu` or v3 `masks_to_flows_cpu` on a 2-D label image (Y×X); returns float64 `[2, Y, X]`. */
+export function masksToFlows(masks: Uint32Array, Y: number, X: number, version: 3 | 4): Float64Array {
+  const mu = new Float64Array(2 * Y * X);
+  heatFlows(masks, Y, X, version, { mu });
   return mu;
 }
