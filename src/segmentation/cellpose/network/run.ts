@@ -163,14 +163,16 @@ export async function runNetworkOnChannels(
   const scaled = norm.map((c) => (c ? resizeFirstAxis(resizePlanes(c, Z, Y, X, Yr, Xr), Z, Yr, Xr, Zr) : null));
   const [dZ, dY, dX, cp] = await run3DViews(model, scaled, Zr, Yr, Xr, params);
   const sigma = params.flow3dSmooth;
-  // flow3D_smooth: scipy gaussian_filter(dP, (0, σ, σ, σ)) on the flows only. Cellpose 4 smooths in the network's
-  // (rescaled) geometry and then resizes back; Cellpose 3 resizes back inside `_run_net` and smooths afterwards.
-  const smooth = (d: Float32Array, dims: [number, number, number]) => (sigma > 0 ? gaussianFilter(d, dims, [sigma, sigma, sigma]) : d);
-  // resample: XY first, then Z (Cellpose `_resize_gradients` / `_resize_cellprob`)
+  // resample: XY first, then Z (Cellpose `_resize_gradients` / `_resize_cellprob`); then flow3D_smooth:
+  // scipy gaussian_filter(dP, (0, σ, σ, σ)) on the flows only, in the crop's own geometry. (Cellpose 4.0.x smoothed
+  // before resizing back; the pinned v4 HEAD and v3 smooth after it — checked on upstream
+  // 3d_two_channel_cellpose_fullroi, anisotropy 4 / σ 1: 91 raw masks as the original, 64 the other way round.)
   const back = (v: Float32Array) => resizeFirstAxis(resizePlanes(v, Zr, Yr, Xr, Y, X), Zr, Y, X, Z);
-  const v4 = model.info.cellposeVersion === 4;
   const dP = new Float32Array(3 * n);
-  [dZ, dY, dX].forEach((d, k) => dP.set(v4 ? back(smooth(d, [Zr, Yr, Xr])) : smooth(back(d), [Z, Y, X]), k * n));
+  [dZ, dY, dX].forEach((d, k) => {
+    const b = back(d);
+    dP.set(sigma > 0 ? gaussianFilter(b, [Z, Y, X], [sigma, sigma, sigma]) : b, k * n);
+  });
   return { shape: [Z, Y, X], do3d: true, dP, cellprob: back(cp) };
 }
 
