@@ -347,3 +347,43 @@ test('reanalyze with --optional-region-masks on the three-channel fixture reprod
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('reanalyze of a z-projected run (Q23): reads the 1×Y×X masks it exported, refuses full-stack ones', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-reanalyze-'));
+  try {
+    const c3 = caseDir('3d_two_channel_otsu_fullroi');
+    const p = join(dir, 'proj.yaml');
+    writeFileSync(
+      p,
+      `image: ${join(c3, 'input.ome.tif')}
+results_dir: ${join(dir, 'run')}
+channel_config: {cell_channel: 0, marker_channel: 1}
+cell_model_config: {segmentation_method: otsu, z_projection: max, z_crop: [2, -2]}
+marker_model_config: {segmentation_method: otsu}
+colocalization_config: {min_cell_voxels: 20, overlap_fraction_threshold: 0.02, min_overlap_voxels: 5}
+rois: full
+`,
+    );
+    let r = await cli(['run', p, '-q']);
+    assert.equal(r.code, 0, r.err);
+    const runMask = (n: string) => join(dir, 'run', `${STEM}_${n}.tif`);
+    assert.equal((await readTiffPagesReference(runMask('cell_masks'))).pages, 1);
+    r = await cli(['reanalyze', p, '--cell-masks', runMask('cell_masks'), '--marker-masks', runMask('marker_masks'), '--results-dir', join(dir, 're'), '-q']);
+    assert.equal(r.code, 0, r.err);
+    for (const sheet of ['cell_summary', 'roi_coloc_overview', 'marker_properties', 'roi_cell_summary']) {
+      assert.equal(readFileSync(join(dir, 're', `${STEM}_${sheet}.csv`), 'utf8'), readFileSync(join(dir, 'run', `${STEM}_${sheet}.csv`), 'utf8'), sheet);
+    }
+    const manifest = JSON.parse(readFileSync(join(dir, 're', `${STEM}_run_manifest.json`), 'utf8'));
+    assert.deepEqual([manifest.zStack.zProjection, manifest.zStack.zCrop, manifest.zStack.fullZ], ['max', [2, 10], 12]);
+    // the original's full 12-plane masks do not fit a projected analysis
+    const full = join(c3, 'expected', 'cell_masks.tif');
+    r = await cli(['reanalyze', p, '--cell-masks', full, '--marker-masks', runMask('marker_masks'), '--results-dir', join(dir, 're'), '-q']);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.err,
+      `cellcoloc: error: cell masks ${full}: shape (Z, Y, X) (12, 128, 128) does not match the analysed image's (1, 128, 128) (masks must have the shape a run of this config exports)\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -295,3 +295,28 @@ test('run: conflicting projections fail before reading; an empty crop names the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the third channel\'s model config takes part in the common crop / projection', () => {
+  const three = (region: object) =>
+    parseConfigObject(
+      {
+        image: 'a.tif',
+        channel_config: { cell_channel: 0, marker_channel: 1, optional_region_channel: 2 },
+        cell_model_config: { ...otsu, z_crop: [1, null], z_projection: 'max' },
+        marker_model_config: otsu,
+        optional_region_model_config: region,
+      },
+      CFG,
+    );
+  assert.deepEqual(resolveZCrop(three({ ...otsu, z_crop: [-4, 5] }), 5), [1, 5]);
+  throwsWith(
+    () => resolveZCrop(three({ ...otsu, z_crop: [0, null] }), 5),
+    'ConfigError',
+    `${CFG}: optional_region_model_config.z_crop: expected the same planes as cell_model_config.z_crop (one z-crop for all channels, spec 12.1), got [0,null] → [0, 5] vs [1,null] → [1, 5] (stack of 5 planes)`,
+  );
+  throwsWith(
+    () => resolveZProjection(three({ ...otsu, z_projection: 'std' })),
+    'ConfigError',
+    `${CFG}: optional_region_model_config.z_projection: expected the same projection as cell_model_config.z_projection (one projection for all channels, spec 12.2), got "std" vs "max"`,
+  );
+});
