@@ -254,3 +254,25 @@ test('stitch3D: hand-made two-plane IoU linking and new ids', () => {
   const b = stitch3D(m.slice(), [2, 1, 10], 0.55);
   assert.deepEqual([...b.subarray(10)], [0, 1, 1, 1, 1, 0, 0, 0, 3, 3]);
 });
+
+test('computeMasks on a 2-plane stack with stitching: identical planes link to the same ids', () => {
+  const plane = 256 * 256;
+  const dP = new Float32Array(4 * plane);
+  dP.set(dP256.subarray(0, plane), 0); // dY z0
+  dP.set(dP256.subarray(0, plane), plane); // dY z1
+  dP.set(dP256.subarray(plane), 2 * plane); // dX z0
+  dP.set(dP256.subarray(plane), 3 * plane); // dX z1
+  const cp = new Float32Array(2 * plane);
+  cp.set(cp256, 0);
+  cp.set(cp256, plane);
+  const p = params({ cellposeVersion: 4, stitchThreshold: 0.25 });
+  const st = computeMasks(dP, cp, [2, 256, 256], p);
+  assertSameLabels(st.slice(plane), st.slice(0, plane), 'plane 1 vs plane 0');
+  // Every mask of the 2-D result (v4, QC 0.4, 21 masks, all ≥ 15 px) spans both planes with one id.
+  const twoD = computeMasks(dP256, cp256, SHAPE256, p);
+  assertSameLabels(st.slice(0, plane), twoD, 'stitched plane 0 vs 2-D masks');
+  assert.equal(maxOf(st), 21);
+  // Without stitching the planes are labelled independently (Cellpose: "masks are made per plane only").
+  const per = computeMasks(dP, cp, [2, 256, 256], params({ cellposeVersion: 4 }));
+  assertSameLabels(per.slice(plane), twoD, 'per-plane labels, plane 1');
+});
