@@ -30,6 +30,7 @@ import {
 import { openImageStack } from '../src/io/image-stack.js';
 import { gaussianFilter } from '../src/segmentation/kernels/gaussian.js';
 import { writeIdentityOnnx } from './helpers/onnx-identity.js';
+import { computeMasks } from '../src/segmentation/cellpose/dynamics/compute-masks.js';
 
 const CP = join(SHARED, 'fixtures', 'cellpose');
 const V3 = join(CP, 'v3net');
@@ -405,4 +406,24 @@ test('identity net (v4 layout): non-square crop padded to 256 tiles; constant cr
   assert.ok(maxAbsDiff(r.cellprob, xn) <= 1e-6);
   const c = await runCellposeNetwork(m, { data: new Float32Array(Y * X).fill(42), shape: [1, Y, X] }, { do3d: false, diameter: null, anisotropy: null, flow3dSmooth: 0 });
   assert.equal(maxAbsDiff(c.cellprob, new Float32Array(Y * X)), 0);
+});
+
+test('upstream 3d_two_channel_cellpose_fullroi: anisotropy 4 (Z 10 → 40), flow3d_smooth 1 — cellprob = cache, 91 raw masks', async () => {
+  const dir = caseDir('3d_two_channel_cellpose_fullroi');
+  const m = await open(join(dir, 'cpsam_tiny_coloc.onnx'));
+  const stack = await openImageStack(join(dir, 'input.ome.tif'));
+  const v = await stack.readChannel(0, 0);
+  const shape = [...v.shape] as [number, number, number];
+  assert.deepEqual(shape, [10, 96, 96]);
+  const r = await runCellposeNetwork(m, { data: Float32Array.from(v.data as ArrayLike<number>), shape }, { do3d: true, diameter: null, anisotropy: 4, flow3dSmooth: 1 });
+  const cp = maxAbsDiff(r.cellprob, readNpyF32(join(dir, 'expected', 'cellpose_cache', 'cell_roi1_cellprob.npy')).data);
+  assert.ok(cp <= 1e-4, `cellprob max |Δ| = ${cp}`);
+  // The cache holds no 3-D dP; the original's raw mask count (expected/cellpose.json: 91) pins the flows, in particular
+  // that flow3d_smooth comes after the resize back (smoothing the 40-plane flows first gives 64 masks).
+  const masks = computeMasks(r.dP, r.cellprob, shape, {
+    cellprobThreshold: 0, flowThreshold: 0.4, minSize: 15, maxSizeFraction: 0.4, niter: 200, do3d: true, stitchThreshold: 0, cellposeVersion: 4,
+  });
+  const expected = (readJson(join(dir, 'expected', 'cellpose.json')) as any).compute_masks_calls_run[0].n_masks;
+  assert.equal(expected, 91);
+  assert.equal(new Set(masks).size - 1, expected);
 });
