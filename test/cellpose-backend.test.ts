@@ -210,6 +210,7 @@ test('cache: a second run with only thresholds changed skips the network; settin
     // Thresholds only: both channels from the cache, masks = the refinement's (cellpose.json: 86 raw cell masks).
     const second = await run({ ...config.cellModelConfig, cellprobThreshold: -0.75, flowThreshold: 0.8 });
     assert.deepEqual(second.calls, []);
+    assert.equal(second.loads, 0, 'all hits: no inference session opened');
     assert.equal((second.r.segmentation.cell[0].info.cellpose as { cache: string }).cache, 'hit');
     assert.equal(second.r.segmentation.cell[0].info.nLabelsRaw, 86);
     const exp = await readTiffPagesReference(join(dir, 'expected', 'refined', 'cell_masks.tif'));

@@ -41,6 +41,8 @@ export interface CellposeModelHandle {
 /** The three stages, injectable so tests can count network calls or replace the network. */
 export interface CellposeStages {
   resolveModelPath(nameOrPath: string): string | Promise<string>;
+  /** The model's description (metadata or sidecar) without opening an inference session. */
+  readModelInfo(path: string): CellposeModelInfo | Promise<CellposeModelInfo>;
   loadModel(path: string, options: { useGpu: boolean; warn: (message: string) => void }): Promise<CellposeModelHandle>;
   runNetwork(model: CellposeModelHandle, crop: Volume, options: CellposeNetworkOptions): Promise<CellposeNetOutput>;
   computeMasks(dP: Float32Array, cellprob: Float32Array, shape: [number, number, number], params: MaskParams): Uint32Array;
@@ -54,6 +56,7 @@ const network = () => import('./network/index.js');
 
 export const defaultCellposeStages: CellposeStages = {
   resolveModelPath: async (name) => (await network()).resolveModelPath(name),
+  readModelInfo: async (path) => (await network()).readModelInfo(path),
   loadModel: async (path, options) => (await network()).loadCellposeModel(path, options),
   runNetwork: async (model, crop, options) =>
     (await network()).runCellposeNetwork(model as CellposeModel, crop as { data: Float32Array; shape: [number, number, number] }, options),
@@ -65,7 +68,12 @@ export interface LoadedCellposeModel {
   nameOrPath: string;
   path: string;
   sha256: string;
-  handle: CellposeModelHandle;
+  info: CellposeModelInfo;
+  /**
+   * The inference session, opened on first use: a run whose every ROI is a cache hit never opens it (for
+   * cpsam, ~1.2 GB of weights, that saves seconds).
+   */
+  handle(): Promise<CellposeModelHandle>;
 }
 
 async function sha256OfFile(path: string): Promise<string> {
@@ -101,9 +109,17 @@ export class CellposeModelPool {
         let m = this.models.get(path);
         if (!m) {
           m = (async () => {
-            this.loadCount++;
-            const [handle, sha256] = await Promise.all([this.stages.loadModel(path, this.options), sha256OfFile(path)]);
-            return { nameOrPath, path, sha256, handle };
+            const [info, sha256] = await Promise.all([this.stages.readModelInfo(path), sha256OfFile(path)]);
+            let session: Promise<CellposeModelHandle> | null = null;
+            const handle = () => {
+              if (!session) {
+                this.loadCount++;
+                session = this.stages.loadModel(path, this.options);
+                session.catch(() => (session = null));
+              }
+              return session;
+            };
+            return { nameOrPath, path, sha256, info, handle };
           })();
           this.models.set(path, m);
         }
@@ -208,7 +224,7 @@ export function createCellposeBackend(options: CellposeBackendOptions): Segmenta
       const shape = crop.shape as [number, number, number];
       const ev = resolveCellposeEval(config, shape, ctx.voxelSizeUm, key);
       const model = await pool.get(name);
-      const info = model.handle.info;
+      const info = model.info;
       const box: Box2 = ctx.box ?? { yMin: 0, yMax: shape[1], xMin: 0, xMax: shape[2] };
       const z0 = ctx.z0 ?? 0;
       const settings = networkSettings(config, { modelSha256: model.sha256, do3d: ev.do3d, anisotropy: ev.anisotropy });
@@ -238,7 +254,7 @@ export function createCellposeBackend(options: CellposeBackendOptions): Segmenta
         options.onNetworkCall?.({ channel, roiId: ctx.roiId });
         // The network stage reads float32 (`astype(np.float32)`); unfiltered integer crops are converted here.
         const input: Volume = crop.data instanceof Float32Array ? crop : { data: Float32Array.from(crop.data as ArrayLike<number>), shape };
-        net = await pool.stages.runNetwork(model.handle, input, {
+        net = await pool.stages.runNetwork(await model.handle(), input, {
           do3d: ev.do3d,
           diameter: config.diameter,
           anisotropy: ev.anisotropy,
