@@ -93,16 +93,8 @@ function tmp(prefix = 'cellcoloc-cellpose-'): string {
 // Parity with the original (real Cellpose 4, exact network as ONNX)
 // ---------------------------------------------------------------------------------------------
 
-/**
- * 3D: the cell channel (anisotropy true → 4.0, flow3d_smooth 1) gives 64 raw masks instead of the original's 91,
- * although its cell probability equals the original's cache (max |Δ| 1.7e-5) and the marker channel (no
- * anisotropy, no smoothing) matches exactly (26): the difference is in the network stage's 3D flows
- * (src/segmentation/cellpose/network/run.ts), not in this integration. Kept as a TODO until that is fixed.
- */
-const TODO_3D = 'network stage: 3D flows with anisotropy/flow3d_smooth differ from Cellpose (cell raw masks 64 vs 91)';
 for (const name of ['2d_two_channel_cellpose_fullroi', '3d_two_channel_cellpose_fullroi']) {
-  const todo = name.startsWith('3d') ? TODO_3D : undefined;
-  test(`parity ${name}: first run, unchanged-threshold refinement (= run, Q7) and refinement (= expected/refined)`, { todo }, async () => {
+  test(`parity ${name}: first run, unchanged-threshold refinement (= run, Q7) and refinement (= expected/refined)`, async () => {
     const dir = caseDir(name);
     const out = tmp();
     try {
