@@ -58,6 +58,32 @@ export { buildSingleChannelTables, type SingleChannelTables } from './tables/sin
 export { exportSingleChannelOutputs } from './export/single-channel-export.js';
 
 export { segmentChannelByRoi, relabelWithOffset } from './segmentation/roi-driver.js';
+export {
+  refineRunResultFromCellposeCache,
+  runRefineWorkflow,
+  type RefineInput,
+  type RefineResult,
+  type RefineThresholds,
+  type RefinedChannelInfo,
+} from './pipeline/refine.js';
+export {
+  createCellposeBackend,
+  createCellposeBackends,
+  cellposeBackendsForConfig,
+  resolveCellposeEval,
+  cellposeNiter,
+  CellposeModelPool,
+  defaultCellposeStages,
+  type CellposeStages,
+  type CellposeCallInfo,
+} from './segmentation/cellpose/backend.js';
+export {
+  cellposeCacheDir,
+  readCacheEntry,
+  parseCacheEntry,
+  type CellposeCacheHeader,
+  type CellposeCacheEntry,
+} from './segmentation/cellpose/cache.js';
 export { segmentThresholdChannel } from './segmentation/threshold-segmentation.js';
 export { applyPrefilter } from './segmentation/prefilter.js';
 export { applyPostfilters } from './segmentation/postfilters.js';
