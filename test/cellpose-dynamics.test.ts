@@ -12,6 +12,7 @@ import { SHARED, caseDir, readJson, readTiffPagesReference } from './helpers/fix
 import {
   computeMasks,
   followFlows,
+  followFlowsOptions,
   foregroundIndices,
   getMasks,
   masksToFlows,
@@ -113,6 +114,30 @@ for (const v of [4, 3] as const) {
     assert.equal(left.size, 21);
     assert.ok(!left.has(9), 'label 9 removed by QC (error > 0.4), ids not renumbered');
   });
+
+  if (v === 4) {
+    test('v4 followFlows: the JavaScript fallback gives the same bits as the WebAssembly default (upstream cache, niter 400)', () => {
+      const E = join(caseDir('2d_two_channel_cellpose_fullroi'), 'expected', 'cellpose_cache');
+      const dP = f32(join(E, 'cell_roi1_dP.npy'));
+      const inds = foregroundIndices(f32(join(E, 'cell_roi1_cellprob.npy')), -0.75);
+      const a = followFlows(dP, inds, [1, 192, 192], 400, 4);
+      followFlowsOptions.v4Engine = 'js';
+      try {
+        const b = followFlows(dP, inds, [1, 192, 192], 400, 4);
+        let diffs = 0;
+        for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) diffs++;
+        assert.equal(diffs, 0);
+        // and the JS path reproduces Cellpose's dyn256 positions too
+        const ind256 = foregroundIndices(cp256, 0);
+        const p = followFlows(dP256, ind256, SHAPE256, 200, 4);
+        const ref = f32MatrixAnyOrder(join(dir, 'dyn256_p_final_cp0.npy'));
+        for (let i = 0; i < ref.length; i++) if (!Object.is(ref[i], p[i])) diffs++;
+        assert.equal(diffs, 0);
+      } finally {
+        followFlowsOptions.v4Engine = 'wasm';
+      }
+    });
+  }
 
   for (const [name, cpt, ft, ms, n] of [
     ['cp0_ft0.4_ms15', 0, 0.4, 15, 21],

@@ -18,7 +18,40 @@
  * bit-identical to running all niter steps.
  */
 
+import { FOLLOW_V4_WASM } from './wasm/follow-v4-wasm.js';
+
 const f = Math.fround;
+
+/**
+ * v4 2-D integration runs in WebAssembly (`wasm/follow-v4.wat`: the same float32 arithmetic as
+ * `followBilinearTorch`, but native f32 operations instead of Math.fround round trips — about 2–3× faster).
+ * The instance and its memory are kept for the next call (no fresh page faults) unless they grew large.
+ */
+interface FollowWasm {
+  memory: WebAssembly.Memory;
+  v4: (...args: number[]) => void;
+}
+let wasmInstance: FollowWasm | null = null;
+const WASM_KEEP_BYTES = 64 << 20;
+
+function followWasm(): FollowWasm | null {
+  if (wasmInstance) return wasmInstance;
+  if (typeof WebAssembly === 'undefined') return null;
+  const mod = new WebAssembly.Module(Buffer.from(FOLLOW_V4_WASM, 'base64'));
+  wasmInstance = new WebAssembly.Instance(mod, {}).exports as unknown as FollowWasm;
+  return wasmInstance;
+}
+
+/**
+ * BLOCK: points are integrated in blocks of this many consecutive (raster-order) points, all steps of a
+ * block before the next. Time-major within a block gives instruction-level parallelism across points;
+ * blocking keeps the field rows those points visit in cache (a time-major sweep over the whole image
+ * misses the cache on every tap: ~2× slower at 1024²).
+ */
+const BLOCK = 4096;
+
+/** Which implementation `followFlows` uses for v4 2-D ('wasm' by default; 'js' for cross-checks). */
+export const followFlowsOptions: { v4Engine: 'wasm' | 'js' } = { v4Engine: 'wasm' };
 
 /** Linear (C-order) indices of pixels with cellprob > threshold (strict), ascending. */
 export function foregroundIndices(cellprob: Float32Array, threshold: number): Uint32Array {
@@ -66,7 +99,9 @@ export function followFlows(
   const nvox = Z * Y * X;
   if (ndim === 2 && Z !== 1) throw new Error(`followFlows: 2-D integration needs Z = 1, got shape [${shape.join(', ')}]`);
   if (ndim === 3) return followTrilinearTorch(maskedField(dP, inds, 3, nvox), inds, Z, Y, X, niter);
-  return version === 4 ? followBilinearTorch(dP, inds, Y, X, niter) : followBilinearNumba(dP, inds, Y, X, niter);
+  if (version === 3) return followBilinearNumba(dP, inds, Y, X, niter);
+  const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
+  return w ? followBilinearTorchWasm(w, dP, inds, Y, X, niter) : followBilinearTorch(dP, inds, Y, X, niter);
 }
 
 /**
@@ -177,82 +212,145 @@ function followBilinearTorch(dP: Float32Array, inds: Uint32Array, Y: number, X: 
     P.TA[k] = GY[k];
     P.TB[k] = GX[k];
   }
-  let na = n;
-  for (let t = 0; t < niter && na > 0; t++) {
-    let keep = 0;
-    for (let ai = 0; ai < na; ai++) {
-      const k = active[ai];
-      let gy = GY[k];
-      let gx = GX[k];
-      // grid_sample's source index u = ((g + 1)·L − 1)/2, as f(f(g+1)·(L/2) − 0.5).
-      const ux = f(f(f(gx + 1) * hX) - 0.5);
-      const uy = f(f(f(gy + 1) * hY) - 0.5);
-      const i0 = Math.floor(ux);
-      const j0 = Math.floor(uy);
-      const w = f(ux - i0);
-      const e = f(1 - w);
-      const nn = f(uy - j0);
-      const s = f(1 - nn);
-      const wnw = f(s * e);
-      const wne = f(s * w);
-      const wsw = f(nn * e);
-      const wse = f(nn * w);
-      let ry = 0;
-      let rx = 0;
-      if (i0 >= 0 && i0 < Xm1 && j0 >= 0 && j0 < Ym1) {
-        // All four taps inside (the common case).
-        const a = 2 * (j0 * X + i0);
-        const b = a + X2;
-        ry = f(im[a] * wnw);
-        rx = f(im[a + 1] * wnw);
-        ry = f(im[a + 2] * wne + ry);
-        rx = f(im[a + 3] * wne + rx);
-        ry = f(im[b] * wsw + ry);
-        rx = f(im[b + 1] * wsw + rx);
-        ry = f(im[b + 2] * wse + ry);
-        rx = f(im[b + 3] * wse + rx);
-      } else {
-        // Taps outside the image are 0: fma(0, w, r) = r, so they are skipped.
-        const inX0 = i0 >= 0 && i0 <= Xm1;
-        const inX1 = i0 + 1 >= 0 && i0 + 1 <= Xm1;
-        if (j0 >= 0 && j0 <= Ym1) {
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    let na = end - start;
+    for (let t = 0; t < niter && na > 0; t++) {
+      let keep = start;
+      for (let ai = start; ai < start + na; ai++) {
+        const k = active[ai];
+        let gy = GY[k];
+        let gx = GX[k];
+        // grid_sample's source index u = ((g + 1)·L − 1)/2, as f(f(g+1)·(L/2) − 0.5).
+        const ux = f(f(f(gx + 1) * hX) - 0.5);
+        const uy = f(f(f(gy + 1) * hY) - 0.5);
+        const i0 = Math.floor(ux);
+        const j0 = Math.floor(uy);
+        const w = f(ux - i0);
+        const e = f(1 - w);
+        const nn = f(uy - j0);
+        const s = f(1 - nn);
+        const wnw = f(s * e);
+        const wne = f(s * w);
+        const wsw = f(nn * e);
+        const wse = f(nn * w);
+        let ry = 0;
+        let rx = 0;
+        if (i0 >= 0 && i0 < Xm1 && j0 >= 0 && j0 < Ym1) {
+          // All four taps inside (the common case).
           const a = 2 * (j0 * X + i0);
-          if (inX0) {
-            ry = f(im[a] * wnw);
-            rx = f(im[a + 1] * wnw);
+          const b = a + X2;
+          ry = f(im[a] * wnw);
+          rx = f(im[a + 1] * wnw);
+          ry = f(im[a + 2] * wne + ry);
+          rx = f(im[a + 3] * wne + rx);
+          ry = f(im[b] * wsw + ry);
+          rx = f(im[b + 1] * wsw + rx);
+          ry = f(im[b + 2] * wse + ry);
+          rx = f(im[b + 3] * wse + rx);
+        } else {
+          // Taps outside the image are 0: fma(0, w, r) = r, so they are skipped.
+          const inX0 = i0 >= 0 && i0 <= Xm1;
+          const inX1 = i0 + 1 >= 0 && i0 + 1 <= Xm1;
+          if (j0 >= 0 && j0 <= Ym1) {
+            const a = 2 * (j0 * X + i0);
+            if (inX0) {
+              ry = f(im[a] * wnw);
+              rx = f(im[a + 1] * wnw);
+            }
+            if (inX1) {
+              ry = f(im[a + 2] * wne + ry);
+              rx = f(im[a + 3] * wne + rx);
+            }
           }
-          if (inX1) {
-            ry = f(im[a + 2] * wne + ry);
-            rx = f(im[a + 3] * wne + rx);
+          if (j0 + 1 >= 0 && j0 + 1 <= Ym1) {
+            const b = 2 * ((j0 + 1) * X + i0);
+            if (inX0) {
+              ry = f(im[b] * wsw + ry);
+              rx = f(im[b + 1] * wsw + rx);
+            }
+            if (inX1) {
+              ry = f(im[b + 2] * wse + ry);
+              rx = f(im[b + 3] * wse + rx);
+            }
           }
         }
-        if (j0 + 1 >= 0 && j0 + 1 <= Ym1) {
-          const b = 2 * ((j0 + 1) * X + i0);
-          if (inX0) {
-            ry = f(im[b] * wsw + ry);
-            rx = f(im[b + 1] * wsw + rx);
-          }
-          if (inX1) {
-            ry = f(im[b + 2] * wse + ry);
-            rx = f(im[b + 3] * wse + rx);
-          }
-        }
+        gy = f(gy + ry);
+        gx = f(gx + rx);
+        gy = gy < -1 ? -1 : gy > 1 ? 1 : gy;
+        gx = gx < -1 ? -1 : gx > 1 ? 1 : gx;
+        GY[k] = gy;
+        GX[k] = gx;
+        if (cycleCheck(P, k, gy, gx, t, niter)) active[keep++] = k;
       }
-      gy = f(gy + ry);
-      gx = f(gx + rx);
-      gy = gy < -1 ? -1 : gy > 1 ? 1 : gy;
-      gx = gx < -1 ? -1 : gx > 1 ? 1 : gx;
-      GY[k] = gy;
-      GX[k] = gx;
-      if (cycleCheck(P, k, gy, gx, t, niter)) active[keep++] = k;
+      na = keep - start;
     }
-    na = keep;
   }
   const out = new Float32Array(2 * n);
   for (let k = 0; k < n; k++) {
     out[k] = f(f(f(GY[k] + 1) * 0.5) * LmY);
     out[n + k] = f(f(f(GX[k] + 1) * 0.5) * LmX);
   }
+  return out;
+}
+
+/** `followBilinearTorch` in WebAssembly: same initialisation and end conversion here, the steps in `wasm/follow-v4.wat`. */
+function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
+  const n = inds.length;
+  const plane = Y * X;
+  const LmY = f(Y - 1);
+  const LmX = f(X - 1);
+  const sY = f(2 / (Y - 1));
+  const sX = f(2 / (X - 1));
+  // Layout (bytes): im (2·plane f32), then 10 arrays of n 4-byte values.
+  const IM = 0;
+  const GY = IM + 8 * plane;
+  const GX = GY + 4 * n;
+  const TA = GX + 4 * n;
+  const TB = TA + 4 * n;
+  const TC = TB + 4 * n;
+  const TD = TC + 4 * n;
+  const POW = TD + 4 * n;
+  const LAM = POW + 4 * n;
+  const STOP = LAM + 4 * n;
+  const ACT = STOP + 4 * n;
+  const bytes = ACT + 4 * n;
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buf = w.memory.buffer;
+  const im = new Float32Array(buf, IM, 2 * plane);
+  im.fill(0);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    im[2 * q] = f(f(dP[q] / 5) * sY);
+    im[2 * q + 1] = f(f(dP[plane + q] / 5) * sX);
+  }
+  const gy = new Float32Array(buf, GY, n);
+  const gx = new Float32Array(buf, GX, n);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    const y0 = (q / X) | 0;
+    gy[k] = f(f(f(y0 / LmY) * 2) - 1);
+    gx[k] = f(f(f((q - y0 * X) / LmX) * 2) - 1);
+  }
+  new Float32Array(buf, TA, n).set(gy);
+  new Float32Array(buf, TB, n).set(gx);
+  new Int32Array(buf, POW, n).fill(1);
+  new Int32Array(buf, LAM, n).fill(0);
+  new Int32Array(buf, STOP, n).fill(niter + 1);
+  const act = new Int32Array(buf, ACT, n);
+  for (let k = 0; k < n; k++) act[k] = k;
+  // Blocks of consecutive points (see BLOCK): each block's active list is its own segment of ACT.
+  for (let start = 0; start < n; start += BLOCK) {
+    const len = Math.min(BLOCK, n - start);
+    w.v4(X, Y, niter, len, f(X / 2), f(Y / 2), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start);
+  }
+  const out = new Float32Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    out[k] = f(f(f(gy[k] + 1) * 0.5) * LmY);
+    out[n + k] = f(f(f(gx[k] + 1) * 0.5) * LmX);
+  }
+  if (w.memory.buffer.byteLength > WASM_KEEP_BYTES) wasmInstance = null; // let a large memory be collected
   return out;
 }
 
@@ -279,38 +377,41 @@ function followBilinearNumba(dP: Float32Array, inds: Uint32Array, Y: number, X: 
     P.TA[k] = PY[k];
     P.TB[k] = PX[k];
   }
-  let na = n;
-  for (let t = 0; t < niter && na > 0; t++) {
-    let keep = 0;
-    for (let ai = 0; ai < na; ai++) {
-      const k = active[ai];
-      let py = PY[k];
-      let px = PX[k];
-      const yf0 = Math.trunc(py);
-      const xf0 = Math.trunc(px);
-      const fy = f(py - yf0);
-      const fx = f(px - xf0);
-      const ya = yf0 > Ym1 ? Ym1 : yf0 < 0 ? 0 : yf0;
-      const xa = xf0 > Xm1 ? Xm1 : xf0 < 0 ? 0 : xf0;
-      const yb = ya + 1 > Ym1 ? Ym1 : ya + 1;
-      const xb = xa + 1 > Xm1 ? Xm1 : xa + 1;
-      const oy = 1 - fy;
-      const ox = 1 - fx;
-      const aa = 2 * (ya * X + xa);
-      const ab = 2 * (ya * X + xb);
-      const ba = 2 * (yb * X + xa);
-      const bb = 2 * (yb * X + xb);
-      const vy = f(F[aa] * oy * ox + F[ab] * oy * fx + f(F[ba] * fy) * ox + f(f(F[bb] * fy) * fx));
-      const vx = f(F[aa + 1] * oy * ox + F[ab + 1] * oy * fx + f(F[ba + 1] * fy) * ox + f(f(F[bb + 1] * fy) * fx));
-      py = f(py + vy);
-      px = f(px + vx);
-      py = py < 0 ? 0 : py > Ym1 ? Ym1 : py;
-      px = px < 0 ? 0 : px > Xm1 ? Xm1 : px;
-      PY[k] = py;
-      PX[k] = px;
-      if (cycleCheck(P, k, py, px, t, niter)) active[keep++] = k;
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    let na = end - start;
+    for (let t = 0; t < niter && na > 0; t++) {
+      let keep = start;
+      for (let ai = start; ai < start + na; ai++) {
+        const k = active[ai];
+        let py = PY[k];
+        let px = PX[k];
+        const yf0 = Math.trunc(py);
+        const xf0 = Math.trunc(px);
+        const fy = f(py - yf0);
+        const fx = f(px - xf0);
+        const ya = yf0 > Ym1 ? Ym1 : yf0 < 0 ? 0 : yf0;
+        const xa = xf0 > Xm1 ? Xm1 : xf0 < 0 ? 0 : xf0;
+        const yb = ya + 1 > Ym1 ? Ym1 : ya + 1;
+        const xb = xa + 1 > Xm1 ? Xm1 : xa + 1;
+        const oy = 1 - fy;
+        const ox = 1 - fx;
+        const aa = 2 * (ya * X + xa);
+        const ab = 2 * (ya * X + xb);
+        const ba = 2 * (yb * X + xa);
+        const bb = 2 * (yb * X + xb);
+        const vy = f(F[aa] * oy * ox + F[ab] * oy * fx + f(F[ba] * fy) * ox + f(f(F[bb] * fy) * fx));
+        const vx = f(F[aa + 1] * oy * ox + F[ab + 1] * oy * fx + f(F[ba + 1] * fy) * ox + f(f(F[bb + 1] * fy) * fx));
+        py = f(py + vy);
+        px = f(px + vx);
+        py = py < 0 ? 0 : py > Ym1 ? Ym1 : py;
+        px = px < 0 ? 0 : px > Xm1 ? Xm1 : px;
+        PY[k] = py;
+        PX[k] = px;
+        if (cycleCheck(P, k, py, px, t, niter)) active[keep++] = k;
+      }
+      na = keep - start;
     }
-    na = keep;
   }
   const out = new Float32Array(2 * n);
   out.set(PY, 0);

@@ -1,6 +1,6 @@
 /** Cellpose mask stage (issue 7): flows + cell probability → labels, reproducing Cellpose v3.1.1.3 / v4 on CPU. */
 export { computeMasks, computeMasks2D } from './compute-masks.js';
-export { followFlows, foregroundIndices } from './follow-flows.js';
+export { followFlows, followFlowsOptions, foregroundIndices } from './follow-flows.js';
 export { getMasks, renumberInPlace } from './get-masks.js';
 export { masksToFlows, maskBoxes2D } from './masks-to-flows.js';
 export type { MaskBoxes } from './masks-to-flows.js';

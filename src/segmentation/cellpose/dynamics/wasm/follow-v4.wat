@@ -1,0 +1,128 @@
+;; Cellpose v4 2-D Euler integration (torch grid_sample bilinear, align_corners=False, zero padding,
+;; float32 with fused multiply-adds), time-major with exact cycle skipping: the same arithmetic as
+;; followBilinearTorch in ../follow-flows.ts (see there for the recipe and the CYCLE note). f32 ops round
+;; like Math.fround of the double result; fma(a, b, c) = demote(promote(a)·promote(b) + promote(c)).
+;; Build: node scripts/build-dynamics-wasm.mjs (needs the `wabt` npm package; output committed).
+(module
+  (memory (export "memory") 1)
+  (func (export "v4") (param $X i32) (param $Y i32) (param $niter i32) (param $n i32)
+      (param $hX f32) (param $hY f32)
+      (param $im i32) (param $gy i32) (param $gx i32) (param $ta i32) (param $tb i32) (param $tc i32) (param $td i32)
+      (param $pow i32) (param $lam i32) (param $stop i32) (param $act i32)
+    (local $t i32) (local $na i32) (local $keep i32) (local $ai i32) (local $k i32) (local $k4 i32)
+    (local $y f32) (local $x f32) (local $ux f32) (local $uy f32) (local $i0 i32) (local $j0 i32)
+    (local $w f32) (local $e f32) (local $nn f32) (local $s f32)
+    (local $wnw f32) (local $wne f32) (local $wsw f32) (local $wse f32)
+    (local $ry f32) (local $rx f32) (local $row i32) (local $p i32)
+    (local $st i32) (local $l i32) (local $l8 i32) (local $Xm1 i32) (local $Ym1 i32)
+    (local $in0 i32) (local $in1 i32)
+    (local.set $Xm1 (i32.sub (local.get $X) (i32.const 1)))
+    (local.set $Ym1 (i32.sub (local.get $Y) (i32.const 1)))
+    (local.set $na (local.get $n))
+    (local.set $t (i32.const 0))
+    (block $done
+      (loop $tl
+        (br_if $done (i32.ge_s (local.get $t) (local.get $niter)))
+        (br_if $done (i32.eqz (local.get $na)))
+        (local.set $keep (i32.const 0))
+        (local.set $ai (i32.const 0))
+        (block $pd
+          (loop $pl
+            (br_if $pd (i32.ge_s (local.get $ai) (local.get $na)))
+            (local.set $k (i32.load (i32.add (local.get $act) (i32.shl (local.get $ai) (i32.const 2)))))
+            (local.set $k4 (i32.shl (local.get $k) (i32.const 2)))
+            (local.set $y (f32.load (i32.add (local.get $gy) (local.get $k4))))
+            (local.set $x (f32.load (i32.add (local.get $gx) (local.get $k4))))
+            (local.set $ux (f32.sub (f32.mul (f32.add (local.get $x) (f32.const 1)) (local.get $hX)) (f32.const 0.5)))
+            (local.set $uy (f32.sub (f32.mul (f32.add (local.get $y) (f32.const 1)) (local.get $hY)) (f32.const 0.5)))
+            (local.set $i0 (i32.trunc_f32_s (f32.floor (local.get $ux))))
+            (local.set $j0 (i32.trunc_f32_s (f32.floor (local.get $uy))))
+            (local.set $w (f32.sub (local.get $ux) (f32.convert_i32_s (local.get $i0))))
+            (local.set $e (f32.sub (f32.const 1) (local.get $w)))
+            (local.set $nn (f32.sub (local.get $uy) (f32.convert_i32_s (local.get $j0))))
+            (local.set $s (f32.sub (f32.const 1) (local.get $nn)))
+            (local.set $wnw (f32.mul (local.get $s) (local.get $e)))
+            (local.set $wne (f32.mul (local.get $s) (local.get $w)))
+            (local.set $wsw (f32.mul (local.get $nn) (local.get $e)))
+            (local.set $wse (f32.mul (local.get $nn) (local.get $w)))
+            (local.set $ry (f32.const 0))
+            (local.set $rx (f32.const 0))
+            (local.set $in0 (i32.and (i32.ge_s (local.get $i0) (i32.const 0)) (i32.le_s (local.get $i0) (local.get $Xm1))))
+            (local.set $in1 (i32.and (i32.ge_s (local.get $i0) (i32.const -1)) (i32.lt_s (local.get $i0) (local.get $Xm1))))
+            ;; row j0
+            (if (i32.and (i32.ge_s (local.get $j0) (i32.const 0)) (i32.le_s (local.get $j0) (local.get $Ym1)))
+              (then
+                (local.set $row (i32.add (local.get $im) (i32.shl (i32.mul (local.get $j0) (local.get $X)) (i32.const 3))))
+                (if (local.get $in0)
+                  (then
+                    (local.set $p (i32.add (local.get $row) (i32.shl (local.get $i0) (i32.const 3))))
+                    (local.set $ry (f32.mul (f32.load (local.get $p)) (local.get $wnw)))
+            (local.set $rx (f32.mul (f32.load offset=4 (local.get $p)) (local.get $wnw)))))
+                (if (local.get $in1)
+                  (then
+                    (local.set $p (i32.add (local.get $row) (i32.shl (i32.add (local.get $i0) (i32.const 1)) (i32.const 3))))
+                    (local.set $ry (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (local.get $wne))) (f64.promote_f32 (local.get $ry)))))
+            (local.set $rx (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load offset=4 (local.get $p))) (f64.promote_f32 (local.get $wne))) (f64.promote_f32 (local.get $rx)))))))))
+            ;; row j0 + 1
+            (if (i32.and (i32.ge_s (local.get $j0) (i32.const -1)) (i32.lt_s (local.get $j0) (local.get $Ym1)))
+              (then
+                (local.set $row (i32.add (local.get $im) (i32.shl (i32.mul (i32.add (local.get $j0) (i32.const 1)) (local.get $X)) (i32.const 3))))
+                (if (local.get $in0)
+                  (then
+                    (local.set $p (i32.add (local.get $row) (i32.shl (local.get $i0) (i32.const 3))))
+                    (local.set $ry (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (local.get $wsw))) (f64.promote_f32 (local.get $ry)))))
+            (local.set $rx (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load offset=4 (local.get $p))) (f64.promote_f32 (local.get $wsw))) (f64.promote_f32 (local.get $rx)))))))
+                (if (local.get $in1)
+                  (then
+                    (local.set $p (i32.add (local.get $row) (i32.shl (i32.add (local.get $i0) (i32.const 1)) (i32.const 3))))
+                    (local.set $ry (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (local.get $wse))) (f64.promote_f32 (local.get $ry)))))
+            (local.set $rx (f32.demote_f64 (f64.add (f64.mul (f64.promote_f32 (f32.load offset=4 (local.get $p))) (f64.promote_f32 (local.get $wse))) (f64.promote_f32 (local.get $rx)))))))))
+            (local.set $y (f32.min (f32.max (f32.add (local.get $y) (local.get $ry)) (f32.const -1)) (f32.const 1)))
+            (local.set $x (f32.min (f32.max (f32.add (local.get $x) (local.get $rx)) (f32.const -1)) (f32.const 1)))
+            (f32.store (i32.add (local.get $gy) (local.get $k4)) (local.get $y))
+            (f32.store (i32.add (local.get $gx) (local.get $k4)) (local.get $x))
+            ;; cycle check (stop > niter: still hunting)
+            (local.set $st (i32.load (i32.add (local.get $stop) (local.get $k4))))
+            (if (i32.gt_s (local.get $st) (local.get $niter))
+              (then
+                (local.set $l (i32.add (i32.load (i32.add (local.get $lam) (local.get $k4))) (i32.const 1)))
+                (local.set $l8 (i32.add (i32.and (local.get $t) (i32.const 7)) (i32.const 1)))
+                (if (i32.and
+                      (f32.eq (local.get $y) (f32.load (i32.add (local.get $ta) (local.get $k4))))
+                      (f32.eq (local.get $x) (f32.load (i32.add (local.get $tb) (local.get $k4)))))
+                  (then
+                    (local.set $st (i32.add (i32.add (local.get $t) (i32.const 1))
+                      (i32.rem_u (i32.sub (i32.sub (local.get $niter) (i32.const 1)) (local.get $t)) (local.get $l))))
+                    (i32.store (i32.add (local.get $stop) (local.get $k4)) (local.get $st)))
+                  (else
+                    (if (i32.and (i32.ge_s (local.get $t) (i32.const 8))
+                          (i32.and
+                            (f32.eq (local.get $y) (f32.load (i32.add (local.get $tc) (local.get $k4))))
+                            (f32.eq (local.get $x) (f32.load (i32.add (local.get $td) (local.get $k4))))))
+                      (then
+                        (local.set $st (i32.add (i32.add (local.get $t) (i32.const 1))
+                          (i32.rem_u (i32.sub (i32.sub (local.get $niter) (i32.const 1)) (local.get $t)) (local.get $l8))))
+                        (i32.store (i32.add (local.get $stop) (local.get $k4)) (local.get $st)))
+                      (else
+                        (if (i32.eq (local.get $l) (i32.load (i32.add (local.get $pow) (local.get $k4))))
+                          (then
+                            (f32.store (i32.add (local.get $ta) (local.get $k4)) (local.get $y))
+                            (f32.store (i32.add (local.get $tb) (local.get $k4)) (local.get $x))
+                            (i32.store (i32.add (local.get $pow) (local.get $k4)) (i32.shl (local.get $l) (i32.const 1)))
+                            (i32.store (i32.add (local.get $lam) (local.get $k4)) (i32.const 0)))
+                          (else
+                            (i32.store (i32.add (local.get $lam) (local.get $k4)) (local.get $l))))
+                        (if (i32.eq (local.get $l8) (i32.const 8))
+                          (then
+                            (f32.store (i32.add (local.get $tc) (local.get $k4)) (local.get $y))
+                            (f32.store (i32.add (local.get $td) (local.get $k4)) (local.get $x))))
+                        (local.set $st (local.get $niter))))))))
+            (if (i32.lt_s (i32.add (local.get $t) (i32.const 1)) (local.get $st))
+              (then
+                (i32.store (i32.add (local.get $act) (i32.shl (local.get $keep) (i32.const 2))) (local.get $k))
+                (local.set $keep (i32.add (local.get $keep) (i32.const 1)))))
+            (local.set $ai (i32.add (local.get $ai) (i32.const 1)))
+            (br $pl)))
+        (local.set $na (local.get $keep))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tl)))))
