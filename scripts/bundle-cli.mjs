@@ -12,6 +12,8 @@ await build({
   legalComments: 'none',
   // onnxruntime-node loads its native binding by a computed path: it must stay a runtime dependency.
   external: ['onnxruntime-node'],
+  minify: true,
+  keepNames: false,
   logLevel: 'warning',
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __cellcolocCreateRequire } from 'node:module'; const require = __cellcolocCreateRequire(import.meta.url);" },

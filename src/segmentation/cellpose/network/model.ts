@@ -10,7 +10,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir, availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
+
+let ortModule: Promise<typeof Ort> | null = null;
+/**
+ * onnxruntime-node, loaded on first use: its native library costs ~0.15 s at start-up, which threshold-only
+ * runs (and `--help`) should not pay.
+ */
+export function loadOrt(): Promise<typeof Ort> {
+  return (ortModule ??= import('onnxruntime-node'));
+}
 import { inputError } from '../../../core/errors.js';
 import type { CellposeModelInfo } from '../types.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
@@ -24,7 +33,7 @@ export const METADATA_KEYS = ['cellpose_version', 'architecture', 'input_channel
 export interface CellposeModel {
   info: CellposeModelInfo;
   /** The onnxruntime session (input `input`, output `flows`). */
-  session: ort.InferenceSession;
+  session: Ort.InferenceSession;
   /** Execution provider actually used. */
   provider: 'cpu' | 'cuda';
   close(): Promise<void>;
@@ -125,7 +134,7 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-function sessionOptions(providers: string[], threads: number, quiet = false): ort.InferenceSession.SessionOptions {
+function sessionOptions(providers: string[], threads: number, quiet = false): Ort.InferenceSession.SessionOptions {
   return {
     // the CUDA probe logs its own failure at error level; our one-line warning replaces it
     ...(quiet ? { logSeverityLevel: 4 as const } : {}),
@@ -166,7 +175,8 @@ export async function loadCellposeModel(
   const info = readModelInfo(path);
   const threads = options.threads ?? defaultThreads();
   const warn = options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-  let session: ort.InferenceSession | undefined;
+  let session: Ort.InferenceSession | undefined;
+  const ort = await loadOrt();
   let provider: 'cpu' | 'cuda' = 'cpu';
   const noCuda = options.useGpu ? cudaUnavailableReason() : null;
   if (options.useGpu && noCuda) {

@@ -5,9 +5,8 @@
  *
  * Planes are read through strides, so the ZX and ZY views of a 3-D stack (§13) need no transposed copies.
  */
-import * as ort from 'onnxruntime-node';
 import { valueError } from '../../../core/errors.js';
-import type { CellposeModel } from './model.js';
+import { loadOrt, type CellposeModel } from './model.js';
 import { padAxis, taperMask, tileGrid, type TileGrid } from './tiles.js';
 
 /** A stack of planes inside a flat array: element (p, y, x) is `data[offset + p*sP + y*sY + x*sX]`. */
@@ -50,6 +49,7 @@ export function planeLayout(model: CellposeModel, Ly: number, Lx: number, opts: 
 /** One forward pass: `input` [n, C, h, w] → flows [n, 3, h, w]. */
 export async function forwardTiles(model: CellposeModel, input: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
   const C = model.info.inputChannels;
+  const ort = await loadOrt();
   const tensor = new ort.Tensor('float32', input.length === n * C * h * w ? input : input.subarray(0, n * C * h * w), [n, C, h, w]);
   const res = await model.session.run({ input: tensor }, ['flows']);
   const flows = res.flows;
