@@ -21,6 +21,7 @@ import {
   fillHolesAndRemoveSmallMasks,
   stitch3D,
   renumberInPlace,
+  dynamicsHelperStats,
 } from '../src/segmentation/cellpose/dynamics/index.js';
 import type { MaskParams } from '../src/segmentation/cellpose/types.js';
 
@@ -135,6 +136,25 @@ for (const v of [4, 3] as const) {
         assert.equal(diffs, 0);
       } finally {
         followFlowsOptions.v4Engine = 'wasm';
+      }
+    });
+
+    test('v4 followFlows with the helper thread (forced on a small job) gives the same bits as Cellpose', () => {
+      const saved = followFlowsOptions.helperMinPoints;
+      followFlowsOptions.helperMinPoints = 0;
+      try {
+        const ind256 = foregroundIndices(cp256, 0);
+        const before = dynamicsHelperStats.jobsDone;
+        const p = followFlows(dP256, ind256, SHAPE256, 200, 4);
+        assert.equal(dynamicsHelperStats.jobsDone, before + 1, 'the helper thread did its share');
+        const ref = f32MatrixAnyOrder(join(dir, 'dyn256_p_final_cp0.npy'));
+        let diffs = 0;
+        for (let i = 0; i < ref.length; i++) if (!Object.is(ref[i], p[i])) diffs++;
+        assert.equal(diffs, 0);
+        const m = computeMasks(dP256, cp256, SHAPE256, params({ cellposeVersion: 4 }));
+        assertSameLabels(m, labels(join(dir, 'dyn256_masks_cp0_ft0.4_ms15.npy')), 'v4 cp0 ft0.4 with helper');
+      } finally {
+        followFlowsOptions.helperMinPoints = saved;
       }
     });
   }

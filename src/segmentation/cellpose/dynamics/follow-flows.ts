@@ -19,6 +19,7 @@
  */
 
 import { FOLLOW_V4_WASM } from './wasm/follow-v4-wasm.js';
+import { dynamicsHelperWanted, startHelperJob } from './follow-worker.js';
 
 const f = Math.fround;
 
@@ -51,7 +52,11 @@ function followWasm(): FollowWasm | null {
 const BLOCK = 4096;
 
 /** Which implementation `followFlows` uses for v4 2-D ('wasm' by default; 'js' for cross-checks). */
-export const followFlowsOptions: { v4Engine: 'wasm' | 'js' } = { v4Engine: 'wasm' };
+export const followFlowsOptions: { v4Engine: 'wasm' | 'js'; helperMinPoints: number } = {
+  v4Engine: 'wasm',
+  /** v4 2-D jobs with at least this many points use the helper thread (follow-worker.ts). */
+  helperMinPoints: 65536,
+};
 
 /** Linear (C-order) indices of pixels with cellprob > threshold (strict), ascending. */
 export function foregroundIndices(cellprob: Float32Array, threshold: number): Uint32Array {
@@ -340,10 +345,40 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   new Int32Array(buf, STOP, n).fill(niter + 1);
   const act = new Int32Array(buf, ACT, n);
   for (let k = 0; k < n; k++) act[k] = k;
+  // Large jobs: a helper thread integrates the second half of the blocks (follow-worker.ts).
+  let nMain = n;
+  let finish: (() => boolean) | null = null;
+  let hgy: Float32Array | null = null;
+  let hgx: Float32Array | null = null;
+  if (dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
+    nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
+    const nH = n - nMain;
+    const imS = new SharedArrayBuffer(8 * plane);
+    new Float32Array(imS).set(im);
+    const gyS = new SharedArrayBuffer(4 * nH);
+    const gxS = new SharedArrayBuffer(4 * nH);
+    hgy = new Float32Array(gyS);
+    hgx = new Float32Array(gxS);
+    hgy.set(gy.subarray(nMain));
+    hgx.set(gx.subarray(nMain));
+    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: f(X / 2), hY: f(Y / 2), block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH });
+    if (!finish) nMain = n;
+  }
   // Blocks of consecutive points (see BLOCK): each block's active list is its own segment of ACT.
-  for (let start = 0; start < n; start += BLOCK) {
-    const len = Math.min(BLOCK, n - start);
-    w.v4(X, Y, niter, len, f(X / 2), f(Y / 2), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start);
+  const runBlocks = (from: number, to: number): void => {
+    for (let start = from; start < to; start += BLOCK) {
+      const len = Math.min(BLOCK, to - start);
+      w.v4(X, Y, niter, len, f(X / 2), f(Y / 2), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start);
+    }
+  };
+  runBlocks(0, nMain);
+  if (finish) {
+    if (finish()) {
+      gy.set(hgy!, nMain);
+      gx.set(hgx!, nMain);
+    } else {
+      runBlocks(nMain, n); // helper failed: do its share here (its start positions are untouched)
+    }
   }
   const out = new Float32Array(2 * n);
   for (let k = 0; k < n; k++) {

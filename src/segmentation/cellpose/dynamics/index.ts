@@ -7,3 +7,4 @@ export type { MaskBoxes } from './masks-to-flows.js';
 export { flowError, removeBadFlowMasks } from './flow-error.js';
 export { fillHolesAndRemoveSmallMasks } from './fill-holes.js';
 export { stitch3D } from './stitch.js';
+export { dynamicsHelperStats } from './follow-worker.js';

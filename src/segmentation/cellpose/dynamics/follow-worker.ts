@@ -1,0 +1,136 @@
+/**
+ * A helper thread for the v4 2-D integration (compute-bound: ≈ 2× on 2 cores). `computeMasks` is
+ * synchronous, so the hand-off is too: one persistent worker (started on first use, `unref`ed) sleeps
+ * in `Atomics.wait`; a job is posted on a MessagePort and picked up with `receiveMessageOnPort`
+ * (synchronous), the worker integrates its share of the blocks in its own WebAssembly instance and
+ * signals completion through a shared Int32Array, on which the main thread waits after doing its own
+ * share. The worker script is self-contained (no imports of this package), so it runs the same from
+ * TypeScript sources, the compiled `dist/` and the esbuild bundle.
+ *
+ * Off with `CELLCOLOC_DYNAMICS_THREADS=1`; used only for ≥ 65 536 points and when the machine has more
+ * than one CPU.
+ */
+import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+
+const WORKER_SOURCE = `
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const { port, ctrl: ctrlBuf, wasm } = workerData;
+const ctrl = new Int32Array(ctrlBuf);
+Atomics.store(ctrl, 2, 1); // alive
+const mod = new WebAssembly.Module(Buffer.from(wasm, 'base64'));
+let inst = new WebAssembly.Instance(mod, {}).exports;
+for (;;) {
+  Atomics.wait(ctrl, 0, 0);
+  const msg = receiveMessageOnPort(port);
+  if (!msg) { Atomics.store(ctrl, 0, 0); continue; }
+  const j = msg.message;
+  try {
+    // Layout in our memory: im, then the 10 state arrays for this share (n points).
+    const n = j.n, plane = j.plane;
+    const IM = 0, GY = IM + 8 * plane, GX = GY + 4 * n, TA = GX + 4 * n, TB = TA + 4 * n, TC = TB + 4 * n,
+      TD = TC + 4 * n, POW = TD + 4 * n, LAM = POW + 4 * n, STOP = LAM + 4 * n, ACT = STOP + 4 * n, bytes = ACT + 4 * n;
+    const have = inst.memory.buffer.byteLength;
+    if (bytes > have) inst.memory.grow(Math.ceil((bytes - have) / 65536));
+    const buf = inst.memory.buffer;
+    new Float32Array(buf, IM, 2 * plane).set(new Float32Array(j.im));
+    const gy = new Float32Array(buf, GY, n), gx = new Float32Array(buf, GX, n);
+    gy.set(new Float32Array(j.gy)); gx.set(new Float32Array(j.gx));
+    new Float32Array(buf, TA, n).set(gy); new Float32Array(buf, TB, n).set(gx);
+    new Int32Array(buf, POW, n).fill(1); new Int32Array(buf, LAM, n).fill(0); new Int32Array(buf, STOP, n).fill(j.niter + 1);
+    const act = new Int32Array(buf, ACT, n); for (let k = 0; k < n; k++) act[k] = k;
+    for (let s = 0; s < n; s += j.block) {
+      inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s);
+    }
+    new Float32Array(j.gy).set(gy); new Float32Array(j.gx).set(gx);
+    if (buf.byteLength > (64 << 20)) inst = new WebAssembly.Instance(mod, {}).exports;
+    Atomics.store(ctrl, 1, 0);
+  } catch (e) {
+    Atomics.store(ctrl, 1, 1);
+  }
+  Atomics.store(ctrl, 0, 0);
+  Atomics.notify(ctrl, 0);
+}
+`;
+
+interface Helper {
+  worker: Worker;
+  port: MessagePort;
+  ctrl: Int32Array;
+}
+let helper: Helper | null = null;
+let disabled = false;
+
+/** Jobs the helper completed, and whether it was given up (for tests and diagnostics). */
+export const dynamicsHelperStats = { jobsDone: 0, disabled: false };
+
+export function dynamicsHelperWanted(points: number, minPoints: number): boolean {
+  if (disabled || points < minPoints) return false;
+  if (Number(process.env.CELLCOLOC_DYNAMICS_THREADS ?? 2) < 2) return false;
+  return availableParallelism() > 1;
+}
+
+function getHelper(wasmB64: string): Helper | null {
+  if (helper) return helper;
+  try {
+    const { port1, port2 } = new MessageChannel();
+    const ctrl = new Int32Array(new SharedArrayBuffer(12));
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { port: port2, ctrl: ctrl.buffer, wasm: wasmB64 }, transferList: [port2] });
+    worker.unref();
+    port1.unref();
+    worker.on('error', () => {
+      disabled = true;
+      helper = null;
+    });
+    helper = { worker, port: port1, ctrl };
+    return helper;
+  } catch {
+    disabled = true;
+    return null;
+  }
+}
+
+export interface HelperJob {
+  X: number;
+  Y: number;
+  niter: number;
+  hX: number;
+  hY: number;
+  block: number;
+  plane: number;
+  /** float32 field (2·plane), shared */
+  im: SharedArrayBuffer;
+  /** start positions of the helper's points in, end positions out (float32, shared) */
+  gy: SharedArrayBuffer;
+  gx: SharedArrayBuffer;
+  n: number;
+}
+
+/** Posts a job; returns a function that blocks until it is done (true) or failed (false). */
+export function startHelperJob(wasmB64: string, job: HelperJob): (() => boolean) | null {
+  const h = getHelper(wasmB64);
+  if (!h) return null;
+  Atomics.store(h.ctrl, 1, 1);
+  h.port.postMessage(job);
+  Atomics.store(h.ctrl, 0, 1);
+  Atomics.notify(h.ctrl, 0);
+  const t0 = Date.now();
+  return () => {
+    // ctrl: [0] job pending, [1] failed, [2] worker alive. A worker that never came alive (10 s) is given up.
+    while (Atomics.load(h.ctrl, 0) === 1) {
+      Atomics.wait(h.ctrl, 0, 1, 100);
+      if (Atomics.load(h.ctrl, 2) === 0 && Date.now() - t0 > 10000) {
+        disabled = dynamicsHelperStats.disabled = true;
+        helper = null;
+        void h.worker.terminate();
+        return false;
+      }
+    }
+    if (Atomics.load(h.ctrl, 1) !== 0) {
+      disabled = dynamicsHelperStats.disabled = true;
+      return false;
+    }
+    dynamicsHelperStats.jobsDone++;
+    return true;
+  };
+}
