@@ -139,7 +139,7 @@ for (const v of [4, 3] as const) {
       }
     });
 
-    test('v4 followFlows with the helper thread (forced on a small job) gives the same bits as Cellpose', () => {
+    test('v4 with the helper thread (forced on small jobs): followFlows bits, masks and flow errors as Cellpose', () => {
       const saved = followFlowsOptions.helperMinPoints;
       followFlowsOptions.helperMinPoints = 0;
       try {
@@ -153,6 +153,12 @@ for (const v of [4, 3] as const) {
         assert.equal(diffs, 0);
         const m = computeMasks(dP256, cp256, SHAPE256, params({ cellposeVersion: 4 }));
         assertSameLabels(m, labels(join(dir, 'dyn256_masks_cp0_ft0.4_ms15.npy')), 'v4 cp0 ft0.4 with helper');
+        // the v4 heat diffusion of the flow-error QC split between the threads
+        const jobs = dynamicsHelperStats.jobsDone;
+        const err = flowError(labels(join(dir, 'dyn256_masks_before_qc_cp0.npy')), dP256, 256, 256, 4);
+        assert.equal(dynamicsHelperStats.jobsDone, jobs + 1, 'the helper diffused its share of the cells');
+        const eref = f64(join(dir, 'dyn256_flow_errors_cp0.npy'));
+        for (let i = 0; i < 22; i++) assert.ok(Math.abs(err[i] - eref[i]) <= 1e-12, `label ${i + 1}: ${err[i]} vs ${eref[i]}`);
       } finally {
         followFlowsOptions.helperMinPoints = saved;
       }

@@ -18,6 +18,33 @@ const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { port, ctrl: ctrlBuf, wasm } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 Atomics.store(ctrl, 2, 1); // alive
+// v4 heat diffusion of the listed cells into the shared padded T (same code and summation order as
+// diffuse() in masks-to-flows.ts, v4 branch).
+function heat(j) {
+  const masks = new Uint32Array(j.masks), Tall = new Float64Array(j.Tall), X = j.X, WP = j.WP, jobs = j.jobs, niter = j.niter;
+  for (let o = 0; o < jobs.length; o += 7) {
+    const l = jobs[o], by0 = jobs[o + 1], by1 = jobs[o + 2], bx0 = jobs[o + 3], bx1 = jobs[o + 4], cy = jobs[o + 5], cx = jobs[o + 6];
+    const H = by1 - by0 + 2, W = bx1 - bx0 + 2;
+    let cnt = 0;
+    for (let y = by0; y < by1; y++) for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) cnt++;
+    const pix = new Int32Array(cnt);
+    let c = 0;
+    for (let y = by0; y < by1; y++) for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) pix[c++] = (y - by0 + 1) * W + (x - bx0 + 1);
+    let T = new Float64Array(H * W), U = new Float64Array(H * W);
+    const centre = (cy - by0 + 1) * W + (cx - bx0 + 1);
+    for (let t = 0; t < niter; t++) {
+      T[centre] += 1;
+      for (let i = 0; i < cnt; i++) {
+        const q = pix[i];
+        U[q] = (T[q] + T[q - W] + T[q + W] + T[q - 1] + T[q + 1] + T[q - W - 1] + T[q - W + 1] + T[q + W - 1] + T[q + W + 1]) / 9;
+      }
+      const sw = T; T = U; U = sw;
+    }
+    for (let y = by0; y < by1; y++)
+      for (let x = bx0; x < bx1; x++)
+        if (masks[y * X + x] === l) Tall[(y + 1) * WP + x + 1] = T[(y - by0 + 1) * W + (x - bx0 + 1)];
+  }
+}
 const mod = new WebAssembly.Module(Buffer.from(wasm, 'base64'));
 let inst = new WebAssembly.Instance(mod, {}).exports;
 for (;;) {
@@ -25,6 +52,12 @@ for (;;) {
   const msg = receiveMessageOnPort(port);
   if (!msg) { Atomics.store(ctrl, 0, 0); continue; }
   const j = msg.message;
+  if (j.kind === 'heat') {
+    try { heat(j); Atomics.store(ctrl, 1, 0); } catch (e) { Atomics.store(ctrl, 1, 1); }
+    Atomics.store(ctrl, 0, 0);
+    Atomics.notify(ctrl, 0);
+    continue;
+  }
   try {
     // Layout in our memory: im, then the 10 state arrays for this share (n points).
     const n = j.n, plane = j.plane;
@@ -90,6 +123,20 @@ function getHelper(wasmB64: string): Helper | null {
   }
 }
 
+export interface HeatJob {
+  kind: 'heat';
+  /** Uint32 labels (Y·X), shared */
+  masks: SharedArrayBuffer;
+  X: number;
+  /** padded width X + 2 */
+  WP: number;
+  /** Float64 padded heat map ((Y+2)·(X+2)), shared: the helper writes its cells' pixels */
+  Tall: SharedArrayBuffer;
+  /** 7 ints per cell: label, y0, y1, x0, x1 (exclusive ends), centre y, centre x */
+  jobs: Int32Array;
+  niter: number;
+}
+
 export interface HelperJob {
   X: number;
   Y: number;
@@ -107,7 +154,7 @@ export interface HelperJob {
 }
 
 /** Posts a job; returns a function that blocks until it is done (true) or failed (false). */
-export function startHelperJob(wasmB64: string, job: HelperJob): (() => boolean) | null {
+export function startHelperJob(wasmB64: string, job: HelperJob | HeatJob): (() => boolean) | null {
   const h = getHelper(wasmB64);
   if (!h) return null;
   Atomics.store(h.ctrl, 1, 1);

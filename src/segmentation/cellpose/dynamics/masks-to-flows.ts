@@ -11,6 +11,12 @@
  * Both return unit vectors (gy, gx)/(1e−60 + |g|) on mask pixels, 0 elsewhere, float64 `[2, Y, X]`.
  */
 
+import { dynamicsHelperWanted, startHelperJob } from './follow-worker.js';
+import { FOLLOW_V4_WASM } from './wasm/follow-v4-wasm.js';
+import { followFlowsOptions } from './follow-flows.js';
+
+const followFlowsHelperMinPoints = (): number => followFlowsOptions.helperMinPoints;
+
 export interface MaskBoxes {
   /** number of labels (max id) */
   count: number;
@@ -79,6 +85,10 @@ function closestPixel(masks: Uint32Array, X: number, b: MaskBoxes, l: number, cy
 }
 
 /**
+ * Summation order matters beyond the last bit: on a cell's axis of symmetry the exact gradient is 0,
+ * and a rounding residue of 1e−17 would be normalised to a unit vector (a separable 3×3 sum changed a
+ * fixture cell's flow error from 0 to 0.048). So the 9 terms are added in the original's order.
+ *
  * Runs `niter` Jacobi steps of the label-restricted diffusion for one mask on a local zero-padded
  * buffer of its bbox (+1 px): T outside the mask stays 0, so neighbours of other labels contribute 0
  * (= torch's `isneighbor` mask / numba's local T). `v4` sums in torch's neighbour order and divides by 9;
@@ -180,34 +190,9 @@ export function heatFlows(masks: Uint32Array, Y: number, X: number, version: 3 |
     }
   }
   // v4 needs the whole T for gradients across touching cells; v3 uses each cell's local T.
-  const Tall = v4 ? new Float64Array((Y + 2) * (X + 2)) : null;
   const WP = X + 2;
-  for (let l = 1; l <= b.count; l++) {
-    if (b.npix[l] === 0) continue;
-    let cy: number;
-    let cx: number;
-    if (v4) {
-      // `center_of_mass` rounds the mean in bbox-local coordinates (half to even depends on the offset's parity).
-      cy = b.y0[l] + roundHalfEven((b.sumY[l] - b.npix[l] * b.y0[l]) / b.npix[l]);
-      cx = b.x0[l] + roundHalfEven((b.sumX[l] - b.npix[l] * b.x0[l]) / b.npix[l]);
-      if (cy < 0 || cy >= Y || cx < 0 || cx >= X || masks[cy * X + cx] !== l) [cy, cx] = closestPixel(masks, X, b, l, cy, cx);
-    } else {
-      [cy, cx] = closestPixel(masks, X, b, l, b.sumY[l] / b.npix[l], b.sumX[l] / b.npix[l]);
-    }
-    const h = b.y1[l] - b.y0[l];
-    const w = b.x1[l] - b.x0[l];
-    const niter = v4 ? niterAll : 2 * (h + 2 + (w + 2));
-    const { T, W } = diffuse(masks, X, l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx, niter, v4);
-    for (let y = b.y0[l]; y < b.y1[l]; y++)
-      for (let x = b.x0[l]; x < b.x1[l]; x++) {
-        const q = y * X + x;
-        if (masks[q] !== l) continue;
-        const t = (y - b.y0[l] + 1) * W + (x - b.x0[l] + 1);
-        if (Tall) Tall[(y + 1) * WP + x + 1] = T[t];
-        else emit(sink, q, plane, l, T[t + W] - T[t - W], T[t + 1] - T[t - 1]);
-      }
-  }
-  if (Tall) {
+  if (v4) {
+    const Tall = v4HeatMap(masks, Y, X, b, niterAll);
     for (let y = 0, q = 0; y < Y; y++)
       for (let x = 0; x < X; x++, q++) {
         const l = masks[q];
@@ -215,7 +200,90 @@ export function heatFlows(masks: Uint32Array, Y: number, X: number, version: 3 |
         const t = (y + 1) * WP + x + 1;
         emit(sink, q, plane, l, Tall[t + WP] - Tall[t - WP], Tall[t + 1] - Tall[t - 1]);
       }
+    return;
   }
+  // v3: each cell on its own local T (touching cells read 0), gradients from that local T.
+  for (let l = 1; l <= b.count; l++) {
+    if (b.npix[l] === 0) continue;
+    const [cy, cx] = closestPixel(masks, X, b, l, b.sumY[l] / b.npix[l], b.sumX[l] / b.npix[l]);
+    const h = b.y1[l] - b.y0[l];
+    const w = b.x1[l] - b.x0[l];
+    const { T, W } = diffuse(masks, X, l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx, 2 * (h + 2 + (w + 2)), false);
+    for (let y = b.y0[l]; y < b.y1[l]; y++)
+      for (let x = b.x0[l]; x < b.x1[l]; x++) {
+        const q = y * X + x;
+        if (masks[q] !== l) continue;
+        const t = (y - b.y0[l] + 1) * W + (x - b.x0[l] + 1);
+        emit(sink, q, plane, l, T[t + W] - T[t - W], T[t + 1] - T[t - 1]);
+      }
+  }
+}
+
+/** v4 cell centre: bbox-local mean rounded half to even, or the closest mask pixel to it. */
+function v4Centre(masks: Uint32Array, Y: number, X: number, b: MaskBoxes, l: number): [number, number] {
+  // `center_of_mass` rounds the mean in bbox-local coordinates (half to even depends on the offset's parity).
+  const cy = b.y0[l] + roundHalfEven((b.sumY[l] - b.npix[l] * b.y0[l]) / b.npix[l]);
+  const cx = b.x0[l] + roundHalfEven((b.sumX[l] - b.npix[l] * b.x0[l]) / b.npix[l]);
+  if (cy < 0 || cy >= Y || cx < 0 || cx >= X || masks[cy * X + cx] !== l) return closestPixel(masks, X, b, l, cy, cx);
+  return [cy, cx];
+}
+
+/**
+ * The v4 padded heat map T ((Y+2)·(X+2), float64) after `niter` steps for every cell. Large jobs
+ * give about half of the cells (by pixel count) to the helper thread (follow-worker.ts), which runs
+ * the same code on shared memory; cells are disjoint, so both write distinct pixels.
+ */
+function v4HeatMap(masks: Uint32Array, Y: number, X: number, b: MaskBoxes, niter: number): Float64Array {
+  const WP = X + 2;
+  const size = (Y + 2) * WP;
+  let work = 0;
+  for (let l = 1; l <= b.count; l++) work += b.npix[l];
+  work *= niter;
+  const useHelper = b.count > 1 && dynamicsHelperWanted(work / 64, followFlowsHelperMinPoints());
+  const Tall = useHelper ? new Float64Array(new SharedArrayBuffer(8 * size)) : new Float64Array(size);
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  if (useHelper) {
+    // Greedy balance by pixel count (largest cells first).
+    const ids: number[] = [];
+    for (let l = 1; l <= b.count; l++) if (b.npix[l] > 0) ids.push(l);
+    ids.sort((p, q) => b.npix[q] - b.npix[p] || p - q);
+    let a = 0;
+    let c = 0;
+    for (const l of ids) {
+      if (a <= c) {
+        mine.push(l);
+        a += b.npix[l];
+      } else {
+        theirs.push(l);
+        c += b.npix[l];
+      }
+    }
+  } else {
+    for (let l = 1; l <= b.count; l++) if (b.npix[l] > 0) mine.push(l);
+  }
+  let finish: (() => boolean) | null = null;
+  if (theirs.length > 0) {
+    const shared = new SharedArrayBuffer(4 * masks.length);
+    new Uint32Array(shared).set(masks);
+    const jobs = new Int32Array(7 * theirs.length);
+    theirs.forEach((l, i) => {
+      const [cy, cx] = v4Centre(masks, Y, X, b, l);
+      jobs.set([l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx], 7 * i);
+    });
+    finish = startHelperJob(FOLLOW_V4_WASM, { kind: 'heat', masks: shared, X, WP, Tall: Tall.buffer as SharedArrayBuffer, jobs, niter });
+    if (!finish) mine.push(...theirs);
+  }
+  const diffuseInto = (l: number): void => {
+    const [cy, cx] = v4Centre(masks, Y, X, b, l);
+    const { T, W } = diffuse(masks, X, l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx, niter, true);
+    for (let y = b.y0[l]; y < b.y1[l]; y++)
+      for (let x = b.x0[l]; x < b.x1[l]; x++)
+        if (masks[y * X + x] === l) Tall[(y + 1) * WP + x + 1] = T[(y - b.y0[l] + 1) * W + (x - b.x0[l] + 1)];
+  };
+  for (const l of mine) diffuseInto(l);
+  if (finish && !finish()) for (const l of theirs) diffuseInto(l); // helper failed: do its cells here
+  return Tall;
 }
 
 /** v4 `masks_to_flows_gpu` or v3 `masks_to_flows_cpu` on a 2-D label image (Y×X); returns float64 `[2, Y, X]`. */
