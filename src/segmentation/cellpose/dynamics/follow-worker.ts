@@ -157,6 +157,9 @@ export interface HelperJob {
 export function startHelperJob(wasmB64: string, job: HelperJob | HeatJob): (() => boolean) | null {
   const h = getHelper(wasmB64);
   if (!h) return null;
+  // A job abandoned by an exception on the main thread is still running: let it finish first.
+  while (Atomics.load(h.ctrl, 0) === 1 && Atomics.load(h.ctrl, 2) === 1) Atomics.wait(h.ctrl, 0, 1, 100);
+  if (Atomics.load(h.ctrl, 0) === 1) return null; // still starting with an abandoned job: do this one alone
   Atomics.store(h.ctrl, 1, 1);
   h.port.postMessage(job);
   Atomics.store(h.ctrl, 0, 1);
