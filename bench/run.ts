@@ -18,23 +18,51 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 
 interface Case {
   name: string;
+  /** synthetic image file (shared between cases) */
+  image: string;
   spec: SyntheticSpec;
-  target: { s: number; mib: number };
-  original: { s: number; mib: number };
+  /** extra config lines */
+  config?: string[];
+  target: { s: number; mib: number } | null;
+  original: { s: number; mib: number } | null;
+  note?: string;
 }
 
 const cases: Case[] = [
   {
     name: '2d_2048x2048',
+    image: '2d_2048x2048',
     spec: { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 },
     target: { s: 0.3, mib: 185 },
     original: { s: 6.4, mib: 380 },
   },
   {
     name: '3d_40x512x512',
+    image: '3d_40x512x512',
     spec: { shape: [40, 512, 512], nCells: 150, nMarkers: 150, cellR: [7, 11], markerR: [2.5, 4], cellRz: [3, 5], markerRz: [1.5, 2.5], seed: 2 },
     target: { s: 1.1, mib: 305 },
     original: { s: 18, mib: 615 },
+  },
+  {
+    name: '3d_three_channel_40x512x512',
+    image: '3d_three_channel_40x512x512',
+    spec: { shape: [40, 512, 512], nCells: 150, nMarkers: 150, cellR: [7, 11], markerR: [2.5, 4], cellRz: [3, 5], markerRz: [1.5, 2.5], seed: 2, channels: 3 },
+    config: [
+      'channel_config: {cell_channel: 0, marker_channel: 1, optional_region_channel: 2}',
+      'optional_region_model_config: {segmentation_method: otsu}',
+      'colocalization_config: {min_cell_voxels: 100, min_overlap_voxels: 10, evaluate_optional_region_cell_positivity: true}',
+    ],
+    target: null,
+    original: null,
+    note: 'issue 9 target: at most 1.5x the two-channel 3D run',
+  },
+  {
+    name: '3d_z_projected_max',
+    image: '3d_40x512x512',
+    spec: { shape: [40, 512, 512], nCells: 150, nMarkers: 150, cellR: [7, 11], markerR: [2.5, 4], cellRz: [3, 5], markerRz: [1.5, 2.5], seed: 2 },
+    config: ['cell_model_config: {segmentation_method: otsu, z_projection: max}', 'marker_model_config: {segmentation_method: otsu}'],
+    target: null,
+    original: null,
   },
 ];
 
@@ -44,27 +72,24 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   process.exit(1);
 }
 
+const results = new Map<string, number>();
 for (const c of cases) {
-  const image = join(out, `${c.name}.ome.tif`);
+  const image = join(out, `${c.image}.ome.tif`);
   if (!existsSync(image)) {
     const t0 = performance.now();
     writeSyntheticTwoChannel(image, c.spec);
     console.log(`generated ${image} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const cfg = join(out, `${c.name}.yaml`);
-  writeFileSync(
-    cfg,
-    [
-      `image: ${c.name}.ome.tif`,
-      `results_dir: ${c.name}_results`,
-      'channel_config: {cell_channel: 0, marker_channel: 1}',
-      'cell_model_config: {segmentation_method: otsu}',
-      'marker_model_config: {segmentation_method: otsu}',
-      'colocalization_config: {min_cell_voxels: 100, min_overlap_voxels: 10}',
-      'rois: full',
-      '',
-    ].join('\n'),
-  );
+  // Base config; a case's own lines replace the sections they name.
+  const sections = new Map<string, string>([
+    ['channel_config', 'channel_config: {cell_channel: 0, marker_channel: 1}'],
+    ['cell_model_config', 'cell_model_config: {segmentation_method: otsu}'],
+    ['marker_model_config', 'marker_model_config: {segmentation_method: otsu}'],
+    ['colocalization_config', 'colocalization_config: {min_cell_voxels: 100, min_overlap_voxels: 10}'],
+  ]);
+  for (const line of c.config ?? []) sections.set(line.slice(0, line.indexOf(':')), line);
+  writeFileSync(cfg, [`image: ${c.image}.ome.tif`, `results_dir: ${c.name}_results`, ...sections.values(), 'rois: full', ''].join('\n'));
   const walls: number[] = [];
   const rss: number[] = [];
   let stages: { stage: string; ms: number }[] = [];
@@ -91,11 +116,15 @@ for (const c of cases) {
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const wall = med(walls);
   const peak = Math.max(...rss);
-  console.log(`\n== ${c.name} (${c.spec.shape.join('×')}, 2 channels uint16, ${runs} runs)`);
+  console.log(`\n== ${c.name} (${c.spec.shape.join('×')}, ${c.spec.channels ?? 2} channels uint16, ${runs} runs)`);
   console.log(summary.split('\n').slice(0, 3).join('\n'));
   console.log('stage timings of the last run (ms): ' + stages.map((s) => `${s.stage} ${s.ms.toFixed(0)}`).join(', '));
-  console.log(
-    `whole process wall: median ${wall.toFixed(3)} s (runs: ${walls.map((w) => w.toFixed(3)).join(', ')}); target ≤ ${c.target.s} s ${wall <= c.target.s ? 'MET' : 'NOT MET'}; original ≈ ${c.original.s} s (${(c.original.s / wall).toFixed(1)}× faster)`,
-  );
-  console.log(`peak RSS: ${peak.toFixed(0)} MiB; target ≤ ${c.target.mib} MiB ${peak <= c.target.mib ? 'MET' : 'NOT MET'}; original ≈ ${c.original.mib} MiB`);
+  const walls3d = results.get('3d_40x512x512');
+  const vsTarget = c.target ? `; target ≤ ${c.target.s} s ${wall <= c.target.s ? 'MET' : 'NOT MET'}` : '';
+  const vsOriginal = c.original ? `; original ≈ ${c.original.s} s (${(c.original.s / wall).toFixed(1)}× faster)` : '';
+  const vs2ch = c.note && walls3d ? `; ${(wall / walls3d).toFixed(2)}× the two-channel 3D run (${c.note})` : '';
+  console.log(`whole process wall: median ${wall.toFixed(3)} s (runs: ${walls.map((w) => w.toFixed(3)).join(', ')})${vsTarget}${vsOriginal}${vs2ch}`);
+  const rssTarget = c.target ? `; target ≤ ${c.target.mib} MiB ${peak <= c.target.mib ? 'MET' : 'NOT MET'}` : '';
+  console.log(`peak RSS: ${peak.toFixed(0)} MiB${rssTarget}${c.original ? `; original ≈ ${c.original.mib} MiB` : ''}`);
+  results.set(c.name, wall);
 }

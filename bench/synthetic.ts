@@ -66,9 +66,11 @@ export interface SyntheticSpec {
   cellRz: [number, number];
   markerRz: [number, number];
   seed: number;
+  /** 3 adds a smooth "optional region" channel (large soft blobs covering roughly a third of the image). */
+  channels?: 2 | 3;
 }
 
-/** Writes a two-channel OME-TIFF (CYX for z = 1, ZCYX otherwise) and returns its path. */
+/** Writes a two- or three-channel OME-TIFF (CYX for z = 1, ZCYX otherwise). */
 export function writeSyntheticTwoChannel(path: string, spec: SyntheticSpec): void {
   const rand = rng(spec.seed);
   const [Z, Y, X] = spec.shape;
@@ -97,22 +99,30 @@ export function writeSyntheticTwoChannel(path: string, spec: SyntheticSpec): voi
       : { z: Z === 1 ? 0 : 2 + rand() * (Z - 4), y: 10 + rand() * (Y - 20), x: 10 + rand() * (X - 20), rz: between(spec.markerRz), r: between(spec.markerR), amp: 700 + 700 * rand() };
     paint(markers, spec.shape, b);
   }
-  const c0 = noisy(cells, 100, 10, rand);
-  const c1 = noisy(markers, 80, 9, rand);
+  const C = spec.channels ?? 2;
+  const channelData = [noisy(cells, 100, 10, rand), noisy(markers, 80, 9, rand)];
+  if (C === 3) {
+    const region = new Float32Array(n);
+    const nRegions = Math.max(4, Math.round((Y * X) / (160 * 160)));
+    for (let i = 0; i < nRegions; i++) {
+      paint(region, spec.shape, { z: Z / 2, y: rand() * Y, x: rand() * X, rz: Z, r: 40 + 40 * rand(), amp: 400 });
+    }
+    channelData.push(noisy(region, 90, 9, rand));
+  }
   // OME DimensionOrder XYCZT: C varies fastest between pages, then Z.
-  const pages = new Uint16Array(2 * n);
+  const pages = new Uint16Array(C * n);
   const plane = Y * X;
   for (let z = 0; z < Z; z++) {
-    pages.set(c0.subarray(z * plane, (z + 1) * plane), (z * 2) * plane);
-    pages.set(c1.subarray(z * plane, (z + 1) * plane), (z * 2 + 1) * plane);
+    for (let c = 0; c < C; c++) pages.set(channelData[c].subarray(z * plane, (z + 1) * plane), (z * C + c) * plane);
   }
   const ome =
     `<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06">` +
     `<Image ID="Image:0" Name="synthetic"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" ` +
-    `SizeX="${X}" SizeY="${Y}" SizeC="2" SizeZ="${Z}" SizeT="1" PhysicalSizeX="0.5" PhysicalSizeXUnit="µm" ` +
+    `SizeX="${X}" SizeY="${Y}" SizeC="${C}" SizeZ="${Z}" SizeT="1" PhysicalSizeX="0.5" PhysicalSizeXUnit="µm" ` +
     `PhysicalSizeY="0.5" PhysicalSizeYUnit="µm" PhysicalSizeZ="${Z === 1 ? 1 : 2}" PhysicalSizeZUnit="µm">` +
     `<Channel ID="Channel:0:0" Name="cells" SamplesPerPixel="1"/><Channel ID="Channel:0:1" Name="marker" SamplesPerPixel="1"/>` +
-    `<TiffData IFD="0" PlaneCount="${2 * Z}"/></Pixels></Image></OME>`;
-  const bytes = encodeTiffStack({ data: pages, shape: [2 * Z, Y, X] }, { compression: 'deflate', description: ome });
+    (C === 3 ? `<Channel ID="Channel:0:2" Name="region" SamplesPerPixel="1"/>` : '') +
+    `<TiffData IFD="0" PlaneCount="${C * Z}"/></Pixels></Image></OME>`;
+  const bytes = encodeTiffStack({ data: pages, shape: [C * Z, Y, X] }, { compression: 'deflate', description: ome });
   writeFileSync(path, bytes);
 }
