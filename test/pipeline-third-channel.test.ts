@@ -173,13 +173,6 @@ test('Q30: third-channel positivity without a third channel is a config error na
       assert.match((err as Error).message, /optional_region_model_config: expected null when channel_config\.optional_region_channel is null/);
       return true;
     });
-    // Cellpose is not wired for the third channel yet: rejected before any reading, naming the key
-    const cp = { ...base, optionalRegionModelConfig: { ...base.optionalRegionModelConfig!, segmentationMethod: 'cellpose' as const, modelNameOrPath: 'cpsam' } };
-    await assert.rejects(runWorkflow(cp), (err: unknown) => {
-      assert.ok(isCellColocError(err, 'NotSupportedError'), String(err));
-      assert.match((err as Error).message, /optional_region_model_config\.segmentation_method: Cellpose for the third channel is not supported yet/);
-      return true;
-    });
     // nothing was written before the error
     assert.ok(!existsSync(join(out, 'input.ome_cell_colocalization.xlsx')));
     // the same from a config file: the file name and the key on one line
@@ -454,5 +447,45 @@ colocalization_config: {min_cell_voxels: 150, evaluate_optional_region_cell_posi
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * The third channel with the Cellpose backend ("any backend", issue 9): the random-weight cpsam-shaped
+ * network on a small crop of the three-channel fixture. Checks that the region channel went through Cellpose
+ * (its own cache file and manifest entry) and that its mask, property sheet and ROI summary agree.
+ */
+test('third channel segmented with Cellpose: own cache entry, mask and 3rd_channel_properties agree', async () => {
+  const dir = caseDir('3d_three_channel_optional_region');
+  const out = mkdtempSync(join(tmpdir(), 'cellcoloc-3rd-cp-'));
+  try {
+    const net = join(dir, '..', '..', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
+    const config = parseConfigObject({
+      image: join(dir, 'input.ome.tif'),
+      results_dir: out,
+      channel_config: { cell_channel: 0, marker_channel: 1, optional_region_channel: 2 },
+      cell_model_config: { segmentation_method: 'otsu' },
+      marker_model_config: { segmentation_method: 'otsu' },
+      optional_region_model_config: { segmentation_method: 'cellpose', model_name_or_path: net },
+      colocalization_config: { min_cell_voxels: 20, evaluate_optional_region_cell_positivity: true },
+      runtime_config: { use_gpu: false, crop_for_testing: [[0, 4], [0, 48], [0, 48]] },
+      rois: 'full',
+    });
+    const res = await runWorkflow(config);
+    const region = res.result.optionalRegionMasks!;
+    const ids = new Set<number>();
+    for (const v of region.data) if (v) ids.add(v);
+    assert.ok(ids.size > 0, 'the network yields region objects');
+    const props = res.result.tables.thirdChannelProperties!;
+    const labels = props.columns.find((c) => c.name === 'optional_region_label')!.values;
+    assert.deepEqual(new Set(labels), ids);
+    const summary = res.result.tables.roiThirdChannelSummary!;
+    assert.equal(summary.columns.find((c) => c.name === 'n_3rd_channel_objects')!.values[0], ids.size);
+    const crop = join(out, 'crop_z0-4_y0-48_x0-48');
+    assert.ok(existsSync(join(crop, 'input.ome_cellpose_cache', 'optional_region_roi1.cpcache')));
+    const manifest = JSON.parse(readFileSync(join(crop, 'input.ome_run_manifest.json'), 'utf8'));
+    assert.equal(manifest.thresholds.optional_region[0].info.method, 'cellpose');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
 });

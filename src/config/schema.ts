@@ -917,13 +917,6 @@ export function checkOptionalRegionConfig(config: AnalysisConfig): void {
       `${label}: optional_region_model_config: expected null when channel_config.optional_region_channel is null (there is no third-channel image to segment), got a model config`,
     );
   }
-  // The Cellpose backends are built per run for the cell and marker channels only (cellpose/backend.ts);
-  // fail before any reading rather than inside the ROI loop.
-  if (config.optionalRegionModelConfig?.segmentationMethod === 'cellpose') {
-    throw notSupported(
-      `${label}: optional_region_model_config.segmentation_method: Cellpose for the third channel is not supported yet (use otsu, li or percentile), got "cellpose"`,
-    );
-  }
   if (config.colocalizationConfig.evaluateOptionalRegionCellPositivity) {
     const missing = noChannel
       ? 'channel_config.optional_region_channel is null'
