@@ -281,6 +281,18 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const fixtureImage = () => join(caseDir(CASE), 'input.ome.tif');
+/** Runs `fn` with $CELLCOLOC_MODELS pointing at `dir` (an empty models folder: a named model is missing). */
+async function withModelsDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.CELLCOLOC_MODELS;
+  process.env.CELLCOLOC_MODELS = dir;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.CELLCOLOC_MODELS;
+    else process.env.CELLCOLOC_MODELS = before;
+  }
+}
+
 const singleYaml = (image: string, extra = '') => `image: ${image}
 results_dir: out
 single_channel_config: {channel_index: 1}
@@ -337,8 +349,10 @@ test('single-channel error paths: one line naming the key, non-zero exit, nothin
       /analysis_config\.min_object_voxels/,
     );
     assert.match(
-      await run('f.yaml', singleYaml(fixtureImage()).replace('segmentation_method: otsu', 'segmentation_method: cellpose, model_name_or_path: cpsam')),
-      /f\.yaml: model_config\.segmentation_method: Cellpose in the single-channel workflow is not supported yet/,
+      await withModelsDir(dir, () =>
+        run('f.yaml', singleYaml(fixtureImage()).replace('segmentation_method: otsu', 'segmentation_method: cellpose, model_name_or_path: cpsam') + 'runtime_config: {use_gpu: false}\n'),
+      ),
+      /Cellpose model "cpsam" not found: looked for .*cpsam\.onnx/,
     );
     assert.ok(!existsSync(join(dir, 'out')), 'no results folder after failed runs');
     // the two-channel entry point refuses a single-channel config instead of guessing channel roles
@@ -476,4 +490,32 @@ test('runRoiSingleChannelSegmentation: process_rois false and an all-zero ROI im
     runRoiSingleChannelSegmentation(loaded, { data: new Uint16Array(16).fill(1), shape: [4, 4] }, model, { minObjectVoxels: 1 }, { processRois: true }),
     /\(4, 4\).*\(6, 8\)/,
   );
+});
+
+test('single-channel workflow with the Cellpose backend (random-weight network): masks, tables and cache agree', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-single-cp-'));
+  try {
+    const net = join(caseDir('2d_single_channel_count'), '..', '..', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
+    const yaml = singleYaml(fixtureImage())
+      .replace(/^model_config:.*$/m, `model_config: {segmentation_method: cellpose, model_name_or_path: ${net}}`)
+      // the random network draws ~25-px blobs (one per 8×8 patch of its tile)
+      .replace('min_object_voxels: 30', 'min_object_voxels: 10')
+      .concat('runtime_config: {use_gpu: false}\n');
+    writeFileSync(join(dir, 'cp.yaml'), yaml);
+    const r = await cli(['run', join(dir, 'cp.yaml'), '-q']);
+    assert.equal(r.code, 0, r.err);
+    const out = join(dir, 'out');
+    const masks = await readTiffPagesReference(join(out, 'input.ome_single_channel_masks.tif'));
+    const ids = new Set<number>();
+    for (const v of masks.data) if (v) ids.add(v);
+    assert.ok(ids.size > 0, 'the network yields objects');
+    const objects = readCsv(join(out, 'input.ome_single_channel_objects.csv'));
+    assert.deepEqual(new Set(objects.rows.map((row) => Number(row[objects.header.indexOf('object_label')]))), ids);
+    assert.match(r.out, new RegExp(`^\\s+1\\s+${ids.size}$`, 'm'));
+    assert.ok(existsSync(join(out, 'input.ome_cellpose_cache', 'object_roi1.cpcache')));
+    const manifest = JSON.parse(readFileSync(join(out, 'input.ome_run_manifest.json'), 'utf8'));
+    assert.equal(JSON.stringify(manifest).includes('"cache":"miss"') || JSON.stringify(manifest).includes('"cache": "miss"'), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

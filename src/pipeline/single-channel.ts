@@ -13,7 +13,7 @@
  *  - `runSingleChannelWorkflow`: config → load → ROIs → run → export, the counterpart of `runWorkflow`.
  */
 import { basename } from 'node:path';
-import { inputError, notSupported, valueError } from '../core/errors.js';
+import { configError, inputError, notSupported, valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import { formatShape, maxLabel, sameShape } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
@@ -21,6 +21,8 @@ import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
+import { createCellposeBackend, CellposeModelPool, defaultCellposeStages } from '../segmentation/cellpose/backend.js';
+import { cellposeCacheDir } from '../segmentation/cellpose/cache.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
@@ -293,11 +295,22 @@ export async function runSingleChannelWorkflow(
     throw valueError(`${config.configPath ?? 'config'}: single_channel_config: expected {channel_index: <int>} for the single-channel workflow, got null`);
   }
   assertSupported(config);
+  const warnings: string[] = [];
+  let backend: SegmentationBackend | undefined;
   if (sc.modelConfig.segmentationMethod === 'cellpose') {
-    // The Cellpose backend is built by the two-channel workflow only so far; fail before reading anything.
-    throw notSupported(
-      `${config.configPath ?? 'config'}: model_config.segmentation_method: Cellpose in the single-channel workflow is not supported yet (use otsu, li or percentile), got "cellpose"`,
-    );
+    // Before any reading: a Cellpose channel needs a model (spec 2.4, 5.1).
+    if (sc.modelConfig.modelNameOrPath === null || sc.modelConfig.modelNameOrPath.trim() === '') {
+      throw configError(
+        `${config.configPath ?? 'config'}: model_config.model_name_or_path: required for segmentation_method cellpose (a built-in model name or an .onnx file path), got ${JSON.stringify(sc.modelConfig.modelNameOrPath)}`,
+      );
+    }
+    const images = Array.isArray(config.image) ? config.image : [config.image];
+    const cachePaths = buildResultsPaths(images[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
+    backend = createCellposeBackend({
+      channel: 'object',
+      pool: new CellposeModelPool(defaultCellposeStages, { useGpu: config.runtimeConfig.useGpu, warn: (w) => warnings.push(w) }),
+      cacheDir: cellposeCacheDir(cachePaths.resultsDir, cachePaths.stem),
+    });
   }
   const timings: { stage: string; ms: number }[] = [];
   const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
@@ -323,8 +336,9 @@ export async function runSingleChannelWorkflow(
     sc.modelConfig,
     { minObjectVoxels: sc.minObjectVoxels },
     config.runtimeConfig,
-    { onProgress: options.onProgress },
+    { onProgress: options.onProgress, backend },
   );
+  loaded.warnings.push(...warnings);
   for (const t of result.timings) timings.push({ stage: t.stage, ms: round3(t.ms) });
 
   const paths = buildResultsPaths(loaded.sourcePaths[0], {

@@ -211,7 +211,7 @@ export interface CellposeCallInfo {
 
 export function createCellposeBackend(options: CellposeBackendOptions): SegmentationBackend {
   const { channel, pool } = options;
-  const key = channel === 'optional_region' ? 'optional_region_model_config' : `${channel}_model_config`;
+  const key = channel === 'optional_region' ? 'optional_region_model_config' : channel === 'object' ? 'model_config' : `${channel}_model_config`;
   return {
     method: 'cellpose',
     async segmentCrop(crop, config, ctx): Promise<CropSegmentation> {

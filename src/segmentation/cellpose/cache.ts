@@ -33,7 +33,8 @@ export const CELLPOSE_CACHE_FORMAT = 'cellcoloc-cellpose-cache';
 export const CELLPOSE_CACHE_VERSION = 1;
 export const CELLPOSE_CACHE_EXT = '.cpcache';
 
-export type CacheChannel = 'cell' | 'marker' | 'optional_region';
+/** `object` = the single-channel workflow's channel. */
+export type CacheChannel = 'cell' | 'marker' | 'optional_region' | 'object';
 
 /** Every input of the network stage that can change its output (what the key hashes besides the voxels). */
 export interface NetworkSettings {
