@@ -1,0 +1,280 @@
+/**
+ * HTTP server of `cellcoloc view` (issue 8): binds 127.0.0.1 only, refuses every request without the session
+ * token (403), serves the single-page app from the viewer's own dist folder (three fixed files) and the JSON /
+ * binary API of the contract in docs/viewer.md. No request text ever becomes a file path: layer, role and sheet
+ * names are checked against fixed lists, and every file the session touches comes from the config.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { isCellColocError } from '../../core/errors.js';
+import {
+  CHANNEL_ROLES,
+  EDITABLE_LAYERS,
+  LABEL_LAYERS,
+  TOKEN_COOKIE,
+  hostAllowed,
+  newSessionToken,
+  oneOf,
+  parsePlane,
+  tokenMatches,
+} from './security.js';
+import { SessionRequestError, ViewerSession, type RefineRequest } from './session.js';
+
+export interface ViewerServerOptions {
+  /** 0 (default) = a free port chosen by the system. */
+  port?: number;
+  /** Fixed token (tests); default 128 random bits. */
+  token?: string;
+  /** Folder holding `app.js`, `index.html` and `app.css` (default: `dist/viewer` of the package, then `src/viewer/app`). */
+  staticDir?: string;
+}
+
+export interface ViewerServer {
+  url: string;
+  port: number;
+  token: string;
+  session: ViewerSession;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Largest JSON body accepted (ROI shapes, refine thresholds): 8 MiB. */
+const MAX_JSON_BYTES = 8 << 20;
+
+function packageRoot(): string {
+  // Works from src/viewer/server/*.ts (tsx) and from the esbuild bundle in dist/cli/: walk up to our package.json.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'cellcoloc') return dir;
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    dir = dirname(dir);
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+}
+
+interface StaticFile {
+  name: string;
+  type: string;
+}
+
+/** The only static files: URL path → file name and content type. */
+const STATIC: Record<string, StaticFile> = {
+  '/': { name: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { name: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { name: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { name: 'app.css', type: 'text/css; charset=utf-8' },
+};
+
+/** Where a static file is read from: the given folder, else dist/viewer, else the app's source folder (html, css). */
+function staticCandidates(opts: ViewerServerOptions): string[] {
+  if (opts.staticDir) return [resolve(opts.staticDir)];
+  const root = packageRoot();
+  return [join(root, 'dist', 'viewer'), join(root, 'src', 'viewer', 'app')];
+}
+
+function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, obj: unknown): void {
+  send(res, status, JSON.stringify(obj), { 'Content-Type': 'application/json; charset=utf-8' });
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { ok: false, error: message });
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) throw new SessionRequestError(413, `body: ${declared} bytes is more than the ${limit} accepted`);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    const b = c as Buffer;
+    n += b.length;
+    if (n > limit) throw new SessionRequestError(413, `body: more than the ${limit} bytes accepted`);
+    chunks.push(b);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, n);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const buf = await readBody(req, MAX_JSON_BYTES);
+  if (buf.length === 0) return {};
+  try {
+    return JSON.parse(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new SessionRequestError(400, `body: invalid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Request handler bound to one session and token (exported for tests that skip the socket). */
+export function createHandler(session: ViewerSession, token: string, opts: ViewerServerOptions = {}) {
+  const dirs = staticCandidates(opts);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      if (!hostAllowed(req.headers.host)) return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only');
+      // The URL base is fixed: only the path and query of the request are used.
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      } catch {
+        return sendError(res, 400, 'bad request URL');
+      }
+      if (!tokenMatches(req, url, token)) {
+        return sendError(res, 403, 'forbidden: missing or wrong session token (open the URL that `cellcoloc view` printed)');
+      }
+      const method = req.method ?? 'GET';
+      const path = url.pathname;
+
+      const st = STATIC[path];
+      if (st) {
+        if (method !== 'GET' && method !== 'HEAD') return sendError(res, 405, `${method} ${path}: only GET`);
+        const dir = dirs.find((d) => existsSync(join(d, st.name)));
+        if (!dir) return sendError(res, 404, `${st.name} not built: run npm run build`);
+        const headers: Record<string, string> = { 'Content-Type': st.type };
+        // The page's sub-requests (app.js, app.css) carry the token as a cookie.
+        if (st.name === 'index.html') headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+        return send(res, 200, readFileSync(join(dir, st.name)), headers);
+      }
+
+      if (!path.startsWith('/api/')) return sendError(res, 404, `${path}: not found`);
+      const parts = path.slice(5).split('/');
+      const route = parts[0];
+      const arg = parts.length === 2 ? decodeURIComponent(parts[1]) : null;
+      if (parts.length > 2) return sendError(res, 404, `${path}: not found`);
+      const [Z] = session.shapeZyx;
+
+      if (route === 'state' && arg === null && method === 'GET') return sendJson(res, 200, await session.state());
+
+      if (route === 'channel' && arg !== null && method === 'GET') {
+        const role = oneOf(arg, CHANNEL_ROLES);
+        if (!role) return sendError(res, 404, `channel ${JSON.stringify(arg)}: expected one of ${CHANNEL_ROLES.join(', ')}`);
+        const z = parsePlane(url.searchParams.get('z'), Z);
+        if (z === null) return sendError(res, 400, `z: expected max or an integer in [0, ${Z}), got ${JSON.stringify(url.searchParams.get('z'))}`);
+        const p = session.channelPlane(role, z);
+        if (!p) return sendError(res, 404, `channel ${role}: not in this analysis`);
+        return send(res, 200, p.bytes, {
+          'Content-Type': 'application/octet-stream',
+          'X-Dtype': p.dtype,
+          'X-Shape': `${p.shapeYx[0]},${p.shapeYx[1]}`,
+        });
+      }
+
+      if (route === 'labels' && arg !== null && (method === 'GET' || method === 'PUT')) {
+        if (method === 'PUT') {
+          const layer = oneOf(arg, EDITABLE_LAYERS);
+          if (!layer) return sendError(res, 400, `labels ${JSON.stringify(arg)}: only ${EDITABLE_LAYERS.join(' and ')} can be edited`);
+          const z = parsePlane(url.searchParams.get('z'), Z, 0);
+          if (z === null || z === 'max') return sendError(res, 400, `z: expected an integer plane in [0, ${Z}) for an edit`);
+          const [, Y, X] = session.shapeZyx;
+          const body = await readBody(req, Y * X * 4);
+          session.putLabelPlane(layer, z, body);
+          return sendJson(res, 200, { ok: true });
+        }
+        const layer = oneOf(arg, LABEL_LAYERS);
+        if (!layer) return sendError(res, 404, `labels ${JSON.stringify(arg)}: expected one of ${LABEL_LAYERS.join(', ')}`);
+        const z = parsePlane(url.searchParams.get('z'), Z);
+        if (z === null) return sendError(res, 400, `z: expected max or an integer in [0, ${Z}), got ${JSON.stringify(url.searchParams.get('z'))}`);
+        const plane = session.labelPlane(layer, z);
+        if (!plane) return sendError(res, 404, `labels ${layer}: no such layer yet (run the analysis first)`);
+        const [, Y, X] = session.shapeZyx;
+        return send(res, 200, new Uint8Array(plane.buffer, plane.byteOffset, plane.byteLength), {
+          'Content-Type': 'application/octet-stream',
+          'X-Dtype': 'uint32',
+          'X-Shape': `${Y},${X}`,
+        });
+      }
+
+      if (route === 'table' && arg !== null && method === 'GET') {
+        // The sheet name is only compared with the result's sheet names.
+        const t = session.tableJson(arg);
+        if (!t) return sendError(res, 404, `table ${JSON.stringify(arg)}: not available (sheets: ${session.sheetNames().join(', ') || 'none, run the analysis first'})`);
+        return sendJson(res, 200, t);
+      }
+
+      if (method === 'POST' && arg === null) {
+        if (route === 'rois') {
+          const body = (await readJson(req)) as { shapes?: unknown };
+          const r = await session.saveRois(body?.shapes);
+          return sendJson(res, 200, { ok: true, roiIds: r.roiIds });
+        }
+        if (route === 'run') {
+          if (!session.startRun()) return sendError(res, 409, 'an analysis is already running');
+          return sendJson(res, 202, { ok: true, started: true });
+        }
+        if (route === 'reanalyze') {
+          const r = session.reanalyze();
+          return sendJson(res, 200, { ok: true, ms: Math.round(r.ms * 10) / 10 });
+        }
+        if (route === 'refine') {
+          const body = (await readJson(req)) as RefineRequest;
+          const r = await session.refine(body ?? {});
+          return sendJson(res, 200, { ok: true, ms: Math.round(r.ms * 10) / 10 });
+        }
+        if (route === 'export') {
+          const r = await session.exportResults();
+          return sendJson(res, 200, { ok: true, files: r.files });
+        }
+      }
+      return sendError(res, 404, `${method} ${path}: not found`);
+    } catch (err) {
+      if (err instanceof SessionRequestError) return sendError(res, err.status, err.message);
+      const msg = ((err as Error)?.message ?? String(err)).replace(/\s*\n\s*/g, ' ');
+      // Our tagged errors are the user's input (config, shapes, files); anything else is a bug.
+      return sendError(res, isCellColocError(err) ? 400 : 500, msg);
+    }
+  };
+}
+
+/** Opens the session (config, image, last results) and starts listening on 127.0.0.1. */
+export async function startViewerServer(
+  configPath: string,
+  options: ViewerServerOptions & { resultsDir?: string } = {},
+): Promise<ViewerServer> {
+  const session = await ViewerSession.open(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+  return serveSession(session, options);
+}
+
+export async function serveSession(session: ViewerSession, options: ViewerServerOptions = {}): Promise<ViewerServer> {
+  const token = options.token ?? newSessionToken();
+  const handler = createHandler(session, token, options);
+  const server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    session,
+    server,
+    close: async () => {
+      await session.waitForRun();
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,625 @@
+/**
+ * State of one `cellcoloc view` session (issue 8): the config, the analysed image, the ROI labels, the result of
+ * the last run (read back from its results folder, or produced in the session), the hand-edited label layers,
+ * and the operations of the HTTP API (save ROIs, run, edit planes, re-analyse, refine from the Cellpose cache,
+ * export). Every file path comes from the config or from `buildResultsPaths` — never from a request.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, relative, sep } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
+import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
+import type { Table } from '../../core/table.js';
+import { notSupported, valueError } from '../../core/errors.js';
+import { loadConfigFile } from '../../config/load-config.js';
+import { loadAnalysisImages, type LoadedImageChannels } from '../../pipeline/load-images.js';
+import {
+  effectiveZBounds,
+  exportVoxelSizeUm,
+  labelsForAnalysis,
+  labelsForExport,
+  prepareLoadedImagesForAnalysis,
+  zStackManifestEntry,
+  type ZStackLoaded,
+} from '../../pipeline/z-stack.js';
+import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
+import { analyzeExistingMasks, type ColocalizationRunResult } from '../../pipeline/analyze.js';
+import { readLabelMask } from '../../pipeline/reanalyze.js';
+import { refineRunResultFromCellposeCache } from '../../pipeline/refine.js';
+import type { ProgressEvent } from '../../pipeline/progress.js';
+import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
+import { exportAnalysisOutputs } from '../../export/export-outputs.js';
+import { buildManifest } from '../../export/manifest.js';
+import { writeFileAtomic } from '../../export/atomic.js';
+import { colocalizationSheets } from '../../tables/optional-region.js';
+import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
+import { saveRoiLabels } from '../../roi/roi-io.js';
+import { roiIds } from '../../roi/roi-geometry.js';
+import { cellposeCacheDir, listCacheEntries } from '../../segmentation/cellpose/cache.js';
+import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
+
+type Loaded = LoadedImageChannels & ZStackLoaded;
+
+export type WireDtype = 'uint8' | 'uint16' | 'uint32' | 'int16' | 'float32';
+
+export interface PlaneBytes {
+  bytes: Uint8Array;
+  dtype: WireDtype;
+  shapeYx: [number, number];
+}
+
+export interface TableJson {
+  columns: { name: string; kind: string }[];
+  rows: (number | boolean | null)[][];
+}
+
+export interface RefineRequest {
+  cell?: { cellprobThreshold?: number; flowThreshold?: number };
+  marker?: { cellprobThreshold?: number; flowThreshold?: number };
+}
+
+/** Thrown for requests the session refuses (the server maps `status` to the HTTP code). */
+export class SessionRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ViewerSessionOptions {
+  /** `--results-dir` override, as for `cellcoloc run`. */
+  resultsDir?: string;
+}
+
+export class ViewerSession {
+  config: AnalysisConfig;
+  loaded: Loaded;
+  roiLabels: RoiLabels;
+  paths: ResultsPaths;
+  /** Accepted result (tables, positive layer, filtered masks): the last run, re-analysis or refinement. */
+  result: ColocalizationRunResult | null = null;
+  /** Working copies of the label layers while the user edits them (null = no edit since the accepted result). */
+  private editedCell: LabelVolume | null = null;
+  private editedMarker: LabelVolume | null = null;
+  /** Last refinement thresholds per channel (kept so refining one channel does not reset the other's). */
+  private refineThresholds: Record<'cell' | 'marker', { cellprobThreshold?: number; flowThreshold?: number }> = { cell: {}, marker: {} };
+  private cellposeAvailable: { cell: boolean; marker: boolean } = { cell: false, marker: false };
+  private channelMaxCache = new Map<ChannelRole, Volume>();
+  private roiPlaneCache: Uint32Array | null = null;
+  busy = false;
+  progress: ProgressEvent | null = null;
+  error: string | null = null;
+  /** Warnings of loading (voxel-size fallback, stale result files, …). */
+  warnings: string[] = [];
+  private runPromise: Promise<void> | null = null;
+
+  private constructor(
+    readonly configPath: string,
+    private readonly options: ViewerSessionOptions,
+    config: AnalysisConfig,
+    loaded: Loaded,
+    roiLabels: RoiLabels,
+    paths: ResultsPaths,
+  ) {
+    this.config = config;
+    this.loaded = loaded;
+    this.roiLabels = roiLabels;
+    this.paths = paths;
+  }
+
+  /** Loads the config and the image, the ROI labels, and the last run's masks (if its results folder has them). */
+  static async open(configPath: string, options: ViewerSessionOptions = {}): Promise<ViewerSession> {
+    const config = await loadConfigFile(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+    if (config.singleChannel) {
+      throw notSupported(`${config.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only (use cellcoloc run)`);
+    }
+    const loaded = await loadImages(config);
+    const [, Y, X] = loaded.cellImage.shape;
+    const roiLabels = await resolveRoiLabels(config, [Y, X]);
+    const paths = resultsPathsOf(config, loaded);
+    const s = new ViewerSession(config.configPath ?? configPath, options, config, loaded, roiLabels, paths);
+    s.warnings.push(...loaded.warnings);
+    await s.loadPreviousResult();
+    await s.refreshCellposeAvailability();
+    return s;
+  }
+
+  private async loadPreviousResult(): Promise<void> {
+    const p = this.paths;
+    if (!existsSync(p.cellMaskPath) || !existsSync(p.markerMaskPath)) return;
+    const loaded = this.loaded;
+    const [, Y, X] = loaded.cellImage.shape;
+    const exportShape: [number, number, number] =
+      loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
+    try {
+      const [cell, marker] = await Promise.all([
+        readLabelMask(p.cellMaskPath, exportShape, 'cell masks'),
+        readLabelMask(p.markerMaskPath, exportShape, 'marker masks'),
+      ]);
+      const region =
+        this.config.optionalRegionModelConfig !== null && existsSync(p.optionalRegionMaskPath)
+          ? await readLabelMask(p.optionalRegionMaskPath, exportShape, 'optional-region masks')
+          : null;
+      // The exported masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
+      this.result = analyzeExistingMasks(
+        loaded,
+        this.roiLabels,
+        labelsForAnalysis(cell, loaded),
+        labelsForAnalysis(marker, loaded),
+        this.config.colocalizationConfig,
+        {
+          analysisZBounds: effectiveZBounds(loaded),
+          optionalRegionMasks: region ? labelsForAnalysis(region, loaded) : null,
+          ownsMasks: true,
+        },
+      );
+    } catch (err) {
+      this.warnings.push(`the results in ${p.resultsDir} were not loaded: ${(err as Error).message}`);
+      this.result = null;
+    }
+  }
+
+  private async refreshCellposeAvailability(): Promise<void> {
+    const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
+    const has = async (ch: 'cell' | 'marker', mc: ModelConfig) =>
+      mc.segmentationMethod === 'cellpose' && existsSync(dir) && (await listCacheEntries(dir, ch)).length > 0;
+    this.cellposeAvailable = {
+      cell: await has('cell', this.config.cellModelConfig),
+      marker: await has('marker', this.config.markerModelConfig),
+    };
+  }
+
+  get shapeZyx(): [number, number, number] {
+    const [z, y, x] = this.loaded.cellImage.shape;
+    return [z, y, x];
+  }
+
+  /** Sheet names of the accepted result, spec 7.6 order. */
+  sheetNames(): string[] {
+    return this.result ? colocalizationSheets(this.result.tables).map((t) => t.name) : [];
+  }
+
+  /** `GET /api/state` */
+  async state(): Promise<Record<string, unknown>> {
+    const cc = this.config.channelConfig;
+    const dn = this.config.displayNames;
+    const channels: { role: ChannelRole; index: number; name: string }[] = [
+      { role: 'cell', index: cc.cellChannel, name: dn.cell },
+      { role: 'marker', index: cc.markerChannel, name: dn.marker },
+    ];
+    if (this.loaded.optionalRegionImage && cc.optionalRegionChannel !== null) {
+      channels.push({ role: 'optional_region', index: cc.optionalRegionChannel, name: dn.optionalRegion });
+    }
+    const r = this.result;
+    return {
+      configPath: this.configPath,
+      stem: this.paths.stem,
+      workflow: 'two_channel',
+      image: {
+        shapeZyx: this.shapeZyx,
+        voxelSizeUm: [...this.loaded.voxelSizeUm],
+        dtype: wireDtype(this.loaded.cellImage.data),
+        channels,
+      },
+      layers: {
+        rois: true,
+        cell: r !== null,
+        marker: r !== null,
+        positive: r !== null,
+        optional_region: r?.optionalRegionMasks != null,
+      },
+      tables: this.sheetNames(),
+      cellpose: { ...this.cellposeAvailable },
+      shapes: await this.savedShapes(),
+      busy: this.busy,
+      progress: this.progress,
+      error: this.error,
+      warnings: this.warnings,
+      edited: { cell: this.editedCell !== null, marker: this.editedMarker !== null },
+    };
+  }
+
+  /** Shapes of the last "Save ROIs" (`<stem>_rois.json`), else the config's `rois.shapes`, else none. */
+  private async savedShapes(): Promise<RoiShape[]> {
+    const sidecar = this.roiShapesPath();
+    if (existsSync(sidecar)) {
+      try {
+        const j = JSON.parse(await readFile(sidecar, 'utf8')) as { shapes?: RoiShape[] };
+        if (Array.isArray(j.shapes)) return j.shapes;
+      } catch {
+        // a broken sidecar only loses the editable outlines; the label mask is still shown
+      }
+    }
+    return this.config.rois.kind === 'shapes' ? this.config.rois.shapes : [];
+  }
+
+  roiShapesPath(): string {
+    return join(this.paths.resultsDir, `${this.paths.stem}_rois.json`);
+  }
+
+  private image(role: ChannelRole): Volume | null {
+    if (role === 'cell') return this.loaded.cellImage;
+    if (role === 'marker') return this.loaded.markerImage;
+    return this.loaded.optionalRegionImage;
+  }
+
+  /** `GET /api/channel/<role>?z=` — one plane (a view, no copy) or the max projection (computed once). */
+  channelPlane(role: ChannelRole, z: number | 'max'): PlaneBytes | null {
+    const img = this.image(role);
+    if (!img) return null;
+    const [Z, Y, X] = img.shape;
+    const n = Y * X;
+    let plane: Volume['data'];
+    if (z === 'max') {
+      let mp = this.channelMaxCache.get(role);
+      if (!mp) {
+        mp = maxProjection(img);
+        this.channelMaxCache.set(role, mp);
+      }
+      plane = mp.data;
+    } else {
+      if (z >= Z) return null;
+      plane = img.data.subarray(z * n, (z + 1) * n);
+    }
+    return { ...toWire(plane), shapeYx: [Y, X] };
+  }
+
+  /** The label volume of a layer (edited copy where there is one); null = layer absent. */
+  labelVolume(layer: Exclude<LabelLayer, 'rois'>): LabelVolume | null {
+    const r = this.result;
+    if (layer === 'cell') return this.editedCell ?? r?.cellMasks ?? null;
+    if (layer === 'marker') return this.editedMarker ?? r?.markerMasks ?? null;
+    if (layer === 'positive') return r?.positiveCellMasks ?? null;
+    return r?.optionalRegionMasks ?? null;
+  }
+
+  /** `GET /api/labels/<layer>?z=` — Uint32 plane; `max` = the largest id over z; null = no such layer. */
+  labelPlane(layer: LabelLayer, z: number | 'max'): Uint32Array | null {
+    const [Z, Y, X] = this.shapeZyx;
+    const n = Y * X;
+    if (layer === 'rois') {
+      if (!this.roiPlaneCache) this.roiPlaneCache = Uint32Array.from(this.roiLabels.data);
+      return this.roiPlaneCache;
+    }
+    const vol = this.labelVolume(layer);
+    if (!vol) return null;
+    if (z === 'max') return maxProjection(vol).data as Uint32Array;
+    if (z >= Z) return null;
+    return vol.data.subarray(z * n, (z + 1) * n);
+  }
+
+  /** `GET /api/table/<sheet>` */
+  tableJson(sheet: string): TableJson | null {
+    if (!this.result) return null;
+    const t = colocalizationSheets(this.result.tables).find((x) => x.name === sheet);
+    return t ? tableToJson(t) : null;
+  }
+
+  private assertIdle(): void {
+    if (this.busy) throw new SessionRequestError(409, 'the analysis is running; wait until it has finished');
+  }
+
+  /** `PUT /api/labels/<cell|marker>?z=` — replaces one plane of the working copy (copy-on-first-edit). */
+  putLabelPlane(layer: EditableLayer, z: number, body: Uint8Array): void {
+    this.assertIdle();
+    const [Z, Y, X] = this.shapeZyx;
+    const n = Y * X;
+    if (body.byteLength !== n * 4) {
+      throw new SessionRequestError(400, `body: expected ${n * 4} bytes (uint32 plane of ${Y}×${X}), got ${body.byteLength}`);
+    }
+    if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
+    const base = this.labelVolume(layer);
+    if (!base) throw new SessionRequestError(404, `no ${layer} layer yet: run the analysis first`);
+    let target = layer === 'cell' ? this.editedCell : this.editedMarker;
+    if (!target) {
+      target = { data: base.data.slice(), shape: base.shape };
+      if (layer === 'cell') this.editedCell = target;
+      else this.editedMarker = target;
+    }
+    // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
+    new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
+  }
+
+  /**
+   * `POST /api/reanalyze` — the `analyzeExistingMasks` path on the working masks with the config's model configs
+   * (postfilters re-applied, fix Q42), no re-segmentation. The result becomes the accepted state.
+   */
+  reanalyze(): { ms: number } {
+    this.assertIdle();
+    const r = this.result;
+    if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
+    const t0 = performance.now();
+    const cfg = this.config;
+    this.result = analyzeExistingMasks(
+      this.loaded,
+      this.roiLabels,
+      this.editedCell ?? r.cellMasks,
+      this.editedMarker ?? r.markerMasks,
+      cfg.colocalizationConfig,
+      {
+        analysisZBounds: effectiveZBounds(this.loaded),
+        cellModelConfig: cfg.cellModelConfig,
+        markerModelConfig: cfg.markerModelConfig,
+        optionalRegionMasks: r.optionalRegionMasks,
+        optionalRegionModelConfig: cfg.optionalRegionModelConfig,
+        // the working copies are the session's own; the accepted masks are copied (they may still be shown)
+        ownsMasks: false,
+      },
+    );
+    this.editedCell = null;
+    this.editedMarker = null;
+    return { ms: performance.now() - t0 };
+  }
+
+  /**
+   * `POST /api/refine` — masks rebuilt from the Cellpose cache with the given thresholds (in memory; Export
+   * writes them). Both Cellpose channels are rebuilt (a channel without thresholds in the request keeps the last
+   * ones of this session, else the config's/cache's), so hand edits of a Cellpose channel are replaced.
+   */
+  async refine(req: RefineRequest): Promise<{ ms: number }> {
+    this.assertIdle();
+    for (const ch of ['cell', 'marker'] as const) {
+      const t = req[ch];
+      if (t === undefined) continue;
+      const mc = ch === 'cell' ? this.config.cellModelConfig : this.config.markerModelConfig;
+      if (mc.segmentationMethod !== 'cellpose') {
+        throw new SessionRequestError(400, `${ch}_model_config uses segmentation_method ${mc.segmentationMethod}, not cellpose: nothing to re-threshold`);
+      }
+      if (!this.cellposeAvailable[ch]) {
+        throw new SessionRequestError(400, `no Cellpose cache for the ${ch} channel in ${this.paths.resultsDir}: run the analysis first`);
+      }
+      for (const k of ['cellprobThreshold', 'flowThreshold'] as const) {
+        const v = t[k];
+        if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
+          throw new SessionRequestError(400, `${ch}.${k}: expected a finite number, got ${JSON.stringify(v)}`);
+        }
+      }
+      this.refineThresholds[ch] = { ...this.refineThresholds[ch], ...t };
+    }
+    if (!req.cell && !req.marker) throw new SessionRequestError(400, 'body: expected {cell?: {cellprobThreshold, flowThreshold}, marker?: {…}}');
+    if (this.config.optionalRegionModelConfig !== null) {
+      throw new SessionRequestError(400, 'refine with a third channel (optional_region_model_config) is not supported yet');
+    }
+    const t0 = performance.now();
+    const cfg = this.config;
+    const th = this.refineThresholds;
+    const res = await refineRunResultFromCellposeCache({
+      loaded: this.loaded,
+      roiLabels: this.roiLabels,
+      colocalizationConfig: cfg.colocalizationConfig,
+      cellModelConfig: cfg.cellModelConfig,
+      markerModelConfig: cfg.markerModelConfig,
+      cacheDir: cellposeCacheDir(this.paths.resultsDir, this.paths.stem),
+      thresholds: {
+        cellCellprobThreshold: th.cell.cellprobThreshold ?? null,
+        cellFlowThreshold: th.cell.flowThreshold ?? null,
+        markerCellprobThreshold: th.marker.cellprobThreshold ?? null,
+        markerFlowThreshold: th.marker.flowThreshold ?? null,
+      },
+      runResult: this.result
+        ? { cellMasks: this.editedCell ?? this.result.cellMasks, markerMasks: this.editedMarker ?? this.result.markerMasks }
+        : null,
+    });
+    this.result = res;
+    this.editedCell = null;
+    this.editedMarker = null;
+    return { ms: performance.now() - t0 };
+  }
+
+  /**
+   * `POST /api/export` — writes the accepted state (spec 8) atomically into the results folder. Pending hand
+   * edits are re-analysed first, so the files always agree with each other.
+   */
+  async exportResults(): Promise<{ files: string[] }> {
+    this.assertIdle();
+    if (this.editedCell || this.editedMarker) this.reanalyze();
+    const r = this.result;
+    if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
+    const loaded = this.loaded;
+    const manifest = await buildManifest({
+      config: this.config,
+      loaded,
+      roiIds: roiIds(this.roiLabels),
+      filterSteps: r.filterSteps,
+      timings: [],
+      paths: this.paths,
+    });
+    manifest.command = 'view';
+    const zStack = zStackManifestEntry(loaded);
+    if (zStack) manifest.zStack = zStack;
+    const written = await exportAnalysisOutputs(
+      {
+        cellMasks: labelsForExport(r.cellMasks, loaded),
+        markerMasks: labelsForExport(r.markerMasks, loaded),
+        positiveCellMasks: labelsForExport(r.positiveCellMasks, loaded),
+        optionalRegionMasks: r.optionalRegionMasks ? labelsForExport(r.optionalRegionMasks, loaded) : null,
+        tables: colocalizationSheets(r.tables),
+        roiLabels: this.roiLabels,
+      },
+      this.paths,
+      { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
+    );
+    return { files: written.map((w) => w.path) };
+  }
+
+  /**
+   * `POST /api/rois` — rasterises the shapes (pixel units, napari layout), writes `<stem>_roi_labelmask.tif` and
+   * `<stem>_rois.json` into the results folder, and points the config's `rois` at the mask (comments kept).
+   * The accepted result stays until the next run (its masks were segmented per the old ROIs).
+   */
+  async saveRois(shapesIn: unknown): Promise<{ roiIds: number[] }> {
+    this.assertIdle();
+    const shapes = validateShapes(shapesIn);
+    const [, Y, X] = this.shapeZyx;
+    let labels: RoiLabels;
+    try {
+      labels = rasterizeShapesToLabels(shapes, [Y, X], [1, 1]);
+    } catch (err) {
+      throw new SessionRequestError(400, (err as Error).message);
+    }
+    const ids = roiIds(labels);
+    if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
+    await saveRoiLabels(this.paths.roiMaskPath, labels);
+    await writeFileAtomic(this.roiShapesPath(), JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
+    await updateConfigRois(this.configPath, this.paths.roiMaskPath);
+    this.config = await this.reloadConfig();
+    this.roiLabels = labels;
+    this.roiPlaneCache = null;
+    return { roiIds: ids };
+  }
+
+  private reloadConfig(): Promise<AnalysisConfig> {
+    return loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
+  }
+
+  /** `POST /api/run` — false when a run is already going; else starts it in the background. */
+  startRun(): boolean {
+    if (this.busy) return false;
+    this.busy = true;
+    this.error = null;
+    this.progress = { stage: 'starting' };
+    this.runPromise = (async () => {
+      try {
+        const config = await this.reloadConfig();
+        if (config.singleChannel) throw notSupported(`${this.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only`);
+        const res = await runWorkflow(config, { onProgress: (e) => (this.progress = e) });
+        this.config = config;
+        this.loaded = res.loaded as Loaded;
+        this.roiLabels = res.roiLabels;
+        this.paths = res.paths;
+        this.result = res.result;
+        this.editedCell = null;
+        this.editedMarker = null;
+        this.refineThresholds = { cell: {}, marker: {} };
+        this.channelMaxCache.clear();
+        this.roiPlaneCache = null;
+        this.warnings = [...res.warnings];
+        await this.refreshCellposeAvailability();
+        this.progress = { stage: 'done' };
+      } catch (err) {
+        this.error = oneLine((err as Error)?.message ?? String(err));
+        this.progress = null;
+      } finally {
+        this.busy = false;
+      }
+    })();
+    return true;
+  }
+
+  /** Resolves when the background run (if any) has finished (tests, shutdown). */
+  async waitForRun(): Promise<void> {
+    await this.runPromise;
+  }
+}
+
+async function loadImages(config: AnalysisConfig): Promise<Loaded> {
+  const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
+    cropForTesting: config.runtimeConfig.cropForTesting,
+    t: config.runtimeConfig.t,
+  });
+  return prepareLoadedImagesForAnalysis(raw, config);
+}
+
+function resultsPathsOf(config: AnalysisConfig, loaded: Loaded): ResultsPaths {
+  return buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function wireDtype(a: Volume['data']): WireDtype {
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Uint32Array) return 'uint32';
+  if (a instanceof Int16Array) return 'int16';
+  return 'float32';
+}
+
+/** Plane bytes in a wire dtype: a view for the native ones; int8/int32/float64 converted to float32 (exact for int8/int32 up to 2^24). */
+function toWire(a: Volume['data']): { bytes: Uint8Array; dtype: WireDtype } {
+  const dt = wireDtype(a);
+  const src = dt === 'float32' && !(a instanceof Float32Array) ? Float32Array.from(a) : a;
+  return { bytes: new Uint8Array(src.buffer, src.byteOffset, src.byteLength), dtype: dt };
+}
+
+/** Max over z into a (1, Y, X) volume of the same type. */
+function maxProjection<V extends Volume>(v: V): V {
+  const [Z, Y, X] = v.shape;
+  const n = Y * X;
+  if (Z === 1) return { data: v.data.subarray(0, n), shape: [1, Y, X] } as unknown as V;
+  const d = v.data;
+  const out = d.slice(0, n);
+  for (let z = 1; z < Z; z++) {
+    const off = z * n;
+    for (let i = 0; i < n; i++) {
+      const x = d[off + i];
+      if (x > out[i]) out[i] = x;
+    }
+  }
+  return { data: out, shape: [1, Y, X] } as unknown as V;
+}
+
+export function tableToJson(t: Table): TableJson {
+  const rows: (number | boolean | null)[][] = new Array(t.rowCount);
+  for (let r = 0; r < t.rowCount; r++) {
+    const row: (number | boolean | null)[] = new Array(t.columns.length);
+    for (let c = 0; c < t.columns.length; c++) {
+      const col = t.columns[c];
+      const v = col.values[r];
+      row[c] = Number.isNaN(v) ? null : col.kind === 'bool' ? v !== 0 : v;
+    }
+    rows[r] = row;
+  }
+  return { columns: t.columns.map((c) => ({ name: c.name, kind: c.kind })), rows };
+}
+
+const SHAPE_TYPES = ['polygon', 'rectangle', 'ellipse'] as const;
+
+/** `{shapes: [...]}` of `POST /api/rois`: napari layout, `[y, x]` vertices in pixels. */
+export function validateShapes(raw: unknown): RoiShape[] {
+  if (!Array.isArray(raw)) throw new SessionRequestError(400, 'shapes: expected an array of {type, data}');
+  return raw.map((s, i) => {
+    const o = s as { type?: unknown; data?: unknown };
+    if (!o || typeof o !== 'object' || !(SHAPE_TYPES as readonly unknown[]).includes(o.type)) {
+      throw new SessionRequestError(400, `shapes[${i}].type: expected polygon, rectangle or ellipse, got ${JSON.stringify(o?.type)}`);
+    }
+    const type = o.type as RoiShape['type'];
+    const min = type === 'polygon' ? 3 : 4;
+    if (!Array.isArray(o.data) || o.data.length < min) {
+      throw new SessionRequestError(400, `shapes[${i}].data: expected at least ${min} [y, x] vertices`);
+    }
+    const data = o.data.map((p: unknown, j: number) => {
+      if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+        throw new SessionRequestError(400, `shapes[${i}].data[${j}]: expected [y, x] (two finite numbers)`);
+      }
+      return [p[0], p[1]] as [number, number];
+    });
+    return { type, data };
+  });
+}
+
+/**
+ * Sets `rois: {label_image: <path relative to the config's folder>}` in the config file, keeping comments and
+ * the order of everything else (YAML Document API; JSON is re-serialised with 2-space indentation).
+ */
+export async function updateConfigRois(configPath: string, roiMaskPath: string): Promise<void> {
+  let rel = relative(dirname(configPath), roiMaskPath);
+  if (sep !== '/') rel = rel.split(sep).join('/');
+  const text = await readFile(configPath, 'utf8');
+  let out: string;
+  if (extname(configPath).toLowerCase() === '.json') {
+    const obj = JSON.parse(text) as Record<string, unknown>;
+    obj.rois = { label_image: rel };
+    out = JSON.stringify(obj, null, 2) + '\n';
+  } else {
+    const doc = parseDocument(text);
+    if (doc.errors.length) throw valueError(`${configPath}: cannot update rois: ${doc.errors[0].message}`);
+    doc.set('rois', doc.createNode({ label_image: rel }));
+    out = doc.toString();
+  }
+  await writeFileAtomic(configPath, out);
+}
