@@ -14,6 +14,7 @@ import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
+import { register as registerView, serveUntilInterrupted } from './commands/view.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,9 +54,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .argument('<config>', 'config file (.yaml, .yml or .json); `cellcoloc init` writes a commented example')
     .option('--results-dir <dir>', 'write the results here instead of results/ beside the image (overrides results_dir)')
     .option('-q, --quiet', 'no progress output on stderr')
-    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean }) => {
+    .option('--view', 'open the browser viewer on the results after the run (serves until Ctrl-C)')
+    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean }) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
       await runAndReport(config, io, !!opts.quiet);
+      if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir }, io);
     });
 
   program
@@ -88,6 +91,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
   registerReanalyze(program, io);
   registerRefine(program, io);
+  registerView(program, io);
 
   try {
     await program.parseAsync(argv);
