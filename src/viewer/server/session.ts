@@ -5,7 +5,7 @@
  * export). Every file path comes from the config or from `buildResultsPaths` — never from a request.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
@@ -462,6 +462,7 @@ export class ViewerSession {
     }
     const ids = roiIds(labels);
     if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
+    await mkdir(this.paths.resultsDir, { recursive: true });
     await saveRoiLabels(this.paths.roiMaskPath, labels);
     await writeFileAtomic(this.roiShapesPath(), JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
     await updateConfigRois(this.configPath, this.paths.roiMaskPath);

@@ -1,0 +1,334 @@
+/**
+ * The viewer server (issue 8): token and Host checks, no path traversal, and the HTTP API end to end on the
+ * 2d_two_channel_otsu_fullroi fixture (run → tables equal the original's; erase one cell by hand → re-analyse →
+ * counts drop by exactly that cell; export; a new session reads the exported state; ROI save writes the TIFF,
+ * the shapes and the config's `rois`, keeping the YAML comments).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { caseDir, csvColumn, readCsv, readTiffPagesReference } from './helpers/fixtures.js';
+import { fixtureConfigObject } from './helpers/fixture-config.js';
+import { hostAllowed, newSessionToken, parsePlane, presentedToken, tokenMatches, oneOf, LABEL_LAYERS } from '../src/viewer/server/security.js';
+import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
+import { main } from '../src/cli/main.js';
+
+const CASE = caseDir('2d_two_channel_otsu_fullroi');
+const EXP = join(CASE, 'expected');
+
+interface Resp {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Raw HTTP request (no URL normalisation by the client, so traversal attempts reach the server as written). */
+function http(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: Uint8Array | string } = {}): Promise<Resp> {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: opts.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', fail);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+function api(srv: ViewerServer) {
+  const h = { 'X-CellColoc-Token': srv.token };
+  return {
+    get: (p: string) => http(srv.port, 'GET', p, { headers: h }),
+    json: async (p: string) => {
+      const r = await http(srv.port, 'GET', p, { headers: h });
+      assert.equal(r.status, 200, `${p}: ${r.body.toString()}`);
+      return JSON.parse(r.body.toString()) as any;
+    },
+    post: (p: string, body?: unknown) =>
+      http(srv.port, 'POST', p, { headers: { ...h, 'Content-Type': 'application/json' }, body: body === undefined ? '' : JSON.stringify(body) }),
+    put: (p: string, body: Uint8Array) => http(srv.port, 'PUT', p, { headers: h, body }),
+  };
+}
+
+async function waitIdle(a: ReturnType<typeof api>): Promise<any> {
+  for (let i = 0; i < 600; i++) {
+    const s = await a.json('/api/state');
+    if (!s.busy) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('run did not finish');
+}
+
+function column(t: { columns: { name: string }[]; rows: unknown[][] }, name: string): unknown[] {
+  const i = t.columns.findIndex((c) => c.name === name);
+  assert.ok(i >= 0, `column ${name}`);
+  return t.rows.map((r) => r[i]);
+}
+
+test('security: tokens are 128-bit hex and distinct; token from query, header or cookie; Host must be loopback', () => {
+  const a = newSessionToken();
+  const b = newSessionToken();
+  assert.match(a, /^[0-9a-f]{32}$/);
+  assert.notEqual(a, b);
+  const u = (q: string) => new URL(`/api/state${q}`, 'http://127.0.0.1');
+  assert.equal(tokenMatches({ headers: {} }, u(`?token=${a}`), a), true);
+  assert.equal(tokenMatches({ headers: {} }, u(`?token=${b}`), a), false);
+  assert.equal(tokenMatches({ headers: {} }, u(''), a), false);
+  assert.equal(tokenMatches({ headers: {} }, u(`?token=${a.slice(0, 31)}`), a), false);
+  assert.equal(tokenMatches({ headers: { 'x-cellcoloc-token': a } }, u(''), a), true);
+  assert.equal(tokenMatches({ headers: { cookie: `x=1; cellcoloc_token=${a}` } }, u(''), a), true);
+  assert.equal(presentedToken({ headers: {} }, u('')), null);
+  assert.equal(hostAllowed('127.0.0.1:8080'), true);
+  assert.equal(hostAllowed('localhost:1'), true);
+  assert.equal(hostAllowed('[::1]:9'), true);
+  assert.equal(hostAllowed('evil.example:8080'), false);
+  assert.equal(hostAllowed('127.0.0.1.evil.example'), false);
+  assert.equal(hostAllowed(undefined), false);
+  assert.equal(parsePlane(null, 5), 0);
+  assert.equal(parsePlane('max', 5), 'max');
+  assert.equal(parsePlane('4', 5), 4);
+  assert.equal(parsePlane('5', 5), null);
+  assert.equal(parsePlane('-1', 5), null);
+  assert.equal(parsePlane('1e3', 5), null);
+  assert.equal(oneOf('cell', LABEL_LAYERS), 'cell');
+  assert.equal(oneOf('../cell', LABEL_LAYERS), null);
+});
+
+test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, edit + re-analyse, export, reload', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-'));
+  const results = join(dir, 'results');
+  const cfgPath = join(dir, 'config.json');
+  writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(CASE, { resultsDir: results }), null, 2));
+  let srv: ViewerServer | null = await startViewerServer(cfgPath, { port: 0 });
+  try {
+    const a = api(srv);
+    // --- refused requests
+    assert.equal((await http(srv.port, 'GET', '/api/state')).status, 403);
+    assert.equal((await http(srv.port, 'GET', `/api/state?token=${'0'.repeat(32)}`)).status, 403);
+    assert.equal((await http(srv.port, 'GET', '/', { headers: {} })).status, 403);
+    assert.equal((await http(srv.port, 'GET', `/api/state?token=${srv.token}`, { headers: { Host: 'evil.example' } })).status, 403);
+    for (const p of [
+      '/../package.json',
+      '/%2e%2e/%2e%2e/package.json',
+      '/api/table/..%2F..%2Fpackage.json',
+      '/api/table/../../../../etc/passwd',
+      '/api/channel/..%2Fcell',
+      '/api/labels/%2Fetc%2Fpasswd',
+      '/app.js/../../package.json',
+      '/src/viewer/server/server.ts',
+      '/dist/cli/cellcoloc.bundle.mjs',
+    ]) {
+      const r = await a.get(p);
+      assert.ok(r.status === 404 || r.status === 400, `${p}: status ${r.status}`);
+      assert.ok(!r.body.toString().includes('"name": "cellcoloc"'), `${p} leaked a file`);
+    }
+    assert.equal((await a.get('/api/channel/cell?z=1')).status, 400); // 2D: only plane 0
+    assert.equal((await a.get('/api/channel/cell?z=abc')).status, 400);
+
+    // --- state before any run: image from the OME metadata (README: ZYX (1, 256, 256), 0.5 µm pixels), no result layers
+    let s = await a.json('/api/state');
+    assert.equal(s.workflow, 'two_channel');
+    assert.deepEqual(s.image.shapeZyx, [1, 256, 256]);
+    assert.deepEqual(s.image.voxelSizeUm, [1, 0.5, 0.5]);
+    assert.equal(s.image.dtype, 'uint16');
+    assert.deepEqual(s.image.channels.map((c: any) => [c.role, c.index]), [['cell', 0], ['marker', 1]]);
+    assert.deepEqual(s.layers, { rois: true, cell: false, marker: false, positive: false, optional_region: false });
+    assert.deepEqual(s.tables, []);
+    assert.deepEqual(s.cellpose, { cell: false, marker: false });
+    assert.equal((await a.get('/api/labels/cell')).status, 404);
+
+    // --- raw channel planes equal the input pages (read with geotiff, independent of our reader)
+    const input = await readTiffPagesReference(join(CASE, 'input.ome.tif'));
+    const n = 256 * 256;
+    for (const [role, page] of [['cell', 0], ['marker', 1]] as const) {
+      const r = await a.get(`/api/channel/${role}?z=0`);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['x-dtype'], 'uint16');
+      assert.equal(r.headers['x-shape'], '256,256');
+      const got = new Uint16Array(r.body.buffer.slice(r.body.byteOffset, r.body.byteOffset + r.body.byteLength));
+      assert.deepEqual(got, (input.data as Uint16Array).subarray(page * n, (page + 1) * n));
+      const m = await a.get(`/api/channel/${role}?z=max`);
+      assert.ok(m.body.equals(r.body), 'max projection of one plane = the plane');
+    }
+    const rois = await a.get('/api/labels/rois');
+    const roiPlane = new Uint32Array(rois.body.buffer.slice(rois.body.byteOffset, rois.body.byteOffset + rois.body.byteLength));
+    assert.equal(roiPlane.length, n);
+    assert.ok(roiPlane.every((v) => v === 1), 'rois: full image = ROI 1');
+
+    // --- refine is refused for threshold channels (400, with the reason)
+    const rf = await a.post('/api/refine', { cell: { cellprobThreshold: 0, flowThreshold: 0.4 } });
+    assert.equal(rf.status, 400);
+    assert.match(rf.body.toString(), /not cellpose/);
+
+    // --- run in the background; a second start while busy is refused
+    const r1 = await a.post('/api/run');
+    assert.equal(r1.status, 202);
+    assert.equal((await a.post('/api/run')).status, 409);
+    s = await waitIdle(a);
+    assert.equal(s.error, null);
+    assert.deepEqual(s.layers, { rois: true, cell: true, marker: true, positive: true, optional_region: false });
+    assert.ok(s.tables.includes('roi_coloc_overview') && s.tables.includes('cell_summary'), s.tables.join());
+
+    // tables equal the original's (expected/roi_coloc_overview.csv: 15 cells, 8 positive, 17 marker objects, 9100 px)
+    let ov = await a.json('/api/table/roi_coloc_overview');
+    assert.deepEqual(column(ov, 'n_cells'), [15]);
+    assert.deepEqual(column(ov, 'n_marker_positive_cells'), [8]);
+    assert.deepEqual(column(ov, 'n_marker_objects'), [17]);
+    assert.deepEqual(column(ov, 'cell_occupancy_area_px_2d_projection'), [9100]);
+    let cs = await a.json('/api/table/cell_summary');
+    const expCs = readCsv(join(EXP, 'cell_summary.csv'));
+    assert.deepEqual(column(cs, 'cell_label'), csvColumn(expCs, 'cell_label'));
+    assert.deepEqual(column(cs, 'cell_voxels'), csvColumn(expCs, 'cell_voxels'));
+    assert.deepEqual(column(cs, 'marker_positive'), csvColumn(expCs, 'marker_positive').map((v) => v === 1));
+    assert.equal(cs.columns.find((c: any) => c.name === 'marker_positive').kind, 'bool');
+    assert.equal((await a.get('/api/table/not_a_sheet')).status, 404);
+
+    // label planes equal the original's masks
+    const getLabels = async (layer: string) => {
+      const r = await a.get(`/api/labels/${layer}?z=0`);
+      assert.equal(r.status, 200, layer);
+      assert.equal(r.headers['x-dtype'], 'uint32');
+      return new Uint32Array(r.body.buffer.slice(r.body.byteOffset, r.body.byteOffset + r.body.byteLength));
+    };
+    const expCell = (await readTiffPagesReference(join(EXP, 'cell_masks.tif'))).data;
+    const cell = await getLabels('cell');
+    assert.deepEqual([...cell], [...expCell]);
+    const expPos = (await readTiffPagesReference(join(EXP, 'positive_cell_masks.tif'))).data;
+    assert.deepEqual([...(await getLabels('positive'))], [...expPos]);
+
+    // --- hand edit: erase cell 16 (1380 px, marker-positive in expected/cell_summary.csv), then re-analyse
+    let erased = 0;
+    for (let i = 0; i < n; i++) {
+      if (cell[i] === 16) {
+        cell[i] = 0;
+        erased++;
+      }
+    }
+    assert.equal(erased, 1380);
+    assert.equal((await a.put('/api/labels/cell?z=0', new Uint8Array(8))).status, 400); // wrong size
+    assert.equal((await a.put('/api/labels/positive?z=0', new Uint8Array(cell.buffer))).status, 400); // not editable
+    const put = await a.put('/api/labels/cell?z=0', new Uint8Array(cell.buffer));
+    assert.equal(put.status, 200, put.body.toString());
+    s = await a.json('/api/state');
+    assert.deepEqual(s.edited, { cell: true, marker: false });
+    // the table still shows the accepted state until re-analysis
+    assert.deepEqual(column(await a.json('/api/table/roi_coloc_overview'), 'n_cells'), [15]);
+    const re = await a.post('/api/reanalyze');
+    assert.equal(re.status, 200, re.body.toString());
+    assert.ok(JSON.parse(re.body.toString()).ms >= 0);
+    ov = await a.json('/api/table/roi_coloc_overview');
+    assert.deepEqual(column(ov, 'n_cells'), [14]);
+    assert.deepEqual(column(ov, 'n_marker_positive_cells'), [7]);
+    assert.deepEqual(column(ov, 'n_marker_objects'), [17]);
+    assert.deepEqual(column(ov, 'cell_occupancy_area_px_2d_projection'), [9100 - 1380]);
+    cs = await a.json('/api/table/cell_summary');
+    assert.deepEqual(column(cs, 'cell_label'), csvColumn(expCs, 'cell_label').filter((l) => l !== 16));
+    assert.ok(!(await getLabels('positive')).includes(16));
+
+    // --- export writes the accepted state
+    const ex = await a.post('/api/export');
+    assert.equal(ex.status, 200, ex.body.toString());
+    const files: string[] = JSON.parse(ex.body.toString()).files;
+    const csvPath = join(results, 'input.ome_cell_summary.csv');
+    assert.ok(files.includes(csvPath), files.join());
+    assert.deepEqual(csvColumn(readCsv(csvPath), 'cell_label'), csvColumn(expCs, 'cell_label').filter((l) => l !== 16));
+    const writtenMask = (await readTiffPagesReference(join(results, 'input.ome_cell_masks.tif'))).data;
+    assert.equal([...writtenMask].filter((v) => v === 16).length, 0);
+    assert.equal([...writtenMask].filter((v) => v === 3).length, 539);
+    const manifest = JSON.parse(readFileSync(join(results, 'input.ome_run_manifest.json'), 'utf8'));
+    assert.equal(manifest.command, 'view');
+
+    // --- a new session shows the exported result
+    await srv.close();
+    srv = await startViewerServer(cfgPath, { port: 0 });
+    const b = api(srv);
+    s = await b.json('/api/state');
+    assert.equal(s.layers.cell, true);
+    assert.deepEqual(column(await b.json('/api/table/roi_coloc_overview'), 'n_cells'), [14]);
+  } finally {
+    await srv?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('viewer API: Save ROIs writes the label TIFF, the shapes and the config (comments kept); a run then uses them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-rois-'));
+  const results = join(dir, 'results');
+  const cfgPath = join(dir, 'config.yaml');
+  const obj = fixtureConfigObject(CASE, { resultsDir: results });
+  writeFileSync(cfgPath, `# my analysis — keep this comment\n${stringify(obj)}`);
+  const srv = await startViewerServer(cfgPath, { port: 0 });
+  try {
+    const a = api(srv);
+    assert.equal((await a.post('/api/rois', { shapes: [{ type: 'hexagon', data: [] }] })).status, 400);
+    assert.equal((await a.post('/api/rois', { shapes: 'x' })).status, 400);
+    // rectangle y 10..40, x 20..60 and a triangle; napari layout, [y, x] pixels
+    const shapes = [
+      { type: 'rectangle', data: [[10, 20], [10, 60], [40, 60], [40, 20]] },
+      { type: 'polygon', data: [[100, 100], [100, 200], [200, 100]] },
+    ];
+    const r = await a.post('/api/rois', { shapes });
+    assert.equal(r.status, 200, r.body.toString());
+    assert.deepEqual(JSON.parse(r.body.toString()).roiIds, [1, 2]);
+    const tifPath = join(results, 'input.ome_roi_labelmask.tif');
+    const tif = await readTiffPagesReference(tifPath);
+    assert.equal(tif.pages, 1);
+    assert.equal(tif.width, 256);
+    const at = (y: number, x: number) => tif.data[y * 256 + x];
+    // strictly inside → its id; outside the closed outline → 0 (boundary pixels depend on the centre rule)
+    for (let y = 11; y < 40; y++) for (let x = 21; x < 60; x++) assert.equal(at(y, x), 1, `(${y}, ${x})`);
+    assert.equal(at(120, 120), 2);
+    assert.equal(at(190, 190), 0); // beyond the hypotenuse x + y = 300
+    for (let i = 0; i < tif.data.length; i++) {
+      const y = Math.floor(i / 256);
+      const x = i % 256;
+      const inRect = y >= 10 && y <= 40 && x >= 20 && x <= 60;
+      const inTri = y >= 100 && x >= 100 && x + y <= 300;
+      if (!inRect && !inTri) assert.equal(tif.data[i], 0, `(${y}, ${x})`);
+    }
+    const sidecar = JSON.parse(readFileSync(join(results, 'input.ome_rois.json'), 'utf8'));
+    assert.deepEqual(sidecar.shapes, shapes);
+    const cfgText = readFileSync(cfgPath, 'utf8');
+    assert.match(cfgText, /^# my analysis — keep this comment/);
+    assert.match(cfgText, /rois:\n\s+label_image: results\/input\.ome_roi_labelmask\.tif/);
+    const s = await a.json('/api/state');
+    assert.deepEqual(s.shapes, shapes);
+    // the CLI run uses the saved ROIs: two ROIs in the overview, areas = pixel counts of the TIFF
+    const out = join(dir, 'cli-results');
+    let err = '';
+    const code = await main(['node', 'cellcoloc', 'run', cfgPath, '--results-dir', out, '-q'], { out: () => undefined, err: (x) => (err += x) });
+    assert.equal(code, 0, err);
+    const ovCsv = readCsv(join(out, 'input.ome_roi_coloc_overview.csv'));
+    assert.deepEqual(csvColumn(ovCsv, 'roi_id'), [1, 2]);
+    const count = (id: number) => [...tif.data].filter((v) => v === id).length;
+    assert.deepEqual(csvColumn(ovCsv, 'drawn_roi_area_px'), [count(1), count(2)]);
+    assert.ok(existsSync(join(results, 'input.ome_roi_labelmask.tif')));
+  } finally {
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cellcoloc view --help lists the options; a single-channel config is refused with a clear message', async () => {
+  let out = '';
+  const code = await main(['node', 'cellcoloc', 'view', '--help'], { out: (s) => (out += s), err: (s) => (out += s) });
+  assert.equal(code, 0);
+  assert.match(out, /--port/);
+  assert.match(out, /--no-open/);
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-sc-'));
+  try {
+    const cfgPath = join(dir, 'sc.json');
+    writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(caseDir('2d_single_channel_count'), { resultsDir: join(dir, 'r') })));
+    let err = '';
+    const c2 = await main(['node', 'cellcoloc', 'view', cfgPath, '--no-open'], { out: () => undefined, err: (s) => (err += s) });
+    assert.equal(c2, 1);
+    assert.match(err, /single_channel_config.*two-channel workflow only/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
