@@ -18,3 +18,22 @@ await build({
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __cellcolocCreateRequire } from 'node:module'; const require = __cellcolocCreateRequire(import.meta.url);" },
 });
+
+// The browser viewer (issue 8): one minified ESM file plus its page and stylesheet in dist/viewer/,
+// the only folder `cellcoloc view` serves static files from.
+await build({
+  entryPoints: ['src/viewer/app/main.ts'],
+  outfile: 'dist/viewer/app.js',
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  legalComments: 'none',
+  minify: true,
+  logLevel: 'warning',
+});
+{
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  mkdirSync('dist/viewer', { recursive: true });
+  for (const f of ['index.html', 'app.css']) copyFileSync(`src/viewer/app/${f}`, `dist/viewer/${f}`);
+}

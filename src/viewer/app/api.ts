@@ -1,0 +1,107 @@
+/**
+ * Browser-side client of the viewer's HTTP API (contract: docs/viewer.md). Every request carries the
+ * session token from the page URL in the `X-CellColoc-Token` header; the server refuses requests without it.
+ */
+import type { PixelArray } from '../render/composite.js';
+
+export interface RoiShape {
+  type: 'polygon' | 'rectangle' | 'ellipse';
+  /** Vertices `[y, x]` in pixels, napari layout (ellipse: the 4 bounding-box corners). */
+  data: [number, number][];
+}
+
+export interface ViewerState {
+  configPath: string;
+  stem: string;
+  workflow: string;
+  image: {
+    shapeZyx: [number, number, number];
+    voxelSizeUm: [number, number, number];
+    dtype: string;
+    channels: { role: 'cell' | 'marker' | 'optional_region'; index: number; name: string }[];
+  };
+  layers: Record<'rois' | 'cell' | 'marker' | 'positive' | 'optional_region', boolean>;
+  tables: string[];
+  cellpose: { cell: boolean; marker: boolean };
+  shapes: RoiShape[];
+  busy: boolean;
+  progress: { stage: string; done?: number; total?: number } | null;
+  error: string | null;
+}
+
+export interface TableData {
+  columns: { name: string; kind: string }[];
+  rows: (number | boolean | string | null)[][];
+}
+
+export type ZSel = number | 'max';
+
+const token = new URLSearchParams(location.search).get('token') ?? '';
+
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('X-CellColoc-Token', token);
+  const res = await fetch(path, { ...init, headers });
+  if (!res.ok) {
+    let msg = `${init.method ?? 'GET'} ${path} failed: HTTP ${res.status}`;
+    try {
+      const body = (await res.json()) as { error?: string };
+      if (body && typeof body.error === 'string') msg = body.error;
+    } catch {
+      /* body not JSON: keep the status line */
+    }
+    throw new Error(msg);
+  }
+  return res;
+}
+
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  return (await (await request(path, init)).json()) as T;
+}
+
+function postJson<T>(path: string, body: unknown, method = 'POST'): Promise<T> {
+  return json<T>(path, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+}
+
+export const getState = (): Promise<ViewerState> => json<ViewerState>('/api/state');
+
+/** One plane of a raw channel as a typed array of its dtype (little-endian on the wire, as on every browser host). */
+export async function getChannel(role: string, z: ZSel): Promise<{ data: PixelArray; shape: [number, number] }> {
+  const res = await request(`/api/channel/${encodeURIComponent(role)}?z=${z}`);
+  const buf = await res.arrayBuffer();
+  const dtype = res.headers.get('X-Dtype') ?? 'uint16';
+  const shape = (res.headers.get('X-Shape') ?? '0,0').split(',').map(Number) as [number, number];
+  const ctor =
+    dtype === 'uint8' ? Uint8Array
+    : dtype === 'uint16' ? Uint16Array
+    : dtype === 'uint32' ? Uint32Array
+    : dtype === 'int16' ? Int16Array
+    : dtype === 'float32' ? Float32Array
+    : null;
+  if (!ctor) throw new Error(`/api/channel/${role}: unsupported X-Dtype "${dtype}"`);
+  return { data: new ctor(buf), shape };
+}
+
+export async function getLabels(layer: string, z: ZSel): Promise<Uint32Array | null> {
+  const headers = new Headers({ 'X-CellColoc-Token': token });
+  const res = await fetch(`/api/labels/${encodeURIComponent(layer)}?z=${z}`, { headers });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new Error(`GET /api/labels/${layer} failed: HTTP ${res.status}`);
+  return new Uint32Array(await res.arrayBuffer());
+}
+
+export const getTable = (sheet: string): Promise<TableData> => json<TableData>(`/api/table/${encodeURIComponent(sheet)}`);
+export const saveRois = (shapes: RoiShape[]): Promise<{ ok: boolean; roiIds: number[] }> => postJson('/api/rois', { shapes });
+export const startRun = (): Promise<unknown> => postJson('/api/run', {});
+export const reanalyze = (): Promise<{ ok: boolean; ms: number }> => postJson('/api/reanalyze', {});
+export const exportResults = (): Promise<{ ok: boolean; files: string[] }> => postJson('/api/export', {});
+export const refine = (body: Record<string, { cellprobThreshold: number; flowThreshold: number }>): Promise<{ ok: boolean; ms: number }> =>
+  postJson('/api/refine', body);
+
+export async function putLabels(layer: 'cell' | 'marker', z: number, plane: Uint32Array): Promise<void> {
+  await request(`/api/labels/${layer}?z=${z}`, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: plane.slice().buffer,
+  });
+}
