@@ -178,3 +178,144 @@ test('draw a polygon ROI and save it: ROI mask TIFF and config are written', { s
   assert.match(cfg, /label_image/);
   assert.match(cfg, /# keep me/);
 });
+
+let nCells0 = 0;
+
+test('run from the viewer: result layers and both tables appear', { skip }, async () => {
+  await page.click('#run');
+  await page.waitForFunction(() => /analysis finished/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 60000 });
+  const overview = await api<Table>('/api/table/roi_coloc_overview');
+  assert.deepEqual(col(overview, 'roi_id'), [1]);
+  nCells0 = Number(col(overview, 'n_cells')[0]);
+  // The demo finds 200–320 nuclei on the full image (test/cli.test.ts); the ROI drops a 20-px border.
+  assert.ok(nCells0 >= 150 && nCells0 <= 320, `n_cells ${nCells0}`);
+  const names = await page.$$eval('#layers .layer .name', (els) => els.map((e) => e.textContent!.trim()));
+  for (const n of ['ROIs', 'cell masks', 'marker masks', 'positive cells']) assert.ok(names.includes(n), names.join('|'));
+  assert.match((await page.textContent('#tableInfo'))!, /roi_coloc_overview: 1 rows/);
+  const shown = await page.$$eval('#table tbody tr td:nth-child(2)', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(shown, [String(nCells0)]);
+});
+
+test('tables: clicking a cell row centres and highlights that cell; clicking a cell selects its row', { skip }, async () => {
+  await page.click('.tabs button[data-sheet="cell_summary"]');
+  const summary = await api<Table>('/api/table/cell_summary');
+  const labelsCol = col(summary, 'cell_label').map(Number);
+  const pos = col(summary, 'marker_positive');
+  // Positive rows carry the "pos" class, as many as the table has marker_positive = true.
+  assert.equal(await page.locator('#table tr.pos').count(), pos.filter((v) => v === true).length);
+  assert.ok(pos.some((v) => v === true), 'the demo has marker-positive cells');
+  const target = labelsCol[Math.floor(labelsCol.length / 2)];
+  await page.click(`#table tr[data-cell="${target}"]`);
+  assert.equal(await page.evaluate(() => (window as any).__viewer.selectedCell), target);
+  // The view is centred on the cell: the pixel under the canvas centre lies in the cell's bounding box.
+  const plane = await cellPlane();
+  let y0 = Y, y1 = -1, x0 = X, x1 = -1;
+  for (let i = 0; i < plane.length; i++) {
+    if (plane[i] !== target) continue;
+    const y = Math.floor(i / X), x = i % X;
+    y0 = Math.min(y0, y); y1 = Math.max(y1, y); x0 = Math.min(x0, x); x1 = Math.max(x1, x);
+  }
+  const [cy, cx] = await page.evaluate(() => {
+    const v = (window as any).__viewer.view;
+    const r = document.getElementById('view')!.getBoundingClientRect();
+    return [(r.height / 2 - v.ty) / v.scale, (r.width / 2 - v.tx) / v.scale];
+  });
+  assert.ok(cy >= y0 && cy <= y1 + 1 && cx >= x0 && cx <= x1 + 1, `centre (${cy}, ${cx}) in bbox [${y0}..${y1}]×[${x0}..${x1}]`);
+  // Back to the fixed 2 px/pixel view; click another cell's pixel with the select tool → its row is selected.
+  await page.evaluate(() => { const v = (window as any).__viewer.view; v.scale = 2; v.tx = 0; v.ty = 0; });
+  const other = labelsCol[0];
+  const at = plane.indexOf(other);
+  await tool('select');
+  await clickPixel(Math.floor(at / X), at % X);
+  assert.equal(await page.evaluate(() => (window as any).__viewer.selectedCell), other);
+  assert.equal(await page.getAttribute('#table tr.sel', 'data-cell'), String(other));
+});
+
+test('paint a new label, re-analyse, erase it, undo/redo, re-analyse: tables change as expected', { skip }, async () => {
+  const plane = await cellPlane();
+  // An empty 15×15 window well inside the ROI: the painted disc touches no other cell.
+  let spot: [number, number] | null = null;
+  for (let y = 40; y < Y - 40 && !spot; y += 3) {
+    for (let x = 40; x < X - 40 && !spot; x += 3) {
+      let empty = true;
+      for (let dy = -7; dy <= 7 && empty; dy++) for (let dx = -7; dx <= 7 && empty; dx++) if (plane[(y + dy) * X + x + dx]) empty = false;
+      if (empty) spot = [y, x];
+    }
+  }
+  assert.ok(spot, 'an empty spot exists');
+  let maxL = 0;
+  for (const v of plane) if (v > maxL) maxL = v;
+  const L = maxL + 1;
+  await page.selectOption('#editLayer', 'cell');
+  await page.fill('#label', String(L));
+  await page.fill('#brush', '9');
+  await tool('paint');
+  await clickPixel(spot[0], spot[1]);
+  // Brush diameter 9 at a pixel centre: pixels with dy² + dx² < 4.5² → 9 + 2·9 + 2·9 + 2·7 + 2·5 = 69.
+  assert.equal(await page.evaluate(([y, x]) => (window as any).__viewer.labelAt('cell', y, x), spot), L);
+  await page.click('#reanalyze');
+  await page.waitForFunction(() => /re-analysed/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 20000 });
+  const s1 = await api<Table>('/api/table/cell_summary');
+  const row = col(s1, 'cell_label').map(Number).indexOf(L);
+  assert.ok(row >= 0, `label ${L} is in cell_summary after re-analyse`);
+  assert.equal(Number(col(s1, 'cell_voxels')[row]), 69);
+  assert.equal(col(s1, 'marker_positive')[row], false);
+  const o1 = await api<Table>('/api/table/roi_coloc_overview');
+  assert.equal(Number(col(o1, 'n_cells')[0]), nCells0 + 1);
+
+  // Erase it with one 15-px dab (covers the whole 9-px disc), then undo and redo the erase.
+  await page.fill('#brush', '15');
+  await tool('erase');
+  await page.evaluate(() => { (window as any).__viewer.view.scale = 2; (window as any).__viewer.view.tx = 0; (window as any).__viewer.view.ty = 0; });
+  await clickPixel(spot[0], spot[1]);
+  assert.equal(await page.evaluate(([y, x]) => (window as any).__viewer.labelAt('cell', y, x), spot), 0);
+  await page.click('#undo');
+  assert.equal(await page.evaluate(([y, x]) => (window as any).__viewer.labelAt('cell', y, x), spot), L);
+  await page.click('#redo');
+  assert.equal(await page.evaluate(([y, x]) => (window as any).__viewer.labelAt('cell', y, x), spot), 0);
+  await page.evaluate(() => { document.getElementById('runInfo')!.textContent = ''; });
+  await page.click('#reanalyze');
+  await page.waitForFunction(() => /re-analysed/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 20000 });
+  const s2 = await api<Table>('/api/table/cell_summary');
+  assert.ok(!col(s2, 'cell_label').map(Number).includes(L));
+  const o2 = await api<Table>('/api/table/roi_coloc_overview');
+  assert.equal(Number(col(o2, 'n_cells')[0]), nCells0);
+});
+
+test('export writes the accepted state; "Save view as PNG" downloads a real image', { skip }, async () => {
+  await page.click('#export');
+  await page.waitForFunction(() => /exported \d+ file/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 20000 });
+  const csv = readFileSync(join(resultsDir(), 'ht29_dna_ph3.ome_roi_coloc_overview.csv'), 'utf8').trim().split('\n');
+  const header = csv[0].split(',');
+  assert.equal(Number(csv[1].split(',')[header.indexOf('n_cells')]), nCells0);
+  assert.ok(readdirSync(resultsDir()).some((f) => f.endsWith('_cell_masks.tif') || f.includes('cell_mask')));
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#savePng')]);
+  const path = join(dir, 'view.png');
+  await download.saveAs(path);
+  const png = readFileSync(path);
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.equal(png.readUInt32BE(16), X); // IHDR width
+  assert.equal(png.readUInt32BE(20), Y); // IHDR height
+  // Decode in the page and check for non-trivial content: many colours, neither blank nor saturated.
+  const stats = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set<number>();
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      if (d[i] + d[i + 1] + d[i + 2] > 30) lit++;
+    }
+    return { colours: colours.size, litFraction: lit / (d.length / 4) };
+  }, png.toString('base64'));
+  assert.ok(stats.colours > 200, `colours ${stats.colours}`);
+  assert.ok(stats.litFraction > 0.05 && stats.litFraction < 0.99, `lit ${stats.litFraction}`);
+});
