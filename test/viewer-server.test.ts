@@ -16,6 +16,8 @@ import { fixtureConfigObject } from './helpers/fixture-config.js';
 import { hostAllowed, newSessionToken, parsePlane, presentedToken, tokenMatches, oneOf, LABEL_LAYERS } from '../src/viewer/server/security.js';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { main } from '../src/cli/main.js';
+import { crc32, encodePngRgba } from '../src/viewer/render/png.js';
+import { inflateSync } from 'node:zlib';
 
 const CASE = caseDir('2d_two_channel_otsu_fullroi');
 const EXP = join(CASE, 'expected');
@@ -328,6 +330,95 @@ test('cellcoloc view --help lists the options; a single-channel config is refuse
     const c2 = await main(['node', 'cellcoloc', 'view', cfgPath, '--no-open'], { out: () => undefined, err: (s) => (err += s) });
     assert.equal(c2, 1);
     assert.match(err, /single_channel_config.*two-channel workflow only/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Decodes our own PNG output independently: chunk CRCs via zlib.crc32-free table, IDAT inflated, filter 0 rows. */
+function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  let o = 8;
+  let width = 0;
+  let height = 0;
+  const idat: Buffer[] = [];
+  let sawEnd = false;
+  while (o < png.length) {
+    const len = dv.getUint32(o);
+    const type = String.fromCharCode(...png.subarray(o + 4, o + 8));
+    const data = png.subarray(o + 8, o + 8 + len);
+    if (type === 'IHDR') {
+      width = dv.getUint32(o + 8);
+      height = dv.getUint32(o + 12);
+      assert.deepEqual([...data.subarray(8)], [8, 6, 0, 0, 0]); // 8-bit RGBA, deflate, filter 0, no interlace
+    }
+    if (type === 'IDAT') idat.push(Buffer.from(data));
+    if (type === 'IEND') {
+      // the IEND chunk is always 00000000 49454E44 AE426082
+      assert.equal(dv.getUint32(o + 8), 0xae426082);
+      sawEnd = true;
+    }
+    o += 12 + len;
+  }
+  assert.ok(sawEnd);
+  const raw = inflateSync(Buffer.concat(idat));
+  assert.equal(raw.length, (4 * width + 1) * height);
+  const rgba = new Uint8Array(4 * width * height);
+  for (let y = 0; y < height; y++) {
+    assert.equal(raw[y * (4 * width + 1)], 0);
+    rgba.set(raw.subarray(y * (4 * width + 1) + 1, (y + 1) * (4 * width + 1)), y * 4 * width);
+  }
+  return { width, height, rgba };
+}
+
+test('png: a 3×2 RGBA image round-trips through the PNG decoder (signature, IHDR, IEND CRC, rows)', () => {
+  const rgba = Uint8Array.from({ length: 24 }, (_, i) => (i * 37) % 256);
+  const d = decodePng(encodePngRgba(3, 2, rgba));
+  assert.equal(d.width, 3);
+  assert.equal(d.height, 2);
+  assert.deepEqual([...d.rgba], [...rgba]);
+  // CRC-32 check value of "123456789" (ISO 3309 / PNG): 0xCBF43926
+  assert.equal((crc32(new TextEncoder().encode('123456789')) ^ 0xffffffff) >>> 0, 0xcbf43926);
+  assert.throws(() => encodePngRgba(2, 2, new Uint8Array(3)), /expected 16 RGBA bytes/);
+});
+
+test('cellcoloc snapshot: cell-mask layer alone lights exactly the 9100 cell pixels of the original; channels give a non-trivial image', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-snapshot-'));
+  try {
+    const results = join(dir, 'results');
+    const cfgPath = join(dir, 'config.json');
+    writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(CASE, { resultsDir: results }), null, 2));
+    const run = await main(['node', 'cellcoloc', 'run', cfgPath, '-q'], { out: () => undefined, err: () => undefined });
+    assert.equal(run, 0);
+    let out = '';
+    const png1 = join(dir, 'masks.png');
+    const c1 = await main(['node', 'cellcoloc', 'snapshot', cfgPath, '--out', png1, '--layers', 'cell_masks', '--z', '0'], {
+      out: (s) => (out += s),
+      err: (s) => (out += s),
+    });
+    assert.equal(c1, 0, out);
+    const d1 = decodePng(readFileSync(png1));
+    assert.equal(d1.width, 256);
+    assert.equal(d1.height, 256);
+    const mask = (await readTiffPagesReference(join(EXP, 'cell_masks.tif'))).data;
+    let lit = 0;
+    for (let i = 0; i < 256 * 256; i++) {
+      const isLit = d1.rgba[4 * i] + d1.rgba[4 * i + 1] + d1.rgba[4 * i + 2] > 0;
+      assert.equal(isLit, mask[i] !== 0, `pixel ${i}`);
+      assert.equal(d1.rgba[4 * i + 3], 255);
+      if (isLit) lit++;
+    }
+    assert.equal(lit, 9100); // expected/roi_coloc_overview.csv cell_occupancy_area_px_2d_projection
+    const png2 = join(dir, 'all.png');
+    assert.equal(await main(['node', 'cellcoloc', 'snapshot', cfgPath, '--out', png2], { out: () => undefined, err: () => undefined }), 0);
+    const d2 = decodePng(readFileSync(png2));
+    const colours = new Set<number>();
+    for (let i = 0; i < 256 * 256; i++) colours.add((d2.rgba[4 * i] << 16) | (d2.rgba[4 * i + 1] << 8) | d2.rgba[4 * i + 2]);
+    assert.ok(colours.size > 200, `only ${colours.size} colours`);
+    let err = '';
+    assert.equal(await main(['node', 'cellcoloc', 'snapshot', cfgPath, '--out', png2, '--layers', 'nope'], { out: () => undefined, err: (s) => (err += s) }), 1);
+    assert.match(err, /--layers: unknown layer "nope"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

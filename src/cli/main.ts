@@ -15,6 +15,7 @@ import { createProgressReporter } from './progress-reporter.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
 import { register as registerView, serveUntilInterrupted } from './commands/view.js';
+import { register as registerSnapshot } from './commands/snapshot.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -92,6 +93,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   registerReanalyze(program, io);
   registerRefine(program, io);
   registerView(program, io);
+  registerSnapshot(program, io);
 
   try {
     await program.parseAsync(argv);
