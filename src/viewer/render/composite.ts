@@ -150,7 +150,9 @@ function addImage(rgba: Uint8ClampedArray, layer: ImageLayer): void {
   const [lo, hi] = layer.contrast;
   const span = hi > lo ? hi - lo : 1;
   const [cr, cg, cb] = COLORMAPS[layer.colormap] ?? COLORMAPS.gray;
-  const k = (255 * Math.min(1, Math.max(0, layer.opacity))) / span;
+  // t / span is divided (not multiplied by a rounded 1/span) so exact fractions such as 0.5 stay exact
+  // and the clamped store rounds them the same way on every platform (round half to even).
+  const k = 255 * Math.min(1, Math.max(0, layer.opacity));
   const kr = cr * k;
   const kg = cg * k;
   const kb = cb * k;
@@ -159,7 +161,7 @@ function addImage(rgba: Uint8ClampedArray, layer: ImageLayer): void {
   for (let i = 0; i < n; i++) {
     let t = d[i] - lo;
     if (!(t > 0)) continue; // ≤ lo or NaN adds nothing
-    if (t > span) t = span;
+    t = t >= span ? 1 : t / span;
     const o = 4 * i;
     // Uint8ClampedArray rounds and clips the sum: additive blending saturates at white.
     rgba[o] += t * kr;
