@@ -423,3 +423,45 @@ test('cellcoloc snapshot: cell-mask layer alone lights exactly the 9100 cell pix
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('viewer API on 2d_two_channel_cellpose_fullroi: run, refine sliders from the cache (= expected/refined), export', async () => {
+  const cpCase = caseDir('2d_two_channel_cellpose_fullroi');
+  const refineArgs = JSON.parse(readFileSync(join(cpCase, 'config.json'), 'utf8')).refine;
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-cp-'));
+  const results = join(dir, 'results');
+  const cfgPath = join(dir, 'config.json');
+  writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(cpCase, { resultsDir: results }), null, 2));
+  const srv = await startViewerServer(cfgPath, { port: 0 });
+  try {
+    const a = api(srv);
+    assert.deepEqual((await a.json('/api/state')).cellpose, { cell: false, marker: false });
+    // before a run there is no cache: refused with the reason
+    const early = await a.post('/api/refine', { cell: { cellprobThreshold: 0 } });
+    assert.equal(early.status, 400);
+    assert.match(early.body.toString(), /no Cellpose cache/);
+    assert.equal((await a.post('/api/run')).status, 202);
+    const s = await waitIdle(a);
+    assert.equal(s.error, null);
+    assert.deepEqual(s.cellpose, { cell: true, marker: true });
+    assert.equal((await a.post('/api/refine', { cell: { cellprobThreshold: 'x' } })).status, 400);
+    const r = await a.post('/api/refine', { cell: { cellprobThreshold: refineArgs.cell_cellprob_threshold, flowThreshold: refineArgs.cell_flow_threshold } });
+    assert.equal(r.status, 200, r.body.toString());
+    // in memory: the tables are the original's refinement, nothing written yet
+    const expCs = readCsv(join(cpCase, 'expected', 'refined', 'cell_summary.csv'));
+    const cs = await a.json('/api/table/cell_summary');
+    assert.deepEqual(column(cs, 'cell_label'), csvColumn(expCs, 'cell_label'));
+    assert.deepEqual(column(cs, 'cell_voxels'), csvColumn(expCs, 'cell_voxels'));
+    const expOv = readCsv(join(cpCase, 'expected', 'refined', 'roi_coloc_overview.csv'));
+    assert.deepEqual(column(await a.json('/api/table/roi_coloc_overview'), 'n_cells'), csvColumn(expOv, 'n_cells'));
+    const ex = await a.post('/api/export');
+    assert.equal(ex.status, 200, ex.body.toString());
+    const ours = (await readTiffPagesReference(join(results, 'input.ome_cell_masks.tif'))).data;
+    const exp = (await readTiffPagesReference(join(cpCase, 'expected', 'refined', 'cell_masks.tif'))).data;
+    let diff = 0;
+    for (let i = 0; i < exp.length; i++) if (ours[i] !== exp[i]) diff++;
+    assert.equal(diff, 0, `${diff} pixels of the refined cell mask differ`);
+  } finally {
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
