@@ -62,6 +62,12 @@ interface Hooks {
   labelAt(layer: string, y: number, x: number): number;
   imageToClient(y: number, x: number): [number, number];
   busy: boolean;
+  /** Duration of the last draws (ms; ring of 240) and of the last full composite, for the bench. */
+  drawMs: number[];
+  compositeMs: number;
+  requestDraw(): void;
+  /** ms from page start to the first composited image. */
+  firstImageMs: number;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -103,6 +109,10 @@ const hooks: Hooks = {
   view,
   shapes,
   busy: false,
+  drawMs: [],
+  compositeMs: 0,
+  firstImageMs: 0,
+  requestDraw: () => requestDraw(),
   labelAt(layer, y, x) {
     const l = labels.get(layer as LabelName);
     return l?.data ? l.data[y * X + x] : 0;
@@ -241,9 +251,11 @@ function currentLayers(): Layer[] {
 }
 
 function recomposite(): void {
+  const t0 = performance.now();
   rgba = compositeLayers(X, Y, currentLayers(), rgba);
   baseCtx.putImageData(new ImageData(rgba, X, Y), 0, 0);
   hooks.composites++;
+  hooks.compositeMs = performance.now() - t0;
   requestDraw();
 }
 
@@ -264,6 +276,7 @@ function fitView(): void {
 
 function draw(): void {
   drawPending = false;
+  const t0 = performance.now();
   const dpr = window.devicePixelRatio || 1;
   const r = canvas.getBoundingClientRect();
   const w = Math.max(1, Math.round(r.width * dpr));
@@ -284,6 +297,8 @@ function draw(): void {
   drawCursor();
   drawScaleBar();
   hooks.frames++;
+  hooks.drawMs.push(performance.now() - t0);
+  if (hooks.drawMs.length > 240) hooks.drawMs.shift();
 }
 
 const toScreen = (y: number, x: number): [number, number] => [view.tx + x * view.scale, view.ty + y * view.scale];
@@ -1104,6 +1119,7 @@ async function main(): Promise<void> {
   fitView();
   await loadPlanes();
   hooks.ready = true;
+  hooks.firstImageMs = performance.now();
   setStatus(`${st.configPath} — ${X}×${Y}${Z > 1 ? `×${Z}` : ''} px, ${st.image.voxelSizeUm[2]} µm/px`);
   await loadTables();
   if (shapes.length) $('roiInfo').textContent = `${shapes.length} saved ROI shape(s)`;
