@@ -53,7 +53,7 @@ try {
     const t0 = performance.now();
     const server = await startViewerServer(cfg, { staticDir: stat });
     await page.goto(server.url);
-    await page.waitForFunction(() => (window as any).__viewer?.frames > 0 && (window as any).__viewer.ready, null, { timeout: 60000, polling: 5 });
+    await page.waitForFunction(() => (window as any).__viewer?.firstImageMs > 0 && (window as any).__viewer.frames > 0, null, { timeout: 60000, polling: 5 });
     first.push(performance.now() - t0);
     if (i === 2) {
       // ---- pan: shift the view a few pixels per animation frame for 120 frames (what a mouse drag does).

@@ -31,6 +31,12 @@ test('image layers add colormap × normalised intensity × opacity and saturate 
   assert.deepEqual(px(out, 4), [255, 128, 255, 255]);
   // 35 → 0.25·255 = 63.75 → 64 magenta; cyan 0.5·255 = 127.5 → 128 added: blue 64 + 127.5 = 191.5 → 192.
   assert.deepEqual(px(out, 5), [64, 128, 192, 255]);
+  // Float planes take the non-lookup path and must give the same pixels.
+  const outF = compositeLayers(3, 2, [
+    { kind: 'image', data: Float32Array.from(cell), colormap: 'magenta', contrast: [10, 110], opacity: 1, visible: true },
+    { kind: 'image', data: Float32Array.from(marker), colormap: 'cyan', contrast: [0, 200], opacity: 0.5, visible: true },
+  ]);
+  assert.deepEqual([...outF], [...out]);
 });
 
 test('hidden or zero-opacity layers contribute nothing; a wrong-size layer is refused', () => {
@@ -86,6 +92,14 @@ test('percentile contrast interpolates between ranks like numpy.percentile and i
   const a = Float32Array.from({ length: 101 }, (_, i) => i);
   assert.deepEqual(percentileContrast(a), [0.5, 99.5]);
   assert.deepEqual(percentileContrast(a, 10, 90), [10, 90]);
+  // The exact-histogram path of integer planes gives the same numbers; int16 keeps its sign.
+  assert.deepEqual(percentileContrast(Uint16Array.from(a)), [0.5, 99.5]);
+  assert.deepEqual(percentileContrast(Uint8Array.from(a), 25, 75), [25, 75]);
+  assert.deepEqual(percentileContrast(Int16Array.from(a, (v) => v - 50)), [-49.5, 49.5]);
+  // Ranks between two distinct values: [0, 0, 0, 10] → 50th percentile at pos 1.5 → 0; 90th at pos 2.7 → 7.
+  const [p50, p90] = percentileContrast(new Uint16Array([10, 0, 0, 0]), 50, 90);
+  assert.equal(p50, 0);
+  assert.ok(Math.abs(p90 - 7) < 1e-12, String(p90));
   assert.deepEqual(percentileContrast(new Float32Array([NaN, 3, NaN, 5]), 0, 100), [3, 5]);
   // A flat image still gets a non-empty range.
   assert.deepEqual(percentileContrast(new Uint16Array(10).fill(7)), [7, 8]);

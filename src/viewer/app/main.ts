@@ -190,22 +190,34 @@ async function loadState(): Promise<void> {
   updateButtons();
 }
 
-/** Loads every layer's plane for the current z selection and recomposites. */
+/**
+ * Loads every layer's plane for the current z selection. The channels are composited as soon as they
+ * arrive (first image on screen) and again when the label layers follow (uint32: up to 2× larger on the wire).
+ */
 async function loadPlanes(): Promise<void> {
   const z = zSel;
-  const imgs = images.map(async (im) => {
-    const { data } = await api.getChannel(im.role, z);
-    im.data = data;
-    if (!im.contrast) im.contrast = percentileContrast(data);
-  });
-  const labs = [...labels.values()].map(async (l) => {
-    l.data = await api.getLabels(l.name, z);
-  });
-  await Promise.all([...imgs, ...labs]);
+  const imgs = Promise.all(
+    images.map(async (im) => {
+      const { data } = await api.getChannel(im.role, z);
+      im.data = data;
+      if (!im.contrast) im.contrast = percentileContrast(data);
+    }),
+  );
+  // Labels are requested after the channels: the server answers one request at a time, so asking for
+  // them together would delay the first image by the label planes' encoding and transfer.
+  await imgs;
+  recomposite();
+  if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
+  await Promise.all(
+    [...labels.values()].map(async (l) => {
+      l.data = await api.getLabels(l.name, z);
+    }),
+  );
   hooks.loads++;
   $('zlabel').textContent = Z > 1 ? (z === 'max' ? `max projection of ${Z} planes` : `z = ${z} / ${Z - 1}`) : '';
   buildLayerList();
   recomposite();
+  if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
 }
 
 async function reloadLabels(names: LabelName[]): Promise<void> {
@@ -1116,10 +1128,10 @@ async function main(): Promise<void> {
     zSel = 'max';
     $<HTMLInputElement>('zmax').checked = true;
   }
+  const planes = loadPlanes(); // requests go out first; the layout query below overlaps with them
   fitView();
-  await loadPlanes();
+  await planes;
   hooks.ready = true;
-  hooks.firstImageMs = performance.now();
   setStatus(`${st.configPath} — ${X}×${Y}${Z > 1 ? `×${Z}` : ''} px, ${st.image.voxelSizeUm[2]} µm/px`);
   await loadTables();
   if (shapes.length) $('roiInfo').textContent = `${shapes.length} saved ROI shape(s)`;

@@ -57,29 +57,52 @@ export type Layer = ImageLayer | LabelLayer;
 
 /**
  * Contrast limits from percentiles (default 0.5 % and 99.5 %, ignoring NaN), the viewer's automatic
- * contrast. Uses at most ~1e6 evenly strided samples, which moves the limits by well under one grey
- * level on microscopy images while keeping the cost ~10 ms on a 2048×2048 plane.
- * Returns `[lo, hi]` with `hi > lo` (a flat image gets `[v, v + 1]`).
+ * contrast, with numpy.percentile's linear interpolation between closest ranks. 8- and 16-bit integer
+ * planes use an exact histogram of every pixel (one O(n) pass, no sort: ~5 ms on 2048×2048); other types
+ * sort at most 2^18 evenly strided samples, which moves the limits by well under one grey level on
+ * microscopy images. Returns `[lo, hi]` with `hi > lo` (a flat image gets `[v, v + 1]`).
  */
 export function percentileContrast(data: ArrayLike<number>, loPct = 0.5, hiPct = 99.5): [number, number] {
   const n = data.length;
   if (n === 0) return [0, 1];
-  const stride = Math.max(1, Math.floor(n / 1_000_000));
-  const sample = new Float64Array(Math.ceil(n / stride));
-  let m = 0;
-  for (let i = 0; i < n; i += stride) {
-    const v = data[i];
-    if (v === v) sample[m++] = v; // skip NaN
+  let at: (p: number) => number;
+  if (data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Int16Array) {
+    const offset = data instanceof Int16Array ? 32768 : 0;
+    const hist = new Uint32Array(data instanceof Uint8Array ? 256 : 65536);
+    for (let i = 0; i < n; i++) hist[data[i] + offset]++;
+    // Value at 0-based rank k of the sorted data, walking the cumulative histogram.
+    const valueAtRank = (k: number): number => {
+      let c = 0;
+      for (let v = 0; v < hist.length; v++) {
+        c += hist[v];
+        if (c > k) return v - offset;
+      }
+      return hist.length - 1 - offset;
+    };
+    at = (p) => {
+      const pos = (p / 100) * (n - 1);
+      const i0 = Math.floor(pos);
+      const v0 = valueAtRank(i0);
+      const v1 = i0 + 1 < n ? valueAtRank(i0 + 1) : v0;
+      return v0 + (v1 - v0) * (pos - i0);
+    };
+  } else {
+    const stride = Math.max(1, Math.ceil(n / 262_144));
+    const sample = new Float64Array(Math.ceil(n / stride));
+    let m = 0;
+    for (let i = 0; i < n; i += stride) {
+      const v = data[i];
+      if (v === v) sample[m++] = v; // skip NaN
+    }
+    if (m === 0) return [0, 1];
+    const s = sample.subarray(0, m).sort();
+    at = (p) => {
+      const pos = (p / 100) * (m - 1);
+      const i0 = Math.floor(pos);
+      const i1 = Math.min(m - 1, i0 + 1);
+      return s[i0] + (s[i1] - s[i0]) * (pos - i0);
+    };
   }
-  if (m === 0) return [0, 1];
-  const s = sample.subarray(0, m).sort();
-  const at = (p: number): number => {
-    // Linear interpolation between closest ranks (numpy.percentile's default).
-    const pos = (p / 100) * (m - 1);
-    const i0 = Math.floor(pos);
-    const i1 = Math.min(m - 1, i0 + 1);
-    return s[i0] + (s[i1] - s[i0]) * (pos - i0);
-  };
   const lo = at(loPct);
   let hi = at(hiPct);
   if (!(hi > lo)) hi = lo + 1;
@@ -128,13 +151,8 @@ export function compositeLayers(
 ): Uint8ClampedArray<ArrayBuffer> {
   const n = width * height;
   const rgba = out && out.length === 4 * n ? out : new Uint8ClampedArray(4 * n);
-  for (let i = 0; i < n; i++) {
-    const o = 4 * i;
-    rgba[o] = 0;
-    rgba[o + 1] = 0;
-    rgba[o + 2] = 0;
-    rgba[o + 3] = 255;
-  }
+  // Opaque black in one typed fill: bytes (0, 0, 0, 255) are the little-endian uint32 0xff000000.
+  new Uint32Array(rgba.buffer, rgba.byteOffset, n).fill(0xff000000);
   for (const layer of layers) {
     if (!layer.visible || layer.opacity <= 0) continue;
     if (layer.data.length !== n) {
@@ -158,6 +176,23 @@ function addImage(rgba: Uint8ClampedArray, layer: ImageLayer): void {
   const kb = cb * k;
   const d = layer.data;
   const n = d.length;
+  if (d instanceof Uint8Array || d instanceof Uint16Array) {
+    // Integer planes: the normalised intensity per grey value from a lookup table (same arithmetic as below).
+    const lut = new Float64Array(d instanceof Uint8Array ? 256 : 65536);
+    for (let v = 0; v < lut.length; v++) {
+      const t = v - lo;
+      lut[v] = !(t > 0) ? 0 : t >= span ? 1 : t / span;
+    }
+    for (let i = 0; i < n; i++) {
+      const t = lut[d[i]];
+      if (t === 0) continue;
+      const o = 4 * i;
+      rgba[o] += t * kr;
+      rgba[o + 1] += t * kg;
+      rgba[o + 2] += t * kb;
+    }
+    return;
+  }
   for (let i = 0; i < n; i++) {
     let t = d[i] - lo;
     if (!(t > 0)) continue; // ≤ lo or NaN adds nothing

@@ -126,7 +126,19 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 /** Request handler bound to one session and token (exported for tests that skip the socket). */
 export function createHandler(session: ViewerSession, token: string, opts: ViewerServerOptions = {}) {
   const dirs = staticCandidates(opts);
+  const served = new Set<string>();
+  let inFlight = 0;
+  // Whoever never asks for an image (API clients, tests) still gets the last results shortly.
+  const fallback = setTimeout(() => session.startDeferredResultLoad(), 1500);
+  fallback.unref();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // The first image has been sent once both channel planes went out and nothing else is pending: only then
+    // read the last results (their table pass blocks this thread for ~2 s on a 2048×2048 image).
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0 && served.size >= Math.min(2, session.channelCount())) setImmediate(() => inFlight === 0 && session.startDeferredResultLoad());
+    });
     try {
       if (!hostAllowed(req.headers.host)) return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only');
       // The URL base is fixed: only the path and query of the request are used.
@@ -169,6 +181,7 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
         if (z === null) return sendError(res, 400, `z: expected max or an integer in [0, ${Z}), got ${JSON.stringify(url.searchParams.get('z'))}`);
         const p = session.channelPlane(role, z);
         if (!p) return sendError(res, 404, `channel ${role}: not in this analysis`);
+        served.add(role);
         return send(res, 200, p.bytes, {
           'Content-Type': 'application/octet-stream',
           'X-Dtype': p.dtype,
@@ -247,7 +260,10 @@ export async function startViewerServer(
   configPath: string,
   options: ViewerServerOptions & { resultsDir?: string } = {},
 ): Promise<ViewerServer> {
-  const session = await ViewerSession.open(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+  const session = await ViewerSession.open(configPath, {
+    ...(options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {}),
+    deferResults: true,
+  });
   return serveSession(session, options);
 }
 
