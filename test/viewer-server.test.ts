@@ -249,7 +249,12 @@ test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, e
     await srv.close();
     srv = await startViewerServer(cfgPath, { port: 0 });
     const b = api(srv);
+    // the last results are read after the first image (or 1.5 s): busy until then
     s = await b.json('/api/state');
+    assert.equal(s.busy, true);
+    assert.equal(s.progress.stage, 'loading the last results');
+    for (const role of ['cell', 'marker']) assert.equal((await b.get(`/api/channel/${role}?z=max`)).status, 200);
+    s = await waitIdle(b);
     assert.equal(s.layers.cell, true);
     assert.deepEqual(column(await b.json('/api/table/roi_coloc_overview'), 'n_cells'), [14]);
   } finally {
