@@ -470,3 +470,63 @@ test('viewer API on 2d_two_channel_cellpose_fullroi: run, refine sliders from th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('viewer API on 3d_two_channel_otsu_fullroi: z planes and max projections, per-plane edit + re-analyse', async () => {
+  const c3 = caseDir('3d_two_channel_otsu_fullroi');
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-3d-'));
+  const cfgPath = join(dir, 'config.json');
+  writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(c3, { resultsDir: join(dir, 'results') }), null, 2));
+  const srv = await startViewerServer(cfgPath, { port: 0 });
+  try {
+    const a = api(srv);
+    const s0 = await a.json('/api/state');
+    assert.deepEqual(s0.image.shapeZyx, [12, 128, 128]); // README: analysis shape ZYX = (12, 128, 128)
+    const n = 128 * 128;
+    const input = await readTiffPagesReference(join(c3, 'input.ome.tif')); // ZCYX pages: page = 2·z + c
+    const u16 = (b: Buffer) => new Uint16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    const u32 = (b: Buffer) => new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    assert.deepEqual(u16((await a.get('/api/channel/marker?z=5')).body), (input.data as Uint16Array).subarray((2 * 5 + 1) * n, (2 * 5 + 2) * n));
+    const mip = new Uint16Array(n);
+    for (let z = 0; z < 12; z++) for (let i = 0; i < n; i++) mip[i] = Math.max(mip[i], input.data[(2 * z) * n + i]);
+    assert.deepEqual(u16((await a.get('/api/channel/cell?z=max')).body), mip);
+    assert.equal((await a.get('/api/channel/cell?z=12')).status, 400);
+
+    assert.equal((await a.post('/api/run')).status, 202);
+    assert.equal((await waitIdle(a)).error, null);
+    const exp = (await readTiffPagesReference(join(c3, 'expected', 'cell_masks.tif'))).data;
+    const mask = new Uint32Array(12 * n);
+    for (let z = 0; z < 12; z++) {
+      const plane = u32((await a.get(`/api/labels/cell?z=${z}`)).body);
+      assert.deepEqual([...plane], [...exp.subarray(z * n, (z + 1) * n)], `cell plane ${z}`);
+      mask.set(plane, z * n);
+    }
+    const labMax = new Uint32Array(n);
+    for (let z = 0; z < 12; z++) for (let i = 0; i < n; i++) labMax[i] = Math.max(labMax[i], exp[z * n + i]);
+    assert.deepEqual([...u32((await a.get('/api/labels/cell?z=max')).body)], [...labMax]);
+
+    // erase the largest cell of expected/cell_summary.csv on one plane only → its voxel count drops by that plane's share
+    const expCs = readCsv(join(c3, 'expected', 'cell_summary.csv'));
+    const labels = csvColumn(expCs, 'cell_label');
+    const voxels = csvColumn(expCs, 'cell_voxels');
+    const k = voxels.indexOf(Math.max(...voxels));
+    const label = labels[k];
+    let bestZ = 0;
+    let bestCount = 0;
+    for (let z = 0; z < 12; z++) {
+      let c = 0;
+      for (let i = 0; i < n; i++) if (exp[z * n + i] === label) c++;
+      if (c > bestCount) [bestZ, bestCount] = [z, c];
+    }
+    const plane = mask.slice(bestZ * n, (bestZ + 1) * n);
+    for (let i = 0; i < n; i++) if (plane[i] === label) plane[i] = 0;
+    assert.equal((await a.put(`/api/labels/cell?z=${bestZ}`, new Uint8Array(plane.buffer))).status, 200);
+    assert.equal((await a.post('/api/reanalyze')).status, 200);
+    const cs = await a.json('/api/table/cell_summary');
+    const row = column(cs, 'cell_label').indexOf(label);
+    assert.equal(column(cs, 'cell_voxels')[row], voxels[k] - bestCount);
+    assert.deepEqual(column(cs, 'cell_label'), labels);
+  } finally {
+    await srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
