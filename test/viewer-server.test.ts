@@ -530,3 +530,34 @@ test('viewer API on 3d_two_channel_otsu_fullroi: z planes and max projections, p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('cellcoloc run --view --no-open: runs, prints the viewer URL, serves the new results, stops on SIGINT', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-runview-'));
+  try {
+    const cfgPath = join(dir, 'config.json');
+    writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(CASE, { resultsDir: join(dir, 'results') }), null, 2));
+    let out = '';
+    const done = main(['node', 'cellcoloc', 'run', cfgPath, '-q', '--view', '--no-open'], { out: (s) => (out += s), err: () => undefined });
+    let m: RegExpExecArray | null = null;
+    for (let i = 0; i < 400 && !m; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      m = /cellcoloc: viewer at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{32})\n/.exec(out);
+    }
+    assert.ok(m, out);
+    const port = Number(m[1]);
+    const h = { 'X-CellColoc-Token': m[2] };
+    let s: any;
+    for (let i = 0; i < 200; i++) {
+      s = JSON.parse((await http(port, 'GET', '/api/state', { headers: h })).body.toString());
+      if (!s.busy) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(s.layers.cell, true);
+    const ov = JSON.parse((await http(port, 'GET', '/api/table/roi_coloc_overview', { headers: h })).body.toString());
+    assert.deepEqual(column(ov, 'n_cells'), [15]);
+    process.emit('SIGINT');
+    assert.equal(await done, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -56,10 +56,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--results-dir <dir>', 'write the results here instead of results/ beside the image (overrides results_dir)')
     .option('-q, --quiet', 'no progress output on stderr')
     .option('--view', 'open the browser viewer on the results after the run (serves until Ctrl-C)')
-    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean }) => {
+    .option('--no-open', 'with --view: only print the viewer URL, do not open a browser')
+    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean }) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
       await runAndReport(config, io, !!opts.quiet);
-      if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir }, io);
+      if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir, open: opts.open }, io);
     });
 
   program
