@@ -435,3 +435,46 @@ test('rectangle and ellipse tools, move and delete a ROI shape; Cellpose sliders
   assert.equal(await page.isDisabled('#refine-marker-flow'), true);
   assert.match((await page.textContent('#refine'))!, /not segmented by Cellpose/);
 });
+
+test('3D stack: max projection by default, z slider, hover shows the raw voxel values of the plane', { skip }, async () => {
+  const fx = '/work/shared/fixtures/upstream/3d_two_channel_otsu_fullroi/input.ome.tif';
+  const cfg = join(dir, 'zstack.yaml');
+  writeFileSync(cfg, [`image: ${fx}`, `results_dir: ${join(dir, 'z_results')}`, 'channel_config: {cell_channel: 0, marker_channel: 1}',
+    'cell_model_config: {segmentation_method: otsu}', 'marker_model_config: {segmentation_method: otsu}',
+    'colocalization_config: {min_cell_voxels: 150}', 'rois: full', ''].join('\n'));
+  const s3 = await startViewerServer(cfg, { staticDir: join(dir, 'static') });
+  const p3 = await browser.newPage({ viewport: { width: 1900, height: 1200 } });
+  try {
+    await p3.goto(s3.url);
+    await p3.waitForFunction(() => (window as any).__viewer?.ready === true, null, { timeout: 20000 });
+    assert.equal(await p3.isVisible('#z'), true);
+    assert.equal(await p3.isChecked('#zmax'), true);
+    assert.equal(await p3.textContent('#zlabel'), 'max projection of 12 planes');
+    // Reference voxels straight from the OME-TIFF pages (ZCYX: page = 2·z + c), 128×128 planes.
+    const raw = await readTiffPagesReference(fx);
+    assert.equal(raw.pages, 24);
+    const [y, x] = [64, 70];
+    const at = (z: number, c: number) => raw.data[(2 * z + c) * 128 * 128 + y * 128 + x];
+    let maxCell = 0;
+    for (let z = 0; z < 12; z++) maxCell = Math.max(maxCell, at(z, 0));
+    await p3.evaluate(() => { const v = (window as any).__viewer.view; v.scale = 4; v.tx = 0; v.ty = 0; });
+    const hover = async () => {
+      const [cx, cy] = await p3.evaluate(([yy, xx]) => (window as any).__viewer.imageToClient(yy, xx), [y, x] as const);
+      await p3.mouse.move(cx, cy);
+      return (await p3.textContent('#hover'))!;
+    };
+    assert.match(await hover(), new RegExp(`\\(z, y, x\\) = \\(max, ${y}, ${x}\\)\\s+cells: ${maxCell}\\s`, 'i'));
+    await p3.$eval('#z', (e) => { (e as HTMLInputElement).value = '5'; e.dispatchEvent(new Event('input')); });
+    await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 5 / 11');
+    assert.equal(await p3.isChecked('#zmax'), false);
+    assert.match(await hover(), new RegExp(`\\(5, ${y}, ${x}\\)\\s+cells: ${at(5, 0)}\\s+marker: ${at(5, 1)}`, 'i'));
+    // Scale bar in µm from the 0.5 µm pixels: at 4 screen px per pixel, 120 px ≈ 15 µm → a 10 µm bar of 80 px.
+    await p3.mouse.move(5, 5);
+    await p3.waitForTimeout(50);
+    assert.equal(await p3.textContent('#scalebar-text'), '10 µm');
+    assert.equal(await p3.$eval('#scalebar-bar', (e) => (e as HTMLElement).style.width), '80px');
+  } finally {
+    await p3.close();
+    await s3.close();
+  }
+});
