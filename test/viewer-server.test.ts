@@ -449,6 +449,14 @@ test('viewer API on 2d_two_channel_cellpose_fullroi: run, refine sliders from th
     assert.equal(s.error, null);
     assert.deepEqual(s.cellpose, { cell: true, marker: true });
     assert.equal((await a.post('/api/refine', { cell: { cellprobThreshold: 'x' } })).status, 400);
+    // a hand edit of the marker layer: erase its label 1; refining only the cell channel must keep it
+    const mk = await a.get('/api/labels/marker?z=0');
+    const marker = new Uint32Array(mk.body.buffer.slice(mk.body.byteOffset, mk.body.byteOffset + mk.body.byteLength));
+    const markerBefore = marker.filter((v) => v !== 0).length;
+    let erased = 0;
+    for (let i = 0; i < marker.length; i++) if (marker[i] === 1) (marker[i] = 0), erased++;
+    assert.ok(erased > 0);
+    assert.equal((await a.put('/api/labels/marker?z=0', new Uint8Array(marker.buffer))).status, 200);
     const r = await a.post('/api/refine', { cell: { cellprobThreshold: refineArgs.cell_cellprob_threshold, flowThreshold: refineArgs.cell_flow_threshold } });
     assert.equal(r.status, 200, r.body.toString());
     // in memory: the tables are the original's refinement, nothing written yet
@@ -458,6 +466,13 @@ test('viewer API on 2d_two_channel_cellpose_fullroi: run, refine sliders from th
     assert.deepEqual(column(cs, 'cell_voxels'), csvColumn(expCs, 'cell_voxels'));
     const expOv = readCsv(join(cpCase, 'expected', 'refined', 'roi_coloc_overview.csv'));
     assert.deepEqual(column(await a.json('/api/table/roi_coloc_overview'), 'n_cells'), csvColumn(expOv, 'n_cells'));
+    const mk2 = await a.get('/api/labels/marker?z=0');
+    const marker2 = new Uint32Array(mk2.body.buffer.slice(mk2.body.byteOffset, mk2.body.byteOffset + mk2.body.byteLength));
+    assert.equal(marker2.filter((v) => v === 1).length, 0, 'the erased marker stays erased');
+    assert.equal(marker2.filter((v) => v !== 0).length, markerBefore - erased);
+    // undo the marker edit through the API so the export can be compared with the original's refinement
+    const mkOrig = new Uint32Array(mk.body.buffer.slice(mk.body.byteOffset, mk.body.byteOffset + mk.body.byteLength));
+    assert.equal((await a.put('/api/labels/marker?z=0', new Uint8Array(mkOrig.buffer))).status, 200);
     const ex = await a.post('/api/export');
     assert.equal(ex.status, 200, ex.body.toString());
     const ours = (await readTiffPagesReference(join(results, 'input.ome_cell_masks.tif'))).data;

@@ -5,8 +5,9 @@
  * export). Every file path comes from the config or from `buildResultsPaths` — never from a request.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, extname, join, relative, sep } from 'node:path';
+import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
 import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
@@ -386,9 +387,9 @@ export class ViewerSession {
   }
 
   /**
-   * `POST /api/refine` — masks rebuilt from the Cellpose cache with the given thresholds (in memory; Export
-   * writes them). Both Cellpose channels are rebuilt (a channel without thresholds in the request keeps the last
-   * ones of this session, else the config's/cache's), so hand edits of a Cellpose channel are replaced.
+   * `POST /api/refine` — masks of the channels named in the request rebuilt from the Cellpose cache with the
+   * given thresholds (in memory; Export writes them); the other channel keeps its current masks (hand edits
+   * included). Thresholds not given keep the last ones of this session, else the config's/cache's.
    */
   async refine(req: RefineRequest): Promise<{ ms: number }> {
     this.assertIdle();
@@ -417,24 +418,33 @@ export class ViewerSession {
     const t0 = performance.now();
     const cfg = this.config;
     const th = this.refineThresholds;
-    const res = await refineRunResultFromCellposeCache({
-      loaded: this.loaded,
-      roiLabels: this.roiLabels,
-      colocalizationConfig: cfg.colocalizationConfig,
-      cellModelConfig: cfg.cellModelConfig,
-      markerModelConfig: cfg.markerModelConfig,
-      cacheDir: cellposeCacheDir(this.paths.resultsDir, this.paths.stem),
-      thresholds: {
-        cellCellprobThreshold: th.cell.cellprobThreshold ?? null,
-        cellFlowThreshold: th.cell.flowThreshold ?? null,
-        markerCellprobThreshold: th.marker.cellprobThreshold ?? null,
-        markerFlowThreshold: th.marker.flowThreshold ?? null,
-      },
-      runResult: this.result
-        ? { cellMasks: this.editedCell ?? this.result.cellMasks, markerMasks: this.editedMarker ?? this.result.markerMasks }
-        : null,
-    });
-    this.result = res;
+    const cacheRoot = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
+    // Only the channels named in the request are rebuilt: a folder that links just their cache files makes
+    // `refineRunResultFromCellposeCache` keep the other channel's current masks (its "neither config nor cache"
+    // case), so one slider costs one channel's mask stage and hand edits of the other channel survive.
+    const only = await linkCacheSubset(cacheRoot, (['cell', 'marker'] as const).filter((ch) => req[ch] !== undefined));
+    try {
+      const res = await refineRunResultFromCellposeCache({
+        loaded: this.loaded,
+        roiLabels: this.roiLabels,
+        colocalizationConfig: cfg.colocalizationConfig,
+        cellModelConfig: !only || req.cell ? cfg.cellModelConfig : null,
+        markerModelConfig: !only || req.marker ? cfg.markerModelConfig : null,
+        cacheDir: only ?? cacheRoot,
+        thresholds: {
+          cellCellprobThreshold: th.cell.cellprobThreshold ?? null,
+          cellFlowThreshold: th.cell.flowThreshold ?? null,
+          markerCellprobThreshold: th.marker.cellprobThreshold ?? null,
+          markerFlowThreshold: th.marker.flowThreshold ?? null,
+        },
+        runResult: this.result
+          ? { cellMasks: this.editedCell ?? this.result.cellMasks, markerMasks: this.editedMarker ?? this.result.markerMasks }
+          : null,
+      });
+      this.result = res;
+    } finally {
+      if (only) await rm(only, { recursive: true, force: true });
+    }
     this.editedCell = null;
     this.editedMarker = null;
     return { ms: performance.now() - t0 };
@@ -544,6 +554,21 @@ export class ViewerSession {
   /** Resolves when the background run (if any) has finished (tests, shutdown). */
   async waitForRun(): Promise<void> {
     await this.runPromise;
+  }
+}
+
+/**
+ * A temporary folder with symbolic links to the cache files of `channels` only; null where links cannot be made
+ * (e.g. Windows without the privilege) — the caller then rebuilds every Cellpose channel from the full cache.
+ */
+async function linkCacheSubset(cacheDir: string, channels: readonly ('cell' | 'marker')[]): Promise<string | null> {
+  const dir = await mkdtemp(join(tmpdir(), 'cellcoloc-refine-'));
+  try {
+    for (const ch of channels) for (const f of await listCacheEntries(cacheDir, ch)) await symlink(f, join(dir, basename(f)));
+    return dir;
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+    return null;
   }
 }
 
