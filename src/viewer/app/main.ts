@@ -68,6 +68,8 @@ interface Hooks {
   requestDraw(): void;
   /** ms from page start to the first composited image. */
   firstImageMs: number;
+  /** Page-time stamps (ms) of the start-up steps, for the bench. */
+  marks: Record<string, number>;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -112,6 +114,7 @@ const hooks: Hooks = {
   drawMs: [],
   compositeMs: 0,
   firstImageMs: 0,
+  marks: {},
   requestDraw: () => requestDraw(),
   labelAt(layer, y, x) {
     const l = labels.get(layer as LabelName);
@@ -199,6 +202,7 @@ async function loadPlanes(): Promise<void> {
   const imgs = Promise.all(
     images.map(async (im) => {
       const { data } = await api.getChannel(im.role, z);
+      hooks.marks[`channel_${im.role}`] ??= performance.now();
       im.data = data;
       if (!im.contrast) im.contrast = percentileContrast(data);
     }),
@@ -206,6 +210,7 @@ async function loadPlanes(): Promise<void> {
   // Labels are requested after the channels: the server answers one request at a time, so asking for
   // them together would delay the first image by the label planes' encoding and transfer.
   await imgs;
+  hooks.marks.contrast ??= performance.now();
   recomposite();
   if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
   await Promise.all(
@@ -230,10 +235,10 @@ async function reloadLabels(names: LabelName[]): Promise<void> {
 }
 
 async function loadTables(): Promise<void> {
+  const sheets = ['roi_coloc_overview', 'cell_summary'].filter((s) => st.tables.includes(s));
+  const data = await Promise.all(sheets.map((s) => api.getTable(s)));
   tables.clear();
-  for (const sheet of ['roi_coloc_overview', 'cell_summary']) {
-    if (st.tables.includes(sheet)) tables.set(sheet, await api.getTable(sheet));
-  }
+  sheets.forEach((s, i) => tables.set(s, data[i]));
   renderTable();
 }
 
@@ -303,7 +308,8 @@ function draw(): void {
   ctx.setTransform(view.scale * dpr, 0, 0, view.scale * dpr, view.tx * dpr, view.ty * dpr);
   // Nearest-neighbour when zoomed in so single pixels stay square (as napari shows them).
   ctx.imageSmoothingEnabled = view.scale < 1;
-  ctx.drawImage(base, 0, 0);
+  // Nothing composited yet: skip the (smoothed, full-size) draw of an empty base canvas at start-up.
+  if (hooks.composites > 0) ctx.drawImage(base, 0, 0);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   drawShapes();
   drawCursor();
@@ -1099,9 +1105,9 @@ function wireControls(): void {
     const t0 = performance.now();
     await pendingPut;
     const res = await api.reanalyze();
-    await loadState();
-    await reloadLabels(['positive']);
-    await loadTables();
+    // Postfilters re-applied by the server may change the edited masks too: reload them with the positive
+    // layer. The sheet list cannot change on a re-analysis, so the tables load in parallel with the state.
+    await Promise.all([loadState(), reloadLabels(['cell', 'marker', 'positive']), loadTables()]);
     const ms = performance.now() - t0;
     $('runInfo').textContent = `re-analysed in ${Math.round(res.ms)} ms (server), ${Math.round(ms)} ms until the tables were updated`;
     (hooks as unknown as { lastReanalyzeMs: number }).lastReanalyzeMs = ms;
@@ -1121,6 +1127,7 @@ function wireControls(): void {
 }
 
 async function main(): Promise<void> {
+  hooks.marks.main = performance.now();
   wireControls();
   setTool('pan');
   await loadState();
@@ -1128,6 +1135,7 @@ async function main(): Promise<void> {
     zSel = 'max';
     $<HTMLInputElement>('zmax').checked = true;
   }
+  hooks.marks.state = performance.now();
   const planes = loadPlanes(); // requests go out first; the layout query below overlaps with them
   fitView();
   await planes;
