@@ -27,6 +27,8 @@ export interface ViewerState {
   busy: boolean;
   progress: { stage: string; done?: number; total?: number } | null;
   error: string | null;
+  /** Server-side notes (e.g. earlier results that did not fit the image); optional in the contract. */
+  warnings?: string[];
 }
 
 export interface TableData {

@@ -1012,7 +1012,7 @@ function buildRefine(): void {
   }
 }
 
-async function pollRun(): Promise<void> {
+async function pollRun(doneMessage = 'analysis finished'): Promise<void> {
   const bar = $<HTMLProgressElement>('progress');
   bar.hidden = false;
   for (;;) {
@@ -1035,7 +1035,7 @@ async function pollRun(): Promise<void> {
   await loadState();
   await loadPlanes();
   await loadTables();
-  $('runInfo').textContent = 'analysis finished';
+  $('runInfo').textContent = doneMessage;
   updateButtons();
 }
 
@@ -1143,7 +1143,8 @@ async function main(): Promise<void> {
   setStatus(`${st.configPath} — ${X}×${Y}${Z > 1 ? `×${Z}` : ''} px, ${st.image.voxelSizeUm[2]} µm/px`);
   await loadTables();
   if (shapes.length) $('roiInfo').textContent = `${shapes.length} saved ROI shape(s)`;
-  if (st.busy) await pollRun();
+  if (st.warnings?.length) $('runInfo').textContent = st.warnings.join('\n');
+  if (st.busy) await pollRun(st.progress?.stage ? `${st.progress.stage}: done` : 'ready');
   if (st.error) setStatus(st.error, true);
 }
 
