@@ -276,6 +276,17 @@ function recomposite(): void {
   requestDraw();
 }
 
+let recompositePending = false;
+/** Coalesces recomposites to one per animation frame (brush strokes send many mouse moves per frame). */
+function scheduleRecomposite(): void {
+  if (recompositePending) return;
+  recompositePending = true;
+  requestAnimationFrame(() => {
+    recompositePending = false;
+    recomposite();
+  });
+}
+
 let drawPending = false;
 function requestDraw(): void {
   if (drawPending) return;
@@ -421,7 +432,7 @@ function buildLayerList(): void {
     vis.dataset.layer = im.role;
     vis.onchange = () => { im.visible = vis.checked; recomposite(); };
     const op = el('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(im.opacity), title: 'opacity' });
-    op.oninput = () => { im.opacity = Number(op.value); recomposite(); };
+    op.oninput = () => { im.opacity = Number(op.value); scheduleRecomposite(); };
     const cm = el('select');
     for (const name of Object.keys(COLORMAPS)) cm.append(el('option', { value: name, textContent: name, selected: name === im.colormap }));
     cm.onchange = () => { im.colormap = cm.value as ColormapName; recomposite(); };
@@ -450,7 +461,7 @@ function buildLayerList(): void {
     vis.dataset.layer = name;
     vis.onchange = () => { l.visible = vis.checked; recomposite(); };
     const op = el('input', { type: 'range', min: '0', max: '1', step: '0.05', value: String(l.opacity), title: 'opacity' });
-    op.oninput = () => { l.opacity = Number(op.value); recomposite(); };
+    op.oninput = () => { l.opacity = Number(op.value); scheduleRecomposite(); };
     const ol = el('input', { type: 'checkbox', checked: l.outline });
     ol.onchange = () => { l.outline = ol.checked; recomposite(); };
     box.append(
@@ -870,7 +881,7 @@ window.addEventListener('mousemove', (ev) => {
     const c: [number, number] = [p[0] - 0.5, p[1] - 0.5];
     paintSegment(l.data!, lastPaint, c, tool === 'erase' ? 0 : curLabel());
     lastPaint = c;
-    recomposite();
+    scheduleRecomposite();
   }
   requestDraw();
 });
