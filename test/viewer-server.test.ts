@@ -124,6 +124,7 @@ test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, e
       '/app.js/../../package.json',
       '/src/viewer/server/server.ts',
       '/dist/cli/cellcoloc.bundle.mjs',
+      '/api/table/%E0%A4%A',
     ]) {
       const r = await a.get(p);
       assert.ok(r.status === 404 || r.status === 400, `${p}: status ${r.status}`);

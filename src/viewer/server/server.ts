@@ -168,7 +168,14 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
       if (!path.startsWith('/api/')) return sendError(res, 404, `${path}: not found`);
       const parts = path.slice(5).split('/');
       const route = parts[0];
-      const arg = parts.length === 2 ? decodeURIComponent(parts[1]) : null;
+      let arg: string | null = null;
+      if (parts.length === 2) {
+        try {
+          arg = decodeURIComponent(parts[1]);
+        } catch {
+          return sendError(res, 400, `${path}: malformed percent-encoding`);
+        }
+      }
       if (parts.length > 2) return sendError(res, 404, `${path}: not found`);
       const [Z] = session.shapeZyx;
 
