@@ -430,6 +430,11 @@ test('rectangle and ellipse tools, move and delete a ROI shape; Cellpose sliders
   shapes = await page.evaluate(() => (window as any).__viewer.shapes);
   assert.equal(shapes.length, n0 + 1);
   assert.equal(shapes[n0].type, 'rectangle');
+  // Unsaved shapes survive a re-analysis (the state reload must not replace them with the saved ones).
+  await page.evaluate(() => { document.getElementById('runInfo')!.textContent = ''; });
+  await page.click('#reanalyze');
+  await page.waitForFunction(() => /re-analysed/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 20000 });
+  assert.equal((await page.evaluate(() => (window as any).__viewer.shapes)).length, n0 + 1);
   // The demo segments by threshold: the refinement sliders are disabled and say why.
   assert.equal(await page.isDisabled('#refine-cell-cellprob'), true);
   assert.equal(await page.isDisabled('#refine-marker-flow'), true);

@@ -87,6 +87,8 @@ const images: ImageState[] = [];
 const labels = new Map<LabelName, LabelState>();
 let shapes: RoiShape[] = [];
 let selectedShape = -1;
+/** Shapes changed since they were last loaded from or saved to the server. */
+let shapesDirty = false;
 let tool: Tool = 'pan';
 let selectedCell = 0;
 let currentSheet = 'roi_coloc_overview';
@@ -184,7 +186,8 @@ async function loadState(): Promise<void> {
     }
     if (!st.layers[name]) labels.delete(name);
   }
-  if (!dragShape) {
+  // Unsaved drawing survives reloads of the state (after a run, re-analysis or refinement).
+  if (!shapesDirty && !dragShape) {
     shapes = st.shapes.map((s) => ({ type: s.type, data: s.data.map((p) => [p[0], p[1]] as [number, number]) }));
     hooks.shapes = shapes;
   }
@@ -776,6 +779,7 @@ function shapeContains(s: RoiShape, y: number, x: number): boolean {
 }
 
 function shapesChanged(): void {
+  shapesDirty = true;
   hooks.shapes = shapes;
   $('roiInfo').textContent = `${shapes.length} ROI shape(s), not saved yet — press "Save ROIs"`;
   requestDraw();
@@ -1091,6 +1095,7 @@ function wireControls(): void {
 
   $('saveRois').onclick = () => void guard('saving ROIs', async () => {
     const res = await api.saveRois(shapes);
+    shapesDirty = false;
     $('roiInfo').textContent = `saved ${shapes.length} shape(s); ROI ids ${res.roiIds.join(', ') || '(none)'}`;
     await loadState();
     if (!labels.has('rois') && st.layers.rois) await loadState();
