@@ -45,6 +45,7 @@ const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 
 
 async function firstImage(cfg: string, runs: number): Promise<void> {
   const totals: number[] = [];
+  const firsts: number[] = [];
   const urls: number[] = [];
   for (let i = 0; i < runs; i++) {
     const v = await startView(cfg);
@@ -53,7 +54,10 @@ async function firstImage(cfg: string, runs: number): Promise<void> {
       const planes = ['/api/channel/cell?z=0', '/api/channel/marker?z=0'];
       for (const [k, on] of Object.entries(st.layers)) if (on) planes.push(`/api/labels/${k}?z=0`);
       const tState = performance.now();
-      await Promise.all(planes.map(async (p) => (await get(v.url, p)).arrayBuffer()));
+      // the app asks for the channels first and paints them (first image), then the label planes
+      await Promise.all(planes.slice(0, 2).map(async (p) => (await get(v.url, p)).arrayBuffer()));
+      firsts.push(performance.now() - v.t0);
+      await Promise.all(planes.slice(2).map(async (p) => (await get(v.url, p)).arrayBuffer()));
       if (process.env.CELLCOLOC_BENCH_DETAIL) console.log(`  url ${(v.tUrl - v.t0).toFixed(0)} ms, state ${(tState - v.tUrl).toFixed(0)} ms, planes ${(performance.now() - tState).toFixed(0)} ms`);
       totals.push(performance.now() - v.t0);
       urls.push(v.tUrl - v.t0);
@@ -62,12 +66,13 @@ async function firstImage(cfg: string, runs: number): Promise<void> {
       v.stop();
     }
   }
-  const t = med(totals) / 1000;
+  const t = med(firsts) / 1000;
   console.log(
-    `view start → state + all planes received: median ${t.toFixed(3)} s (URL printed after ${(med(urls) / 1000).toFixed(3)} s; runs ${totals
+    `view start → state + both channel planes received (first image data): median ${t.toFixed(3)} s (URL printed after ${(med(urls) / 1000).toFixed(3)} s; runs ${firsts
       .map((x) => (x / 1000).toFixed(3))
       .join(', ')}); target first image ≤ 1.5 s ${t <= 1.5 ? 'MET (server side)' : 'NOT MET'}`,
   );
+  console.log(`view start → also the label planes received: median ${(med(totals) / 1000).toFixed(3)} s`);
 }
 
 async function reanalyseDemo(runs: number): Promise<void> {

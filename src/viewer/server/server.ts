@@ -132,12 +132,14 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
   const fallback = setTimeout(() => session.startDeferredResultLoad(), 1500);
   fallback.unref();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    // The first image has been sent once both channel planes went out and nothing else is pending: only then
+    // The first view has been sent once both channel planes and the ROI plane went out and nothing else is pending: only then
     // read the last results (their table pass blocks this thread for ~2 s on a 2048×2048 image).
     inFlight++;
     res.once('close', () => {
       inFlight--;
-      if (inFlight === 0 && served.size >= Math.min(2, session.channelCount())) setImmediate(() => inFlight === 0 && session.startDeferredResultLoad());
+      if (inFlight === 0 && served.has('labels:rois') && served.size >= Math.min(2, session.channelCount()) + 1) {
+        setImmediate(() => inFlight === 0 && session.startDeferredResultLoad());
+      }
     });
     try {
       if (!hostAllowed(req.headers.host)) return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only');
@@ -212,6 +214,7 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
         const z = parsePlane(url.searchParams.get('z'), Z);
         if (z === null) return sendError(res, 400, `z: expected max or an integer in [0, ${Z}), got ${JSON.stringify(url.searchParams.get('z'))}`);
         const plane = session.labelPlane(layer, z);
+        if (layer === 'rois') served.add('labels:rois');
         if (!plane) return sendError(res, 404, `labels ${layer}: no such layer yet (run the analysis first)`);
         const [, Y, X] = session.shapeZyx;
         return send(res, 200, new Uint8Array(plane.buffer, plane.byteOffset, plane.byteLength), {
