@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
-import { readTiffPagesReference } from './helpers/fixtures.js';
+import { readTiffPagesReference, caseDir, readCsv, csvColumn } from './helpers/fixtures.js';
+import { fixtureConfigObject } from './helpers/fixture-config.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -481,5 +482,42 @@ test('3D stack: max projection by default, z slider, hover shows the raw voxel v
   } finally {
     await p3.close();
     await s3.close();
+  }
+});
+
+test('Cellpose refinement sliders rebuild the cell masks from the cache (= the original refinement)', { skip }, async () => {
+  const cpCase = caseDir('2d_two_channel_cellpose_fullroi');
+  const ref = JSON.parse(readFileSync(join(cpCase, 'config.json'), 'utf8')).refine;
+  const cfg = join(dir, 'cellpose.json');
+  writeFileSync(cfg, JSON.stringify(fixtureConfigObject(cpCase, { resultsDir: join(dir, 'cp_results') }), null, 2));
+  const sc = await startViewerServer(cfg, { staticDir: join(dir, 'static') });
+  const pc = await browser.newPage({ viewport: { width: 1900, height: 1200 } });
+  try {
+    await pc.goto(sc.url);
+    await pc.waitForFunction(() => (window as any).__viewer?.ready === true, null, { timeout: 20000 });
+    assert.equal(await pc.isDisabled('#refine-cell-cellprob'), true); // no cache before the first run
+    await pc.click('#run');
+    await pc.waitForFunction(() => /analysis finished/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 120000 });
+    assert.equal(await pc.isDisabled('#refine-cell-cellprob'), false);
+    const before = await (await fetch(`http://127.0.0.1:${sc.port}/api/table/cell_summary`, { headers: { 'X-CellColoc-Token': sc.token } })).json() as Table;
+    assert.equal(before.rows.length, readCsv(join(cpCase, 'expected', 'cell_summary.csv')).rows.length);
+    // Set both cell sliders to the fixture's refine thresholds, then release (one "change" = one refine request).
+    await pc.$eval('#refine-cell-cellprob', (e, v) => { (e as HTMLInputElement).value = String(v); }, ref.cell_cellprob_threshold);
+    await pc.$eval('#refine-cell-flow', (e, v) => {
+      (e as HTMLInputElement).value = String(v);
+      e.dispatchEvent(new Event('change'));
+    }, ref.cell_flow_threshold);
+    await pc.waitForFunction(() => /cell masks rebuilt from the Cellpose cache/.test(document.getElementById('status')!.textContent!), null, { timeout: 60000 });
+    const exp = readCsv(join(cpCase, 'expected', 'refined', 'cell_summary.csv'));
+    const after = await (await fetch(`http://127.0.0.1:${sc.port}/api/table/cell_summary`, { headers: { 'X-CellColoc-Token': sc.token } })).json() as Table;
+    assert.deepEqual(col(after, 'cell_voxels').map(Number), csvColumn(exp, 'cell_voxels'));
+    // The page shows the refined table (the overview tab is active): n_cells as the original's refinement.
+    const expOv = readCsv(join(cpCase, 'expected', 'refined', 'roi_coloc_overview.csv'));
+    assert.equal(await pc.textContent('#table tbody tr td:nth-child(2)'), String(csvColumn(expOv, 'n_cells')[0]));
+    await pc.click('.tabs button[data-sheet="cell_summary"]');
+    assert.equal(await pc.locator('#table tbody tr').count(), exp.rows.length);
+  } finally {
+    await pc.close();
+    await sc.close();
   }
 });

@@ -998,7 +998,7 @@ function buildRefine(): void {
   box.replaceChildren();
   for (const ch of ['cell', 'marker'] as const) {
     const ok = !!st.cellpose?.[ch];
-    const cp = el('input', { type: 'range', min: '-6', max: '6', step: '0.1', value: '0', disabled: !ok });
+    const cp = el('input', { type: 'range', min: '-6', max: '6', step: '0.05', value: '0', disabled: !ok });
     const fl = el('input', { type: 'range', min: '0', max: '3', step: '0.05', value: '0.4', disabled: !ok });
     cp.id = `refine-${ch}-cellprob`;
     fl.id = `refine-${ch}-flow`;
@@ -1011,6 +1011,10 @@ function buildRefine(): void {
       await loadState();
       await reloadLabels(['cell', 'marker', 'positive']);
       await loadTables();
+      // The refined masks replace hand edits of this channel: its undo history no longer applies.
+      undoStack.length = 0;
+      redoStack.length = 0;
+      updateButtons();
       setStatus(`${ch} masks rebuilt from the Cellpose cache in ${Math.round(res.ms)} ms`);
     });
     cp.onchange = () => void apply();
