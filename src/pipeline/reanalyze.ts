@@ -24,13 +24,11 @@ import { openImageStack } from '../io/image-stack.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
-import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { buildManifest, describeInputFile } from '../export/manifest.js';
 import { getColumn } from '../core/table.js';
-import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
-import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
+import { resolveRoiLabels, exportRunOutputs, roiSummaryLines, type RoiSummaryLine } from './workflow.js';
 import type { ProgressCallback } from './progress.js';
 import {
   analyzeExistingSingleChannelMasks,
@@ -40,15 +38,7 @@ import {
   type SingleChannelSummaryLine,
 } from './single-channel.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
-import {
-  effectiveZBounds,
-  exportVoxelSizeUm,
-  labelsForAnalysis,
-  labelsForExport,
-  prepareLoadedImagesForAnalysis,
-  resolveZProjection,
-  zStackManifestEntry,
-} from './z-stack.js';
+import { effectiveZBounds, labelsForAnalysis, prepareLoadedImagesForAnalysis, resolveZProjection } from './z-stack.js';
 
 export interface ReanalyzeMaskFiles {
   cellMasks: string;
@@ -199,33 +189,10 @@ export async function reanalyzeWorkflow(
     });
     manifest.command = 'reanalyze';
     manifest.maskInputs = await Promise.all(maskFiles.map(async ([role, p]) => ({ role, ...(await describeInputFile(p)) })));
-    const zStack = zStackManifestEntry(loaded);
-    if (zStack) manifest.zStack = zStack;
-    await exportAnalysisOutputs(
-      {
-        cellMasks: labelsForExport(result.cellMasks, loaded),
-        markerMasks: labelsForExport(result.markerMasks, loaded),
-        positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
-        optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
-        // the run's sheets in spec 7.6 order (third-channel sheets when there are third-channel masks)
-        tables: colocalizationSheets(tables),
-        roiLabels,
-      },
-      paths,
-      { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
-    );
+    await exportRunOutputs(loaded, roiLabels, result, paths, manifest);
   });
 
-  const ov = tables.overview;
-  const ids = getColumn(ov, 'roi_id').values;
-  const nCells = getColumn(ov, 'n_cells').values;
-  const nPos = getColumn(ov, 'n_marker_positive_cells').values;
-  const nMarkers = getColumn(ov, 'n_marker_objects').values;
-  const summary: RoiSummaryLine[] = [];
-  for (let i = 0; i < ov.rowCount; i++) {
-    summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
-  }
-  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+  return { loaded, roiLabels, result, paths, summary: roiSummaryLines(tables.overview), warnings: loaded.warnings, timings };
 }
 
 export interface SingleChannelReanalyzeResult {

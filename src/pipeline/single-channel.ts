@@ -13,7 +13,7 @@
  *  - `runSingleChannelWorkflow`: config → load → ROIs → run → export, the counterpart of `runWorkflow`.
  */
 import { basename } from 'node:path';
-import { configError, inputError, notSupported, valueError } from '../core/errors.js';
+import { configError, inputError, valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import { formatShape, maxLabel, sameShape } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
@@ -21,6 +21,7 @@ import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
+import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { createCellposeBackend, CellposeModelPool, defaultCellposeStages } from '../segmentation/cellpose/backend.js';
 import { cellposeCacheDir } from '../segmentation/cellpose/cache.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
@@ -36,9 +37,6 @@ import { applyCrop, type CropZyx } from './load-images.js';
 import { applyZBounds } from './analyze.js';
 import type { ProgressCallback } from './progress.js';
 import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
-import { createFullImageRoiLabels } from '../roi/full-image.js';
-import { rasterizeShapesToLabels } from '../roi/rasterize-shapes.js';
-import { loadRoiLabels } from '../roi/roi-io.js';
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
 export interface SingleChannelAnalysisConfig {
@@ -386,18 +384,6 @@ export function describeSingleChannelSource(loaded: LoadedSingleChannelImage): s
   return `${loaded.sourcePaths.map((p) => basename(p)).join(' + ')} channel ${loaded.channelIndex}`;
 }
 
-/** The config's ROIs as a label image (as `resolveRoiLabels` of workflow.ts; kept here so this module does not load the two-channel workflow and its backends). */
-async function resolveRoiLabels(config: AnalysisConfig, shapeYx: [number, number]): Promise<RoiLabels> {
-  const rois = config.rois;
-  switch (rois.kind) {
-    case 'full':
-      return createFullImageRoiLabels(shapeYx);
-    case 'label_image':
-      return loadRoiLabels(rois.path);
-    case 'shapes':
-      return rasterizeShapesToLabels(rois.shapes, shapeYx, [1, 1]);
-  }
-}
 
 /** Two-channel sections: placeholders in a single-channel config, never read. */
 const TWO_CHANNEL_KEYS = ['channel_config', 'display_names', 'cell_model_config', 'marker_model_config', 'optional_region_model_config', 'colocalization_config'];

@@ -6,19 +6,18 @@ import type { AnalysisConfig } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
 import { assertSupported } from '../config/schema.js';
 import { valueError } from '../core/errors.js';
-import { createFullImageRoiLabels } from '../roi/full-image.js';
-import { rasterizeShapesToLabels } from '../roi/rasterize-shapes.js';
-import { loadRoiLabels } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
 import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { buildManifest } from '../export/manifest.js';
-import { getColumn } from '../core/table.js';
+import { getColumn, type Table } from '../core/table.js';
+import type { ColocalizationRunResult } from './analyze.js';
 import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
 import type { ProgressCallback } from './progress.js';
+import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
 import { cellposeBackendsForConfig } from '../segmentation/cellpose/backend.js';
 import { statSync } from 'node:fs';
@@ -40,17 +39,7 @@ export interface WorkflowResult {
   timings: { stage: string; ms: number }[];
 }
 
-export async function resolveRoiLabels(config: AnalysisConfig, shapeYx: [number, number]): Promise<RoiLabels> {
-  const rois = config.rois;
-  switch (rois.kind) {
-    case 'full':
-      return createFullImageRoiLabels(shapeYx);
-    case 'label_image':
-      return loadRoiLabels(rois.path);
-    case 'shapes':
-      return rasterizeShapesToLabels(rois.shapes, shapeYx, [1, 1]);
-  }
-}
+export { resolveRoiLabels };
 
 /** Input bytes above which a segmentation worker is started before loading (its start-up then overlaps the read). */
 const WORKER_MIN_INPUT_BYTES = 1 << 20;
@@ -148,25 +137,41 @@ async function runWorkflowWith(
       timings,
       paths,
     });
-    const zStack = zStackManifestEntry(loaded);
-    if (zStack) manifest.zStack = zStack;
-    await exportAnalysisOutputs(
-      {
-        // A one-plane z-crop is analysed as 2D but exported as a full stack (see z-stack.ts).
-        cellMasks: labelsForExport(result.cellMasks, loaded),
-        markerMasks: labelsForExport(result.markerMasks, loaded),
-        positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
-        optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
-        // spec 7.6 order, with the third-channel sheets when the run had a third channel
-        tables: colocalizationSheets(tables),
-        roiLabels,
-      },
-      paths,
-      { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
-    );
+    await exportRunOutputs(loaded, roiLabels, result, paths, manifest);
   });
 
-  const ov = tables.overview;
+  return { loaded, roiLabels, result, paths, summary: roiSummaryLines(tables.overview), warnings: loaded.warnings, timings };
+}
+
+/**
+ * Writes a two-channel result like a run (spec 8): masks (a one-plane z-crop analysed as 2D is exported as a
+ * full stack, see z-stack.ts), the sheets in spec 7.6 order, the ROI labels and the manifest (its z-stack entry added).
+ */
+export async function exportRunOutputs(
+  loaded: LoadedImageChannels,
+  roiLabels: RoiLabels,
+  result: ColocalizationRunResult,
+  paths: ResultsPaths,
+  manifest: Record<string, unknown>,
+): Promise<void> {
+  const zStack = zStackManifestEntry(loaded);
+  if (zStack) manifest.zStack = zStack;
+  await exportAnalysisOutputs(
+    {
+      cellMasks: labelsForExport(result.cellMasks, loaded),
+      markerMasks: labelsForExport(result.markerMasks, loaded),
+      positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
+      optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
+      tables: colocalizationSheets(result.tables),
+      roiLabels,
+    },
+    paths,
+    { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
+  );
+}
+
+/** Per-ROI summary lines (cells, marker-positive cells, marker objects) from `roi_coloc_overview`. */
+export function roiSummaryLines(ov: Table): RoiSummaryLine[] {
   const ids = getColumn(ov, 'roi_id').values;
   const nCells = getColumn(ov, 'n_cells').values;
   const nPos = getColumn(ov, 'n_marker_positive_cells').values;
@@ -175,7 +180,7 @@ async function runWorkflowWith(
   for (let i = 0; i < ov.rowCount; i++) {
     summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
   }
-  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+  return summary;
 }
 
 export function describeSource(loaded: LoadedImageChannels): string {

@@ -1,0 +1,21 @@
+/**
+ * The config's `rois` section as a ROI label image (spec 9): whole image, a saved label TIFF, or napari
+ * shapes in pixel units. Shared by every workflow.
+ */
+import type { RoiSpec } from '../config/types.js';
+import type { RoiLabels } from '../core/volume.js';
+import { createFullImageRoiLabels } from './full-image.js';
+import { rasterizeShapesToLabels } from './rasterize-shapes.js';
+import { loadRoiLabels } from './roi-io.js';
+
+export async function resolveRoiLabels(config: { rois: RoiSpec }, shapeYx: [number, number]): Promise<RoiLabels> {
+  const rois = config.rois;
+  switch (rois.kind) {
+    case 'full':
+      return createFullImageRoiLabels(shapeYx);
+    case 'label_image':
+      return loadRoiLabels(rois.path);
+    case 'shapes':
+      return rasterizeShapesToLabels(rois.shapes, shapeYx, [1, 1]);
+  }
+}
