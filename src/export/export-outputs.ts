@@ -9,10 +9,10 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { LabelVolume, RoiLabels } from '../core/volume.js';
+import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import { encodeTiffStackChunksAsync, type TiffWriteOptions } from '../io/tiff-writer.js';
+import { encodeTiffStackChunksAsync, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 import { exportError, writeFilesAtomically, type AtomicEntry } from './atomic.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
@@ -65,6 +65,38 @@ export async function exportAnalysisOutputs(
   paths: ResultsPaths,
   options: ExportOptions,
 ): Promise<WrittenFile[]> {
+  const masks: ResultFiles['masks'] = [
+    { path: paths.cellMaskPath, volume: result.cellMasks },
+    { path: paths.markerMaskPath, volume: result.markerMasks },
+    { path: paths.positiveCellMaskPath, volume: result.positiveCellMasks },
+  ];
+  if (result.optionalRegionMasks) masks.push({ path: paths.optionalRegionMaskPath, volume: result.optionalRegionMasks });
+  return writeResultFiles(
+    {
+      masks,
+      roiLabels: result.roiLabels,
+      csvs: result.tables.map((table) => ({ path: csvPathForSheet(paths, table.name), table })),
+      workbook: { path: paths.excelPath, tables: result.tables },
+    },
+    paths,
+    options,
+  );
+}
+
+/** What one workflow writes (spec 8): label TIFFs, the ROI labels, one CSV per sheet, the workbook. */
+export interface ResultFiles {
+  masks: { path: string; volume: Volume<TiffVoxelData> }[];
+  /** null → no ROI label TIFF. */
+  roiLabels: RoiLabels | null;
+  csvs: { path: string; table: Table }[];
+  workbook: { path: string; tables: readonly Table[] };
+}
+
+/**
+ * Encodes every file, then writes them all under temporary names and renames them only when every write
+ * succeeded (a failure leaves earlier results intact), the manifest last with the list of files.
+ */
+export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, options: ExportOptions): Promise<WrittenFile[]> {
   try {
     await mkdir(paths.resultsDir, { recursive: true });
   } catch (err) {
@@ -80,19 +112,12 @@ export async function exportAnalysisOutputs(
     description: 'ome',
   };
   // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
-  const tiffJobs: { path: string; job: Promise<Uint8Array[]> }[] = [
-    { path: paths.cellMaskPath, job: encodeTiffStackChunksAsync(result.cellMasks, tiff) },
-    { path: paths.markerMaskPath, job: encodeTiffStackChunksAsync(result.markerMasks, tiff) },
-    { path: paths.positiveCellMaskPath, job: encodeTiffStackChunksAsync(result.positiveCellMasks, tiff) },
-  ];
-  if (result.optionalRegionMasks) {
-    tiffJobs.push({ path: paths.optionalRegionMaskPath, job: encodeTiffStackChunksAsync(result.optionalRegionMasks, tiff) });
-  }
-  if (result.roiLabels) {
-    const [Y, X] = result.roiLabels.shape;
+  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeTiffStackChunksAsync(m.volume, tiff) }));
+  if (files.roiLabels) {
+    const [Y, X] = files.roiLabels.shape;
     tiffJobs.push({
       path: paths.roiMaskPath,
-      job: encodeTiffStackChunksAsync({ data: result.roiLabels.data, shape: [1, Y, X] }, tiff),
+      job: encodeTiffStackChunksAsync({ data: files.roiLabels.data, shape: [1, Y, X] }, tiff),
     });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
@@ -100,8 +125,8 @@ export async function exportAnalysisOutputs(
 
   const entries: AtomicEntry[] = [];
   try {
-    for (const table of result.tables) entries.push({ path: csvPathForSheet(paths, table.name), data: tableToCsv(table) });
-    if (options.workbook ?? true) entries.push({ path: paths.excelPath, data: await encodeWorkbook(result.tables) });
+    for (const c of files.csvs) entries.push({ path: c.path, data: tableToCsv(c.table) });
+    if (options.workbook ?? true) entries.push({ path: files.workbook.path, data: await encodeWorkbook(files.workbook.tables) });
     for (const t of tiffJobs) entries.push({ path: t.path, data: await t.job });
   } catch (err) {
     if (isCellColocError(err)) throw err;
@@ -111,7 +136,7 @@ export async function exportAnalysisOutputs(
   const written: WrittenFile[] = entries.map((e) => ({ path: e.path, bytes: byteLength(e.data) }));
   if (options.manifest) {
     const outputs = [...written.map((w) => ({ file: basename(w.path), bytes: w.bytes })), { file: basename(paths.manifestPath), bytes: null }];
-    const text = serializeManifest({ ...options.manifest, outputs });
+    const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
     entries.push({ path: paths.manifestPath, data: text });
     written.push({ path: paths.manifestPath, bytes: byteLength(text) });
   }
