@@ -63,6 +63,20 @@ export function maxLabel(data: Uint32Array): number {
   return m;
 }
 
+/** Number of distinct non-zero labels (one pass, a flag per id). */
+export function countLabels(data: Uint32Array): number {
+  const seen = new Uint8Array(maxLabel(data) + 1);
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v !== 0 && seen[v] === 0) {
+      seen[v] = 1;
+      n++;
+    }
+  }
+  return n;
+}
+
 /** Half-open 2D box `[yMin, yMax) × [xMin, xMax)`. */
 export interface Box2 {
   yMin: number;

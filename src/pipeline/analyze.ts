@@ -4,7 +4,7 @@
  */
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
-import { sameShape, formatShape, maxLabel } from '../core/volume.js';
+import { sameShape, formatShape, countLabels } from '../core/volume.js';
 import type { ColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
@@ -131,16 +131,3 @@ export function applyZBounds(labels: LabelVolume, zb: [number, number] | null): 
   return { data, shape: labels.shape };
 }
 
-/** Number of distinct non-zero labels (one pass, a flag per id). */
-function countLabels(data: Uint32Array): number {
-  const seen = new Uint8Array(maxLabel(data) + 1);
-  let n = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v !== 0 && seen[v] === 0) {
-      seen[v] = 1;
-      n++;
-    }
-  }
-  return n;
-}

@@ -13,25 +13,23 @@ export interface ProgressEvent {
 
 export type ProgressCallback = (event: ProgressEvent) => void;
 
-/** Wall-clock timings per stage in milliseconds, in the order the stages ran. */
-export class StageTimer {
-  readonly timings: { stage: string; ms: number }[] = [];
-  private readonly t0 = performance.now();
-
-  async time<T>(stage: string, fn: () => Promise<T> | T): Promise<T> {
-    const start = performance.now();
+/**
+ * Wall-clock timings per stage in milliseconds, in the order the stages ran, announcing each stage to the
+ * progress callback as it starts. Shared by every workflow (run, single channel, reanalyze).
+ */
+export function stageTimer(onProgress?: ProgressCallback): {
+  timings: { stage: string; ms: number }[];
+  timed: <T>(stage: string, fn: () => Promise<T> | T) => Promise<T>;
+} {
+  const timings: { stage: string; ms: number }[] = [];
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
+    onProgress?.({ stage });
+    const t0 = performance.now();
     try {
       return await fn();
     } finally {
-      this.timings.push({ stage, ms: round3(performance.now() - start) });
+      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
     }
-  }
-
-  totalMs(): number {
-    return round3(performance.now() - this.t0);
-  }
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
+  };
+  return { timings, timed };
 }

@@ -29,7 +29,7 @@ import { getColumn } from '../core/table.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import { resolveRoiLabels, exportRunOutputs, roiSummaryLines, type RoiSummaryLine } from './workflow.js';
-import type { ProgressCallback } from './progress.js';
+import { stageTimer, type ProgressCallback } from './progress.js';
 import {
   analyzeExistingSingleChannelMasks,
   loadSingleChannelImage,
@@ -123,16 +123,7 @@ export async function reanalyzeWorkflow(
     if (!existsSync(p)) throw inputError(`${what(role)} ${p}: file not found`);
   }
 
-  const timings: { stage: string; ms: number }[] = [];
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    options.onProgress?.({ stage });
-    const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
-    }
-  };
+  const { timings, timed } = stageTimer(options.onProgress);
 
   const loaded = await timed('load', async () =>
     prepareLoadedImagesForAnalysis(
@@ -229,16 +220,7 @@ export async function reanalyzeSingleChannelWorkflow(
   }
   const path = resolve(masksPath);
   if (!existsSync(path)) throw inputError(`masks ${path}: file not found`);
-  const timings: { stage: string; ms: number }[] = [];
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    options.onProgress?.({ stage });
-    const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
-    }
-  };
+  const { timings, timed } = stageTimer(options.onProgress);
   const loaded = await timed('load', () =>
     loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,

@@ -15,7 +15,7 @@
 import { basename } from 'node:path';
 import { configError, inputError, valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
-import { formatShape, maxLabel, sameShape } from '../core/volume.js';
+import { countLabels, formatShape, sameShape } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
 import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
@@ -35,7 +35,7 @@ import { buildManifest } from '../export/manifest.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
 import { applyCrop, type CropZyx } from './load-images.js';
 import { applyZBounds } from './analyze.js';
-import type { ProgressCallback } from './progress.js';
+import { stageTimer, type ProgressCallback } from './progress.js';
 import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
@@ -310,16 +310,7 @@ export async function runSingleChannelWorkflow(
       cacheDir: cellposeCacheDir(cachePaths.resultsDir, cachePaths.stem),
     });
   }
-  const timings: { stage: string; ms: number }[] = [];
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    options.onProgress?.({ stage });
-    const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings.push({ stage, ms: round3(performance.now() - t0) });
-    }
-  };
+  const { timings, timed } = stageTimer(options.onProgress);
   const loaded = await timed('load', () =>
     loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
@@ -406,16 +397,3 @@ function round3(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** Number of distinct non-zero labels (one pass, a flag per id). */
-function countLabels(data: Uint32Array): number {
-  const seen = new Uint8Array(maxLabel(data) + 1);
-  let n = 0;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v !== 0 && seen[v] === 0) {
-      seen[v] = 1;
-      n++;
-    }
-  }
-  return n;
-}

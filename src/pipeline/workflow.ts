@@ -16,7 +16,7 @@ import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
-import type { ProgressCallback } from './progress.js';
+import { stageTimer, type ProgressCallback } from './progress.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
 import { cellposeBackendsForConfig } from '../segmentation/cellpose/backend.js';
@@ -85,16 +85,7 @@ async function runWorkflowWith(
   worker: SegmentationWorker | null,
   parallel: 'auto' | boolean,
 ): Promise<WorkflowResult> {
-  const timings: { stage: string; ms: number }[] = [];
-  const timed = async <T>(stage: string, fn: () => Promise<T> | T): Promise<T> => {
-    options.onProgress?.({ stage });
-    const t0 = performance.now();
-    try {
-      return await fn();
-    } finally {
-      timings.push({ stage, ms: Math.round((performance.now() - t0) * 1000) / 1000 });
-    }
-  };
+  const { timings, timed } = stageTimer(options.onProgress);
 
   const loaded = await timed('load', () =>
     loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
