@@ -7,58 +7,9 @@
  * Targets: 1024² dynamics + masks + flow-error QC ≤ 0.5 s (Cellpose: 1.5–2.0 s v3 numba, 3.1–5.6 s v4
  * torch on the 2-core reference machine); 2048² re-thresholding from the cache ≤ 0.3 s.
  */
-import { computeMasks, masksToFlows, foregroundIndices, followFlows, getMasks, flowError } from '../src/segmentation/cellpose/dynamics/index.js';
+import { computeMasks, foregroundIndices, followFlows, getMasks, flowError } from '../src/segmentation/cellpose/dynamics/index.js';
 import type { MaskParams } from '../src/segmentation/cellpose/types.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Disks of radius 9–16 px, centres on a jittered grid so some touch; returns labels 1..N. */
-function syntheticMasks(L: number, nCells: number, seed: number): Uint32Array {
-  const r = rng(seed);
-  const m = new Uint32Array(L * L);
-  const step = Math.floor(L / Math.ceil(Math.sqrt(nCells)));
-  let id = 0;
-  for (let cy = step / 2; cy < L; cy += step)
-    for (let cx = step / 2; cx < L; cx += step) {
-      if (id >= nCells) break;
-      const rad = 9 + r() * 7;
-      const y0 = cy + (r() - 0.5) * step * 0.4;
-      const x0 = cx + (r() - 0.5) * step * 0.4;
-      id++;
-      for (let y = Math.max(0, Math.floor(y0 - rad)); y <= Math.min(L - 1, Math.ceil(y0 + rad)); y++)
-        for (let x = Math.max(0, Math.floor(x0 - rad)); x <= Math.min(L - 1, Math.ceil(x0 + rad)); x++)
-          if ((y - y0) ** 2 + (x - x0) ** 2 <= rad * rad && m[y * L + x] === 0) m[y * L + x] = id;
-    }
-  return m;
-}
-
-function flowsFor(L: number, nCells: number, seed: number): { dP: Float32Array; cellprob: Float32Array; nCells: number } {
-  const masks = syntheticMasks(L, nCells, seed);
-  const mu = masksToFlows(masks, L, L, 4);
-  const dP = new Float32Array(2 * L * L);
-  const cellprob = new Float32Array(L * L);
-  for (let q = 0; q < L * L; q++) {
-    const y = Math.floor(q / L);
-    const x = q % L;
-    // Every 10th cell gets a strong smooth perturbation so the flow-error QC has masks to remove.
-    const wob = masks[q] % 10 === 0 ? 4 * Math.sin(y / 3) * Math.cos(x / 4) : 0;
-    dP[q] = 5 * mu[q] + wob;
-    dP[L * L + q] = 5 * mu[L * L + q] - wob;
-    cellprob[q] = masks[q] ? 4 : -4;
-  }
-  let n = 0;
-  for (const v of masks) if (v > n) n = v;
-  return { dP, cellprob, nCells: n };
-}
+import { syntheticCellposeFlows as flowsFor } from './synthetic.js';
 
 /** Wall and CPU (user + system) time; CPU time is the fairer figure on a shared, loaded machine. */
 function time<T>(fn: () => T, runs: number): { best: number; median: number; cpu: number; out: T } {

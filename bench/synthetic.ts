@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
+import { masksToFlows } from '../src/segmentation/cellpose/dynamics/index.js';
 
 /** mulberry32: small deterministic PRNG so every bench run sees the same image. */
 function rng(seed: number): () => number {
@@ -125,4 +126,58 @@ export function writeSyntheticTwoChannel(path: string, spec: SyntheticSpec): voi
     `<TiffData IFD="0" PlaneCount="${C * Z}"/></Pixels></Image></OME>`;
   const bytes = encodeTiffStack({ data: pages, shape: [C * Z, Y, X] }, { compression: 'deflate', description: ome });
   writeFileSync(path, bytes);
+}
+
+/** Disks of radius 9–16 px, centres on a jittered grid so some touch; labels 1..N (raster order of centres). */
+export function syntheticDiskMasks(L: number, nCells: number, seed: number): { masks: Uint32Array; centres: { y: number; x: number; r: number }[] } {
+  const r = rng(seed);
+  const m = new Uint32Array(L * L);
+  const centres: { y: number; x: number; r: number }[] = [];
+  const step = Math.floor(L / Math.ceil(Math.sqrt(nCells)));
+  let id = 0;
+  for (let cy = step / 2; cy < L; cy += step)
+    for (let cx = step / 2; cx < L; cx += step) {
+      if (id >= nCells) break;
+      const rad = 9 + r() * 7;
+      const y0 = cy + (r() - 0.5) * step * 0.4;
+      const x0 = cx + (r() - 0.5) * step * 0.4;
+      id++;
+      centres.push({ y: y0, x: x0, r: rad });
+      for (let y = Math.max(0, Math.floor(y0 - rad)); y <= Math.min(L - 1, Math.ceil(y0 + rad)); y++)
+        for (let x = Math.max(0, Math.floor(x0 - rad)); x <= Math.min(L - 1, Math.ceil(x0 + rad)); x++)
+          if ((y - y0) ** 2 + (x - x0) ** 2 <= rad * rad && m[y * L + x] === 0) m[y * L + x] = id;
+    }
+  return { masks: m, centres };
+}
+
+/**
+ * Cellpose-like network output for synthetic disk cells: dP = 5·μ with μ from our `masksToFlows` (v4, the
+ * training target), plus a strong smooth perturbation in every 10th cell so the flow-error QC removes some.
+ * cellprob: `binary` = +4 inside, −4 outside; `smooth` = a logit falling from +7 at the centre to −1 at the rim
+ * (8·(1 − r/R) − 1) and on to −4 outside, so thresholds in [−1, 1] move each boundary by ±R/8 like a real network.
+ */
+export function syntheticCellposeFlows(
+  L: number,
+  nCells: number,
+  seed: number,
+  cellprobKind: 'binary' | 'smooth' = 'binary',
+): { dP: Float32Array; cellprob: Float32Array; nCells: number } {
+  const { masks, centres } = syntheticDiskMasks(L, nCells, seed);
+  const mu = masksToFlows(masks, L, L, 4);
+  const dP = new Float32Array(2 * L * L);
+  const cellprob = new Float32Array(L * L);
+  for (let q = 0; q < L * L; q++) {
+    const y = Math.floor(q / L);
+    const x = q % L;
+    const id = masks[q];
+    const wob = id % 10 === 0 && id ? 4 * Math.sin(y / 3) * Math.cos(x / 4) : 0;
+    dP[q] = 5 * mu[q] + wob;
+    dP[L * L + q] = 5 * mu[L * L + q] - wob;
+    if (cellprobKind === 'binary' || !id) cellprob[q] = id ? 4 : -4;
+    else {
+      const c = centres[id - 1];
+      cellprob[q] = 8 * (1 - Math.hypot(y - c.y, x - c.x) / c.r) - 1;
+    }
+  }
+  return { dP, cellprob, nCells: centres.length };
 }

@@ -9,6 +9,7 @@ import type { ColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
+import type { MeasurementMemo } from '../tables/object-measurements.js';
 import { buildPositiveCellMask } from '../colocalization/positive-mask.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { isReducedView } from './z-stack.js';
@@ -47,6 +48,8 @@ export interface AnalyzeExistingMasksOptions {
   optionalRegionModelConfig?: ModelConfig | null;
   /** The caller hands the mask arrays over (a fresh run): they are filtered in place instead of copied. */
   ownsMasks?: boolean;
+  /** Reuse of unchanged channels' measurement passes across calls (the viewer). */
+  measurementMemo?: MeasurementMemo | null;
 }
 
 export function analyzeExistingMasks(
@@ -111,6 +114,7 @@ export function analyzeExistingMasks(
     colocalization: colocalizationConfig,
     optionalRegionMasks: region,
     optionalRegionIntensity: loaded.optionalRegionImage,
+    measurementMemo: options.measurementMemo ?? null,
   });
   const positiveCellMasks = buildPositiveCellMask(cell, tables.summary);
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };

@@ -31,6 +31,7 @@ import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js
 import { buildManifest } from '../export/manifest.js';
 import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
+import type { MeasurementMemo } from '../tables/object-measurements.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { effectiveZBounds, exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zStackManifestEntry, type ZStackLoaded } from './z-stack.js';
 import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
@@ -56,8 +57,14 @@ export interface RefineInput {
   thresholds?: RefineThresholds;
   /** Masks of the run, used for a channel that has neither a cache nor a config (kept as they are, spec 5.5). */
   runResult?: Pick<ColocalizationRunResult, 'cellMasks' | 'markerMasks'> | null;
-  /** Mask stage (tests may replace it). */
+  /** Mask stage (tests may replace it; the viewer passes a `MaskMemo`'s, which reuses its last results). */
   stages?: Pick<CellposeStages, 'computeMasks'>;
+  /** Reads one cache file (default `readCacheEntry`; the viewer keeps the entries in memory between refinements). */
+  readEntry?: (path: string) => Promise<CellposeCacheEntry | null>;
+  /** Channels whose masks are taken from `runResult` as they are (the viewer refines one channel at a time). */
+  keepChannels?: readonly ('cell' | 'marker')[];
+  /** Reuse of the unchanged channel's measurement pass (the viewer). */
+  measurementMemo?: MeasurementMemo | null;
 }
 
 /** How one channel was obtained, with the thresholds used (recorded in the manifest's `refinement`). */
@@ -164,7 +171,7 @@ async function rebuildFromCache(
     const roiId = index.ids[k];
     const box = index.boxes[k];
     const path = join(cacheDir, cacheFileName(channel, roiId));
-    const entry = await readCacheEntry(path);
+    const entry = await (input.readEntry ?? readCacheEntry)(path);
     if (!entry) {
       throw inputError(`${path}: no Cellpose cache for ${channel} ROI ${roiId}; run \`cellcoloc run\` with segmentation_method cellpose first`);
     }
@@ -238,6 +245,7 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
     const config = ch === 'cell' ? input.cellModelConfig : input.markerModelConfig;
     const argCp = ch === 'cell' ? t.cellCellprobThreshold : t.markerCellprobThreshold;
     const argFl = ch === 'cell' ? t.cellFlowThreshold : t.markerFlowThreshold;
+    if (input.keepChannels?.includes(ch)) return keep(ch, argCp, argFl, 'the viewer keeps them as they are');
     const hasCache = (await listCacheEntries(input.cacheDir, ch)).length > 0;
     if (config && config.segmentationMethod !== 'cellpose') {
       if (argCp != null || argFl != null) {
@@ -263,9 +271,12 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
         `${input.cacheDir}: no Cellpose cache for the ${ch} channel (${ch}_roi<id>.cpcache); run \`cellcoloc run\` with segmentation_method cellpose first`,
       );
     }
+    return keep(ch, argCp, argFl, `${input.cacheDir} has no Cellpose cache for the ${ch} channel`);
+  };
+  const keep = (ch: 'cell' | 'marker', argCp: number | null | undefined, argFl: number | null | undefined, why: string) => {
     const kept = ch === 'cell' ? input.runResult?.cellMasks : input.runResult?.markerMasks;
     if (!kept) throw valueError(`refine: the ${ch} channel has neither a config, a Cellpose cache nor run masks to keep`);
-    if (argCp != null || argFl != null) throw valueError(`refine: ${ch} thresholds given, but ${input.cacheDir} has no Cellpose cache for the ${ch} channel`);
+    if (argCp != null || argFl != null) throw valueError(`refine: ${ch} thresholds given, but ${why}`);
     const info: RefinedChannelInfo = {
       source: 'kept',
       cellprobThreshold: null,
@@ -283,6 +294,7 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
     cellModelConfig: input.cellModelConfig,
     markerModelConfig: input.markerModelConfig,
     ownsMasks: true,
+    measurementMemo: input.measurementMemo ?? null,
   });
   return {
     ...analysed,

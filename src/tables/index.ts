@@ -38,7 +38,7 @@ import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume, VoxelSizeUm } from '../core/volume.js';
 import { buildCellSummary, wholeLabelStatsFromMeasurements } from './cell-summary.js';
 import { buildDetailedOverlaps } from './detailed-overlaps.js';
-import { measureObjects } from './object-measurements.js';
+import { measureObjects, type MeasurementMemo } from './object-measurements.js';
 import { propertiesTableFromMeasurements } from './properties.js';
 import { indexRois } from '../roi/roi-index.js';
 import { buildRoiOverview } from './roi-overview.js';
@@ -72,6 +72,8 @@ export interface ColocalizationTablesInput {
   optionalRegionMasks?: LabelVolume | null;
   /** The third channel's intensity image for its property table; null → NaN intensities. */
   optionalRegionIntensity?: Volume | null;
+  /** Reuses the measurement pass of unchanged label images (the viewer's re-analysis); absent = measure every channel. */
+  measurementMemo?: MeasurementMemo | null;
 }
 
 export function buildColocalizationTables(input: ColocalizationTablesInput): ColocalizationTables {
@@ -80,8 +82,11 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
 
   // one measurement pass per channel serves the property table, the summary centroids/sizes,
   // ROI membership (`roi_id`, objects per ROI) and the overview occupancy
-  const cellM = measureObjects(cellMasks, input.cellIntensity, roi, voxelSizeUm);
-  const markerM = measureObjects(markerMasks, input.markerIntensity, roi, voxelSizeUm);
+  const memo = input.measurementMemo ?? null;
+  const measure = (labels: LabelVolume, intensity: Volume | null) =>
+    memo ? memo.measure(labels, intensity, roi, voxelSizeUm) : measureObjects(labels, intensity, roi, voxelSizeUm);
+  const cellM = measure(cellMasks, input.cellIntensity);
+  const markerM = measure(markerMasks, input.markerIntensity);
   const cellProps = propertiesTableFromMeasurements(cellM, {
     prefix: 'cell',
     labelColumn: 'cell_label',
@@ -106,7 +111,7 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
       'colocalization_config.evaluate_optional_region_cell_positivity is true but there are no optional-region (third channel) masks: set channel_config.optional_region_channel and optional_region_model_config, or set it to false',
     );
   }
-  const regionM = regionMasks ? measureObjects(regionMasks, input.optionalRegionIntensity ?? null, roi, voxelSizeUm) : null;
+  const regionM = regionMasks ? measure(regionMasks, input.optionalRegionIntensity ?? null) : null;
   if (regionMasks && colocalization.evaluateOptionalRegionCellPositivity) {
     const extra = optionalRegionPositivityColumns(
       cellMasks,

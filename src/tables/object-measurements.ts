@@ -579,3 +579,32 @@ export function eigSym3(a00: number, a01: number, a02: number, a11: number, a12:
   const e = [A[0][0], A[1][1], A[2][2]].sort((u, v) => v - u);
   return [e[0], e[1], e[2]];
 }
+
+/**
+ * Remembers the last few `measureObjects` results and returns one again when the labels are byte-identical and the
+ * intensity image, ROI labels and voxel size are the same objects/values: the viewer re-analyses after every edit or
+ * slider move of one channel, and the other channel's measurement pass (the costliest table step) need not run again.
+ * The memo keeps a copy of the labels it measured (the caller may reuse or change its arrays afterwards).
+ */
+export class MeasurementMemo {
+  private readonly slots: { labels: Uint8Array; shape: string; intensity: Volume | null; roi: RoiLabels | null; voxel: string; m: ObjectMeasurements }[] = [];
+  constructor(private readonly maxSlots = 3) {}
+
+  measure(labels: LabelVolume, intensity: Volume | null, roi: RoiLabels | null, voxelSizeUm: VoxelSizeUm): ObjectMeasurements {
+    const bytes = new Uint8Array(labels.data.buffer, labels.data.byteOffset, labels.data.byteLength);
+    const shape = labels.shape.join(',');
+    const voxel = voxelSizeUm.join(',');
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i];
+      if (s.intensity === intensity && s.roi === roi && s.shape === shape && s.voxel === voxel && Buffer.compare(s.labels, bytes) === 0) {
+        this.slots.splice(i, 1);
+        this.slots.unshift(s);
+        return s.m;
+      }
+    }
+    const m = measureObjects(labels, intensity, roi, voxelSizeUm);
+    this.slots.unshift({ labels: bytes.slice(), shape, intensity, roi, voxel, m });
+    this.slots.length = Math.min(this.slots.length, this.maxSlots);
+    return m;
+  }
+}

@@ -17,7 +17,7 @@
  * atomically (temporary name, then rename), so an interrupted run never leaves a truncated cache file.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -283,6 +283,34 @@ export function parseCacheEntry(buf: Uint8Array, path: string): CellposeCacheEnt
     throw inputError(`${path}: Cellpose cache arrays do not match the header shape (${Z}, ${h}, ${w})`);
   }
   return { header, dP, cellprob, roiMask, path };
+}
+
+/**
+ * Cache entries kept in memory between refinements (the viewer's sliders): a file is read again only when its
+ * size or modification time changed (a new run rewrote it). Holds at most `maxEntries` (oldest dropped).
+ */
+export class CacheEntryMemo {
+  private readonly entries = new Map<string, { mtimeMs: number; size: number; entry: CellposeCacheEntry }>();
+  constructor(private readonly maxEntries = 16) {}
+
+  async readEntry(path: string): Promise<CellposeCacheEntry | null> {
+    let st: { mtimeMs: number; size: number };
+    try {
+      st = await stat(path);
+    } catch {
+      this.entries.delete(path);
+      return readCacheEntry(path); // not there (null) or unreadable (the reader's error)
+    }
+    const hit = this.entries.get(path);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.entry;
+    const entry = await readCacheEntry(path);
+    this.entries.delete(path);
+    if (entry) {
+      this.entries.set(path, { mtimeMs: st.mtimeMs, size: st.size, entry });
+      while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return entry;
+  }
 }
 
 /** Every cache entry of one channel in `dir`, ROI ids ascending. */

@@ -5,8 +5,7 @@
  * export). Every file path comes from the config or from `buildResultsPaths` — never from a request.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
@@ -37,7 +36,9 @@ import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
 import { roiIds } from '../../roi/roi-geometry.js';
-import { cellposeCacheDir, listCacheEntries } from '../../segmentation/cellpose/cache.js';
+import { cellposeCacheDir, listCacheEntries, CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
+import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
+import { MeasurementMemo } from '../../tables/object-measurements.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 type Loaded = LoadedImageChannels & ZStackLoaded;
@@ -87,6 +88,13 @@ export class ViewerSession {
   private editedMarker: LabelVolume | null = null;
   /** Last refinement thresholds per channel (kept so refining one channel does not reset the other's). */
   private refineThresholds: Record<'cell' | 'marker', { cellprobThreshold?: number; flowThreshold?: number }> = { cell: {}, marker: {} };
+  /**
+   * Cellpose cache entries read by the sliders (re-read only when a file changes) and the mask stage's memo
+   * (keyed by the entries' flow arrays, so a new run's cache starts afresh).
+   */
+  private readonly cellposeMemo = { entries: new CacheEntryMemo(), masks: new MaskMemo() };
+  /** Measurement passes of unchanged channels are reused by re-analysis and refinement (tables/object-measurements.ts). */
+  private readonly measurementMemo = new MeasurementMemo();
   private cellposeAvailable: { cell: boolean; marker: boolean } = { cell: false, marker: false };
   private channelMaxCache = new Map<ChannelRole, Volume>();
   private roiPlaneCache: Uint32Array | null = null;
@@ -135,6 +143,7 @@ export class ViewerSession {
       s.pendingResultLoad = true;
     } else {
       await s.loadPreviousResult();
+      s.prewarmRefinement();
     }
     return s;
   }
@@ -152,6 +161,7 @@ export class ViewerSession {
         this.progress = this.result ? { stage: 'done' } : null;
         this.busy = false;
       }
+      this.prewarmRefinement();
     })();
   }
 
@@ -189,6 +199,40 @@ export class ViewerSession {
       this.result = null;
     }
   }
+
+  /**
+   * Computes the mask stage of every Cellpose channel once at the current thresholds, in the background after the
+   * results are loaded, so that the first slider move already reuses the trajectories (mask-memo.ts) instead of
+   * integrating every pixel. 3-D (`do_3d`) caches have no incremental path and are skipped. Failures are ignored
+   * here: `refine` reports them.
+   */
+  private prewarmRefinement(): void {
+    const generation = ++this.prewarmGeneration;
+    const timer = setTimeout(() => {
+      void (async () => {
+        const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
+        for (const ch of ['cell', 'marker'] as const) {
+          if (!this.cellposeAvailable[ch]) continue;
+          const mc = ch === 'cell' ? this.config.cellModelConfig : this.config.markerModelConfig;
+          for (const path of await listCacheEntries(dir, ch)) {
+            await new Promise((r) => setImmediate(r));
+            if (generation !== this.prewarmGeneration || this.busy) return;
+            const e = await this.cellposeMemo.entries.readEntry(path);
+            if (!e || e.header.mask.do3d) continue;
+            const th = this.refineThresholds[ch];
+            this.cellposeMemo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, {
+              ...e.header.mask,
+              cellprobThreshold: th.cellprobThreshold ?? mc.cellprobThreshold,
+              flowThreshold: th.flowThreshold ?? mc.flowThreshold,
+            });
+          }
+        }
+      })().catch(() => undefined);
+    }, 50);
+    timer.unref();
+  }
+
+  private prewarmGeneration = 0;
 
   private async refreshCellposeAvailability(): Promise<void> {
     const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
@@ -379,6 +423,7 @@ export class ViewerSession {
         optionalRegionModelConfig: cfg.optionalRegionModelConfig,
         // the working copies are the session's own; the accepted masks are copied (they may still be shown)
         ownsMasks: false,
+        measurementMemo: this.measurementMemo,
       },
     );
     this.editedCell = null;
@@ -419,32 +464,31 @@ export class ViewerSession {
     const cfg = this.config;
     const th = this.refineThresholds;
     const cacheRoot = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
-    // Only the channels named in the request are rebuilt: a folder that links just their cache files makes
-    // `refineRunResultFromCellposeCache` keep the other channel's current masks (its "neither config nor cache"
-    // case), so one slider costs one channel's mask stage and hand edits of the other channel survive.
-    const only = await linkCacheSubset(cacheRoot, (['cell', 'marker'] as const).filter((ch) => req[ch] !== undefined));
-    try {
-      const res = await refineRunResultFromCellposeCache({
-        loaded: this.loaded,
-        roiLabels: this.roiLabels,
-        colocalizationConfig: cfg.colocalizationConfig,
-        cellModelConfig: !only || req.cell ? cfg.cellModelConfig : null,
-        markerModelConfig: !only || req.marker ? cfg.markerModelConfig : null,
-        cacheDir: only ?? cacheRoot,
-        thresholds: {
-          cellCellprobThreshold: th.cell.cellprobThreshold ?? null,
-          cellFlowThreshold: th.cell.flowThreshold ?? null,
-          markerCellprobThreshold: th.marker.cellprobThreshold ?? null,
-          markerFlowThreshold: th.marker.flowThreshold ?? null,
-        },
-        runResult: this.result
-          ? { cellMasks: this.editedCell ?? this.result.cellMasks, markerMasks: this.editedMarker ?? this.result.markerMasks }
-          : null,
-      });
-      this.result = res;
-    } finally {
-      if (only) await rm(only, { recursive: true, force: true });
-    }
+    // Only the channels named in the request are rebuilt; the other keeps its current masks (hand edits
+    // included), so one slider costs one channel's mask stage. The cache entries stay in memory and the mask
+    // memo reuses what the new thresholds cannot change (mask-memo.ts): results identical to a full rebuild.
+    const keepChannels = (['cell', 'marker'] as const).filter((ch) => req[ch] === undefined);
+    this.result = await refineRunResultFromCellposeCache({
+      loaded: this.loaded,
+      roiLabels: this.roiLabels,
+      colocalizationConfig: cfg.colocalizationConfig,
+      cellModelConfig: req.cell ? cfg.cellModelConfig : null,
+      markerModelConfig: req.marker ? cfg.markerModelConfig : null,
+      cacheDir: cacheRoot,
+      thresholds: {
+        cellCellprobThreshold: req.cell ? (th.cell.cellprobThreshold ?? null) : null,
+        cellFlowThreshold: req.cell ? (th.cell.flowThreshold ?? null) : null,
+        markerCellprobThreshold: req.marker ? (th.marker.cellprobThreshold ?? null) : null,
+        markerFlowThreshold: req.marker ? (th.marker.flowThreshold ?? null) : null,
+      },
+      runResult: this.result
+        ? { cellMasks: this.editedCell ?? this.result.cellMasks, markerMasks: this.editedMarker ?? this.result.markerMasks }
+        : null,
+      keepChannels,
+      readEntry: (path) => this.cellposeMemo.entries.readEntry(path),
+      stages: { computeMasks: this.cellposeMemo.masks.computeMasks },
+      measurementMemo: this.measurementMemo,
+    });
     this.editedCell = null;
     this.editedMarker = null;
     return { ms: performance.now() - t0 };
@@ -541,6 +585,7 @@ export class ViewerSession {
         this.warnings = [...res.warnings];
         await this.refreshCellposeAvailability();
         this.progress = { stage: 'done' };
+        this.prewarmRefinement();
       } catch (err) {
         this.error = oneLine((err as Error)?.message ?? String(err));
         this.progress = null;
@@ -551,24 +596,14 @@ export class ViewerSession {
     return true;
   }
 
+  /** Stops background work that has not started yet (the refinement prewarm); the server calls it on close. */
+  dispose(): void {
+    this.prewarmGeneration++;
+  }
+
   /** Resolves when the background run (if any) has finished (tests, shutdown). */
   async waitForRun(): Promise<void> {
     await this.runPromise;
-  }
-}
-
-/**
- * A temporary folder with symbolic links to the cache files of `channels` only; null where links cannot be made
- * (e.g. Windows without the privilege) — the caller then rebuilds every Cellpose channel from the full cache.
- */
-async function linkCacheSubset(cacheDir: string, channels: readonly ('cell' | 'marker')[]): Promise<string | null> {
-  const dir = await mkdtemp(join(tmpdir(), 'cellcoloc-refine-'));
-  try {
-    for (const ch of channels) for (const f of await listCacheEntries(cacheDir, ch)) await symlink(f, join(dir, basename(f)));
-    return dir;
-  } catch {
-    await rm(dir, { recursive: true, force: true });
-    return null;
   }
 }
 

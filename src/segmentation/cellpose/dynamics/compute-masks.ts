@@ -30,8 +30,23 @@ export function computeMasks2D(dP: Float32Array, cellprob: Float32Array, Y: numb
   return fillHolesAndRemoveSmallMasks(masks, shape, minSize, v, 2);
 }
 
-/** See the module comment. `dP` is `[ndim, Z, Y, X]` (2-D: (dY, dX) with Z planes; do3d: (dZ, dY, dX)). */
-export function computeMasks(dP: Float32Array, cellprob: Float32Array, shape: [number, number, number], params: MaskParams): Uint32Array {
+/**
+ * How one 2-D plane is turned into masks: `computeMasks2D`, or a memoising equivalent (mask-memo.ts) that is told
+ * which plane `z` of which stack `dP` it is working on (`dPz` is a fresh copy for stacks).
+ */
+export type PlaneMasks = (dPz: Float32Array, cellprob: Float32Array, Y: number, X: number, params: MaskParams, minSize: number, dP: Float32Array, z: number) => Uint32Array;
+
+/**
+ * See the module comment. `dP` is `[ndim, Z, Y, X]` (2-D: (dY, dX) with Z planes; do3d: (dZ, dY, dX)).
+ * `plane2D` replaces `computeMasks2D` for every 2-D plane (it must return the same labels).
+ */
+export function computeMasks(
+  dP: Float32Array,
+  cellprob: Float32Array,
+  shape: [number, number, number],
+  params: MaskParams,
+  plane2D: PlaneMasks = computeMasks2D,
+): Uint32Array {
   const [Z, Y, X] = shape;
   const nvox = Z * Y * X;
   if (cellprob.length !== nvox) throw new Error(`computeMasks: cellprob has ${cellprob.length} values, expected ${nvox} for shape [${shape.join(', ')}]`);
@@ -46,14 +61,14 @@ export function computeMasks(dP: Float32Array, cellprob: Float32Array, shape: [n
     return fillHolesAndRemoveSmallMasks(masks, shape, params.minSize, v, 3);
   }
   const plane = Y * X;
-  if (Z === 1) return computeMasks2D(dP, cellprob, Y, X, params, params.minSize);
+  if (Z === 1) return plane2D(dP, cellprob, Y, X, params, params.minSize, dP, 0);
   const stitch = params.stitchThreshold > 0;
   const out = new Uint32Array(nvox);
   const dPz = new Float32Array(2 * plane);
   for (let z = 0; z < Z; z++) {
     dPz.set(dP.subarray(z * plane, (z + 1) * plane), 0);
     dPz.set(dP.subarray(nvox + z * plane, nvox + (z + 1) * plane), plane);
-    const m = computeMasks2D(dPz, cellprob.subarray(z * plane, (z + 1) * plane), Y, X, params, stitch ? -1 : params.minSize);
+    const m = plane2D(dPz, cellprob.subarray(z * plane, (z + 1) * plane), Y, X, params, stitch ? -1 : params.minSize, dP, z);
     out.set(m, z * plane);
   }
   if (stitch) {

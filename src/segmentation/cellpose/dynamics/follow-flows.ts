@@ -301,13 +301,50 @@ function followBilinearTorch(dP: Float32Array, inds: Uint32Array, Y: number, X: 
 
 /** `followBilinearTorch` in WebAssembly: same initialisation and end conversion here, the steps in `wasm/follow-v4.wat`. */
 function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
-  const n = inds.length;
+  return integrateV4Wasm(w, dP, inds, null, Y, X, niter, false).p;
+}
+
+/**
+ * v4 2-D integration with the tap boxes of every trajectory (see `integrateV4Wasm`); null where WebAssembly is
+ * unavailable. `subset` = positions in `inds` to integrate (all when null); the field is always built from every
+ * point of `inds` (the foreground), so the results equal those of `followFlows(dP, inds, …)` at those positions.
+ */
+export function followFlowsV4Tracked(
+  dP: Float32Array,
+  inds: Uint32Array,
+  subset: Uint32Array | null,
+  Y: number,
+  X: number,
+  niter: number,
+): { p: Float32Array; taps: Int32Array } | null {
+  const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
+  if (!w) return null;
+  const r = integrateV4Wasm(w, dP, inds, subset, Y, X, niter, true);
+  return { p: r.p, taps: r.taps! };
+}
+
+/**
+ * The WebAssembly v4 integration. Points: `inds[subset[k]]` (or `inds[k]`); field from all of `inds`. Returns the
+ * final positions `[y(m), x(m)]` and, with `track`, per point the range of tap rows j0 and tap columns i0 read over
+ * all steps (int32 × 4: j0 min, j0 max, i0 min, i0 max; min > max when no step was taken).
+ */
+function integrateV4Wasm(
+  w: FollowWasm,
+  dP: Float32Array,
+  inds: Uint32Array,
+  subset: Uint32Array | null,
+  Y: number,
+  X: number,
+  niter: number,
+  track: boolean,
+): { p: Float32Array; taps: Int32Array | null } {
+  const n = subset ? subset.length : inds.length;
   const plane = Y * X;
   const LmY = f(Y - 1);
   const LmX = f(X - 1);
   const sY = f(2 / (Y - 1));
   const sX = f(2 / (X - 1));
-  // Layout (bytes): im (2·plane f32), then 10 arrays of n 4-byte values.
+  // Layout (bytes): im (2·plane f32), then 10 arrays of n 4-byte values, then (tracking) 4 int32 per point.
   const IM = 0;
   const GY = IM + 8 * plane;
   const GX = GY + 4 * n;
@@ -319,13 +356,14 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   const LAM = POW + 4 * n;
   const STOP = LAM + 4 * n;
   const ACT = STOP + 4 * n;
-  const bytes = ACT + 4 * n;
+  const TRK = ACT + 4 * n;
+  const bytes = TRK + (track ? 16 * n : 0);
   const have = w.memory.buffer.byteLength;
   if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
   const buf = w.memory.buffer;
   const im = new Float32Array(buf, IM, 2 * plane);
   im.fill(0);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < inds.length; k++) {
     const q = inds[k];
     im[2 * q] = f(f(dP[q] / 5) * sY);
     im[2 * q + 1] = f(f(dP[plane + q] / 5) * sX);
@@ -333,7 +371,7 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   const gy = new Float32Array(buf, GY, n);
   const gx = new Float32Array(buf, GX, n);
   for (let k = 0; k < n; k++) {
-    const q = inds[k];
+    const q = inds[subset ? subset[k] : k];
     const y0 = (q / X) | 0;
     gy[k] = f(f(f(y0 / LmY) * 2) - 1);
     gx[k] = f(f(f((q - y0 * X) / LmX) * 2) - 1);
@@ -345,12 +383,21 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   new Int32Array(buf, STOP, n).fill(niter + 1);
   const act = new Int32Array(buf, ACT, n);
   for (let k = 0; k < n; k++) act[k] = k;
+  const trk = track ? new Int32Array(buf, TRK, 4 * n) : null;
+  if (trk) {
+    for (let k = 0; k < 4 * n; k += 4) {
+      trk[k] = trk[k + 2] = 0x7fffffff;
+      trk[k + 1] = trk[k + 3] = -0x80000000;
+    }
+  }
   // Large jobs: a helper thread integrates the second half of the blocks (follow-worker.ts).
   let nMain = n;
   let finish: (() => boolean) | null = null;
   let hgy: Float32Array | null = null;
   let hgx: Float32Array | null = null;
-  if (dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
+  let htrk: Int32Array | null = null;
+  // (the main thread's share is whole blocks: a job of at most one block stays on the main thread)
+  if (n > BLOCK && dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
     nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
     const nH = n - nMain;
     const imS = new SharedArrayBuffer(8 * plane);
@@ -361,14 +408,20 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
     hgx = new Float32Array(gxS);
     hgy.set(gy.subarray(nMain));
     hgx.set(gx.subarray(nMain));
-    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: f(X / 2), hY: f(Y / 2), block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH });
+    let trkS: SharedArrayBuffer | null = null;
+    if (trk) {
+      trkS = new SharedArrayBuffer(16 * nH);
+      htrk = new Int32Array(trkS);
+      htrk.set(trk.subarray(4 * nMain));
+    }
+    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: f(X / 2), hY: f(Y / 2), block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: trkS });
     if (!finish) nMain = n;
   }
   // Blocks of consecutive points (see BLOCK): each block's active list is its own segment of ACT.
   const runBlocks = (from: number, to: number): void => {
     for (let start = from; start < to; start += BLOCK) {
       const len = Math.min(BLOCK, to - start);
-      w.v4(X, Y, niter, len, f(X / 2), f(Y / 2), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start);
+      w.v4(X, Y, niter, len, f(X / 2), f(Y / 2), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start, trk ? TRK : 0);
     }
   };
   runBlocks(0, nMain);
@@ -376,6 +429,7 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
     if (finish()) {
       gy.set(hgy!, nMain);
       gx.set(hgx!, nMain);
+      if (trk) trk.set(htrk!, 4 * nMain);
     } else {
       runBlocks(nMain, n); // helper failed: do its share here (its start positions are untouched)
     }
@@ -385,8 +439,9 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
     out[k] = f(f(f(gy[k] + 1) * 0.5) * LmY);
     out[n + k] = f(f(f(gx[k] + 1) * 0.5) * LmX);
   }
+  const taps = trk ? trk.slice() : null;
   if (w.memory.buffer.byteLength > WASM_KEEP_BYTES) wasmInstance = null; // let a large memory be collected
-  return out;
+  return { p: out, taps };
 }
 
 /** v3 CPU 2-D: numba map_coordinates (pixel units, edge replicate), numba's float32/float64 typing. */

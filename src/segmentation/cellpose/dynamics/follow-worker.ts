@@ -62,7 +62,8 @@ for (;;) {
     // Layout in our memory: im, then the 10 state arrays for this share (n points).
     const n = j.n, plane = j.plane;
     const IM = 0, GY = IM + 8 * plane, GX = GY + 4 * n, TA = GX + 4 * n, TB = TA + 4 * n, TC = TB + 4 * n,
-      TD = TC + 4 * n, POW = TD + 4 * n, LAM = POW + 4 * n, STOP = LAM + 4 * n, ACT = STOP + 4 * n, bytes = ACT + 4 * n;
+      TD = TC + 4 * n, POW = TD + 4 * n, LAM = POW + 4 * n, STOP = LAM + 4 * n, ACT = STOP + 4 * n, TRK = ACT + 4 * n,
+      bytes = TRK + (j.trk ? 16 * n : 0);
     const have = inst.memory.buffer.byteLength;
     if (bytes > have) inst.memory.grow(Math.ceil((bytes - have) / 65536));
     const buf = inst.memory.buffer;
@@ -72,10 +73,13 @@ for (;;) {
     new Float32Array(buf, TA, n).set(gy); new Float32Array(buf, TB, n).set(gx);
     new Int32Array(buf, POW, n).fill(1); new Int32Array(buf, LAM, n).fill(0); new Int32Array(buf, STOP, n).fill(j.niter + 1);
     const act = new Int32Array(buf, ACT, n); for (let k = 0; k < n; k++) act[k] = k;
+    const trk = j.trk ? new Int32Array(buf, TRK, 4 * n) : null;
+    if (trk) trk.set(new Int32Array(j.trk));
     for (let s = 0; s < n; s += j.block) {
-      inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s);
+      inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s, trk ? TRK : 0);
     }
     new Float32Array(j.gy).set(gy); new Float32Array(j.gx).set(gx);
+    if (trk) new Int32Array(j.trk).set(trk);
     if (buf.byteLength > (64 << 20)) inst = new WebAssembly.Instance(mod, {}).exports;
     Atomics.store(ctrl, 1, 0);
   } catch (e) {
@@ -151,6 +155,8 @@ export interface HelperJob {
   gy: SharedArrayBuffer;
   gx: SharedArrayBuffer;
   n: number;
+  /** tap boxes (4 int32 per point: row min/max, column min/max), initial values in, results out; null = not tracked */
+  trk: SharedArrayBuffer | null;
 }
 
 /** Posts a job; returns a function that blocks until it is done (true) or failed (false). */

@@ -2,20 +2,23 @@
 ;; float32 with fused multiply-adds), time-major with exact cycle skipping: the same arithmetic as
 ;; followBilinearTorch in ../follow-flows.ts (see there for the recipe and the CYCLE note). f32 ops round
 ;; like Math.fround of the double result; fma(a, b, c) = demote(promote(a)·promote(b) + promote(c)).
+;; $trk (byte offset, 0 = off): per point k four i32 at $trk + 16k = min/max of the tap row j0 and min/max of
+;; the tap column i0 over every step taken — the pixels whose field values the trajectory read (rows j0..j0+1,
+;; columns i0..i0+1), used by the incremental re-thresholding in ../mask-memo.ts.
 ;; Build: node scripts/build-dynamics-wasm.mjs (needs the `wabt` npm package; output committed).
 (module
   (memory (export "memory") 1)
   (func (export "v4") (param $X i32) (param $Y i32) (param $niter i32) (param $n i32)
       (param $hX f32) (param $hY f32)
       (param $im i32) (param $gy i32) (param $gx i32) (param $ta i32) (param $tb i32) (param $tc i32) (param $td i32)
-      (param $pow i32) (param $lam i32) (param $stop i32) (param $act i32)
+      (param $pow i32) (param $lam i32) (param $stop i32) (param $act i32) (param $trk i32)
     (local $t i32) (local $na i32) (local $keep i32) (local $ai i32) (local $k i32) (local $k4 i32)
     (local $y f32) (local $x f32) (local $ux f32) (local $uy f32) (local $i0 i32) (local $j0 i32)
     (local $w f32) (local $e f32) (local $nn f32) (local $s f32)
     (local $wnw f32) (local $wne f32) (local $wsw f32) (local $wse f32)
     (local $ry f32) (local $rx f32) (local $row i32) (local $p i32)
     (local $st i32) (local $l i32) (local $l8 i32) (local $Xm1 i32) (local $Ym1 i32)
-    (local $in0 i32) (local $in1 i32)
+    (local $in0 i32) (local $in1 i32) (local $tp i32)
     (local.set $Xm1 (i32.sub (local.get $X) (i32.const 1)))
     (local.set $Ym1 (i32.sub (local.get $Y) (i32.const 1)))
     (local.set $na (local.get $n))
@@ -37,6 +40,13 @@
             (local.set $uy (f32.sub (f32.mul (f32.add (local.get $y) (f32.const 1)) (local.get $hY)) (f32.const 0.5)))
             (local.set $i0 (i32.trunc_f32_s (f32.floor (local.get $ux))))
             (local.set $j0 (i32.trunc_f32_s (f32.floor (local.get $uy))))
+            (if (local.get $trk)
+              (then
+                (local.set $tp (i32.add (local.get $trk) (i32.shl (local.get $k) (i32.const 4))))
+                (if (i32.lt_s (local.get $j0) (i32.load (local.get $tp))) (then (i32.store (local.get $tp) (local.get $j0))))
+                (if (i32.gt_s (local.get $j0) (i32.load offset=4 (local.get $tp))) (then (i32.store offset=4 (local.get $tp) (local.get $j0))))
+                (if (i32.lt_s (local.get $i0) (i32.load offset=8 (local.get $tp))) (then (i32.store offset=8 (local.get $tp) (local.get $i0))))
+                (if (i32.gt_s (local.get $i0) (i32.load offset=12 (local.get $tp))) (then (i32.store offset=12 (local.get $tp) (local.get $i0))))))
             (local.set $w (f32.sub (local.get $ux) (f32.convert_i32_s (local.get $i0))))
             (local.set $e (f32.sub (f32.const 1) (local.get $w)))
             (local.set $nn (f32.sub (local.get $uy) (f32.convert_i32_s (local.get $j0))))
