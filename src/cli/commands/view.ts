@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
-import { startViewerServer, type ViewerServer } from '../../viewer/server/server.js';
+import { openViewerServer, type ViewerServer } from '../../viewer/server/server.js';
+import type { ViewerSession } from '../../viewer/server/session.js';
 import type { Io } from '../main.js';
 
 function portNumber(v: string): number {
@@ -33,17 +34,28 @@ export interface ServeOptions {
   resultsDir?: string;
 }
 
-/** Starts the viewer and prints its URL (the one line scripts and tests parse). */
+/**
+ * Starts the viewer and prints its URL (the one line scripts and tests parse). The URL is printed (and the
+ * browser opened) as soon as the config is valid and the server listens: the page and its script load while
+ * the image is decoded (time to first image). An image that cannot be read stops the viewer with its error.
+ */
 export async function startAndAnnounce(configPath: string, opts: ServeOptions, io: Io): Promise<ViewerServer> {
-  const srv = await startViewerServer(configPath, {
+  const early = await openViewerServer(configPath, {
     port: opts.port ?? 0,
     ...(opts.resultsDir !== undefined ? { resultsDir: opts.resultsDir } : {}),
   });
-  for (const w of srv.session.warnings) io.err(`cellcoloc: warning: ${w}\n`);
-  io.out(`cellcoloc: viewer at ${srv.url}\n`);
+  io.out(`cellcoloc: viewer at ${early.url}\n`);
   io.err('cellcoloc: press Ctrl-C to stop the viewer\n');
-  if (opts.open !== false) openBrowser(srv.url);
-  return srv;
+  if (opts.open !== false) openBrowser(early.url);
+  let session: ViewerSession;
+  try {
+    session = await early.ready;
+  } catch (err) {
+    await early.close();
+    throw err;
+  }
+  for (const w of session.warnings) io.err(`cellcoloc: warning: ${w}\n`);
+  return { ...early, session };
 }
 
 /** Serves until SIGINT/SIGTERM (a long-running command, so it owns the signals while it runs). */

@@ -66,8 +66,14 @@ interface Hooks {
   drawMs: number[];
   compositeMs: number;
   requestDraw(): void;
-  /** ms from page start to the first composited image. */
+  /** ms from page start to the first composited image (the preview, when one is painted first). */
   firstImageMs: number;
+  /** ms from page start to the first frame that drew a composited image onto the visible canvas. */
+  firstFrameMs: number;
+  /** Reduction of the first paint's preview (1 = the first paint was at full resolution). */
+  previewStep: number;
+  /** ms from page start to the first full-resolution composite of the channels. */
+  fullImageMs: number;
   /** Page-time stamps (ms) of the start-up steps, for the bench. */
   marks: Record<string, number>;
 }
@@ -102,6 +108,8 @@ const ctx = canvas.getContext('2d')!;
 const base = document.createElement('canvas');
 const baseCtx = base.getContext('2d')!;
 let rgba: Uint8ClampedArray<ArrayBuffer> | undefined;
+/** Reduced-resolution composite of the first paint, shown (stretched to X×Y) until `base` holds a composite. */
+let preview: HTMLCanvasElement | null = null;
 
 const hooks: Hooks = {
   ready: false,
@@ -116,6 +124,9 @@ const hooks: Hooks = {
   drawMs: [],
   compositeMs: 0,
   firstImageMs: 0,
+  firstFrameMs: 0,
+  previewStep: 1,
+  fullImageMs: 0,
   marks: {},
   requestDraw: () => requestDraw(),
   labelAt(layer, y, x) {
@@ -148,6 +159,7 @@ async function guard(what: string, fn: () => Promise<void>): Promise<void> {
 
 async function loadState(): Promise<void> {
   st = await api.getState();
+  hooks.marks.stateReceived ??= performance.now();
   [Z, Y, X] = st.image.shapeZyx;
   $('stem').textContent = st.stem;
   hooks.busy = st.busy;
@@ -200,14 +212,16 @@ async function loadState(): Promise<void> {
  * Loads every layer's plane for the current z selection. The channels are composited as soon as they
  * arrive (first image on screen) and again when the label layers follow (uint32: up to 2× larger on the wire).
  */
-async function loadPlanes(): Promise<void> {
+async function loadPlanes(withPreview = false): Promise<void> {
   const z = zSel;
+  if (withPreview) await paintPreview(z);
   const imgs = Promise.all(
     images.map(async (im) => {
-      const { data } = await api.getChannel(im.role, z);
+      const { data, contrast } = await api.getChannel(im.role, z);
       hooks.marks[`channel_${im.role}`] ??= performance.now();
       im.data = data;
-      if (!im.contrast) im.contrast = percentileContrast(data);
+      // The server's limits are the same percentiles of the same plane (computed once there).
+      if (!im.contrast) im.contrast = contrast ?? percentileContrast(data);
     }),
   );
   // Labels are requested after the channels: the server answers one request at a time, so asking for
@@ -216,6 +230,7 @@ async function loadPlanes(): Promise<void> {
   hooks.marks.contrast ??= performance.now();
   recomposite();
   if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
+  if (!hooks.fullImageMs) hooks.fullImageMs = performance.now();
   await Promise.all(
     [...labels.values()].map(async (l) => {
       l.data = await api.getLabels(l.name, z);
@@ -227,6 +242,55 @@ async function loadPlanes(): Promise<void> {
   recomposite();
   if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
 }
+
+/**
+ * Reduction of the first paint: the largest power of two at which the preview still has at least one pixel
+ * per device pixel of the fitted view (the window bounds the canvas, so no layout is needed). 1 = no preview.
+ */
+function previewStep(): number {
+  const dpr = window.devicePixelRatio || 1;
+  const shown = Math.min(window.innerWidth / X, window.innerHeight / Y) * dpr; // device px per image px, at most
+  let step = 1;
+  while (step < 16 && shown > 0 && step * 2 * shown <= 1) step *= 2;
+  return step;
+}
+
+/**
+ * First paint on large images: the whole field of view from `step`×`step` block means (the server's
+ * `?step=`), with the full-resolution contrast limits, stretched to the image size on screen. `loadPlanes`
+ * then loads the full planes, and the full composite replaces it.
+ */
+async function paintPreview(z: ZSel): Promise<void> {
+  const step = previewStep();
+  hooks.previewStep = step;
+  if (step === 1) return;
+  const got = await Promise.all(images.map((im) => api.getChannel(im.role, z, step)));
+  hooks.marks.previewReceived = performance.now();
+  const [h, w] = got[0].shape;
+  const layers: Layer[] = [];
+  images.forEach((im, i) => {
+    const g = got[i];
+    if (!im.contrast) im.contrast = g.contrast ?? percentileContrast(g.data);
+    layers.push({ kind: 'image', data: g.data, colormap: im.colormap, contrast: im.contrast, opacity: im.opacity, visible: im.visible });
+  });
+  const px = compositeLayers(w, h, layers);
+  const c = document.createElement('canvas');
+  c.width = w;
+  c.height = h;
+  c.getContext('2d')!.putImageData(new ImageData(px, w, h), 0, 0);
+  preview = c;
+  if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
+  // Let the preview's frame reach the canvas before the full planes' transfer competes for the CPU (not longer
+  // than 200 ms: a hidden tab gets no animation frames).
+  await new Promise<void>((done) => {
+    afterDraw = done;
+    setTimeout(done, 200);
+    requestDraw();
+  });
+}
+
+/** Called once after the next draw (the preview's frame is on the canvas before the full planes are asked for). */
+let afterDraw: (() => void) | null = null;
 
 async function reloadLabels(names: LabelName[]): Promise<void> {
   await Promise.all(
@@ -275,6 +339,7 @@ function recomposite(): void {
   rgba = compositeLayers(X, Y, currentLayers(), rgba);
   baseCtx.putImageData(new ImageData(rgba, X, Y), 0, 0);
   hooks.composites++;
+  preview = null;
   hooks.compositeMs = performance.now() - t0;
   requestDraw();
 }
@@ -324,6 +389,8 @@ function draw(): void {
   ctx.imageSmoothingEnabled = view.scale < 1;
   // Nothing composited yet: skip the (smoothed, full-size) draw of an empty base canvas at start-up.
   if (hooks.composites > 0) ctx.drawImage(base, 0, 0);
+  else if (preview) ctx.drawImage(preview, 0, 0, X, Y);
+  if ((hooks.composites > 0 || preview) && !hooks.firstFrameMs) hooks.firstFrameMs = performance.now();
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   drawShapes();
   drawCursor();
@@ -331,6 +398,9 @@ function draw(): void {
   hooks.frames++;
   hooks.drawMs.push(performance.now() - t0);
   if (hooks.drawMs.length > 240) hooks.drawMs.shift();
+  const after = afterDraw;
+  afterDraw = null;
+  after?.();
 }
 
 const toScreen = (y: number, x: number): [number, number] => [view.tx + x * view.scale, view.ty + y * view.scale];
@@ -1156,7 +1226,7 @@ async function main(): Promise<void> {
     $<HTMLInputElement>('zmax').checked = true;
   }
   hooks.marks.state = performance.now();
-  const planes = loadPlanes(); // requests go out first; the layout query below overlaps with them
+  const planes = loadPlanes(true); // requests go out first; the layout query below overlaps with them
   fitView();
   await planes;
   hooks.ready = true;

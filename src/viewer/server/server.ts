@@ -9,7 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { isCellColocError } from '../../core/errors.js';
+import { isCellColocError, notSupported } from '../../core/errors.js';
+import { loadConfigFile } from '../../config/load-config.js';
+import { percentileContrast } from '../render/composite.js';
 import {
   CHANNEL_ROLES,
   EDITABLE_LAYERS,
@@ -21,7 +23,7 @@ import {
   parsePlane,
   tokenMatches,
 } from './security.js';
-import { SessionRequestError, ViewerSession, type RefineRequest } from './session.js';
+import { SessionRequestError, ViewerSession, type PlaneBytes, type RefineRequest, type WireDtype } from './session.js';
 
 export interface ViewerServerOptions {
   /** 0 (default) = a free port chosen by the system. */
@@ -38,6 +40,20 @@ export interface ViewerServer {
   token: string;
   session: ViewerSession;
   server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * A server that listens before its session has loaded the image (`openViewerServer`): the page, its script
+ * and stylesheet are served at once; API requests wait for `ready` (and answer its error if loading failed).
+ */
+export interface EarlyViewerServer {
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  /** The session once config, image and ROI labels are loaded (rejects with the loading error). */
+  ready: Promise<ViewerSession>;
   close(): Promise<void>;
 }
 
@@ -123,22 +139,34 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Request handler bound to one session and token (exported for tests that skip the socket). */
-export function createHandler(session: ViewerSession, token: string, opts: ViewerServerOptions = {}) {
+/**
+ * Request handler bound to one session and token (exported for tests that skip the socket). The session may
+ * still be loading (a promise): static files are served at once, API requests wait for it.
+ */
+export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>, token: string, opts: ViewerServerOptions = {}) {
   const dirs = staticCandidates(opts);
   const served = new Set<string>();
   let inFlight = 0;
-  // Whoever never asks for an image (API clients, tests) still gets the last results shortly.
-  const fallback = setTimeout(() => session.startDeferredResultLoad(), 1500);
-  fallback.unref();
+  let session: ViewerSession | null = sessionIn instanceof ViewerSession ? sessionIn : null;
+  const sessionP = Promise.resolve(sessionIn);
+  sessionP.then(
+    (s) => {
+      session = s;
+      // Whoever never asks for an image (API clients, tests) still gets the last results shortly.
+      const fallback = setTimeout(() => s.startDeferredResultLoad(), 1500);
+      fallback.unref();
+    },
+    () => undefined, // answered to every API request below
+  );
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // The first view has been sent once both channel planes and the ROI plane went out and nothing else is pending: only then
     // read the last results (their table pass blocks this thread for ~2 s on a 2048×2048 image).
     inFlight++;
     res.once('close', () => {
       inFlight--;
-      if (inFlight === 0 && served.has('labels:rois') && served.size >= Math.min(2, session.channelCount()) + 1) {
-        setImmediate(() => inFlight === 0 && session.startDeferredResultLoad());
+      const s = session;
+      if (s && inFlight === 0 && served.has('labels:rois') && served.size >= Math.min(2, s.channelCount()) + 1) {
+        setImmediate(() => inFlight === 0 && s.startDeferredResultLoad());
       }
     });
     try {
@@ -168,6 +196,8 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
       }
 
       if (!path.startsWith('/api/')) return sendError(res, 404, `${path}: not found`);
+      // Loading errors (unreadable image, …) are the answer to every API request.
+      const session = await sessionP;
       const parts = path.slice(5).split('/');
       const route = parts[0];
       let arg: string | null = null;
@@ -188,14 +218,20 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
         if (!role) return sendError(res, 404, `channel ${JSON.stringify(arg)}: expected one of ${CHANNEL_ROLES.join(', ')}`);
         const z = parsePlane(url.searchParams.get('z'), Z);
         if (z === null) return sendError(res, 400, `z: expected max or an integer in [0, ${Z}), got ${JSON.stringify(url.searchParams.get('z'))}`);
+        const step = parseStep(url.searchParams.get('step'));
+        if (step === null) return sendError(res, 400, `step: expected an integer in [1, ${MAX_STEP}], got ${JSON.stringify(url.searchParams.get('step'))}`);
         const p = session.channelPlane(role, z);
         if (!p) return sendError(res, 404, `channel ${role}: not in this analysis`);
+        // Contrast limits of the full-resolution plane (the app's default look), so that a preview shows them too.
+        const [lo, hi] = planeContrast(p);
+        const headers = { 'Content-Type': 'application/octet-stream', 'X-Dtype': p.dtype, 'X-Contrast': `${lo},${hi}` };
+        if (step > 1) {
+          // Reduced-resolution preview for the first paint (block means); not counted as the plane being sent.
+          const d = downsampleMean(p, step);
+          return send(res, 200, d.bytes, { ...headers, 'X-Shape': `${d.shapeYx[0]},${d.shapeYx[1]}`, 'X-Step': String(step) });
+        }
         served.add(role);
-        return send(res, 200, p.bytes, {
-          'Content-Type': 'application/octet-stream',
-          'X-Dtype': p.dtype,
-          'X-Shape': `${p.shapeYx[0]},${p.shapeYx[1]}`,
-        });
+        return send(res, 200, p.bytes, { ...headers, 'X-Shape': `${p.shapeYx[0]},${p.shapeYx[1]}` });
       }
 
       if (route === 'labels' && arg !== null && (method === 'GET' || method === 'PUT')) {
@@ -265,19 +301,68 @@ export function createHandler(session: ViewerSession, token: string, opts: Viewe
   };
 }
 
-/** Opens the session (config, image, last results) and starts listening on 127.0.0.1. */
+/** Opens the session (config, image, last results) and starts listening on 127.0.0.1; resolves once the image is loaded. */
 export async function startViewerServer(
   configPath: string,
   options: ViewerServerOptions & { resultsDir?: string } = {},
 ): Promise<ViewerServer> {
-  const session = await ViewerSession.open(configPath, {
-    ...(options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {}),
-    deferResults: true,
-  });
-  return serveSession(session, options);
+  const early = await openViewerServer(configPath, options);
+  let session: ViewerSession;
+  try {
+    session = await early.ready;
+  } catch (err) {
+    await early.close();
+    throw err;
+  }
+  return { ...early, session };
+}
+
+/**
+ * Checks the config, starts listening on 127.0.0.1 and loads the image in the background (what `cellcoloc view`
+ * uses: the browser loads the page and the app while the image is decoded). Config errors (unreadable, invalid,
+ * single-channel) reject before anything listens; image errors reject `ready` and are every API request's answer.
+ */
+export async function openViewerServer(
+  configPath: string,
+  options: ViewerServerOptions & { resultsDir?: string } = {},
+): Promise<EarlyViewerServer> {
+  const overrides = options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {};
+  const config = await loadConfigFile(configPath, overrides);
+  if (config.singleChannel) {
+    throw notSupported(`${config.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only (use cellcoloc run)`);
+  }
+  const ready = ViewerSession.open(configPath, { ...overrides, deferResults: true });
+  ready.catch(() => undefined); // the caller awaits it; no unhandled rejection meanwhile
+  const srv = await listen(ready, options);
+  return {
+    ...srv,
+    ready,
+    close: async () => {
+      const s = await ready.catch(() => null);
+      s?.dispose();
+      await s?.waitForRun();
+      await srv.closeSocket();
+    },
+  };
 }
 
 export async function serveSession(session: ViewerSession, options: ViewerServerOptions = {}): Promise<ViewerServer> {
+  const srv = await listen(session, options);
+  return {
+    ...srv,
+    session,
+    close: async () => {
+      session.dispose();
+      await session.waitForRun();
+      await srv.closeSocket();
+    },
+  };
+}
+
+async function listen(
+  session: ViewerSession | Promise<ViewerSession>,
+  options: ViewerServerOptions,
+): Promise<{ url: string; port: number; token: string; server: Server; closeSocket(): Promise<void> }> {
   const token = options.token ?? newSessionToken();
   const handler = createHandler(session, token, options);
   const server = createServer((req, res) => void handler(req, res));
@@ -293,14 +378,86 @@ export async function serveSession(session: ViewerSession, options: ViewerServer
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
-    session,
     server,
-    close: async () => {
-      await session.waitForRun();
-      await new Promise<void>((ok) => {
+    closeSocket: () =>
+      new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
-      });
-    },
+      }),
   };
+}
+
+/** Largest preview reduction (`?step=`) accepted. */
+const MAX_STEP = 64;
+
+function parseStep(raw: string | null): number | null {
+  if (raw === null) return 1;
+  if (!/^\d{1,2}$/.test(raw)) return null;
+  const n = Number(raw);
+  return n >= 1 && n <= MAX_STEP ? n : null;
+}
+
+type WireArray = Uint8Array | Uint16Array | Uint32Array | Int16Array | Float32Array;
+
+function wireArray(p: PlaneBytes): WireArray {
+  const { buffer, byteOffset, byteLength } = p.bytes;
+  const ctor = { uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int16: Int16Array, float32: Float32Array }[p.dtype as WireDtype];
+  return new ctor(buffer as ArrayBuffer, byteOffset, byteLength / ctor.BYTES_PER_ELEMENT);
+}
+
+/** Contrast limits per plane (0.5 / 99.5 percentiles, as the app computes them), keyed by the plane's memory. */
+const contrastCache = new WeakMap<ArrayBufferLike, Map<string, [number, number]>>();
+
+function planeContrast(p: PlaneBytes): [number, number] {
+  const key = `${p.bytes.byteOffset}:${p.bytes.byteLength}:${p.dtype}`;
+  let m = contrastCache.get(p.bytes.buffer);
+  if (!m) contrastCache.set(p.bytes.buffer, (m = new Map()));
+  let c = m.get(key);
+  if (!c) m.set(key, (c = percentileContrast(wireArray(p))));
+  return c;
+}
+
+/**
+ * `step`×`step` block means of a plane (edge blocks average the pixels they have; integers rounded to the
+ * nearest), same dtype: the preview the app paints first — a 2048² plane shown on a ~1000-px canvas is
+ * downsampled on screen anyway.
+ */
+export function downsampleMean(p: PlaneBytes, step: number): PlaneBytes {
+  const src = wireArray(p);
+  const [Y, X] = p.shapeYx;
+  const Yp = Math.ceil(Y / step);
+  const Xp = Math.ceil(X / step);
+  const out = new (src.constructor as new (n: number) => WireArray)(Yp * Xp);
+  const round = !(src instanceof Float32Array);
+  if (step === 2 && Y % 2 === 0 && X % 2 === 0) {
+    // The common case, 2×2 blocks of an even-sized plane, without the general path's accumulator.
+    for (let by = 0, o = 0; by < Yp; by++) {
+      for (let r0 = 2 * by * X, r1 = r0 + X, e = r0 + X; r0 < e; r0 += 2, r1 += 2, o++) {
+        const m = (src[r0] + src[r0 + 1] + src[r1] + src[r1 + 1]) * 0.25;
+        out[o] = round ? Math.round(m) : m;
+      }
+    }
+    return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), dtype: p.dtype, shapeYx: [Yp, Xp] };
+  }
+  const acc = new Float64Array(Xp);
+  // Output column of each input column, and each output column's width (the last one may be narrower).
+  const col = new Int32Array(X);
+  for (let x = 0; x < X; x++) col[x] = (x / step) | 0;
+  const width = new Float64Array(Xp);
+  for (let bx = 0; bx < Xp; bx++) width[bx] = Math.min(X, (bx + 1) * step) - bx * step;
+  for (let by = 0; by < Yp; by++) {
+    acc.fill(0);
+    const y0 = by * step;
+    const y1 = Math.min(Y, y0 + step);
+    for (let row = y0 * X, end = y1 * X; row < end; row += X) {
+      for (let x = 0; x < X; x++) acc[col[x]] += src[row + x];
+    }
+    const o = by * Xp;
+    const rows = y1 - y0;
+    for (let bx = 0; bx < Xp; bx++) {
+      const m = acc[bx] / (rows * width[bx]);
+      out[o + bx] = round ? Math.round(m) : m;
+    }
+  }
+  return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), dtype: p.dtype, shapeYx: [Yp, Xp] };
 }
