@@ -12,15 +12,15 @@
  * - Q10: thresholds are `argument ?? channel config ?? cached run value`, also when a channel's config is
  *   omitted (the original then silently ignored the arguments and kept the old masks).
  * Channels segmented with a threshold method have no cache: they are re-segmented from their config (no network,
- * deterministic: the same masks as the run).
+ * deterministic: the same masks as the run). The third channel (spec 11, `optional_region_model_config`) is
+ * refined like the others when its config is given; with no config its masks of the run are kept (or there is none).
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { AnalysisConfig, ColocalizationConfig, ModelConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape, maxLabel } from '../core/volume.js';
-import { inputError, notSupported, valueError } from '../core/errors.js';
-import { getColumn } from '../core/table.js';
+import { inputError, valueError } from '../core/errors.js';
 import { assertSupported } from '../config/schema.js';
 import { indexRois } from '../roi/roi-index.js';
 import { roiIds } from '../roi/roi-geometry.js';
@@ -29,12 +29,11 @@ import { listCacheEntries, readCacheEntry, cacheFileName, cellposeCacheDir, type
 import { defaultCellposeStages, resolveCellposeEval, type CellposeStages } from '../segmentation/cellpose/backend.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
 import { buildManifest } from '../export/manifest.js';
-import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
-import { effectiveZBounds, exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zStackManifestEntry, type ZStackLoaded } from './z-stack.js';
-import { resolveRoiLabels, type RoiSummaryLine } from './workflow.js';
+import { effectiveZBounds, prepareLoadedImagesForAnalysis, type ZStackLoaded } from './z-stack.js';
+import { exportRunOutputs, resolveRoiLabels, roiSummaryLines, type RoiSummaryLine } from './workflow.js';
 import { join } from 'node:path';
 
 /** Threshold arguments of the refinement (null/undefined = not given). */
@@ -43,7 +42,13 @@ export interface RefineThresholds {
   cellFlowThreshold?: number | null;
   markerCellprobThreshold?: number | null;
   markerFlowThreshold?: number | null;
+  /** Third channel (spec 11), when it was segmented by Cellpose. */
+  optionalRegionCellprobThreshold?: number | null;
+  optionalRegionFlowThreshold?: number | null;
 }
+
+/** The channels a refinement rebuilds or keeps. */
+export type RefineChannel = 'cell' | 'marker' | 'optional_region';
 
 export interface RefineInput {
   loaded: LoadedImageChannels & ZStackLoaded;
@@ -52,17 +57,23 @@ export interface RefineInput {
   /** The refinement configs: postfilters are applied from them; null = thresholds from the arguments or the cache. */
   cellModelConfig: ModelConfig | null;
   markerModelConfig: ModelConfig | null;
+  /**
+   * The third channel's refinement config (spec 5.5: postfilters re-applied; null = its thresholds from the
+   * arguments or the cache, or its masks kept from `runResult`). Absent/null with no third-channel cache and no
+   * third-channel masks in `runResult` = no third channel.
+   */
+  optionalRegionModelConfig?: ModelConfig | null;
   /** `<results>/<stem>_cellpose_cache` of the run. */
   cacheDir: string;
   thresholds?: RefineThresholds;
   /** Masks of the run, used for a channel that has neither a cache nor a config (kept as they are, spec 5.5). */
-  runResult?: Pick<ColocalizationRunResult, 'cellMasks' | 'markerMasks'> | null;
+  runResult?: (Pick<ColocalizationRunResult, 'cellMasks' | 'markerMasks'> & { optionalRegionMasks?: LabelVolume | null }) | null;
   /** Mask stage (tests may replace it; the viewer passes a `MaskMemo`'s, which reuses its last results). */
   stages?: Pick<CellposeStages, 'computeMasks'>;
   /** Reads one cache file (default `readCacheEntry`; the viewer keeps the entries in memory between refinements). */
   readEntry?: (path: string) => Promise<CellposeCacheEntry | null>;
   /** Channels whose masks are taken from `runResult` as they are (the viewer refines one channel at a time). */
-  keepChannels?: readonly ('cell' | 'marker')[];
+  keepChannels?: readonly RefineChannel[];
   /** Reuse of the unchanged channel's measurement pass (the viewer). */
   measurementMemo?: MeasurementMemo | null;
 }
@@ -79,8 +90,9 @@ export interface RefinedChannelInfo {
 }
 
 export interface RefineResult extends ColocalizationRunResult {
-  segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[] };
-  refinement: { cell: RefinedChannelInfo; marker: RefinedChannelInfo };
+  segmentation: { cell: RoiSegmentationCall[]; marker: RoiSegmentationCall[]; optional_region?: RoiSegmentationCall[] };
+  /** `optional_region` only when the analysis has a third channel. */
+  refinement: { cell: RefinedChannelInfo; marker: RefinedChannelInfo; optional_region?: RefinedChannelInfo };
 }
 
 function pick(arg: number | null | undefined, config: ModelConfig | null, key: 'cellprobThreshold' | 'flowThreshold', cached: number) {
@@ -150,8 +162,8 @@ async function rebuildFromCache(
 ): Promise<{ labels: LabelVolume; calls: RoiSegmentationCall[]; info: RefinedChannelInfo }> {
   const { loaded, roiLabels, cacheDir } = input;
   const key = `${channel}_model_config`;
-  const image = channel === 'cell' ? loaded.cellImage : loaded.markerImage;
-  const [Z, Y, X] = image.shape;
+  // Every channel has the analysis shape (the third channel's image may be absent when only its masks matter).
+  const [Z, Y, X] = loaded.cellImage.shape;
   const zb = effectiveZBounds(loaded) ?? [0, Z];
   const computeMasks = (input.stages ?? defaultCellposeStages).computeMasks;
   const index = indexRois(roiLabels);
@@ -241,20 +253,49 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
   const { loaded, roiLabels } = input;
   const t = input.thresholds ?? {};
   const zBounds = effectiveZBounds(loaded);
-  const channel = async (ch: 'cell' | 'marker') => {
-    const config = ch === 'cell' ? input.cellModelConfig : input.markerModelConfig;
-    const argCp = ch === 'cell' ? t.cellCellprobThreshold : t.markerCellprobThreshold;
-    const argFl = ch === 'cell' ? t.cellFlowThreshold : t.markerFlowThreshold;
+  type Rebuilt = { labels: LabelVolume; calls: RoiSegmentationCall[]; info: RefinedChannelInfo };
+  const configOf = (ch: RefineChannel) =>
+    ch === 'cell' ? input.cellModelConfig : ch === 'marker' ? input.markerModelConfig : (input.optionalRegionModelConfig ?? null);
+  const keptOf = (ch: RefineChannel) =>
+    ch === 'cell' ? input.runResult?.cellMasks : ch === 'marker' ? input.runResult?.markerMasks : input.runResult?.optionalRegionMasks;
+  const keep = (ch: RefineChannel, argCp: number | null | undefined, argFl: number | null | undefined, why: string): Rebuilt => {
+    const kept = keptOf(ch);
+    if (!kept) throw valueError(`refine: the ${ch} channel has neither a config, a Cellpose cache nor run masks to keep`);
+    if (argCp != null || argFl != null) throw valueError(`refine: ${ch} thresholds given, but ${why}`);
+    const info: RefinedChannelInfo = {
+      source: 'kept',
+      cellprobThreshold: null,
+      flowThreshold: null,
+      thresholdSource: { cellprob: null, flow: null },
+      cacheFiles: [],
+      rawLabelCounts: [],
+    };
+    return { labels: { data: kept.data.slice(), shape: kept.shape }, calls: [], info };
+  };
+  const channel = async (ch: RefineChannel): Promise<Rebuilt | null> => {
+    const config = configOf(ch);
+    const argCp = ch === 'cell' ? t.cellCellprobThreshold : ch === 'marker' ? t.markerCellprobThreshold : t.optionalRegionCellprobThreshold;
+    const argFl = ch === 'cell' ? t.cellFlowThreshold : ch === 'marker' ? t.markerFlowThreshold : t.optionalRegionFlowThreshold;
+    if (ch === 'optional_region' && !keptOf(ch) && input.keepChannels?.includes(ch)) {
+      if (argCp != null || argFl != null) throw valueError('refine: optional_region thresholds given, but the analysis has no third-channel masks to keep');
+      return null; // no third channel in this analysis
+    }
     if (input.keepChannels?.includes(ch)) return keep(ch, argCp, argFl, 'the viewer keeps them as they are');
+    if (ch === 'optional_region' && !config) {
+      // spec 5.5: no third-channel config → the run's third-channel masks as they are, or no third channel at all
+      // (a stale third-channel cache of an older run is not used without a config naming that channel).
+      if (keptOf(ch)) return keep(ch, argCp, argFl, 'optional_region_model_config is null (its masks are kept)');
+      if (argCp != null || argFl != null) throw valueError('refine: optional_region thresholds given, but the analysis has no third channel (optional_region_model_config is null)');
+      return null;
+    }
     const hasCache = (await listCacheEntries(input.cacheDir, ch)).length > 0;
     if (config && config.segmentationMethod !== 'cellpose') {
       if (argCp != null || argFl != null) {
         throw valueError(`refine: ${ch} thresholds given, but ${ch}_model_config uses segmentation_method ${config.segmentationMethod}, not cellpose`);
       }
-      const r = await segmentChannelByRoi(ch === 'cell' ? loaded.cellImage : loaded.markerImage, roiLabels, config, {
-        zBounds,
-        voxelSizeUm: loaded.voxelSizeUm,
-      });
+      const image = ch === 'cell' ? loaded.cellImage : ch === 'marker' ? loaded.markerImage : loaded.optionalRegionImage;
+      if (!image) throw valueError(`refine: optional_region_model_config is set, but channel_config.optional_region_channel is not`);
+      const r = await segmentChannelByRoi(image, roiLabels, config, { zBounds, voxelSizeUm: loaded.voxelSizeUm });
       const info: RefinedChannelInfo = {
         source: 'threshold_resegmentation',
         cellprobThreshold: null,
@@ -273,33 +314,23 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
     }
     return keep(ch, argCp, argFl, `${input.cacheDir} has no Cellpose cache for the ${ch} channel`);
   };
-  const keep = (ch: 'cell' | 'marker', argCp: number | null | undefined, argFl: number | null | undefined, why: string) => {
-    const kept = ch === 'cell' ? input.runResult?.cellMasks : input.runResult?.markerMasks;
-    if (!kept) throw valueError(`refine: the ${ch} channel has neither a config, a Cellpose cache nor run masks to keep`);
-    if (argCp != null || argFl != null) throw valueError(`refine: ${ch} thresholds given, but ${why}`);
-    const info: RefinedChannelInfo = {
-      source: 'kept',
-      cellprobThreshold: null,
-      flowThreshold: null,
-      thresholdSource: { cellprob: null, flow: null },
-      cacheFiles: [],
-      rawLabelCounts: [],
-    };
-    return { labels: { data: kept.data.slice(), shape: kept.shape }, calls: [] as RoiSegmentationCall[], info };
-  };
-  const cell = await channel('cell');
-  const marker = await channel('marker');
+  const cell = (await channel('cell'))!;
+  const marker = (await channel('marker'))!;
+  const region = await channel('optional_region');
+  const regionConfig = input.optionalRegionModelConfig ?? null;
   const analysed = analyzeExistingMasks(loaded, roiLabels, cell.labels, marker.labels, input.colocalizationConfig, {
     analysisZBounds: zBounds,
     cellModelConfig: input.cellModelConfig,
     markerModelConfig: input.markerModelConfig,
+    optionalRegionMasks: region?.labels ?? null,
+    optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
     measurementMemo: input.measurementMemo ?? null,
   });
   return {
     ...analysed,
-    segmentation: { cell: cell.calls, marker: marker.calls },
-    refinement: { cell: cell.info, marker: marker.info },
+    segmentation: { cell: cell.calls, marker: marker.calls, ...(region ? { optional_region: region.calls } : {}) },
+    refinement: { cell: cell.info, marker: marker.info, ...(region ? { optional_region: region.info } : {}) },
   };
 }
 
@@ -323,10 +354,6 @@ export async function runRefineWorkflow(
   options: { thresholds?: RefineThresholds; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
 ): Promise<RefineWorkflowResult> {
   assertSupported(config);
-  if (config.optionalRegionModelConfig !== null) {
-    // The third channel's masks and tables would have to be rebuilt too; refusing beats silently dropping them.
-    throw notSupported(`${config.configPath ?? 'config'}: optional_region_model_config: refine with a third channel is not supported yet (set it to null, or run again)`);
-  }
   const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
     cropForTesting: config.runtimeConfig.cropForTesting,
     t: config.runtimeConfig.t,
@@ -352,6 +379,7 @@ export async function runRefineWorkflow(
     colocalizationConfig: config.colocalizationConfig,
     cellModelConfig: config.cellModelConfig,
     markerModelConfig: config.markerModelConfig,
+    optionalRegionModelConfig: config.optionalRegionModelConfig,
     cacheDir,
     thresholds: options.thresholds,
     stages: options.stages,
@@ -366,8 +394,6 @@ export async function runRefineWorkflow(
     timings: [{ stage: 'refine (masks from cache + tables)', ms: Math.round(ms * 1000) / 1000 }],
     paths,
   });
-  const zStack = zStackManifestEntry(loaded);
-  if (zStack) manifest.zStack = zStack;
   const th = options.thresholds ?? {};
   manifest.refinement = {
     cacheDir,
@@ -376,30 +402,19 @@ export async function runRefineWorkflow(
       cell_flow_threshold: th.cellFlowThreshold ?? null,
       marker_cellprob_threshold: th.markerCellprobThreshold ?? null,
       marker_flow_threshold: th.markerFlowThreshold ?? null,
+      ...(config.optionalRegionModelConfig !== null
+        ? {
+            optional_region_cellprob_threshold: th.optionalRegionCellprobThreshold ?? null,
+            optional_region_flow_threshold: th.optionalRegionFlowThreshold ?? null,
+          }
+        : {}),
     },
     channels: result.refinement,
     refinedRunCreatedAt: previous?.createdAt ?? null,
     // A refinement of a refinement keeps the chain.
     previousRefinement: previous?.refinement ?? null,
   };
-  const tables = result.tables;
-  await exportAnalysisOutputs(
-    {
-      cellMasks: labelsForExport(result.cellMasks, loaded),
-      markerMasks: labelsForExport(result.markerMasks, loaded),
-      positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
-      tables: [tables.detailed, tables.summary, tables.markerProperties, tables.overview, tables.roiCellSummary, tables.roiMarkerSummary],
-      roiLabels,
-    },
-    paths,
-    { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
-  );
-  const ov = tables.overview;
-  const ids = getColumn(ov, 'roi_id').values;
-  const nCells = getColumn(ov, 'n_cells').values;
-  const nPos = getColumn(ov, 'n_marker_positive_cells').values;
-  const nMarkers = getColumn(ov, 'n_marker_objects').values;
-  const summary: RoiSummaryLine[] = [];
-  for (let i = 0; i < ov.rowCount; i++) summary.push({ roiId: ids[i], nCells: nCells[i], nMarkerPositiveCells: nPos[i], nMarkerObjects: nMarkers[i] });
+  await exportRunOutputs(loaded, roiLabels, result, paths, manifest);
+  const summary = roiSummaryLines(result.tables.overview);
   return { loaded, roiLabels, result, paths, cacheDir, summary, warnings: loaded.warnings };
 }

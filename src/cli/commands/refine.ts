@@ -15,6 +15,8 @@ interface RefineOptions {
   cellFlowThreshold?: number;
   markerCellprobThreshold?: number;
   markerFlowThreshold?: number;
+  optionalRegionCellprobThreshold?: number;
+  optionalRegionFlowThreshold?: number;
   quiet?: boolean;
 }
 
@@ -39,6 +41,8 @@ export function register(program: Command, io: Io): void {
     .option('--cell-flow-threshold <y>', 'cell channel: flow error threshold (higher = keeps more masks; 0 = no flow check)', finite('--cell-flow-threshold'))
     .option('--marker-cellprob-threshold <x>', 'marker channel: cell probability threshold', finite('--marker-cellprob-threshold'))
     .option('--marker-flow-threshold <y>', 'marker channel: flow error threshold', finite('--marker-flow-threshold'))
+    .option('--optional-region-cellprob-threshold <x>', 'third channel (optional_region_model_config): cell probability threshold', finite('--optional-region-cellprob-threshold'))
+    .option('--optional-region-flow-threshold <y>', 'third channel: flow error threshold', finite('--optional-region-flow-threshold'))
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (configPath: string, opts: RefineOptions) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
@@ -53,12 +57,15 @@ export function register(program: Command, io: Io): void {
           cellFlowThreshold: opts.cellFlowThreshold ?? null,
           markerCellprobThreshold: opts.markerCellprobThreshold ?? null,
           markerFlowThreshold: opts.markerFlowThreshold ?? null,
+          optionalRegionCellprobThreshold: opts.optionalRegionCellprobThreshold ?? null,
+          optionalRegionFlowThreshold: opts.optionalRegionFlowThreshold ?? null,
         },
       });
       for (const w of res.warnings) io.err(`cellcoloc: warning: ${w}\n`);
       const lines: string[] = [];
-      for (const ch of ['cell', 'marker'] as const) {
+      for (const ch of ['cell', 'marker', 'optional_region'] as const) {
         const r = res.result.refinement[ch];
+        if (!r) continue;
         lines.push(
           r.source === 'cellpose_cache'
             ? `${ch}: from cache, cellprob_threshold ${r.cellprobThreshold} (${r.thresholdSource.cellprob}), flow_threshold ${r.flowThreshold} (${r.thresholdSource.flow})`

@@ -59,7 +59,12 @@ export interface TableJson {
 export interface RefineRequest {
   cell?: { cellprobThreshold?: number; flowThreshold?: number };
   marker?: { cellprobThreshold?: number; flowThreshold?: number };
+  /** The third channel (optional_region_model_config), when it was segmented by Cellpose. */
+  optional_region?: { cellprobThreshold?: number; flowThreshold?: number };
 }
+
+type RefinableChannel = 'cell' | 'marker' | 'optional_region';
+const REFINABLE: readonly RefinableChannel[] = ['cell', 'marker', 'optional_region'];
 
 /** Thrown for requests the session refuses (the server maps `status` to the HTTP code). */
 export class SessionRequestError extends Error {
@@ -87,7 +92,7 @@ export class ViewerSession {
   private editedCell: LabelVolume | null = null;
   private editedMarker: LabelVolume | null = null;
   /** Last refinement thresholds per channel (kept so refining one channel does not reset the other's). */
-  private refineThresholds: Record<'cell' | 'marker', { cellprobThreshold?: number; flowThreshold?: number }> = { cell: {}, marker: {} };
+  private refineThresholds: Record<RefinableChannel, { cellprobThreshold?: number; flowThreshold?: number }> = { cell: {}, marker: {}, optional_region: {} };
   /**
    * Cellpose cache entries read by the sliders (re-read only when a file changes) and the mask stage's memo
    * (keyed by the entries' flow arrays, so a new run's cache starts afresh).
@@ -95,7 +100,7 @@ export class ViewerSession {
   private readonly cellposeMemo = { entries: new CacheEntryMemo(), masks: new MaskMemo() };
   /** Measurement passes of unchanged channels are reused by re-analysis and refinement (tables/object-measurements.ts). */
   private readonly measurementMemo = new MeasurementMemo();
-  private cellposeAvailable: { cell: boolean; marker: boolean } = { cell: false, marker: false };
+  private cellposeAvailable: Record<RefinableChannel, boolean> = { cell: false, marker: false, optional_region: false };
   private channelMaxCache = new Map<ChannelRole, Volume>();
   private roiPlaneCache: Uint32Array | null = null;
   busy = false;
@@ -211,9 +216,9 @@ export class ViewerSession {
     const timer = setTimeout(() => {
       void (async () => {
         const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
-        for (const ch of ['cell', 'marker'] as const) {
-          if (!this.cellposeAvailable[ch]) continue;
-          const mc = ch === 'cell' ? this.config.cellModelConfig : this.config.markerModelConfig;
+        for (const ch of REFINABLE) {
+          const mc = this.modelConfigOf(ch);
+          if (!this.cellposeAvailable[ch] || !mc) continue;
           for (const path of await listCacheEntries(dir, ch)) {
             await new Promise((r) => setImmediate(r));
             if (generation !== this.prewarmGeneration || this.busy) return;
@@ -234,14 +239,18 @@ export class ViewerSession {
 
   private prewarmGeneration = 0;
 
+  private modelConfigOf(ch: RefinableChannel): ModelConfig | null {
+    const c = this.config;
+    return ch === 'cell' ? c.cellModelConfig : ch === 'marker' ? c.markerModelConfig : c.optionalRegionModelConfig;
+  }
+
   private async refreshCellposeAvailability(): Promise<void> {
     const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
-    const has = async (ch: 'cell' | 'marker', mc: ModelConfig) =>
-      mc.segmentationMethod === 'cellpose' && existsSync(dir) && (await listCacheEntries(dir, ch)).length > 0;
-    this.cellposeAvailable = {
-      cell: await has('cell', this.config.cellModelConfig),
-      marker: await has('marker', this.config.markerModelConfig),
+    const has = async (ch: RefinableChannel) => {
+      const mc = this.modelConfigOf(ch);
+      return !!mc && mc.segmentationMethod === 'cellpose' && existsSync(dir) && (await listCacheEntries(dir, ch)).length > 0;
     };
+    this.cellposeAvailable = { cell: await has('cell'), marker: await has('marker'), optional_region: await has('optional_region') };
   }
 
   get shapeZyx(): [number, number, number] {
@@ -438,10 +447,11 @@ export class ViewerSession {
    */
   async refine(req: RefineRequest): Promise<{ ms: number }> {
     this.assertIdle();
-    for (const ch of ['cell', 'marker'] as const) {
+    for (const ch of REFINABLE) {
       const t = req[ch];
       if (t === undefined) continue;
-      const mc = ch === 'cell' ? this.config.cellModelConfig : this.config.markerModelConfig;
+      const mc = this.modelConfigOf(ch);
+      if (!mc) throw new SessionRequestError(400, 'optional_region: the config has no third channel (optional_region_model_config is null)');
       if (mc.segmentationMethod !== 'cellpose') {
         throw new SessionRequestError(400, `${ch}_model_config uses segmentation_method ${mc.segmentationMethod}, not cellpose: nothing to re-threshold`);
       }
@@ -456,9 +466,8 @@ export class ViewerSession {
       }
       this.refineThresholds[ch] = { ...this.refineThresholds[ch], ...t };
     }
-    if (!req.cell && !req.marker) throw new SessionRequestError(400, 'body: expected {cell?: {cellprobThreshold, flowThreshold}, marker?: {…}}');
-    if (this.config.optionalRegionModelConfig !== null) {
-      throw new SessionRequestError(400, 'refine with a third channel (optional_region_model_config) is not supported yet');
+    if (!req.cell && !req.marker && !req.optional_region) {
+      throw new SessionRequestError(400, 'body: expected {cell?: {cellprobThreshold, flowThreshold}, marker?: {…}, optional_region?: {…}}');
     }
     const t0 = performance.now();
     const cfg = this.config;
@@ -467,22 +476,29 @@ export class ViewerSession {
     // Only the channels named in the request are rebuilt; the other keeps its current masks (hand edits
     // included), so one slider costs one channel's mask stage. The cache entries stay in memory and the mask
     // memo reuses what the new thresholds cannot change (mask-memo.ts): results identical to a full rebuild.
-    const keepChannels = (['cell', 'marker'] as const).filter((ch) => req[ch] === undefined);
+    const keepChannels = REFINABLE.filter((ch) => req[ch] === undefined);
     this.result = await refineRunResultFromCellposeCache({
       loaded: this.loaded,
       roiLabels: this.roiLabels,
       colocalizationConfig: cfg.colocalizationConfig,
       cellModelConfig: req.cell ? cfg.cellModelConfig : null,
       markerModelConfig: req.marker ? cfg.markerModelConfig : null,
+      optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
       cacheDir: cacheRoot,
       thresholds: {
         cellCellprobThreshold: req.cell ? (th.cell.cellprobThreshold ?? null) : null,
         cellFlowThreshold: req.cell ? (th.cell.flowThreshold ?? null) : null,
         markerCellprobThreshold: req.marker ? (th.marker.cellprobThreshold ?? null) : null,
         markerFlowThreshold: req.marker ? (th.marker.flowThreshold ?? null) : null,
+        optionalRegionCellprobThreshold: req.optional_region ? (th.optional_region.cellprobThreshold ?? null) : null,
+        optionalRegionFlowThreshold: req.optional_region ? (th.optional_region.flowThreshold ?? null) : null,
       },
       runResult: this.result
-        ? { cellMasks: this.editedCell ?? this.result.cellMasks, markerMasks: this.editedMarker ?? this.result.markerMasks }
+        ? {
+            cellMasks: this.editedCell ?? this.result.cellMasks,
+            markerMasks: this.editedMarker ?? this.result.markerMasks,
+            optionalRegionMasks: this.result.optionalRegionMasks,
+          }
         : null,
       keepChannels,
       readEntry: (path) => this.cellposeMemo.entries.readEntry(path),
@@ -579,7 +595,7 @@ export class ViewerSession {
         this.result = res.result;
         this.editedCell = null;
         this.editedMarker = null;
-        this.refineThresholds = { cell: {}, marker: {} };
+        this.refineThresholds = { cell: {}, marker: {}, optional_region: {} };
         this.channelMaxCache.clear();
         this.roiPlaneCache = null;
         this.warnings = [...res.warnings];
