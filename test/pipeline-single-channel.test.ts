@@ -20,6 +20,8 @@ import { buildSingleChannelTables, VOXEL_PLAUSIBILITY_COLUMNS, singleChannelOver
 import { getColumn, type Table } from '../src/core/table.js';
 import { defaultModelConfig } from '../src/config/schema.js';
 import { main } from '../src/cli/main.js';
+import { computeMasks } from '../src/segmentation/cellpose/dynamics/index.js';
+import { readCacheEntry } from '../src/segmentation/cellpose/cache.js';
 
 const CASE = '2d_single_channel_count';
 const FINE = /perimeter|roundness|eccentricity|ellipticity/;
@@ -515,6 +517,39 @@ test('single-channel workflow with the Cellpose backend (random-weight network):
     assert.ok(existsSync(join(out, 'input.ome_cellpose_cache', 'object_roi1.cpcache')));
     const manifest = JSON.parse(readFileSync(join(out, 'input.ome_run_manifest.json'), 'utf8'));
     assert.equal(JSON.stringify(manifest).includes('"cache":"miss"') || JSON.stringify(manifest).includes('"cache": "miss"'), true);
+
+    // cellcoloc refine on the single-channel run (spec 13.2): unchanged thresholds → the same masks and objects;
+    // new thresholds → exactly the mask stage's labels on the cached flows (one full ROI), sheets recomputed.
+    const objectsCsv = readFileSync(join(out, 'input.ome_single_channel_objects.csv'), 'utf8');
+    const same = await cli(['refine', join(dir, 'cp.yaml'), '-q']);
+    assert.equal(same.code, 0, same.err);
+    assert.match(same.out, /^objects: from cache, cellprob_threshold 0 \(config\), flow_threshold 0.4 \(config\)$/m);
+    assert.deepEqual((await readTiffPagesReference(join(out, 'input.ome_single_channel_masks.tif'))).data, masks.data);
+    assert.equal(readFileSync(join(out, 'input.ome_single_channel_objects.csv'), 'utf8'), objectsCsv);
+    const refined = await cli(['refine', join(dir, 'cp.yaml'), '-q', '--cellprob-threshold', '1.5', '--flow-threshold', '0']);
+    assert.equal(refined.code, 0, refined.err);
+    const entry = (await readCacheEntry(join(out, 'input.ome_cellpose_cache', 'object_roi1.cpcache')))!;
+    const expected = computeMasks(entry.dP, entry.cellprob, entry.header.shape, { ...entry.header.mask, cellprobThreshold: 1.5, flowThreshold: 0 });
+    // min_object_voxels 10 then applies to the rebuilt labels (ids kept)
+    const counts = new Map<number, number>();
+    for (const v of expected) if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const kept = new Set([...counts].filter(([, c]) => c >= 10).map(([l]) => l));
+    const after = await readTiffPagesReference(join(out, 'input.ome_single_channel_masks.tif'));
+    let diffs = 0;
+    for (let i = 0; i < expected.length; i++) if (after.data[i] !== (kept.has(expected[i]) ? expected[i] : 0)) diffs++;
+    assert.equal(diffs, 0, 'refined masks = mask stage + min_object_voxels');
+    assert.notEqual(kept.size, ids.size, 'the new threshold changes the objects');
+    const objects2 = readCsv(join(out, 'input.ome_single_channel_objects.csv'));
+    assert.deepEqual(new Set(objects2.rows.map((row) => Number(row[objects2.header.indexOf('object_label')]))), kept);
+    assert.match(refined.out, new RegExp(`^\\s+1\\s+${kept.size}$`, 'm'));
+    const m2 = JSON.parse(readFileSync(join(out, 'input.ome_run_manifest.json'), 'utf8'));
+    assert.deepEqual(m2.refinement.arguments, { cellprob_threshold: 1.5, flow_threshold: 0 });
+    assert.equal(m2.refinement.channels.objects.thresholdSource.cellprob, 'argument');
+    // two-channel options on a single-channel config: one clear error, results untouched
+    const bad = await cli(['refine', join(dir, 'cp.yaml'), '-q', '--cell-cellprob-threshold', '1']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /--cell-cellprob-threshold: a single-channel config has one channel: use --cellprob-threshold \/ --flow-threshold$/m);
+    assert.equal(readCsv(join(out, 'input.ome_single_channel_objects.csv')).rows.length, objects2.rows.length);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

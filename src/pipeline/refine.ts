@@ -153,19 +153,37 @@ function checkEntry(
   }
 }
 
-async function rebuildFromCache(
+/** What rebuilding one channel from its cache needs (shared by the two-channel and single-channel refinements). */
+export interface CacheRebuildContext {
+  /** Analysis shape `[Z, Y, X]` (every channel's). */
+  shape: readonly [number, number, number];
+  /** Analysed planes `[z0, z1)`, or null = all (a projected or one-plane view). */
+  zBounds: [number, number] | null;
+  voxelSizeUm: readonly [number, number, number];
+  roiLabels: RoiLabels;
+  cacheDir: string;
+  /** Config key named in errors (`cell_model_config`, `model_config`, …). */
+  configKey: string;
+  stages?: Pick<CellposeStages, 'computeMasks'>;
+  readEntry?: (path: string) => Promise<CellposeCacheEntry | null>;
+}
+
+/**
+ * One channel's labels rebuilt from its cache entries (one per ROI) with thresholds `argument ?? config ?? cache`:
+ * the mask stage per entry, clipped to the ROI polygon and offset like the run (Q7), pasted into its planes (Q9).
+ */
+export async function rebuildChannelFromCache(
   channel: CacheChannel,
-  input: RefineInput,
+  ctx: CacheRebuildContext,
   config: ModelConfig | null,
   argCellprob: number | null | undefined,
   argFlow: number | null | undefined,
 ): Promise<{ labels: LabelVolume; calls: RoiSegmentationCall[]; info: RefinedChannelInfo }> {
-  const { loaded, roiLabels, cacheDir } = input;
-  const key = `${channel}_model_config`;
-  // Every channel has the analysis shape (the third channel's image may be absent when only its masks matter).
-  const [Z, Y, X] = loaded.cellImage.shape;
-  const zb = effectiveZBounds(loaded) ?? [0, Z];
-  const computeMasks = (input.stages ?? defaultCellposeStages).computeMasks;
+  const { roiLabels, cacheDir } = ctx;
+  const key = ctx.configKey;
+  const [Z, Y, X] = ctx.shape;
+  const zb = ctx.zBounds ?? [0, Z];
+  const computeMasks = (ctx.stages ?? defaultCellposeStages).computeMasks;
   const index = indexRois(roiLabels);
   const roi = roiLabels.data;
   const full = new Uint32Array(Z * Y * X);
@@ -183,7 +201,7 @@ async function rebuildFromCache(
     const roiId = index.ids[k];
     const box = index.boxes[k];
     const path = join(cacheDir, cacheFileName(channel, roiId));
-    const entry = await (input.readEntry ?? readCacheEntry)(path);
+    const entry = await (ctx.readEntry ?? readCacheEntry)(path);
     if (!entry) {
       throw inputError(`${path}: no Cellpose cache for ${channel} ROI ${roiId}; run \`cellcoloc run\` with segmentation_method cellpose first`);
     }
@@ -196,7 +214,7 @@ async function rebuildFromCache(
       const r = (box.yMin + y) * X + box.xMin;
       for (let x = 0; x < w; x++) inside += roiMask[y * w + x] = roi[r + x] === roiId ? 1 : 0;
     }
-    checkEntry(entry, roiId, box, roiMask, zb, config, loaded.voxelSizeUm, key);
+    checkEntry(entry, roiId, box, roiMask, zb, config, ctx.voxelSizeUm, key);
     const cp = pick(argCellprob, config, 'cellprobThreshold', entry.header.mask.cellprobThreshold);
     const fl = pick(argFlow, config, 'flowThreshold', entry.header.mask.flowThreshold);
     info.cellprobThreshold = cp.value;
@@ -242,6 +260,33 @@ async function rebuildFromCache(
     });
   }
   return { labels: { data: full, shape: [Z, Y, X] }, calls, info };
+}
+
+function rebuildFromCache(
+  channel: 'cell' | 'marker' | 'optional_region',
+  input: RefineInput,
+  config: ModelConfig | null,
+  argCellprob: number | null | undefined,
+  argFlow: number | null | undefined,
+): Promise<{ labels: LabelVolume; calls: RoiSegmentationCall[]; info: RefinedChannelInfo }> {
+  const { loaded } = input;
+  // Every channel has the analysis shape (the third channel's image may be absent when only its masks matter).
+  return rebuildChannelFromCache(
+    channel,
+    {
+      shape: loaded.cellImage.shape,
+      zBounds: effectiveZBounds(loaded),
+      voxelSizeUm: loaded.voxelSizeUm,
+      roiLabels: input.roiLabels,
+      cacheDir: input.cacheDir,
+      configKey: `${channel}_model_config`,
+      stages: input.stages,
+      readEntry: input.readEntry,
+    },
+    config,
+    argCellprob,
+    argFlow,
+  );
 }
 
 /**

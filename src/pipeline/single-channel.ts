@@ -29,7 +29,7 @@ import { applyPostfilters } from '../segmentation/postfilters.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { buildSingleChannelTables, type SingleChannelTables } from '../tables/single-channel.js';
-import { getColumn } from '../core/table.js';
+import { getColumn, type Table } from '../core/table.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
 import { buildManifest } from '../export/manifest.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
@@ -71,7 +71,7 @@ export interface LoadedSingleChannelImage {
 type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack'>;
 
 /** A projected or one-plane view: its array already is the analysed planes, so no z bounds apply. */
-function isReducedView(loaded: AnalysisView): boolean {
+export function isReducedView(loaded: AnalysisView): boolean {
   return !!loaded.zProjectionMethod || loaded.zStack?.singlePlane != null;
 }
 
@@ -334,41 +334,60 @@ export async function runSingleChannelWorkflow(
     resultsDir: config.resultsDir,
     cropForTesting: config.runtimeConfig.cropForTesting,
   });
-  await timed('export', async () => {
-    const manifest = await buildManifest({
-      config,
-      loaded: { ...loaded, cellImage: loaded.image },
-      roiIds: roiIds(roiLabels),
-      segmentation: { objects: result.segmentation },
-      filterSteps: result.filterSteps,
-      timings,
-      paths,
-    });
-    manifest.config = singleChannelManifestConfig(manifest.config as Record<string, unknown>);
-    if (loaded.zStack) {
-      const zs = loaded.zStack;
-      manifest.zStack = {
-        fullZ: zs.fullZ,
-        zCrop: zs.zCrop,
-        zProjection: zs.zProjection,
-        singlePlane: zs.singlePlane,
-        trueVoxelSizeZyxUm: zs.trueVoxelSizeUm,
-        analysisVoxelSizeZyxUm: [...loaded.voxelSizeUm],
-      };
-    }
-    // masks in the stack's geometry and true voxel size (a projection's z = 1.0 is an analysis convention, Q24)
-    await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels }, paths, {
-      voxelSizeUm: loaded.zStack ? loaded.zStack.trueVoxelSizeUm : loaded.voxelSizeUm,
-      manifest,
-    });
-  });
+  await timed('export', () => exportSingleChannelRun(config, loaded, roiLabels, result, paths, timings));
+  const summary = singleChannelSummaryLines(result.tables.overview);
+  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+}
 
-  const ov = result.tables.overview;
+/**
+ * Writes a single-channel result (spec 13.4) with its manifest: the run and the refinement share it; `extend` adds
+ * sections to the manifest (the refinement's) before it is written.
+ */
+export async function exportSingleChannelRun(
+  config: AnalysisConfig,
+  loaded: LoadedSingleChannelImage,
+  roiLabels: RoiLabels,
+  result: SingleChannelRunResult & { segmentation: RoiSegmentationCall[] },
+  paths: ResultsPaths,
+  timings: { stage: string; ms: number }[],
+  extend?: (manifest: Record<string, unknown>) => void,
+): Promise<void> {
+  const manifest = await buildManifest({
+    config,
+    loaded: { ...loaded, cellImage: loaded.image },
+    roiIds: roiIds(roiLabels),
+    segmentation: { objects: result.segmentation },
+    filterSteps: result.filterSteps,
+    timings,
+    paths,
+  });
+  manifest.config = singleChannelManifestConfig(manifest.config as Record<string, unknown>);
+  if (loaded.zStack) {
+    const zs = loaded.zStack;
+    manifest.zStack = {
+      fullZ: zs.fullZ,
+      zCrop: zs.zCrop,
+      zProjection: zs.zProjection,
+      singlePlane: zs.singlePlane,
+      trueVoxelSizeZyxUm: zs.trueVoxelSizeUm,
+      analysisVoxelSizeZyxUm: [...loaded.voxelSizeUm],
+    };
+  }
+  extend?.(manifest);
+  // masks in the stack's geometry and true voxel size (a projection's z = 1.0 is an analysis convention, Q24)
+  await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels }, paths, {
+    voxelSizeUm: loaded.zStack ? loaded.zStack.trueVoxelSizeUm : loaded.voxelSizeUm,
+    manifest,
+  });
+}
+
+/** Per-ROI printed lines from the single-channel overview. */
+export function singleChannelSummaryLines(ov: Table): SingleChannelSummaryLine[] {
   const ids = getColumn(ov, 'roi_id').values;
   const n = getColumn(ov, 'n_objects').values;
   const summary: SingleChannelSummaryLine[] = [];
   for (let i = 0; i < ov.rowCount; i++) summary.push({ roiId: ids[i], nObjects: n[i] });
-  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+  return summary;
 }
 
 export function describeSingleChannelSource(loaded: LoadedSingleChannelImage): string {

@@ -5,8 +5,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfigFile } from '../../config/load-config.js';
-import { notSupported } from '../../core/errors.js';
+import { valueError } from '../../core/errors.js';
 import { runRefineWorkflow } from '../../pipeline/refine.js';
+import { runSingleChannelRefineWorkflow } from '../../pipeline/single-channel-refine.js';
 import type { Io } from '../main.js';
 
 interface RefineOptions {
@@ -17,6 +18,8 @@ interface RefineOptions {
   markerFlowThreshold?: number;
   optionalRegionCellprobThreshold?: number;
   optionalRegionFlowThreshold?: number;
+  cellprobThreshold?: number;
+  flowThreshold?: number;
   quiet?: boolean;
 }
 
@@ -43,14 +46,31 @@ export function register(program: Command, io: Io): void {
     .option('--marker-flow-threshold <y>', 'marker channel: flow error threshold', finite('--marker-flow-threshold'))
     .option('--optional-region-cellprob-threshold <x>', 'third channel (optional_region_model_config): cell probability threshold', finite('--optional-region-cellprob-threshold'))
     .option('--optional-region-flow-threshold <y>', 'third channel: flow error threshold', finite('--optional-region-flow-threshold'))
+    .option('--cellprob-threshold <x>', 'single-channel config: the objects\' cell probability threshold', finite('--cellprob-threshold'))
+    .option('--flow-threshold <y>', 'single-channel config: the objects\' flow error threshold', finite('--flow-threshold'))
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (configPath: string, opts: RefineOptions) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
-      if (config.singleChannel) {
-        throw notSupported(`${config.configPath}: refine of a single-channel config is not supported yet`);
-      }
+      const twoChannelFlags = (['cellCellprobThreshold', 'cellFlowThreshold', 'markerCellprobThreshold', 'markerFlowThreshold', 'optionalRegionCellprobThreshold', 'optionalRegionFlowThreshold'] as const)
+        .filter((k) => opts[k] !== undefined)
+        .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
       if (!opts.quiet) io.err('cellcoloc: refining from the Cellpose cache (no network)\n');
       const t0 = performance.now();
+      if (config.singleChannel) {
+        if (twoChannelFlags.length > 0) {
+          throw valueError(`${config.configPath}: ${twoChannelFlags.join(', ')}: a single-channel config has one channel: use --cellprob-threshold / --flow-threshold`);
+        }
+        const res = await runSingleChannelRefineWorkflow(config, { thresholds: { cellprobThreshold: opts.cellprobThreshold ?? null, flowThreshold: opts.flowThreshold ?? null } });
+        for (const w of res.warnings) io.err(`cellcoloc: warning: ${w}\n`);
+        const r = res.refinement;
+        const lines = [`objects: from cache, cellprob_threshold ${r.cellprobThreshold} (${r.thresholdSource.cellprob}), flow_threshold ${r.flowThreshold} (${r.thresholdSource.flow})`, 'ROI  objects'];
+        for (const s of res.summary) lines.push(`${String(s.roiId).padStart(3)}  ${String(s.nObjects).padStart(7)}`);
+        io.out(`${lines.join('\n')}\nresults: ${res.paths.resultsDir}  (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+        return;
+      }
+      if (opts.cellprobThreshold !== undefined || opts.flowThreshold !== undefined) {
+        throw valueError(`${config.configPath}: --cellprob-threshold / --flow-threshold are for single-channel configs: use --cell-… / --marker-… / --optional-region-…`);
+      }
       const res = await runRefineWorkflow(config, {
         thresholds: {
           cellCellprobThreshold: opts.cellCellprobThreshold ?? null,
