@@ -20,6 +20,7 @@ import {
   foregroundIndices,
   masksToFlows,
   dynamicsHelperStats,
+  flowError,
 } from '../src/segmentation/cellpose/dynamics/index.js';
 import { CacheEntryMemo, readCacheEntry, writeCacheEntry } from '../src/segmentation/cellpose/cache.js';
 import { MeasurementMemo, measureObjects } from '../src/tables/object-measurements.js';
@@ -240,4 +241,34 @@ test('CacheEntryMemo returns the kept entry until the file changes; MeasurementM
   assert.notEqual(mm.measure(labels, intensity, null, [1, 1, 0.5]), m1, 'another voxel size: measured again');
   labels.data[0] = 1; // the memo kept its own copy: a caller changing its array is not served the old pass
   assert.deepEqual(Array.from(mm.measure(labels, intensity, null, [1, 1, 1]).count), [3, 3]);
+});
+
+test('flow-error QC: the WebAssembly SIMD heat diffusion gives the same bits as the scalar code (v3, v4; helper thread on/off)', () => {
+  const { dP } = diskFlows(256, 9);
+  // masks: the clustering's labels of this case (touching cells, a few perturbed ones)
+  const masks = computeMasks(dP, diskFlows(256, 9).cellprob, [1, 256, 256], params({ flowThreshold: 0 }));
+  assert.ok(maxOf(masks) > 50);
+  const saved = followFlowsOptions.helperMinPoints;
+  try {
+    for (const helper of [false, true]) {
+      followFlowsOptions.helperMinPoints = helper ? 0 : saved;
+      for (const v of [4, 3] as const) {
+        followFlowsOptions.v4Engine = 'js';
+        const errJs = flowError(masks, dP, 256, 256, v);
+        const muJs = masksToFlows(masks, 256, 256, v);
+        followFlowsOptions.v4Engine = 'wasm';
+        const jobs = dynamicsHelperStats.jobsDone;
+        const errWasm = flowError(masks, dP, 256, 256, v);
+        if (helper && v === 4) assert.equal(dynamicsHelperStats.jobsDone, jobs + 1, 'the helper diffused its share');
+        const muWasm = masksToFlows(masks, 256, 256, v);
+        let d = 0;
+        for (let i = 0; i < errJs.length; i++) if (!Object.is(errJs[i], errWasm[i])) d++;
+        for (let i = 0; i < muJs.length; i++) if (!Object.is(muJs[i], muWasm[i])) d++;
+        assert.equal(d, 0, `v${v}, helper ${helper}`);
+      }
+    }
+  } finally {
+    followFlowsOptions.helperMinPoints = saved;
+    followFlowsOptions.v4Engine = 'wasm';
+  }
 });

@@ -28,12 +28,19 @@ const f = Math.fround;
  * `followBilinearTorch`, but native f32 operations instead of Math.fround round trips — about 2–3× faster).
  * The instance and its memory are kept for the next call (no fresh page faults) unless they grew large.
  */
-interface FollowWasm {
+export interface FollowWasm {
   memory: WebAssembly.Memory;
   v4: (...args: number[]) => void;
+  /** Heat diffusion of one cell (masks-to-flows.ts); returns the byte offset of the final T. */
+  diffuse: (T: number, U: number, M: number, H: number, W: number, niter: number, centre: number, v4: number) => number;
 }
 let wasmInstance: FollowWasm | null = null;
 const WASM_KEEP_BYTES = 64 << 20;
+
+/** The shared WebAssembly instance (null where WebAssembly is unavailable or `v4Engine` is 'js'). */
+export function dynamicsWasm(): FollowWasm | null {
+  return followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
+}
 
 function followWasm(): FollowWasm | null {
   if (wasmInstance) return wasmInstance;

@@ -19,8 +19,30 @@ const { port, ctrl: ctrlBuf, wasm } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
 Atomics.store(ctrl, 2, 1); // alive
 // v4 heat diffusion of the listed cells into the shared padded T (same code and summation order as
-// diffuse() in masks-to-flows.ts, v4 branch).
+// diffuse() in masks-to-flows.ts, v4 branch; with j.wasm the instance's SIMD diffuse, as diffuseWasm there).
+function heatWasm(j) {
+  const masks = new Uint32Array(j.masks), Tall = new Float64Array(j.Tall), X = j.X, WP = j.WP, jobs = j.jobs, niter = j.niter;
+  for (let o = 0; o < jobs.length; o += 7) {
+    const l = jobs[o], by0 = jobs[o + 1], by1 = jobs[o + 2], bx0 = jobs[o + 3], bx1 = jobs[o + 4], cy = jobs[o + 5], cx = jobs[o + 6];
+    const H = by1 - by0 + 2, W = bx1 - bx0 + 2, n = H * W + 2, UB = 8 * n, MB = 16 * n, bytes = 24 * n;
+    const have = inst.memory.buffer.byteLength;
+    if (bytes > have) inst.memory.grow(Math.ceil((bytes - have) / 65536));
+    const buf = inst.memory.buffer;
+    new Float64Array(buf, 0, 2 * n).fill(0);
+    const m32 = new Int32Array(buf, MB, 2 * n);
+    m32.fill(0);
+    for (let y = by0; y < by1; y++) {
+      const r = y * X, off = 2 * ((y - by0 + 1) * W + 1 - bx0);
+      for (let x = bx0; x < bx1; x++) if (masks[r + x] === l) m32[off + 2 * x] = m32[off + 2 * x + 1] = -1;
+    }
+    const T = new Float64Array(inst.memory.buffer, inst.diffuse(0, UB, MB, H, W, niter, (cy - by0 + 1) * W + (cx - bx0 + 1), 1), H * W);
+    for (let y = by0; y < by1; y++)
+      for (let x = bx0; x < bx1; x++)
+        if (masks[y * X + x] === l) Tall[(y + 1) * WP + x + 1] = T[(y - by0 + 1) * W + (x - bx0 + 1)];
+  }
+}
 function heat(j) {
+  if (j.wasm) return heatWasm(j);
   const masks = new Uint32Array(j.masks), Tall = new Float64Array(j.Tall), X = j.X, WP = j.WP, jobs = j.jobs, niter = j.niter;
   for (let o = 0; o < jobs.length; o += 7) {
     const l = jobs[o], by0 = jobs[o + 1], by1 = jobs[o + 2], bx0 = jobs[o + 3], bx1 = jobs[o + 4], cy = jobs[o + 5], cx = jobs[o + 6];
@@ -139,6 +161,8 @@ export interface HeatJob {
   /** 7 ints per cell: label, y0, y1, x0, x1 (exclusive ends), centre y, centre x */
   jobs: Int32Array;
   niter: number;
+  /** diffuse with the WebAssembly SIMD kernel (as the main thread does) instead of the scalar code */
+  wasm: boolean;
 }
 
 export interface HelperJob {

@@ -13,7 +13,7 @@
 
 import { dynamicsHelperWanted, startHelperJob } from './follow-worker.js';
 import { FOLLOW_V4_WASM } from './wasm/follow-v4-wasm.js';
-import { followFlowsOptions } from './follow-flows.js';
+import { dynamicsWasm, followFlowsOptions, type FollowWasm } from './follow-flows.js';
 
 const followFlowsHelperMinPoints = (): number => followFlowsOptions.helperMinPoints;
 
@@ -109,6 +109,8 @@ function diffuse(
 ): { T: Float64Array; W: number } {
   const H = by1 - by0 + 2;
   const W = bx1 - bx0 + 2;
+  const wasm = dynamicsWasm();
+  if (wasm) return diffuseWasm(wasm, masks, X, l, by0, by1, bx0, bx1, cy, cx, niter, v4);
   // Pixel list of the mask in local coordinates (raster order).
   let cnt = 0;
   for (let y = by0; y < by1; y++) for (let x = bx0; x < bx1; x++) if (masks[y * X + x] === l) cnt++;
@@ -140,6 +142,47 @@ function diffuse(
     U = sw;
   }
   return { T, W };
+}
+
+/**
+ * `diffuse` in WebAssembly (wasm/follow-v4.wat `diffuse`): two box pixels per SIMD step, the same IEEE operations
+ * in the same order, so the same bits (tested against the scalar code). T is returned as a view of the instance's
+ * memory, valid until the next call.
+ */
+function diffuseWasm(
+  w: FollowWasm,
+  masks: Uint32Array,
+  X: number,
+  l: number,
+  by0: number,
+  by1: number,
+  bx0: number,
+  bx1: number,
+  cy: number,
+  cx: number,
+  niter: number,
+  v4: boolean,
+): { T: Float64Array; W: number } {
+  const H = by1 - by0 + 2;
+  const W = bx1 - bx0 + 2;
+  const n = H * W + 2; // +2: the last pixel pair reads one value past the box
+  const TB = 0;
+  const UB = 8 * n;
+  const MB = 16 * n;
+  const bytes = 24 * n;
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buf = w.memory.buffer;
+  new Float64Array(buf, TB, 2 * n).fill(0);
+  const m32 = new Int32Array(buf, MB, 2 * n);
+  m32.fill(0);
+  for (let y = by0; y < by1; y++) {
+    const r = y * X;
+    const o = 2 * ((y - by0 + 1) * W + 1 - bx0);
+    for (let x = bx0; x < bx1; x++) if (masks[r + x] === l) m32[o + 2 * x] = m32[o + 2 * x + 1] = -1;
+  }
+  const out = w.diffuse(TB, UB, MB, H, W, niter, (cy - by0 + 1) * W + (cx - bx0 + 1), v4 ? 1 : 0);
+  return { T: new Float64Array(w.memory.buffer, out, H * W), W };
 }
 
 /**
@@ -271,7 +314,7 @@ function v4HeatMap(masks: Uint32Array, Y: number, X: number, b: MaskBoxes, niter
       const [cy, cx] = v4Centre(masks, Y, X, b, l);
       jobs.set([l, b.y0[l], b.y1[l], b.x0[l], b.x1[l], cy, cx], 7 * i);
     });
-    finish = startHelperJob(FOLLOW_V4_WASM, { kind: 'heat', masks: shared, X, WP, Tall: Tall.buffer as SharedArrayBuffer, jobs, niter });
+    finish = startHelperJob(FOLLOW_V4_WASM, { kind: 'heat', masks: shared, X, WP, Tall: Tall.buffer as SharedArrayBuffer, jobs, niter, wasm: dynamicsWasm() !== null });
     if (!finish) mine.push(...theirs);
   }
   const diffuseInto = (l: number): void => {

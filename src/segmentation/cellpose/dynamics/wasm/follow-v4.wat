@@ -135,4 +135,60 @@
             (br $pl)))
         (local.set $na (local.get $keep))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
-        (br $tl)))))
+        (br $tl))));; Heat diffusion of one cell for the flow-error QC (masks-to-flows.ts `diffuse`, same arithmetic): $niter Jacobi
+;; steps on a zero-padded H×W box, float64. Each step adds 1 at $centre, then every box pixel pair gets the
+;; 9-neighbour sum in the original's order (self, y−1, y+1, x−1, x+1, (−1,−1), (−1,+1), (+1,−1), (+1,+1)),
+;; divided by 9 ($v4) or multiplied by 1/9 (v3), ANDed with the pixel's mask (i64: −1 inside the cell, 0
+;; outside), so pixels outside the cell stay 0 as in the scalar code. Two pixels per f64x2 lane pair: lane-wise
+;; IEEE operations in the same order give the same bits. Buffers $T, $U, $M: H·W 8-byte values + 2 of slack.
+;; Returns the buffer holding the final T.
+  (func (export "diffuse") (param $T i32) (param $U i32) (param $M i32) (param $H i32) (param $W i32)
+      (param $niter i32) (param $centre i32) (param $v4 i32) (result i32)
+    (local $t i32) (local $y i32) (local $x i32) (local $a i32) (local $o i32) (local $W8 i32) (local $Wm1 i32)
+    (local $Hm1 i32) (local $sw i32) (local $s v128) (local $c9 v128) (local $ninth v128)
+    (local.set $W8 (i32.shl (local.get $W) (i32.const 3)))
+    (local.set $Wm1 (i32.sub (local.get $W) (i32.const 1)))
+    (local.set $Hm1 (i32.sub (local.get $H) (i32.const 1)))
+    (local.set $c9 (f64x2.splat (f64.const 9)))
+    (local.set $ninth (f64x2.splat (f64.div (f64.const 1) (f64.const 9))))
+    (local.set $t (i32.const 0))
+    (block $done
+      (loop $steps
+        (br_if $done (i32.ge_s (local.get $t) (local.get $niter)))
+        (local.set $a (i32.add (local.get $T) (i32.shl (local.get $centre) (i32.const 3))))
+        (f64.store (local.get $a) (f64.add (f64.load (local.get $a)) (f64.const 1)))
+        (local.set $y (i32.const 1))
+        (block $ydone
+          (loop $rows
+            (br_if $ydone (i32.ge_s (local.get $y) (local.get $Hm1)))
+            (local.set $x (i32.const 1))
+            (block $xdone
+              (loop $cols
+                (br_if $xdone (i32.ge_s (local.get $x) (local.get $Wm1)))
+                (local.set $o (i32.shl (i32.add (i32.mul (local.get $y) (local.get $W)) (local.get $x)) (i32.const 3)))
+                (local.set $a (i32.add (local.get $T) (local.get $o)))
+                (local.set $s (v128.load (local.get $a)))
+                (local.set $s (f64x2.add (local.get $s) (v128.load (i32.sub (local.get $a) (local.get $W8)))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load (i32.add (local.get $a) (local.get $W8)))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load (i32.sub (local.get $a) (i32.const 8)))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load offset=8 (local.get $a))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load (i32.sub (i32.sub (local.get $a) (local.get $W8)) (i32.const 8)))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load offset=8 (i32.sub (local.get $a) (local.get $W8)))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load (i32.sub (i32.add (local.get $a) (local.get $W8)) (i32.const 8)))))
+                (local.set $s (f64x2.add (local.get $s) (v128.load offset=8 (i32.add (local.get $a) (local.get $W8)))))
+                (if (local.get $v4)
+                  (then (local.set $s (f64x2.div (local.get $s) (local.get $c9))))
+                  (else (local.set $s (f64x2.mul (local.get $ninth) (local.get $s)))))
+                (v128.store (i32.add (local.get $U) (local.get $o))
+                  (v128.and (local.get $s) (v128.load (i32.add (local.get $M) (local.get $o)))))
+                (local.set $x (i32.add (local.get $x) (i32.const 2)))
+                (br $cols)))
+            (local.set $y (i32.add (local.get $y) (i32.const 1)))
+            (br $rows)))
+        (local.set $sw (local.get $T))
+        (local.set $T (local.get $U))
+        (local.set $U (local.get $sw))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $steps)))
+    (local.get $T))
+)
