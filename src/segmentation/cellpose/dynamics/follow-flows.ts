@@ -35,6 +35,7 @@ export interface FollowWasm {
   diffuse: (T: number, U: number, M: number, H: number, W: number, niter: number, centre: number, v4: number) => number;
 }
 let wasmInstance: FollowWasm | null = null;
+let wasmUnavailable = false;
 const WASM_KEEP_BYTES = 64 << 20;
 
 /** The shared WebAssembly instance (null where WebAssembly is unavailable or `v4Engine` is 'js'). */
@@ -44,9 +45,14 @@ export function dynamicsWasm(): FollowWasm | null {
 
 function followWasm(): FollowWasm | null {
   if (wasmInstance) return wasmInstance;
-  if (typeof WebAssembly === 'undefined') return null;
-  const mod = new WebAssembly.Module(Buffer.from(FOLLOW_V4_WASM, 'base64'));
-  wasmInstance = new WebAssembly.Instance(mod, {}).exports as unknown as FollowWasm;
+  if (typeof WebAssembly === 'undefined' || wasmUnavailable) return null;
+  try {
+    const mod = new WebAssembly.Module(Buffer.from(FOLLOW_V4_WASM, 'base64'));
+    wasmInstance = new WebAssembly.Instance(mod, {}).exports as unknown as FollowWasm;
+  } catch {
+    wasmUnavailable = true; // e.g. a runtime without WebAssembly SIMD: the JavaScript code gives the same bits
+    return null;
+  }
   return wasmInstance;
 }
 
