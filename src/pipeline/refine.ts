@@ -153,6 +153,15 @@ function checkEntry(
   }
 }
 
+/** The refined run's manifest (for the refinement chain), or null if it cannot be read. */
+export async function readPreviousManifest(path: string): Promise<Record<string, unknown> | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
 /** What rebuilding one channel from its cache needs (shared by the two-channel and single-channel refinements). */
 export interface CacheRebuildContext {
   /** Analysis shape `[Z, Y, X]` (every channel's). */
@@ -411,12 +420,7 @@ export async function runRefineWorkflow(
   if (!existsSync(cacheDir)) {
     throw inputError(`${cacheDir}: no Cellpose cache folder; run \`cellcoloc run\` with segmentation_method cellpose (same results folder) first`);
   }
-  let previous: Record<string, unknown> | null = null;
-  try {
-    previous = JSON.parse(await readFile(paths.manifestPath, 'utf8')) as Record<string, unknown>;
-  } catch {
-    previous = null;
-  }
+  const previous = await readPreviousManifest(paths.manifestPath);
   const t0 = performance.now();
   const result = await refineRunResultFromCellposeCache({
     loaded,

@@ -5,7 +5,6 @@
  * atomically, with a `refinement` section in the manifest. Same fixes as the two-channel refinement (refine.ts):
  * Q7 clip/offset as the run, Q9 paste into the cached planes, Q10 threshold order argument ?? config ?? cache.
  */
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { AnalysisConfig } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
@@ -15,7 +14,7 @@ import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { cellposeCacheDir, listCacheEntries } from '../segmentation/cellpose/cache.js';
 import type { CellposeStages } from '../segmentation/cellpose/backend.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
-import { rebuildChannelFromCache, type RefinedChannelInfo } from './refine.js';
+import { readPreviousManifest, rebuildChannelFromCache, type RefinedChannelInfo } from './refine.js';
 import {
   analyzeExistingSingleChannelMasks,
   exportSingleChannelRun,
@@ -65,12 +64,7 @@ export async function runSingleChannelRefineWorkflow(
   if (!existsSync(cacheDir) || (await listCacheEntries(cacheDir, 'object')).length === 0) {
     throw inputError(`${cacheDir}: no Cellpose cache of the single-channel run (object_roi<id>.cpcache); run \`cellcoloc run\` (same results folder) first`);
   }
-  let previous: Record<string, unknown> | null = null;
-  try {
-    previous = JSON.parse(await readFile(paths.manifestPath, 'utf8')) as Record<string, unknown>;
-  } catch {
-    previous = null;
-  }
+  const previous = await readPreviousManifest(paths.manifestPath);
   const t0 = performance.now();
   const zBounds = isReducedView(loaded) ? null : loaded.analysisZBounds;
   const th = options.thresholds ?? {};
