@@ -22,7 +22,8 @@ export interface ViewerState {
   };
   layers: Record<'rois' | 'cell' | 'marker' | 'positive' | 'optional_region', boolean>;
   tables: string[];
-  cellpose: { cell: boolean; marker: boolean };
+  /** Channels with a Cellpose cache to re-threshold (`optional_region`: the third channel, when it has one). */
+  cellpose: { cell: boolean; marker: boolean; optional_region?: boolean };
   shapes: RoiShape[];
   busy: boolean;
   progress: { stage: string; done?: number; total?: number } | null;

@@ -1066,7 +1066,9 @@ function updateButtons(): void {
 function buildRefine(): void {
   const box = $('refine');
   box.replaceChildren();
-  for (const ch of ['cell', 'marker'] as const) {
+  // The third channel gets sliders only when the analysis has one (its model config), like its label layer.
+  const channels = st.cellpose?.optional_region !== undefined && st.layers.optional_region ? (['cell', 'marker', 'optional_region'] as const) : (['cell', 'marker'] as const);
+  for (const ch of channels) {
     const ok = !!st.cellpose?.[ch];
     const cp = el('input', { type: 'range', min: '-6', max: '6', step: '0.05', value: '0', disabled: !ok });
     const fl = el('input', { type: 'range', min: '0', max: '3', step: '0.05', value: '0.4', disabled: !ok });
@@ -1079,8 +1081,8 @@ function buildRefine(): void {
       flv.textContent = fl.value;
       const res = await api.refine({ [ch]: { cellprobThreshold: Number(cp.value), flowThreshold: Number(fl.value) } });
       await loadState();
-      await reloadLabels(['cell', 'marker', 'positive']);
-      await loadTables();
+      // Only the refined channel's layer and the positive-cell layer change; tables load meanwhile.
+      await Promise.all([reloadLabels([ch, 'positive']), loadTables()]);
       // The refined masks replace hand edits of this channel: its undo history no longer applies.
       undoStack.length = 0;
       redoStack.length = 0;
@@ -1093,7 +1095,7 @@ function buildRefine(): void {
     fl.oninput = () => { flv.textContent = fl.value; };
     box.append(
       el('div', { className: 'refine-ch' },
-        el('div', { className: 'name', textContent: `${ch} channel` }),
+        el('div', { className: 'name', textContent: ch === 'optional_region' ? 'third channel' : `${ch} channel` }),
         el('div', { className: 'row' }, 'cellprob ', cp, cpv),
         el('div', { className: 'row' }, 'flow ', fl, flv),
         ok ? '' : el('div', { className: 'note', textContent: 'disabled: this channel is not segmented by Cellpose (threshold backend) or has no Cellpose cache yet — run first' })),
