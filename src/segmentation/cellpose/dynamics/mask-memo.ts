@@ -109,7 +109,12 @@ export class MaskMemo {
         const err = (state.errors ??= flowError(state.preQc, dPz, Y, X, v));
         const bad = new Uint8Array(err.length + 1);
         let anyBad = false;
-        for (let i = 0; i < err.length; i++) if (err[i] > params.flowThreshold) bad[i + 1] = 1, (anyBad = true);
+        for (let i = 0; i < err.length; i++) {
+          if (err[i] > params.flowThreshold) {
+            bad[i + 1] = 1;
+            anyBad = true;
+          }
+        }
         if (anyBad) for (let q = 0; q < masks.length; q++) if (bad[masks[q]]) masks[q] = 0;
       }
     }
