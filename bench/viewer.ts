@@ -56,6 +56,8 @@ try {
   const inPage: number[] = [];
   /** Server start → the full-resolution composite. */
   const full: number[] = [];
+  /** Server start → the first image's frame, by the page's clock (without the harness's polling delay). */
+  const firstStamp: number[] = [];
   let step = 1;
   let frame = { drawMedian: 0, drawP95: 0, interval: 0 };
   for (let i = 0; i < runs; i++) {
@@ -70,6 +72,7 @@ try {
       return { frame: v.firstFrameMs as number, step: v.previewStep as number, origin: performance.timeOrigin };
     });
     inPage.push(h.frame);
+    firstStamp.push(h.frame + h.origin - performance.timeOrigin - t0);
     step = h.step;
     await page.waitForFunction(() => (window as any).__viewer?.fullImageMs > 0, null, { timeout: 60000, polling: 5 });
     full.push((await page.evaluate(() => (window as any).__viewer.fullImageMs as number)) + h.origin - performance.timeOrigin - t0);
@@ -125,7 +128,7 @@ try {
   const fmt = (a: number[]) => a.map((t) => (t / 1000).toFixed(2)).join(', ');
   const what = step > 1 ? `progressive: ${step}×${step} block-mean preview of the whole view, ${Math.ceil(2048 / step)}²` : 'full resolution';
   console.log(`  first image 2048×2048 two-channel (${what}): median ${(median(first) / 1000).toFixed(2)} s (runs: ${fmt(first)}; target ≤ 1.5 s)`);
-  console.log(`    of which in the page (navigation → first image on the canvas): median ${(median(inPage) / 1000).toFixed(2)} s`);
+  console.log(`    of which in the page (navigation → first image on the canvas): median ${(median(inPage) / 1000).toFixed(2)} s; by the page's clock (no polling delay) ${(median(firstStamp) / 1000).toFixed(2)} s after the server start`);
   console.log(`    full-resolution composite: median ${(median(full) / 1000).toFixed(2)} s after the server start (runs: ${fmt(full)})`);
   console.log(`  pan: draw ${frame.drawMedian.toFixed(1)} ms median, ${frame.drawP95.toFixed(1)} ms p95; frame interval ${frame.interval.toFixed(1)} ms median`);
   console.log(`  re-analyse → tables on the demo: median ${median(re).toFixed(0)} ms, p95 ${p95(re).toFixed(0)} ms (target ≤ 300 ms)`);

@@ -7,7 +7,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { inputError, valueError } from '../core/errors.js';
-import type { Volume } from '../core/volume.js';
+import type { Volume, VoxelData } from '../core/volume.js';
 import { openTiff, pageDtype, arrayForDtype, type TiffReader, type TiffPage, type TiffDtype } from './tiff-reader.js';
 import { isOmeXml, parseOmeXml, planeIndex, OmeXmlError, type OmePhysicalSize } from './ome-xml.js';
 import { isImageJDescription, parseImageJDescription, imageJPageIndex } from './imagej.js';
@@ -260,8 +260,17 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
     throw inputError(`${f.path}: time point t=${t} requested but the image has SizeT=${T}`);
   }
   const plane = Y * X;
-  const out = arrayForDtype(f.dtype, Z * plane);
   const tiff: TiffReader = await openTiff(f.path);
+  // One plane stored as one strip: its decoded buffer is the channel (no output array, no copy).
+  const owned = Z === 1 ? await readOwnedPlane(f, tiff, c, t).catch(async (e) => {
+    await tiff.close();
+    throw e;
+  }) : null;
+  if (owned) {
+    await tiff.close();
+    return { data: owned, shape: [Z, Y, X] };
+  }
+  const out = arrayForDtype(f.dtype, Z * plane);
   const readPlane = async (z: number) => {
     const ref = f.planeOf(c, z, t);
     if (ref.page < 0) {
@@ -300,6 +309,17 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
     await tiff.close();
   }
   return { data: out, shape: [Z, Y, X] };
+}
+
+/** The zero-copy read of plane (c, z = 0, t) when its page is as expected and one strip; else null (regular path). */
+async function readOwnedPlane(f: SingleFile, tiff: TiffReader, c: number, t: number): Promise<VoxelData | null> {
+  const [, , , Y, X] = f.shape;
+  const ref = f.planeOf(c, 0, t);
+  if (ref.page < 0 || ref.page >= tiff.pageCount) return null;
+  const page = await tiff.page(ref.page);
+  if (page.width !== X || page.height !== Y || pageDtype(page) !== f.dtype || ref.sample >= page.samplesPerPixel) return null;
+  const data = await tiff.readSampleOwned(ref.page, ref.sample);
+  return data && data.length === Y * X ? data : null;
 }
 
 /**

@@ -228,7 +228,9 @@ async function loadPlanes(withPreview = false): Promise<void> {
   // them together would delay the first image by the label planes' encoding and transfer.
   await imgs;
   hooks.marks.contrast ??= performance.now();
-  recomposite();
+  // Over a preview the page stays responsive while the full-resolution composite is built in bands.
+  if (preview) await recompositeInBands();
+  else recomposite();
   if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
   if (!hooks.fullImageMs) hooks.fullImageMs = performance.now();
   await Promise.all(
@@ -334,7 +336,53 @@ function currentLayers(): Layer[] {
   return out;
 }
 
+/** One turn of the event loop (a message, not a timer: timers are clamped, and throttled in hidden tabs). */
+const yieldChannel = new MessageChannel();
+const yieldWaiters: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+function yieldToEvents(): Promise<void> {
+  return new Promise((r) => {
+    yieldWaiters.push(r);
+    yieldChannel.port2.postMessage(0);
+  });
+}
+
+/** Bumped by every composite: a banded composite that sees another one start gives up. */
+let compositeGen = 0;
+
+/**
+ * The same composite as `recomposite`, built in bands of rows with a yield to the event loop between them
+ * (pointer, wheel and timers are served meanwhile; the preview stays on screen until the last band). Only
+ * for image layers (label outlines need the rows above and below); otherwise it is `recomposite`.
+ */
+async function recompositeInBands(): Promise<void> {
+  const layers = currentLayers();
+  if (layers.some((l) => l.kind !== 'image')) return recomposite();
+  const gen = ++compositeGen;
+  const t0 = performance.now();
+  if (!rgba || rgba.length !== 4 * X * Y) rgba = new Uint8ClampedArray(4 * X * Y);
+  const out = rgba;
+  const band = Math.max(1, Math.ceil(262_144 / X)); // ~0.25 Mpx per band: a few ms each
+  for (let y0 = 0; y0 < Y; y0 += band) {
+    const y1 = Math.min(Y, y0 + band);
+    compositeLayers(
+      X,
+      y1 - y0,
+      layers.map((l) => ({ ...l, data: l.data.subarray(y0 * X, y1 * X) }) as Layer),
+      out.subarray(4 * y0 * X, 4 * y1 * X),
+    );
+    if (y1 < Y) await yieldToEvents();
+    if (gen !== compositeGen) return; // a newer composite (layer change, next plane) replaced this one
+  }
+  baseCtx.putImageData(new ImageData(out, X, Y), 0, 0);
+  hooks.composites++;
+  hooks.compositeMs = performance.now() - t0;
+  preview = null;
+  requestDraw();
+}
+
 function recomposite(): void {
+  compositeGen++;
   const t0 = performance.now();
   rgba = compositeLayers(X, Y, currentLayers(), rgba);
   baseCtx.putImageData(new ImageData(rgba, X, Y), 0, 0);

@@ -97,6 +97,27 @@ function staticCandidates(opts: ViewerServerOptions): string[] {
   return [join(root, 'dist', 'viewer'), join(root, 'src', 'viewer', 'app')];
 }
 
+/**
+ * The page with its stylesheet and script inlined (read once, when the handler is made): the browser needs one
+ * request instead of three before the app starts — while the image is still being decoded, this thread answers
+ * late. null when a file is missing or cannot be inlined safely (then the three files are served as they are).
+ */
+function inlinedPage(dirs: string[]): Buffer | null {
+  const read = (name: string): string | null => {
+    const d = dirs.find((x) => existsSync(join(x, name)));
+    return d ? readFileSync(join(d, name), 'utf8') : null;
+  };
+  const html = read('index.html');
+  const css = read('app.css');
+  const js = read('app.js');
+  if (html === null || css === null || js === null || /<\/(script|style)/i.test(css + js)) return null;
+  const link = '<link rel="stylesheet" href="app.css">';
+  const script = '<script type="module" src="app.js"></script>';
+  if (!html.includes(link) || !html.includes(script)) return null;
+  // Replacer functions: `$` sequences in the code must stay as they are.
+  return Buffer.from(html.replace(link, () => `<style>${css}</style>`).replace(script, () => `<script type="module">${js}</script>`));
+}
+
 function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'Cache-Control': 'no-store',
@@ -145,16 +166,24 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  */
 export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>, token: string, opts: ViewerServerOptions = {}) {
   const dirs = staticCandidates(opts);
+  const page = inlinedPage(dirs);
   const served = new Set<string>();
   let inFlight = 0;
   let session: ViewerSession | null = sessionIn instanceof ViewerSession ? sessionIn : null;
+  /** A page has started loading the first view (a channel plane or preview was asked for). */
+  let viewStarted = false;
   const sessionP = Promise.resolve(sessionIn);
   sessionP.then(
     (s) => {
       session = s;
-      // Whoever never asks for an image (API clients, tests) still gets the last results shortly.
-      const fallback = setTimeout(() => s.startDeferredResultLoad(), 1500);
-      fallback.unref();
+      // Whoever never asks for an image (API clients, tests) still gets the last results shortly. While a page is
+      // still loading its first view (a slow machine), wait a little longer (at most 4 × 1.5 s more).
+      let waits = 0;
+      const fallback = () => {
+        if (viewStarted && !served.has('labels:rois') && waits++ < 4) setTimeout(fallback, 1500).unref();
+        else s.startDeferredResultLoad();
+      };
+      setTimeout(fallback, 1500).unref();
     },
     () => undefined, // answered to every API request below
   );
@@ -190,9 +219,9 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         const dir = dirs.find((d) => existsSync(join(d, st.name)));
         if (!dir) return sendError(res, 404, `${st.name} not built: run npm run build`);
         const headers: Record<string, string> = { 'Content-Type': st.type };
-        // The page's sub-requests (app.js, app.css) carry the token as a cookie.
+        // The page's sub-requests (app.js, app.css, when not inlined) carry the token as a cookie.
         if (st.name === 'index.html') headers['Set-Cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
-        return send(res, 200, readFileSync(join(dir, st.name)), headers);
+        return send(res, 200, st.name === 'index.html' && page ? page : readFileSync(join(dir, st.name)), headers);
       }
 
       if (!path.startsWith('/api/')) return sendError(res, 404, `${path}: not found`);
@@ -222,6 +251,7 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         if (step === null) return sendError(res, 400, `step: expected an integer in [1, ${MAX_STEP}], got ${JSON.stringify(url.searchParams.get('step'))}`);
         const p = session.channelPlane(role, z);
         if (!p) return sendError(res, 404, `channel ${role}: not in this analysis`);
+        viewStarted = true;
         // Contrast limits of the full-resolution plane (the app's default look), so that a preview shows them too.
         const [lo, hi] = planeContrast(p);
         const headers = { 'Content-Type': 'application/octet-stream', 'X-Dtype': p.dtype, 'X-Contrast': `${lo},${hi}` };
