@@ -1,7 +1,7 @@
 /**
  * Viewer server timings (issue 8, `npm run bench` after `npm run build`):
  *  - time to first image data: spawn `cellcoloc view <2048×2048 two-channel> --no-open` (the bundled CLI) →
- *    URL printed → `/api/state` + both channel previews (`?step=2`, 2×2 block means: what the app paints first on
+ *    URL printed → `/api/state` + both channel previews (`?step=2&scaled=1`, 2×2 block means as uint8 display levels: what the app paints first on
  *    a ~1000-px canvas) → both full-resolution channel planes → the label planes, requested in the app's order
  *    (the browser-side paint time is measured by the browser bench). Target first image ≤ 1.5 s.
  *  - re-analyse on the demo: `POST /api/reanalyze` + `GET` of the two tables the panel shows. Target ≤ 0.3 s.
@@ -57,7 +57,7 @@ async function firstImage(cfg: string, runs: number): Promise<void> {
       for (const [k, on] of Object.entries(st.layers)) if (on) planes.push(`/api/labels/${k}?z=0`);
       const tState = performance.now();
       // the app asks for the channel previews first and paints them (first image), then the full planes, then the label planes
-      await Promise.all(planes.slice(0, 2).map(async (p) => (await get(v.url, `${p}&step=2`)).arrayBuffer()));
+      await Promise.all(planes.slice(0, 2).map(async (p) => (await get(v.url, `${p}&step=2&scaled=1`)).arrayBuffer()));
       firsts.push(performance.now() - v.t0);
       await Promise.all(planes.slice(0, 2).map(async (p) => (await get(v.url, p)).arrayBuffer()));
       fulls.push(performance.now() - v.t0);

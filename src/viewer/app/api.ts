@@ -70,15 +70,18 @@ export const getState = (): Promise<ViewerState> => json<ViewerState>('/api/stat
 
 /**
  * One plane of a raw channel as a typed array of its dtype (little-endian on the wire, as on every browser host).
- * `step` > 1 asks for a preview: `step`×`step` block means (shape ⌈Y/step⌉×⌈X/step⌉). `contrast` = the server's
- * 0.5 / 99.5 percentiles of the full-resolution plane (null from an older server).
+ * `step` > 1 asks for a preview: `step`×`step` block means (shape ⌈Y/step⌉×⌈X/step⌉), with `scaled` as uint8
+ * display levels of the contrast limits (`scaled` in the answer says the server did so). `contrast` = the
+ * server's 0.5 / 99.5 percentiles of the full-resolution plane (null from an older server).
  */
 export async function getChannel(
   role: string,
   z: ZSel,
   step = 1,
-): Promise<{ data: PixelArray; shape: [number, number]; contrast: [number, number] | null }> {
-  const res = await request(`/api/channel/${encodeURIComponent(role)}?z=${z}${step > 1 ? `&step=${step}` : ''}`);
+  scaled = false,
+): Promise<{ data: PixelArray; shape: [number, number]; contrast: [number, number] | null; scaled: boolean }> {
+  const q = step > 1 ? `&step=${step}${scaled ? '&scaled=1' : ''}` : '';
+  const res = await request(`/api/channel/${encodeURIComponent(role)}?z=${z}${q}`);
   const buf = await res.arrayBuffer();
   const dtype = res.headers.get('X-Dtype') ?? 'uint16';
   const shape = (res.headers.get('X-Shape') ?? '0,0').split(',').map(Number) as [number, number];
@@ -92,7 +95,7 @@ export async function getChannel(
   if (!ctor) throw new Error(`/api/channel/${role}: unsupported X-Dtype "${dtype}"`);
   const c = (res.headers.get('X-Contrast') ?? '').split(',').map(Number);
   const contrast: [number, number] | null = c.length === 2 && c.every(Number.isFinite) ? [c[0], c[1]] : null;
-  return { data: new ctor(buf), shape, contrast };
+  return { data: new ctor(buf), shape, contrast, scaled: res.headers.has('X-Scaled') };
 }
 
 export async function getLabels(layer: string, z: ZSel): Promise<Uint32Array | null> {

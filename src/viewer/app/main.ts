@@ -266,14 +266,16 @@ async function paintPreview(z: ZSel): Promise<void> {
   const step = previewStep();
   hooks.previewStep = step;
   if (step === 1) return;
-  const got = await Promise.all(images.map((im) => api.getChannel(im.role, z, step)));
+  const got = await Promise.all(images.map((im) => api.getChannel(im.role, z, step, true)));
   hooks.marks.previewReceived = performance.now();
   const [h, w] = got[0].shape;
   const layers: Layer[] = [];
   images.forEach((im, i) => {
     const g = got[i];
     if (!im.contrast) im.contrast = g.contrast ?? percentileContrast(g.data);
-    layers.push({ kind: 'image', data: g.data, colormap: im.colormap, contrast: im.contrast, opacity: im.opacity, visible: im.visible });
+    // Display levels (0..255 of the contrast limits) when the server scaled the preview, else raw block means.
+    const contrast: [number, number] = g.scaled ? [0, 255] : im.contrast;
+    layers.push({ kind: 'image', data: g.data, colormap: im.colormap, contrast, opacity: im.opacity, visible: im.visible });
   });
   const px = compositeLayers(w, h, layers);
   const c = document.createElement('canvas');

@@ -184,6 +184,15 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         else s.startDeferredResultLoad();
       };
       setTimeout(fallback, 1500).unref();
+      // While `/api/state` travels to the page, prepare what its first paint asks for next: the contrast limits
+      // and the 2×2 display-level previews of the first view's plane (plane 0, or the max projection of a stack).
+      setImmediate(() => {
+        const z = s.shapeZyx[0] > 1 ? 'max' : 0;
+        for (const role of CHANNEL_ROLES) {
+          const p = s.channelPlane(role, z);
+          if (p && p.shapeYx[0] * p.shapeYx[1] >= 1 << 20) preview(p, 2);
+        }
+      });
     },
     () => undefined, // answered to every API request below
   );
@@ -257,8 +266,14 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         const headers = { 'Content-Type': 'application/octet-stream', 'X-Dtype': p.dtype, 'X-Contrast': `${lo},${hi}` };
         if (step > 1) {
           // Reduced-resolution preview for the first paint (block means); not counted as the plane being sent.
-          const d = downsampleMean(p, step);
-          return send(res, 200, d.bytes, { ...headers, 'X-Shape': `${d.shapeYx[0]},${d.shapeYx[1]}`, 'X-Step': String(step) });
+          // `scaled=1`: as uint8 display levels of the contrast limits (half the bytes of a uint16 preview).
+          const scaled = url.searchParams.get('scaled') === '1';
+          const d = scaled ? preview(p, step) : downsampleMean(p, step);
+          const shape = `${d.shapeYx[0]},${d.shapeYx[1]}`;
+          if (scaled) {
+            return send(res, 200, d.bytes, { ...headers, 'X-Dtype': d.dtype, 'X-Scaled': `${lo},${hi}`, 'X-Shape': shape, 'X-Step': String(step) });
+          }
+          return send(res, 200, d.bytes, { ...headers, 'X-Shape': shape, 'X-Step': String(step) });
         }
         served.add(role);
         return send(res, 200, p.bytes, { ...headers, 'X-Shape': `${p.shapeYx[0]},${p.shapeYx[1]}` });
@@ -447,27 +462,46 @@ function planeContrast(p: PlaneBytes): [number, number] {
   return c;
 }
 
-/**
- * `step`×`step` block means of a plane (edge blocks average the pixels they have; integers rounded to the
- * nearest), same dtype: the preview the app paints first — a 2048² plane shown on a ~1000-px canvas is
- * downsampled on screen anyway.
- */
-export function downsampleMean(p: PlaneBytes, step: number): PlaneBytes {
+/** Display-level previews (uint8) per plane memory and step, made once (ahead of the request, see `createHandler`). */
+const previewCache = new WeakMap<ArrayBufferLike, Map<string, PlaneBytes>>();
+
+function preview(p: PlaneBytes, step: number): PlaneBytes {
+  const key = `${p.bytes.byteOffset}:${p.bytes.byteLength}:${p.dtype}:${step}`;
+  let m = previewCache.get(p.bytes.buffer);
+  if (!m) previewCache.set(p.bytes.buffer, (m = new Map()));
+  let d = m.get(key);
+  if (!d) m.set(key, (d = downsampleMean(p, step, planeContrast(p))));
+  return d;
+}
+
+export function downsampleMean(p: PlaneBytes, step: number, levels?: [number, number]): PlaneBytes {
   const src = wireArray(p);
   const [Y, X] = p.shapeYx;
   const Yp = Math.ceil(Y / step);
   const Xp = Math.ceil(X / step);
-  const out = new (src.constructor as new (n: number) => WireArray)(Yp * Xp);
+  const out = levels ? new Uint8Array(Yp * Xp) : new (src.constructor as new (n: number) => WireArray)(Yp * Xp);
   const round = !(src instanceof Float32Array);
+  // With `levels` = [lo, hi]: uint8 display levels round(255 · (mean − lo) / (hi − lo)), clamped (NaN → 0), the
+  // compositor's normalisation of the contrast limits, in the same pass.
+  const lo = levels ? levels[0] : 0;
+  const k = levels ? 255 / (levels[1] > lo ? levels[1] - lo : 1) : 0;
+  const result = (): PlaneBytes => ({
+    bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+    dtype: levels ? 'uint8' : p.dtype,
+    shapeYx: [Yp, Xp],
+  });
   if (step === 2 && Y % 2 === 0 && X % 2 === 0) {
     // The common case, 2×2 blocks of an even-sized plane, without the general path's accumulator.
     for (let by = 0, o = 0; by < Yp; by++) {
       for (let r0 = 2 * by * X, r1 = r0 + X, e = r0 + X; r0 < e; r0 += 2, r1 += 2, o++) {
         const m = (src[r0] + src[r0 + 1] + src[r1] + src[r1 + 1]) * 0.25;
-        out[o] = round ? Math.round(m) : m;
+        if (levels) {
+          const v = Math.round((m - lo) * k);
+          out[o] = v > 255 ? 255 : v > 0 ? v : 0;
+        } else out[o] = round ? Math.round(m) : m;
       }
     }
-    return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), dtype: p.dtype, shapeYx: [Yp, Xp] };
+    return result();
   }
   const acc = new Float64Array(Xp);
   // Output column of each input column, and each output column's width (the last one may be narrower).
@@ -486,8 +520,11 @@ export function downsampleMean(p: PlaneBytes, step: number): PlaneBytes {
     const rows = y1 - y0;
     for (let bx = 0; bx < Xp; bx++) {
       const m = acc[bx] / (rows * width[bx]);
-      out[o + bx] = round ? Math.round(m) : m;
+      if (levels) {
+        const v = Math.round((m - lo) * k);
+        out[o + bx] = v > 255 ? 255 : v > 0 ? v : 0;
+      } else out[o + bx] = round ? Math.round(m) : m;
     }
   }
-  return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), dtype: p.dtype, shapeYx: [Yp, Xp] };
+  return result();
 }
