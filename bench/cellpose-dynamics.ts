@@ -7,9 +7,9 @@
  * Targets: 1024² dynamics + masks + flow-error QC ≤ 0.5 s (Cellpose: 1.5–2.0 s v3 numba, 3.1–5.6 s v4
  * torch on the 2-core reference machine); 2048² re-thresholding from the cache ≤ 0.3 s.
  */
-import { computeMasks, foregroundIndices, followFlows, getMasks, flowError } from '../src/segmentation/cellpose/dynamics/index.js';
+import { MaskMemo, computeMasks, foregroundIndices, followFlows, getMasks, flowError } from '../src/segmentation/cellpose/dynamics/index.js';
 import type { MaskParams } from '../src/segmentation/cellpose/types.js';
-import { syntheticCellposeFlows as flowsFor } from './synthetic.js';
+import { syntheticCellposeFlows } from './synthetic.js';
 
 /** Wall and CPU (user + system) time; CPU time is the fairer figure on a shared, loaded machine. */
 function time<T>(fn: () => T, runs: number): { best: number; median: number; cpu: number; out: T } {
@@ -34,7 +34,7 @@ console.log(`load average ${(await import('node:os')).loadavg().map((v) => v.toF
 const maxOf = (a: Uint32Array): number => a.reduce((m, v) => (v > m ? v : m), 0);
 
 for (const v of [4, 3] as const) {
-  const { dP, cellprob, nCells } = flowsFor(1024, 500, 7);
+  const { dP, cellprob, nCells } = syntheticCellposeFlows(1024, 500, 7);
   const params: MaskParams = { cellprobThreshold: 0, flowThreshold: 0.4, minSize: 15, maxSizeFraction: 0.4, niter: 200, do3d: false, stitchThreshold: 0, cellposeVersion: v };
   const shape: [number, number, number] = [1, 1024, 1024];
   const inds = foregroundIndices(cellprob, 0);
@@ -48,11 +48,37 @@ for (const v of [4, 3] as const) {
   );
 }
 {
-  const { dP, cellprob, nCells } = flowsFor(2048, 2000, 8);
+  const { dP, cellprob, nCells } = syntheticCellposeFlows(2048, 2000, 8);
   const shape: [number, number, number] = [1, 2048, 2048];
   for (const [cpt, ft] of [[0, 0.4], [1, 0.6]] as const) {
     const params: MaskParams = { cellprobThreshold: cpt, flowThreshold: ft, minSize: 15, maxSizeFraction: 0.4, niter: 200, do3d: false, stitchThreshold: 0, cellposeVersion: 4 };
     const all = time(() => computeMasks(dP, cellprob, shape, params), Math.min(runs, 3));
     console.log(`v4 2048² re-threshold (${nCells} cells, cellprob ${cpt}, flow ${ft}): median ${all.median.toFixed(0)} ms (best ${all.best.toFixed(0)}, CPU ${all.cpu.toFixed(0)}) → ${maxOf(all.out)} masks`);
   }
+}
+{
+  // Re-thresholding with the viewer's MaskMemo (same labels as computeMasks): smooth logits, so every cellprob move
+  // shifts every boundary; the memo is primed once at (0, 0.4), then each move is timed after the previous one.
+  const { dP, cellprob, nCells } = syntheticCellposeFlows(2048, 2000, 8, 'smooth');
+  const shape: [number, number, number] = [1, 2048, 2048];
+  const memo = new MaskMemo();
+  const base: MaskParams = { cellprobThreshold: 0, flowThreshold: 0.4, minSize: 15, maxSizeFraction: 0.4, niter: 200, do3d: false, stitchThreshold: 0, cellposeVersion: 4 };
+  memo.computeMasks(dP, cellprob, shape, base);
+  const flowMs: number[] = [];
+  const cpMs: number[] = [];
+  let reused = 0;
+  let integrated = 0;
+  for (const [cpt, ft] of [[0, 0.6], [0, 0.2], [0, 0.8], [0.5, 0.8], [-0.5, 0.8], [0, 0.8], [0.25, 0.8]] as const) {
+    memo.resetStats();
+    const t = performance.now();
+    memo.computeMasks(dP, cellprob, shape, { ...base, cellprobThreshold: cpt, flowThreshold: ft });
+    (memo.stats.planesReused ? flowMs : cpMs).push(performance.now() - t);
+    reused += memo.stats.reused;
+    integrated += memo.stats.integrated;
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  console.log(
+    `v4 2048² re-threshold with MaskMemo (${nCells} cells, smooth logits): flow-only moves median ${med(flowMs).toFixed(0)} ms (${flowMs.map((x) => x.toFixed(0)).join(', ')}); ` +
+      `cellprob moves median ${med(cpMs).toFixed(0)} ms (${cpMs.map((x) => x.toFixed(0)).join(', ')}; ${((100 * integrated) / (integrated + reused)).toFixed(0)} % of trajectories integrated again); target ≤ 300 ms`,
+  );
 }
