@@ -4,8 +4,10 @@
  *    `cellcoloc view` does after parsing its arguments: it listens while the image is decoded) to the first frame
  *    that drew a composited image on the page's canvas in headless Chromium (page load included). On a 1600×1000
  *    window that first image is the app's progressive preview: the whole field of view from 2×2 block means
- *    (1024², at least one image pixel per screen pixel of the fitted view); the full-resolution composite follows
- *    and is timed too;
+ *    (1024², at least one image pixel per screen pixel of the fitted view, sent as uint8 display levels of the
+ *    full-resolution contrast limits); the full-resolution composite follows and is timed too. The first image is
+ *    stamped by the page (the animation frame after the one that drew it) and also as the harness sees it
+ *    (page.waitForFunction, which adds its polling and the round trip to this process);
  *  - frame time while panning (headless Chromium, software canvas): draw() duration and rAF interval;
  *  - re-analyse on the demo: from the button click to the updated tables in the page.
  * Targets: first image ≤ 1.5 s, re-analyse ≤ 0.3 s.
@@ -126,9 +128,12 @@ try {
 
   console.log('\nviewer (headless Chromium, software canvas):');
   const fmt = (a: number[]) => a.map((t) => (t / 1000).toFixed(2)).join(', ');
-  const what = step > 1 ? `progressive: ${step}×${step} block-mean preview of the whole view, ${Math.ceil(2048 / step)}²` : 'full resolution';
-  console.log(`  first image 2048×2048 two-channel (${what}): median ${(median(first) / 1000).toFixed(2)} s (runs: ${fmt(first)}; target ≤ 1.5 s)`);
-  console.log(`    of which in the page (navigation → first image on the canvas): median ${(median(inPage) / 1000).toFixed(2)} s; by the page's clock (no polling delay) ${(median(firstStamp) / 1000).toFixed(2)} s after the server start`);
+  const what = step > 1 ? `progressive: the whole view from ${step}×${step} block means, ${Math.ceil(2048 / step)}² uint8 display levels, full resolution after it` : 'full resolution';
+  const verdict = (a: number[]) => (median(a) <= 1500 ? 'MET' : 'NOT MET');
+  console.log(`  first image 2048×2048 two-channel (${what}), viewer server start → image on the page's canvas:`);
+  console.log(`    by the page's clock: median ${(median(firstStamp) / 1000).toFixed(2)} s (runs: ${fmt(firstStamp)}); target ≤ 1.5 s ${verdict(firstStamp)}`);
+  console.log(`    as the harness sees it (adds waitForFunction's polling and round trip): median ${(median(first) / 1000).toFixed(2)} s (runs: ${fmt(first)}); ${verdict(first)}`);
+  console.log(`    of which in the page (navigation → first image on the canvas): median ${(median(inPage) / 1000).toFixed(2)} s`);
   console.log(`    full-resolution composite: median ${(median(full) / 1000).toFixed(2)} s after the server start (runs: ${fmt(full)})`);
   console.log(`  pan: draw ${frame.drawMedian.toFixed(1)} ms median, ${frame.drawP95.toFixed(1)} ms p95; frame interval ${frame.interval.toFixed(1)} ms median`);
   console.log(`  re-analyse → tables on the demo: median ${median(re).toFixed(0)} ms, p95 ${p95(re).toFixed(0)} ms (target ≤ 300 ms)`);

@@ -68,7 +68,7 @@ interface Hooks {
   requestDraw(): void;
   /** ms from page start to the first composited image (the preview, when one is painted first). */
   firstImageMs: number;
-  /** ms from page start to the first frame that drew a composited image onto the visible canvas. */
+  /** ms from page start to the animation frame after the first one that drew a composited image onto the visible canvas. */
   firstFrameMs: number;
   /** Reduction of the first paint's preview (1 = the first paint was at full resolution). */
   previewStep: number;
@@ -293,6 +293,8 @@ async function paintPreview(z: ZSel): Promise<void> {
   });
 }
 
+let firstFrameDrawn = false;
+
 /** Called once after the next draw (the preview's frame is on the canvas before the full planes are asked for). */
 let afterDraw: (() => void) | null = null;
 
@@ -440,7 +442,11 @@ function draw(): void {
   // Nothing composited yet: skip the (smoothed, full-size) draw of an empty base canvas at start-up.
   if (hooks.composites > 0) ctx.drawImage(base, 0, 0);
   else if (preview) ctx.drawImage(preview, 0, 0, X, Y);
-  if ((hooks.composites > 0 || preview) && !hooks.firstFrameMs) hooks.firstFrameMs = performance.now();
+  if ((hooks.composites > 0 || preview) && !firstFrameDrawn) {
+    // Stamped at the next animation frame: by then the frame holding the image has been produced.
+    firstFrameDrawn = true;
+    requestAnimationFrame(() => (hooks.firstFrameMs = performance.now()));
+  }
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   drawShapes();
   drawCursor();
