@@ -214,7 +214,8 @@ async function loadState(): Promise<void> {
  */
 async function loadPlanes(withPreview = false): Promise<void> {
   const z = zSel;
-  if (withPreview) await paintPreview(z);
+  // A preview that fails (an older server) only costs the progressive first paint.
+  if (withPreview) await paintPreview(z).catch(() => undefined);
   const imgs = Promise.all(
     images.map(async (im) => {
       const { data, contrast } = await api.getChannel(im.role, z);
@@ -272,9 +273,10 @@ async function paintPreview(z: ZSel): Promise<void> {
   const layers: Layer[] = [];
   images.forEach((im, i) => {
     const g = got[i];
-    if (!im.contrast) im.contrast = g.contrast ?? percentileContrast(g.data);
+    // The default limits are the full plane's (the server's X-Contrast); never percentiles of the block means.
+    if (!im.contrast && g.contrast) im.contrast = g.contrast;
     // Display levels (0..255 of the contrast limits) when the server scaled the preview, else raw block means.
-    const contrast: [number, number] = g.scaled ? [0, 255] : im.contrast;
+    const contrast: [number, number] = g.scaled ? [0, 255] : (im.contrast ?? percentileContrast(g.data));
     layers.push({ kind: 'image', data: g.data, colormap: im.colormap, contrast, opacity: im.opacity, visible: im.visible });
   });
   const px = compositeLayers(w, h, layers);
