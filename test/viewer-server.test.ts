@@ -142,7 +142,7 @@ test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, e
     assert.deepEqual(s.image.channels.map((c: any) => [c.role, c.index]), [['cell', 0], ['marker', 1]]);
     assert.deepEqual(s.layers, { rois: true, cell: false, marker: false, positive: false, optional_region: false });
     assert.deepEqual(s.tables, []);
-    assert.deepEqual(s.cellpose, { cell: false, marker: false });
+    assert.deepEqual(s.cellpose, { cell: false, marker: false, optional_region: false });
     assert.equal((await a.get('/api/labels/cell')).status, 404);
 
     // --- raw channel planes equal the input pages (read with geotiff, independent of our reader)
@@ -157,6 +157,32 @@ test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, e
       assert.deepEqual(got, (input.data as Uint16Array).subarray(page * n, (page + 1) * n));
       const m = await a.get(`/api/channel/${role}?z=max`);
       assert.ok(m.body.equals(r.body), 'max projection of one plane = the plane');
+      // --- progressive first paint: block-mean previews (step 3: 86×86 blocks, the last ones 1 px wide/high)
+      const plane = (input.data as Uint16Array).subarray(page * n, (page + 1) * n);
+      const means: number[] = [];
+      for (let by = 0; by < 256; by += 3)
+        for (let bx = 0; bx < 256; bx += 3) {
+          let sum = 0;
+          let cnt = 0;
+          for (let y = by; y < Math.min(256, by + 3); y++) for (let x = bx; x < Math.min(256, bx + 3); x++) (sum += plane[y * 256 + x]), cnt++;
+          means.push(sum / cnt);
+        }
+      const pv = await a.get(`/api/channel/${role}?z=0&step=3`);
+      assert.equal(pv.status, 200);
+      assert.equal(pv.headers['x-shape'], '86,86');
+      assert.equal(pv.headers['x-step'], '3');
+      const pvData = new Uint16Array(pv.body.buffer.slice(pv.body.byteOffset, pv.body.byteOffset + pv.body.byteLength));
+      assert.deepEqual(Array.from(pvData), means.map((v) => Math.round(v)));
+      // contrast limits of the full plane (0.5 / 99.5 percentiles) on every channel response
+      const [lo, hi] = String(r.headers['x-contrast']).split(',').map(Number);
+      assert.ok(lo < hi && lo >= Math.min(...plane) && hi <= Math.max(...plane), `X-Contrast ${r.headers['x-contrast']}`);
+      assert.equal(pv.headers['x-contrast'], r.headers['x-contrast']);
+      // scaled=1: uint8 display levels of those limits, round(255 · (mean − lo) / (hi − lo)) clamped
+      const sc = await a.get(`/api/channel/${role}?z=0&step=3&scaled=1`);
+      assert.equal(sc.headers['x-dtype'], 'uint8');
+      assert.equal(sc.body.length, 86 * 86);
+      assert.deepEqual(Array.from(sc.body), means.map((v) => Math.min(255, Math.max(0, Math.round((255 * (v - lo)) / (hi - lo))))));
+      for (const bad of ['0', '65', '2.5', 'x']) assert.equal((await a.get(`/api/channel/${role}?z=0&step=${bad}`)).status, 400, `step=${bad}`);
     }
     const rois = await a.get('/api/labels/rois');
     const roiPlane = new Uint32Array(rois.body.buffer.slice(rois.body.byteOffset, rois.body.byteOffset + rois.body.byteLength));
@@ -440,7 +466,7 @@ test('viewer API on 2d_two_channel_cellpose_fullroi: run, refine sliders from th
   const srv = await startViewerServer(cfgPath, { port: 0 });
   try {
     const a = api(srv);
-    assert.deepEqual((await a.json('/api/state')).cellpose, { cell: false, marker: false });
+    assert.deepEqual((await a.json('/api/state')).cellpose, { cell: false, marker: false, optional_region: false });
     // before a run there is no cache: refused with the reason
     const early = await a.post('/api/refine', { cell: { cellprobThreshold: 0 } });
     assert.equal(early.status, 400);
@@ -448,7 +474,7 @@ test('viewer API on 2d_two_channel_cellpose_fullroi: run, refine sliders from th
     assert.equal((await a.post('/api/run')).status, 202);
     const s = await waitIdle(a);
     assert.equal(s.error, null);
-    assert.deepEqual(s.cellpose, { cell: true, marker: true });
+    assert.deepEqual(s.cellpose, { cell: true, marker: true, optional_region: false });
     assert.equal((await a.post('/api/refine', { cell: { cellprobThreshold: 'x' } })).status, 400);
     // a hand edit of the marker layer: erase its label 1; refining only the cell channel must keep it
     const mk = await a.get('/api/labels/marker?z=0');
