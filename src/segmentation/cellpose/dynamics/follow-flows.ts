@@ -68,7 +68,7 @@ const BLOCK = 4096;
 export const followFlowsOptions: { v4Engine: 'wasm' | 'js'; helperMinPoints: number } = {
   v4Engine: 'wasm',
   /** v4 2-D jobs with at least this many points use the helper thread (follow-worker.ts). */
-  helperMinPoints: 65536,
+  helperMinPoints: 16384,
 };
 
 /** Linear (C-order) indices of pixels with cellprob > threshold (strict), ascending. */

@@ -183,6 +183,11 @@ export interface HelperJob {
   trk: SharedArrayBuffer | null;
 }
 
+/** True unless a job handed to the helper is still running (one abandoned by an exception on the main thread). */
+export function helperIdle(): boolean {
+  return !helper || Atomics.load(helper.ctrl, 0) === 0;
+}
+
 /** Posts a job; returns a function that blocks until it is done (true) or failed (false). */
 export function startHelperJob(wasmB64: string, job: HelperJob | HeatJob): (() => boolean) | null {
   const h = getHelper(wasmB64);

@@ -6,6 +6,7 @@
  * seeds overwrite), every pixel gets its end bin's label, masks larger than `maxSizeFraction` of the
  * image are dropped and ids are renumbered by first appearance (C order).
  */
+import { scratchBuffer } from './scratch.js';
 
 const RPAD = 20;
 
@@ -51,8 +52,9 @@ export function getMasks(
   const HY = hd[ndim - 2];
   const HX = hd[ndim - 1];
   const hsize = HZ * HY * HX;
-  const h = new Int32Array(hsize);
-  const bin = new Uint32Array(n);
+  // Histogram (later reused as the bin → label map) and each point's bin: scratch memory (scratch.ts).
+  const h = new Int32Array(scratchBuffer('clustering-histogram', 4 * hsize, false), 0, hsize).fill(0);
+  const bin = new Uint32Array(scratchBuffer('clustering-bins', 4 * n, false), 0, n);
   for (let k = 0; k < n; k++) {
     let b = 0;
     for (let a = 0; a < ndim; a++) {

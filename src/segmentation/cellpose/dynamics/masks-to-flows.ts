@@ -11,7 +11,8 @@
  * Both return unit vectors (gy, gx)/(1e−60 + |g|) on mask pixels, 0 elsewhere, float64 `[2, Y, X]`.
  */
 
-import { dynamicsHelperWanted, startHelperJob } from './follow-worker.js';
+import { dynamicsHelperWanted, helperIdle, startHelperJob } from './follow-worker.js';
+import { scratchBuffer } from './scratch.js';
 import { FOLLOW_V4_WASM } from './wasm/follow-v4-wasm.js';
 import { dynamicsWasm, followFlowsOptions, type FollowWasm } from './follow-flows.js';
 
@@ -283,7 +284,9 @@ function v4HeatMap(masks: Uint32Array, Y: number, X: number, b: MaskBoxes, niter
   for (let l = 1; l <= b.count; l++) work += b.npix[l];
   work *= niter;
   const useHelper = b.count > 1 && dynamicsHelperWanted(work / 64, followFlowsHelperMinPoints());
-  const Tall = useHelper ? new Float64Array(new SharedArrayBuffer(8 * size)) : new Float64Array(size);
+  // Scratch memory (see scratch.ts), unless an abandoned helper job might still write into the shared one.
+  const reuse = helperIdle();
+  const Tall = reuse ? new Float64Array(scratchBuffer('heat-map', 8 * size, useHelper), 0, size).fill(0) : useHelper ? new Float64Array(new SharedArrayBuffer(8 * size)) : new Float64Array(size);
   const mine: number[] = [];
   const theirs: number[] = [];
   if (useHelper) {
@@ -307,8 +310,8 @@ function v4HeatMap(masks: Uint32Array, Y: number, X: number, b: MaskBoxes, niter
   }
   let finish: (() => boolean) | null = null;
   if (theirs.length > 0) {
-    const shared = new SharedArrayBuffer(4 * masks.length);
-    new Uint32Array(shared).set(masks);
+    const shared = reuse ? (scratchBuffer('heat-masks', 4 * masks.length, true) as SharedArrayBuffer) : new SharedArrayBuffer(4 * masks.length);
+    new Uint32Array(shared, 0, masks.length).set(masks);
     const jobs = new Int32Array(7 * theirs.length);
     theirs.forEach((l, i) => {
       const [cy, cx] = v4Centre(masks, Y, X, b, l);
