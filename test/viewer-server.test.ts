@@ -17,7 +17,7 @@ import { hostAllowed, newSessionToken, parsePlane, presentedToken, tokenMatches,
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { main } from '../src/cli/main.js';
 import { crc32, encodePngRgba } from '../src/viewer/render/png.js';
-import { inflateSync } from 'node:zlib';
+import { gunzipSync, inflateSync } from 'node:zlib';
 
 const CASE = caseDir('2d_two_channel_otsu_fullroi');
 const EXP = join(CASE, 'expected');
@@ -188,6 +188,11 @@ test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, e
     const roiPlane = new Uint32Array(rois.body.buffer.slice(rois.body.byteOffset, rois.body.byteOffset + rois.body.byteLength));
     assert.equal(roiPlane.length, n);
     assert.ok(roiPlane.every((v) => v === 1), 'rois: full image = ROI 1');
+    // ?enc=gzip (the app): the same plane, gzip-compressed, marked X-Encoding (the page inflates it itself)
+    const gz = await a.get('/api/labels/rois?z=0&enc=gzip');
+    assert.equal(gz.headers['x-encoding'], 'gzip');
+    assert.ok(gz.body.length < rois.body.length / 20, `compressed ${gz.body.length} bytes`);
+    assert.ok(gunzipSync(gz.body).equals(rois.body));
 
     // --- refine is refused for threshold channels (400, with the reason)
     const rf = await a.post('/api/refine', { cell: { cellprobThreshold: 0, flowThreshold: 0.4 } });

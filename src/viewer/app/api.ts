@@ -98,11 +98,17 @@ export async function getChannel(
   return { data: new ctor(buf), shape, contrast, scaled: res.headers.has('X-Scaled') };
 }
 
+/** Label planes travel gzip-compressed and are inflated here (see the server's labels route) where the browser can. */
+const inflateInPage = typeof DecompressionStream !== 'undefined';
+
 export async function getLabels(layer: string, z: ZSel): Promise<Uint32Array | null> {
   const headers = new Headers({ 'X-CellColoc-Token': token });
-  const res = await fetch(`/api/labels/${encodeURIComponent(layer)}?z=${z}`, { headers });
+  const res = await fetch(`/api/labels/${encodeURIComponent(layer)}?z=${z}${inflateInPage ? '&enc=gzip' : ''}`, { headers });
   if (res.status === 404) return null;
   if (!res.ok) throw new Error(`GET /api/labels/${layer} failed: HTTP ${res.status}`);
+  if (res.headers.get('X-Encoding') === 'gzip' && res.body) {
+    return new Uint32Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  }
   return new Uint32Array(await res.arrayBuffer());
 }
 
