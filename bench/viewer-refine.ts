@@ -70,6 +70,9 @@ async function timeRefines(cfg: string, moves: [number, number][]): Promise<{ wa
       if (!st.busy) break;
       await new Promise((res) => setTimeout(res, 50));
     }
+    // Then the server computes the mask stage once in the background (the memo's prewarm, session.ts); a user
+    // moves a slider seconds after the view appears, so the timed moves start after it.
+    await new Promise((res) => setTimeout(res, 3000));
     for (const [cp, fl] of moves) {
       const t = performance.now();
       const r = await fetch(`${base}/api/refine`, { method: 'POST', headers: h, body: JSON.stringify({ cell: { cellprobThreshold: cp, flowThreshold: fl } }) });
@@ -102,29 +105,26 @@ async function timeRefinesInChromium(cfg: string, moves: [number, number][]): Pr
     await new Promise((r) => setTimeout(r, 3000)); // the server's prewarm of the mask memo (see session.ts)
     const out: number[] = [];
     for (const [cp, fl] of moves) {
-      out.push(
-        await page.evaluate(async ([cpv, flv]) => {
-          const status = document.getElementById('status')!;
-          status.textContent = '';
-          const c = document.getElementById('refine-cell-cellprob') as HTMLInputElement;
-          const f = document.getElementById('refine-cell-flow') as HTMLInputElement;
-          const t0 = performance.now();
-          c.value = String(cpv);
-          f.value = String(flv);
-          f.dispatchEvent(new Event('change'));
-          await new Promise<void>((res, rej) => {
-            const tick = () => {
-              const s = status.textContent ?? '';
-              if (/masks rebuilt from the Cellpose cache/.test(s)) res();
-              else if (/error/i.test(s)) rej(new Error(s));
-              else setTimeout(tick, 2);
-            };
-            tick();
-          });
-          await new Promise((r) => requestAnimationFrame(() => r(null)));
-          return performance.now() - t0;
-        }, [cp, fl] as [number, number]),
-      );
+      // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
+      const ms = await page.evaluate(`(async () => {
+        const status = document.getElementById('status');
+        status.textContent = '';
+        const c = document.getElementById('refine-cell-cellprob');
+        const f = document.getElementById('refine-cell-flow');
+        const t0 = performance.now();
+        c.value = '${cp}';
+        f.value = '${fl}';
+        f.dispatchEvent(new Event('change'));
+        for (;;) {
+          const s = status.textContent || '';
+          if (/masks rebuilt from the Cellpose cache/.test(s)) break;
+          if (/error/i.test(s)) throw new Error(s);
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        await new Promise((r) => requestAnimationFrame(() => r(null)));
+        return performance.now() - t0;
+      })()`);
+      out.push(ms as number);
     }
     return out;
   } finally {
