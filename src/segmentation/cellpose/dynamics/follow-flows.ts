@@ -19,7 +19,8 @@
  */
 
 import { FOLLOW_V4_WASM } from './wasm/follow-v4-wasm.js';
-import { dynamicsHelperWanted, startHelperJob } from './follow-worker.js';
+import { dynamicsHelperWanted, helperIdle, startHelperJob } from './follow-worker.js';
+import { scratchBuffer } from './scratch.js';
 
 const f = Math.fround;
 
@@ -413,18 +414,22 @@ function integrateV4Wasm(
   if (n > BLOCK && dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
     nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
     const nH = n - nMain;
-    const imS = new SharedArrayBuffer(8 * plane);
-    new Float32Array(imS).set(im);
-    const gyS = new SharedArrayBuffer(4 * nH);
-    const gxS = new SharedArrayBuffer(4 * nH);
-    hgy = new Float32Array(gyS);
-    hgx = new Float32Array(gxS);
+    // Shared copies for the helper: scratch memory (scratch.ts) unless an abandoned job might still read it.
+    const reuse = helperIdle();
+    const sab = (purpose: string, bytes: number): SharedArrayBuffer =>
+      reuse ? (scratchBuffer(purpose, bytes, true) as SharedArrayBuffer) : new SharedArrayBuffer(bytes);
+    const imS = sab('follow-field', 8 * plane);
+    new Float32Array(imS, 0, 2 * plane).set(im);
+    const gyS = sab('follow-gy', 4 * nH);
+    const gxS = sab('follow-gx', 4 * nH);
+    hgy = new Float32Array(gyS, 0, nH);
+    hgx = new Float32Array(gxS, 0, nH);
     hgy.set(gy.subarray(nMain));
     hgx.set(gx.subarray(nMain));
     let trkS: SharedArrayBuffer | null = null;
     if (trk) {
-      trkS = new SharedArrayBuffer(16 * nH);
-      htrk = new Int32Array(trkS);
+      trkS = sab('follow-taps', 16 * nH);
+      htrk = new Int32Array(trkS, 0, 4 * nH);
       htrk.set(trk.subarray(4 * nMain));
     }
     finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: f(X / 2), hY: f(Y / 2), block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: trkS });

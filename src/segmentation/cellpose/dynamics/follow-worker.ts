@@ -89,19 +89,19 @@ for (;;) {
     const have = inst.memory.buffer.byteLength;
     if (bytes > have) inst.memory.grow(Math.ceil((bytes - have) / 65536));
     const buf = inst.memory.buffer;
-    new Float32Array(buf, IM, 2 * plane).set(new Float32Array(j.im));
+    new Float32Array(buf, IM, 2 * plane).set(new Float32Array(j.im, 0, 2 * plane));
     const gy = new Float32Array(buf, GY, n), gx = new Float32Array(buf, GX, n);
-    gy.set(new Float32Array(j.gy)); gx.set(new Float32Array(j.gx));
+    gy.set(new Float32Array(j.gy, 0, n)); gx.set(new Float32Array(j.gx, 0, n));
     new Float32Array(buf, TA, n).set(gy); new Float32Array(buf, TB, n).set(gx);
     new Int32Array(buf, POW, n).fill(1); new Int32Array(buf, LAM, n).fill(0); new Int32Array(buf, STOP, n).fill(j.niter + 1);
     const act = new Int32Array(buf, ACT, n); for (let k = 0; k < n; k++) act[k] = k;
     const trk = j.trk ? new Int32Array(buf, TRK, 4 * n) : null;
-    if (trk) trk.set(new Int32Array(j.trk));
+    if (trk) trk.set(new Int32Array(j.trk, 0, 4 * n));
     for (let s = 0; s < n; s += j.block) {
       inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s, trk ? TRK : 0);
     }
-    new Float32Array(j.gy).set(gy); new Float32Array(j.gx).set(gx);
-    if (trk) new Int32Array(j.trk).set(trk);
+    new Float32Array(j.gy, 0, n).set(gy); new Float32Array(j.gx, 0, n).set(gx);
+    if (trk) new Int32Array(j.trk, 0, 4 * n).set(trk);
     if (buf.byteLength > (64 << 20)) inst = new WebAssembly.Instance(mod, {}).exports;
     Atomics.store(ctrl, 1, 0);
   } catch (e) {
