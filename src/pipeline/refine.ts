@@ -195,7 +195,8 @@ export async function rebuildChannelFromCache(
   const computeMasks = (ctx.stages ?? defaultCellposeStages).computeMasks;
   const index = indexRois(roiLabels);
   const roi = roiLabels.data;
-  const full = new Uint32Array(Z * Y * X);
+  // One ROI covering every pixel of every plane (rois: full, no z-crop): its labels are the full image, no paste.
+  let full: Uint32Array | null = null;
   const calls: RoiSegmentationCall[] = [];
   const info: RefinedChannelInfo = {
     source: 'cellpose_cache',
@@ -246,7 +247,9 @@ export async function rebuildChannelFromCache(
     if (rawMax > 0) offset += rawMax;
     // fix Q9: paste into the cached planes [z0, z0 + d) only.
     const z0 = entry.header.z0;
-    for (let z = 0; z < zc; z++) {
+    if (index.ids.length === 1 && plane === Y * X && zc === Z && z0 === 0) full = labels;
+    full ??= new Uint32Array(Z * Y * X);
+    for (let z = 0; full !== labels && z < zc; z++) {
       for (let y = 0; y < h; y++) {
         const t = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
         const s = (z * h + y) * w;
@@ -268,7 +271,7 @@ export async function rebuildChannelFromCache(
       },
     });
   }
-  return { labels: { data: full, shape: [Z, Y, X] }, calls, info };
+  return { labels: { data: full ?? new Uint32Array(Z * Y * X), shape: [Z, Y, X] }, calls, info };
 }
 
 function rebuildFromCache(

@@ -1138,9 +1138,8 @@ function buildRefine(): void {
       cpv.textContent = cp.value;
       flv.textContent = fl.value;
       const res = await api.refine({ [ch]: { cellprobThreshold: Number(cp.value), flowThreshold: Number(fl.value) } });
-      await loadState();
-      // Only the refined channel's layer and the positive-cell layer change; tables load meanwhile.
-      await Promise.all([reloadLabels([ch, 'positive']), loadTables()]);
+      // Only the refined channel's layer and the positive-cell layer change; state and tables load meanwhile.
+      await Promise.all([loadState().then(loadTables), reloadLabels([ch, 'positive'])]);
       // The refined masks replace hand edits of this channel: its undo history no longer applies.
       undoStack.length = 0;
       redoStack.length = 0;

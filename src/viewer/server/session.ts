@@ -225,11 +225,19 @@ export class ViewerSession {
             const e = await this.cellposeMemo.entries.readEntry(path);
             if (!e || e.header.mask.do3d) continue;
             const th = this.refineThresholds[ch];
-            this.cellposeMemo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, {
+            const params = {
               ...e.header.mask,
               cellprobThreshold: th.cellprobThreshold ?? mc.cellprobThreshold,
               flowThreshold: th.flowThreshold ?? mc.flowThreshold,
-            });
+            };
+            // The current thresholds, then a small cellprob step away and back: leaves the memo at the current
+            // thresholds with the incremental path already compiled by the JIT (the first real moves were ~2× slower).
+            this.cellposeMemo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, params);
+            for (const cp of [params.cellprobThreshold + 0.05, params.cellprobThreshold]) {
+              await new Promise((r) => setImmediate(r));
+              if (generation !== this.prewarmGeneration || this.busy) return;
+              this.cellposeMemo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, { ...params, cellprobThreshold: cp });
+            }
           }
         }
       })().catch(() => undefined);
