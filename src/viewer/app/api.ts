@@ -3,6 +3,7 @@
  * session token from the page URL in the `X-CellColoc-Token` header; the server refuses requests without it.
  */
 import type { PixelArray } from '../render/composite.js';
+import { decodeRuns } from '../render/label-runs.js';
 
 export interface RoiShape {
   type: 'polygon' | 'rectangle' | 'ellipse';
@@ -98,18 +99,16 @@ export async function getChannel(
   return { data: new ctor(buf), shape, contrast, scaled: res.headers.has('X-Scaled') };
 }
 
-/** Label planes travel gzip-compressed and are inflated here (see the server's labels route) where the browser can. */
-const inflateInPage = typeof DecompressionStream !== 'undefined';
-
+/** Label planes travel run-length encoded (`?enc=rle`, see the server's labels route) and are expanded here. */
 export async function getLabels(layer: string, z: ZSel): Promise<Uint32Array | null> {
   const headers = new Headers({ 'X-CellColoc-Token': token });
-  const res = await fetch(`/api/labels/${encodeURIComponent(layer)}?z=${z}${inflateInPage ? '&enc=gzip' : ''}`, { headers });
+  const res = await fetch(`/api/labels/${encodeURIComponent(layer)}?z=${z}&enc=rle`, { headers });
   if (res.status === 404) return null;
   if (!res.ok) throw new Error(`GET /api/labels/${layer} failed: HTTP ${res.status}`);
-  if (res.headers.get('X-Encoding') === 'gzip' && res.body) {
-    return new Uint32Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
-  }
-  return new Uint32Array(await res.arrayBuffer());
+  const body = await res.arrayBuffer();
+  if (res.headers.get('X-Encoding') !== 'rle') return new Uint32Array(body);
+  const [Y, X] = (res.headers.get('X-Shape') ?? '').split(',').map(Number);
+  return decodeRuns(new Uint32Array(body), Y * X);
 }
 
 export const getTable = (sheet: string): Promise<TableData> => json<TableData>(`/api/table/${encodeURIComponent(sheet)}`);
