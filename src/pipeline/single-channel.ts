@@ -36,7 +36,7 @@ import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
 import { applyCrop, type CropZyx } from './load-images.js';
 import { applyZBounds } from './analyze.js';
 import { stageTimer, type ProgressCallback } from './progress.js';
-import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
+import { normalizeZCrop, planeView, projectZ, zStackManifestEntry, type ZStackInfo } from './z-stack.js';
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
 export interface SingleChannelAnalysisConfig {
@@ -362,17 +362,8 @@ export async function exportSingleChannelRun(
     paths,
   });
   manifest.config = singleChannelManifestConfig(manifest.config as Record<string, unknown>);
-  if (loaded.zStack) {
-    const zs = loaded.zStack;
-    manifest.zStack = {
-      fullZ: zs.fullZ,
-      zCrop: zs.zCrop,
-      zProjection: zs.zProjection,
-      singlePlane: zs.singlePlane,
-      trueVoxelSizeZyxUm: zs.trueVoxelSizeUm,
-      analysisVoxelSizeZyxUm: [...loaded.voxelSizeUm],
-    };
-  }
+  const zStack = zStackManifestEntry(loaded);
+  if (zStack) manifest.zStack = zStack;
   extend?.(manifest);
   // masks in the stack's geometry and true voxel size (a projection's z = 1.0 is an analysis convention, Q24)
   await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels }, paths, {

@@ -279,7 +279,7 @@ export function exportVoxelSizeUm(loaded: LoadedImageChannels & ZStackLoaded): [
 }
 
 /** Manifest entry (`zStack`): crop, projection, true z spacing and what a projected µm³ means; null without z handling. */
-export function zStackManifestEntry(loaded: LoadedImageChannels & ZStackLoaded): Record<string, unknown> | null {
+export function zStackManifestEntry(loaded: { zStack?: ZStackInfo | null; voxelSizeUm: readonly [number, number, number] }): Record<string, unknown> | null {
   const zs = loaded.zStack;
   if (!zs) return null;
   let note: string;

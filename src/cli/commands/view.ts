@@ -5,8 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
-import { openViewerServer, type ViewerServer } from '../../viewer/server/server.js';
-import type { ViewerSession } from '../../viewer/server/session.js';
+import { openViewerServer, whenReady, type ViewerServer } from '../../viewer/server/server.js';
 import type { Io } from '../main.js';
 
 function portNumber(v: string): number {
@@ -47,15 +46,9 @@ export async function startAndAnnounce(configPath: string, opts: ServeOptions, i
   io.out(`cellcoloc: viewer at ${early.url}\n`);
   io.err('cellcoloc: press Ctrl-C to stop the viewer\n');
   if (opts.open !== false) openBrowser(early.url);
-  let session: ViewerSession;
-  try {
-    session = await early.ready;
-  } catch (err) {
-    await early.close();
-    throw err;
-  }
-  for (const w of session.warnings) io.err(`cellcoloc: warning: ${w}\n`);
-  return { ...early, session };
+  const srv = await whenReady(early);
+  for (const w of srv.session.warnings) io.err(`cellcoloc: warning: ${w}\n`);
+  return srv;
 }
 
 /** Serves until SIGINT/SIGTERM (a long-running command, so it owns the signals while it runs). */

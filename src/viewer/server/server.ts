@@ -357,7 +357,11 @@ export async function startViewerServer(
   configPath: string,
   options: ViewerServerOptions & { resultsDir?: string } = {},
 ): Promise<ViewerServer> {
-  const early = await openViewerServer(configPath, options);
+  return whenReady(await openViewerServer(configPath, options));
+}
+
+/** The server once its session (image, last results) is loaded; a session that fails to load closes it. */
+export async function whenReady(early: EarlyViewerServer): Promise<ViewerServer> {
   let session: ViewerSession;
   try {
     session = await early.ready;
