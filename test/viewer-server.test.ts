@@ -387,6 +387,23 @@ test('cellcoloc view --help lists the options; a single-channel config is refuse
     const c2 = await main(['node', 'cellcoloc', 'view', cfgPath, '--no-open'], { out: () => undefined, err: (s) => (err += s) });
     assert.equal(c2, 1);
     assert.match(err, /single_channel_config.*two-channel workflow only/);
+    // A truncated image: the server already listens (the URL is printed while the image decodes), then the
+    // command stops with one error line naming the file, exit 1, and the port is closed again.
+    const img = join(dir, 'cut.ome.tif');
+    const whole = readFileSync(join(CASE, 'input.ome.tif'));
+    writeFileSync(img, whole.subarray(0, Math.floor(whole.length / 2)));
+    const cut = join(dir, 'cut.json');
+    writeFileSync(cut, JSON.stringify({ ...fixtureConfigObject(CASE, { resultsDir: join(dir, 'r2') }), image: img }));
+    let out3 = '';
+    let err3 = '';
+    const c3 = await main(['node', 'cellcoloc', 'view', cut, '--no-open'], { out: (s) => (out3 += s), err: (s) => (err3 += s) });
+    assert.equal(c3, 1);
+    const url = /viewer at (http:\/\/127\.0\.0\.1:\d+)\//.exec(out3);
+    assert.ok(url, out3);
+    const errors = err3.split('\n').filter((l) => l.startsWith('cellcoloc: error:'));
+    assert.equal(errors.length, 1, err3);
+    assert.match(errors[0], /cut\.ome\.tif/);
+    await assert.rejects(fetch(`${url[1]}/api/state`), 'the server is closed');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
