@@ -241,7 +241,9 @@ export class ViewerSession {
           }
         }
       })().catch(() => undefined);
-    }, 50);
+      // A second after the results are in: the page fetches the label layers of its first view meanwhile, and each
+      // mask computation holds the event loop (~0.3 s on 1024², ~1 s on 2048²).
+    }, 1000);
     timer.unref();
   }
 
