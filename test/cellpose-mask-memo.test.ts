@@ -272,3 +272,27 @@ test('flow-error QC: the WebAssembly SIMD heat diffusion gives the same bits as 
     followFlowsOptions.v4Engine = 'wasm';
   }
 });
+
+test('v3 integration: the WebAssembly kernel gives the same bits as the JavaScript one (helper thread on/off)', () => {
+  const { dP, cellprob } = diskFlows(256, 11);
+  const inds = foregroundIndices(cellprob, -0.5);
+  assert.ok(inds.length > 4096, 'more than one block, so the helper can take a share');
+  const saved = followFlowsOptions.helperMinPoints;
+  try {
+    followFlowsOptions.v4Engine = 'js';
+    const js = followFlows(dP, inds, [1, 256, 256], 200, 3);
+    followFlowsOptions.v4Engine = 'wasm';
+    for (const helper of [false, true]) {
+      followFlowsOptions.helperMinPoints = helper ? 0 : 1 << 30;
+      const jobs = dynamicsHelperStats.jobsDone;
+      const w = followFlows(dP, inds, [1, 256, 256], 200, 3);
+      assert.equal(dynamicsHelperStats.jobsDone, jobs + (helper ? 1 : 0));
+      let d = 0;
+      for (let i = 0; i < js.length; i++) if (!Object.is(js[i], w[i])) d++;
+      assert.equal(d, 0, `helper ${helper}`);
+    }
+  } finally {
+    followFlowsOptions.helperMinPoints = saved;
+    followFlowsOptions.v4Engine = 'wasm';
+  }
+});

@@ -32,6 +32,8 @@ const f = Math.fround;
 export interface FollowWasm {
   memory: WebAssembly.Memory;
   v4: (...args: number[]) => void;
+  /** Cellpose 3 CPU integration (wasm/follow-v4.wat "v3"): the arithmetic of `followBilinearNumba`. */
+  v3: (...args: number[]) => void;
   /** Heat diffusion of one cell (masks-to-flows.ts); returns the byte offset of the final T. */
   diffuse: (T: number, U: number, M: number, H: number, W: number, niter: number, centre: number, v4: number) => number;
 }
@@ -118,7 +120,10 @@ export function followFlows(
   const nvox = Z * Y * X;
   if (ndim === 2 && Z !== 1) throw new Error(`followFlows: 2-D integration needs Z = 1, got shape [${shape.join(', ')}]`);
   if (ndim === 3) return followTrilinearTorch(maskedField(dP, inds, 3, nvox), inds, Z, Y, X, niter);
-  if (version === 3) return followBilinearNumba(dP, inds, Y, X, niter);
+  if (version === 3) {
+    const w3 = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
+    return w3 ? followBilinearNumbaWasm(w3, dP, inds, Y, X, niter) : followBilinearNumba(dP, inds, Y, X, niter);
+  }
   const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
   return w ? followBilinearTorchWasm(w, dP, inds, Y, X, niter) : followBilinearTorch(dP, inds, Y, X, niter);
 }
@@ -463,6 +468,92 @@ function integrateV4Wasm(
 }
 
 /** v3 CPU 2-D: numba map_coordinates (pixel units, edge replicate), numba's float32/float64 typing. */
+/**
+ * `followBilinearNumba` in WebAssembly (same bits; tested against it): positions in pixels, the field F = f(dP/5)
+ * interleaved (dY, dX) per pixel; a helper thread takes half of the blocks of large jobs, as for v4.
+ */
+function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
+  const n = inds.length;
+  const plane = Y * X;
+  const IM = 0;
+  const GY = IM + 8 * plane;
+  const GX = GY + 4 * n;
+  const TA = GX + 4 * n;
+  const TB = TA + 4 * n;
+  const TC = TB + 4 * n;
+  const TD = TC + 4 * n;
+  const POW = TD + 4 * n;
+  const LAM = POW + 4 * n;
+  const STOP = LAM + 4 * n;
+  const ACT = STOP + 4 * n;
+  const bytes = ACT + 4 * n;
+  const have = w.memory.buffer.byteLength;
+  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buf = w.memory.buffer;
+  const im = new Float32Array(buf, IM, 2 * plane);
+  im.fill(0);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    im[2 * q] = f(dP[q] / 5);
+    im[2 * q + 1] = f(dP[plane + q] / 5);
+  }
+  const gy = new Float32Array(buf, GY, n);
+  const gx = new Float32Array(buf, GX, n);
+  for (let k = 0; k < n; k++) {
+    const q = inds[k];
+    const y0 = (q / X) | 0;
+    gy[k] = y0;
+    gx[k] = q - y0 * X;
+  }
+  new Float32Array(buf, TA, n).set(gy);
+  new Float32Array(buf, TB, n).set(gx);
+  new Int32Array(buf, POW, n).fill(1);
+  new Int32Array(buf, LAM, n).fill(0);
+  new Int32Array(buf, STOP, n).fill(niter + 1);
+  const act = new Int32Array(buf, ACT, n);
+  for (let k = 0; k < n; k++) act[k] = k;
+  let nMain = n;
+  let finish: (() => boolean) | null = null;
+  let hgy: Float32Array | null = null;
+  let hgx: Float32Array | null = null;
+  if (n > BLOCK && dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
+    nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
+    const nH = n - nMain;
+    const reuse = helperIdle();
+    const sab = (purpose: string, b: number): SharedArrayBuffer =>
+      reuse ? (scratchBuffer(purpose, b, true) as SharedArrayBuffer) : new SharedArrayBuffer(b);
+    const imS = sab('follow-field', 8 * plane);
+    new Float32Array(imS, 0, 2 * plane).set(im);
+    const gyS = sab('follow-gy', 4 * nH);
+    const gxS = sab('follow-gx', 4 * nH);
+    hgy = new Float32Array(gyS, 0, nH);
+    hgx = new Float32Array(gxS, 0, nH);
+    hgy.set(gy.subarray(nMain));
+    hgx.set(gx.subarray(nMain));
+    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: 0, hY: 0, block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: null, v3: true });
+    if (!finish) nMain = n;
+  }
+  const runBlocks = (from: number, to: number): void => {
+    for (let start = from; start < to; start += BLOCK) {
+      w.v3(X, Y, niter, Math.min(BLOCK, to - start), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start);
+    }
+  };
+  runBlocks(0, nMain);
+  if (finish) {
+    if (finish()) {
+      gy.set(hgy!, nMain);
+      gx.set(hgx!, nMain);
+    } else {
+      runBlocks(nMain, n);
+    }
+  }
+  const out = new Float32Array(2 * n);
+  out.set(gy, 0);
+  out.set(gx, n);
+  if (w.memory.buffer.byteLength > WASM_KEEP_BYTES) wasmInstance = null;
+  return out;
+}
+
 function followBilinearNumba(dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
   const n = inds.length;
   // F = f(dP/5) on foreground pixels, 0 elsewhere, interleaved (y, x).

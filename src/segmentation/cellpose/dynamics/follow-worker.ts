@@ -98,7 +98,8 @@ for (;;) {
     const trk = j.trk ? new Int32Array(buf, TRK, 4 * n) : null;
     if (trk) trk.set(new Int32Array(j.trk, 0, 4 * n));
     for (let s = 0; s < n; s += j.block) {
-      inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s, trk ? TRK : 0);
+      if (j.v3) inst.v3(j.X, j.Y, j.niter, Math.min(j.block, n - s), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s);
+      else inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s, trk ? TRK : 0);
     }
     new Float32Array(j.gy, 0, n).set(gy); new Float32Array(j.gx, 0, n).set(gx);
     if (trk) new Int32Array(j.trk, 0, 4 * n).set(trk);
@@ -181,6 +182,8 @@ export interface HelperJob {
   n: number;
   /** tap boxes (4 int32 per point: row min/max, column min/max), initial values in, results out; null = not tracked */
   trk: SharedArrayBuffer | null;
+  /** Cellpose 3 integration (the kernel's "v3": pixel units, no tap boxes) instead of v4 */
+  v3?: boolean;
 }
 
 /** True unless a job handed to the helper is still running (one abandoned by an exception on the main thread). */
