@@ -16,7 +16,7 @@ import {
   computeMasks,
   followFlows,
   followFlowsOptions,
-  followFlowsV4Tracked,
+  followFlowsTracked,
   foregroundIndices,
   masksToFlows,
   dynamicsHelperStats,
@@ -105,7 +105,8 @@ const MOVES: [number, number][] = [
   [0, 0.4],
 ];
 
-test('MaskMemo: every slider move gives exactly computeMasks (synthetic smooth cellprob, 256², v4), reusing trajectories', () => {
+for (const version of [4, 3] as const)
+test(`MaskMemo: every slider move gives exactly computeMasks (synthetic smooth cellprob, 256², v${version}), reusing trajectories`, () => {
   const { dP, cellprob } = diskFlows(256, 5);
   const memo = new MaskMemo();
   const shape: [number, number, number] = [1, 256, 256];
@@ -113,7 +114,7 @@ test('MaskMemo: every slider move gives exactly computeMasks (synthetic smooth c
   let planesReused = 0;
   for (const [cp, fl] of MOVES) {
     memo.resetStats();
-    const p = params({ cellprobThreshold: cp, flowThreshold: fl });
+    const p = params({ cellprobThreshold: cp, flowThreshold: fl, cellposeVersion: version });
     const a = memo.computeMasks(dP, cellprob, shape, p);
     const b = computeMasks(dP, cellprob, shape, p);
     assert.equal(diffCount(a, b), 0, `cellprob ${cp}, flow ${fl}`);
@@ -163,9 +164,10 @@ test('MaskMemo equals computeMasks on the Cellpose dyn256 fixture (v4 and v3) an
   }
 });
 
-test('tracked v4 integration: same bits as followFlows for a subset, tap boxes contain the start pixel; with the helper thread too', () => {
+for (const version of [4, 3] as const)
+test(`tracked v${version} integration: same bits as followFlows for a subset, tap boxes contain the start pixel; with the helper thread too`, () => {
   const inds = foregroundIndices(cp256, 0);
-  const all = followFlows(dP256, inds, [1, 256, 256], 200, 4);
+  const all = followFlows(dP256, inds, [1, 256, 256], 200, version);
   const n = inds.length;
   // two points in three (more than one block of 4096, so the helper thread can take a share)
   const subset = Uint32Array.from({ length: n }, (_, k) => k).filter((k) => k % 3 !== 0);
@@ -175,7 +177,7 @@ test('tracked v4 integration: same bits as followFlows for a subset, tap boxes c
     if (helper) followFlowsOptions.helperMinPoints = 0;
     try {
       const jobs = dynamicsHelperStats.jobsDone;
-      const t = followFlowsV4Tracked(dP256, inds, subset, 256, 256, 200);
+      const t = followFlowsTracked(dP256, inds, subset, 256, 256, 200, version);
       assert.ok(t, 'WebAssembly is available');
       if (helper) assert.equal(dynamicsHelperStats.jobsDone, jobs + 1, 'the helper did its share');
       const m = subset.length;

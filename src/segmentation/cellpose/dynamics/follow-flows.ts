@@ -122,7 +122,7 @@ export function followFlows(
   if (ndim === 3) return followTrilinearTorch(maskedField(dP, inds, 3, nvox), inds, Z, Y, X, niter);
   if (version === 3) {
     const w3 = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
-    return w3 ? followBilinearNumbaWasm(w3, dP, inds, Y, X, niter) : followBilinearNumba(dP, inds, Y, X, niter);
+    return w3 ? integrateV3Wasm(w3, dP, inds, null, Y, X, niter, false).p : followBilinearNumba(dP, inds, Y, X, niter);
   }
   const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
   return w ? followBilinearTorchWasm(w, dP, inds, Y, X, niter) : followBilinearTorch(dP, inds, Y, X, niter);
@@ -324,21 +324,22 @@ function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
 }
 
 /**
- * v4 2-D integration with the tap boxes of every trajectory (see `integrateV4Wasm`); null where WebAssembly is
+ * 2-D integration (v4 or v3) with the tap boxes of every trajectory (see `integrateV4Wasm`); null where WebAssembly is
  * unavailable. `subset` = positions in `inds` to integrate (all when null); the field is always built from every
  * point of `inds` (the foreground), so the results equal those of `followFlows(dP, inds, …)` at those positions.
  */
-export function followFlowsV4Tracked(
+export function followFlowsTracked(
   dP: Float32Array,
   inds: Uint32Array,
   subset: Uint32Array | null,
   Y: number,
   X: number,
   niter: number,
+  version: 3 | 4 = 4,
 ): { p: Float32Array; taps: Int32Array } | null {
   const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
   if (!w) return null;
-  const r = integrateV4Wasm(w, dP, inds, subset, Y, X, niter, true);
+  const r = (version === 3 ? integrateV3Wasm : integrateV4Wasm)(w, dP, inds, subset, Y, X, niter, true);
   return { p: r.p, taps: r.taps! };
 }
 
@@ -472,8 +473,17 @@ function integrateV4Wasm(
  * `followBilinearNumba` in WebAssembly (same bits; tested against it): positions in pixels, the field F = f(dP/5)
  * interleaved (dY, dX) per pixel; a helper thread takes half of the blocks of large jobs, as for v4.
  */
-function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
-  const n = inds.length;
+function integrateV3Wasm(
+  w: FollowWasm,
+  dP: Float32Array,
+  inds: Uint32Array,
+  subset: Uint32Array | null,
+  Y: number,
+  X: number,
+  niter: number,
+  track: boolean,
+): { p: Float32Array; taps: Int32Array | null } {
+  const n = subset ? subset.length : inds.length;
   const plane = Y * X;
   const IM = 0;
   const GY = IM + 8 * plane;
@@ -486,13 +496,14 @@ function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   const LAM = POW + 4 * n;
   const STOP = LAM + 4 * n;
   const ACT = STOP + 4 * n;
-  const bytes = ACT + 4 * n;
+  const TRK = ACT + 4 * n;
+  const bytes = TRK + (track ? 16 * n : 0);
   const have = w.memory.buffer.byteLength;
   if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
   const buf = w.memory.buffer;
   const im = new Float32Array(buf, IM, 2 * plane);
   im.fill(0);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < inds.length; k++) {
     const q = inds[k];
     im[2 * q] = f(dP[q] / 5);
     im[2 * q + 1] = f(dP[plane + q] / 5);
@@ -500,10 +511,17 @@ function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   const gy = new Float32Array(buf, GY, n);
   const gx = new Float32Array(buf, GX, n);
   for (let k = 0; k < n; k++) {
-    const q = inds[k];
+    const q = inds[subset ? subset[k] : k];
     const y0 = (q / X) | 0;
     gy[k] = y0;
     gx[k] = q - y0 * X;
+  }
+  const trk = track ? new Int32Array(buf, TRK, 4 * n) : null;
+  if (trk) {
+    for (let k = 0; k < 4 * n; k += 4) {
+      trk[k] = trk[k + 2] = 0x7fffffff;
+      trk[k + 1] = trk[k + 3] = -0x80000000;
+    }
   }
   new Float32Array(buf, TA, n).set(gy);
   new Float32Array(buf, TB, n).set(gx);
@@ -516,6 +534,7 @@ function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   let finish: (() => boolean) | null = null;
   let hgy: Float32Array | null = null;
   let hgx: Float32Array | null = null;
+  let htrk: Int32Array | null = null;
   if (n > BLOCK && dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
     nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
     const nH = n - nMain;
@@ -530,12 +549,18 @@ function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
     hgx = new Float32Array(gxS, 0, nH);
     hgy.set(gy.subarray(nMain));
     hgx.set(gx.subarray(nMain));
-    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: 0, hY: 0, block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: null, v3: true });
+    let trkS: SharedArrayBuffer | null = null;
+    if (trk) {
+      trkS = sab('follow-taps', 16 * nH);
+      htrk = new Int32Array(trkS, 0, 4 * nH);
+      htrk.set(trk.subarray(4 * nMain));
+    }
+    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: 0, hY: 0, block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: trkS, v3: true });
     if (!finish) nMain = n;
   }
   const runBlocks = (from: number, to: number): void => {
     for (let start = from; start < to; start += BLOCK) {
-      w.v3(X, Y, niter, Math.min(BLOCK, to - start), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start);
+      w.v3(X, Y, niter, Math.min(BLOCK, to - start), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start, trk ? TRK : 0);
     }
   };
   runBlocks(0, nMain);
@@ -543,6 +568,7 @@ function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
     if (finish()) {
       gy.set(hgy!, nMain);
       gx.set(hgx!, nMain);
+      if (trk) trk.set(htrk!, 4 * nMain);
     } else {
       runBlocks(nMain, n);
     }
@@ -550,8 +576,9 @@ function followBilinearNumbaWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Ar
   const out = new Float32Array(2 * n);
   out.set(gy, 0);
   out.set(gx, n);
+  const taps = trk ? trk.slice() : null;
   if (w.memory.buffer.byteLength > WASM_KEEP_BYTES) wasmInstance = null;
-  return out;
+  return { p: out, taps };
 }
 
 function followBilinearNumba(dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {

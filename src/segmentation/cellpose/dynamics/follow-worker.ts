@@ -98,7 +98,7 @@ for (;;) {
     const trk = j.trk ? new Int32Array(buf, TRK, 4 * n) : null;
     if (trk) trk.set(new Int32Array(j.trk, 0, 4 * n));
     for (let s = 0; s < n; s += j.block) {
-      if (j.v3) inst.v3(j.X, j.Y, j.niter, Math.min(j.block, n - s), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s);
+      if (j.v3) inst.v3(j.X, j.Y, j.niter, Math.min(j.block, n - s), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s, trk ? TRK : 0);
       else inst.v4(j.X, j.Y, j.niter, Math.min(j.block, n - s), j.hX, j.hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * s, trk ? TRK : 0);
     }
     new Float32Array(j.gy, 0, n).set(gy); new Float32Array(j.gx, 0, n).set(gx);

@@ -9,5 +9,5 @@ export { fillHolesAndRemoveSmallMasks } from './fill-holes.js';
 export { stitch3D } from './stitch.js';
 export { dynamicsHelperStats } from './follow-worker.js';
 export { MaskMemo, type MaskMemoStats } from './mask-memo.js';
-export { followFlowsV4Tracked } from './follow-flows.js';
+export { followFlowsTracked } from './follow-flows.js';
 export type { PlaneMasks } from './compute-masks.js';

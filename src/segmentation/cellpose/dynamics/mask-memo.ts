@@ -5,7 +5,7 @@
  *
  * - Same `cellprobThreshold` as last time (only `flowThreshold` moved): the masks before the flow-error QC and the
  *   per-mask flow errors are reused; only the removal and the fill-holes/min-size step run.
- * - New `cellprobThreshold` (v4 dynamics, WebAssembly): the field the trajectories sample is dP·(cellprob > t)/5,
+ * - New `cellprobThreshold` (v4 or v3 dynamics, WebAssembly): the field the trajectories sample is dP·(cellprob > t)/5,
  *   so a trajectory can only change if one of the pixels it read (its bilinear taps) changed side of the
  *   threshold. The integration records, per trajectory, the box of tap rows/columns it read; a trajectory is reused
  *   when no pixel of its box changed side between the old and the new threshold (one summed-area-table lookup) and
@@ -13,12 +13,12 @@
  *   of the taps read, so this is exact, only sometimes more work than needed. On a real network's output a small
  *   slider move changes a thin ring at each cell border: most trajectories (those that start inside the ring and
  *   run to the centre) are reused.
- * - v3 dynamics (numba interpolation) and 3-D (`do3d`) have no incremental path: they recompute (the flow-only reuse
- *   still applies to v3).
+ * - 3-D (`do3d`) has no incremental path: it recomputes (`computeMasks` never calls the per-plane memo for it);
+ *   without WebAssembly the JavaScript integration recomputes too.
  */
 import type { MaskParams } from '../types.js';
 import { computeMasks, computeMasks2D, type PlaneMasks } from './compute-masks.js';
-import { foregroundIndices, followFlows, followFlowsV4Tracked } from './follow-flows.js';
+import { foregroundIndices, followFlows, followFlowsTracked } from './follow-flows.js';
 import { getMasks } from './get-masks.js';
 import { flowError } from './flow-error.js';
 import { fillHolesAndRemoveSmallMasks } from './fill-holes.js';
@@ -84,11 +84,11 @@ export class MaskMemo {
       const shape: [number, number, number] = [1, Y, X];
       let p: Float32Array;
       let taps: Int32Array | null = null;
-      const tracked = v === 4 && prev?.taps ? this.incremental(dPz, cellprob, inds, prev, params.cellprobThreshold, Y, X, params.niter) : null;
+      const tracked = prev?.taps ? this.incremental(dPz, cellprob, inds, prev, params.cellprobThreshold, Y, X, params.niter, v) : null;
       if (tracked) {
         ({ p, taps } = tracked);
       } else {
-        const t = v === 4 ? followFlowsV4Tracked(dPz, inds, null, Y, X, params.niter) : null;
+        const t = followFlowsTracked(dPz, inds, null, Y, X, params.niter, v);
         if (t) {
           ({ p, taps } = t);
           this.stats.integrated += inds.length;
@@ -131,6 +131,7 @@ export class MaskMemo {
     Y: number,
     X: number,
     niter: number,
+    version: 3 | 4,
   ): { p: Float32Array; taps: Int32Array } | null {
     const t0 = prev.cellprobThreshold;
     const p0 = prev.p!;
@@ -176,7 +177,7 @@ export class MaskMemo {
     }
     const subset = new Uint32Array(nNew);
     for (let k = 0, j = 0; k < n; k++) if (from[k] < 0) subset[j++] = k;
-    const fresh = nNew > 0 ? followFlowsV4Tracked(dP, inds, subset, Y, X, niter) : { p: new Float32Array(0), taps: new Int32Array(0) };
+    const fresh = nNew > 0 ? followFlowsTracked(dP, inds, subset, Y, X, niter, version) : { p: new Float32Array(0), taps: new Int32Array(0) };
     if (!fresh) return null;
     const p = new Float32Array(2 * n);
     const taps = new Int32Array(4 * n);

@@ -141,7 +141,7 @@
 ;; pixel as float32 pairs, F = f(dP/5) on foreground pixels, 0 elsewhere (not rescaled). Positions $gy/$gx in pixels.
   (func (export "v3") (param $X i32) (param $Y i32) (param $niter i32) (param $n i32)
       (param $im i32) (param $gy i32) (param $gx i32) (param $ta i32) (param $tb i32) (param $tc i32) (param $td i32)
-      (param $pow i32) (param $lam i32) (param $stop i32) (param $act i32)
+      (param $pow i32) (param $lam i32) (param $stop i32) (param $act i32) (param $trk i32)
     (local $t i32) (local $na i32) (local $keep i32) (local $ai i32) (local $k i32) (local $k4 i32)
     (local $y f32) (local $x f32) (local $ux f32) (local $uy f32) (local $i0 i32) (local $j0 i32)
     (local $w f32) (local $e f32) (local $nn f32) (local $s f32)
@@ -150,7 +150,7 @@
     (local $st i32) (local $l i32) (local $l8 i32) (local $Xm1 i32) (local $Ym1 i32)
     (local $xa i32) (local $ya i32) (local $xb i32) (local $yb i32) (local $fx f32) (local $fy f32)
     (local $fx64 f64) (local $fy64 f64) (local $ox f64) (local $oy f64) (local $paa i32) (local $pab i32) (local $pba i32) (local $pbb i32)
-    (local $Xm1f f32) (local $Ym1f f32)
+    (local $Xm1f f32) (local $Ym1f f32) (local $tp i32)
     (local.set $Xm1 (i32.sub (local.get $X) (i32.const 1)))
     (local.set $Ym1 (i32.sub (local.get $Y) (i32.const 1)))
     (local.set $Xm1f (f32.convert_i32_s (local.get $Xm1)))
@@ -179,6 +179,14 @@
             (local.set $ya (select (local.get $Ym1) (select (i32.const 0) (local.get $j0) (i32.lt_s (local.get $j0) (i32.const 0))) (i32.gt_s (local.get $j0) (local.get $Ym1))))
             (local.set $xb (select (local.get $Xm1) (i32.add (local.get $xa) (i32.const 1)) (i32.gt_s (i32.add (local.get $xa) (i32.const 1)) (local.get $Xm1))))
             (local.set $yb (select (local.get $Ym1) (i32.add (local.get $ya) (i32.const 1)) (i32.gt_s (i32.add (local.get $ya) (i32.const 1)) (local.get $Ym1))))
+            ;; tap box (as "v4"): rows ya..ya+1 and columns xa..xa+1 cover every tap read
+            (if (local.get $trk)
+              (then
+                (local.set $tp (i32.add (local.get $trk) (i32.shl (local.get $k) (i32.const 4))))
+                (if (i32.lt_s (local.get $ya) (i32.load (local.get $tp))) (then (i32.store (local.get $tp) (local.get $ya))))
+                (if (i32.gt_s (local.get $ya) (i32.load offset=4 (local.get $tp))) (then (i32.store offset=4 (local.get $tp) (local.get $ya))))
+                (if (i32.lt_s (local.get $xa) (i32.load offset=8 (local.get $tp))) (then (i32.store offset=8 (local.get $tp) (local.get $xa))))
+                (if (i32.gt_s (local.get $xa) (i32.load offset=12 (local.get $tp))) (then (i32.store offset=12 (local.get $tp) (local.get $xa))))))
             (local.set $fy64 (f64.promote_f32 (local.get $fy)))
             (local.set $fx64 (f64.promote_f32 (local.get $fx)))
             (local.set $oy (f64.sub (f64.const 1) (local.get $fy64)))
