@@ -1,3 +1,6 @@
+;; The mask stage's WebAssembly module (the file name is historical): "v4" and "v3" integrations and "diffuse",
+;; the flow-error QC's heat diffusion. Each function's arithmetic is documented above it.
+;;
 ;; Cellpose v4 2-D Euler integration (torch grid_sample bilinear, align_corners=False, zero padding,
 ;; float32 with fused multiply-adds), time-major with exact cycle skipping: the same arithmetic as
 ;; followBilinearTorch in ../follow-flows.ts (see there for the recipe and the CYCLE note). f32 ops round
