@@ -40,11 +40,13 @@ export function getMasks(
   shape: [number, number, number],
   maxSizeFraction: number,
   ndim: 2 | 3 = 2,
+  /** Where the labels go (zeroed here; any contents); default a new array. */
+  into?: Uint32Array,
 ): Uint32Array {
   const n = inds.length;
   const dims = ndim === 2 ? [shape[1], shape[2]] : [shape[0], shape[1], shape[2]];
   const nvox = shape[0] * shape[1] * shape[2];
-  const out = new Uint32Array(nvox);
+  const out = into && into.length === nvox ? into.fill(0) : new Uint32Array(nvox);
   if (n === 0) return out;
   const hd = dims.map((d) => d + 2 * RPAD);
   // Histogram strides (C order); 2-D uses a dummy leading axis of 1.

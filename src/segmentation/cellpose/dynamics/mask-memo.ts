@@ -22,6 +22,7 @@ import { foregroundIndices, followFlows, followFlowsTracked } from './follow-flo
 import { getMasks } from './get-masks.js';
 import { flowError } from './flow-error.js';
 import { fillHolesAndRemoveSmallMasks } from './fill-holes.js';
+import { scratchBuffer } from './scratch.js';
 
 /** What the last computation on one plane left behind. */
 interface PlaneState {
@@ -51,7 +52,14 @@ export interface MaskMemoStats {
   reused: number;
 }
 
+/** The whole buffer behind a view (the spare may have been a shorter view of a larger one). */
+function fullBuffer<T extends Float32Array | Int32Array>(a: T): T {
+  return new (a.constructor as new (b: ArrayBufferLike, o: number, n: number) => T)(a.buffer, 0, a.buffer.byteLength / a.BYTES_PER_ELEMENT);
+}
+
 export class MaskMemo {
+  /** Buffers of a replaced state, reused by the next incremental step. */
+  private spare: { p: Float32Array; taps: Int32Array } | null = null;
   /** Keyed by the flow array of the stack and the plane index. */
   private readonly states = new WeakMap<Float32Array, Map<number, PlaneState>>();
   readonly stats: MaskMemoStats = { planes: 0, planesReused: 0, integrated: 0, reused: 0 };
@@ -96,9 +104,12 @@ export class MaskMemo {
           p = followFlows(dPz, inds, shape, params.niter, v, 2);
         }
       }
-      const preQc = getMasks(p, inds, shape, params.maxSizeFraction, 2);
+      // The previous state's labels are not needed any more: their memory takes the new ones (no fresh pages).
+      const preQc = getMasks(p, inds, shape, params.maxSizeFraction, 2, prev?.preQc);
       state = { niter: params.niter, maxSizeFraction: params.maxSizeFraction, version: v, cellprobThreshold: params.cellprobThreshold, inds, p: taps ? p : null, taps, preQc, errors: null };
       byPlane.set(z, state);
+      // `prev`'s positions and taps are garbage now: spares for the next incremental step (one plane at a time).
+      if (prev?.p && prev.taps) this.spare = { p: fullBuffer(prev.p), taps: fullBuffer(prev.taps) };
     }
     // The rest of computeMasks2D, on a copy of the clustering's labels.
     const masks = state.preQc.slice();
@@ -139,10 +150,12 @@ export class MaskMemo {
     const n0 = prev.inds.length;
     // Summed-area table of "changed side of the threshold" over (Y+1)×(X+1).
     const W = X + 1;
-    const sat = new Int32Array((Y + 1) * W);
+    const sat = new Int32Array(scratchBuffer('memo-sat', 4 * (Y + 1) * W, false), 0, (Y + 1) * W);
+    sat.fill(0, 0, W); // row 0 (the rest is written below)
     for (let y = 0; y < Y; y++) {
       let row = 0;
       const r = y * X;
+      sat[(y + 1) * W] = 0;
       for (let x = 0; x < X; x++) {
         const c = cellprob[r + x];
         row += c > t0 !== c > t1 ? 1 : 0;
@@ -150,7 +163,7 @@ export class MaskMemo {
       }
     }
     const n = inds.length;
-    const from = new Int32Array(n); // index into prev's points, −1 = integrate
+    const from = new Int32Array(scratchBuffer('memo-from', 4 * n, false), 0, n); // index into prev's points, −1 = integrate
     let nNew = 0;
     let k0 = 0;
     const inds0 = prev.inds;
@@ -179,8 +192,11 @@ export class MaskMemo {
     for (let k = 0, j = 0; k < n; k++) if (from[k] < 0) subset[j++] = k;
     const fresh = nNew > 0 ? followFlowsTracked(dP, inds, subset, Y, X, niter, version) : { p: new Float32Array(0), taps: new Int32Array(0) };
     if (!fresh) return null;
-    const p = new Float32Array(2 * n);
-    const taps = new Int32Array(4 * n);
+    // The state before `prev` left its position/tap buffers as spares (`this.spare`): reused when large enough.
+    const spare = this.spare;
+    this.spare = null;
+    const p = spare && spare.p.length >= 2 * n ? spare.p.subarray(0, 2 * n) : new Float32Array(2 * n);
+    const taps = spare && spare.taps.length >= 4 * n ? spare.taps.subarray(0, 4 * n) : new Int32Array(4 * n);
     for (let k = 0, j = 0; k < n; k++) {
       const s = from[k];
       if (s >= 0) {
