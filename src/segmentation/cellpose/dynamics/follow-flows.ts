@@ -122,7 +122,7 @@ export function followFlows(
   if (ndim === 3) return followTrilinearTorch(maskedField(dP, inds, 3, nvox), inds, Z, Y, X, niter);
   if (version === 3) {
     const w3 = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
-    return w3 ? integrateV3Wasm(w3, dP, inds, null, Y, X, niter, false).p : followBilinearNumba(dP, inds, Y, X, niter);
+    return w3 ? integrateWasm(3, w3, dP, inds, null, Y, X, niter, false).p : followBilinearNumba(dP, inds, Y, X, niter);
   }
   const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
   return w ? followBilinearTorchWasm(w, dP, inds, Y, X, niter) : followBilinearTorch(dP, inds, Y, X, niter);
@@ -320,11 +320,11 @@ function followBilinearTorch(dP: Float32Array, inds: Uint32Array, Y: number, X: 
 
 /** `followBilinearTorch` in WebAssembly: same initialisation and end conversion here, the steps in `wasm/follow-v4.wat`. */
 function followBilinearTorchWasm(w: FollowWasm, dP: Float32Array, inds: Uint32Array, Y: number, X: number, niter: number): Float32Array {
-  return integrateV4Wasm(w, dP, inds, null, Y, X, niter, false).p;
+  return integrateWasm(4, w, dP, inds, null, Y, X, niter, false).p;
 }
 
 /**
- * 2-D integration (v4 or v3) with the tap boxes of every trajectory (see `integrateV4Wasm`); null where WebAssembly is
+ * 2-D integration (v4 or v3) with the tap boxes of every trajectory (see `integrateWasm`); null where WebAssembly is
  * unavailable. `subset` = positions in `inds` to integrate (all when null); the field is always built from every
  * point of `inds` (the foreground), so the results equal those of `followFlows(dP, inds, …)` at those positions.
  */
@@ -339,16 +339,21 @@ export function followFlowsTracked(
 ): { p: Float32Array; taps: Int32Array } | null {
   const w = followFlowsOptions.v4Engine === 'wasm' ? followWasm() : null;
   if (!w) return null;
-  const r = (version === 3 ? integrateV3Wasm : integrateV4Wasm)(w, dP, inds, subset, Y, X, niter, true);
+  const r = integrateWasm(version, w, dP, inds, subset, Y, X, niter, true);
   return { p: r.p, taps: r.taps! };
 }
 
 /**
- * The WebAssembly v4 integration. Points: `inds[subset[k]]` (or `inds[k]`); field from all of `inds`. Returns the
- * final positions `[y(m), x(m)]` and, with `track`, per point the range of tap rows j0 and tap columns i0 read over
- * all steps (int32 × 4: j0 min, j0 max, i0 min, i0 max; min > max when no step was taken).
+ * The WebAssembly integrations (wasm/follow-v4.wat "v4" and "v3"). Points: `inds[subset[k]]` (or `inds[k]`); field
+ * from all of `inds`. Returns the final positions `[y(m), x(m)]` and, with `track`, per point the range of tap rows
+ * and tap columns read over all steps (int32 × 4: row min, row max, column min, column max; min > max when no step
+ * was taken). The versions differ only in the field's scale, the start positions and the end conversion:
+ * - v4 works in grid_sample's normalised coordinates: field f(f(dP/5)·2/(L−1)), start g = 2·i/(L−1) − 1, end
+ *   p = (g + 1)/2·(L−1) (internals §9, the bit-exact recipe of `followBilinearTorch`);
+ * - v3 in pixels: field f(dP/5), start at the pixel, end = the position (`followBilinearNumba`).
  */
-function integrateV4Wasm(
+function integrateWasm(
+  version: 3 | 4,
   w: FollowWasm,
   dP: Float32Array,
   inds: Uint32Array,
@@ -358,12 +363,15 @@ function integrateV4Wasm(
   niter: number,
   track: boolean,
 ): { p: Float32Array; taps: Int32Array | null } {
+  const v4 = version === 4;
   const n = subset ? subset.length : inds.length;
   const plane = Y * X;
   const LmY = f(Y - 1);
   const LmX = f(X - 1);
   const sY = f(2 / (Y - 1));
   const sX = f(2 / (X - 1));
+  const hX = f(X / 2);
+  const hY = f(Y / 2);
   // Layout (bytes): im (2·plane f32), then 10 arrays of n 4-byte values, then (tracking) 4 int32 per point.
   const IM = 0;
   const GY = IM + 8 * plane;
@@ -385,16 +393,17 @@ function integrateV4Wasm(
   im.fill(0);
   for (let k = 0; k < inds.length; k++) {
     const q = inds[k];
-    im[2 * q] = f(f(dP[q] / 5) * sY);
-    im[2 * q + 1] = f(f(dP[plane + q] / 5) * sX);
+    im[2 * q] = v4 ? f(f(dP[q] / 5) * sY) : f(dP[q] / 5);
+    im[2 * q + 1] = v4 ? f(f(dP[plane + q] / 5) * sX) : f(dP[plane + q] / 5);
   }
   const gy = new Float32Array(buf, GY, n);
   const gx = new Float32Array(buf, GX, n);
   for (let k = 0; k < n; k++) {
     const q = inds[subset ? subset[k] : k];
     const y0 = (q / X) | 0;
-    gy[k] = f(f(f(y0 / LmY) * 2) - 1);
-    gx[k] = f(f(f((q - y0 * X) / LmX) * 2) - 1);
+    const x0 = q - y0 * X;
+    gy[k] = v4 ? f(f(f(y0 / LmY) * 2) - 1) : y0;
+    gx[k] = v4 ? f(f(f(x0 / LmX) * 2) - 1) : x0;
   }
   new Float32Array(buf, TA, n).set(gy);
   new Float32Array(buf, TB, n).set(gx);
@@ -410,20 +419,20 @@ function integrateV4Wasm(
       trk[k + 1] = trk[k + 3] = -0x80000000;
     }
   }
-  // Large jobs: a helper thread integrates the second half of the blocks (follow-worker.ts).
+  // Large jobs: a helper thread integrates the second half of the blocks (follow-worker.ts); the main thread's
+  // share is whole blocks, so a job of at most one block stays here.
   let nMain = n;
   let finish: (() => boolean) | null = null;
   let hgy: Float32Array | null = null;
   let hgx: Float32Array | null = null;
   let htrk: Int32Array | null = null;
-  // (the main thread's share is whole blocks: a job of at most one block stays on the main thread)
   if (n > BLOCK && dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
     nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
     const nH = n - nMain;
     // Shared copies for the helper: scratch memory (scratch.ts) unless an abandoned job might still read it.
     const reuse = helperIdle();
-    const sab = (purpose: string, bytes: number): SharedArrayBuffer =>
-      reuse ? (scratchBuffer(purpose, bytes, true) as SharedArrayBuffer) : new SharedArrayBuffer(bytes);
+    const sab = (purpose: string, size: number): SharedArrayBuffer =>
+      reuse ? (scratchBuffer(purpose, size, true) as SharedArrayBuffer) : new SharedArrayBuffer(size);
     const imS = sab('follow-field', 8 * plane);
     new Float32Array(imS, 0, 2 * plane).set(im);
     const gyS = sab('follow-gy', 4 * nH);
@@ -438,14 +447,15 @@ function integrateV4Wasm(
       htrk = new Int32Array(trkS, 0, 4 * nH);
       htrk.set(trk.subarray(4 * nMain));
     }
-    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: f(X / 2), hY: f(Y / 2), block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: trkS });
+    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX, hY, block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: trkS, v3: !v4 });
     if (!finish) nMain = n;
   }
   // Blocks of consecutive points (see BLOCK): each block's active list is its own segment of ACT.
   const runBlocks = (from: number, to: number): void => {
     for (let start = from; start < to; start += BLOCK) {
       const len = Math.min(BLOCK, to - start);
-      w.v4(X, Y, niter, len, f(X / 2), f(Y / 2), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start, trk ? TRK : 0);
+      if (v4) w.v4(X, Y, niter, len, hX, hY, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start, trk ? TRK : 0);
+      else w.v3(X, Y, niter, len, IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start, trk ? TRK : 0);
     }
   };
   runBlocks(0, nMain);
@@ -459,125 +469,17 @@ function integrateV4Wasm(
     }
   }
   const out = new Float32Array(2 * n);
-  for (let k = 0; k < n; k++) {
-    out[k] = f(f(f(gy[k] + 1) * 0.5) * LmY);
-    out[n + k] = f(f(f(gx[k] + 1) * 0.5) * LmX);
+  if (v4) {
+    for (let k = 0; k < n; k++) {
+      out[k] = f(f(f(gy[k] + 1) * 0.5) * LmY);
+      out[n + k] = f(f(f(gx[k] + 1) * 0.5) * LmX);
+    }
+  } else {
+    out.set(gy, 0);
+    out.set(gx, n);
   }
   const taps = trk ? trk.slice() : null;
   if (w.memory.buffer.byteLength > WASM_KEEP_BYTES) wasmInstance = null; // let a large memory be collected
-  return { p: out, taps };
-}
-
-/** v3 CPU 2-D: numba map_coordinates (pixel units, edge replicate), numba's float32/float64 typing. */
-/**
- * `followBilinearNumba` in WebAssembly (same bits; tested against it): positions in pixels, the field F = f(dP/5)
- * interleaved (dY, dX) per pixel; a helper thread takes half of the blocks of large jobs, as for v4.
- */
-function integrateV3Wasm(
-  w: FollowWasm,
-  dP: Float32Array,
-  inds: Uint32Array,
-  subset: Uint32Array | null,
-  Y: number,
-  X: number,
-  niter: number,
-  track: boolean,
-): { p: Float32Array; taps: Int32Array | null } {
-  const n = subset ? subset.length : inds.length;
-  const plane = Y * X;
-  const IM = 0;
-  const GY = IM + 8 * plane;
-  const GX = GY + 4 * n;
-  const TA = GX + 4 * n;
-  const TB = TA + 4 * n;
-  const TC = TB + 4 * n;
-  const TD = TC + 4 * n;
-  const POW = TD + 4 * n;
-  const LAM = POW + 4 * n;
-  const STOP = LAM + 4 * n;
-  const ACT = STOP + 4 * n;
-  const TRK = ACT + 4 * n;
-  const bytes = TRK + (track ? 16 * n : 0);
-  const have = w.memory.buffer.byteLength;
-  if (bytes > have) w.memory.grow(Math.ceil((bytes - have) / 65536));
-  const buf = w.memory.buffer;
-  const im = new Float32Array(buf, IM, 2 * plane);
-  im.fill(0);
-  for (let k = 0; k < inds.length; k++) {
-    const q = inds[k];
-    im[2 * q] = f(dP[q] / 5);
-    im[2 * q + 1] = f(dP[plane + q] / 5);
-  }
-  const gy = new Float32Array(buf, GY, n);
-  const gx = new Float32Array(buf, GX, n);
-  for (let k = 0; k < n; k++) {
-    const q = inds[subset ? subset[k] : k];
-    const y0 = (q / X) | 0;
-    gy[k] = y0;
-    gx[k] = q - y0 * X;
-  }
-  const trk = track ? new Int32Array(buf, TRK, 4 * n) : null;
-  if (trk) {
-    for (let k = 0; k < 4 * n; k += 4) {
-      trk[k] = trk[k + 2] = 0x7fffffff;
-      trk[k + 1] = trk[k + 3] = -0x80000000;
-    }
-  }
-  new Float32Array(buf, TA, n).set(gy);
-  new Float32Array(buf, TB, n).set(gx);
-  new Int32Array(buf, POW, n).fill(1);
-  new Int32Array(buf, LAM, n).fill(0);
-  new Int32Array(buf, STOP, n).fill(niter + 1);
-  const act = new Int32Array(buf, ACT, n);
-  for (let k = 0; k < n; k++) act[k] = k;
-  let nMain = n;
-  let finish: (() => boolean) | null = null;
-  let hgy: Float32Array | null = null;
-  let hgx: Float32Array | null = null;
-  let htrk: Int32Array | null = null;
-  if (n > BLOCK && dynamicsHelperWanted(n, followFlowsOptions.helperMinPoints)) {
-    nMain = Math.ceil(n / 2 / BLOCK) * BLOCK;
-    const nH = n - nMain;
-    const reuse = helperIdle();
-    const sab = (purpose: string, b: number): SharedArrayBuffer =>
-      reuse ? (scratchBuffer(purpose, b, true) as SharedArrayBuffer) : new SharedArrayBuffer(b);
-    const imS = sab('follow-field', 8 * plane);
-    new Float32Array(imS, 0, 2 * plane).set(im);
-    const gyS = sab('follow-gy', 4 * nH);
-    const gxS = sab('follow-gx', 4 * nH);
-    hgy = new Float32Array(gyS, 0, nH);
-    hgx = new Float32Array(gxS, 0, nH);
-    hgy.set(gy.subarray(nMain));
-    hgx.set(gx.subarray(nMain));
-    let trkS: SharedArrayBuffer | null = null;
-    if (trk) {
-      trkS = sab('follow-taps', 16 * nH);
-      htrk = new Int32Array(trkS, 0, 4 * nH);
-      htrk.set(trk.subarray(4 * nMain));
-    }
-    finish = startHelperJob(FOLLOW_V4_WASM, { X, Y, niter, hX: 0, hY: 0, block: BLOCK, plane, im: imS, gy: gyS, gx: gxS, n: nH, trk: trkS, v3: true });
-    if (!finish) nMain = n;
-  }
-  const runBlocks = (from: number, to: number): void => {
-    for (let start = from; start < to; start += BLOCK) {
-      w.v3(X, Y, niter, Math.min(BLOCK, to - start), IM, GY, GX, TA, TB, TC, TD, POW, LAM, STOP, ACT + 4 * start, trk ? TRK : 0);
-    }
-  };
-  runBlocks(0, nMain);
-  if (finish) {
-    if (finish()) {
-      gy.set(hgy!, nMain);
-      gx.set(hgx!, nMain);
-      if (trk) trk.set(htrk!, 4 * nMain);
-    } else {
-      runBlocks(nMain, n);
-    }
-  }
-  const out = new Float32Array(2 * n);
-  out.set(gy, 0);
-  out.set(gx, n);
-  const taps = trk ? trk.slice() : null;
-  if (w.memory.buffer.byteLength > WASM_KEEP_BYTES) wasmInstance = null;
   return { p: out, taps };
 }
 
