@@ -1,0 +1,322 @@
+/**
+ * The config file's sections (spec 2): allowed names, channel/display/model/colocalization/runtime/ROI/
+ * single-channel sections, with defaults, range checks and the cross-field rules.
+ */
+import { z } from 'zod';
+import type {
+  AnalysisConfig,
+  ColocalizationConfig,
+  ModelConfig,
+  PostfilterName,
+  PrefilterName,
+  RoiShape,
+  RoiSpec,
+  RuntimeConfig,
+  SegmentationMethod,
+  ZProjectionMethod,
+} from '../types.js';
+import { MAPPING, opt, req, num, nonNeg, positive, int, intNonNeg, intPos, bool, str, orNull, nameField, nameListField, E } from './fields.js';
+
+// ---------------------------------------------------------------------------------------------
+// Allowed names (spec 2.4, 2.8, 12.2)
+// ---------------------------------------------------------------------------------------------
+
+export const SEGMENTATION_METHODS = ['cellpose', 'otsu', 'li', 'percentile'] as const satisfies readonly SegmentationMethod[];
+export const PREFILTER_NAMES = ['gaussian', 'median', 'laplacian_of_gaussian'] as const satisfies readonly PrefilterName[];
+export const PREFILTER_ALIASES = { log: 'laplacian_of_gaussian' } as const satisfies Record<string, PrefilterName>;
+export const POSTFILTER_NAMES = ['min_size', 'min_intensity', 'local_contrast', 'bright_pixel_support'] as const satisfies readonly PostfilterName[];
+export const POSTFILTER_ALIASES = {
+  min_object_voxels: 'min_size',
+  min_pixels: 'min_size',
+  min_voxels: 'min_size',
+} as const satisfies Record<string, PostfilterName>;
+export const Z_PROJECTION_METHODS = ['max', 'mean', 'median', 'std', 'var'] as const satisfies readonly ZProjectionMethod[];
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+/** spec 2.1 */
+export const ChannelConfigSchema = z
+  .object({
+    cell_channel: req(intNonNeg(), '0-based index of the cell channel in the image (C axis); must be < the number of channels'),
+    marker_channel: req(intNonNeg(), '0-based index of the marker channel; must be < the number of channels'),
+    optional_region_channel: opt(
+      orNull(intNonNeg(), 'an integer >= 0'),
+      null,
+      '0-based index of the optional third ("optional region") channel; null = not loaded',
+    ),
+  }, MAPPING)
+  .strict();
+
+/** spec 2.3 (napari layer names in the original) */
+export const DisplayNamesSchema = z
+  .object({
+    cell: opt(str(), 'Cells', 'display name of the cell channel (napari layer names in the original; unused on the command line)'),
+    marker: opt(str(), 'Marker', 'display name of the marker channel (unused on the command line)'),
+    optional_region: opt(str(), 'Optional region', 'display name of the optional third channel (unused on the command line)'),
+    positive_cells: opt(str(), 'Marker-positive cells', 'display name of the marker-positive cells (unused on the command line)'),
+  }, MAPPING)
+  .strict();
+
+export const anisotropyError = 'expected false, true or a number > 0';
+
+/** spec 2.4: `CellposeModelConfig`, used for the Cellpose AND the threshold backends. */
+export const ModelConfigObject = z
+  .object({
+    model_name_or_path: opt(
+      orNull(str(), 'a string'),
+      null,
+      'Cellpose built-in model name (e.g. cpsam) or model file path; only read by segmentation_method cellpose, ignored by the threshold methods',
+    ),
+    segmentation_method: opt(
+      nameField(SEGMENTATION_METHODS),
+      'cellpose',
+      'cellpose | otsu | li | percentile (case-insensitive); cellpose needs model_name_or_path',
+    ),
+    diameter: opt(orNull(positive(), 'a number > 0'), null, 'Cellpose object diameter in pixels; null = the model default (Cellpose only)'),
+    do_3d: opt(orNull(bool(), 'true or false'), null, 'Cellpose 3D mode; null = 3D when the image has more than one z plane (Cellpose only)'),
+    z_axis: opt(intNonNeg(), 0, 'z axis index passed to Cellpose for 3D runs (Cellpose only)'),
+    channel_axis: opt(orNull(intNonNeg(), 'an integer >= 0'), null, 'channel axis passed to Cellpose as is (Cellpose only)'),
+    cellprob_threshold: opt(num(), 0.0, 'Cellpose cell probability threshold (Cellpose >= 4 only)'),
+    flow_threshold: opt(num(), 0.4, 'Cellpose flow error threshold (Cellpose >= 4 only)'),
+    anisotropy: opt(
+      z.union([z.boolean(), z.number().gt(0, { error: anisotropyError })], { error: anisotropyError }),
+      false,
+      'Cellpose 3D anisotropy: false, true (from the voxel size) or a number > 0 (Cellpose only)',
+    ),
+    flow3d_smooth: opt(
+      z.int({ error: 'expected an integer from 0 to 10' })
+        .min(0, { error: 'expected an integer from 0 to 10' })
+        .max(10, { error: 'expected an integer from 0 to 10' }),
+      0,
+      'Cellpose 3D flow smoothing, integer 0..10 (Cellpose only)',
+    ),
+    prefilter: opt(
+      nameListField(PREFILTER_NAMES, PREFILTER_ALIASES),
+      null,
+      'null, one name or a list, applied in order: gaussian | median | laplacian_of_gaussian (alias log)',
+    ),
+    prefilter_sigma_xy: opt(nonNeg(), 1.0, 'Gaussian / LoG prefilter in-plane sigma in pixels, >= 0'),
+    prefilter_sigma_z: opt(orNull(nonNeg(), 'a number >= 0'), null, 'Gaussian / LoG prefilter z sigma in planes, >= 0; null = prefilter_sigma_xy (3D only)'),
+    prefilter_median_size_xy: opt(intPos(), 3, 'median prefilter in-plane window size in pixels, integer >= 1'),
+    prefilter_median_size_z: opt(
+      orNull(intPos(), 'an integer >= 1'),
+      null,
+      'median prefilter window size along z in planes, integer >= 1; null = prefilter_median_size_xy (3D only)',
+    ),
+    z_crop: opt(
+      orNull(
+        z.tuple([orNull(int(), 'an integer'), orNull(int(), 'an integer')], { error: 'expected [start, stop] (integers or null)' }),
+        '[start, stop] (integers or null)',
+      ),
+      null,
+      'global z interval [start, stop) in planes, null ends = stack ends, negative = from the end (spec 12.1)',
+    ),
+    z_projection: opt(
+      orNull(nameField(Z_PROJECTION_METHODS), 'one of max, mean, median, std, var'),
+      null,
+      'project the stack along z before the analysis: max | mean | median | std | var (spec 12.2); *_um3 then use z = 1.0 µm',
+    ),
+    threshold_percentile: opt(
+      z.number({ error: 'expected a number from 0 to 100' })
+        .min(0, { error: 'expected a number from 0 to 100' })
+        .max(100, { error: 'expected a number from 0 to 100' }),
+      98.0,
+      'percentile (0..100) of the positive pixels used as threshold by segmentation_method percentile',
+    ),
+    threshold_background_sigma: opt(
+      orNull(nonNeg(), 'a number >= 0'),
+      null,
+      'Gaussian sigma in pixels of the background subtracted before thresholding; null or 0 = no subtraction',
+    ),
+    threshold_min_object_voxels: opt(int(), 10, 'threshold cleanup: remove objects smaller than this many voxels (only if > 0)'),
+    threshold_min_hole_voxels: opt(int(), 10, 'threshold cleanup: fill holes smaller than this many voxels (only if > 0)'),
+    threshold_apply_closing: opt(bool(), true, 'threshold cleanup: binary closing before the size cleanup'),
+    postfilters: opt(
+      nameListField(POSTFILTER_NAMES, POSTFILTER_ALIASES),
+      null,
+      'null, one name or a list, applied in order: min_size (aliases min_object_voxels, min_pixels, min_voxels) | min_intensity | local_contrast | bright_pixel_support',
+    ),
+    postfilter_min_object_voxels: opt(
+      orNull(intNonNeg(), 'an integer >= 0'),
+      null,
+      'min_size postfilter: remove objects with fewer voxels (required by min_size)',
+    ),
+    min_intensity_measure: opt(nameField(['mean', 'median', 'max'] as const), 'mean', 'min_intensity postfilter measure: mean | median | max'),
+    min_intensity_threshold: opt(
+      orNull(num(), 'a number'),
+      null,
+      'min_intensity postfilter: remove objects whose measure is below this intensity (required by min_intensity)',
+    ),
+    local_contrast_k: opt(num(), 1.0, 'local_contrast postfilter: keep objects with median > shell median + k * shell MAD'),
+    local_contrast_shell_inner_radius: opt(intNonNeg(), 1, 'local_contrast postfilter: inner shell radius in voxels (0 <= inner < outer)'),
+    local_contrast_shell_outer_radius: opt(intNonNeg(), 4, 'local_contrast postfilter: outer shell radius in voxels'),
+    bright_pixel_measure: opt(nameField(['count', 'fraction'] as const), 'count', 'bright_pixel_support postfilter measure: count | fraction'),
+    bright_pixel_threshold: opt(
+      orNull(num(), 'a number'),
+      null,
+      'bright_pixel_support postfilter: intensity above which a voxel is bright (required by bright_pixel_support)',
+    ),
+    bright_pixel_min_count: opt(
+      orNull(intNonNeg(), 'an integer >= 0'),
+      null,
+      'bright_pixel_support with measure count: minimum number of bright voxels (required then)',
+    ),
+    bright_pixel_min_fraction: opt(
+      orNull(
+        z.number({ error: 'expected a number from 0 to 1' })
+          .min(0, { error: 'expected a number from 0 to 1' })
+          .max(1, { error: 'expected a number from 0 to 1' }),
+        'a number from 0 to 1',
+      ),
+      null,
+      'bright_pixel_support with measure fraction: minimum fraction (0..1) of bright voxels (required then)',
+    ),
+  }, MAPPING)
+  .strict();
+
+/** spec 2.4 and 6: the cross-field rules (postfilter parameters, shell radii). */
+export const ModelConfigSchema = ModelConfigObject.superRefine((m, ctx) => {
+  const need = (key: string, because: string, what: string) =>
+    ctx.addIssue({ code: 'custom', path: [key], input: null, message: `expected ${what} because ${because}` });
+  if (m.postfilters.includes('min_size') && m.postfilter_min_object_voxels === null) {
+    need('postfilter_min_object_voxels', 'postfilters include min_size', 'an integer >= 0');
+  }
+  if (m.postfilters.includes('min_intensity') && m.min_intensity_threshold === null) {
+    need('min_intensity_threshold', 'postfilters include min_intensity', 'a number');
+  }
+  if (m.postfilters.includes('bright_pixel_support')) {
+    if (m.bright_pixel_threshold === null) need('bright_pixel_threshold', 'postfilters include bright_pixel_support', 'a number');
+    if (m.bright_pixel_measure === 'count' && m.bright_pixel_min_count === null) {
+      need('bright_pixel_min_count', 'postfilters include bright_pixel_support with bright_pixel_measure count', 'an integer >= 0');
+    }
+    if (m.bright_pixel_measure === 'fraction' && m.bright_pixel_min_fraction === null) {
+      need('bright_pixel_min_fraction', 'postfilters include bright_pixel_support with bright_pixel_measure fraction', 'a number from 0 to 1');
+    }
+  }
+  if (m.local_contrast_shell_inner_radius >= m.local_contrast_shell_outer_radius) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['local_contrast_shell_inner_radius'],
+      input: m.local_contrast_shell_inner_radius,
+      message: `expected 0 <= inner < outer (local_contrast_shell_outer_radius is ${m.local_contrast_shell_outer_radius})`,
+    });
+  }
+});
+
+/** spec 2.5 plus `positivity_rule` (Q5). No range validation in the original; only types here. */
+export const ColocalizationConfigSchema = z
+  .object({
+    min_cell_voxels: opt(num(), 200, 'cells with fewer voxels (whole label, all analysed planes) are deleted before any table'),
+    overlap_fraction_threshold: opt(num(), 0.02, 'a cell is marker-positive when its best overlap fraction (overlap / cell voxels) is >= this'),
+    min_overlap_voxels: opt(num(), 20, '... and its best overlap is >= this many voxels'),
+    evaluate_optional_region_cell_positivity: opt(
+      bool(),
+      false,
+      'add the third-channel positivity columns to cell_summary and their counts to the overview (spec 11.2); needs channel_config.optional_region_channel and optional_region_model_config',
+    ),
+    positivity_rule: opt(
+      nameField(['best_object', 'union'] as const),
+      'best_object',
+      'best_object = overlap with the single best marker object (the original, spec 7.3) | union = overlap with all marker objects',
+    ),
+  }, MAPPING)
+  .strict();
+
+export const cropError = 'expected [[z0, z1], [y0, y1], [x0, x1]] with integers 0 <= start < stop';
+export const cropPair = z
+  .tuple([z.int({ error: cropError }).min(0, { error: cropError }), z.int({ error: cropError }).min(0, { error: cropError })], {
+    error: cropError,
+  })
+  .refine((p) => p[0] < p[1], { error: cropError });
+
+/** spec 2.8 plus `t` (fix Q19). */
+export const RuntimeConfigSchema = z
+  .object({
+    draw_rois: opt(bool(), true, 'accepted but unused on the command line (the original\'s scripts open a napari window); use rois instead'),
+    process_rois: opt(bool(), true, 'false makes the run fail as in the original (Q28: there is no whole-image fallback)'),
+    open_results: opt(bool(), true, 'accepted but unused on the command line (the original\'s scripts open the results folder)'),
+    use_gpu: opt(bool(), true, 'Cellpose GPU flag (Cellpose only; the threshold methods run on the CPU)'),
+    crop_for_testing: opt(
+      orNull(z.tuple([cropPair, cropPair, cropPair], { error: cropError }), '[[z0, z1], [y0, y1], [x0, x1]]'),
+      null,
+      'analyse only this half-open [[z0, z1], [y0, y1], [x0, x1]] box of every channel (for quick tests; 2D images: [0, 1] for z)',
+    ),
+    image_loading_mode: opt(
+      z
+        .string({ error: 'expected memory or memap' })
+        .transform((s, ctx): 'memory' | 'memap' => {
+          const n = s.trim().toLowerCase();
+          if (n === 'memory') return 'memory';
+          if (n === 'memap' || n === 'memmap') return 'memap';
+          ctx.issues.push({ code: 'custom', message: 'expected memory or memap (also spelled memmap)', input: s });
+          return z.NEVER;
+        }),
+      'memory',
+      'memory | memap (the original\'s spelling; memmap also accepted): how the original reads the image; both read the needed channels here',
+    ),
+    t: opt(intNonNeg(), 0, 'time point to analyse for images with several time points (fix Q19), 0-based'),
+  }, MAPPING)
+  .strict();
+
+export const shapeTypeError = 'expected polygon, rectangle or ellipse';
+export const RoiShapeSchema = z
+  .object({
+    type: req(
+      z.string({ error: shapeTypeError }).transform((s, ctx): RoiShape['type'] => {
+        const n = s.trim().toLowerCase();
+        if (n === 'polygon' || n === 'rectangle' || n === 'ellipse') return n;
+        ctx.issues.push({ code: 'custom', message: shapeTypeError, input: s });
+        return z.NEVER;
+      }),
+      'napari shape type: polygon | rectangle | ellipse',
+    ),
+    data: req(
+      z
+        .array(z.tuple([num(), num()], { error: 'expected a [y, x] pair of numbers' }), { error: 'expected a list of [y, x] vertices' })
+        .min(3, { error: 'expected at least 3 [y, x] vertices' }),
+      'vertices [[y, x], ...] in pixels (napari layout; rectangle and ellipse: the 4 corners of the bounding box)',
+    ),
+  }, MAPPING)
+  .strict()
+  .superRefine((s, ctx) => {
+    if ((s.type === 'rectangle' || s.type === 'ellipse') && s.data.length !== 4) {
+      ctx.addIssue({ code: 'custom', path: ['data'], input: s.data, message: `expected 4 [y, x] corners for a ${s.type}` });
+    }
+  });
+
+export const roisError = 'expected full, {label_image: <path>} or {shapes: [...]}';
+export const RoisObject = z
+  .object({
+    label_image: z.string({ error: 'expected a path to a ROI label TIFF' }).optional(),
+    shapes: z.array(RoiShapeSchema, { error: 'expected a list of shapes' }).min(1, { error: 'expected at least one shape' }).optional(),
+  }, MAPPING)
+  .strict()
+  .superRefine((r, ctx) => {
+    if ((r.label_image === undefined) === (r.shapes === undefined)) {
+      ctx.addIssue({ code: 'custom', input: r, message: 'expected exactly one of label_image or shapes' });
+    }
+  });
+export const RoisSchema = z.union(
+  [
+    z.string({ error: roisError }).transform((s, ctx): 'full' => {
+      if (s.trim().toLowerCase() === 'full') return 'full';
+      ctx.issues.push({ code: 'custom', message: roisError, input: s });
+      return z.NEVER;
+    }),
+    RoisObject,
+  ],
+  { error: roisError },
+);
+
+/** spec 2.2 / 2.6: single-channel workflow sections (accepted; not supported yet). */
+export const SingleChannelConfigSchema = z
+  .object({ channel_index: req(intNonNeg(), '0-based index of the channel to count objects in') }, MAPPING)
+  .strict();
+export const SingleChannelAnalysisConfigSchema = z
+  .object({ min_object_voxels: opt(num(), 50, 'objects with fewer voxels are removed before the tables') }, MAPPING)
+  .strict();
+
+export const imageError = 'expected a path or a non-empty list of paths';
+export const voxelError = 'expected null or 2 ([y, x]) or 3 ([z, y, x]) numbers > 0 in micrometres';
