@@ -160,6 +160,7 @@ export async function reanalyzeWorkflow(
         optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
         optionalRegionModelConfig: config.optionalRegionModelConfig,
         ownsMasks: true,
+        intensityColocalization: config.intensityColocalizationConfig ?? null,
       },
     ),
   );

@@ -109,6 +109,8 @@ async function runWorkflowWith(
       backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
       // third channel (spec 11.1)
       optionalRegionModelConfig: config.optionalRegionModelConfig,
+      // intensity correlation sheets (issue 19)
+      intensityColocalization: config.intensityColocalizationConfig ?? null,
     },
   );
   for (const t of result.timings) timings.push({ stage: t.stage, ms: Math.round(t.ms * 1000) / 1000 });

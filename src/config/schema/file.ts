@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { MAPPING, opt, req, str, orNull } from './fields.js';
-import { ChannelConfigSchema, DisplayNamesSchema, ModelConfigSchema, ColocalizationConfigSchema, RuntimeConfigSchema, RoisSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema, imageError, voxelError } from './sections.js';
+import { ChannelConfigSchema, DisplayNamesSchema, ModelConfigSchema, ColocalizationConfigSchema, IntensityColocalizationConfigSchema, RuntimeConfigSchema, RoisSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema, imageError, voxelError } from './sections.js';
 
 /** The whole config file (snake_case, as written). */
 export const ConfigFileSchema = z
@@ -36,6 +36,11 @@ export const ConfigFileSchema = z
       'segmentation of the optional third channel (spec 11), same fields as cell_model_config; needs channel_config.optional_region_channel; null = none',
     ),
     colocalization_config: opt(ColocalizationConfigSchema, {}, 'positivity rule and cell size filter (spec 2.5)'),
+    intensity_colocalization_config: opt(
+      IntensityColocalizationConfigSchema,
+      {},
+      'intensity correlation per ROI and per cell: Pearson, Manders, RWC, overlap, Costes (issue 19, docs/intensity-colocalization.md)',
+    ),
     runtime_config: opt(RuntimeConfigSchema, {}, 'run options (spec 2.8)'),
     rois: opt(
       RoisSchema,

@@ -224,6 +224,30 @@ export const ColocalizationConfigSchema = z
   }, MAPPING)
   .strict();
 
+/** issue 19: intensity correlation per ROI and per cell (CellProfiler's MeasureColocalization definitions). */
+export const IntensityColocalizationConfigSchema = z
+  .object({
+    enabled: opt(
+      bool(),
+      false,
+      'write roi_intensity_colocalization and cell_intensity_colocalization (Pearson, slope, Manders, RWC, overlap, K, Costes) between the raw cell and marker channels (and the third channel); see docs/intensity-colocalization.md',
+    ),
+    threshold_percent: opt(
+      z
+        .number({ error: 'expected a number from 0 to 100' })
+        .min(0, { error: 'expected a number from 0 to 100' })
+        .max(100, { error: 'expected a number from 0 to 100' }),
+      15,
+      'Manders/RWC/overlap threshold per region and channel, in percent of that channel\'s maximum in the region (CellProfiler\'s default 15); a voxel is above when >=',
+    ),
+    costes: opt(
+      nameField(['none', 'fast', 'accurate'] as const),
+      'none',
+      "Costes' automatic thresholds, one search per ROI applied to its cells: none | fast (CellProfiler's accelerated steps) | accurate (one grey level per step)",
+    ),
+  }, MAPPING)
+  .strict();
+
 export const cropError = 'expected [[z0, z1], [y0, y1], [x0, x1]] with integers 0 <= start < stop';
 export const cropPair = z
   .tuple([z.int({ error: cropError }).min(0, { error: cropError }), z.int({ error: cropError }).min(0, { error: cropError })], {
