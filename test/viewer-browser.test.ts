@@ -18,14 +18,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { readTiffPagesReference, caseDir, readCsv, csvColumn } from './helpers/fixtures.js';
 import { fixtureConfigObject } from './helpers/fixture-config.js';
+import { skipBrowser, HAVE_CHROMIUM } from './helpers/viewer-page.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-// Without Chromium these tests may only be skipped on a developer's machine; in CI (CI set) they fail instead.
-const skip = HAVE_CHROMIUM || process.env.CI
-  ? false
-  : `Debian chromium is not installed (${CHROMIUM}): apt-get install chromium to run the viewer's browser tests`;
+// Without Chromium these tests skip with a message on a developer's machine; with CI set they fail instead.
+const skip = skipBrowser;
 
 let dir = '';
 let server: ViewerServer;

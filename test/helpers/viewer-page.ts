@@ -1,7 +1,8 @@
 /**
  * Shared set-up of the browser-viewer tests: a fresh esbuild bundle of the app in a temp folder (never a stale
  * dist/), Debian's Chromium through playwright-core, and screenshot decoding so tests can look at the screen.
- * Tests skip (not fail) when /usr/bin/chromium is missing; `.ci/run` installs it.
+ * Without /usr/bin/chromium the tests skip with a message on a developer's machine, and fail when `CI` is set
+ * (`.ci/run` installs it).
  */
 import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -12,7 +13,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = '/usr/bin/chromium';
-export const skipBrowser: string | false = existsSync(CHROMIUM) ? false : 'Debian chromium is not installed (/usr/bin/chromium)';
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export const skipBrowser: string | false = HAVE_CHROMIUM || process.env.CI
+  ? false
+  : `Debian chromium is not installed (${CHROMIUM}): apt-get install chromium to run the viewer's browser tests`;
 
 /** Bundles src/viewer/app into `dir/static` (app.js, index.html, app.css) and returns that folder. */
 export async function buildApp(dir: string): Promise<string> {
@@ -32,6 +36,7 @@ export async function buildApp(dir: string): Promise<string> {
 }
 
 export function launchChromium(): Promise<Browser> {
+  if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
