@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate test/data/intensity-colocalization/ (dev-time only; the tests never run this).
+"""Generate test/fixtures/intensity-colocalization/ (dev-time only; the tests never run this).
 
 1. ExampleFly crop (CellProfiler's own run, issue 19.4): rows 241..459, cols 491..709 of site POS002's
    D (DNA), F (FITC) and R (rhodamine) channels, written as uint8 TIFFs, plus a uint16 ROI label TIFF whose
@@ -28,7 +28,7 @@ import numpy as np
 import tifffile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "test", "data", "intensity-colocalization")
+OUT = os.path.join(HERE, "..", "test", "fixtures", "intensity-colocalization")
 
 COEFFS = ["pearson", "slope", "manders_m1", "manders_m2", "rwc_1", "rwc_2", "overlap", "k1", "k2",
           "costes_m1", "costes_m2", "costes_threshold_1", "costes_threshold_2", "coloc2_tm1", "coloc2_tm2"]

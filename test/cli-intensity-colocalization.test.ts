@@ -14,7 +14,7 @@ import { openImageStack } from '../src/io/image-stack.js';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 import { readCsv, csvColumn } from './helpers/fixtures.js';
 
-const DIR = join(import.meta.dirname, 'data', 'intensity-colocalization');
+const DIR = join(import.meta.dirname, 'fixtures', 'intensity-colocalization');
 const cp = JSON.parse(readFileSync(join(DIR, 'cellprofiler_image_pos002.json'), 'utf8')) as Record<string, number>;
 const STEM = 'fly_D_crop';
 

@@ -1,7 +1,7 @@
 /**
  * Intensity colocalization (issue 19) against outside references:
  *  - CellProfiler's own ExampleFly run (POS002, its crop as our ROI): the ROI row equals CellProfiler's
- *    Correlation_* values to 1e-5 (Costes to 1e-3) — test/data/intensity-colocalization/README.md;
+ *    Correlation_* values to 1e-5 (Costes to 1e-3) — test/fixtures/intensity-colocalization/README.md;
  *  - a straightforward NumPy implementation of the same definitions (scripts/make_intensity_coloc_fixtures.py,
  *    one boolean mask per region, full Pearson per Costes candidate) for every ROI and (ROI, cell) row: uint8 with
  *    a third channel and two ROIs crossed by a cell, Costes accurate and fast, another threshold percent, and
@@ -19,7 +19,7 @@ import type { LabelVolume, RoiLabels, Volume } from '../src/core/volume.js';
 import { readNpy } from './helpers/npy.js';
 import { pyFloorDiv } from '../src/colocalization/intensity/costes.js';
 
-const DIR = join(import.meta.dirname, 'data', 'intensity-colocalization');
+const DIR = join(import.meta.dirname, 'fixtures', 'intensity-colocalization');
 const cp = JSON.parse(readFileSync(join(DIR, 'cellprofiler_image_pos002.json'), 'utf8')) as Record<string, number>;
 const reference = JSON.parse(readFileSync(join(DIR, 'expected_numpy_reference.json'), 'utf8')) as Record<
   string,
