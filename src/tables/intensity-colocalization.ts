@@ -16,7 +16,7 @@ import type { IntensityColocalizationConfig } from '../config/types.js';
 import { groupVoxelsByRoiAndCell } from '../colocalization/intensity/group-voxels.js';
 import { COEFFICIENT_NAMES, CoefficientScratch, pairCoefficients, type CoefficientColumns } from '../colocalization/intensity/coefficients.js';
 import { costesScale, costesThresholds, type CostesResult } from '../colocalization/intensity/costes.js';
-import { segmentStats } from '../colocalization/intensity/ranks.js';
+import { pairSegmentStats } from '../colocalization/intensity/ranks.js';
 
 export const ROI_INTENSITY_SHEET = 'roi_intensity_colocalization';
 export const CELL_INTENSITY_SHEET = 'cell_intensity_colocalization';
@@ -85,8 +85,7 @@ export function buildIntensityColocalizationTables(input: IntensityColocalizatio
       for (let g = 0; g < rois.n; g++) {
         const s = rois.offsets[g];
         const e = rois.offsets[g + 1];
-        const st1 = segmentStats(x, s, e);
-        const st2 = segmentStats(y, s, e);
+        const [st1, st2] = pairSegmentStats(x, y, s, e);
         if (st1.nonFinite || st2.nonFinite) continue;
         const scale = costesScale(x, y, st1.integerValued && st2.integerValued, Math.max(st1.max, st2.max));
         costes[g] = scale ? costesThresholds(x, y, s, e, scale, costesMode) : null;

@@ -25,7 +25,7 @@
  */
 import type { VoxelData } from '../../core/volume.js';
 import type { VoxelGroups } from './group-voxels.js';
-import { denseRanks, RankScratch, segmentStats } from './ranks.js';
+import { denseRanks, pairSegmentStats, rankTable, RankScratch } from './ranks.js';
 import type { CostesResult } from './costes.js';
 
 export const COEFFICIENT_NAMES = [
@@ -96,16 +96,22 @@ export function pairCoefficientsOfSegment(
   }
   const n = e - s;
   if (n === 0) return;
-  const st1 = segmentStats(x, s, e);
-  const st2 = segmentStats(y, s, e);
+  const [st1, st2] = pairSegmentStats(x, y, s, e);
   if (st1.nonFinite || st2.nonFinite) return;
   const m1 = st1.sum / n;
   const m2 = st2.sum / n;
   // get_threshold_values_for_objects: (percent / 100) * maximum, per region
   const t1 = (thresholdPercent / 100) * st1.max;
   const t2 = (thresholdPercent / 100) * st2.max;
-  const [rk1, rk2] = scratch.rankBuffers(n);
-  const R = Math.max(denseRanks(x, s, e, st1, rk1, scratch.ranks), denseRanks(y, s, e, st2, rk2, scratch.ranks));
+  // ranks: a table over the integer levels (no sort), else a sort of this segment only
+  const tab1 = rankTable(x, s, e, st1, scratch.ranks, 0);
+  const tab2 = rankTable(y, s, e, st2, scratch.ranks, 1);
+  const [rk1, rk2] = scratch.rankBuffers(tab1 && tab2 ? 0 : n);
+  const R = Math.max(tab1 ? tab1.distinct : denseRanks(x, s, e, rk1, scratch.ranks), tab2 ? tab2.distinct : denseRanks(y, s, e, rk2, scratch.ranks));
+  const lut1 = tab1 ? tab1.lut : null;
+  const lut2 = tab2 ? tab2.lut : null;
+  const lo1 = tab1 ? tab1.lo : 0;
+  const lo2 = tab2 ? tab2.lo : 0;
 
   let sxx = 0;
   let syy = 0;
@@ -147,7 +153,7 @@ export function pairCoefficientsOfSegment(
       bxy += a * b;
       bxx += a * a;
       byy += b * b;
-      const d = rk1[j] - rk2[j];
+      const d = (lut1 !== null ? lut1[a - lo1] : rk1[j]) - (lut2 !== null ? lut2[b - lo2] : rk2[j]);
       const w = (R - (d < 0 ? -d : d)) / R;
       rwc1 += a * w;
       rwc2 += b * w;

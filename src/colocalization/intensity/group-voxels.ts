@@ -63,33 +63,40 @@ export function groupVoxelsByRoiAndCell(
   const roiData = roi.data;
   const plane = Y * X;
 
-  // pass 1: counts per ROI and per (ROI, cell) pair; pair ids through a Map keyed label * 65536 + roi (< 2^48,
-  // exact in a double), looked up once per run of equal (roi, label) along x
+  // pass 1 over the labels: the runs along x of equal (ROI id, label) inside a ROI, recorded once (start, length,
+  // ROI id, pair index), and the counts per ROI and per (ROI, cell) pair; pair ids through a Map keyed
+  // label * 65536 + roi (< 2^48, exact in a double), looked up once per run
   const roiCount = new Float64Array(65536);
   const pairIndex = new Map<number, number>();
   const pairCount: number[] = [];
+  const runs = new RunList();
   for (let z = z0; z < z1; z++) {
     const zOff = z * plane;
-    let lastKey = -1;
-    let lastPair = -1;
-    for (let p = 0; p < plane; p++) {
-      const r = roiData[p];
-      if (r === 0) continue;
-      roiCount[r]++;
-      const c = labels[zOff + p];
-      if (c === 0) continue;
-      const key = c * 65536 + r;
-      if (key !== lastKey) {
-        lastKey = key;
-        let k = pairIndex.get(key);
-        if (k === undefined) {
-          k = pairCount.length;
-          pairIndex.set(key, k);
-          pairCount.push(0);
+    for (let row = 0; row < plane; row += X) {
+      let p = row;
+      const rowEnd = row + X;
+      while (p < rowEnd) {
+        const r = roiData[p];
+        const c = labels[zOff + p];
+        let q = p + 1;
+        while (q < rowEnd && roiData[q] === r && labels[zOff + q] === c) q++;
+        if (r !== 0) {
+          roiCount[r] += q - p;
+          let k = -1;
+          if (c !== 0) {
+            const key = c * 65536 + r;
+            const known = pairIndex.get(key);
+            if (known === undefined) {
+              k = pairCount.length;
+              pairIndex.set(key, k);
+              pairCount.push(0);
+            } else k = known;
+            pairCount[k] += q - p;
+          }
+          runs.push(zOff + p, q - p, r, k);
         }
-        lastPair = k;
+        p = q;
       }
-      pairCount[lastPair]++;
     }
   }
 
@@ -133,7 +140,7 @@ export function groupVoxelsByRoiAndCell(
     cellOffsets[row + 1] = cellOffsets[row] + pairCount[firstSeen[k]];
   }
 
-  // pass 2: scatter every channel's values into its groups
+  // pass 2: scatter every channel's values into its groups, run by run (a run is contiguous in its group)
   const nRoiVoxels = roiOffsets[roiIds.length];
   const nCellVoxels = cellOffsets[keys.length];
   const roiValues = channels.map((ch) => new (ch.data.constructor as VoxelArrayCtor)(nRoiVoxels));
@@ -142,26 +149,21 @@ export function groupVoxelsByRoiAndCell(
   for (let g = 0; g < roiIds.length; g++) roiPos[roiIds[g]] = roiOffsets[g];
   const cellPos = cellOffsets.slice(0, keys.length);
   const nc = channels.length;
-  const src = channels.map((ch) => ch.data);
-  for (let z = z0; z < z1; z++) {
-    const zOff = z * plane;
-    let lastKey = -1;
-    let lastRow = -1;
-    for (let p = 0; p < plane; p++) {
-      const r = roiData[p];
-      if (r === 0) continue;
-      const i = zOff + p;
-      const at = roiPos[r]++;
-      for (let c = 0; c < nc; c++) roiValues[c][at] = src[c][i];
-      const l = labels[i];
-      if (l === 0) continue;
-      const key = l * 65536 + r;
-      if (key !== lastKey) {
-        lastKey = key;
-        lastRow = rowOfPair[pairIndex.get(key)!];
-      }
-      const cat = cellPos[lastRow]++;
-      for (let c = 0; c < nc; c++) cellValues[c][cat] = src[c][i];
+  // pass 2: copy every run into its ROI group and, inside a cell, its (ROI, cell) group
+  const { start, length, roiOf, pairOf } = runs;
+  for (let u = 0; u < runs.n; u++) {
+    const from = start[u];
+    const len = length[u];
+    const r = roiOf[u];
+    const at = roiPos[r];
+    roiPos[r] = at + len;
+    for (let ch = 0; ch < nc; ch++) copyRun(channels[ch].data, from, len, roiValues[ch], at);
+    const k = pairOf[u];
+    if (k >= 0) {
+      const cr = rowOfPair[k];
+      const cat = cellPos[cr];
+      cellPos[cr] = cat + len;
+      for (let ch = 0; ch < nc; ch++) copyRun(channels[ch].data, from, len, cellValues[ch], cat);
     }
   }
   return {
@@ -172,4 +174,38 @@ export function groupVoxelsByRoiAndCell(
     cellRoiGroup,
     cells: { values: cellValues, offsets: cellOffsets, n: keys.length },
   };
+}
+
+/** Copies `len` values from `src[from…]` to `dst[at…]` (same typed-array type): native copy for long runs. */
+function copyRun(src: VoxelData, from: number, len: number, dst: VoxelData, at: number): void {
+  if (len >= 32) dst.set(src.subarray(from, from + len) as never, at);
+  else for (let k = 0; k < len; k++) dst[at + k] = src[from + k];
+}
+
+/** Growable columns of runs: voxel index of the first voxel, length, ROI id, pair index (−1 = no cell). */
+class RunList {
+  start = new Float64Array(1024);
+  length = new Int32Array(1024);
+  roiOf = new Int32Array(1024);
+  pairOf = new Int32Array(1024);
+  n = 0;
+
+  push(start: number, length: number, roi: number, pair: number): void {
+    if (this.n === this.start.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.length = grow(this.length);
+      this.roiOf = grow(this.roiOf);
+      this.pairOf = grow(this.pairOf);
+    }
+    const i = this.n++;
+    this.start[i] = start;
+    this.length[i] = length;
+    this.roiOf[i] = roi;
+    this.pairOf[i] = pair;
+  }
 }

@@ -54,14 +54,40 @@ export function segmentStats(v: VoxelData, s: number, e: number): SegmentStats {
   return { n: e - s, sum, min, max, integerValued, nonFinite };
 }
 
+/** `segmentStats` of two channels over the same segment in one pass (the hot path: integer typed arrays). */
+export function pairSegmentStats(x: VoxelData, y: VoxelData, s: number, e: number): [SegmentStats, SegmentStats] {
+  if (!isIntegerArray(x) || !isIntegerArray(y)) return [segmentStats(x, s, e), segmentStats(y, s, e)];
+  let sx = 0;
+  let sy = 0;
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (let i = s; i < e; i++) {
+    const a = x[i];
+    const b = y[i];
+    sx += a;
+    sy += b;
+    if (a < minX) minX = a;
+    if (a > maxX) maxX = a;
+    if (b < minY) minY = b;
+    if (b > maxY) maxY = b;
+  }
+  return [
+    { n: e - s, sum: sx, min: minX, max: maxX, integerValued: true, nonFinite: false },
+    { n: e - s, sum: sy, min: minY, max: maxY, integerValued: true, nonFinite: false },
+  ];
+}
+
 /** Reusable scratch buffers (grown on demand) so that a table of thousands of cells allocates a few arrays only. */
 export class RankScratch {
-  private lut = new Int32Array(0);
+  private luts: Int32Array[] = [new Int32Array(0), new Int32Array(0)];
   private sorted = new Float64Array(0);
 
-  levels(size: number): Int32Array {
-    if (this.lut.length < size) this.lut = new Int32Array(Math.max(size, this.lut.length * 2));
-    return this.lut;
+  /** Level table `which` (0 or 1: one per channel of a pair, both alive at once). */
+  levels(size: number, which = 0): Int32Array {
+    if (this.luts[which].length < size) this.luts[which] = new Int32Array(Math.max(size, this.luts[which].length * 2));
+    return this.luts[which];
   }
 
   values(size: number): Float64Array {
@@ -74,28 +100,41 @@ export class RankScratch {
 const LUT_RANGE_PER_VOXEL = 4;
 const LUT_RANGE_CONSTANT = 4096;
 
+/** Dense ranks as a table over the integer levels: rank of value v = `lut[v - lo]`. */
+export interface RankTable {
+  lut: Int32Array;
+  lo: number;
+  /** Number of distinct values (= largest rank + 1). */
+  distinct: number;
+}
+
 /**
- * Writes the dense rank of `v[s + j]` to `out[j]` (j = 0 … e − s − 1) and returns the number of distinct
- * values (= the largest rank + 1). `stats` must be the segment's (finite values only).
+ * The rank table of an integer-valued segment whose level range is small enough (O(n + range), no sort), or
+ * null when the segment must be ranked by sorting (`denseRanks`).
  */
-export function denseRanks(v: VoxelData, s: number, e: number, stats: SegmentStats, out: Int32Array, scratch: RankScratch): number {
+export function rankTable(v: VoxelData, s: number, e: number, stats: SegmentStats, scratch: RankScratch, which: number): RankTable | null {
+  if (e <= s) return { lut: scratch.levels(1, which), lo: 0, distinct: 0 };
+  const range = stats.max - stats.min + 1;
+  if (!stats.integerValued || range > LUT_RANGE_PER_VOXEL * (e - s) + LUT_RANGE_CONSTANT) return null;
+  // presence table over the levels, then its running count is the rank of each level
+  const lut = scratch.levels(range, which);
+  lut.fill(0, 0, range);
+  const lo = stats.min;
+  for (let i = s; i < e; i++) lut[v[i] - lo] = 1;
+  let r = -1;
+  for (let k = 0; k < range; k++) {
+    if (lut[k] !== 0) lut[k] = ++r;
+  }
+  return { lut, lo, distinct: r + 1 };
+}
+
+/**
+ * Writes the dense rank of `v[s + j]` to `out[j]` (j = 0 … e − s − 1) by sorting this segment's values, and
+ * returns the number of distinct values (= the largest rank + 1). `stats` must be the segment's (finite values).
+ */
+export function denseRanks(v: VoxelData, s: number, e: number, out: Int32Array, scratch: RankScratch): number {
   const n = e - s;
   if (n === 0) return 0;
-  const range = stats.max - stats.min + 1;
-  if (stats.integerValued && range <= LUT_RANGE_PER_VOXEL * n + LUT_RANGE_CONSTANT) {
-    // presence table over the levels, then its running count is the rank of each level
-    const lut = scratch.levels(range);
-    lut.fill(0, 0, range);
-    const lo = stats.min;
-    for (let i = s; i < e; i++) lut[v[i] - lo] = 1;
-    let r = -1;
-    for (let k = 0; k < range; k++) {
-      if (lut[k] !== 0) lut[k] = ++r;
-    }
-    for (let i = s, j = 0; i < e; i++, j++) out[j] = lut[v[i] - lo];
-    return r + 1;
-  }
-  // sort this segment's values, keep the distinct ones, rank = position by binary search
   const buf = scratch.values(n);
   for (let i = s, j = 0; i < e; i++, j++) buf[j] = v[i];
   const sorted = buf.subarray(0, n).sort();
