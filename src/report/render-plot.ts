@@ -127,7 +127,9 @@ export function renderPlot(rt: PlotRuntime, spec: PlotSpec): string {
       );
       options.x = { label: spec.x.label, domain: spec.x.domain, axis: 'top', type: 'band' };
       options.y = { label: spec.y.label, domain: spec.y.domain, type: 'band' };
-      options.color = { type: 'linear', scheme: 'viridis', legend: true, label: spec.fill.label, domain: spec.fill.domain };
+      // A quantized (9-class) scale: its legend is drawn with SVG rects, while a continuous ramp legend needs a
+      // <canvas> that linkedom does not have.
+      options.color = { type: 'quantize', n: 9, scheme: 'viridis', legend: true, label: spec.fill.label, domain: spec.fill.domain };
       options.marginTop = 40;
       break;
     }

@@ -146,7 +146,7 @@ function cropVolume(vol: { data: ArrayLike<number>; shape: readonly number[] }, 
  * Mean marker intensity over each cell's voxels: voxel by voxel when the mask and the channel have the same z
  * size; on the max projection when the run analysed a projection (one-plane masks of a stack).
  */
-function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected: ArrayLike<number>): Map<number, number> {
+export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected: ArrayLike<number>): Map<number, number> {
   const sameZ = labels.shape[0] === channel.shape[0];
   const values: ArrayLike<number> = sameZ ? channel.data : projected;
   const n = sameZ ? labels.data.length : projected.length;
