@@ -162,8 +162,7 @@ export function declumpMask(
     const dist = distanceTransform(foreground, shape, spacing);
     const seedValues = s.smoothingSigmaUm > 0 ? maskedSmooth(dist, foreground, shape, spacing, s.smoothingSigmaUm) : dist;
     const flood = new Float32Array(n);
-    if (process.env.DECLUMP_LINES === 'intensity') for (let i = 0; i < n; i++) flood[i] = -intensity[i];
-    else for (let i = 0; i < n; i++) flood[i] = -dist[i];
+    for (let i = 0; i < n; i++) flood[i] = -dist[i];
     return seedAndFlood(seedValues, flood, floodMask);
   }
 
