@@ -1,5 +1,5 @@
 /**
- * The threshold chain + per-ROI driver against the original's outputs (shared/fixtures/upstream):
+ * The threshold chain + per-ROI driver against the original's outputs (test/fixtures/upstream):
  * thresholds, value counts/ranges and raw object counts per ROI (`thresholds.json`, bit-exact), and label
  * images vs the expected masks. The expected masks are after `min_cell_voxels` / `min_object_voxels` and
  * postfilters, which only delete labels (ids kept): so every non-zero expected voxel must equal ours, and
