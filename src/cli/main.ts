@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../export/atomic.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { register as registerInit } from './commands/init.js';
+import type { Io } from './io.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
 import { register as registerView, serveUntilInterrupted } from './commands/view.js';
@@ -29,10 +30,7 @@ export function demoConfigPath(): string {
   return join(packageRoot, 'data', 'demo', 'ht29_demo.yaml');
 }
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+export type { Io };
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s),

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { exampleConfigYaml, type ImageFacts } from '../../config/example-config.js';
 import { writeFileAtomic } from '../../export/atomic.js';
 import { openImageStack } from '../../io/image-stack.js';
-import type { Io } from '../main.js';
+import type { Io } from '../io.js';
 
 /** Reads what the config needs from the image's metadata. `configDir`: the image path is written relative to it. */
 export async function imageFactsFor(imagePath: string, configDir: string): Promise<ImageFacts> {
