@@ -252,7 +252,7 @@ def main():
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--crop', type=int, default=112)
     ap.add_argument('--lr', type=float, default=3e-3)
-    ap.add_argument('--nbase', default='16,32,64,128')
+    ap.add_argument('--nbase', default='8,16,32,64', help='channels per level (8,16,32,64: 122 k parameters; the 2-core budget favours steps over width)')
     ap.add_argument('--eval-every', type=int, default=300)
     ap.add_argument('--tile-size', type=int, default=224)
     ap.add_argument('--threads', type=int, default=2)
