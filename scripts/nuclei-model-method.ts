@@ -12,7 +12,12 @@ import { join } from 'node:path';
 import { parseConfigObject } from '../src/config/load-config.js';
 import { runSingleChannelWorkflow } from '../src/pipeline/single-channel.js';
 
-export function nucleiModelConfig(image: string, resultsDir: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function nucleiModelConfig(
+  image: string,
+  resultsDir: string,
+  overrides: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const model: Record<string, unknown> = { segmentation_method: 'cellpose', model_name_or_path: 'cellcoloc-nuclei', diameter: null };
   const analysis: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(overrides)) {
@@ -29,14 +34,19 @@ export function nucleiModelConfig(image: string, resultsDir: string, overrides: 
     model_config: model,
     analysis_config: analysis,
     rois: 'full',
+    ...extra,
   };
 }
 
 /** Label image (Y·X) of the built-in network through the single-channel workflow. */
-export async function segmentWithNucleiModel(image: string, overrides: Record<string, unknown> = {}): Promise<ArrayLike<number>> {
+export async function segmentWithNucleiModel(
+  image: string,
+  overrides: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<ArrayLike<number>> {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-nuclei-eval-'));
   try {
-    const res = await runSingleChannelWorkflow(parseConfigObject(nucleiModelConfig(image, dir, overrides)));
+    const res = await runSingleChannelWorkflow(parseConfigObject(nucleiModelConfig(image, dir, overrides, extra)));
     return res.result.masks.data as ArrayLike<number>;
   } finally {
     rmSync(dir, { recursive: true, force: true });
