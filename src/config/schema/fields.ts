@@ -24,6 +24,8 @@ export const E = {
   intPos: 'expected an integer >= 1',
   bool: 'expected true or false',
   string: 'expected a string',
+  fraction: 'expected a number from 0 to 1',
+  percentile: 'expected a number from 0 to 100',
 } as const;
 
 /** Error for a section that is not a mapping (e.g. `cell_model_config: otsu`). */
@@ -36,6 +38,10 @@ export const int = () => z.int({ error: E.int });
 export const intNonNeg = () => z.int({ error: E.intNonNeg }).min(0, { error: E.intNonNeg });
 export const intPos = () => z.int({ error: E.intPos }).min(1, { error: E.intPos });
 export const bool = () => z.boolean({ error: E.bool });
+/** A fraction or probability: 0..1 inclusive. */
+export const fraction = () => z.number({ error: E.fraction }).min(0, { error: E.fraction }).max(1, { error: E.fraction });
+/** A percentile: 0..100 inclusive. */
+export const percentile = () => z.number({ error: E.percentile }).min(0, { error: E.percentile }).max(100, { error: E.percentile });
 export const str = () => z.string({ error: E.string });
 export const orNull = <S extends z.ZodType>(s: S, what: string) => z.union([s, z.null()], { error: `expected ${what} or null` });
 
