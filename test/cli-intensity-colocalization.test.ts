@@ -150,6 +150,15 @@ test('bad intensity_colocalization_config values: one line naming the key and wh
       assert.ok(lines[0].includes(key) && lines[0].includes(expected), `${value}: ${lines[0]}`);
       assert.ok(!existsSync(join(dir, 'res')), 'nothing written');
     }
+    // a single-channel workflow has no channel pair
+    const single = join(dir, 'single.yaml');
+    writeFileSync(
+      single,
+      `image: ${join(DIR, 'fly_D_crop.tif')}\nsingle_channel_config: {channel_index: 0}\nmodel_config: {segmentation_method: otsu}\nintensity_colocalization_config: {enabled: true}\n`,
+    );
+    const r = await cli(['run', single, '-q']);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /intensity_colocalization_config\.enabled: expected false with single_channel_config/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -90,6 +90,14 @@ export const ConfigFileSchema = z
         message: 'expected a mapping of model config fields (segmentation_method, ...) because single_channel_config is set (spec 13.1)',
       });
     }
+    if (c.single_channel_config !== null && c.intensity_colocalization_config.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intensity_colocalization_config', 'enabled'],
+        input: true,
+        message: 'expected false with single_channel_config: intensity colocalization needs two channels (channel_config)',
+      });
+    }
     if (c.single_channel_config === null && (c.model_config !== null || c.analysis_config !== null)) {
       ctx.addIssue({
         code: 'custom',
