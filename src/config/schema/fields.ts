@@ -29,12 +29,27 @@ export const E = {
 /** Error for a section that is not a mapping (e.g. `cell_model_config: otsu`). */
 export const MAPPING = { error: 'expected a mapping of fields' } as const;
 
+/**
+ * Counts, indices and voxel numbers stay within a signed 32-bit integer (issue 15.3: `1e308` voxels or a
+ * `1e9`-plane crop is a typo, never a request); zod's `z.int()` alone allows up to 2^53.
+ */
+export const INT_MAX = 2 ** 31 - 1;
+const intMax = { error: `expected an integer from ${-INT_MAX} to ${INT_MAX}` } as const;
+const countMax = { error: `expected a number from ${-INT_MAX} to ${INT_MAX}` } as const;
+
 export const num = () => z.number({ error: E.number });
+/** A voxel/pixel count threshold (may be fractional or negative, as the original allows): |v| <= 2^31 − 1. */
+export const count = () => z.number({ error: E.number }).min(-INT_MAX, countMax).max(INT_MAX, countMax);
 export const nonNeg = () => z.number({ error: E.nonNeg }).min(0, { error: E.nonNeg });
 export const positive = () => z.number({ error: E.positive }).gt(0, { error: E.positive });
-export const int = () => z.int({ error: E.int });
-export const intNonNeg = () => z.int({ error: E.intNonNeg }).min(0, { error: E.intNonNeg });
-export const intPos = () => z.int({ error: E.intPos }).min(1, { error: E.intPos });
+export const int = () => z.int({ error: E.int }).min(-INT_MAX, intMax).max(INT_MAX, intMax);
+export const intNonNeg = () => z.int({ error: E.intNonNeg }).min(0, { error: E.intNonNeg }).max(INT_MAX, intMax);
+export const intPos = () => z.int({ error: E.intPos }).min(1, { error: E.intPos }).max(INT_MAX, intMax);
+/** A number from `lo` to `hi` (an absolute cap for filter sizes / radii: the run time grows with it). */
+export const between = (lo: number, hi: number, what = 'a number') =>
+  z.number({ error: `expected ${what} from ${lo} to ${hi}` }).min(lo, { error: `expected ${what} from ${lo} to ${hi}` }).max(hi, { error: `expected ${what} from ${lo} to ${hi}` });
+export const intBetween = (lo: number, hi: number) =>
+  z.int({ error: `expected an integer from ${lo} to ${hi}` }).min(lo, { error: `expected an integer from ${lo} to ${hi}` }).max(hi, { error: `expected an integer from ${lo} to ${hi}` });
 export const bool = () => z.boolean({ error: E.bool });
 export const str = () => z.string({ error: E.string });
 export const orNull = <S extends z.ZodType>(s: S, what: string) => z.union([s, z.null()], { error: `expected ${what} or null` });
