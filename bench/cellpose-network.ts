@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { SHARED } from '../test/helpers/fixtures.js';
+import { CELLPOSE_FIXTURES, UPSTREAM } from '../test/helpers/fixtures.js';
 import { readNpy, readNpyF32 } from '../test/helpers/npy.js';
 import { loadCellposeModel, runNetworkOnChannels, forwardTiles, runCellposeNetwork } from '../src/segmentation/cellpose/network/index.js';
 
-const CP = join(SHARED, 'fixtures', 'cellpose');
+const CP = CELLPOSE_FIXTURES;
 const chan = (p: string, c: number) => {
   const a = readNpy(p);
   const C = a.shape[a.shape.length - 1];
@@ -51,7 +51,7 @@ for (const [name, m, chans, shape, p] of [
   console.log(`e1 net batch vs torch: max|Δ| ${maxd(out, readNpyF32(join(CP, 'v3net/e1_net_output_batch.npy')).data).toExponential(2)}`);
 }
 {
-  const up = join(SHARED, 'fixtures/upstream/2d_two_channel_cellpose_fullroi');
+  const up = join(UPSTREAM, '2d_two_channel_cellpose_fullroi');
   const m = await loadCellposeModel(join(up, 'cpsam_tiny_coloc.onnx'), { useGpu: false });
   const { openImageStack } = await import('../src/io/image-stack.js');
   const st = await openImageStack(join(up, 'input.ome.tif'));

@@ -22,7 +22,7 @@ import { runWorkflow } from '../src/pipeline/workflow.js';
 import { cellposeCacheDir, listCacheEntries, readCacheEntry, writeCacheEntry } from '../src/segmentation/cellpose/cache.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const net = resolve(root, '..', 'shared', 'fixtures', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
+const net = resolve(root, 'test', 'fixtures', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
 const out = join(root, 'bench', 'out');
 mkdirSync(out, { recursive: true });
 const image = join(out, 'viewer_refine_1024.ome.tif');

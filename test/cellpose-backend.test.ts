@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, existsSync, rmSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { caseDir, readTiffPagesReference, readCsv, readJson, close, SHARED, type Csv } from './helpers/fixtures.js';
+import { caseDir, readTiffPagesReference, readCsv, readJson, close, CELLPOSE_FIXTURES, type Csv } from './helpers/fixtures.js';
 import { configFromFixture } from './helpers/fixture-config.js';
 import { runWorkflow } from '../src/pipeline/workflow.js';
 import { runRoiColocalization } from '../src/pipeline/run.js';
@@ -36,7 +36,7 @@ const FINE = /perimeter|roundness|eccentricity|ellipticity/;
 const RENAMED: Record<string, string> = { centroid_z_x: 'centroid_z', centroid_y_x: 'centroid_y', centroid_x_x: 'centroid_x' };
 const DROPPED = new Set(['centroid_z_y', 'centroid_y_y', 'centroid_x_y']);
 const STEM = 'input.ome';
-const RANDOM_NET = join(SHARED, 'fixtures', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
+const RANDOM_NET = join(CELLPOSE_FIXTURES, 'v4net', 'cpsam_tiny_random.onnx');
 
 const csvPath = (dir: string, sheet: string) =>
   sheet === 'detailed_overlaps' ? join(dir, `${STEM}_cell_colocalization.csv`) : join(dir, `${STEM}_${sheet}.csv`);

@@ -1,6 +1,6 @@
 /**
  * Cellpose mask stage (issue 7, internals §9–13) against Cellpose's own outputs in
- * `../shared/fixtures/cellpose/` (v3.1.1.3 and v4 HEAD, CPU) and the upstream CellColoc cache fixture.
+ * `test/fixtures/cellpose/` (v3.1.1.3 and v4 HEAD, CPU) and the upstream CellColoc cache fixture.
  * Everything here is exact: positions bit-for-bit, masks label-for-label, flow errors to 1e-12.
  */
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readNpy } from './helpers/npy.js';
-import { SHARED, caseDir, readJson, readTiffPagesReference } from './helpers/fixtures.js';
+import { CELLPOSE_FIXTURES, caseDir, readJson, readTiffPagesReference } from './helpers/fixtures.js';
 import {
   computeMasks,
   followFlows,
@@ -25,7 +25,7 @@ import {
 } from '../src/segmentation/cellpose/dynamics/index.js';
 import type { MaskParams } from '../src/segmentation/cellpose/types.js';
 
-const CP = join(SHARED, 'fixtures', 'cellpose');
+const CP = CELLPOSE_FIXTURES;
 const DYN = join(CP, 'dynamics');
 const V3 = join(CP, 'v3net');
 const V4 = join(CP, 'v4net');

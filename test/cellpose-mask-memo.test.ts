@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from './helpers/npy.js';
-import { SHARED } from './helpers/fixtures.js';
+import { CELLPOSE_FIXTURES } from './helpers/fixtures.js';
 import {
   MaskMemo,
   computeMasks,
@@ -26,7 +26,7 @@ import { CacheEntryMemo, readCacheEntry, writeCacheEntry } from '../src/segmenta
 import { MeasurementMemo, measureObjects } from '../src/tables/object-measurements.js';
 import type { MaskParams } from '../src/segmentation/cellpose/types.js';
 
-const DYN = join(SHARED, 'fixtures', 'cellpose', 'dynamics');
+const DYN = join(CELLPOSE_FIXTURES, 'dynamics');
 const f32 = (p: string): Float32Array => {
   const d = readNpy(p).data;
   return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);

@@ -1,5 +1,5 @@
 /**
- * Cellpose network stage against Cellpose's own outputs (`../shared/fixtures/cellpose/`, README there;
+ * Cellpose network stage against Cellpose's own outputs (`test/fixtures/cellpose/`, README there;
  * internals §3–8, §13) and the original CellColoc's refinement cache
  * (`upstream/2d_two_channel_cellpose_fullroi/expected/cellpose_cache`).
  */
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARED, caseDir, readJson } from './helpers/fixtures.js';
+import { CELLPOSE_FIXTURES, caseDir, readJson } from './helpers/fixtures.js';
 import { readNpy, readNpyF32 } from './helpers/npy.js';
 import {
   loadCellposeModel,
@@ -32,7 +32,7 @@ import { gaussianFilter } from '../src/segmentation/kernels/gaussian.js';
 import { writeIdentityOnnx } from './helpers/onnx-identity.js';
 import { computeMasks } from '../src/segmentation/cellpose/dynamics/compute-masks.js';
 
-const CP = join(SHARED, 'fixtures', 'cellpose');
+const CP = CELLPOSE_FIXTURES;
 const V3 = join(CP, 'v3net');
 const V4 = join(CP, 'v4net');
 

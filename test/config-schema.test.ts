@@ -69,6 +69,14 @@ const SPEC_MODEL_DEFAULTS: ModelConfig = {
   brightPixelThreshold: null,
   brightPixelMinCount: null,
   brightPixelMinFraction: null,
+  declumpMethod: 'none',
+  typicalDiameterPx: null,
+  typicalDiameterUm: null,
+  declumpSmoothingPx: null,
+  declumpMinDistancePx: null,
+  fillHoles: false,
+  excludeBorderObjects: false,
+  discardOutsideDiameter: false,
 };
 
 test('defaults of spec 2 for a minimal file; paths resolve against the config folder', () => {

@@ -12,6 +12,10 @@ import { openImageStack, resolveVoxelScale } from '../src/io/image-stack.js';
 
 const cases = readdirSync(UPSTREAM).filter((d) => existsSync(join(UPSTREAM, d, 'input.ome.tif')));
 
+test('all seven upstream fixture cases are in test/fixtures/upstream', () => {
+  assert.equal(cases.length, 7, `found ${cases.join(', ')}`);
+});
+
 interface ReadmeFacts {
   axes: string;
   zyx: [number, number, number];
@@ -83,6 +87,7 @@ for (const name of cases) {
 }
 
 test('fixture expected/*.tif masks and ROI labels read as plain TIFFs, every pixel', async () => {
+  let compared = 0;
   for (const name of cases) {
     const dir = join(UPSTREAM, name, 'expected');
     for (const file of ['cell_masks.tif', 'marker_masks.tif', 'roi_labels.tif']) {
@@ -95,6 +100,9 @@ test('fixture expected/*.tif masks and ROI labels read as plain TIFFs, every pix
       assert.deepEqual(stack.rawShapeTzcyx, [1, ref.pages, 1, ref.height, ref.width]);
       const v = await stack.readChannel(0, 0);
       assert.deepEqual(Array.from(v.data), Array.from(ref.data), `${name}/${file}`);
+      compared++;
     }
   }
+  // 6 two-channel cases × (cell, marker, roi) + the single-channel case's roi_labels.tif.
+  assert.equal(compared, 19);
 });

@@ -1,5 +1,5 @@
 /**
- * The threshold chain + per-ROI driver against the original's outputs (shared/fixtures/upstream):
+ * The threshold chain + per-ROI driver against the original's outputs (test/fixtures/upstream):
  * thresholds, value counts/ranges and raw object counts per ROI (`thresholds.json`, bit-exact), and label
  * images vs the expected masks. The expected masks are after `min_cell_voxels` / `min_object_voxels` and
  * postfilters, which only delete labels (ids kept): so every non-zero expected voxel must equal ours, and
@@ -34,6 +34,8 @@ function modelConfigFromJson(j: any): ModelConfig {
     localContrastShellOuterRadius: j.local_contrast_shell_outer_radius, brightPixelMeasure: j.bright_pixel_measure,
     brightPixelThreshold: j.bright_pixel_threshold, brightPixelMinCount: j.bright_pixel_min_count,
     brightPixelMinFraction: j.bright_pixel_min_fraction,
+    declumpMethod: 'none', typicalDiameterPx: null, typicalDiameterUm: null, declumpSmoothingPx: null,
+    declumpMinDistancePx: null, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
   };
 }
 

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../export/atomic.js';
 import { withConfigResultsLock } from './results-lock.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
+import type { Io } from './io.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
 import { register as registerView, serveUntilInterrupted } from './commands/view.js';
@@ -30,10 +31,7 @@ export function demoConfigPath(): string {
   return join(packageRoot, 'data', 'demo', 'ht29_demo.yaml');
 }
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+export type { Io };
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s),

@@ -19,20 +19,9 @@
 import { configError } from '../core/errors.js';
 import type { LabelVolume, Volume } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, ZProjectionMethod } from '../config/types.js';
-import type { LoadedImageChannels } from './load-images.js';
+import type { LoadedImageChannels, ZStackInfo } from './load-images.js';
 
-/** What the z handling did, for the pipeline (mask export) and the manifest. */
-export interface ZStackInfo {
-  /** Number of planes of the loaded stack (after `crop_for_testing`). */
-  fullZ: number;
-  /** The normalised common crop in planes of the loaded stack, or null. */
-  zCrop: [number, number] | null;
-  zProjection: ZProjectionMethod | null;
-  /** Plane index (of the loaded stack) when a one-plane crop is analysed as 2D, else null. */
-  singlePlane: number | null;
-  /** The loaded stack's voxel size in µm, z included (the projected view itself uses z = 1.0, Q24). */
-  trueVoxelSizeUm: [number, number, number];
-}
+export type { ZStackInfo } from './load-images.js';
 
 /** The z-stack fields this module adds to the loaded bundle (spec 12.2: `analysis_z_bounds`, `z_projection_method`). */
 export interface ZStackLoaded {

@@ -21,7 +21,7 @@ function fields(o: unknown): Rec | null {
 
 export interface FixtureConfigOptions {
   /**
-   * Output folder. Default null = the original's `<image folder>/results`, i.e. inside the shared fixture:
+   * Output folder. Default null = the original's `<image folder>/results`, i.e. inside the committed fixture:
    * tests that export must pass a temporary folder.
    */
   resultsDir?: string | null;

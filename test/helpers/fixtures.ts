@@ -1,6 +1,7 @@
 /**
- * Test-only access to the shared reference fixtures (`../shared/fixtures/upstream/<case>/`).
- * The package itself never reads `../shared`; only tests do.
+ * Test-only access to the reference fixtures committed under `test/fixtures/` (the original's outputs in
+ * `upstream/<case>/`, Cellpose's own outputs in `cellpose/`; provenance in `test/fixtures/README.md`).
+ * Tests read only these in-repository copies, so a fresh clone passes `npm test` with nothing beside it.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,13 +10,24 @@ import { fromFile } from 'geotiff';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '..', '..');
-export const SHARED = resolve(REPO_ROOT, '..', 'shared');
-export const UPSTREAM = join(SHARED, 'fixtures', 'upstream');
+/** `test/fixtures/` — the committed copies of the reference fixtures. */
+export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures');
+/** The original CellColoc's outputs, one folder per case. */
+export const UPSTREAM = join(FIXTURES, 'upstream');
+/** Cellpose's own outputs (v3.1.1.3 and v4) and the small random-weight networks. */
+export const CELLPOSE_FIXTURES = join(FIXTURES, 'cellpose');
 
 export function caseDir(name: string): string {
   const d = join(UPSTREAM, name);
-  if (!existsSync(d)) throw new Error(`fixture case missing: ${d}`);
+  if (!existsSync(d)) throw new Error(`fixture case missing: ${d} (see test/fixtures/README.md)`);
   return d;
+}
+
+/** A committed fixture file; a missing one fails the test with its path instead of a bare ENOENT later. */
+export function fixtureFile(...parts: string[]): string {
+  const p = join(FIXTURES, ...parts);
+  if (!existsSync(p)) throw new Error(`fixture file missing: ${p} (see test/fixtures/README.md)`);
+  return p;
 }
 
 export interface RawTiff {

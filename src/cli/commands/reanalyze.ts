@@ -12,7 +12,7 @@ import {
   type SingleChannelReanalyzeResult,
 } from '../../pipeline/reanalyze.js';
 import { createProgressReporter } from '../progress-reporter.js';
-import type { Io } from '../main.js';
+import type { Io } from '../io.js';
 
 interface ReanalyzeOptions {
   cellMasks?: string;

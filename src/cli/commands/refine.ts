@@ -9,7 +9,7 @@ import { loadConfigFile } from '../../config/load-config.js';
 import { valueError } from '../../core/errors.js';
 import { runRefineWorkflow } from '../../pipeline/refine.js';
 import { runSingleChannelRefineWorkflow } from '../../pipeline/single-channel-refine.js';
-import type { Io } from '../main.js';
+import type { Io } from '../io.js';
 
 interface RefineOptions {
   resultsDir?: string;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type {
   AnalysisConfig,
   ColocalizationConfig,
+  DeclumpMethod,
   ModelConfig,
   PostfilterName,
   PrefilterName,
@@ -30,6 +31,11 @@ export const POSTFILTER_ALIASES = {
   min_pixels: 'min_size',
   min_voxels: 'min_size',
 } as const satisfies Record<string, PostfilterName>;
+export const DECLUMP_METHODS = ['none', 'shape', 'intensity'] as const satisfies readonly DeclumpMethod[];
+export const diameterRangeError = 'expected [min, max] with 0 < min <= max';
+export const diameterRange = z
+  .tuple([positive(), positive()], { error: diameterRangeError })
+  .refine((p) => p[0] <= p[1], { error: diameterRangeError });
 export const Z_PROJECTION_METHODS = ['max', 'mean', 'median', 'std', 'var'] as const satisfies readonly ZProjectionMethod[];
 
 // ---------------------------------------------------------------------------------------------
@@ -133,6 +139,38 @@ export const ModelConfigObject = z
     threshold_min_object_voxels: opt(int(), 10, 'threshold cleanup: remove objects smaller than this many voxels (only if > 0)'),
     threshold_min_hole_voxels: opt(int(), 10, 'threshold cleanup: fill holes smaller than this many voxels (only if > 0)'),
     threshold_apply_closing: opt(bool(), true, 'threshold cleanup: binary closing before the size cleanup'),
+    declump_method: opt(
+      nameField(DECLUMP_METHODS),
+      'none',
+      'split touching objects of the threshold methods (CellProfiler IdentifyPrimaryObjects): none | shape (seeds = maxima of the smoothed distance transform) | intensity (seeds = maxima of the smoothed intensity); needs typical_diameter_px or typical_diameter_um (docs/declumping.md)',
+    ),
+    typical_diameter_px: opt(
+      orNull(diameterRange, diameterRangeError),
+      null,
+      'typical object diameter range [min, max] in pixels (x pixel size): sets the declumping smoothing and seed distance, and the discard_outside_diameter range',
+    ),
+    typical_diameter_um: opt(
+      orNull(diameterRange, diameterRangeError),
+      null,
+      'the same range in micrometres (use one of typical_diameter_px, typical_diameter_um)',
+    ),
+    declump_smoothing_px: opt(
+      orNull(nonNeg(), 'a number >= 0'),
+      null,
+      'declumping smoothing filter size in pixels (Gaussian sigma = size / 2.35; 0 = none); null = 2.35 * min diameter / 3.5 (CellProfiler automatic)',
+    ),
+    declump_min_distance_px: opt(
+      orNull(positive(), 'a number > 0'),
+      null,
+      'minimum distance between declumping seeds in pixels; null = min diameter / 1.5 (CellProfiler automatic)',
+    ),
+    fill_holes: opt(bool(), false, 'threshold methods: fill holes inside objects (after declumping)'),
+    exclude_border_objects: opt(bool(), false, 'threshold methods: remove objects touching the image or ROI border (x/y)'),
+    discard_outside_diameter: opt(
+      bool(),
+      false,
+      'threshold methods: remove objects whose equivalent diameter is outside the typical diameter range',
+    ),
     postfilters: opt(
       nameListField(POSTFILTER_NAMES, POSTFILTER_ALIASES),
       null,
@@ -194,6 +232,17 @@ export const ModelConfigSchema = ModelConfigObject.superRefine((m, ctx) => {
     if (m.bright_pixel_measure === 'fraction' && m.bright_pixel_min_fraction === null) {
       need('bright_pixel_min_fraction', 'postfilters include bright_pixel_support with bright_pixel_measure fraction', 'a number from 0 to 1');
     }
+  }
+  if (m.typical_diameter_px !== null && m.typical_diameter_um !== null) {
+    ctx.addIssue({ code: 'custom', path: ['typical_diameter_um'], input: m.typical_diameter_um, message: 'expected only one of typical_diameter_px, typical_diameter_um' });
+  }
+  const diameterNeeded = m.discard_outside_diameter
+    ? 'discard_outside_diameter is true'
+    : m.declump_method !== 'none' && (m.declump_smoothing_px === null || m.declump_min_distance_px === null)
+      ? `declump_method is ${m.declump_method}`
+      : null;
+  if (diameterNeeded && m.typical_diameter_px === null && m.typical_diameter_um === null) {
+    need('typical_diameter_px', diameterNeeded, '[min, max] (or typical_diameter_um)');
   }
   if (m.local_contrast_shell_inner_radius >= m.local_contrast_shell_outer_radius) {
     ctx.addIssue({

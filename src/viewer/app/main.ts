@@ -17,6 +17,7 @@ import {
   type PixelArray,
 } from '../render/composite.js';
 import * as api from './api.js';
+import { imageToScreen, screenToImage, clientToScreen, pixelAt, zoomAbout, fitView as fitViewTo, type ScreenPoint } from './geometry.js';
 import type { RoiShape, ViewerState, TableData, ZSel } from './api.js';
 
 type LabelName = 'rois' | 'optional_region' | 'cell' | 'marker' | 'positive';
@@ -135,7 +136,8 @@ const hooks: Hooks = {
   },
   imageToClient(y, x) {
     const r = canvas.getBoundingClientRect();
-    return [r.left + view.tx + (x + 0.5) * view.scale, r.top + view.ty + (y + 0.5) * view.scale];
+    const s = imageToScreen(view, [y + 0.5, x + 0.5]);
+    return [r.left + s.x, r.top + s.y];
   },
 };
 (window as unknown as { __viewer: Hooks }).__viewer = hooks;
@@ -418,10 +420,7 @@ function requestDraw(): void {
 
 function fitView(): void {
   const r = canvas.getBoundingClientRect();
-  const s = Math.min(r.width / X, r.height / Y);
-  view.scale = s > 0 ? s : 1;
-  view.tx = (r.width - X * view.scale) / 2;
-  view.ty = (r.height - Y * view.scale) / 2;
+  fitViewTo(view, r.width, r.height, Y, X);
 }
 
 function draw(): void {
@@ -461,21 +460,22 @@ function draw(): void {
   after?.();
 }
 
-const toScreen = (y: number, x: number): [number, number] => [view.tx + x * view.scale, view.ty + y * view.scale];
+/** Image [y, x] → canvas {x, y} (geometry.ts holds the one convention). */
+const toScreen = (y: number, x: number): ScreenPoint => imageToScreen(view, [y, x]);
 
 function shapePath(s: RoiShape): void {
   ctx.beginPath();
   if (s.type === 'ellipse') {
     const ys = s.data.map((p) => p[0]);
     const xs = s.data.map((p) => p[1]);
-    const [sy0, sx0] = toScreen(Math.min(...ys), Math.min(...xs));
-    const [sy1, sx1] = toScreen(Math.max(...ys), Math.max(...xs));
-    ctx.ellipse((sx0 + sx1) / 2, (sy0 + sy1) / 2, Math.abs(sx1 - sx0) / 2, Math.abs(sy1 - sy0) / 2, 0, 0, 2 * Math.PI);
+    const a = toScreen(Math.min(...ys), Math.min(...xs));
+    const b = toScreen(Math.max(...ys), Math.max(...xs));
+    ctx.ellipse((a.x + b.x) / 2, (a.y + b.y) / 2, Math.abs(b.x - a.x) / 2, Math.abs(b.y - a.y) / 2, 0, 0, 2 * Math.PI);
   } else {
     s.data.forEach(([y, x], i) => {
-      const [sy, sx] = toScreen(y, x);
-      if (i === 0) ctx.moveTo(sx, sy);
-      else ctx.lineTo(sx, sy);
+      const q = toScreen(y, x);
+      if (i === 0) ctx.moveTo(q.x, q.y);
+      else ctx.lineTo(q.x, q.y);
     });
     ctx.closePath();
   }
@@ -492,20 +492,20 @@ function drawShapes(): void {
     ctx.stroke();
     const cy = s.data.reduce((a, p) => a + p[0], 0) / s.data.length;
     const cx = s.data.reduce((a, p) => a + p[1], 0) / s.data.length;
-    const [sy, sx] = toScreen(cy, cx);
+    const c = toScreen(cy, cx);
     ctx.fillStyle = '#fff';
-    ctx.fillText(`ROI ${i + 1}`, sx, sy);
+    ctx.fillText(`ROI ${i + 1}`, c.x, c.y);
   });
   if (drawing && drawing.length > 0) {
     ctx.beginPath();
     drawing.forEach(([y, x], i) => {
-      const [sy, sx] = toScreen(y, x);
-      if (i === 0) ctx.moveTo(sx, sy);
-      else ctx.lineTo(sx, sy);
+      const q = toScreen(y, x);
+      if (i === 0) ctx.moveTo(q.x, q.y);
+      else ctx.lineTo(q.x, q.y);
     });
     if (cursor) {
-      const [sy, sx] = toScreen(cursor[0], cursor[1]);
-      ctx.lineTo(sx, sy);
+      const q = toScreen(cursor[0], cursor[1]);
+      ctx.lineTo(q.x, q.y);
     }
     ctx.strokeStyle = '#ffd43b';
     ctx.stroke();
@@ -517,11 +517,11 @@ function drawShapes(): void {
     ctx.stroke();
   }
   if (splitLine) {
-    const [ay, ax] = toScreen(splitLine[0][0], splitLine[0][1]);
-    const [by, bx] = toScreen(splitLine[1][0], splitLine[1][1]);
+    const a = toScreen(splitLine[0][0], splitLine[0][1]);
+    const b = toScreen(splitLine[1][0], splitLine[1][1]);
     ctx.beginPath();
-    ctx.moveTo(ax, ay);
-    ctx.lineTo(bx, by);
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x, b.y);
     ctx.strokeStyle = '#ff6b6b';
     ctx.stroke();
   }
@@ -529,11 +529,12 @@ function drawShapes(): void {
 
 function drawCursor(): void {
   if (!cursor || (tool !== 'paint' && tool !== 'erase')) return;
-  const [sy, sx] = toScreen(cursor[0] + 0.5, cursor[1] + 0.5);
+ // The painted disc is centred on the pointer's continuous position (see the mousedown handler): so is the circle.
+  const c = toScreen(cursor[0], cursor[1]);
   ctx.beginPath();
-  ctx.arc(sx, sy, Math.max(1, (brushSize() / 2) * view.scale), 0, 2 * Math.PI);
+  ctx.arc(c.x, c.y, Math.max(1, (brushSize() / 2) * view.scale), 0, 2 * Math.PI);
   ctx.strokeStyle = tool === 'erase' ? '#ff6b6b' : '#ffffff';
-  ctx.lineWidth = 1;
+  ctx.lineWidth = 2;
   ctx.stroke();
 }
 
@@ -933,15 +934,10 @@ let panning: { x: number; y: number; tx: number; ty: number; moved: boolean } | 
 let lastPaint: [number, number] | null = null;
 
 function toImage(ev: MouseEvent): [number, number] {
-  const r = canvas.getBoundingClientRect();
-  return [(ev.clientY - r.top - view.ty) / view.scale, (ev.clientX - r.left - view.tx) / view.scale];
+  return screenToImage(view, clientToScreen(canvas.getBoundingClientRect(), ev.clientX, ev.clientY));
 }
 
-function inImage(p: [number, number]): [number, number] | null {
-  const y = Math.floor(p[0]);
-  const x = Math.floor(p[1]);
-  return y >= 0 && y < Y && x >= 0 && x < X ? [y, x] : null;
-}
+const inImage = (p: [number, number]): [number, number] | null => pixelAt(p, Y, X);
 
 canvas.addEventListener('mousedown', (ev) => {
   const p = toImage(ev);
@@ -1058,14 +1054,7 @@ canvas.addEventListener('mouseleave', () => { cursor = null; requestDraw(); });
 
 canvas.addEventListener('wheel', (ev) => {
   ev.preventDefault();
-  const r = canvas.getBoundingClientRect();
-  const mx = ev.clientX - r.left;
-  const my = ev.clientY - r.top;
-  const f = Math.exp(-ev.deltaY * 0.0015);
-  const s = Math.min(64, Math.max(0.02, view.scale * f));
-  view.tx = mx - ((mx - view.tx) * s) / view.scale;
-  view.ty = my - ((my - view.ty) * s) / view.scale;
-  view.scale = s;
+  zoomAbout(view, clientToScreen(canvas.getBoundingClientRect(), ev.clientX, ev.clientY), Math.exp(-ev.deltaY * 0.0015));
   requestDraw();
 }, { passive: false });
 
