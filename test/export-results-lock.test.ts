@@ -152,6 +152,7 @@ test('kill -9 at any moment: no truncated visible file; the next run takes over 
       if (f.startsWith('.')) continue;
       const got = readFileSync(join(res, f));
       if (f.endsWith('.json')) assert.doesNotThrow(() => JSON.parse(got.toString('utf8')), `${when}: ${f} truncated`);
+      else if (f.endsWith('.html')) assert.match(got.toString('utf8').trimEnd(), /<\/html>$/i, `${when}: ${f} truncated`);
       else if (f.endsWith('.xlsx')) assert.equal(got.subarray(got.length - 22, got.length - 18).toString('latin1'), 'PK\u0005\u0006', `${when}: ${f} truncated`);
       else assert.ok(got.equals(readFileSync(join(ref, f))), `${when}: ${f} differs from the uninterrupted run`);
     }
