@@ -445,7 +445,7 @@ test('missing required keys, and several problems on one line', () => {
   throwsWith(
     () => parseConfigObject({ ...base, colocalization_config: { min_cell_voxels: 'a' } }, null),
     'ConfigError',
-    'config: colocalization_config.min_cell_voxels: expected a number, got "a"',
+    'config: colocalization_config.min_cell_voxels: expected a number >= 0, got "a"',
   );
 });
 
@@ -564,4 +564,29 @@ test('JSON Schema export: strict sections with defaults', () => {
   assert.equal(model.properties.threshold_percentile.maximum, 100);
   assert.equal(s.properties.colocalization_config.properties.min_cell_voxels.default, 200);
   assert.ok(typeof model.properties.segmentation_method.description === 'string');
+});
+
+test('every fraction, percentile and count threshold is range-checked (1.5 as overlap fraction would make no cell positive)', () => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ colocalization_config: { overlap_fraction_threshold: 1.5 } }, 'colocalization_config.overlap_fraction_threshold: expected a number from 0 to 1, got 1.5'],
+    [{ colocalization_config: { overlap_fraction_threshold: -0.01 } }, 'colocalization_config.overlap_fraction_threshold: expected a number from 0 to 1, got -0.01'],
+    [{ colocalization_config: { min_overlap_voxels: -1 } }, 'colocalization_config.min_overlap_voxels: expected a number >= 0, got -1'],
+    [{ colocalization_config: { min_cell_voxels: -5 } }, 'colocalization_config.min_cell_voxels: expected a number >= 0, got -5'],
+    [{ cell_model_config: { ...otsu, threshold_percentile: 100.5 } }, 'cell_model_config.threshold_percentile: expected a number from 0 to 100, got 100.5'],
+    [{ marker_model_config: { ...otsu, threshold_percentile: -1 } }, 'marker_model_config.threshold_percentile: expected a number from 0 to 100, got -1'],
+    [
+      { cell_model_config: { ...otsu, postfilters: ['bright_pixel_support'], bright_pixel_threshold: 5, bright_pixel_measure: 'fraction', bright_pixel_min_fraction: 30 } },
+      'cell_model_config.bright_pixel_min_fraction: expected a number from 0 to 1, got 30',
+    ],
+    [{ cell_model_config: { flow_threshold: -0.4 } }, 'cell_model_config.flow_threshold: expected a number >= 0, got -0.4'],
+  ];
+  for (const [extra, message] of cases) throwsWith(() => parse(extra), 'ConfigError', `${CFG}: ${message}`);
+  throwsWith(
+    () => parseConfigObject({ image: 'a.tif', single_channel_config: { channel_index: 0 }, model_config: otsu, analysis_config: { min_object_voxels: -1 } }, CFG),
+    'ConfigError',
+    `${CFG}: analysis_config.min_object_voxels: expected a number >= 0, got -1`,
+  );
+  // The limits themselves are allowed.
+  const ok = parse({ colocalization_config: { overlap_fraction_threshold: 1, min_overlap_voxels: 0 }, cell_model_config: { ...otsu, threshold_percentile: 100 } });
+  assert.equal(ok.colocalizationConfig.overlapFractionThreshold, 1);
 });
