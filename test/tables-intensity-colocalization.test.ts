@@ -225,6 +225,21 @@ test('edge cases: constant, one-voxel, empty and NaN regions give empty values, 
   assert.equal(empty.roi.columns.length, 2 + 15, 'an empty sheet keeps its columns');
 });
 
+test('Costes needs positively correlated channels: an anti-correlated ROI leaves the Costes columns empty', () => {
+  const anti = { data: (D.data as Uint8Array).map((v) => 255 - v), shape: D.shape };
+  const t = buildIntensityColocalizationTables({
+    cellIntensity: D,
+    markerIntensity: anti,
+    cellMasks: noCells,
+    roi: flyRoi,
+    zBounds: null,
+    config: { enabled: true, thresholdPercent: 15, costes: 'fast' },
+  });
+  const r = row(t.roi, 0);
+  assert.ok(r.pearson < -0.99, `pearson ${r.pearson}`);
+  for (const c of ['costes_m1', 'costes_m2', 'costes_threshold_1', 'costes_threshold_2', 'coloc2_tm1', 'coloc2_tm2']) assert.ok(Number.isNaN(r[c]), c);
+});
+
 test('3D: only the analysed planes count; the rows equal the same computation on the cropped planes', () => {
   const shape = [3, Y, X] as const;
   const stack = (v: Volume) => {
