@@ -322,7 +322,11 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         if (route === 'rois') {
           const body = (await readJson(req)) as { shapes?: unknown };
           const r = await session.saveRois(body?.shapes);
-          return sendJson(res, 200, { ok: true, roiIds: r.roiIds });
+          return sendJson(res, 200, { ok: true, ...r });
+        }
+        if (route === 'rois-config') {
+          const r = await session.applyRoisConfig();
+          return sendJson(res, 200, { ok: true, ...r });
         }
         if (route === 'run') {
           if (!session.startRun()) return sendError(res, 409, 'an analysis is already running');
