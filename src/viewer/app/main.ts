@@ -32,6 +32,12 @@ import type { LabelLayerName } from './state.js';
 
 loaderEvents.layersChanged = buildLayerList;
 loaderEvents.stateLoaded = () => {
+  // A single-channel analysis has one object layer (shown as `cell`): no marker masks to edit.
+  const single = model.st?.workflow === 'single_channel';
+  const marker = document.querySelector<HTMLOptionElement>('#editLayer option[value="marker"]');
+  if (marker) marker.hidden = single;
+  const cellOpt = document.querySelector<HTMLOptionElement>('#editLayer option[value="cell"]');
+  if (cellOpt) cellOpt.textContent = single ? 'objects' : 'cell masks';
   buildRefine();
   updateButtons();
 };

@@ -55,6 +55,8 @@ export function deleteShape(): void {
 const paintValue = (): number => (model.tool === 'erase' ? 0 : model.label);
 
 function onMouseDown(ev: MouseEvent): void {
+  // Working on the image leaves any number field, so the keyboard shortcuts apply again.
+  (document.activeElement as HTMLElement | null)?.blur?.();
   const p = toImage(ev);
   const pix = inImage(p);
   const tool = model.tool;

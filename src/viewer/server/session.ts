@@ -103,17 +103,17 @@ export class ViewerSession {
   private readonly measurementMemo = new MeasurementMemo();
   private cellposeAvailable: Record<RefinableChannel, boolean> = { cell: false, marker: false, optional_region: false };
   private channelMaxCache = new Map<ChannelRole, Volume>();
-  private roiPlaneCache: Uint32Array | null = null;
+  protected roiPlaneCache: Uint32Array | null = null;
   busy = false;
   progress: ProgressEvent | null = null;
   error: string | null = null;
   /** Warnings of loading (voxel-size fallback, stale result files, …). */
   warnings: string[] = [];
-  private runPromise: Promise<void> | null = null;
+  protected runPromise: Promise<void> | null = null;
 
-  private constructor(
+  protected constructor(
     readonly configPath: string,
-    private readonly options: ViewerSessionOptions,
+    protected readonly options: ViewerSessionOptions,
     config: AnalysisConfig,
     loaded: Loaded,
     roiLabels: RoiLabels,
@@ -400,7 +400,7 @@ export class ViewerSession {
     return t ? tableToJson(t) : null;
   }
 
-  private assertIdle(): void {
+  protected assertIdle(): void {
     if (this.busy) throw new SessionRequestError(409, 'the analysis is running; wait until it has finished');
   }
 
@@ -616,7 +616,7 @@ export class ViewerSession {
   private roiMaskOverride: string | null = null;
   private pendingRoisChange: ConfigRoisChange | null = null;
 
-  private async reloadConfig(): Promise<AnalysisConfig> {
+  protected async reloadConfig(): Promise<AnalysisConfig> {
     const c = await loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
     if (this.roiMaskOverride) c.rois = { kind: 'label_image', path: this.roiMaskOverride };
     return c;
