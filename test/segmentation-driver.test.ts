@@ -18,6 +18,8 @@ function cfg(over: Partial<ModelConfig> = {}): ModelConfig {
     thresholdApplyClosing: false, postfilters: [], postfilterMinObjectVoxels: null, minIntensityMeasure: 'mean',
     minIntensityThreshold: null, localContrastK: 1, localContrastShellInnerRadius: 1, localContrastShellOuterRadius: 4,
     brightPixelMeasure: 'count', brightPixelThreshold: null, brightPixelMinCount: null, brightPixelMinFraction: null,
+    declumpMethod: 'none', typicalDiameterPx: null, typicalDiameterUm: null, declumpSmoothingPx: null,
+    declumpMinDistancePx: null, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
     ...over,
   };
 }

@@ -34,6 +34,8 @@ function modelConfigFromJson(j: any): ModelConfig {
     localContrastShellOuterRadius: j.local_contrast_shell_outer_radius, brightPixelMeasure: j.bright_pixel_measure,
     brightPixelThreshold: j.bright_pixel_threshold, brightPixelMinCount: j.bright_pixel_min_count,
     brightPixelMinFraction: j.bright_pixel_min_fraction,
+    declumpMethod: 'none', typicalDiameterPx: null, typicalDiameterUm: null, declumpSmoothingPx: null,
+    declumpMinDistancePx: null, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
   };
 }
 

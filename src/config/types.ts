@@ -25,6 +25,8 @@ export interface DisplayNames {
 }
 
 /** spec 2.4 — one per segmented channel, used by the Cellpose and the threshold backends. */
+export type DeclumpMethod = 'none' | 'shape' | 'intensity';
+
 export interface ModelConfig {
   modelNameOrPath: string | null;
   segmentationMethod: SegmentationMethod;
@@ -61,6 +63,15 @@ export interface ModelConfig {
   brightPixelThreshold: number | null;
   brightPixelMinCount: number | null;
   brightPixelMinFraction: number | null;
+  /** Declumping and object rules of the threshold methods (docs/declumping.md); defaults = the original. */
+  declumpMethod: DeclumpMethod;
+  typicalDiameterPx: [number, number] | null;
+  typicalDiameterUm: [number, number] | null;
+  declumpSmoothingPx: number | null;
+  declumpMinDistancePx: number | null;
+  fillHoles: boolean;
+  excludeBorderObjects: boolean;
+  discardOutsideDiameter: boolean;
 }
 
 /** spec 2.5 plus the positivity rule option (Q5). */

@@ -7,6 +7,7 @@ import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { notSupported, valueError } from '../core/errors.js';
 import { maxLabel } from '../core/volume.js';
 import { segmentThresholdChannel, isThresholdMethod } from './threshold-segmentation.js';
+import type { DeclumpInfo } from './declump/declump.js';
 
 export interface CropSegmentation {
   labels: LabelVolume;
@@ -20,6 +21,8 @@ export interface CropSegmentation {
     nLabelsRaw: number;
     /** Cellpose backend only: model, niter, thresholds, cache use (`cellpose/backend.ts`). */
     cellpose?: Record<string, unknown> | object;
+    /** Threshold methods with declumping / object rules: seeds found and objects removed by each rule. */
+    declump?: DeclumpInfo;
   };
 }
 
@@ -48,8 +51,8 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
   if (!isThresholdMethod(method)) throw valueError(`thresholdBackend: '${String(method)}' is not one of otsu, li, percentile`);
   return {
     method,
-    async segmentCrop(crop, config) {
-      const r = segmentThresholdChannel(crop, config, method);
+    async segmentCrop(crop, config, ctx) {
+      const r = segmentThresholdChannel(crop, config, method, { voxelSizeUm: ctx.voxelSizeUm, roiMask2d: ctx.roiMask2d });
       return {
         labels: r.labels,
         info: {
@@ -59,6 +62,7 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
           valuesMin: r.valuesMin,
           valuesMax: r.valuesMax,
           nLabelsRaw: maxLabel(r.labels.data),
+          ...(r.declump ? { declump: r.declump } : {}),
         },
       };
     },

@@ -7,6 +7,10 @@
  * 4. t = otsu | li | percentile of the values. 5. mask = W > t (float32 comparison, NumPy 1.24 casting).
  * 6. closing with disk(1)/ball(1). 7. remove objects < n (4/6-conn.). 8. fill holes < n (4/6-conn., Q14).
  * 9. label with full connectivity (Q13), raster-order ids.
+ *
+ * Beyond the original (all off by default, docs/declumping.md): step 9 becomes declumping and the object rules
+ * (`declump/declump.ts`: seeded watershed of touching objects, border / diameter rules, hole filling) when the
+ * config asks for any of them.
  */
 import type { LabelVolume, Volume } from '../core/volume.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
@@ -18,6 +22,7 @@ import { percentileLinear } from './threshold/percentile.js';
 import { binaryClosingInPlace, removeSmallHolesInPlace, removeSmallObjectsInPlace } from './morphology.js';
 import { labelComponents } from './label.js';
 import { borrowMask, returnMask } from './scratch.js';
+import { declumpMask, declumpingActive, resolveDeclumpSettings, type DeclumpInfo } from './declump/declump.js';
 
 export type ThresholdMethod = Exclude<SegmentationMethod, 'cellpose'>;
 
@@ -30,6 +35,16 @@ export interface ThresholdSegmentation {
   /** Range of those values (NaN when there are none). */
   valuesMin: number;
   valuesMax: number;
+  /** Declumping and object-rule counts, when the config enables any of them. */
+  declump?: DeclumpInfo;
+}
+
+/** What declumping needs to know about the crop beyond its voxels. */
+export interface ThresholdContext {
+  /** `[z, y, x]` µm; distances of the declumping are in µm. Default `[1, 1, 1]` (pixels). */
+  voxelSizeUm?: readonly [number, number, number];
+  /** In-ROI pixels of one crop plane (the ROI outline is a border for `exclude_border_objects`). */
+  roiMask2d?: Uint8Array | null;
 }
 
 function isExactInFloat32(a: Volume['data']): a is Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array {
@@ -44,7 +59,12 @@ export function isThresholdMethod(m: string): m is ThresholdMethod {
  * @param crop float32 crop, or stored voxels whose values are exact in float32 (uint8/int8/uint16/int16);
  * never modified.
  */
-export function segmentThresholdChannel(crop: Volume, config: ModelConfig, method: string = config.segmentationMethod): ThresholdSegmentation {
+export function segmentThresholdChannel(
+  crop: Volume,
+  config: ModelConfig,
+  method: string = config.segmentationMethod,
+  context: ThresholdContext = {},
+): ThresholdSegmentation {
   if (!isThresholdMethod(method)) {
     throw valueError(`segmentation_method: '${method}' is not a threshold method (expected otsu, li or percentile)`);
   }
@@ -107,6 +127,14 @@ export function segmentThresholdChannel(crop: Volume, config: ModelConfig, metho
   if (config.thresholdApplyClosing) binaryClosingInPlace(mask, shape);
   if (config.thresholdMinObjectVoxels > 0) removeSmallObjectsInPlace(mask, shape, config.thresholdMinObjectVoxels);
   if (config.thresholdMinHoleVoxels > 0) removeSmallHolesInPlace(mask, shape, config.thresholdMinHoleVoxels);
+  if (declumpingActive(config)) {
+    const spacing = context.voxelSizeUm ?? ([1, 1, 1] as const);
+    let roi = context.roiMask2d ?? null;
+    if (roi && roi.every((v) => v !== 0)) roi = null; // a ROI filling its box has no outline inside the crop
+    const d = declumpMask(mask, W, shape, spacing, roi, resolveDeclumpSettings(config, spacing));
+    returnMask(mask);
+    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, declump: d.info };
+  }
   const { labels } = labelComponents(mask, shape, 'full');
   returnMask(mask);
   return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax };

@@ -53,6 +53,14 @@ export function toModelConfig(m: ModelOut): ModelConfig {
     brightPixelThreshold: m.bright_pixel_threshold,
     brightPixelMinCount: m.bright_pixel_min_count,
     brightPixelMinFraction: m.bright_pixel_min_fraction,
+    declumpMethod: m.declump_method,
+    typicalDiameterPx: m.typical_diameter_px === null ? null : [m.typical_diameter_px[0], m.typical_diameter_px[1]],
+    typicalDiameterUm: m.typical_diameter_um === null ? null : [m.typical_diameter_um[0], m.typical_diameter_um[1]],
+    declumpSmoothingPx: m.declump_smoothing_px,
+    declumpMinDistancePx: m.declump_min_distance_px,
+    fillHoles: m.fill_holes,
+    excludeBorderObjects: m.exclude_border_objects,
+    discardOutsideDiameter: m.discard_outside_diameter,
   };
 }
 
