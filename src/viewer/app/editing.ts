@@ -21,7 +21,7 @@ function note(msg: string): void {
 /** Shows or clears the "tables are stale" notice from the model (called after every edit, run, re-analysis). */
 export function showEditNotice(): void {
   note(model.editsPending ? `edited ${model.editLayer} masks: press Re-analyse to update the tables` : '');
-  $('tableInfo').classList.toggle('stale', model.editsPending);
+  $('tableStale').textContent = model.editsPending ? 'the masks were edited since these tables: press Re-analyse to update them' : '';
 }
 
 /** The editable plane, or null with a reason shown (edits apply per plane; a max projection is not editable in 3D). */

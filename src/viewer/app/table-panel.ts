@@ -108,8 +108,7 @@ export function renderTable(): void {
     return;
   }
   const rows = visibleRows(t);
-  const stale = model.editsPending ? ' — masks edited since: press Re-analyse to update' : '';
-  info.textContent = `${model.currentSheet}: ${rows.length === t.rows.length ? `${t.rows.length} rows` : `${rows.length} of ${t.rows.length} rows (marker-positive)`}${stale}`;
+  info.textContent = `${model.currentSheet}: ${rows.length === t.rows.length ? `${t.rows.length} rows` : `${rows.length} of ${t.rows.length} rows (marker-positive)`}`;
   const labelIdx = t.columns.findIndex((c) => c.name === 'cell_label' || c.name === 'object_label' || c.name === 'label');
   // Identifying columns stay in view while scrolling sideways: the first column, and the label column next to it.
   const sticky = labelIdx >= 0 && labelIdx <= 1 ? labelIdx + 1 : 1;

@@ -63,7 +63,10 @@ export async function proposeRoisChange(configPath: string, maskPath: string): P
         target = value.items[0].value;
         text = str;
       }
-      const [start, end] = target.range!;
+      const [start, rangeEnd] = target.range!;
+      // A block node's range runs to the start of the next line: keep its line break and trailing spaces.
+      let end = rangeEnd;
+      while (end > start && /\s/.test(before[end - 1])) end--;
       after = before.slice(0, start) + text + before.slice(end);
     } else if (json) {
       // Before the closing brace of the top-level object.
