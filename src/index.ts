@@ -95,3 +95,6 @@ export { colocalizationSheets, OPTIONAL_REGION_POSITIVITY_COLUMNS } from './tabl
 export { exportAnalysisOutputs } from './export/export-outputs.js';
 export { buildResultsPaths, type ResultsPaths } from './export/results-paths.js';
 export { tableToCsv } from './export/csv.js';
+
+// Reports (issue 17): report.html of a run's results folder or an experiment folder, from the files alone.
+export { writeReport, type WriteReportOptions } from './report/index.js';
