@@ -69,6 +69,8 @@ export interface ModelConfig {
   typicalDiameterUm: [number, number] | null;
   declumpSmoothingPx: number | null;
   declumpMinDistancePx: number | null;
+  declumpMergeNeckPx: number;
+  declumpMergeContrast: number;
   fillHoles: boolean;
   excludeBorderObjects: boolean;
   discardOutsideDiameter: boolean;

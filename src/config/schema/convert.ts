@@ -58,6 +58,8 @@ export function toModelConfig(m: ModelOut): ModelConfig {
     typicalDiameterUm: m.typical_diameter_um === null ? null : [m.typical_diameter_um[0], m.typical_diameter_um[1]],
     declumpSmoothingPx: m.declump_smoothing_px,
     declumpMinDistancePx: m.declump_min_distance_px,
+    declumpMergeNeckPx: m.declump_merge_neck_px,
+    declumpMergeContrast: m.declump_merge_contrast,
     fillHoles: m.fill_holes,
     excludeBorderObjects: m.exclude_border_objects,
     discardOutsideDiameter: m.discard_outside_diameter,
