@@ -5,8 +5,20 @@
 import { inputError, valueError } from '../core/errors.js';
 import type { Volume, VoxelData } from '../core/volume.js';
 import type { ChannelConfig, ZProjectionMethod } from '../config/types.js';
-import type { ZStackInfo } from './z-stack.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
+
+/** What the z handling did, for the pipeline (mask export) and the manifest. */
+export interface ZStackInfo {
+  /** Number of planes of the loaded stack (after `crop_for_testing`). */
+  fullZ: number;
+  /** The normalised common crop in planes of the loaded stack, or null. */
+  zCrop: [number, number] | null;
+  zProjection: ZProjectionMethod | null;
+  /** Plane index (of the loaded stack) when a one-plane crop is analysed as 2D, else null. */
+  singlePlane: number | null;
+  /** The loaded stack's voxel size in µm, z included (the projected view itself uses z = 1.0, Q24). */
+  trueVoxelSizeUm: [number, number, number];
+}
 
 export type CropZyx = [[number, number], [number, number], [number, number]];
 

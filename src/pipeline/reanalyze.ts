@@ -23,22 +23,21 @@ import { assertSupported } from '../config/schema.js';
 import { openImageStack } from '../io/image-stack.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
-import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
-import { buildManifest, describeInputFile } from '../export/manifest.js';
-import { getColumn } from '../core/table.js';
-import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
+import type { ResultsPaths } from '../export/results-paths.js';
+import { describeInputFile } from '../export/manifest.js';
+import type { LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
-import { resolveRoiLabels, exportRunOutputs, roiSummaryLines, type RoiSummaryLine } from './workflow.js';
-import { stageTimer, type ProgressCallback } from './progress.js';
+import { twoChannelLayout, type RoiSummaryLine } from './workflow.js';
+import type { ProgressCallback } from './progress.js';
+import { runAnalysis, type AnalysisStep } from './runner.js';
 import {
   analyzeExistingSingleChannelMasks,
-  loadSingleChannelImage,
+  singleChannelLayout,
   type LoadedSingleChannelImage,
   type SingleChannelRunResult,
   type SingleChannelSummaryLine,
 } from './single-channel.js';
-import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
-import { effectiveZBounds, labelsForAnalysis, prepareLoadedImagesForAnalysis, resolveZProjection } from './z-stack.js';
+import { effectiveZBounds, labelsForAnalysis, resolveZProjection } from './z-stack.js';
 
 export interface ReanalyzeMaskFiles {
   cellMasks: string;
@@ -112,78 +111,60 @@ export async function reanalyzeWorkflow(
     );
   }
   resolveZProjection(config);
-  const cellPath = resolve(masks.cellMasks);
-  const markerPath = resolve(masks.markerMasks);
-  const regionPath = masks.optionalRegionMasks ? resolve(masks.optionalRegionMasks) : null;
-  const maskFiles: ['cell' | 'marker' | 'optional_region', string][] = [['cell', cellPath], ['marker', markerPath]];
-  if (regionPath) maskFiles.push(['optional_region', regionPath]);
+  const maskFiles: ['cell' | 'marker' | 'optional_region', string][] = [
+    ['cell', resolve(masks.cellMasks)],
+    ['marker', resolve(masks.markerMasks)],
+  ];
+  if (masks.optionalRegionMasks) maskFiles.push(['optional_region', resolve(masks.optionalRegionMasks)]);
   const what = (role: string) => `${role.replace('_', '-')} masks`;
-  // Missing mask files fail before the (possibly large) image is read.
-  for (const [role, p] of maskFiles) {
-    if (!existsSync(p)) throw inputError(`${what(role)} ${p}: file not found`);
-  }
 
-  const { timings, timed } = stageTimer(options.onProgress);
+  const step: AnalysisStep<LoadedImageChannels, ColocalizationRunResult> = {
+    beforeLoad() {
+      // Missing mask files fail before the (possibly large) image is read.
+      for (const [role, p] of maskFiles) if (!existsSync(p)) throw inputError(`${what(role)} ${p}: file not found`);
+    },
+    async analyse({ config: cfg, loaded, roiLabels, timed }) {
+      const [, Y, X] = loaded.cellImage.shape;
+      assertRoiHasIds(roiLabels, [Y, X]);
+      // The shape a run exports (a one-plane crop exports the full stack; see z-stack.ts).
+      const exportShape: [number, number, number] =
+        loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
+      const [cellRead, markerRead, regionRead] = await timed('read masks', () =>
+        Promise.all(maskFiles.map(([role, p]) => readLabelMask(p, exportShape, what(role)))),
+      );
+      return timed('filters + tables', () =>
+        analyzeExistingMasks(
+          loaded,
+          roiLabels,
+          labelsForAnalysis(cellRead, loaded),
+          labelsForAnalysis(markerRead, loaded),
+          cfg.colocalizationConfig,
+          {
+            analysisZBounds: effectiveZBounds(loaded),
+            cellModelConfig: cfg.cellModelConfig,
+            markerModelConfig: cfg.markerModelConfig,
+            optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
+            optionalRegionModelConfig: cfg.optionalRegionModelConfig,
+            ownsMasks: true,
+            intensityColocalization: cfg.intensityColocalizationConfig ?? null,
+          },
+        ),
+      );
+    },
+    extendManifest: (_ctx, _result, manifest) => recordMaskInputs(manifest, maskFiles),
+  };
+  return runAnalysis<LoadedImageChannels, ColocalizationRunResult, RoiSummaryLine>(config, twoChannelLayout, step, options);
+}
 
-  const loaded = await timed('load', async () =>
-    prepareLoadedImagesForAnalysis(
-      await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
-        cropForTesting: config.runtimeConfig.cropForTesting,
-        t: config.runtimeConfig.t,
-      }),
-      config,
-    ),
-  );
-  const [, Y, X] = loaded.cellImage.shape;
-  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
-  assertRoiMatchesImage(roiLabels, [Y, X], 'rois');
+/** The manifest of a re-analysis: `command: reanalyze` and every mask file read, with its SHA-256. */
+async function recordMaskInputs(manifest: Record<string, unknown>, maskFiles: readonly [string, string][]): Promise<void> {
+  manifest.command = 'reanalyze';
+  manifest.maskInputs = await Promise.all(maskFiles.map(async ([role, p]) => ({ role, ...(await describeInputFile(p)) })));
+}
+
+function assertRoiHasIds(roiLabels: RoiLabels, yx: [number, number]): void {
+  assertRoiMatchesImage(roiLabels, yx, 'rois');
   if (roiIds(roiLabels).length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
-
-  // The shape a run exports (a one-plane crop exports the full stack; see z-stack.ts).
-  const exportShape: [number, number, number] =
-    loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
-  const [cellRead, markerRead, regionRead] = await timed('read masks', () =>
-    Promise.all(maskFiles.map(([role, p]) => readLabelMask(p, exportShape, what(role)))),
-  );
-
-  const result = await timed('filters + tables', () =>
-    analyzeExistingMasks(
-      loaded,
-      roiLabels,
-      labelsForAnalysis(cellRead, loaded),
-      labelsForAnalysis(markerRead, loaded),
-      config.colocalizationConfig,
-      {
-        analysisZBounds: effectiveZBounds(loaded),
-        cellModelConfig: config.cellModelConfig,
-        markerModelConfig: config.markerModelConfig,
-        optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
-        optionalRegionModelConfig: config.optionalRegionModelConfig,
-        ownsMasks: true,
-      },
-    ),
-  );
-
-  const paths = buildResultsPaths(loaded.sourcePaths[0], {
-    resultsDir: config.resultsDir,
-    cropForTesting: config.runtimeConfig.cropForTesting,
-  });
-  const tables = result.tables;
-  await timed('export', async () => {
-    const manifest = await buildManifest({
-      config,
-      loaded,
-      roiIds: roiIds(roiLabels),
-      filterSteps: result.filterSteps,
-      timings,
-      paths,
-    });
-    manifest.command = 'reanalyze';
-    manifest.maskInputs = await Promise.all(maskFiles.map(async ([role, p]) => ({ role, ...(await describeInputFile(p)) })));
-    await exportRunOutputs(loaded, roiLabels, result, paths, manifest);
-  });
-
-  return { loaded, roiLabels, result, paths, summary: roiSummaryLines(tables.overview), warnings: loaded.warnings, timings };
 }
 
 export interface SingleChannelReanalyzeResult {
@@ -207,10 +188,10 @@ export async function reanalyzeSingleChannelWorkflow(
   masksPath: string,
   options: { onProgress?: ProgressCallback } = {},
 ): Promise<SingleChannelReanalyzeResult> {
-  const sc = config.singleChannel;
-  if (!sc) {
+  if (!config.singleChannel) {
     throw valueError(`${config.configPath ?? 'config'}: single_channel_config is not set: re-analyse two-channel masks with --cell-masks and --marker-masks`);
   }
+  const sc = config.singleChannel;
   assertSupported(config);
   const mc = sc.modelConfig;
   if (mc.zCrop !== null || mc.zProjection !== null) {
@@ -219,46 +200,19 @@ export async function reanalyzeSingleChannelWorkflow(
     );
   }
   const path = resolve(masksPath);
-  if (!existsSync(path)) throw inputError(`masks ${path}: file not found`);
-  const { timings, timed } = stageTimer(options.onProgress);
-  const loaded = await timed('load', () =>
-    loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
-      cropForTesting: config.runtimeConfig.cropForTesting,
-      t: config.runtimeConfig.t,
-    }),
-  );
-  const [Z, Y, X] = loaded.image.shape;
-  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
-  assertRoiMatchesImage(roiLabels, [Y, X], 'rois');
-  if (roiIds(roiLabels).length === 0) throw valueError('rois: the ROI label image contains no ROI (every pixel is 0)');
-  const masks = await timed('read masks', () => readLabelMask(path, [Z, Y, X], 'masks'));
-  const result = await timed('filters + tables', () =>
-    analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true }),
-  );
-  const paths = buildResultsPaths(loaded.sourcePaths[0], {
-    resultsDir: config.resultsDir,
-    cropForTesting: config.runtimeConfig.cropForTesting,
-  });
-  await timed('export', async () => {
-    const manifest = await buildManifest({
-      config,
-      loaded: { ...loaded, cellImage: loaded.image },
-      roiIds: roiIds(roiLabels),
-      filterSteps: result.filterSteps,
-      timings,
-      paths,
-    });
-    manifest.command = 'reanalyze';
-    manifest.maskInputs = [{ role: 'objects', ...(await describeInputFile(path)) }];
-    await exportSingleChannelOutputs({ masks: result.masks, tables: result.tables, roiLabels }, paths, {
-      voxelSizeUm: loaded.voxelSizeUm,
-      manifest,
-    });
-  });
-  const ov = result.tables.overview;
-  const ids = getColumn(ov, 'roi_id').values;
-  const n = getColumn(ov, 'n_objects').values;
-  const summary: SingleChannelSummaryLine[] = [];
-  for (let i = 0; i < ov.rowCount; i++) summary.push({ roiId: ids[i], nObjects: n[i] });
-  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+  const step: AnalysisStep<LoadedSingleChannelImage, SingleChannelRunResult> = {
+    beforeLoad() {
+      if (!existsSync(path)) throw inputError(`masks ${path}: file not found`);
+    },
+    async analyse({ loaded, roiLabels, timed }) {
+      const [Z, Y, X] = loaded.image.shape;
+      assertRoiHasIds(roiLabels, [Y, X]);
+      const masks = await timed('read masks', () => readLabelMask(path, [Z, Y, X], 'masks'));
+      return timed('filters + tables', () =>
+        analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true }),
+      );
+    },
+    extendManifest: (_ctx, _result, manifest) => recordMaskInputs(manifest, [['objects', path]]),
+  };
+  return runAnalysis<LoadedSingleChannelImage, SingleChannelRunResult, SingleChannelSummaryLine>(config, singleChannelLayout, step, options);
 }

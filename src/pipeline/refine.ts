@@ -17,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import type { AnalysisConfig, ColocalizationConfig, ModelConfig } from '../config/types.js';
+import type { AnalysisConfig, ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape, maxLabel } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
@@ -27,13 +27,13 @@ import { roiIds } from '../roi/roi-geometry.js';
 import { segmentChannelByRoi, relabelWithOffset, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import { listCacheEntries, readCacheEntry, cacheFileName, cellposeCacheDir, type CacheChannel, type CellposeCacheEntry } from '../segmentation/cellpose/cache.js';
 import { defaultCellposeStages, resolveCellposeEval, type CellposeStages } from '../segmentation/cellpose/backend.js';
-import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
-import { buildManifest } from '../export/manifest.js';
+import type { ResultsPaths } from '../export/results-paths.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
-import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
-import { effectiveZBounds, prepareLoadedImagesForAnalysis, type ZStackLoaded } from './z-stack.js';
-import { exportRunOutputs, resolveRoiLabels, roiSummaryLines, type RoiSummaryLine } from './workflow.js';
+import type { LoadedImageChannels } from './load-images.js';
+import { effectiveZBounds, type ZStackLoaded } from './z-stack.js';
+import { twoChannelLayout, type RoiSummaryLine } from './workflow.js';
+import { appendTimings, runAnalysis, type AnalysisStep } from './runner.js';
 import { join } from 'node:path';
 
 /** Threshold arguments of the refinement (null/undefined = not given). */
@@ -54,6 +54,8 @@ export interface RefineInput {
   loaded: LoadedImageChannels & ZStackLoaded;
   roiLabels: RoiLabels;
   colocalizationConfig: ColocalizationConfig;
+  /** `intensity_colocalization_config` (issue 19): the intensity sheets are recomputed when enabled. */
+  intensityColocalization?: IntensityColocalizationConfig | null;
   /** The refinement configs: postfilters are applied from them; null = thresholds from the arguments or the cache. */
   cellModelConfig: ModelConfig | null;
   markerModelConfig: ModelConfig | null;
@@ -383,6 +385,7 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
     optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
     measurementMemo: input.measurementMemo ?? null,
+    intensityColocalization: input.intensityColocalization ?? null,
   });
   return {
     ...analysed,
@@ -406,67 +409,94 @@ export interface RefineWorkflowResult {
  * given thresholds, recompute every table, and rewrite the results there atomically; the manifest gains a
  * `refinement` section (thresholds and their sources, cache files, the refined run's creation time).
  */
+/**
+ * Refuses a refinement that cannot mean anything before any image is read: refine re-thresholds Cellpose's
+ * cached network outputs, so at least one channel must use segmentation_method cellpose, and thresholds may
+ * only be given for such channels. The message names the section and its method.
+ */
+export function assertRefinable(config: AnalysisConfig, thresholds: RefineThresholds = {}): void {
+  const label = config.configPath ?? 'config';
+  if (config.singleChannel) {
+    const m = config.singleChannel.modelConfig.segmentationMethod;
+    if (m !== 'cellpose') {
+      throw valueError(`${label}: model_config.segmentation_method is ${m}, not cellpose: refine re-thresholds a Cellpose run's cached network outputs; with a threshold method, change the config and run \`cellcoloc run\` again`);
+    }
+    return;
+  }
+  const channels: { ch: RefineChannel; config: ModelConfig | null; cp: number | null | undefined; fl: number | null | undefined }[] = [
+    { ch: 'cell', config: config.cellModelConfig, cp: thresholds.cellCellprobThreshold, fl: thresholds.cellFlowThreshold },
+    { ch: 'marker', config: config.markerModelConfig, cp: thresholds.markerCellprobThreshold, fl: thresholds.markerFlowThreshold },
+    { ch: 'optional_region', config: config.optionalRegionModelConfig ?? null, cp: thresholds.optionalRegionCellprobThreshold, fl: thresholds.optionalRegionFlowThreshold },
+  ];
+  for (const c of channels) {
+    if (c.config && c.config.segmentationMethod !== 'cellpose' && (c.cp != null || c.fl != null)) {
+      throw valueError(`${label}: ${c.ch} thresholds given, but ${c.ch}_model_config.segmentation_method is ${c.config.segmentationMethod}, not cellpose (only Cellpose channels have thresholds to refine)`);
+    }
+  }
+  const used = channels.filter((c) => c.config !== null);
+  if (!used.some((c) => c.config!.segmentationMethod === 'cellpose')) {
+    const which = used.map((c) => `${c.ch}_model_config.segmentation_method is ${c.config!.segmentationMethod}`).join(', ');
+    throw valueError(`${label}: ${which}, not cellpose: refine re-thresholds a Cellpose run's cached network outputs; with threshold methods, change the config and run \`cellcoloc run\` again`);
+  }
+}
+
 export async function runRefineWorkflow(
   config: AnalysisConfig,
   options: { thresholds?: RefineThresholds; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
 ): Promise<RefineWorkflowResult> {
   assertSupported(config);
-  const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
-    cropForTesting: config.runtimeConfig.cropForTesting,
-    t: config.runtimeConfig.t,
-  });
-  const loaded = prepareLoadedImagesForAnalysis(raw, config);
-  const [, Y, X] = loaded.cellImage.shape;
-  const roiLabels = await resolveRoiLabels(config, [Y, X]);
-  const paths = buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
-  const cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
-  if (!existsSync(cacheDir)) {
-    throw inputError(`${cacheDir}: no Cellpose cache folder; run \`cellcoloc run\` with segmentation_method cellpose (same results folder) first`);
-  }
-  const previous = await readPreviousManifest(paths.manifestPath);
-  const t0 = performance.now();
-  const result = await refineRunResultFromCellposeCache({
-    loaded,
-    roiLabels,
-    colocalizationConfig: config.colocalizationConfig,
-    cellModelConfig: config.cellModelConfig,
-    markerModelConfig: config.markerModelConfig,
-    optionalRegionModelConfig: config.optionalRegionModelConfig,
-    cacheDir,
-    thresholds: options.thresholds,
-    stages: options.stages,
-  });
-  const ms = performance.now() - t0;
-  const manifest = await buildManifest({
-    config,
-    loaded,
-    roiIds: roiIds(roiLabels),
-    segmentation: result.segmentation,
-    filterSteps: result.filterSteps,
-    timings: [{ stage: 'refine (masks from cache + tables)', ms: Math.round(ms * 1000) / 1000 }],
-    paths,
-  });
+  assertRefinable(config, options.thresholds);
+  let cacheDir = '';
+  let previous: Record<string, unknown> | null = null;
   const th = options.thresholds ?? {};
-  manifest.refinement = {
-    cacheDir,
-    arguments: {
-      cell_cellprob_threshold: th.cellCellprobThreshold ?? null,
-      cell_flow_threshold: th.cellFlowThreshold ?? null,
-      marker_cellprob_threshold: th.markerCellprobThreshold ?? null,
-      marker_flow_threshold: th.markerFlowThreshold ?? null,
-      ...(config.optionalRegionModelConfig !== null
-        ? {
-            optional_region_cellprob_threshold: th.optionalRegionCellprobThreshold ?? null,
-            optional_region_flow_threshold: th.optionalRegionFlowThreshold ?? null,
-          }
-        : {}),
+  const step: AnalysisStep<LoadedImageChannels & ZStackLoaded, RefineResult> = {
+    async analyse({ config: cfg, loaded, roiLabels, paths, timings }) {
+      cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
+      if (!existsSync(cacheDir)) {
+        throw inputError(`${cacheDir}: no Cellpose cache folder; run \`cellcoloc run\` with segmentation_method cellpose (same results folder) first`);
+      }
+      previous = await readPreviousManifest(paths.manifestPath);
+      const t0 = performance.now();
+      const result = await refineRunResultFromCellposeCache({
+        loaded,
+        roiLabels,
+        colocalizationConfig: cfg.colocalizationConfig,
+        intensityColocalization: cfg.intensityColocalizationConfig ?? null,
+        cellModelConfig: cfg.cellModelConfig,
+        markerModelConfig: cfg.markerModelConfig,
+        optionalRegionModelConfig: cfg.optionalRegionModelConfig,
+        cacheDir,
+        thresholds: options.thresholds,
+        stages: options.stages,
+      });
+      appendTimings(timings, [{ stage: 'refine (masks from cache + tables)', ms: performance.now() - t0 }]);
+      return result;
     },
-    channels: result.refinement,
-    refinedRunCreatedAt: previous?.createdAt ?? null,
-    // A refinement of a refinement keeps the chain.
-    previousRefinement: previous?.refinement ?? null,
+    extendManifest(_ctx, result, manifest) {
+      manifest.refinement = {
+        cacheDir,
+        arguments: {
+          cell_cellprob_threshold: th.cellCellprobThreshold ?? null,
+          cell_flow_threshold: th.cellFlowThreshold ?? null,
+          marker_cellprob_threshold: th.markerCellprobThreshold ?? null,
+          marker_flow_threshold: th.markerFlowThreshold ?? null,
+          ...(config.optionalRegionModelConfig !== null
+            ? {
+                optional_region_cellprob_threshold: th.optionalRegionCellprobThreshold ?? null,
+                optional_region_flow_threshold: th.optionalRegionFlowThreshold ?? null,
+              }
+            : {}),
+        },
+        channels: result.refinement,
+        ...previousRunRecord(previous),
+      };
+    },
   };
-  await exportRunOutputs(loaded, roiLabels, result, paths, manifest);
-  const summary = roiSummaryLines(result.tables.overview);
-  return { loaded, roiLabels, result, paths, cacheDir, summary, warnings: loaded.warnings };
+  const run = await runAnalysis<LoadedImageChannels & ZStackLoaded, RefineResult, RoiSummaryLine>(config, twoChannelLayout, step, {});
+  return { loaded: run.loaded, roiLabels: run.roiLabels, result: run.result, paths: run.paths, cacheDir, summary: run.summary, warnings: run.warnings };
+}
+
+/** The refined run's creation time and its own refinement: a refinement of a refinement keeps the chain. */
+export function previousRunRecord(previous: Record<string, unknown> | null): { refinedRunCreatedAt: unknown; previousRefinement: unknown } {
+  return { refinedRunCreatedAt: previous?.createdAt ?? null, previousRefinement: previous?.refinement ?? null };
 }

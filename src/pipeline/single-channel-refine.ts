@@ -10,18 +10,16 @@ import type { AnalysisConfig } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
 import { assertSupported } from '../config/schema.js';
-import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { cellposeCacheDir, listCacheEntries } from '../segmentation/cellpose/cache.js';
 import type { CellposeStages } from '../segmentation/cellpose/backend.js';
-import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
-import { readPreviousManifest, rebuildChannelFromCache, type RefinedChannelInfo } from './refine.js';
+import type { ResultsPaths } from '../export/results-paths.js';
+import { previousRunRecord, readPreviousManifest, rebuildChannelFromCache, type RefinedChannelInfo } from './refine.js';
+import { appendTimings, runAnalysis, type AnalysisStep } from './runner.js';
 import {
   analyzeExistingSingleChannelMasks,
-  exportSingleChannelRun,
   isReducedView,
-  loadSingleChannelImage,
-  prepareSingleChannelImageForAnalysis,
-  singleChannelSummaryLines,
+  requireSingleChannel,
+  singleChannelLayout,
   type LoadedSingleChannelImage,
   type SingleChannelRunResultWithSegmentation,
   type SingleChannelSummaryLine,
@@ -42,63 +40,65 @@ export async function runSingleChannelRefineWorkflow(
   config: AnalysisConfig,
   options: { thresholds?: { cellprobThreshold?: number | null; flowThreshold?: number | null }; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
 ): Promise<SingleChannelRefineResult> {
-  const sc = config.singleChannel;
-  if (!sc) throw valueError(`${config.configPath ?? 'config'}: single_channel_config: expected {channel_index: <int>} for a single-channel refinement, got null`);
+  const sc = requireSingleChannel(config, 'a single-channel refinement');
   assertSupported(config);
   const label = config.configPath ?? 'config';
   if (sc.modelConfig.segmentationMethod !== 'cellpose') {
     throw valueError(`${label}: model_config.segmentation_method is ${sc.modelConfig.segmentationMethod}, not cellpose: there is no Cellpose cache to refine from (run again instead)`);
   }
-  const loaded = prepareSingleChannelImageForAnalysis(
-    await loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
-      cropForTesting: config.runtimeConfig.cropForTesting,
-      t: config.runtimeConfig.t,
-    }),
-    sc.modelConfig,
-    label,
-  );
-  const [, Y, X] = loaded.image.shape;
-  const roiLabels = await resolveRoiLabels(config, [Y, X]);
-  const paths = buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
-  const cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
-  if (!existsSync(cacheDir) || (await listCacheEntries(cacheDir, 'object')).length === 0) {
-    throw inputError(`${cacheDir}: no Cellpose cache of the single-channel run (object_roi<id>.cpcache); run \`cellcoloc run\` (same results folder) first`);
-  }
-  const previous = await readPreviousManifest(paths.manifestPath);
-  const t0 = performance.now();
-  const zBounds = isReducedView(loaded) ? null : loaded.analysisZBounds;
   const th = options.thresholds ?? {};
-  const rebuilt = await rebuildChannelFromCache(
-    'object',
-    { shape: loaded.image.shape, zBounds, voxelSizeUm: loaded.voxelSizeUm, roiLabels, cacheDir, configKey: 'model_config', stages: options.stages },
-    sc.modelConfig,
-    th.cellprobThreshold,
-    th.flowThreshold,
+  let cacheDir = '';
+  let previous: Record<string, unknown> | null = null;
+  let refinement: RefinedChannelInfo | null = null;
+  const step: AnalysisStep<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation> = {
+    async analyse({ loaded, roiLabels, paths, timings }) {
+      cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
+      if (!existsSync(cacheDir) || (await listCacheEntries(cacheDir, 'object')).length === 0) {
+        throw inputError(`${cacheDir}: no Cellpose cache of the single-channel run (object_roi<id>.cpcache); run \`cellcoloc run\` (same results folder) first`);
+      }
+      previous = await readPreviousManifest(paths.manifestPath);
+      const t0 = performance.now();
+      const zBounds = isReducedView(loaded) ? null : loaded.analysisZBounds;
+      const rebuilt = await rebuildChannelFromCache(
+        'object',
+        { shape: loaded.image.shape, zBounds, voxelSizeUm: loaded.voxelSizeUm, roiLabels, cacheDir, configKey: 'model_config', stages: options.stages },
+        sc.modelConfig,
+        th.cellprobThreshold,
+        th.flowThreshold,
+      );
+      const analysed = analyzeExistingSingleChannelMasks(loaded, roiLabels, rebuilt.labels, { minObjectVoxels: sc.minObjectVoxels }, {
+        analysisZBounds: zBounds,
+        modelConfig: sc.modelConfig,
+        ownsMasks: true,
+      });
+      refinement = rebuilt.info;
+      const own = [{ stage: 'refine (masks from cache + tables)', ms: Math.round((performance.now() - t0) * 1000) / 1000 }];
+      appendTimings(timings, own);
+      return { ...analysed, segmentation: rebuilt.calls, timings: own };
+    },
+    extendManifest(_ctx, _result, manifest) {
+      manifest.refinement = {
+        cacheDir,
+        arguments: { cellprob_threshold: th.cellprobThreshold ?? null, flow_threshold: th.flowThreshold ?? null },
+        channels: { objects: refinement },
+        ...previousRunRecord(previous),
+      };
+    },
+  };
+  const run = await runAnalysis<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation, SingleChannelSummaryLine>(
+    config,
+    singleChannelLayout,
+    step,
+    {},
   );
-  const analysed = analyzeExistingSingleChannelMasks(loaded, roiLabels, rebuilt.labels, { minObjectVoxels: sc.minObjectVoxels }, {
-    analysisZBounds: zBounds,
-    modelConfig: sc.modelConfig,
-    ownsMasks: true,
-  });
-  const timings = [{ stage: 'refine (masks from cache + tables)', ms: Math.round((performance.now() - t0) * 1000) / 1000 }];
-  const result: SingleChannelRunResultWithSegmentation = { ...analysed, segmentation: rebuilt.calls, timings };
-  await exportSingleChannelRun(config, loaded, roiLabels, result, paths, timings, (manifest) => {
-    manifest.refinement = {
-      cacheDir,
-      arguments: { cellprob_threshold: th.cellprobThreshold ?? null, flow_threshold: th.flowThreshold ?? null },
-      channels: { objects: rebuilt.info },
-      refinedRunCreatedAt: previous?.createdAt ?? null,
-      previousRefinement: previous?.refinement ?? null,
-    };
-  });
   return {
-    loaded,
-    roiLabels,
-    result,
-    refinement: rebuilt.info,
-    paths,
+    loaded: run.loaded,
+    roiLabels: run.roiLabels,
+    result: run.result,
+    refinement: refinement!,
+    paths: run.paths,
     cacheDir,
-    summary: singleChannelSummaryLines(result.tables.overview),
-    warnings: loaded.warnings,
+    summary: run.summary,
+    warnings: run.warnings,
   };
 }

@@ -21,7 +21,6 @@ import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
-import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { createCellposeBackend, CellposeModelPool, defaultCellposeStages } from '../segmentation/cellpose/backend.js';
 import { cellposeCacheDir } from '../segmentation/cellpose/cache.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
@@ -30,12 +29,13 @@ import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { buildSingleChannelTables, type SingleChannelTables } from '../tables/single-channel.js';
 import { getColumn, type Table } from '../core/table.js';
-import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import type { ResultsPaths } from '../export/results-paths.js';
 import { buildManifest } from '../export/manifest.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
 import { applyCrop, type CropZyx } from './load-images.js';
 import { applyZBounds } from './analyze.js';
-import { stageTimer, type ProgressCallback } from './progress.js';
+import type { ProgressCallback } from './progress.js';
+import { appendTimings, configImages, resultsPathsFor, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
 import { normalizeZCrop, planeView, projectZ, zStackManifestEntry, type ZStackInfo } from './z-stack.js';
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
@@ -288,55 +288,82 @@ export async function runSingleChannelWorkflow(
   config: AnalysisConfig,
   options: { onProgress?: ProgressCallback } = {},
 ): Promise<SingleChannelWorkflowResult> {
+  return runAnalysis<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation, SingleChannelSummaryLine>(
+    config,
+    singleChannelLayout,
+    segmentSingleChannel(),
+    options,
+  );
+}
+
+/** The single-channel config of `config`, or a one-line error naming what the workflow needs. */
+export function requireSingleChannel(config: AnalysisConfig, what = 'the single-channel workflow'): NonNullable<AnalysisConfig['singleChannel']> {
   const sc = config.singleChannel;
   if (!sc) {
-    throw valueError(`${config.configPath ?? 'config'}: single_channel_config: expected {channel_index: <int>} for the single-channel workflow, got null`);
+    throw valueError(`${config.configPath ?? 'config'}: single_channel_config: expected {channel_index: <int>} for ${what}, got null`);
   }
-  assertSupported(config);
-  const warnings: string[] = [];
-  let backend: SegmentationBackend | undefined;
-  if (sc.modelConfig.segmentationMethod === 'cellpose') {
-    // Before any reading: a Cellpose channel needs a model (spec 2.4, 5.1).
-    if (sc.modelConfig.modelNameOrPath === null || sc.modelConfig.modelNameOrPath.trim() === '') {
-      throw configError(
-        `${config.configPath ?? 'config'}: model_config.model_name_or_path: required for segmentation_method cellpose (a built-in model name or an .onnx file path), got ${JSON.stringify(sc.modelConfig.modelNameOrPath)}`,
-      );
-    }
-    const images = Array.isArray(config.image) ? config.image : [config.image];
-    const cachePaths = buildResultsPaths(images[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
-    backend = createCellposeBackend({
-      channel: 'object',
-      pool: new CellposeModelPool(defaultCellposeStages, { useGpu: config.runtimeConfig.useGpu, warn: (w) => warnings.push(w) }),
-      cacheDir: cellposeCacheDir(cachePaths.resultsDir, cachePaths.stem),
-    });
-  }
-  const { timings, timed } = stageTimer(options.onProgress);
-  const loaded = await timed('load', () =>
-    loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
+  return sc;
+}
+
+type SingleChannelResult = SingleChannelRunResult & { segmentation?: RoiSegmentationCall[] };
+
+/**
+ * The single-channel counting layout of the runner (spec 13): `loadSingleChannelImage` + `model_config`'s z
+ * handling, the files of `exportSingleChannelRun`, one summary line per ROI.
+ */
+export const singleChannelLayout: AnalysisLayout<LoadedSingleChannelImage, SingleChannelResult, SingleChannelSummaryLine> = {
+  load(config) {
+    const sc = requireSingleChannel(config);
+    return loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
       t: config.runtimeConfig.t,
-    }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config')),
-  );
-  const [, Y, X] = loaded.image.shape;
-  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
-  const result = await runRoiSingleChannelSegmentation(
-    loaded,
-    roiLabels,
-    sc.modelConfig,
-    { minObjectVoxels: sc.minObjectVoxels },
-    config.runtimeConfig,
-    { onProgress: options.onProgress, backend },
-  );
-  loaded.warnings.push(...warnings);
-  for (const t of result.timings) timings.push({ stage: t.stage, ms: round3(t.ms) });
+    }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
+  },
+  planeShape: (loaded) => [loaded.image.shape[1], loaded.image.shape[2]],
+  firstSource: (loaded) => loaded.sourcePaths[0],
+  warnings: (loaded) => loaded.warnings,
+  write: (ctx, result, extend) => exportSingleChannelRun(ctx.config, ctx.loaded, ctx.roiLabels, result, ctx.paths, ctx.timings, extend),
+  summary: (result) => singleChannelSummaryLines(result.tables.overview),
+};
 
-  const paths = buildResultsPaths(loaded.sourcePaths[0], {
-    resultsDir: config.resultsDir,
-    cropForTesting: config.runtimeConfig.cropForTesting,
-  });
-  await timed('export', () => exportSingleChannelRun(config, loaded, roiLabels, result, paths, timings));
-  const summary = singleChannelSummaryLines(result.tables.overview);
-  return { loaded, roiLabels, result, paths, summary, warnings: loaded.warnings, timings };
+/** The single-channel `run` step: segmentation ROI by ROI with `model_config`, then the tables (spec 13.1). */
+function segmentSingleChannel(): AnalysisStep<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation> {
+  const warnings: string[] = [];
+  let backend: SegmentationBackend | undefined;
+  return {
+    beforeLoad(config) {
+      const sc = requireSingleChannel(config);
+      assertSupported(config);
+      if (sc.modelConfig.segmentationMethod === 'cellpose') {
+        // Before any reading: a Cellpose channel needs a model (spec 2.4, 5.1).
+        if (sc.modelConfig.modelNameOrPath === null || sc.modelConfig.modelNameOrPath.trim() === '') {
+          throw configError(
+            `${config.configPath ?? 'config'}: model_config.model_name_or_path: required for segmentation_method cellpose (a built-in model name or an .onnx file path), got ${JSON.stringify(sc.modelConfig.modelNameOrPath)}`,
+          );
+        }
+        const cachePaths = resultsPathsFor(config, configImages(config)[0]);
+        backend = createCellposeBackend({
+          channel: 'object',
+          pool: new CellposeModelPool(defaultCellposeStages, { useGpu: config.runtimeConfig.useGpu, warn: (w) => warnings.push(w) }),
+          cacheDir: cellposeCacheDir(cachePaths.resultsDir, cachePaths.stem),
+        });
+      }
+    },
+    async analyse({ config, loaded, roiLabels, timings, onProgress }) {
+      const sc = requireSingleChannel(config);
+      const result = await runRoiSingleChannelSegmentation(
+        loaded,
+        roiLabels,
+        sc.modelConfig,
+        { minObjectVoxels: sc.minObjectVoxels },
+        config.runtimeConfig,
+        { onProgress, backend },
+      );
+      loaded.warnings.push(...warnings);
+      appendTimings(timings, result.timings);
+      return result;
+    },
+  };
 }
 
 /**
@@ -347,16 +374,16 @@ export async function exportSingleChannelRun(
   config: AnalysisConfig,
   loaded: LoadedSingleChannelImage,
   roiLabels: RoiLabels,
-  result: SingleChannelRunResult & { segmentation: RoiSegmentationCall[] },
+  result: SingleChannelRunResult & { segmentation?: RoiSegmentationCall[] },
   paths: ResultsPaths,
   timings: { stage: string; ms: number }[],
-  extend?: (manifest: Record<string, unknown>) => void,
+  extend?: (manifest: Record<string, unknown>) => void | Promise<void>,
 ): Promise<void> {
   const manifest = await buildManifest({
     config,
     loaded: { ...loaded, cellImage: loaded.image },
     roiIds: roiIds(roiLabels),
-    segmentation: { objects: result.segmentation },
+    segmentation: result.segmentation ? { objects: result.segmentation } : undefined,
     filterSteps: result.filterSteps,
     timings,
     paths,
@@ -364,7 +391,7 @@ export async function exportSingleChannelRun(
   manifest.config = singleChannelManifestConfig(manifest.config as Record<string, unknown>);
   const zStack = zStackManifestEntry(loaded);
   if (zStack) manifest.zStack = zStack;
-  extend?.(manifest);
+  await extend?.(manifest);
   // masks in the stack's geometry and true voxel size (a projection's z = 1.0 is an analysis convention, Q24)
   await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels }, paths, {
     voxelSizeUm: loaded.zStack ? loaded.zStack.trueVoxelSizeUm : loaded.voxelSizeUm,
@@ -403,7 +430,4 @@ function singleChannelManifestConfig(cfg: Record<string, unknown>): Record<strin
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
 }
 
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
 

@@ -7,7 +7,7 @@ import type { RoiLabels } from '../core/volume.js';
 import { assertSupported } from '../config/schema.js';
 import { valueError } from '../core/errors.js';
 import { roiIds } from '../roi/roi-geometry.js';
-import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import type { ResultsPaths } from '../export/results-paths.js';
 import { exportAnalysisOutputs } from '../export/export-outputs.js';
 import { buildManifest } from '../export/manifest.js';
 import { getColumn, type Table } from '../core/table.js';
@@ -16,7 +16,8 @@ import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
-import { stageTimer, type ProgressCallback } from './progress.js';
+import type { ProgressCallback } from './progress.js';
+import { appendTimings, configImages, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
 import { cellposeBackendsForConfig } from '../segmentation/cellpose/backend.js';
@@ -57,7 +58,7 @@ export async function runWorkflow(
   assertSupported(config);
   resolveZProjection(config); // a projection conflict fails before any reading (spec 12.2)
   const parallel = options.parallel ?? 'auto';
-  const images = Array.isArray(config.image) ? config.image : [config.image];
+  const images = configImages(config);
   const inputBytes = images.reduce((a, p) => a + (safeSize(p) ?? 0), 0);
   let worker: SegmentationWorker | null =
     parallel === true || (parallel === 'auto' && inputBytes >= WORKER_MIN_INPUT_BYTES && shouldUseWorker(Infinity))
@@ -85,53 +86,66 @@ async function runWorkflowWith(
   worker: SegmentationWorker | null,
   parallel: 'auto' | boolean,
 ): Promise<WorkflowResult> {
-  const { timings, timed } = stageTimer(options.onProgress);
+  return runAnalysis<LoadedImageChannels, RunResultWithSegmentation, RoiSummaryLine>(config, twoChannelLayout, segmentTwoChannels(worker, parallel), options);
+}
 
-  const loaded = await timed('load', () =>
+type TwoChannelResult = ColocalizationRunResult & { segmentation?: Readonly<Record<string, readonly unknown[]>> };
+
+/**
+ * The two-channel colocalisation layout of the runner: `loadAnalysisImages` + z handling (spec 3, 12), masks and
+ * tables written by `exportRunOutputs`, one summary line per ROI.
+ */
+export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelResult, RoiSummaryLine> = {
+  load: (config) =>
     loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
       t: config.runtimeConfig.t,
     }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
-  );
-  const [, Y, X] = loaded.cellImage.shape;
-  const roiLabels = await timed('rois', () => resolveRoiLabels(config, [Y, X]));
-  const result = await runRoiColocalization(
-    loaded,
-    roiLabels,
-    config.cellModelConfig,
-    config.markerModelConfig,
-    config.colocalizationConfig,
-    config.runtimeConfig,
-    {
-      onProgress: options.onProgress,
-      worker: worker && (parallel === true || shouldUseWorker(loaded.cellImage.data.length)) ? worker : null,
-      // Cellpose channels: shared models, GPU, on-disk network cache in the results folder (issue 7).
-      backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
-      // third channel (spec 11.1)
-      optionalRegionModelConfig: config.optionalRegionModelConfig,
-    },
-  );
-  for (const t of result.timings) timings.push({ stage: t.stage, ms: Math.round(t.ms * 1000) / 1000 });
-
-  const paths = buildResultsPaths(loaded.sourcePaths[0], {
-    resultsDir: config.resultsDir,
-    cropForTesting: config.runtimeConfig.cropForTesting,
-  });
-  const tables = result.tables;
-  await timed('export', async () => {
+  planeShape: (loaded) => [loaded.cellImage.shape[1], loaded.cellImage.shape[2]],
+  firstSource: (loaded) => loaded.sourcePaths[0],
+  warnings: (loaded) => loaded.warnings,
+  async write(ctx, result, extend) {
     const manifest = await buildManifest({
-      config,
-      loaded,
-      roiIds: roiIds(roiLabels),
+      config: ctx.config,
+      loaded: ctx.loaded,
+      roiIds: roiIds(ctx.roiLabels),
       segmentation: result.segmentation,
       filterSteps: result.filterSteps,
-      timings,
-      paths,
+      timings: ctx.timings,
+      paths: ctx.paths,
     });
-    await exportRunOutputs(loaded, roiLabels, result, paths, manifest);
-  });
+    await extend(manifest);
+    await exportRunOutputs(ctx.loaded, ctx.roiLabels, result, ctx.paths, manifest);
+  },
+  summary: (result) => roiSummaryLines(result.tables.overview),
+};
 
-  return { loaded, roiLabels, result, paths, summary: roiSummaryLines(tables.overview), warnings: loaded.warnings, timings };
+/** The `run` step: both channels (and the optional third) segmented ROI by ROI, then every table (spec 7.1). */
+function segmentTwoChannels(worker: SegmentationWorker | null, parallel: 'auto' | boolean): AnalysisStep<LoadedImageChannels, RunResultWithSegmentation> {
+  return {
+    async analyse({ config, loaded, roiLabels, timings, onProgress }) {
+      const result = await runRoiColocalization(
+        loaded,
+        roiLabels,
+        config.cellModelConfig,
+        config.markerModelConfig,
+        config.colocalizationConfig,
+        config.runtimeConfig,
+        {
+          onProgress,
+          worker: worker && (parallel === true || shouldUseWorker(loaded.cellImage.data.length)) ? worker : null,
+          // Cellpose channels: shared models, GPU, on-disk network cache in the results folder (issue 7).
+          backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
+          // third channel (spec 11.1)
+          optionalRegionModelConfig: config.optionalRegionModelConfig,
+          // intensity correlation sheets (issue 19)
+          intensityColocalization: config.intensityColocalizationConfig ?? null,
+        },
+      );
+      appendTimings(timings, result.timings);
+      return result;
+    },
+  };
 }
 
 /**

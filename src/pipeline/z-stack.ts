@@ -19,20 +19,9 @@
 import { configError } from '../core/errors.js';
 import type { LabelVolume, Volume } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, ZProjectionMethod } from '../config/types.js';
-import type { LoadedImageChannels } from './load-images.js';
+import type { LoadedImageChannels, ZStackInfo } from './load-images.js';
 
-/** What the z handling did, for the pipeline (mask export) and the manifest. */
-export interface ZStackInfo {
-  /** Number of planes of the loaded stack (after `crop_for_testing`). */
-  fullZ: number;
-  /** The normalised common crop in planes of the loaded stack, or null. */
-  zCrop: [number, number] | null;
-  zProjection: ZProjectionMethod | null;
-  /** Plane index (of the loaded stack) when a one-plane crop is analysed as 2D, else null. */
-  singlePlane: number | null;
-  /** The loaded stack's voxel size in µm, z included (the projected view itself uses z = 1.0, Q24). */
-  trueVoxelSizeUm: [number, number, number];
-}
+export type { ZStackInfo } from './load-images.js';
 
 /** The z-stack fields this module adds to the loaded bundle (spec 12.2: `analysis_z_bounds`, `z_projection_method`). */
 export interface ZStackLoaded {
@@ -72,6 +61,12 @@ export function normalizeZCrop(
     const w = v < 0 ? v + sizeZ : v;
     return Math.min(Math.max(w, 0), sizeZ);
   };
+  // Unlike a Python slice, an end beyond the stack is refused (issue 15.3: `[0, 1e9]` is a typo).
+  if (zCrop.some((v) => v !== null && (v > sizeZ || v < -sizeZ))) {
+    throw configError(
+      `${key}: expected values from ${-sizeZ} to ${sizeZ} (the image has ${sizeZ} plane${sizeZ === 1 ? '' : 's'}; negative = from the end), got ${show(zCrop)}`,
+    );
+  }
   const start = norm(zCrop[0], 0);
   const stop = norm(zCrop[1], sizeZ);
   if (!(start < stop)) {

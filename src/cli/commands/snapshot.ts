@@ -8,7 +8,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomic } from '../../export/atomic.js';
 import { ViewerSession } from '../../viewer/server/session.js';
 import { renderSnapshot, SNAPSHOT_IMAGE_LAYERS, SNAPSHOT_LABEL_LAYERS } from '../../viewer/server/snapshot.js';
-import type { Io } from '../main.js';
+import type { Io } from '../io.js';
 
 function plane(v: string): number | 'max' {
   if (v === 'max') return 'max';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { InvalidArgumentError, type Command } from 'commander';
 import { openViewerServer, whenReady, type ViewerServer } from '../../viewer/server/server.js';
-import type { Io } from '../main.js';
+import type { Io } from '../io.js';
 
 function portNumber(v: string): number {
   const n = Number(v);
