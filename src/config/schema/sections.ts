@@ -307,6 +307,11 @@ export const RuntimeConfigSchema = z
       'memory | memap (the original\'s spelling; memmap also accepted): how the original reads the image; both read the needed channels here',
     ),
     t: opt(intNonNeg(), 0, 'time point to analyse for images with several time points, 0-based'),
+    max_memory_gb: opt(
+      orNull(z.number({ error: 'expected a number from 0.1 to 1000000' }).min(0.1, { error: 'expected a number from 0.1 to 1000000' }).max(1e6, { error: 'expected a number from 0.1 to 1000000' }), 'a number from 0.1 to 1000000'),
+      null,
+      'refuse the run when its estimated peak memory (from the image header and the config) exceeds this many GiB; null = the available memory minus a margin (the CLI\'s --max-memory overrides)',
+    ),
   }, MAPPING)
   .strict();
 
