@@ -69,6 +69,8 @@ export interface ModelConfig {
   typicalDiameterUm: [number, number] | null;
   declumpSmoothingPx: number | null;
   declumpMinDistancePx: number | null;
+  declumpMergeNeckPx: number;
+  declumpMergeContrast: number;
   fillHoles: boolean;
   excludeBorderObjects: boolean;
   discardOutsideDiameter: boolean;
@@ -82,6 +84,19 @@ export interface ColocalizationConfig {
   evaluateOptionalRegionCellPositivity: boolean;
   /** `best_object` (the original's rule, spec 7.3) or `union` (overlap with the union of all marker objects, the original README's definition). */
   positivityRule: 'best_object' | 'union';
+}
+
+/**
+ * `intensity_colocalization_config` (issue 19): intensity correlation per ROI and per cell with CellProfiler's
+ * definitions (docs/intensity-colocalization.md).
+ */
+export interface IntensityColocalizationConfig {
+  /** false (default): no intensity sheets, the run is unchanged. */
+  enabled: boolean;
+  /** Per region and channel, the Manders/RWC/overlap threshold is this percentage of the channel's maximum there. */
+  thresholdPercent: number;
+  /** Costes' automatic thresholds: none, fast (CellProfiler's accelerated steps) or accurate (one grey level per step). */
+  costes: 'none' | 'fast' | 'accurate';
 }
 
 /** spec 2.8 */
@@ -140,6 +155,11 @@ export interface AnalysisConfig {
   markerModelConfig: ModelConfig;
   optionalRegionModelConfig: ModelConfig | null;
   colocalizationConfig: ColocalizationConfig;
+  /**
+   * `intensity_colocalization_config` (issue 19). Optional so that configs built in code need not mention it;
+   * absent = disabled.
+   */
+  intensityColocalizationConfig?: IntensityColocalizationConfig;
   runtimeConfig: RuntimeConfig;
   rois: RoiSpec;
   /**

@@ -166,6 +166,18 @@ export const ModelConfigObject = z
       null,
       'minimum distance between declumping seeds in pixels; null = min diameter / 1.5 (CellProfiler automatic)',
     ),
+    declump_merge_neck_px: opt(
+      nonNeg(),
+      1.5,
+      'declumping: merge neighbouring pieces again unless the distance map dips at least this many pixels between them (or the intensity dips, declump_merge_contrast); 0 = off; with merging on, the automatic smoothing and seed distance are half CellProfiler\'s',
+    ),
+    declump_merge_contrast: opt(
+      z.number({ error: 'expected a number from 0 to 1' })
+        .min(0, { error: 'expected a number from 0 to 1' })
+        .max(1, { error: 'expected a number from 0 to 1' }),
+      0.15,
+      'declumping: ... or unless the intensity dips by at least this fraction of the dimmer piece\'s peak between them; 0 = off (both 0 = CellProfiler\'s rules alone)',
+    ),
     fill_holes: opt(bool(), false, 'threshold methods: fill holes inside objects (after declumping)'),
     exclude_border_objects: opt(bool(), false, 'threshold methods: remove objects touching the image or ROI border (x/y)'),
     discard_outside_diameter: opt(
@@ -270,6 +282,30 @@ export const ColocalizationConfigSchema = z
       nameField(['best_object', 'union'] as const),
       'best_object',
       'best_object = overlap with the single best marker object (as the original) | union = overlap with all marker objects in the cell together',
+    ),
+  }, MAPPING)
+  .strict();
+
+/** issue 19: intensity correlation per ROI and per cell (CellProfiler's MeasureColocalization definitions). */
+export const IntensityColocalizationConfigSchema = z
+  .object({
+    enabled: opt(
+      bool(),
+      false,
+      'write roi_intensity_colocalization and cell_intensity_colocalization (Pearson, slope, Manders, RWC, overlap, K, Costes) between the raw cell and marker channels (and the third channel); see docs/intensity-colocalization.md',
+    ),
+    threshold_percent: opt(
+      z
+        .number({ error: 'expected a number from 0 to 100' })
+        .min(0, { error: 'expected a number from 0 to 100' })
+        .max(100, { error: 'expected a number from 0 to 100' }),
+      15,
+      'Manders/RWC/overlap threshold per region and channel, in percent of that channel\'s maximum in the region (CellProfiler\'s default 15); a voxel is above when >=',
+    ),
+    costes: opt(
+      nameField(['none', 'fast', 'accurate'] as const),
+      'none',
+      "Costes' automatic thresholds, one search per ROI applied to its cells: none | fast (CellProfiler's accelerated steps) | accurate (one grey level per step)",
     ),
   }, MAPPING)
   .strict();
