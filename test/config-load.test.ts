@@ -115,7 +115,7 @@ test('example config: every field of every section, one comment per field, parse
   for (const section of ['cell_model_config', 'marker_model_config']) {
     assert.deepEqual(Object.keys(obj[section]), MODEL_CONFIG_FIELDS);
   }
-  for (const section of ['channel_config', 'display_names', 'colocalization_config', 'runtime_config'] as const) {
+  for (const section of ['channel_config', 'display_names', 'colocalization_config', 'intensity_colocalization_config', 'runtime_config'] as const) {
     assert.deepEqual(Object.keys(obj[section]), Object.keys(SectionSchemas[section].shape));
   }
   assert.deepEqual(Object.keys(obj), [
@@ -128,6 +128,7 @@ test('example config: every field of every section, one comment per field, parse
     'marker_model_config',
     'optional_region_model_config',
     'colocalization_config',
+    'intensity_colocalization_config',
     'runtime_config',
     'rois',
     'single_channel_config',
@@ -141,10 +142,10 @@ test('example config: every field of every section, one comment per field, parse
   }
   // defaults
   const c = parseConfigObject(obj, '/cfg/example.yaml');
-  // The example sets segmentation_method: otsu so that it runs (the default, cellpose, arrives with issue 7).
+  // The example sets segmentation_method: otsu so that it runs without a Cellpose model file.
   assert.deepEqual(c.cellModelConfig, { ...defaultModelConfig(), segmentationMethod: 'otsu' });
   assert.deepEqual(c.markerModelConfig, { ...defaultModelConfig(), segmentationMethod: 'otsu' });
-  assert.match(text, /# .*\(default cellpose; this example uses otsu so that it runs\)\n  segmentation_method: otsu/);
+  assert.match(text, /# .*\(default cellpose, which needs a Cellpose model file; otsu needs none\)\n  segmentation_method: otsu/);
   assert.deepEqual(c.colocalizationConfig, defaultColocalizationConfig());
   assert.deepEqual(c.runtimeConfig, defaultRuntimeConfig());
   assert.deepEqual(c.displayNames, parseConfigObject({ image: 'x', channel_config: { cell_channel: 0, marker_channel: 1 } }).displayNames);

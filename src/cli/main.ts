@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isCellColocError } from '../core/errors.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { exampleConfigYaml } from '../config/example-config.js';
 import { writeFileAtomic } from '../export/atomic.js';
+import { withConfigResultsLock } from './results-lock.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
+import { register as registerInit } from './commands/init.js';
 import type { Io } from './io.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
@@ -59,7 +60,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--no-report', 'do not write report.html at the end (cellcoloc report DIR writes it later)')
     .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean; report: boolean }) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
-      await runAndReport(config, io, !!opts.quiet, opts.report);
+      await withConfigResultsLock(config, `run ${configPath}`, io, () => runAndReport(config, io, !!opts.quiet, opts.report));
       if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir, open: opts.open }, io);
     });
 
@@ -74,24 +75,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (!existsSync(cfgPath)) throw new Error(`demo data missing from the package: ${cfgPath}`);
       const config = await loadConfigFile(cfgPath, { resultsDir: resolve(opts.resultsDir) });
       io.err(`cellcoloc: demo on CellProfiler ExampleHuman HT29 (DNA = cells, pH3 = marker; CC0)\n`);
-      await runAndReport(config, io, !!opts.quiet, opts.report);
+      await withConfigResultsLock(config, 'demo', io, () => runAndReport(config, io, !!opts.quiet, opts.report));
     });
 
-  program
-    .command('init')
-    .description('write a fully commented example config with every field and its default')
-    .argument('[path]', 'where to write it', 'cellcoloc.yaml')
-    .option('-f, --force', 'overwrite an existing file')
-    .action(async (path: string, opts: { force?: boolean }) => {
-      const target = resolve(path);
-      if (existsSync(target) && !opts.force) {
-        throw new Error(`${target} already exists (use --force to overwrite)`);
-      }
-      await mkdir(dirname(target), { recursive: true });
-      await writeFileAtomic(target, exampleConfigYaml());
-      io.out(`wrote ${target}\nedit \`image\` and the channel indices, then run: cellcoloc run ${relative(process.cwd(), target) || target}\n`);
-    });
-
+  registerInit(program, io);
   registerReanalyze(program, io);
   registerRefine(program, io);
   registerView(program, io);

@@ -5,6 +5,7 @@ import { configError } from '../../core/errors.js';
 import type {
   AnalysisConfig,
   ColocalizationConfig,
+  IntensityColocalizationConfig,
   ModelConfig,
   PostfilterName,
   PrefilterName,
@@ -14,7 +15,7 @@ import type {
   SegmentationMethod,
   ZProjectionMethod,
 } from '../types.js';
-import { ModelConfigSchema, ColocalizationConfigSchema, RuntimeConfigSchema, SingleChannelAnalysisConfigSchema } from './sections.js';
+import { ModelConfigSchema, ColocalizationConfigSchema, IntensityColocalizationConfigSchema, RuntimeConfigSchema, SingleChannelAnalysisConfigSchema } from './sections.js';
 import { ConfigFileSchema, type ConfigFileOutput, type ModelOut } from './file.js';
 import { formatConfigIssues, formatValue } from './issues.js';
 
@@ -92,6 +93,7 @@ export function toAnalysisConfig(
         ? { kind: 'label_image', path: resolvePath(c.rois.label_image) }
         : { kind: 'shapes', shapes: c.rois.shapes!.map((s) => ({ type: s.type, data: s.data.map(([y, x]) => [y, x] as [number, number]) })) };
   const col = c.colocalization_config;
+  const ic = c.intensity_colocalization_config;
   const rt = c.runtime_config;
   const crop = rt.crop_for_testing;
   return {
@@ -125,6 +127,7 @@ export function toAnalysisConfig(
       evaluateOptionalRegionCellPositivity: col.evaluate_optional_region_cell_positivity,
       positivityRule: col.positivity_rule,
     },
+    intensityColocalizationConfig: { enabled: ic.enabled, thresholdPercent: ic.threshold_percent, costes: ic.costes },
     runtimeConfig: {
       drawRois: rt.draw_rois,
       processRois: rt.process_rois,
@@ -199,4 +202,10 @@ export function defaultRuntimeConfig(overrides: Partial<RuntimeConfig> = {}): Ru
     t: r.t,
     ...overrides,
   };
+}
+
+/** issue 19 defaults (`enabled: false`, 15 %, no Costes), optionally overridden. */
+export function defaultIntensityColocalizationConfig(overrides: Partial<IntensityColocalizationConfig> = {}): IntensityColocalizationConfig {
+  const c = IntensityColocalizationConfigSchema.parse({});
+  return { enabled: c.enabled, thresholdPercent: c.threshold_percent, costes: c.costes, ...overrides };
 }
