@@ -74,6 +74,8 @@ const SPEC_MODEL_DEFAULTS: ModelConfig = {
   typicalDiameterUm: null,
   declumpSmoothingPx: null,
   declumpMinDistancePx: null,
+  declumpMergeNeckPx: 1.5,
+  declumpMergeContrast: 0.15,
   fillHoles: false,
   excludeBorderObjects: false,
   discardOutsideDiameter: false,
