@@ -198,6 +198,7 @@ export class ViewerSession {
           analysisZBounds: effectiveZBounds(loaded),
           optionalRegionMasks: region ? labelsForAnalysis(region, loaded) : null,
           ownsMasks: true,
+          intensityColocalization: this.config.intensityColocalizationConfig ?? null,
         },
       );
     } catch (err) {
@@ -450,6 +451,7 @@ export class ViewerSession {
         // the working copies are the session's own; the accepted masks are copied (they may still be shown)
         ownsMasks: false,
         measurementMemo: this.measurementMemo,
+        intensityColocalization: cfg.intensityColocalizationConfig ?? null,
       },
     );
     this.editedCell = null;
@@ -498,6 +500,7 @@ export class ViewerSession {
       loaded: this.loaded,
       roiLabels: this.roiLabels,
       colocalizationConfig: cfg.colocalizationConfig,
+      intensityColocalization: cfg.intensityColocalizationConfig ?? null,
       cellModelConfig: req.cell ? cfg.cellModelConfig : null,
       markerModelConfig: req.marker ? cfg.markerModelConfig : null,
       optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
