@@ -23,7 +23,7 @@ import { parse } from 'csv-parse/sync';
 import writeExcelFile from 'write-excel-file/node';
 import type { Cell, Sheet } from 'write-excel-file/node';
 import { csvField, pythonFloatRepr } from '../export/csv.js';
-import { writeFilesAtomically, writeFileAtomic, type AtomicEntry } from '../export/atomic.js';
+import { writeFilesAtomically, type AtomicEntry } from '../export/atomic.js';
 import { inputError } from '../core/errors.js';
 import { readDoneRecord, type DoneRecord } from './sample-record.js';
 import { readSheetRecord, type SheetRecord } from './sheet-record.js';
@@ -243,14 +243,14 @@ export async function mergeExperiment(dir: string, options: MergeOptions = {}): 
   if (byCondition) sheets.push({ name: 'experiment_by_condition', header: byCondition.header, rows: byCondition.rows, text: 1 });
   sheets.push({ name: 'failures', header: failuresHeader, rows: failures, text: 2 });
   entries.push({ path: join(dir, MERGED_FILES.workbook), data: await encodeStringWorkbook(sheets) });
-  await writeFilesAtomically(entries);
-
   const manifest = await buildBatchManifest(dir, sheet, samples, options.runInfo ?? null);
-  await writeFileAtomic(join(dir, MERGED_FILES.manifest), JSON.stringify(manifest, null, 2) + '\n');
+  entries.push({ path: join(dir, MERGED_FILES.manifest), data: JSON.stringify(manifest, null, 2) + '\n' });
+  // All merged files replace the previous ones together, or none does.
+  await writeFilesAtomically(entries);
   return {
     resultsDir: dir,
     samples,
-    files: [...entries.map((e) => e.path), join(dir, MERGED_FILES.manifest)],
+    files: entries.map((e) => e.path),
     rows: { summary: summaryRows.length, cells: cellsRows.length, byCondition: byCondition?.rows.length ?? null, failures: failures.length },
     notes,
   };
