@@ -19,6 +19,21 @@ await build({
   banner: { js: "import { createRequire as __cellcolocCreateRequire } from 'node:module'; const require = __cellcolocCreateRequire(import.meta.url);" },
 });
 
+// The report's plotting libraries (issue 17): Observable Plot + d3 + linkedom in one file of their own, loaded
+// only by `cellcoloc report` and at the end of a run (src/report/load-plot-runtime.ts), never at start-up.
+await build({
+  entryPoints: ['src/report/plot-runtime.ts'],
+  outfile: 'dist/report/plot-runtime.bundle.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  legalComments: 'none',
+  minify: true,
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __cellcolocCreateRequire } from 'node:module'; const require = __cellcolocCreateRequire(import.meta.url);" },
+});
+
 // The browser viewer (issue 8): one minified ESM file plus its page and stylesheet in dist/viewer/,
 // the only folder `cellcoloc view` serves static files from.
 await build({

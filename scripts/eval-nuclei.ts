@@ -22,6 +22,7 @@ import {
   runRoiSingleChannelSegmentation,
 } from '../src/pipeline/single-channel.js';
 import { scoreInstances, type InstanceScores } from '../src/segmentation/instance-metrics.js';
+import { nucleiModelMethod } from './nuclei-model-method.js';
 
 export interface NucleiMethod {
   name: string;
@@ -75,6 +76,8 @@ export const NUCLEI_METHODS: ((overrides: Record<string, unknown>) => NucleiMeth
   (o) => thresholdMethod('none', o),
   (o) => thresholdMethod('shape', o),
   (o) => thresholdMethod('intensity', o),
+  // the built-in Cellpose-style network (issue 22), through the single-channel workflow with its user config
+  (o) => nucleiModelMethod(o),
 ];
 
 function parseArgs(argv: string[]) {

@@ -141,10 +141,10 @@ test('example config: every field of every section, one comment per field, parse
   }
   // defaults
   const c = parseConfigObject(obj, '/cfg/example.yaml');
-  // The example sets segmentation_method: otsu so that it runs (the default, cellpose, arrives with issue 7).
+  // The example sets segmentation_method: otsu so that it runs without a Cellpose model file.
   assert.deepEqual(c.cellModelConfig, { ...defaultModelConfig(), segmentationMethod: 'otsu' });
   assert.deepEqual(c.markerModelConfig, { ...defaultModelConfig(), segmentationMethod: 'otsu' });
-  assert.match(text, /# .*\(default cellpose; this example uses otsu so that it runs\)\n  segmentation_method: otsu/);
+  assert.match(text, /# .*\(default cellpose, which needs a Cellpose model file; otsu needs none\)\n  segmentation_method: otsu/);
   assert.deepEqual(c.colocalizationConfig, defaultColocalizationConfig());
   assert.deepEqual(c.runtimeConfig, defaultRuntimeConfig());
   assert.deepEqual(c.displayNames, parseConfigObject({ image: 'x', channel_config: { cell_channel: 0, marker_channel: 1 } }).displayNames);

@@ -129,7 +129,7 @@ test('batch: per-sample results identical to `cellcoloc run`, a corrupt image fa
   for (const [s, cfg] of Object.entries(runConfigs)) {
     writeFileSync(join(dir, `run_${s}.yaml`), cfg);
     const single = join(dir, `single_${s}`);
-    const rr = cellcoloc(['run', `run_${s}.yaml`, '--results-dir', single, '-q'], { cwd: dir });
+    const rr = cellcoloc(['run', `run_${s}.yaml`, '--results-dir', single, '-q', '--no-report'], { cwd: dir });
     assert.equal(rr.code, 0, rr.err);
     const a = resultBytes(single);
     const b = resultBytes(join(out, 'samples', s));
@@ -253,7 +253,7 @@ test('single-channel samples: identical to `cellcoloc run`, merged from roi_over
   assert.equal(r.code, 0, r.err);
   writeFileSync(join(dir, 'sc-run.yaml'), `image: dna_q4.tif\n${scBase}`);
   const single = join(dir, 'sc-single');
-  assert.equal(cellcoloc(['run', 'sc-run.yaml', '--results-dir', single, '-q'], { cwd: dir }).code, 0);
+  assert.equal(cellcoloc(['run', 'sc-run.yaml', '--results-dir', single, '-q', '--no-report'], { cwd: dir }).code, 0);
   const a = resultBytes(single);
   const b = resultBytes(join(out, 'samples', 'nuc4'));
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
@@ -360,7 +360,7 @@ test('z-stack samples: a 4-plane stack (stacked channel files) and a per-sample 
   for (const [s, cfg] of Object.entries(runs)) {
     writeFileSync(join(dir, `z_${s}.yaml`), cfg);
     const single = join(dir, `z_single_${s}`);
-    const rr = cellcoloc(['run', `z_${s}.yaml`, '--results-dir', single, '-q'], { cwd: dir });
+    const rr = cellcoloc(['run', `z_${s}.yaml`, '--results-dir', single, '-q', '--no-report'], { cwd: dir });
     assert.equal(rr.code, 0, rr.err);
     const a = resultBytes(single);
     const b = resultBytes(join(out, 'samples', s));

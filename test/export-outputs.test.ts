@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromFile } from 'geotiff';
 import { readTiffPagesReference } from './helpers/fixtures.js';
 import { column, makeTable, type Table } from '../src/core/table.js';
 import type { LabelVolume } from '../src/core/volume.js';
@@ -100,7 +101,7 @@ test('writes CSVs, masks, ROI TIFF, workbook and manifest; TIFFs hold the masks;
   ] as const) {
     const r = await readTiffPagesReference(p);
     assert.equal(r.pages, Z);
-    assert.ok(r.data instanceof Uint32Array);
+    assert.ok(r.data instanceof Uint16Array, 'labels up to 65535 are written as uint16 (Fiji opens uint32 as float)');
     assert.deepEqual(Array.from(r.data), Array.from(m.data));
   }
   const roi = await readTiffPagesReference(paths.roiMaskPath);
@@ -167,4 +168,78 @@ test('a failing export leaves the previous results untouched and no temporary fi
     if (f.endsWith('_roi_labelmask.tif')) continue;
     assert.deepEqual(readFileSync(join(paths.resultsDir, f)), bytes, `${f} unchanged`);
   }
+});
+
+/** Page-0 tags as geotiff decodes them (independent of our reader). */
+async function tags(path: string) {
+  const tiff = await fromFile(path);
+  try {
+    const img = await tiff.getImage(0);
+    const fd = img.fileDirectory as unknown as Record<string, unknown>;
+    const get = async (name: string) => ((fd as any).loadValue ? await (fd as any).loadValue(name) : fd[name]);
+    return {
+      bits: img.getBitsPerSample(),
+      description: String((await get('ImageDescription')) ?? ''),
+      xRes: (await get('XResolution')) as ArrayLike<number> | number,
+      resUnit: (await get('ResolutionUnit')) as number,
+      pages: await tiff.getImageCount(),
+    };
+  } finally {
+    await tiff.close?.();
+  }
+}
+
+test('label masks: uint16 up to label 65535, uint32 above; z stacks carry ImageJ unit=micron and spacing=', async () => {
+  const { paths } = setup('dtypes');
+  const out = outputs(5);
+  const big = new Uint32Array(Z * Y * X);
+  big[3] = 65536; // one label beyond uint16
+  big[7] = 2;
+  out.markerMasks = { data: big, shape: [Z, Y, X] };
+  const edge = new Uint32Array(Z * Y * X);
+  edge[1] = 65535; // the largest label that still fits
+  out.positiveCellMasks = { data: edge, shape: [Z, Y, X] };
+  await exportAnalysisOutputs(out, paths, { voxelSizeUm: VOXEL });
+
+  const cell = await readTiffPagesReference(paths.cellMaskPath);
+  assert.ok(cell.data instanceof Uint16Array);
+  const marker = await readTiffPagesReference(paths.markerMaskPath);
+  assert.ok(marker.data instanceof Uint32Array, 'a label > 65535 keeps uint32');
+  assert.deepEqual(Array.from(marker.data), Array.from(big));
+  const pos = await readTiffPagesReference(paths.positiveCellMaskPath);
+  assert.ok(pos.data instanceof Uint16Array);
+  assert.equal(pos.data[1], 65535);
+
+  // ImageJ's own calibrated-stack layout: description starting with ImageJ=, z step in spacing=, unit=micron,
+  // X/YResolution in pixels per micron with ResolutionUnit 1 (none) — VOXEL = [1, 0.5, 0.25] µm.
+  for (const p of [paths.cellMaskPath, paths.markerMaskPath]) {
+    const t = await tags(p);
+    assert.equal(t.pages, Z);
+    assert.match(t.description, /^ImageJ=/);
+    assert.match(t.description, /\nimages=2\n/);
+    assert.match(t.description, /\nslices=2\n/);
+    assert.match(t.description, /\nunit=micron\n/);
+    assert.match(t.description, /\nspacing=1\n/);
+    const xr = typeof t.xRes === 'number' ? t.xRes : t.xRes[0] / t.xRes[1];
+    assert.equal(xr, 4); // 1 / 0.25 µm
+    assert.equal(t.resUnit, 1);
+  }
+  assert.equal((await tags(paths.cellMaskPath)).bits, 16);
+  assert.equal((await tags(paths.markerMaskPath)).bits, 32);
+});
+
+test('single-plane masks keep the OME-XML description with the physical size', async () => {
+  const { paths } = setup('plane');
+  const one = (seed: number): LabelVolume => {
+    const data = new Uint32Array(Y * X);
+    for (let i = 0; i < data.length; i++) data[i] = (i * seed) % 3;
+    return { data, shape: [1, Y, X] };
+  };
+  const out = { ...outputs(2), cellMasks: one(1), markerMasks: one(2), positiveCellMasks: one(3) };
+  await exportAnalysisOutputs(out, paths, { voxelSizeUm: VOXEL });
+  const t = await tags(paths.cellMaskPath);
+  assert.match(t.description, /<OME /);
+  assert.match(t.description, /Type="uint16"/);
+  assert.match(t.description, /PhysicalSizeX="0.25" PhysicalSizeXUnit="µm"/);
+  assert.equal(t.resUnit, 3);
 });

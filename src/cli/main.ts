@@ -8,16 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { isCellColocError } from '../core/errors.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { exampleConfigYaml } from '../config/example-config.js';
 import { writeFileAtomic } from '../export/atomic.js';
+import { withConfigResultsLock } from './results-lock.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
+import { register as registerInit } from './commands/init.js';
 import type { Io } from './io.js';
 import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
 import { register as registerView, serveUntilInterrupted } from './commands/view.js';
 import { register as registerSnapshot } from './commands/snapshot.js';
 import { register as registerExperiment, BatchFailed } from './commands/experiment.js';
+import { register as registerReport, writeReportAfterRun } from './commands/report.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,9 +58,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('-q, --quiet', 'no progress output on stderr')
     .option('--view', 'open the browser viewer on the results after the run (serves until Ctrl-C)')
     .option('--no-open', 'with --view: only print the viewer URL, do not open a browser')
-    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean }) => {
+    .option('--no-report', 'do not write report.html at the end (cellcoloc report DIR writes it later)')
+    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean; report: boolean }) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
-      await runAndReport(config, io, !!opts.quiet);
+      await withConfigResultsLock(config, `run ${configPath}`, io, () => runAndReport(config, io, !!opts.quiet, opts.report));
       if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir, open: opts.open }, io);
     });
 
@@ -67,34 +70,22 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('run the workflow on the example data shipped with the package (HT29 nuclei + pH3 mitosis marker, CC0)')
     .option('--results-dir <dir>', 'where to write the results', 'cellcoloc-demo-results')
     .option('-q, --quiet', 'no progress output on stderr')
-    .action(async (opts: { resultsDir: string; quiet?: boolean }) => {
+    .option('--no-report', 'do not write report.html at the end')
+    .action(async (opts: { resultsDir: string; quiet?: boolean; report: boolean }) => {
       const cfgPath = demoConfigPath();
       if (!existsSync(cfgPath)) throw new Error(`demo data missing from the package: ${cfgPath}`);
       const config = await loadConfigFile(cfgPath, { resultsDir: resolve(opts.resultsDir) });
       io.err(`cellcoloc: demo on CellProfiler ExampleHuman HT29 (DNA = cells, pH3 = marker; CC0)\n`);
-      await runAndReport(config, io, !!opts.quiet);
+      await withConfigResultsLock(config, 'demo', io, () => runAndReport(config, io, !!opts.quiet, opts.report));
     });
 
-  program
-    .command('init')
-    .description('write a fully commented example config with every field and its default')
-    .argument('[path]', 'where to write it', 'cellcoloc.yaml')
-    .option('-f, --force', 'overwrite an existing file')
-    .action(async (path: string, opts: { force?: boolean }) => {
-      const target = resolve(path);
-      if (existsSync(target) && !opts.force) {
-        throw new Error(`${target} already exists (use --force to overwrite)`);
-      }
-      await mkdir(dirname(target), { recursive: true });
-      await writeFileAtomic(target, exampleConfigYaml());
-      io.out(`wrote ${target}\nedit \`image\` and the channel indices, then run: cellcoloc run ${relative(process.cwd(), target) || target}\n`);
-    });
-
+  registerInit(program, io);
   registerReanalyze(program, io);
   registerRefine(program, io);
   registerView(program, io);
   registerSnapshot(program, io);
   registerExperiment(program, io);
+  registerReport(program, io);
 
   try {
     await program.parseAsync(argv);
@@ -117,10 +108,11 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, quiet: boolean): Promise<WorkflowResult | null> {
+async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, quiet: boolean, withReport = true): Promise<WorkflowResult | null> {
   // A config with single_channel_config runs the single-channel counting workflow (spec 13).
   if (config.singleChannel) {
-    await runSingleChannelAndReport(config, io, quiet);
+    const sc = await runSingleChannelAndReport(config, io, quiet);
+    if (withReport) await writeReportAfterRun(sc.paths.resultsDir, sc.paths.stem, io, quiet);
     return null;
   }
   const reporter = createProgressReporter(process.stderr, quiet);
@@ -145,5 +137,6 @@ async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, q
     // For `npm run bench`: peak RSS of this whole process (KiB) and the stage timings.
     io.err(`CELLCOLOC_BENCH_STATS ${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, timings: res.timings })}\n`);
   }
+  if (withReport) await writeReportAfterRun(res.paths.resultsDir, res.paths.stem, io, quiet);
   return res;
 }

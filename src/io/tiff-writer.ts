@@ -11,7 +11,11 @@
  *
  * Physical size (fix Q39: the original wrote none): an OME-XML ImageDescription with PhysicalSizeX/Y/Z in
  * µm (Fiji / Bio-Formats, tifffile `is_ome`), plus XResolution/YResolution in pixels per centimetre
- * (ResolutionUnit 3) for readers that ignore OME-XML.
+ * (ResolutionUnit 3) for readers that ignore OME-XML. Or (`description: 'imagej'`, used for z stacks) ImageJ's
+ * own description `ImageJ=…\nimages=Z\nslices=Z\nunit=micron\nspacing=<z µm>` with XResolution/YResolution
+ * in pixels per µm and ResolutionUnit 1, exactly as ImageJ's TiffEncoder writes a calibrated stack: Fiji without
+ * Bio-Formats reads the z step only from an ImageDescription that starts with `ImageJ=` (ij.io.FileOpener),
+ * and Bio-Formats, tifffile and napari read that description too.
  */
 import { deflate as deflateCb, deflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -30,10 +34,11 @@ export interface TiffWriteOptions {
   /** zlib level 1–9, default 6 (fixed, so the output is reproducible). */
   deflateLevel?: number;
   /**
-   * `ome` (default): OME-XML with DimensionOrder XYZCT and physical sizes; `shaped`: tifffile's default
-   * `{"shape": [Z, Y, X]}` JSON (what the original wrote, spec 8.1); any other string is written verbatim.
+   * `ome` (default): OME-XML with DimensionOrder XYZCT and physical sizes; `imagej`: ImageJ's stack
+   * description with `unit=micron` and `spacing=` (resolutions then in pixels per µm); `shaped`: tifffile's
+   * default `{"shape": [Z, Y, X]}` JSON (what the original wrote, spec 8.1); any other string is written verbatim.
    */
-  description?: 'ome' | 'shaped' | string;
+  description?: 'ome' | 'imagej' | 'shaped' | string;
   /** Force BigTIFF (`true`) or classic (`false`, throws when too large); default: automatic. */
   bigTiff?: boolean;
 }
@@ -172,9 +177,39 @@ interface Entry {
   offset?: boolean;
 }
 
+/**
+ * ImageJ's description of a single-channel Z stack (what ImageJ 1.x writes for a calibrated stack; the
+ * version string is tifffile's `1.11a`). Without a voxel size, no unit and no spacing.
+ */
+export function imageJStackDescription(Z: number, voxelSizeUm?: readonly [number, number, number] | null): string {
+  const lines = ['ImageJ=1.11a', `images=${Z}`];
+  if (Z > 1) lines.push(`slices=${Z}`);
+  if (voxelSizeUm) {
+    lines.push('unit=micron');
+    if (Z > 1) lines.push(`spacing=${xmlNumber(voxelSizeUm[0])}`);
+  }
+  lines.push('loop=false', '');
+  return lines.join('\n');
+}
+
+/**
+ * Label masks in the smallest unsigned type that holds the largest label: uint16 when it is <= 65535 (Fiji
+ * opens uint32 TIFFs as 32-bit float, and a float re-save is no longer a label image), the input otherwise.
+ * One pass for the maximum; the narrowed copy is half the size of the uint32 volume.
+ */
+export function narrowLabelVolume<T extends TiffVoxelData>(volume: Volume<T>): Volume<TiffVoxelData> {
+  const d = volume.data;
+  if (!(d instanceof Uint32Array)) return volume;
+  let max = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] > max) max = d[i];
+  if (max > 0xffff) return volume;
+  return { ...volume, data: new Uint16Array(d) };
+}
+
 function resolveDescription(volume: Volume<TiffVoxelData>, info: PixelInfo, options: TiffWriteOptions): string {
   const d = options.description ?? 'ome';
   if (d === 'ome') return omeXml(volume.shape, info.omeType, options.voxelSizeUm ?? null);
+  if (d === 'imagej') return imageJStackDescription(volume.shape[0], options.voxelSizeUm ?? null);
   // tifffile's "shaped" description: json.dumps({'shape': [...]}) → `{"shape": [2, 3, 4]}`.
   if (d === 'shaped') return `{"shape": [${volume.shape.join(', ')}]}`;
   return d;
@@ -193,9 +228,12 @@ function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: Uint8A
   if (vs) {
     for (const v of vs) if (!(v > 0) || !Number.isFinite(v)) throw valueError(`encodeTiffStack: voxel size ${JSON.stringify(vs)} must be positive finite µm values`);
   }
-  // pixels per centimetre = 10^4 µm/cm ÷ (µm per pixel); tag order is X then Y.
-  const xRes = vs ? toRational(1e4 / vs[2]) : null;
-  const yRes = vs ? toRational(1e4 / vs[1]) : null;
+  // pixels per centimetre = 10^4 µm/cm ÷ (µm per pixel); tag order is X then Y. ImageJ descriptions: pixels
+  // per µm (the description's unit) with ResolutionUnit 1, as ImageJ's TiffEncoder writes them.
+  const imagej = options.description === 'imagej';
+  const perUnit = imagej ? 1 : 1e4;
+  const xRes = vs ? toRational(perUnit / vs[2]) : null;
+  const yRes = vs ? toRational(perUnit / vs[1]) : null;
 
   // Tags per page: 11 always, 3 for the resolution, and ImageDescription on page 0 only.
   const nTags = 11 + (vs ? 3 : 0);
@@ -276,7 +314,7 @@ function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: Uint8A
       entries.push(
         { tag: TAG.XResolution, type: T_RATIONAL, count: 1, value: L.resOff, offset: true },
         { tag: TAG.YResolution, type: T_RATIONAL, count: 1, value: L.resOff + 8, offset: true },
-        { tag: TAG.ResolutionUnit, type: T_SHORT, count: 1, value: 3 }, // centimetre
+        { tag: TAG.ResolutionUnit, type: T_SHORT, count: 1, value: imagej ? 1 : 3 }, // none (ImageJ: unit in the description) | centimetre
       );
     }
     entries.push(

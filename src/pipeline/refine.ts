@@ -406,11 +406,43 @@ export interface RefineWorkflowResult {
  * given thresholds, recompute every table, and rewrite the results there atomically; the manifest gains a
  * `refinement` section (thresholds and their sources, cache files, the refined run's creation time).
  */
+/**
+ * Refuses a refinement that cannot mean anything before any image is read: refine re-thresholds Cellpose's
+ * cached network outputs, so at least one channel must use segmentation_method cellpose, and thresholds may
+ * only be given for such channels. The message names the section and its method.
+ */
+export function assertRefinable(config: AnalysisConfig, thresholds: RefineThresholds = {}): void {
+  const label = config.configPath ?? 'config';
+  if (config.singleChannel) {
+    const m = config.singleChannel.modelConfig.segmentationMethod;
+    if (m !== 'cellpose') {
+      throw valueError(`${label}: model_config.segmentation_method is ${m}, not cellpose: refine re-thresholds a Cellpose run's cached network outputs; with a threshold method, change the config and run \`cellcoloc run\` again`);
+    }
+    return;
+  }
+  const channels: { ch: RefineChannel; config: ModelConfig | null; cp: number | null | undefined; fl: number | null | undefined }[] = [
+    { ch: 'cell', config: config.cellModelConfig, cp: thresholds.cellCellprobThreshold, fl: thresholds.cellFlowThreshold },
+    { ch: 'marker', config: config.markerModelConfig, cp: thresholds.markerCellprobThreshold, fl: thresholds.markerFlowThreshold },
+    { ch: 'optional_region', config: config.optionalRegionModelConfig ?? null, cp: thresholds.optionalRegionCellprobThreshold, fl: thresholds.optionalRegionFlowThreshold },
+  ];
+  for (const c of channels) {
+    if (c.config && c.config.segmentationMethod !== 'cellpose' && (c.cp != null || c.fl != null)) {
+      throw valueError(`${label}: ${c.ch} thresholds given, but ${c.ch}_model_config.segmentation_method is ${c.config.segmentationMethod}, not cellpose (only Cellpose channels have thresholds to refine)`);
+    }
+  }
+  const used = channels.filter((c) => c.config !== null);
+  if (!used.some((c) => c.config!.segmentationMethod === 'cellpose')) {
+    const which = used.map((c) => `${c.ch}_model_config.segmentation_method is ${c.config!.segmentationMethod}`).join(', ');
+    throw valueError(`${label}: ${which}, not cellpose: refine re-thresholds a Cellpose run's cached network outputs; with threshold methods, change the config and run \`cellcoloc run\` again`);
+  }
+}
+
 export async function runRefineWorkflow(
   config: AnalysisConfig,
   options: { thresholds?: RefineThresholds; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
 ): Promise<RefineWorkflowResult> {
   assertSupported(config);
+  assertRefinable(config, options.thresholds);
   let cacheDir = '';
   let previous: Record<string, unknown> | null = null;
   const th = options.thresholds ?? {};

@@ -10,6 +10,7 @@ import { ExperimentProblems, runBatch } from '../../experiment/batch.js';
 import { mergeExperiment, MERGED_FILES, type MergeResult } from '../../experiment/merge.js';
 import { sheetDirOf, sheetFromFiles } from '../../experiment/sheet-from-files.js';
 import { createBatchReporter } from '../batch-progress.js';
+import { writeReportAfterRun } from './report.js';
 import type { Io } from '../io.js';
 
 function positiveInt(flag: string) {
@@ -58,7 +59,7 @@ export function register(program: Command, io: Io): void {
     .option('--force', 'rerun every sample, also those whose done.json is up to date')
     .option('--only <s1,s2>', 'run only these samples (e.g. one cluster job); the merged tables are left to `cellcoloc merge`', sampleList)
     .option('--timeout-per-sample <s>', 'kill a sample that runs longer than this many seconds (it fails alone)', positiveSeconds)
-    .option('--no-report', 'do not write the experiment report')
+    .option('--no-report', 'do not write the experiment report (DIR/report.html)')
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (sheet: string, opts: BatchCliOptions) => {
       const reporter = createBatchReporter(process.stderr, !!opts.quiet);
@@ -90,6 +91,8 @@ export function register(program: Command, io: Io): void {
       if (failed > 0) io.err(`cellcoloc: ${failed} sample${failed === 1 ? '' : 's'} failed: ${result.failed.join(', ')} (see ${result.merge ? resolve(result.resultsDir, MERGED_FILES.failures) : 'their done.json; `cellcoloc merge` lists them in failures.csv'})\n`);
       if (result.merge) mergeLines(result.merge, io);
       io.out(`results: ${result.resultsDir}  (${(result.wallMs / 1000).toFixed(2)} s)\n`);
+      // The experiment report (issue 17) after the merge; `--only` jobs leave it to `cellcoloc merge`.
+      if (opts.report && result.merge) await writeReportAfterRun(result.resultsDir, '', io, !!opts.quiet);
       if (failed > 0) throw new BatchFailed(failed);
     });
 
@@ -98,13 +101,15 @@ export function register(program: Command, io: Io): void {
     .description('rebuild the merged tables, failures.csv and batch_manifest.json of an experiment folder from its sample folders')
     .argument('<dir>', 'experiment folder written by `cellcoloc batch`')
     .option('--no-report', 'do not write the experiment report')
-    .action(async (dir: string) => {
+    .option('-q, --quiet', 'no progress output on stderr')
+    .action(async (dir: string, opts: { report: boolean; quiet?: boolean }) => {
       const t0 = performance.now();
       const m = await mergeExperiment(resolve(dir));
       mergeLines(m, io);
       const failed = m.samples.filter((s) => s.status !== 'ok');
       io.err(`cellcoloc: merged ${m.samples.length - failed.length} sample${m.samples.length - failed.length === 1 ? '' : 's'} (${m.rows.summary} ROI rows, ${m.rows.cells} cell rows); ${failed.length} in failures.csv\n`);
       io.out(`results: ${resolve(dir)}  (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+      if (opts.report) await writeReportAfterRun(resolve(dir), '', io, !!opts.quiet);
     });
 
   program

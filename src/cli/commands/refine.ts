@@ -4,9 +4,10 @@
  * atomically; see `src/pipeline/refine.ts`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { withConfigResultsLock } from '../results-lock.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { valueError } from '../../core/errors.js';
-import { runRefineWorkflow } from '../../pipeline/refine.js';
+import { assertRefinable, runRefineWorkflow } from '../../pipeline/refine.js';
 import { runSingleChannelRefineWorkflow } from '../../pipeline/single-channel-refine.js';
 import type { Io } from '../io.js';
 
@@ -51,9 +52,19 @@ export function register(program: Command, io: Io): void {
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (configPath: string, opts: RefineOptions) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
+      await withConfigResultsLock(config, `refine ${configPath}`, io, async () => {
       const twoChannelFlags = (['cellCellprobThreshold', 'cellFlowThreshold', 'markerCellprobThreshold', 'markerFlowThreshold', 'optionalRegionCellprobThreshold', 'optionalRegionFlowThreshold'] as const)
         .filter((k) => opts[k] !== undefined)
         .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      // Refuse a threshold-only config before claiming to refine (names the channel that is not Cellpose).
+      assertRefinable(config, {
+        cellCellprobThreshold: opts.cellCellprobThreshold,
+        cellFlowThreshold: opts.cellFlowThreshold,
+        markerCellprobThreshold: opts.markerCellprobThreshold,
+        markerFlowThreshold: opts.markerFlowThreshold,
+        optionalRegionCellprobThreshold: opts.optionalRegionCellprobThreshold,
+        optionalRegionFlowThreshold: opts.optionalRegionFlowThreshold,
+      });
       if (!opts.quiet) io.err('cellcoloc: refining from the Cellpose cache (no network)\n');
       const t0 = performance.now();
       if (config.singleChannel) {
@@ -99,5 +110,6 @@ export function register(program: Command, io: Io): void {
         );
       }
       io.out(`${lines.join('\n')}\nresults: ${res.paths.resultsDir}  (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+      });
     });
 }

@@ -26,17 +26,17 @@ export const ConfigFileSchema = z
       null,
       'voxel size in micrometres, [z, y, x] or [y, x] (then z = 1.0); overrides the image metadata; null = from the metadata',
     ),
-    channel_config: ChannelConfigSchema.optional().meta({ description: 'which image channel is what (spec 2.1); required unless single_channel_config is given' }),
-    display_names: opt(DisplayNamesSchema, {}, 'names of the channels (spec 2.3)'),
-    cell_model_config: opt(ModelConfigSchema, {}, 'segmentation of the cell channel (spec 2.4)'),
-    marker_model_config: opt(ModelConfigSchema, {}, 'segmentation of the marker channel (spec 2.4)'),
+    channel_config: ChannelConfigSchema.optional().meta({ description: 'which image channel is what (0-based); required unless single_channel_config is given' }),
+    display_names: opt(DisplayNamesSchema, {}, 'names of the channels, shown in the viewer'),
+    cell_model_config: opt(ModelConfigSchema, {}, 'how the cells (e.g. nuclei) are segmented'),
+    marker_model_config: opt(ModelConfigSchema, {}, 'how the marker objects are segmented'),
     optional_region_model_config: opt(
       z.union([z.null(), ModelConfigSchema], { error: 'expected null or a mapping of model config fields' }),
       null,
-      'segmentation of the optional third channel (spec 11), same fields as cell_model_config; needs channel_config.optional_region_channel; null = none',
+      'segmentation of the optional third channel, same fields as cell_model_config; needs channel_config.optional_region_channel; null = none',
     ),
-    colocalization_config: opt(ColocalizationConfigSchema, {}, 'positivity rule and cell size filter (spec 2.5)'),
-    runtime_config: opt(RuntimeConfigSchema, {}, 'run options (spec 2.8)'),
+    colocalization_config: opt(ColocalizationConfigSchema, {}, 'when a cell counts as marker-positive, and the smallest cell kept'),
+    runtime_config: opt(RuntimeConfigSchema, {}, 'run options'),
     rois: opt(
       RoisSchema,
       'full',
@@ -45,7 +45,7 @@ export const ConfigFileSchema = z
     single_channel_config: opt(
       z.union([z.null(), SingleChannelConfigSchema], { error: 'expected null or {channel_index: <int>}' }),
       null,
-      'single-channel counting workflow {channel_index} (spec 2.2, 13); replaces channel_config',
+      'count objects in one channel instead: {channel_index: <int>}; replaces channel_config',
     ),
     model_config: opt(
       z.union([z.null(), ModelConfigSchema], { error: 'expected null or a mapping of model config fields' }),
@@ -55,7 +55,7 @@ export const ConfigFileSchema = z
     analysis_config: opt(
       z.union([z.null(), SingleChannelAnalysisConfigSchema], { error: 'expected null or {min_object_voxels: <number>}' }),
       null,
-      'single-channel workflow: {min_object_voxels: 50} (spec 2.6): objects with fewer voxels are removed before the tables',
+      'single-channel workflow: {min_object_voxels: 50}: objects with fewer voxels are removed before the tables',
     ),
   }, MAPPING)
   .strict()

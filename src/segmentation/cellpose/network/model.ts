@@ -10,6 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir, availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as Ort from 'onnxruntime-node';
 
 let ortModule: Promise<typeof Ort> | null = null;
@@ -39,6 +40,34 @@ export interface CellposeModel {
   close(): Promise<void>;
 }
 
+/**
+ * Networks shipped inside the npm package (`models/`, issue 22): name → file. They are found before
+ * `$CELLCOLOC_MODELS` and the cache folder, so a user's folder cannot shadow them by accident.
+ */
+export const BUILTIN_MODELS: Readonly<Record<string, string>> = { 'cellcoloc-nuclei': 'cellcoloc-nuclei.onnx' };
+
+/**
+ * The package's `models/` folder: the nearest ancestor of this module (src/… under tsx, dist/cli/ in the bundle)
+ * whose package.json is named `cellcoloc`.
+ */
+export function builtinModelsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'cellcoloc') return join(dir, 'models');
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'models');
+}
+
 /** Default model folder: `$XDG_CACHE_HOME/cellcoloc/models`, else `~/.cache/cellcoloc/models` (Windows: `%LOCALAPPDATA%\cellcoloc\models`). */
 export function defaultModelsDir(): string {
   if (process.env.XDG_CACHE_HOME) return join(process.env.XDG_CACHE_HOME, 'cellcoloc', 'models');
@@ -62,7 +91,8 @@ function looksLikePath(s: string): boolean {
 
 /**
  * `model_name_or_path` → absolute `.onnx` path. An existing file wins (like the original, spec 5.1 / Q40);
- * a path-like string must exist; a bare name (`cpsam`, `cyto3`, `nuclei`, …) is `<models dir>/<name>.onnx`.
+ * a path-like string must exist; a built-in name ({@link BUILTIN_MODELS}, e.g. `cellcoloc-nuclei`) is the file
+ * shipped in the package; any other bare name (`cpsam`, `cyto3`, `nuclei`, …) is `<models dir>/<name>.onnx`.
  */
 export function resolveModelPath(modelNameOrPath: string): string {
   const raw = modelNameOrPath.trim();
@@ -73,6 +103,12 @@ export function resolveModelPath(modelNameOrPath: string): string {
     throw inputError(
       `Cellpose model file not found: ${asPath} (model_name_or_path "${raw}"); export one with scripts/export_cellpose_onnx.py (see docs/cellpose-models.md)`,
     );
+  }
+  const builtin = Object.hasOwn(BUILTIN_MODELS, raw) ? BUILTIN_MODELS[raw] : undefined;
+  if (builtin !== undefined) {
+    const shipped = join(builtinModelsDir(), builtin);
+    if (existsSync(shipped)) return shipped;
+    throw inputError(`built-in Cellpose model "${raw}" is missing from this installation: expected ${shipped} (reinstall cellcoloc)`);
   }
   const dir = modelsDir();
   const file = join(dir, `${raw}.onnx`);

@@ -1,0 +1,216 @@
+/**
+ * The experiment report (issue 17.4): per-condition strip/box plots of the fraction of positive cells (one point
+ * per sample), cells per sample, a plate heat map when `well` parses as a plate position, a QC table flagging
+ * samples whose threshold or cell count is far from the experiment's median (robust z > 3, with the reason),
+ * the failures, and a gallery of one overlay per sample linking to its run report. Everything comes from the
+ * files: each sample folder's manifest and overview table, the experiment's CSVs, and the thumbnail each run
+ * report left beside itself (written first where a sample has no current report).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { inputError } from '../core/errors.js';
+import { readCsvTable, stringColumn, type CsvTable } from './csv-table.js';
+import { experimentPlots, type SampleRow } from './experiment-plots.js';
+import { QC_Z_LIMIT, robustZ } from './experiment-qc.js';
+import { esc, fmtNumber, num, page, plotFigure, table, type Cell } from './html.js';
+import { loadPlotRuntime } from './load-plot-runtime.js';
+import { renderPlot } from './render-plot.js';
+import { listRunManifests, readRunFolder } from './run-folder.js';
+import { summarize } from './run-report.js';
+import { REPORT_FILE, THUMBNAIL_SUFFIX, writeRunReport } from './write-run.js';
+
+/** Sheet columns that are not sample metadata. */
+const NOT_METADATA = /^(sample|image|channel_\d+|config\..*|roi_id|stem|results_dir|status|error)$/;
+
+export interface ExperimentData {
+  dir: string;
+  batch: Record<string, unknown>;
+  samples: SampleRow[];
+  failures: { sample: string; error: string }[];
+  metadataColumns: string[];
+  conditionColumn: string | null;
+}
+
+export async function readExperiment(dir: string, onProgress?: (m: string) => void): Promise<ExperimentData> {
+  let batch: Record<string, unknown>;
+  try {
+    batch = JSON.parse(await readFile(join(dir, 'batch_manifest.json'), 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw inputError(`${join(dir, 'batch_manifest.json')}: not readable JSON (${(err as Error).message})`, err);
+  }
+  const samplesDir = join(dir, 'samples');
+  const names = existsSync(samplesDir) ? (await readdir(samplesDir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort() : [];
+  const metadata = await readMetadata(dir);
+  const failures: ExperimentData['failures'] = [];
+  if (existsSync(join(dir, 'failures.csv'))) {
+    const f = await readCsvTable(join(dir, 'failures.csv'));
+    const s = stringColumn(f, 'sample');
+    const e = f.columns.includes('error') ? stringColumn(f, 'error') : s.map(() => '');
+    s.forEach((name, i) => failures.push({ sample: name, error: e[i] }));
+  }
+  const failed = new Set(failures.map((f) => f.sample));
+  const samples: SampleRow[] = [];
+  let done = 0;
+  for (const name of names) {
+    const sdir = join(samplesDir, name);
+    const manifests = await listRunManifests(sdir);
+    if (manifests.length === 0) {
+      if (!failed.has(name)) failures.push({ sample: name, error: 'no run manifest in its folder (the run did not finish)' });
+      continue;
+    }
+    const run = await readRunFolder(sdir, manifests.length > 1 ? manifests[0].replace(/_run_manifest\.json$/, '') : undefined);
+    const reportName = manifests.length > 1 ? `${run.stem}_${REPORT_FILE}` : REPORT_FILE;
+    const reportPath = join(sdir, reportName);
+    const thumbPath = join(sdir, `${run.stem}${THUMBNAIL_SUFFIX}`);
+    // A sample's own report (and its gallery overlay) is written when missing or older than its manifest.
+    if (!existsSync(reportPath) || !existsSync(thumbPath) || statSync(reportPath).mtimeMs < statSync(run.manifestPath).mtimeMs) {
+      onProgress?.(`report of sample ${name}`);
+      await writeRunReport(sdir, run.stem);
+    }
+    const s = summarize(run);
+    samples.push({
+      sample: name,
+      meta: metadata.get(name) ?? {},
+      nCells: s.nCells,
+      nPositive: s.nPositive,
+      thresholds: s.thresholds,
+      reportHref: `samples/${encodeURIComponent(name)}/${encodeURIComponent(reportName)}`,
+      thumbnail: new Uint8Array(await readFile(thumbPath)),
+      kind: run.kind,
+    });
+    done++;
+    if (done % 16 === 0) onProgress?.(`read ${done}/${names.length} samples`);
+  }
+  const metadataColumns = [...new Set(samples.flatMap((s) => Object.keys(s.meta)))];
+  return { dir, batch, samples, failures, metadataColumns, conditionColumn: chooseCondition(samples, metadataColumns) };
+}
+
+/** Per-sample metadata columns from experiment_summary.csv (first row of each sample), else the sample sheet. */
+async function readMetadata(dir: string): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  let t: CsvTable | null = null;
+  for (const f of ['experiment_summary.csv', 'samples.csv']) {
+    if (existsSync(join(dir, f))) {
+      t = await readCsvTable(join(dir, f));
+      if (t.columns.includes('sample')) break;
+      t = null;
+    }
+  }
+  if (!t) return out;
+  // Result columns of the merged summary are the run's overview columns: not metadata.
+  const resultLike = /^(n_|drawn_roi|roi_volume|cell_|marker_|optional_region_|object_|average_|fraction|percent|pct_|threshold)/;
+  const si = t.columns.indexOf('sample');
+  const cols = t.columns.map((c, i) => [c, i] as const).filter(([c]) => !NOT_METADATA.test(c) && !resultLike.test(c));
+  for (const r of t.rows) {
+    if (out.has(r[si])) continue;
+    out.set(r[si], Object.fromEntries(cols.map(([c, i]) => [c, r[i]])));
+  }
+  return out;
+}
+
+/** `condition` if there is one; else the first metadata column (not the well) that groups the samples. */
+function chooseCondition(samples: SampleRow[], cols: string[]): string | null {
+  if (cols.includes('condition')) return 'condition';
+  for (const c of cols) {
+    if (/^(well|plate|row|column|replicate|field|site)$/i.test(c)) continue;
+    const distinct = new Set(samples.map((s) => s.meta[c]));
+    if (distinct.size >= 2 && distinct.size < samples.length) return c;
+  }
+  return null;
+}
+
+export interface QcRow {
+  sample: string;
+  values: Record<string, number>;
+  z: Record<string, number>;
+  reasons: string[];
+}
+
+/** QC of cell count and each channel's threshold: robust z against the experiment's median. */
+export function qcRows(samples: SampleRow[]): { metrics: string[]; rows: QcRow[]; medians: Record<string, number> } {
+  const channels = [...new Set(samples.flatMap((s) => Object.keys(s.thresholds)))];
+  const metrics = ['cells', ...channels.map((c) => `${c} threshold`)];
+  const valueOf = (s: SampleRow, m: string) => (m === 'cells' ? s.nCells : (s.thresholds[m.replace(/ threshold$/, '')] ?? NaN));
+  const rows: QcRow[] = samples.map((s) => ({ sample: s.sample, values: {}, z: {}, reasons: [] }));
+  const medians: Record<string, number> = {};
+  for (const m of metrics) {
+    const vals = samples.map((s) => valueOf(s, m));
+    const r = robustZ(vals);
+    medians[m] = r.median;
+    rows.forEach((row, i) => {
+      row.values[m] = vals[i];
+      row.z[m] = r.z[i];
+      if (Math.abs(r.z[i]) > QC_Z_LIMIT) {
+        row.reasons.push(`${m} ${fmtNumber(vals[i])} is ${r.z[i] > 0 ? 'above' : 'below'} the median ${fmtNumber(r.median)} (robust z ${fmtNumber(r.z[i], 3)})`);
+      }
+    });
+  }
+  return { metrics, rows, medians };
+}
+
+export async function buildExperimentReport(dir: string, onProgress?: (m: string) => void): Promise<string> {
+  const runtime = loadPlotRuntime();
+  const exp = await readExperiment(dir, onProgress);
+  const plots = experimentPlots(exp.samples, exp.conditionColumn);
+  const rt = await runtime;
+  const figures = plots.map((p) => plotFigure(p, renderPlot(rt, p)));
+  const qc = qcRows(exp.samples);
+  const flagged = qc.rows.filter((r) => r.reasons.length);
+  const sections: string[] = [];
+  const cond = exp.conditionColumn;
+  sections.push(`<section id="summary"><h2>Summary</h2>
+<p>${exp.samples.length} sample${exp.samples.length === 1 ? '' : 's'} analysed, ${exp.failures.length} failed${cond ? `; conditions from the column <code>${esc(cond)}</code>` : ''}; ${flagged.length} flagged by QC.</p>
+${sampleTable(exp)}</section>`);
+  sections.push(`<section id="plots"><h2>Plots</h2><div class="plots">${figures.join('\n')}</div></section>`);
+  sections.push(`<section id="qc"><h2>Quality control</h2>
+<p class="note">Robust z-score = 0.6745 · (value − median) / MAD across the analysed samples (Iglewicz &amp; Hoaglin); |z| &gt; ${QC_Z_LIMIT} is flagged. Medians: ${qc.metrics
+    .map((m) => `${esc(m)} ${esc(fmtNumber(qc.medians[m]))}`)
+    .join(', ')}.</p>
+${table(
+  ['sample', ...qc.metrics.flatMap((m) => [esc(m), `z`]), 'flag'],
+  qc.rows.map((r) => [
+    { html: esc(r.sample), cls: r.reasons.length ? 'flag' : '' },
+    ...qc.metrics.flatMap((m): Cell[] => [num(r.values[m]), { ...num(r.z[m], 3), cls: `num${Math.abs(r.z[m]) > QC_Z_LIMIT ? ' flag' : ''}` }]),
+    { html: esc(r.reasons.join('; ')), cls: r.reasons.length ? 'flag qc-flag' : '' },
+  ]),
+  'qc',
+)}</section>`);
+  sections.push(`<section id="failures"><h2>Failures</h2>${
+    exp.failures.length ? table(['sample', 'error'], exp.failures.map((f) => [esc(f.sample), esc(f.error)])) : '<p class="note">None.</p>'
+  }</section>`);
+  sections.push(`<section id="gallery"><h2>Gallery</h2><p class="note">One overlay per sample (cells outlined, positive cells filled in yellow, marker objects outlined in green); click for the sample's report.</p>
+<div class="gallery">${exp.samples
+    .map(
+      (s) =>
+        `<a href="${esc(s.reportHref)}" data-sample="${esc(s.sample)}"><img alt="${esc(s.sample)}" src="data:image/png;base64,${Buffer.from(s.thumbnail).toString('base64')}"><span>${esc(s.sample)}${
+          cond ? ` · ${esc(s.meta[cond] ?? '')}` : ''
+        } · ${s.nCells} cells${s.nPositive !== null ? `, ${fmtNumber(pct(s), 3)} % +` : ''}</span></a>`,
+    )
+    .join('\n')}</div></section>`);
+  const created = typeof exp.batch.createdAt === 'string' ? exp.batch.createdAt : '';
+  return page(`CellColoc experiment report`, `<code>${esc(dir)}</code>${created ? ` · batch of ${esc(created)}` : ''}`, sections.join('\n'), {
+    kind: 'experiment',
+    samples: exp.samples.map((s) => ({ sample: s.sample, nCells: s.nCells, nPositive: s.nPositive, thresholds: s.thresholds, meta: s.meta })),
+    failures: exp.failures,
+    qcFlagged: flagged.map((r) => ({ sample: r.sample, reasons: r.reasons })),
+    plots: plots.map((p) => p.id),
+  });
+}
+
+export const pct = (s: SampleRow) => (s.nPositive !== null && s.nCells > 0 ? (100 * s.nPositive) / s.nCells : NaN);
+
+function sampleTable(exp: ExperimentData): string {
+  const meta = exp.metadataColumns;
+  return table(
+    ['sample', ...meta.map((m) => `<code>${esc(m)}</code>`), 'cells', 'positive', '% positive', ...Object.keys(exp.samples[0]?.thresholds ?? {}).map((c) => `${esc(c)} threshold`)],
+    exp.samples.map((s) => [
+      `<a href="${esc(s.reportHref)}">${esc(s.sample)}</a>`,
+      ...meta.map((m) => esc(s.meta[m] ?? '')),
+      num(s.nCells),
+      num(s.nPositive),
+      num(pct(s), 3),
+      ...Object.values(s.thresholds).map((v) => num(v, 5)),
+    ]),
+  );
+}

@@ -1,0 +1,296 @@
+/**
+ * Overlay thumbnails of a run, read from its files: the analysed channels of the input image (max projection
+ * over the analysed z planes) composited like the viewer (cell channel magenta, marker cyan, third channel
+ * red, additive, 0.5/99.5 % percentile contrast — viewer/render/composite.ts), then cell outlines, marker
+ * objects outlined, marker-positive cells filled in the highlight colour and the ROI outline. Downsampled by
+ * area averaging (image) and block maximum (labels, so no object vanishes) before compositing, so a 2048²
+ * run costs one pass over its pixels. The same pass measures each cell's mean marker intensity.
+ */
+import { existsSync } from 'node:fs';
+import { openImageStack } from '../io/image-stack.js';
+import { compositeLayers, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../viewer/render/composite.js';
+import { encodePngRgbFiltered } from './png-rgb.js';
+import type { RunFolder } from './run-folder.js';
+
+export interface RunPlanes {
+  width: number;
+  height: number;
+  /** Max projections of the analysed channels (null: the image could not be read). */
+  channels: { role: 'cell' | 'marker' | 'optional_region' | 'objects'; plane: ArrayLike<number> }[];
+  /** Label planes (max over z). */
+  cell: ArrayLike<number> | null;
+  marker: ArrayLike<number> | null;
+  region: ArrayLike<number> | null;
+  objects: ArrayLike<number> | null;
+  rois: ArrayLike<number> | null;
+  /** Mean raw marker intensity per cell label (null without image or cell mask). */
+  cellMarkerMean: Map<number, number> | null;
+  /** Why the image part is missing, if it is. */
+  imageNote: string | null;
+}
+
+type Plane = ArrayLike<number>;
+type VolumeLike = { data: ArrayLike<number>; shape: readonly number[] };
+
+/** A label mask's plane (maximum over z; a 2D mask's own array, no copy). */
+async function readLabelPlane(path: string | undefined): Promise<{ data: Plane; volume: VolumeLike } | null> {
+  if (!path) return null;
+  const stack = await openImageStack(path);
+  const vol = await stack.readChannel(0, 0);
+  return { data: vol.shape[0] === 1 ? vol.data : maxOverZ(vol.data, vol.shape, null, new Uint32Array(vol.shape[1] * vol.shape[2])), volume: vol };
+}
+
+/** Maximum over the planes `zRange` (default all) into `out`. */
+function maxOverZ<T extends Uint32Array | Float32Array>(data: ArrayLike<number>, shape: readonly number[], zRange: [number, number] | null, out: T): T {
+  const [Z, Y, X] = shape;
+  const P = Y * X;
+  const [z0, z1] = zRange ?? [0, Z];
+  const first = Math.max(0, z0);
+  for (let i = 0; i < P; i++) out[i] = data[first * P + i];
+  for (let z = first + 1; z < Math.min(Z, z1); z++) {
+    const o = z * P;
+    for (let i = 0; i < P; i++) {
+      const v = data[o + i];
+      if (v > out[i]) out[i] = v;
+    }
+  }
+  return out;
+}
+
+/** The image plane shown: the plane itself in 2D (no copy), else the max projection over the analysed planes. */
+function maxProject(data: ArrayLike<number>, shape: readonly number[], zRange: [number, number] | null): Plane {
+  if (shape[0] === 1) return data;
+  return maxOverZ(data, shape, zRange, new Float32Array(shape[1] * shape[2]));
+}
+
+/** Reads the image channels and label masks the thumbnails and the intensity plot need. */
+export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
+  const m = run.manifest;
+  const single = run.kind === 'single_channel';
+  const [cell, marker, region, objects, rois] = await Promise.all([
+    single ? null : readLabelPlane(run.masks.cell),
+    single ? null : readLabelPlane(run.masks.marker),
+    single ? null : readLabelPlane(run.masks.region),
+    single ? readLabelPlane(run.masks.objects) : null,
+    readLabelPlane(run.masks.rois),
+  ]);
+  const anyLabels = cell ?? objects ?? rois;
+  const shape = m.image?.analysedShapeZyx ?? anyLabels?.volume.shape ?? null;
+  if (!shape) throw new Error(`${run.manifestPath}: no image shape and no mask to take it from`);
+  const [, Y, X] = shape;
+  const res: RunPlanes = {
+    width: X,
+    height: Y,
+    channels: [],
+    cell: cell?.data ?? null,
+    marker: marker?.data ?? null,
+    region: region?.data ?? null,
+    objects: objects?.data ?? null,
+    rois: rois?.data ?? null,
+    cellMarkerMean: null,
+    imageNote: null,
+  };
+  const imagePaths = imageSourcePaths(run);
+  if (!imagePaths.length || !imagePaths.every((p) => existsSync(p))) {
+    res.imageNote = `the input image ${imagePaths.join(', ') || '(none recorded)'} is not there any more: thumbnails show the masks only`;
+    return res;
+  }
+  try {
+    const stack = await openImageStack(imagePaths.length === 1 ? imagePaths[0] : imagePaths);
+    const t = m.image?.timePoint ?? 0;
+    const crop = m.image?.cropForTesting ?? null;
+    const cc = m.config.channel_config ?? {};
+    const roles: [RunPlanes['channels'][number]['role'], number | null | undefined][] = single
+      ? [['objects', m.config.single_channel_config?.channel_index]]
+      : [
+          ['cell', cc.cell_channel],
+          ['marker', cc.marker_channel],
+          ['optional_region', cc.optional_region_channel],
+        ];
+    const zRange = (m.zStack?.zCrop as [number, number] | null | undefined) ?? null;
+    for (const [role, c] of roles) {
+      if (c === null || c === undefined) continue;
+      const vol = cropVolume(await stack.readChannel(c, t), crop);
+      if (vol.shape[1] !== Y || vol.shape[2] !== X) {
+        res.imageNote = `the input image's channel ${c} is ${vol.shape[1]}×${vol.shape[2]}, the masks ${Y}×${X}: the image changed since the run; thumbnails show the masks only`;
+        res.channels = [];
+        return res;
+      }
+      res.channels.push({ role, plane: maxProject(vol.data, vol.shape, zRange) });
+      if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, res.channels[res.channels.length - 1].plane);
+    }
+  } catch (err) {
+    res.imageNote = `the input image could not be read (${(err as Error).message}): thumbnails show the masks only`;
+    res.channels = [];
+  }
+  return res;
+}
+
+/** The image file(s) of the run (the manifest's config `image`, a path or a list). */
+export function imageSourcePaths(run: RunFolder): string[] {
+  const img = run.manifest.config.image;
+  return Array.isArray(img) ? img.map(String) : typeof img === 'string' ? [img] : [];
+}
+
+function cropVolume(vol: { data: ArrayLike<number>; shape: readonly number[] }, crop: [[number, number], [number, number], [number, number]] | null) {
+  if (!crop) return vol;
+  const [Z, Y, X] = vol.shape;
+  const [[z0, z1], [y0, y1], [x0, x1]] = crop;
+  const nz = Math.min(z1, Z) - z0, ny = Math.min(y1, Y) - y0, nx = Math.min(x1, X) - x0;
+  const out = new Float32Array(nz * ny * nx);
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) out[(z * ny + y) * nx + x] = vol.data[((z + z0) * Y + y + y0) * X + x + x0];
+  return { data: out, shape: [nz, ny, nx] as const };
+}
+
+/**
+ * Mean marker intensity over each cell's voxels: voxel by voxel when the mask and the channel have the same z
+ * size; on the max projection when the run analysed a projection (one-plane masks of a stack).
+ */
+export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected: ArrayLike<number>): Map<number, number> {
+  const sameZ = labels.shape[0] === channel.shape[0];
+  const values: ArrayLike<number> = sameZ ? channel.data : projected;
+  const n = sameZ ? labels.data.length : projected.length;
+  const lab = labels.data;
+  let maxLabel = 0;
+  for (let i = 0; i < n; i++) if (lab[i] > maxLabel) maxLabel = lab[i];
+  const sum = new Float64Array(maxLabel + 1);
+  const count = new Float64Array(maxLabel + 1);
+  for (let i = 0; i < n; i++) {
+    const l = lab[i];
+    if (l === 0) continue;
+    sum[l] += values[i];
+    count[l]++;
+  }
+  const out = new Map<number, number>();
+  for (let l = 1; l <= maxLabel; l++) if (count[l] > 0) out.set(l, sum[l] / count[l]);
+  return out;
+}
+
+export interface Box {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
+export interface Thumbnail {
+  width: number;
+  height: number;
+  png: Uint8Array;
+  /** Source pixels per thumbnail pixel. */
+  scale: number;
+}
+
+/** Overlay colours (RGB 0..255): cell outlines, marker objects, positive cells, third-channel objects, ROI. */
+export const OVERLAY = {
+  cellOutline: [255, 255, 255, 0.55],
+  marker: [0, 255, 110, 1],
+  positive: [255, 214, 0, 0.5],
+  positiveOutline: [255, 214, 0, 1],
+  region: [255, 110, 40, 1],
+  roi: [150, 150, 150, 1],
+} as const;
+
+/** Block-maximum downsampling of a label plane to `w × h` (box in source pixels). */
+function downLabels(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Uint32Array {
+  const out = new Uint32Array(w * h);
+  const fy = (box.y1 - box.y0) / h;
+  const fx = (box.x1 - box.x0) / w;
+  for (let v = 0; v < h; v++) {
+    const sy0 = box.y0 + Math.floor(v * fy);
+    const sy1 = Math.max(sy0 + 1, box.y0 + Math.floor((v + 1) * fy));
+    for (let u = 0; u < w; u++) {
+      const sx0 = box.x0 + Math.floor(u * fx);
+      const sx1 = Math.max(sx0 + 1, box.x0 + Math.floor((u + 1) * fx));
+      let m = 0;
+      for (let y = sy0; y < sy1; y++) {
+        const row = y * X;
+        for (let x = sx0; x < sx1; x++) if (src[row + x] > m) m = src[row + x];
+      }
+      out[v * w + u] = m;
+    }
+  }
+  return out;
+}
+
+/** Area-average downsampling of an image plane (−∞ = no data counts as 0). */
+function downImage(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  const fy = (box.y1 - box.y0) / h;
+  const fx = (box.x1 - box.x0) / w;
+  for (let v = 0; v < h; v++) {
+    const sy0 = box.y0 + Math.floor(v * fy);
+    const sy1 = Math.max(sy0 + 1, box.y0 + Math.floor((v + 1) * fy));
+    for (let u = 0; u < w; u++) {
+      const sx0 = box.x0 + Math.floor(u * fx);
+      const sx1 = Math.max(sx0 + 1, box.x0 + Math.floor((u + 1) * fx));
+      let s = 0;
+      for (let y = sy0; y < sy1; y++) {
+        const row = y * X;
+        for (let x = sx0; x < sx1; x++) {
+          const val = src[row + x];
+          if (val > -Infinity) s += val;
+        }
+      }
+      out[v * w + u] = s / ((sy1 - sy0) * (sx1 - sx0));
+    }
+  }
+  return out;
+}
+
+function isEdge(d: Uint32Array, w: number, h: number, i: number, id: number): boolean {
+  const x = i % w;
+  const y = (i - x) / w;
+  return (x > 0 && d[i - 1] !== id) || (x < w - 1 && d[i + 1] !== id) || (y > 0 && d[i - w] !== id) || (y < h - 1 && d[i + w] !== id);
+}
+
+function blend(rgba: Uint8ClampedArray, i: number, c: readonly [number, number, number, number]): void {
+  const o = 4 * i;
+  const a = c[3];
+  rgba[o] = rgba[o] * (1 - a) + c[0] * a;
+  rgba[o + 1] = rgba[o + 1] * (1 - a) + c[1] * a;
+  rgba[o + 2] = rgba[o + 2] * (1 - a) + c[2] * a;
+}
+
+/**
+ * The overlay of `box` (default: the whole image) at most `maxSide` pixels on its longer side (never upscaled).
+ * `roiId` draws only that ROI's outline; `positive` holds the marker-positive cell labels.
+ */
+export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: number; positive: Set<number>; roiId?: number; bits?: number }): Thumbnail {
+  const X = planes.width;
+  const box = opts.box ?? { y0: 0, y1: planes.height, x0: 0, x1: X };
+  const bh = box.y1 - box.y0;
+  const bw = box.x1 - box.x0;
+  const scale = Math.max(1, Math.max(bh, bw) / opts.maxSide);
+  const w = Math.max(1, Math.round(bw / scale));
+  const h = Math.max(1, Math.round(bh / scale));
+  const layers: ImageLayer[] = planes.channels.map(({ role, plane }) => {
+    const data = downImage(plane, X, box, w, h);
+    return { kind: 'image', data, colormap: role === 'objects' ? 'gray' : (ROLE_COLORMAP[role] ?? 'gray'), contrast: percentileContrast(data), opacity: 1, visible: true };
+  });
+  const rgba = compositeLayers(w, h, layers);
+  const down = (p: ArrayLike<number> | null) => (p ? downLabels(p, X, box, w, h) : null);
+  const cell = down(planes.cell ?? planes.objects);
+  const marker = down(planes.marker);
+  const region = down(planes.region);
+  const rois = down(planes.rois);
+  const n = w * h;
+  const noImage = planes.channels.length === 0;
+  for (let i = 0; i < n; i++) {
+    if (cell && cell[i] !== 0) {
+      const id = cell[i];
+      if (noImage) blend(rgba, i, [90, 90, 90, 1]);
+      const pos = opts.positive.has(id);
+      if (pos) blend(rgba, i, OVERLAY.positive);
+      if (isEdge(cell, w, h, i, id)) blend(rgba, i, pos ? OVERLAY.positiveOutline : OVERLAY.cellOutline);
+    }
+    if (region && region[i] !== 0 && isEdge(region, w, h, i, region[i])) blend(rgba, i, OVERLAY.region);
+    if (marker && marker[i] !== 0 && isEdge(marker, w, h, i, marker[i])) blend(rgba, i, OVERLAY.marker);
+    if (rois && (opts.roiId === undefined ? rois[i] !== 0 : rois[i] === opts.roiId) && isEdge(rois, w, h, i, rois[i])) blend(rgba, i, OVERLAY.roi);
+  }
+  return { width: w, height: h, png: encodePngRgbFiltered(w, h, rgba, { bits: opts.bits ?? 5 }), scale };
+}
+
+export function pngDataUri(png: Uint8Array): string {
+  return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+}
