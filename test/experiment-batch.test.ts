@@ -129,7 +129,7 @@ test('batch: per-sample results identical to `cellcoloc run`, a corrupt image fa
   for (const [s, cfg] of Object.entries(runConfigs)) {
     writeFileSync(join(dir, `run_${s}.yaml`), cfg);
     const single = join(dir, `single_${s}`);
-    const rr = cellcoloc(['run', `run_${s}.yaml`, '--results-dir', single, '-q', '--no-report'], { cwd: dir });
+    const rr = cellcoloc(['run', `run_${s}.yaml`, '--results-dir', single, '-q'], { cwd: dir });
     assert.equal(rr.code, 0, rr.err);
     const a = resultBytes(single);
     const b = resultBytes(join(out, 'samples', s));
