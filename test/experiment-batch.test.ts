@@ -370,3 +370,16 @@ test('z-stack samples: a 4-plane stack (stacked channel files) and a per-sample 
   const manifest = JSON.parse(readFileSync(join(out, 'samples', 'proj', 'dna_stack_run_manifest.json'), 'utf8'));
   assert.equal(manifest.zStack.zProjection, 'max');
 });
+
+test('a sample over its memory limit (per-sample override of runtime_config.max_memory_gb) is refused alone, before reading pixels', () => {
+  writeFileSync(join(dir, 'mem.csv'), 'sample,channel_0,channel_1,config.runtime_config.max_memory_gb\nsmall,dna_q1.tif,ph3_q1.tif,\ntight,dna_q2.tif,ph3_q2.tif,0.1\n');
+  const out = join(dir, 'exp-mem');
+  const r = cellcoloc(['batch', 'mem.csv', '--config', 'base.yaml', '--results-dir', out, '-q', '--no-report'], { cwd: dir });
+  assert.equal(r.code, 1, r.err);
+  const failures = csv(join(out, 'failures.csv'));
+  assert.equal(failures.length, 2);
+  assert.equal(failures[1][0], 'tight');
+  assert.match(failures[1][1], /^dna_q2\.tif, ph3_q2\.tif: declares T×Z×C×Y×X = 1×1×2×256×256 uint8; this run would need an estimated 0\.\d+ GiB, more than the limit of 0\.10 GiB \(runtime_config\.max_memory_gb\)$/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'samples', 'small', 'done.json'), 'utf8')).status, 'ok');
+  assert.equal(existsSync(join(out, 'report.html')), false, '--no-report');
+});

@@ -11,6 +11,7 @@
 import { relative } from 'node:path';
 import { parseConfigObject } from '../config/load-config.js';
 import { runConfiguredWorkflow } from '../pipeline/run-config.js';
+import { checkMemoryBudget } from '../pipeline/memory-guard.js';
 import type { ProgressEvent } from '../pipeline/progress.js';
 import { clearSampleDir, fingerprintInputs, writeDoneRecord, DONE_SCHEMA_VERSION, type DoneRecord } from './sample-record.js';
 
@@ -64,6 +65,9 @@ export async function runSampleJob(job: SampleJob, onProgress?: (e: ProgressEven
   };
   try {
     maybeTestHook(job.sample);
+    // As `cellcoloc run`: a sample whose estimated peak exceeds runtime_config.max_memory_gb (or the memory
+    // available now) is refused with one line, before any pixel is read — it fails alone.
+    await checkMemoryBudget(config);
     const r = await runConfiguredWorkflow(config, { onProgress });
     const paths = r.run.paths;
     const inputs = await hashing;
