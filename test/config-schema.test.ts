@@ -74,6 +74,8 @@ const SPEC_MODEL_DEFAULTS: ModelConfig = {
   typicalDiameterUm: null,
   declumpSmoothingPx: null,
   declumpMinDistancePx: null,
+  declumpMergeNeckPx: 1.5,
+  declumpMergeContrast: 0.15,
   fillHoles: false,
   excludeBorderObjects: false,
   discardOutsideDiameter: false,
@@ -110,6 +112,7 @@ test('defaults of spec 2 for a minimal file; paths resolve against the config fo
     cropForTesting: null,
     imageLoadingMode: 'memory',
     t: 0,
+    maxMemoryGb: null,
   });
   assert.deepEqual(c.rois, { kind: 'full' });
   assert.equal(c.singleChannel, null);

@@ -59,6 +59,8 @@ export function toModelConfig(m: ModelOut): ModelConfig {
     typicalDiameterUm: m.typical_diameter_um === null ? null : [m.typical_diameter_um[0], m.typical_diameter_um[1]],
     declumpSmoothingPx: m.declump_smoothing_px,
     declumpMinDistancePx: m.declump_min_distance_px,
+    declumpMergeNeckPx: m.declump_merge_neck_px,
+    declumpMergeContrast: m.declump_merge_contrast,
     fillHoles: m.fill_holes,
     excludeBorderObjects: m.exclude_border_objects,
     discardOutsideDiameter: m.discard_outside_diameter,
@@ -143,6 +145,7 @@ export function toAnalysisConfig(
             ],
       imageLoadingMode: rt.image_loading_mode,
       t: rt.t,
+      maxMemoryGb: rt.max_memory_gb,
     },
     rois,
     singleChannel,
@@ -200,6 +203,7 @@ export function defaultRuntimeConfig(overrides: Partial<RuntimeConfig> = {}): Ru
     cropForTesting: null,
     imageLoadingMode: r.image_loading_mode,
     t: r.t,
+    maxMemoryGb: r.max_memory_gb,
     ...overrides,
   };
 }
