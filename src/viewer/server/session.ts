@@ -409,6 +409,26 @@ export class ViewerSession {
     if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
     const base = this.labelVolume(layer);
     if (!base) throw new SessionRequestError(404, `no ${layer} layer yet: run the analysis first`);
+    // Ids bounded before anything is stored (issue 15.5): a drawn object takes the next free id, so an id far
+    // above the layer's largest is a malformed request — and would make re-analysis allocate by that id.
+    const current = this.layerMax(layer, base);
+    const limit = Math.min(MAX_LABEL_ID, current + LABEL_ID_MARGIN);
+    const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
+    const ids = new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    let planeMax = 0;
+    for (let i = 0; i < n; i++) {
+      const v = ids[i];
+      if (v > planeMax) planeMax = v;
+    }
+    if (planeMax > limit) {
+      const at = ids.findIndex((v) => v > limit);
+      throw new SessionRequestError(
+        400,
+        `labels ${layer}: id ${planeMax} (first above the limit at y=${Math.floor(at / X)}, x=${at % X}) is above ${limit} ` +
+          `(the layer's largest id ${current} + ${LABEL_ID_MARGIN}, and never above 2^24)`,
+      );
+    }
+    this.layerMaxCache[layer] = Math.max(current, planeMax);
     let target = layer === 'cell' ? this.editedCell : this.editedMarker;
     if (!target) {
       target = { data: base.data.slice(), shape: base.shape };
@@ -417,6 +437,19 @@ export class ViewerSession {
     }
     // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
     new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
+  }
+
+  /** Largest id of an editable layer (cached; an upper bound once planes are replaced). */
+  private layerMaxCache: Partial<Record<EditableLayer, number>> = {};
+  private layerMax(layer: EditableLayer, vol: LabelVolume): number {
+    let m = this.layerMaxCache[layer];
+    if (m === undefined) {
+      m = 0;
+      const d = vol.data;
+      for (let i = 0; i < d.length; i++) if (d[i] > m) m = d[i];
+      this.layerMaxCache[layer] = m;
+    }
+    return m;
   }
 
   /**
@@ -429,11 +462,15 @@ export class ViewerSession {
     if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
     const cfg = this.config;
+    // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
+    // never by the largest id (issue 15.5).
+    const cellIn = compactLabelIds(this.editedCell ?? r.cellMasks);
+    const markerIn = compactLabelIds(this.editedMarker ?? r.markerMasks);
     this.result = analyzeExistingMasks(
       this.loaded,
       this.roiLabels,
-      this.editedCell ?? r.cellMasks,
-      this.editedMarker ?? r.markerMasks,
+      cellIn,
+      markerIn,
       cfg.colocalizationConfig,
       {
         analysisZBounds: effectiveZBounds(this.loaded),
@@ -449,6 +486,7 @@ export class ViewerSession {
     );
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -520,6 +558,7 @@ export class ViewerSession {
     });
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -699,10 +738,48 @@ export function tableToJson(t: Table): TableJson {
 }
 
 const SHAPE_TYPES = ['polygon', 'rectangle', 'ellipse'] as const;
+/** Limits of one `POST /api/rois` request. */
+export const MAX_ROI_SHAPES = 1000;
+export const MAX_ROI_VERTICES = 20_000;
+/** Label ids: at most 2^24, and at most this far above the layer's largest id (a new object takes max + 1). */
+export const MAX_LABEL_ID = 2 ** 24;
+export const LABEL_ID_MARGIN = 65_536;
+
+/**
+ * The volume with its ids renumbered 1..n in increasing order when they are sparse (largest id > 2 × count +
+ * 1024); the same object otherwise. Memory: one byte per id up to the largest (≤ 2^24 after the PUT bound)
+ * and the renumbered copy.
+ */
+export function compactLabelIds(vol: LabelVolume): LabelVolume {
+  const d = vol.data;
+  let max = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] > max) max = d[i];
+  if (max <= 1024) return vol;
+  const seen = new Uint8Array(max + 1);
+  for (let i = 0; i < d.length; i++) seen[d[i]] = 1;
+  let count = 0;
+  for (let v = 1; v <= max; v++) count += seen[v];
+  if (max <= 2 * count + 1024) return vol;
+  const map = new Uint32Array(max + 1);
+  let next = 0;
+  for (let v = 1; v <= max; v++) if (seen[v]) map[v] = ++next;
+  const out = new Uint32Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = map[d[i]];
+  return { ...vol, data: out };
+}
 
 /** `{shapes: [...]}` of `POST /api/rois`: napari layout, `[y, x]` vertices in pixels. */
 export function validateShapes(raw: unknown): RoiShape[] {
   if (!Array.isArray(raw)) throw new SessionRequestError(400, 'shapes: expected an array of {type, data}');
+  // Vertices bounded as well as bytes (issue 15.5): rasterising is O(vertices × rows); a hand-drawn ROI set
+  // has hundreds to a few thousand.
+  const total = raw.reduce((a: number, s) => a + (Array.isArray((s as { data?: unknown })?.data) ? (s as { data: unknown[] }).data.length : 0), 0);
+  if (raw.length > MAX_ROI_SHAPES || total > MAX_ROI_VERTICES) {
+    throw new SessionRequestError(
+      400,
+      `shapes: ${raw.length} shapes with ${total} vertices in all; at most ${MAX_ROI_SHAPES} shapes and ${MAX_ROI_VERTICES} vertices are accepted`,
+    );
+  }
   return raw.map((s, i) => {
     const o = s as { type?: unknown; data?: unknown };
     if (!o || typeof o !== 'object' || !(SHAPE_TYPES as readonly unknown[]).includes(o.type)) {
