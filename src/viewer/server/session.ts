@@ -36,6 +36,7 @@ import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
 import { roiIds } from '../../roi/roi-geometry.js';
+import { proposeRoisChange, applyRoisChange, type ConfigRoisChange } from './config-edit.js';
 import { cellposeCacheDir, listCacheEntries, CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
 import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
 import { MeasurementMemo } from '../../tables/object-measurements.js';
@@ -102,17 +103,17 @@ export class ViewerSession {
   private readonly measurementMemo = new MeasurementMemo();
   private cellposeAvailable: Record<RefinableChannel, boolean> = { cell: false, marker: false, optional_region: false };
   private channelMaxCache = new Map<ChannelRole, Volume>();
-  private roiPlaneCache: Uint32Array | null = null;
+  protected roiPlaneCache: Uint32Array | null = null;
   busy = false;
   progress: ProgressEvent | null = null;
   error: string | null = null;
   /** Warnings of loading (voxel-size fallback, stale result files, …). */
   warnings: string[] = [];
-  private runPromise: Promise<void> | null = null;
+  protected runPromise: Promise<void> | null = null;
 
-  private constructor(
+  protected constructor(
     readonly configPath: string,
-    private readonly options: ViewerSessionOptions,
+    protected readonly options: ViewerSessionOptions,
     config: AnalysisConfig,
     loaded: Loaded,
     roiLabels: RoiLabels,
@@ -305,6 +306,11 @@ export class ViewerSession {
       },
       tables: this.sheetNames(),
       cellpose: { ...this.cellposeAvailable },
+      methods: {
+        cell: this.config.cellModelConfig.segmentationMethod,
+        marker: this.config.markerModelConfig.segmentationMethod,
+        ...(this.config.optionalRegionModelConfig ? { optional_region: this.config.optionalRegionModelConfig.segmentationMethod } : {}),
+      },
       shapes: await this.savedShapes(),
       busy: this.busy,
       progress: this.progress,
@@ -316,8 +322,9 @@ export class ViewerSession {
 
   /** Shapes of the last "Save ROIs" (`<stem>_rois.json`), else the config's `rois.shapes`, else none. */
   private async savedShapes(): Promise<RoiShape[]> {
-    const sidecar = this.roiShapesPath();
-    if (existsSync(sidecar)) {
+    // Beside the config (since issue 16.7), else in the results folder (older sessions).
+    for (const sidecar of [this.roiFilesBesideConfig().shapesPath, this.roiShapesPath()]) {
+      if (!existsSync(sidecar)) continue;
       try {
         const j = JSON.parse(await readFile(sidecar, 'utf8')) as { shapes?: RoiShape[] };
         if (Array.isArray(j.shapes)) return j.shapes;
@@ -394,7 +401,7 @@ export class ViewerSession {
     return t ? tableToJson(t) : null;
   }
 
-  private assertIdle(): void {
+  protected assertIdle(): void {
     if (this.busy) throw new SessionRequestError(409, 'the analysis is running; wait until it has finished');
   }
 
@@ -599,11 +606,13 @@ export class ViewerSession {
   }
 
   /**
-   * `POST /api/rois` — rasterises the shapes (pixel units, napari layout), writes `<stem>_roi_labelmask.tif` and
-   * `<stem>_rois.json` into the results folder, and points the config's `rois` at the mask (comments kept).
+   * `POST /api/rois` — rasterises the shapes (pixel units, napari layout) and writes `<config stem>_rois.tif` and
+   * `<config stem>_rois.json` beside the config (not into the results folder: deleting results must not break the
+   * config). The config file is NOT changed here: the answer carries the proposed minimal edit (config-edit.ts),
+   * which `POST /api/rois-config` applies once the user confirms. Meanwhile this session's runs use the new mask.
    * The accepted result stays until the next run (its masks were segmented per the old ROIs).
    */
-  async saveRois(shapesIn: unknown): Promise<{ roiIds: number[] }> {
+  async saveRois(shapesIn: unknown): Promise<{ roiIds: number[]; maskPath: string; shapesPath: string; config: Omit<ConfigRoisChange, 'before' | 'after'> }> {
     this.assertIdle();
     const shapes = validateShapes(shapesIn);
     const [, Y, X] = this.shapeZyx;
@@ -615,18 +624,44 @@ export class ViewerSession {
     }
     const ids = roiIds(labels);
     if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
-    await mkdir(this.paths.resultsDir, { recursive: true });
-    await saveRoiLabels(this.paths.roiMaskPath, labels);
-    await writeFileAtomic(this.roiShapesPath(), JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
-    await updateConfigRois(this.configPath, this.paths.roiMaskPath);
+    const { maskPath, shapesPath } = this.roiFilesBesideConfig();
+    await saveRoiLabels(maskPath, labels);
+    await writeFileAtomic(shapesPath, JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
+    this.roiMaskOverride = maskPath;
+    this.pendingRoisChange = await proposeRoisChange(this.configPath, maskPath);
     this.config = await this.reloadConfig();
     this.roiLabels = labels;
     this.roiPlaneCache = null;
-    return { roiIds: ids };
+    const { before: _b, after: _a, ...change } = this.pendingRoisChange;
+    return { roiIds: ids, maskPath, shapesPath, config: change };
   }
 
-  private reloadConfig(): Promise<AnalysisConfig> {
-    return loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
+  /** `POST /api/rois-config` — applies the config change proposed by the last "Save ROIs" (after the user confirmed). */
+  async applyRoisConfig(): Promise<{ configPath: string; line: string }> {
+    this.assertIdle();
+    const change = this.pendingRoisChange;
+    if (!change) throw new SessionRequestError(409, 'no ROI change to apply: press "Save ROIs" first');
+    await applyRoisChange(change);
+    this.pendingRoisChange = null;
+    this.config = await this.reloadConfig();
+    return { configPath: change.configPath, line: change.line };
+  }
+
+  /** ROI files beside the config: `<config stem>_rois.tif` and `<config stem>_rois.json`. */
+  roiFilesBesideConfig(): { maskPath: string; shapesPath: string } {
+    const stem = basename(this.configPath, extname(this.configPath));
+    const dir = dirname(this.configPath);
+    return { maskPath: join(dir, `${stem}_rois.tif`), shapesPath: join(dir, `${stem}_rois.json`) };
+  }
+
+  /** The mask of the last "Save ROIs" of this session (used by its runs, whether or not the config was changed). */
+  private roiMaskOverride: string | null = null;
+  private pendingRoisChange: ConfigRoisChange | null = null;
+
+  protected async reloadConfig(): Promise<AnalysisConfig> {
+    const c = await loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
+    if (this.roiMaskOverride) c.rois = { kind: 'label_image', path: this.roiMaskOverride };
+    return c;
   }
 
   /** `POST /api/run` — false when a run is already going; else starts it in the background. */
