@@ -113,6 +113,14 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** The input files named by a resolved config that must exist before any work: `[key.path, absolute path]`. */
 export function inputFilesOf(config: AnalysisConfig): [string, string][] {
   const files: [string, string][] = [];
@@ -127,7 +135,10 @@ export async function checkInputFilesExist(config: AnalysisConfig): Promise<void
   const label = config.configPath ?? 'config';
   const missing: string[] = [];
   for (const [key, p] of inputFilesOf(config)) {
-    if (!(await isFile(p))) missing.push(`${key}: expected an existing file, got ${formatValue(p)}`);
+    // `image:` may also be an OME-Zarr store (a folder); its metadata is checked when it is opened.
+    if (!(await isFile(p)) && !(key === 'image' && (await isDirectory(p)))) {
+      missing.push(`${key}: expected an existing file${key === 'image' ? ' or OME-Zarr folder' : ''}, got ${formatValue(p)}`);
+    }
   }
   if (missing.length > 0) throw configError(`${label}: ${missing.join('; ')}`);
 }
