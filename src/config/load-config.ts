@@ -4,6 +4,7 @@
  * Every problem becomes ONE `CellColocError` with a one-line message:
  * `<config path>: <key.path>: expected <what>, got <value>` (several problems joined by `; `).
  */
+import { isZarrPath } from '../io/zarr/ngff-metadata.js';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
@@ -113,14 +114,6 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** The input files named by a resolved config that must exist before any work: `[key.path, absolute path]`. */
 export function inputFilesOf(config: AnalysisConfig): [string, string][] {
   const files: [string, string][] = [];
@@ -136,8 +129,8 @@ export async function checkInputFilesExist(config: AnalysisConfig): Promise<void
   const missing: string[] = [];
   for (const [key, p] of inputFilesOf(config)) {
     // `image:` may also be an OME-Zarr store (a folder); its metadata is checked when it is opened.
-    if (!(await isFile(p)) && !(key === 'image' && (await isDirectory(p)))) {
-      missing.push(`${key}: expected an existing file${key === 'image' ? ' or OME-Zarr folder' : ''}, got ${formatValue(p)}`);
+    if (!(await isFile(p)) && !(key === 'image' && (await isZarrPath(p)))) {
+      missing.push(`${key}: expected an existing file${key === 'image' ? ' (or an OME-Zarr folder)' : ''}, got ${formatValue(p)}`);
     }
   }
   if (missing.length > 0) throw configError(`${label}: ${missing.join('; ')}`);
