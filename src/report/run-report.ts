@@ -72,12 +72,9 @@ ${thresholdTable(run)}
           [rgb(OVERLAY.positive), `${names.marker}-positive cell`],
           [rgb(OVERLAY.marker), `${names.marker} object outline`],
           ...(planes.region ? ([[rgb(OVERLAY.region), `${names.region} object outline`]] as [string, string][]) : []),
-          [rgb(OVERLAY.roi), 'ROI outline'],
         ]
-      : [
-          [rgb(OVERLAY.cellOutline), 'object outline'],
-          [rgb(OVERLAY.roi), 'ROI outline'],
-        ];
+      : [[rgb(OVERLAY.cellOutline), 'object outline']];
+  if (planes.rois) legendItems.push([rgb(OVERLAY.roi), 'ROI outline']);
   const channelLegend = planes.channels.length
     ? `<p class="note">Image: ${planes.channels.map((c) => `${esc(channelLabel(c.role, names))} in ${c.role === 'cell' ? 'magenta' : c.role === 'marker' ? 'cyan' : c.role === 'optional_region' ? 'red' : 'grey'}`).join(', ')}${
         facts.is3d || (m.image?.analysedShapeZyx?.[0] ?? 1) > 1 ? ' (max projection over the analysed planes; labels: maximum over z)' : ''
