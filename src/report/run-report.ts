@@ -44,7 +44,9 @@ export async function buildRunReport(run: RunFolder): Promise<RunReport> {
   const names = displayNames(run);
   const facts = runFacts(run);
   const boxes = roiBoxes(run, planes);
-  const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnail(planes, { box, maxSide: ROI_THUMB_SIDE, positive, roiId }) }));
+  // Many ROIs: smaller overlays, so that the page stays mailable (≈ 40 KiB instead of ≈ 150 KiB each).
+  const side = boxes.length > 6 ? ROI_THUMB_SIDE / 2 : ROI_THUMB_SIDE;
+  const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnail(planes, { box, maxSide: side, positive, roiId }) }));
   // 4 bits per colour level: ~16 KiB a sample, so a 96-sample gallery stays near 2 MiB.
   // From a whole-image overlay's downsampled level when there is one (one pass over the full planes, not two).
   const whole = thumbs.find(({ box }) => box.y0 === 0 && box.x0 === 0 && box.y1 === planes.height && box.x1 === planes.width);
