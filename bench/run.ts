@@ -37,6 +37,14 @@ const cases: Case[] = [
     original: { s: 6.4, mib: 380 },
   },
   {
+    name: '2d_2048x2048_intensity_costes_fast',
+    image: '2d_2048x2048',
+    spec: { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 },
+    config: ['intensity_colocalization_config: {enabled: true, costes: fast}'],
+    target: null,
+    original: null,
+  },
+  {
     name: '3d_40x512x512',
     image: '3d_40x512x512',
     spec: { shape: [40, 512, 512], nCells: 150, nMarkers: 150, cellR: [7, 11], markerR: [2.5, 4], cellRz: [3, 5], markerRz: [1.5, 2.5], seed: 2 },
@@ -123,7 +131,10 @@ for (const c of cases) {
   const vsTarget = c.target ? `; target ≤ ${c.target.s} s ${wall <= c.target.s ? 'MET' : 'NOT MET'}` : '';
   const vsOriginal = c.original ? `; original ≈ ${c.original.s} s (${(c.original.s / wall).toFixed(1)}× faster)` : '';
   const vs2ch = c.note && walls3d ? `; ${(wall / walls3d).toFixed(2)}× the two-channel 3D run (${c.note})` : '';
-  console.log(`whole process wall: median ${wall.toFixed(3)} s (runs: ${walls.map((w) => w.toFixed(3)).join(', ')})${vsTarget}${vsOriginal}${vs2ch}`);
+  // issue 19: what the intensity sheets add to the plain 2D run (bench/intensity-colocalization.ts times them alone)
+  const plain2d = c.name.startsWith('2d_2048x2048_intensity') ? results.get('2d_2048x2048') : undefined;
+  const vs2d = plain2d !== undefined ? `; +${((wall - plain2d) * 1000).toFixed(0)} ms over 2d_2048x2048` : '';
+  console.log(`whole process wall: median ${wall.toFixed(3)} s (runs: ${walls.map((w) => w.toFixed(3)).join(', ')})${vsTarget}${vsOriginal}${vs2ch}${vs2d}`);
   const rssTarget = c.target ? `; target ≤ ${c.target.mib} MiB ${peak <= c.target.mib ? 'MET' : 'NOT MET'}` : '';
   console.log(`peak RSS: ${peak.toFixed(0)} MiB${rssTarget}${c.original ? `; original ≈ ${c.original.mib} MiB` : ''}`);
   results.set(c.name, wall);

@@ -10,5 +10,11 @@ if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('cellcoloc: error: the package is not built (dist/ is missing): run `npm install` or `npm run build` in the package folder\n');
   process.exit(1);
 }
+// Backstop: a rejection nobody awaited (a library's background promise) is still one error line, no stack.
+process.on('unhandledRejection', (e) => {
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`cellcoloc: error: ${msg.replace(/\s*\n\s*/g, ' ').trim()}\n`);
+  process.exit(1);
+});
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

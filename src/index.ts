@@ -10,6 +10,7 @@ export type {
   DisplayNames,
   ModelConfig,
   ColocalizationConfig,
+  IntensityColocalizationConfig,
   RuntimeConfig,
   RoiShape,
   RoiSpec,
@@ -91,6 +92,15 @@ export { filterLabelsBySize } from './segmentation/size-filter.js';
 export { buildPositiveCellMask } from './colocalization/positive-mask.js';
 export { buildColocalizationTables, type ColocalizationTables } from './tables/index.js';
 export { colocalizationSheets, OPTIONAL_REGION_POSITIVITY_COLUMNS } from './tables/optional-region.js';
+export {
+  buildIntensityColocalizationTables,
+  intensityCoefficientColumnNames,
+  ROI_INTENSITY_SHEET,
+  CELL_INTENSITY_SHEET,
+  type IntensityColocalizationInput,
+  type IntensityColocalizationTables,
+} from './tables/intensity-colocalization.js';
+export { defaultIntensityColocalizationConfig } from './config/schema.js';
 
 export { exportAnalysisOutputs } from './export/export-outputs.js';
 export { buildResultsPaths, type ResultsPaths } from './export/results-paths.js';

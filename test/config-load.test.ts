@@ -115,7 +115,7 @@ test('example config: every field of every section, one comment per field, parse
   for (const section of ['cell_model_config', 'marker_model_config']) {
     assert.deepEqual(Object.keys(obj[section]), MODEL_CONFIG_FIELDS);
   }
-  for (const section of ['channel_config', 'display_names', 'colocalization_config', 'runtime_config'] as const) {
+  for (const section of ['channel_config', 'display_names', 'colocalization_config', 'intensity_colocalization_config', 'runtime_config'] as const) {
     assert.deepEqual(Object.keys(obj[section]), Object.keys(SectionSchemas[section].shape));
   }
   assert.deepEqual(Object.keys(obj), [
@@ -128,6 +128,7 @@ test('example config: every field of every section, one comment per field, parse
     'marker_model_config',
     'optional_region_model_config',
     'colocalization_config',
+    'intensity_colocalization_config',
     'runtime_config',
     'rois',
     'single_channel_config',

@@ -74,6 +74,8 @@ const SPEC_MODEL_DEFAULTS: ModelConfig = {
   typicalDiameterUm: null,
   declumpSmoothingPx: null,
   declumpMinDistancePx: null,
+  declumpMergeNeckPx: 1.5,
+  declumpMergeContrast: 0.15,
   fillHoles: false,
   excludeBorderObjects: false,
   discardOutsideDiameter: false,
@@ -266,7 +268,7 @@ test('wrong types', () => {
   throwsWith(
     () => parse({ cell_model_config: { prefilter_sigma_xy: '1.0' } }),
     'ConfigError',
-    '/data/exp/run.yaml: cell_model_config.prefilter_sigma_xy: expected a number >= 0, got "1.0"',
+    '/data/exp/run.yaml: cell_model_config.prefilter_sigma_xy: expected a number from 0 to 50, got "1.0"',
   );
   throwsWith(
     () => parse({ cell_model_config: { threshold_apply_closing: 'yes' } }),
@@ -355,25 +357,25 @@ test('unknown names suggest the closest allowed name', () => {
 
 test('out-of-range values', () => {
   const cases: [Record<string, unknown>, string][] = [
-    [{ cell_model_config: { prefilter_sigma_xy: -0.5 } }, 'cell_model_config.prefilter_sigma_xy: expected a number >= 0, got -0.5'],
-    [{ cell_model_config: { prefilter_sigma_z: -1 } }, 'cell_model_config.prefilter_sigma_z: expected a number >= 0, got -1'],
-    [{ cell_model_config: { prefilter_median_size_xy: 0 } }, 'cell_model_config.prefilter_median_size_xy: expected an integer >= 1, got 0'],
-    [{ cell_model_config: { prefilter_median_size_z: 0 } }, 'cell_model_config.prefilter_median_size_z: expected an integer >= 1, got 0'],
+    [{ cell_model_config: { prefilter_sigma_xy: -0.5 } }, 'cell_model_config.prefilter_sigma_xy: expected a number from 0 to 50, got -0.5'],
+    [{ cell_model_config: { prefilter_sigma_z: -1 } }, 'cell_model_config.prefilter_sigma_z: expected a number from 0 to 50, got -1'],
+    [{ cell_model_config: { prefilter_median_size_xy: 0 } }, 'cell_model_config.prefilter_median_size_xy: expected an integer from 1 to 31, got 0'],
+    [{ cell_model_config: { prefilter_median_size_z: 0 } }, 'cell_model_config.prefilter_median_size_z: expected an integer from 1 to 31, got 0'],
     [{ cell_model_config: { flow3d_smooth: 11 } }, 'cell_model_config.flow3d_smooth: expected an integer from 0 to 10, got 11'],
     [{ cell_model_config: { flow3d_smooth: -1 } }, 'cell_model_config.flow3d_smooth: expected an integer from 0 to 10, got -1'],
     [{ cell_model_config: { threshold_percentile: 100.5 } }, 'cell_model_config.threshold_percentile: expected a number from 0 to 100, got 100.5'],
-    [{ cell_model_config: { threshold_background_sigma: -2 } }, 'cell_model_config.threshold_background_sigma: expected a number >= 0, got -2'],
+    [{ cell_model_config: { threshold_background_sigma: -2 } }, 'cell_model_config.threshold_background_sigma: expected a number from 0 to 200, got -2'],
     [{ cell_model_config: { anisotropy: 0 } }, 'cell_model_config.anisotropy: expected false, true or a number > 0, got 0'],
     [{ cell_model_config: { anisotropy: -1 } }, 'cell_model_config.anisotropy: expected false, true or a number > 0, got -1'],
     [{ cell_model_config: { bright_pixel_min_count: -1 } }, 'cell_model_config.bright_pixel_min_count: expected an integer >= 0, got -1'],
     [{ cell_model_config: { bright_pixel_min_fraction: 1.5 } }, 'cell_model_config.bright_pixel_min_fraction: expected a number from 0 to 1, got 1.5'],
     [{ cell_model_config: { postfilter_min_object_voxels: -3 } }, 'cell_model_config.postfilter_min_object_voxels: expected an integer >= 0, got -3'],
-    [{ cell_model_config: { diameter: 0 } }, 'cell_model_config.diameter: expected a number > 0, got 0'],
+    [{ cell_model_config: { diameter: 0 } }, 'cell_model_config.diameter: expected a number from 1 to 2000, got 0'],
     [
       { cell_model_config: { local_contrast_shell_inner_radius: 4 } },
       'cell_model_config.local_contrast_shell_inner_radius: expected 0 <= inner < outer (local_contrast_shell_outer_radius is 4), got 4',
     ],
-    [{ cell_model_config: { local_contrast_shell_inner_radius: -1 } }, 'cell_model_config.local_contrast_shell_inner_radius: expected an integer >= 0, got -1'],
+    [{ cell_model_config: { local_contrast_shell_inner_radius: -1 } }, 'cell_model_config.local_contrast_shell_inner_radius: expected an integer from 0 to 50, got -1'],
     [{ channel_config: { cell_channel: -1, marker_channel: 1 } }, 'channel_config.cell_channel: expected an integer >= 0, got -1'],
     [{ runtime_config: { t: -1 } }, 'runtime_config.t: expected an integer >= 0, got -1'],
     [{ voxel_scale_zyx: [1, 0, 1] }, 'voxel_scale_zyx[1]: expected null or 2 ([y, x]) or 3 ([z, y, x]) numbers > 0 in micrometres, got 0'],

@@ -63,13 +63,24 @@ test('projectZ mean accumulates in float64 (Q36): 2^24 + 1 repeated keeps its ex
   assert.equal(v, 1); // each value deviates by exactly 1
 });
 
-test('normalizeZCrop: Python slice semantics (negative = from the end, Q25), clipping, start < stop', () => {
+test('normalizeZCrop: Python slice semantics (negative = from the end, Q25), start < stop; ends beyond the stack refused (issue 15.3)', () => {
   assert.deepEqual(normalizeZCrop([null, null], 5), [0, 5]);
   assert.deepEqual(normalizeZCrop([-2, null], 5), [3, 5]);
   assert.deepEqual(normalizeZCrop([1, -1], 5), [1, 4]);
-  assert.deepEqual(normalizeZCrop([-10, 2], 5), [0, 2]);
-  assert.deepEqual(normalizeZCrop([3, 100], 5), [3, 5]);
+  assert.deepEqual(normalizeZCrop([-5, 5], 5), [0, 5]);
   assert.deepEqual(normalizeZCrop([-1, null], 5), [4, 5]);
+  // Deliberate difference from the original (a Python slice would clip): a value beyond the stack is a typo.
+  throwsWith(
+    () => normalizeZCrop([3, 100], 5, 'z_crop'),
+    'ConfigError',
+    'z_crop: expected values from -5 to 5 (the image has 5 planes; negative = from the end), got [3,100]',
+  );
+  throwsWith(
+    () => normalizeZCrop([0, 1e9], 5, 'z_crop'),
+    'ConfigError',
+    'z_crop: expected values from -5 to 5 (the image has 5 planes; negative = from the end), got [0,1000000000]',
+  );
+  throwsWith(() => normalizeZCrop([-10, 2], 5, 'z_crop'), 'ConfigError', 'z_crop: expected values from -5 to 5 (the image has 5 planes; negative = from the end), got [-10,2]');
   throwsWith(
     () => normalizeZCrop([4, 2], 5, 'cell_model_config.z_crop'),
     'ConfigError',
@@ -81,9 +92,9 @@ test('normalizeZCrop: Python slice semantics (negative = from the end, Q25), cli
     'z_crop: expected start < stop within the 5 planes of the image (negative = from the end), got [-1,-1] → [4, 4]',
   );
   throwsWith(
-    () => normalizeZCrop([7, null], 5, 'z_crop'),
+    () => normalizeZCrop([5, null], 5, 'z_crop'),
     'ConfigError',
-    'z_crop: expected start < stop within the 5 planes of the image (negative = from the end), got [7,null] → [5, 5]',
+    'z_crop: expected start < stop within the 5 planes of the image (negative = from the end), got [5,null] → [5, 5]',
   );
 });
 

@@ -45,13 +45,20 @@ test('config: defaults keep the original chain; declumping needs a typical diame
   assert.equal(configError({ declump_method: 'intensity', declump_smoothing_px: 3, declump_min_distance_px: 5 }), '');
 });
 
-test('settings: CellProfiler automatic rules (S = 2.35·min/3.5, suppression = min/1.5) and overrides, in µm', () => {
-  const s = resolveDeclumpSettings(defaultModelConfig({ segmentationMethod: 'otsu', declumpMethod: 'shape', typicalDiameterPx: [14, 40] }), [1, 0.5, 0.5]);
+test('settings: CellProfiler automatic rules (S = 2.35·min/3.5, suppression = min/1.5), halved with basin merging; overrides; µm', () => {
+  const cp = { segmentationMethod: 'otsu', declumpMethod: 'shape', typicalDiameterPx: [14, 40], declumpMergeNeckPx: 0, declumpMergeContrast: 0 } as const;
+  const s = resolveDeclumpSettings(defaultModelConfig({ ...cp, typicalDiameterPx: [14, 40] }), [1, 0.5, 0.5]);
   assert.ok(Math.abs(s.smoothingFilterSizePx - (2.35 * 14) / 3.5) < 1e-12);
   assert.ok(Math.abs(s.minDistancePx - 14 / 1.5) < 1e-12);
   assert.deepEqual(s.diameterUm, [7, 20]);
   assert.ok(Math.abs(s.smoothingSigmaUm - (14 / 3.5) * 0.5) < 1e-12);
   assert.ok(Math.abs(s.minDistanceUm - (14 / 1.5 - 0.5) * 0.5) < 1e-12);
+  assert.equal(s.mergeNeckUm, 0);
+  const merged = resolveDeclumpSettings(defaultModelConfig({ ...cp, typicalDiameterPx: [14, 40], declumpMergeNeckPx: 2 }), [1, 0.5, 0.5]);
+  assert.ok(Math.abs(merged.smoothingFilterSizePx - (0.5 * 2.35 * 14) / 3.5) < 1e-12);
+  assert.ok(Math.abs(merged.minDistancePx - 14 / 3) < 1e-12);
+  assert.equal(merged.mergeNeckUm, 1);
+  assert.equal(merged.mergeContrast, 0);
   const o = resolveDeclumpSettings(
     defaultModelConfig({ segmentationMethod: 'otsu', declumpMethod: 'intensity', typicalDiameterUm: [5, 10], declumpSmoothingPx: 0, declumpMinDistancePx: 4 }),
     [2, 0.25, 0.25],

@@ -19,7 +19,7 @@ function cfg(over: Partial<ModelConfig> = {}): ModelConfig {
     minIntensityThreshold: null, localContrastK: 1, localContrastShellInnerRadius: 1, localContrastShellOuterRadius: 4,
     brightPixelMeasure: 'count', brightPixelThreshold: null, brightPixelMinCount: null, brightPixelMinFraction: null,
     declumpMethod: 'none', typicalDiameterPx: null, typicalDiameterUm: null, declumpSmoothingPx: null,
-    declumpMinDistancePx: null, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
+    declumpMinDistancePx: null, declumpMergeNeckPx: 1.5, declumpMergeContrast: 0.15, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
     ...over,
   };
 }

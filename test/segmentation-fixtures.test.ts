@@ -35,7 +35,7 @@ function modelConfigFromJson(j: any): ModelConfig {
     brightPixelThreshold: j.bright_pixel_threshold, brightPixelMinCount: j.bright_pixel_min_count,
     brightPixelMinFraction: j.bright_pixel_min_fraction,
     declumpMethod: 'none', typicalDiameterPx: null, typicalDiameterUm: null, declumpSmoothingPx: null,
-    declumpMinDistancePx: null, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
+    declumpMinDistancePx: null, declumpMergeNeckPx: 1.5, declumpMergeContrast: 0.15, fillHoles: false, excludeBorderObjects: false, discardOutsideDiameter: false,
   };
 }
 

@@ -5,10 +5,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve, relative, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isCellColocError } from '../core/errors.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { writeFileAtomic } from '../export/atomic.js';
+import { withConfigResultsLock } from './results-lock.js';
+import { checkMemoryBudget } from '../pipeline/memory-guard.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { register as registerInit } from './commands/init.js';
@@ -57,9 +59,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--view', 'open the browser viewer on the results after the run (serves until Ctrl-C)')
     .option('--no-open', 'with --view: only print the viewer URL, do not open a browser')
     .option('--no-report', 'do not write report.html at the end (cellcoloc report DIR writes it later)')
-    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean; report: boolean }) => {
+    .option('--max-memory <GB>', 'refuse the run when its estimated peak memory exceeds this many GiB (overrides runtime_config.max_memory_gb)', parseGb)
+    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean; report: boolean; maxMemory?: number }) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
-      await runAndReport(config, io, !!opts.quiet, opts.report);
+      await checkMemoryBudget(config, opts.maxMemory);
+      await withConfigResultsLock(config, `run ${configPath}`, io, () => runAndReport(config, io, !!opts.quiet, opts.report));
       if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir, open: opts.open }, io);
     });
 
@@ -74,7 +78,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (!existsSync(cfgPath)) throw new Error(`demo data missing from the package: ${cfgPath}`);
       const config = await loadConfigFile(cfgPath, { resultsDir: resolve(opts.resultsDir) });
       io.err(`cellcoloc: demo on CellProfiler ExampleHuman HT29 (DNA = cells, pH3 = marker; CC0)\n`);
-      await runAndReport(config, io, !!opts.quiet, opts.report);
+      await checkMemoryBudget(config);
+      await withConfigResultsLock(config, 'demo', io, () => runAndReport(config, io, !!opts.quiet, opts.report));
     });
 
   registerInit(program, io);
@@ -97,6 +102,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     if (process.env.CELLCOLOC_DEBUG && err instanceof Error && err.stack && !isCellColocError(err)) io.err(err.stack + '\n');
     return 1;
   }
+}
+
+/** `--max-memory` value: GiB, a number from 0.1 to 1e6. */
+function parseGb(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0.1 && n <= 1e6)) throw new InvalidArgumentError(`expected a number of GiB from 0.1 to 1000000, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function oneLine(s: string): string {

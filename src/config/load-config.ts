@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { configError, inputError } from '../core/errors.js';
+import { configError, inputError, isCellColocError } from '../core/errors.js';
 import type { AnalysisConfig, ModelConfig } from './types.js';
 import { formatValue, parseConfigWithSchema } from './schema.js';
 
@@ -67,10 +67,15 @@ export function parseConfigObject(obj: unknown, configPath: string | null = null
 /** Parses YAML (`.yaml`/`.yml`) or JSON (`.json`) text; syntax errors → one line with `file:line:col`. */
 export function parseConfigText(text: string, configPath: string): unknown {
   const ext = extname(configPath).toLowerCase();
+  // A UTF-8 byte-order mark (Windows editors) is accepted in JSON as it is in YAML.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (ext === '.json') {
     try {
-      return JSON.parse(text) as unknown;
+      const value = JSON.parse(text) as unknown;
+      checkJsonDuplicateKeys(text, configPath);
+      return value;
     } catch (err) {
+      if (isCellColocError(err)) throw err;
       // Node 20 says either `… at position N` or `Unexpected token 'x', "<excerpt>" is not valid JSON`
       // (the excerpt may span lines): keep the reason, and find line:col from the position or, failing
       // that, from the YAML parser (JSON is a subset of YAML's flow style).
@@ -98,10 +103,33 @@ export function parseConfigText(text: string, configPath: string): unknown {
       const msg = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       throw configError(`${where}: invalid YAML: ${msg}`);
     }
-    return doc.toJS() as unknown;
+    try {
+      return doc.toJS() as unknown;
+    } catch (err) {
+      // e.g. yaml's "Excessive alias count indicates a resource exhaustion attack" (a billion-laughs file).
+      throw configError(`${configPath}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
   }
   throw configError(`${configPath}: expected a config file ending in .yaml, .yml or .json, got ${formatValue(ext || '(no extension)')}`);
 }
+
+/**
+ * JSON.parse keeps the last of duplicate keys silently; YAML refuses them. The JSON text (already valid)
+ * is re-read by yaml's parser, whose JSON-compatible flow syntax reports duplicates with their position.
+ */
+function checkJsonDuplicateKeys(text: string, configPath: string): void {
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const dup = doc.errors.find((e) => e.code === 'DUPLICATE_KEY');
+  if (!dup) return;
+  const lp = dup.linePos?.[0];
+  const key = /^[^\n]*/.exec(text.slice(dup.pos[0]))?.[0].split(':')[0].trim() ?? '';
+  throw configError(
+    `${configPath}${lp ? `:${lp.line}:${lp.col}` : ''}: invalid JSON: duplicate key ${key} (each key may appear once in an object)`,
+  );
+}
+
+/** Config files larger than this are refused unread (a config is a few KiB; shapes lists stay far below). */
+const MAX_CONFIG_BYTES = 16 * 2 ** 20;
 
 async function isFile(p: string): Promise<boolean> {
   try {
@@ -138,8 +166,14 @@ export async function loadConfigFile(path: string, overrides: { resultsDir?: str
   const abs = resolve(path);
   let text: string;
   try {
+    // Directories, FIFOs (a read would block forever) and devices are refused before reading.
+    const st = await stat(abs);
+    if (st.isDirectory()) throw inputError(`${abs}: is a directory, expected a config file`);
+    if (!st.isFile()) throw inputError(`${abs}: not a regular file (a FIFO, socket or device), expected a config file`);
+    if (st.size > MAX_CONFIG_BYTES) throw inputError(`${abs}: config file of ${st.size} bytes; expected at most ${MAX_CONFIG_BYTES}`);
     text = await readFile(abs, 'utf8');
   } catch (err) {
+    if (isCellColocError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw inputError(
       code === 'ENOENT' ? `${abs}: config file not found` : `${abs}: cannot read the config file (${code ?? (err as Error).message})`,

@@ -28,9 +28,10 @@ export {
   defaultModelConfig,
   defaultColocalizationConfig,
   defaultRuntimeConfig,
+  defaultIntensityColocalizationConfig,
 } from './schema/convert.js';
 export { assertSupported, checkOptionalRegionConfig, checkChannelIndices } from './schema/checks.js';
-import { ModelConfigObject, ChannelConfigSchema, DisplayNamesSchema, ColocalizationConfigSchema, RuntimeConfigSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema } from './schema/sections.js';
+import { ModelConfigObject, ChannelConfigSchema, DisplayNamesSchema, ColocalizationConfigSchema, IntensityColocalizationConfigSchema, RuntimeConfigSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema } from './schema/sections.js';
 
 /** The model config section's fields, in order (for the example config and docs). */
 export const MODEL_CONFIG_FIELDS = Object.keys(ModelConfigObject.shape);
@@ -41,6 +42,7 @@ export const SectionSchemas = {
   display_names: DisplayNamesSchema,
   model_config: ModelConfigObject,
   colocalization_config: ColocalizationConfigSchema,
+  intensity_colocalization_config: IntensityColocalizationConfigSchema,
   runtime_config: RuntimeConfigSchema,
   single_channel_config: SingleChannelConfigSchema,
   analysis_config: SingleChannelAnalysisConfigSchema,

@@ -69,6 +69,8 @@ export interface ModelConfig {
   typicalDiameterUm: [number, number] | null;
   declumpSmoothingPx: number | null;
   declumpMinDistancePx: number | null;
+  declumpMergeNeckPx: number;
+  declumpMergeContrast: number;
   fillHoles: boolean;
   excludeBorderObjects: boolean;
   discardOutsideDiameter: boolean;
@@ -84,6 +86,19 @@ export interface ColocalizationConfig {
   positivityRule: 'best_object' | 'union';
 }
 
+/**
+ * `intensity_colocalization_config` (issue 19): intensity correlation per ROI and per cell with CellProfiler's
+ * definitions (docs/intensity-colocalization.md).
+ */
+export interface IntensityColocalizationConfig {
+  /** false (default): no intensity sheets, the run is unchanged. */
+  enabled: boolean;
+  /** Per region and channel, the Manders/RWC/overlap threshold is this percentage of the channel's maximum there. */
+  thresholdPercent: number;
+  /** Costes' automatic thresholds: none, fast (CellProfiler's accelerated steps) or accurate (one grey level per step). */
+  costes: 'none' | 'fast' | 'accurate';
+}
+
 /** spec 2.8 */
 export interface RuntimeConfig {
   drawRois: boolean;
@@ -95,6 +110,11 @@ export interface RuntimeConfig {
   imageLoadingMode: 'memory' | 'memap';
   /** Time point to analyse for images with T > 1 (fix Q19). */
   t: number;
+  /**
+   * Refuse a run whose estimated peak memory exceeds this many GiB (issue 15.2); null/absent = the machine's
+   * available memory minus a margin.
+   */
+  maxMemoryGb?: number | null;
 }
 
 export interface RoiShape {
@@ -135,6 +155,11 @@ export interface AnalysisConfig {
   markerModelConfig: ModelConfig;
   optionalRegionModelConfig: ModelConfig | null;
   colocalizationConfig: ColocalizationConfig;
+  /**
+   * `intensity_colocalization_config` (issue 19). Optional so that configs built in code need not mention it;
+   * absent = disabled.
+   */
+  intensityColocalizationConfig?: IntensityColocalizationConfig;
   runtimeConfig: RuntimeConfig;
   rois: RoiSpec;
   /**

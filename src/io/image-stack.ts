@@ -5,10 +5,12 @@
  * Fix Q19: Y/X are never squeezed and T is never turned into Z — the caller picks `t` explicitly.
  * Fix Q21: voxel-size fallbacks are never silent (warnings), Greek μ (U+03BC), `cm` and Å are accepted.
  */
+import { totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { inputError, valueError } from '../core/errors.js';
 import type { Volume, VoxelData } from '../core/volume.js';
 import { openTiff, pageDtype, arrayForDtype, type TiffReader, type TiffPage, type TiffDtype } from './tiff-reader.js';
+import { DTYPE_BYTES } from './tiff-page.js';
 import { isOmeXml, parseOmeXml, planeIndex, OmeXmlError, type OmePhysicalSize } from './ome-xml.js';
 import { isImageJDescription, parseImageJDescription, imageJPageIndex } from './imagej.js';
 
@@ -270,7 +272,7 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
     await tiff.close();
     return { data: owned, shape: [Z, Y, X] };
   }
-  const out = arrayForDtype(f.dtype, Z * plane);
+  const out = allocateChannel(f, Z, Y, X);
   const readPlane = async (z: number) => {
     const ref = f.planeOf(c, z, t);
     if (ref.page < 0) {
@@ -309,6 +311,26 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
     await tiff.close();
   }
   return { data: out, shape: [Z, Y, X] };
+}
+
+/**
+ * The channel's output array, refused with one line naming the file and the size when it cannot fit in this
+ * machine's physical memory (the run-level estimate with its configurable limit is in pipeline/memory-estimate;
+ * this is the reader's own floor, so no caller ever sees "Invalid typed array length").
+ */
+function allocateChannel(f: SingleFile, Z: number, Y: number, X: number): VoxelData {
+  const bytes = Z * Y * X * DTYPE_BYTES[f.dtype];
+  const what = `${Z} × ${Y} × ${X} ${f.dtype}`;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  if (bytes > totalmem()) {
+    throw inputError(`${f.path}: one channel (${what}) needs ${gib(bytes)} GiB but this machine has ${gib(totalmem())} GiB of memory`);
+  }
+  try {
+    return arrayForDtype(f.dtype, Z * Y * X);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw inputError(`${f.path}: cannot allocate ${gib(bytes)} GiB for one channel (${what}): ${e.message}`, e);
+  }
 }
 
 /** The zero-copy read of plane (c, z = 0, t) when its page is as expected and one strip; else null (regular path). */

@@ -15,110 +15,28 @@
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { inflate, type InputType, type ZlibOptions } from 'node:zlib';
-import { fromFile, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
+import { fromFile, getDecoder, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { inputError, CellColocError } from '../core/errors.js';
 import type { VoxelData } from '../core/volume.js';
+import { walkPageChain } from './tiff-structure.js';
+import {
+  CodecError, decodeLzw, decodePackBits, zstdDeclaredSize, undoFloatPredictor, undoPredictor, swapBytes, MAX_COMPRESSION_RATIO, COMPRESSION_NAMES,
+} from './tiff-codecs.js';
+import {
+  arrayForDtype, viewForDtype, canFastDecode, checkGreyPalette, tiffDtype, validatePage, DTYPE_BYTES as BYTES, type TiffDtype, type TiffPage,
+} from './tiff-page.js';
 
-/** Sample types a page may be stored in (float64/int8 are read but not offered by `ImageStack`). */
-export type TiffDtype = 'uint8' | 'uint16' | 'uint32' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
-
-/** One IFD's layout, as plain data (offsets as numbers; BigTIFF offsets < 2^53 are exact). */
-export interface TiffPage {
-  /** IFD index in the file (0-based). */
-  readonly index: number;
-  readonly width: number;
-  readonly height: number;
-  readonly samplesPerPixel: number;
-  readonly bitsPerSample: number;
-  /** TIFF SampleFormat: 1 unsigned, 2 signed, 3 IEEE float. */
-  readonly sampleFormat: number;
-  /** Stored dtype of one sample, or null when the fast path cannot represent it (geotiff decides). */
-  readonly dtype: TiffDtype | null;
-  readonly compression: number;
-  readonly predictor: number;
-  /** 1 = interleaved samples (chunky), 2 = one plane per sample. */
-  readonly planarConfiguration: number;
-  readonly photometric: number;
-  readonly tiled: boolean;
-  /** Block (strip or tile) size in pixels; a strip is `width × rowsPerStrip`. */
-  readonly blockWidth: number;
-  readonly blockHeight: number;
-  readonly offsets: Float64Array;
-  readonly byteCounts: Float64Array;
-  /** ColorMap for palette images (3 × 2^bits uint16 values, R then G then B), else null. */
-  readonly colorMap: Uint16Array | null;
-  /** XResolution / YResolution as pixels per resolution unit (null when absent or invalid). */
-  readonly xResolution: number | null;
-  readonly yResolution: number | null;
-  /** TIFF ResolutionUnit: 1 none, 2 inch, 3 centimetre. */
-  readonly resolutionUnit: number;
-}
+export { arrayForDtype, pageDtype, tiffDtype, checkGreyPalette, type TiffDtype, type TiffPage } from './tiff-page.js';
 
 const DEFLATE = new Set([8, 32946]);
+/** Bytes a deflate stream may decode to beyond its block (writers pad rarely, never by much). */
+const INFLATE_SLACK = 1 << 16;
 /** Blocks of one page decoded concurrently (libuv's pool has 4 threads by default). */
 const MAX_IN_FLIGHT = 8;
 
 function inflateAsync(buf: InputType, opts: ZlibOptions): Promise<Buffer> {
   return new Promise((res, rej) => inflate(buf, opts, (err, out) => (err ? rej(err) : res(out))));
 }
-
-/** Maps (bits, SampleFormat) to a dtype; null for anything the fast path does not decode. */
-export function tiffDtype(bits: number, sampleFormat: number): TiffDtype | null {
-  if (sampleFormat === 3) return bits === 32 ? 'float32' : bits === 64 ? 'float64' : null;
-  if (sampleFormat === 2) return bits === 8 ? 'int8' : bits === 16 ? 'int16' : bits === 32 ? 'int32' : null;
-  if (sampleFormat === 1 || sampleFormat === 4 /* undefined → unsigned, as libtiff */) {
-    return bits === 8 ? 'uint8' : bits === 16 ? 'uint16' : bits === 32 ? 'uint32' : null;
-  }
-  return null;
-}
-
-/** Typed array constructor for a dtype. */
-export function arrayForDtype(dtype: TiffDtype, n: number): VoxelData {
-  switch (dtype) {
-    case 'uint8':
-      return new Uint8Array(n);
-    case 'uint16':
-      return new Uint16Array(n);
-    case 'uint32':
-      return new Uint32Array(n);
-    case 'int8':
-      return new Int8Array(n);
-    case 'int16':
-      return new Int16Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'float32':
-      return new Float32Array(n);
-    case 'float64':
-      return new Float64Array(n);
-  }
-}
-
-/** Typed array of a dtype over an existing buffer (offset 0, `n` values). */
-function viewForDtype(dtype: TiffDtype, buf: ArrayBuffer, n: number): VoxelData {
-  switch (dtype) {
-    case 'uint8':
-      return new Uint8Array(buf, 0, n);
-    case 'uint16':
-      return new Uint16Array(buf, 0, n);
-    case 'uint32':
-      return new Uint32Array(buf, 0, n);
-    case 'int8':
-      return new Int8Array(buf, 0, n);
-    case 'int16':
-      return new Int16Array(buf, 0, n);
-    case 'int32':
-      return new Int32Array(buf, 0, n);
-    case 'float32':
-      return new Float32Array(buf, 0, n);
-    case 'float64':
-      return new Float64Array(buf, 0, n);
-  }
-}
-
-const BYTES: Record<TiffDtype, number> = {
-  uint8: 1, uint16: 2, uint32: 4, int8: 1, int16: 2, int32: 4, float32: 4, float64: 8,
-};
 
 function firstNumber(v: unknown, fallback: number): number {
   if (v === undefined || v === null) return fallback;
@@ -150,20 +68,24 @@ function rational(v: unknown): number | null {
  * Reads the 8..16-byte header and classifies the file; throws `<path>: not a TIFF file` otherwise.
  * Done before geotiff so that a non-TIFF gets our one-line message instead of "Invalid byte order value".
  */
-async function checkHeader(path: string): Promise<number> {
+async function checkHeader(path: string): Promise<{ size: number; pages: number }> {
   let size: number;
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw inputError(`${path}: not a file`);
+    // FIFOs, devices and directories are refused before any read (a FIFO would block forever).
+    if (st.isDirectory()) throw inputError(`${path}: is a directory, expected a TIFF file`);
+    if (!st.isFile()) throw inputError(`${path}: not a regular file (a FIFO, socket or device), expected a TIFF file`);
     size = st.size;
   } catch (e) {
     if (e instanceof CellColocError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw inputError(`${path}: file not found`, e);
-    throw inputError(`${path}: cannot read the file (${code ?? String(e)})`, e);
+    throw readError(path, e);
   }
-  const fh = await open(path, 'r');
+  let fh: FileHandle | null = null;
+  let pages: number;
   try {
+    fh = await open(path, 'r');
     const head = Buffer.alloc(16);
     const { bytesRead } = await fh.read(head, 0, 16, 0);
     const le = head[0] === 0x49 && head[1] === 0x49;
@@ -172,50 +94,22 @@ async function checkHeader(path: string): Promise<number> {
     if (bytesRead < 8 || !(le || be) || (magic !== 42 && magic !== 43)) {
       throw inputError(`${path}: not a TIFF file (expected the byte-order mark II/MM and 42 or 43 in the first 8 bytes)`);
     }
-    await checkFirstIfd(fh, path, size, head, le, magic === 43);
+    // /proc files report size 0 but hold bytes: the walk below then names the file as truncated.
+    pages = await walkPageChain(fh, path, size, head, le, magic === 43);
+  } catch (e) {
+    if (e instanceof CellColocError) throw e;
+    throw readError(path, e);
   } finally {
-    await fh.close();
+    await fh?.close();
   }
-  return size;
+  return { size, pages };
 }
 
-/**
- * The first IFD and its ImageDescription (tag 270) must lie inside the file. geotiff silently returns an
- * empty description for a value past the end of a truncated file, which would turn an OME-TIFF into a
- * "plain" page stack with wrong axes; this check makes that a clear InputError instead.
- */
-async function checkFirstIfd(fh: FileHandle, path: string, size: number, head: Buffer, le: boolean, big: boolean): Promise<void> {
-  const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
-  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
-  const u64 = (b: Buffer, o: number) => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
-  const ifd = big ? u64(head, 8) : u32(head, 4);
-  const countBytes = big ? 8 : 2;
-  const entryBytes = big ? 20 : 12;
-  if (ifd + countBytes > size) {
-    throw inputError(`${path}: truncated: the first IFD starts at byte ${ifd} but the file has ${size} bytes`);
-  }
-  const cb = Buffer.alloc(countBytes);
-  await fh.read(cb, 0, countBytes, ifd);
-  const n = big ? u64(cb, 0) : u16(cb, 0);
-  const end = ifd + countBytes + n * entryBytes;
-  if (end > size) {
-    throw inputError(`${path}: truncated: the first IFD (${n} entries) ends at byte ${end} but the file has ${size} bytes`);
-  }
-  const entries = Buffer.alloc(n * entryBytes);
-  await fh.read(entries, 0, entries.length, ifd + countBytes);
-  for (let i = 0; i < n; i++) {
-    const o = i * entryBytes;
-    if (u16(entries, o) !== 270) continue;
-    const count = big ? u64(entries, o + 4) : u32(entries, o + 4);
-    if (count <= (big ? 8 : 4)) return; // stored inline
-    const at = big ? u64(entries, o + 12) : u32(entries, o + 8);
-    if (at + count > size) {
-      throw inputError(
-        `${path}: truncated: the ImageDescription of page 0 (bytes ${at}..${at + count}) ends past the end of the file (${size} bytes)`,
-      );
-    }
-    return;
-  }
+/** A read/open failure as one line naming the file and the system's reason (EIO, EACCES, …). */
+function readError(path: string, e: unknown): CellColocError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const msg = (e as Error).message ?? String(e);
+  return inputError(`${path}: cannot read the file (${code ? `${code}: ${msg.replace(/^[A-Z]+: /, '').split(',')[0]}` : msg})`, e);
 }
 
 /** An open TIFF: page layout from geotiff, pixels by the fast path or geotiff. Call `close()`. */
@@ -232,25 +126,16 @@ export class TiffReader {
   ) {}
 
   static async open(path: string): Promise<TiffReader> {
-    const size = await checkHeader(path);
+    // Our own walk of the page chain (loop and page limits, every tag value inside the file) replaces
+    // geotiff's unbounded getImageCount; geotiff then only parses directories already checked.
+    const { size, pages } = await checkHeader(path);
     let tiff: GeoTIFF;
-    let count: number;
     try {
       tiff = await fromFile(path);
     } catch (e) {
       throw inputError(`${path}: not a readable TIFF file (${(e as Error).message})`, e);
     }
-    try {
-      count = await tiff.getImageCount();
-    } catch (e) {
-      await tiff.close();
-      throw inputError(`${path}: corrupt or truncated TIFF: cannot read the page directory chain (${(e as Error).message})`, e);
-    }
-    if (count < 1) {
-      await tiff.close();
-      throw inputError(`${path}: TIFF file has no pages`);
-    }
-    return new TiffReader(path, size, tiff, count);
+    return new TiffReader(path, size, tiff, pages);
   }
 
   get littleEndian(): boolean {
@@ -349,7 +234,7 @@ export class TiffReader {
         yResolution: rational(yr),
         resolutionUnit: firstNumber(ru, 2),
       };
-      if (!(width > 0 && height > 0)) throw new Error(`image size ${width} × ${height}`);
+      validatePage(this.path, page, bitsAll, fmtAll);
       return page;
     } catch (e) {
       if (e instanceof CellColocError) throw e;
@@ -367,6 +252,7 @@ export class TiffReader {
       throw inputError(`${this.path}: sample ${sample} of page ${pageIndex} requested but it has ${page.samplesPerPixel}`);
     }
     if (page.photometric === 3) checkGreyPalette(this.path, page);
+    this.checkBlocks(page, sample);
     if (canFastDecode(page)) {
       await this.fastDecode(page, sample, out, outOffset);
     } else {
@@ -382,7 +268,9 @@ export class TiffReader {
    */
   async readSampleOwned(pageIndex: number, sample: number): Promise<VoxelData | null> {
     const page = await this.page(pageIndex);
+    if (sample < page.samplesPerPixel) this.checkBlocks(page, sample);
     if (sample !== 0 || page.samplesPerPixel !== 1 || page.tiled || page.photometric === 3 || !canFastDecode(page)) return null;
+    if ((page.compression !== 1 && !DEFLATE.has(page.compression)) || page.predictor === 3) return null;
     const { first, count } = this.blocksFor(page, sample);
     if (count !== 1 || page.blockHeight < page.height) return null;
     const dtype = page.dtype!;
@@ -397,17 +285,44 @@ export class TiffReader {
       src = raw;
     } else {
       try {
-        src = await inflateAsync(raw, { chunkSize: Math.max(64, need) });
+        src = await inflateAsync(raw, { chunkSize: Math.max(64, need), maxOutputLength: need + INFLATE_SLACK });
       } catch {
         return null;
       }
     }
     // Only a buffer that is exactly the page (own memory, offset 0) becomes the result.
-    if (src.byteOffset !== 0 || src.buffer.byteLength !== need) return null;
+    if (src.length !== need || src.byteOffset !== 0 || src.buffer.byteLength !== need) return null;
     if (!this.littleEndian && bps > 1) swapBytes(src, 0, need, bps);
     const out = viewForDtype(dtype, src.buffer as ArrayBuffer, need / bps);
     if (page.predictor === 2) undoPredictor(out, 0, page.height, page.width, 1);
     return out;
+  }
+
+  private decoders = new Map<number, Promise<{ decodeBlock(b: ArrayBuffer): ArrayBuffer | Promise<ArrayBuffer> }>>();
+
+  /** geotiff's decoder for the page's compression, created once per page (JPEG tables are per page). */
+  private blockDecoder(page: TiffPage): Promise<{ decodeBlock(b: ArrayBuffer): ArrayBuffer | Promise<ArrayBuffer> }> {
+    let d = this.decoders.get(page.index);
+    if (!d) {
+      d = (async () => {
+        const img = await this.image(page.index);
+        const fd = img.fileDirectory;
+        // geotiff's decoder parameters (compression/index.js), predictor 1: decodeBlock never applies it.
+        const params: Record<string, unknown> = {
+          tileWidth: page.blockWidth,
+          tileHeight: page.blockHeight,
+          planarConfiguration: page.planarConfiguration,
+          bitsPerSample: page.bitsPerSample,
+          predictor: 1,
+        };
+        if (page.compression === 7) params.JPEGTables = await fd.loadValue('JPEGTables' as never);
+        return (await getDecoder(page.compression, params as never)) as never;
+      })();
+      // A failed load (e.g. WebAssembly unavailable) is reported by the awaiting block; never unhandled.
+      d.catch(() => {});
+      this.decoders.set(page.index, d);
+    }
+    return d;
   }
 
   private handle(): Promise<FileHandle> {
@@ -428,6 +343,44 @@ export class TiffReader {
       );
     }
     return { first: page.planarConfiguration === 2 ? sample * perPlane : 0, count: perPlane, across };
+  }
+
+  /**
+   * Before any pixel I/O: every block of `sample` lies inside the file, and the page's declared pixel bytes
+   * are no more than its stored bytes can hold at the compression's largest possible ratio (uncompressed:
+   * 1:1). So a 130-byte file declaring 20000 × 20000 pixels, or one strip declaring 2^20 rows, is refused
+   * in microseconds instead of decoded for a minute.
+   */
+  private checkBlocks(page: TiffPage, sample: number): void {
+    const { first, count } = this.blocksFor(page, sample);
+    const kind = page.tiled ? 'tile' : 'strip';
+    let stored = 0;
+    for (let b = first; b < first + count; b++) {
+      const n = page.byteCounts[b];
+      if (n === 0) continue;
+      const end = page.offsets[b] + n;
+      if (end > this.fileSize) {
+        throw inputError(
+          `${this.path}: truncated: ${kind} ${b} of page ${page.index} ends at byte ${end} but the file has ${this.fileSize} bytes`,
+        );
+      }
+      stored += n;
+    }
+    const valuesPerPixel = page.planarConfiguration === 2 ? 1 : page.samplesPerPixel;
+    const rows = page.tiled ? Math.ceil(page.height / page.blockHeight) * page.blockHeight : page.height;
+    const cols = page.tiled ? Math.ceil(page.width / page.blockWidth) * page.blockWidth : page.width;
+    const declared = Math.ceil((rows * cols * valuesPerPixel * page.bitsPerSample) / 8);
+    const ratio = MAX_COMPRESSION_RATIO.get(page.compression) ?? 1;
+    // A few KiB of slack for compressed streams: a tiny page may legitimately "compress" to more bytes.
+    const holdable = stored * ratio + (page.compression === 1 ? 0 : 4096);
+    if (declared > holdable) {
+      const codec = COMPRESSION_NAMES.get(page.compression) ?? String(page.compression);
+      throw inputError(
+        `${this.path}: corrupt TIFF: page ${page.index} declares ${page.width} × ${page.height} pixels (${declared} bytes) but its ` +
+          `${count} ${kind}${count === 1 ? '' : 's'} hold ${stored} bytes` +
+          (page.compression === 1 ? ' (uncompressed)' : `, more than ${codec} can expand to (at most ${ratio}:1)`),
+      );
+    }
   }
 
   private async fastDecode(page: TiffPage, sample: number, out: VoxelData, outOffset: number): Promise<void> {
@@ -471,7 +424,9 @@ export class TiffReader {
     const W = page.width;
     const H = page.height;
     const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    const swap = !this.littleEndian && bps > 1;
+    // The floating-point predictor's output is host-order already (undoFloatPredictor), never swapped.
+    const swap = !this.littleEndian && bps > 1 && page.predictor !== 3;
+    const fpRow = page.predictor === 3 ? new Uint8Array(bw * valsPerPixel * bps) : null;
     // Direct path: one sample per pixel in full-width strips → a strip is a run of whole output rows.
     const direct = !page.tiled && !chunky;
     // Scratch for the other layouts: one decoded block as typed values (aligned), reused for every block.
@@ -499,12 +454,14 @@ export class TiffReader {
       }
       if (direct) {
         const destEl = outOffset + y0 * W;
+        if (fpRow) undoFloatPredictor(src!, rows, W * valsPerPixel, bps, valsPerPixel, fpRow);
         outBytes.set(src!.subarray(0, needBytes), destEl * bps);
         if (swap) swapBytes(outBytes, destEl * bps, needBytes, bps);
         if (page.predictor === 2) undoPredictor(out, destEl, rows, W, 1);
         return;
       }
       if (src !== null) scratchBytes!.set(src.subarray(0, needBytes));
+      if (fpRow && src !== null) undoFloatPredictor(scratchBytes!, rows, bw * valsPerPixel, bps, valsPerPixel, fpRow);
       if (swap) swapBytes(scratchBytes!, 0, needBytes, bps);
       if (page.predictor === 2) undoPredictor(scratch!, 0, rows, bw, valsPerPixel);
       // Copy the in-image part of the block, picking one sample from interleaved pixels.
@@ -533,13 +490,44 @@ export class TiffReader {
         ? spanBuf.subarray(page.offsets[b] - lo, page.offsets[b] - lo + n)
         : await readBlock(fh, page.offsets[b], n, this.path);
       if (page.compression === 1) return place(k, raw);
-      let src: Buffer;
-      try {
-        // Async inflate runs on the libuv thread pool, so the strips of a page decode in parallel;
-        // chunkSize = expected size → zlib hands back one buffer (no concatenation).
-        src = await inflateAsync(raw, { chunkSize: Math.max(64, expectedBytes(k)) });
-      } catch (e) {
-        throw inputError(`${this.path}: corrupt deflate data in ${kind} ${b} of page ${page.index} (${(e as Error).message})`, e);
+      const need = expectedBytes(k);
+      let src: Uint8Array;
+      if (page.compression === 5 || page.compression === 32773) {
+        // Our bounded decoders write at most the block's expected bytes (synchronous, O(input + output)).
+        const buf = new Uint8Array(need);
+        try {
+          const got = page.compression === 5 ? decodeLzw(raw, buf) : decodePackBits(raw, buf);
+          src = buf.subarray(0, got);
+        } catch (e) {
+          if (!(e instanceof CodecError)) throw e;
+          throw inputError(`${this.path}: ${e.message} in ${kind} ${b} of page ${page.index}`, e);
+        }
+      } else if (!DEFLATE.has(page.compression)) {
+        // JPEG / ZSTD: geotiff's block decoder (no predictor: place() applies it), its console muted.
+        try {
+          if (page.compression === 50000) {
+            const declared = zstdDeclaredSize(raw);
+            if (declared !== null && declared > need + INFLATE_SLACK) {
+              throw new CodecError(`ZSTD frame declares ${declared} bytes but the block needs ${need}`);
+            }
+          }
+          const decoder = await this.blockDecoder(page);
+          const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length) as ArrayBuffer;
+          src = new Uint8Array(await quietly(async () => decoder.decodeBlock(ab)));
+        } catch (e) {
+          const codec = COMPRESSION_NAMES.get(page.compression);
+          throw inputError(`${this.path}: corrupt ${codec} data in ${kind} ${b} of page ${page.index} (${(e as Error).message ?? String(e)})`, e);
+        }
+      } else {
+        try {
+          // Async inflate runs on the libuv thread pool, so the strips of a page decode in parallel;
+          // chunkSize = expected size → zlib hands back one buffer (no concatenation); maxOutputLength
+          // stops a stream that would expand beyond the block.
+          src = await inflateAsync(raw, { chunkSize: Math.max(64, need), maxOutputLength: need + INFLATE_SLACK });
+        } catch (e) {
+          const why = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `expands beyond the ${need} bytes the block needs` : (e as Error).message;
+          throw inputError(`${this.path}: corrupt deflate data in ${kind} ${b} of page ${page.index} (${why})`, e);
+        }
       }
       place(k, src);
     };
@@ -555,7 +543,7 @@ export class TiffReader {
     const img = await this.image(page.index);
     let r: ArrayLike<number>;
     try {
-      const rasters = (await img.readRasters({ samples: [sample] })) as unknown as ArrayLike<number>[];
+      const rasters = (await quietly(() => img.readRasters({ samples: [sample] }))) as unknown as ArrayLike<number>[];
       r = rasters[0];
     } catch (e) {
       const msg = (e as Error).message;
@@ -579,45 +567,28 @@ export class TiffReader {
   }
 }
 
-/** The dtype `readSample` writes for this page (geotiff's choice for non-fast layouts). */
-export function pageDtype(page: TiffPage): TiffDtype | null {
-  if (page.dtype) return page.dtype;
-  // geotiff's arrayForType: unsigned ≤8 → Uint8, ≤16 → Uint16, ≤32 → Uint32 (e.g. 1-bit, 12-bit).
-  if (page.sampleFormat === 1 || page.sampleFormat === 4) {
-    if (page.bitsPerSample <= 8) return 'uint8';
-    if (page.bitsPerSample <= 16) return 'uint16';
-    if (page.bitsPerSample <= 32) return 'uint32';
-  }
-  return null;
-}
-
-function canFastDecode(page: TiffPage): boolean {
-  if (!page.dtype) return false;
-  if (page.compression !== 1 && !DEFLATE.has(page.compression)) return false;
-  // Predictor 2 is integer-only; 3 (floating point) goes to geotiff.
-  if (page.predictor !== 1 && !(page.predictor === 2 && page.sampleFormat !== 3)) return false;
-  if (page.photometric === 6) return false; // YCbCr (possibly subsampled)
-  return page.blockWidth > 0 && page.blockHeight > 0;
-}
+let quietDepth = 0;
+let savedConsole: Pick<Console, 'warn' | 'log' | 'error' | 'info'> | null = null;
 
 /**
- * Palette (PhotometricInterpretation 3) images are accepted only when the colour map is a grey ramp
- * (R = G = B = i·65535/(n−1) within one 8-bit step), so the stored indices are the intensities.
+ * Runs a geotiff decode with console output suppressed: its decoders print warnings (`console.warn` in the
+ * JPEG decoder) straight to stderr, before our one-line error. Nested/concurrent calls share one mute.
  */
-export function checkGreyPalette(path: string, page: TiffPage): void {
-  const cm = page.colorMap;
-  const n = 1 << page.bitsPerSample;
-  if (!cm || cm.length < 3 * n) {
-    throw inputError(`${path}: palette image (page ${page.index}) has no valid ColorMap (expected ${3 * n} entries)`);
+async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  if (quietDepth++ === 0) {
+    savedConsole = { warn: console.warn, log: console.log, error: console.error, info: console.info };
+    const mute = () => {};
+    console.warn = mute;
+    console.log = mute;
+    console.error = mute;
+    console.info = mute;
   }
-  for (let i = 0; i < n; i++) {
-    const r = cm[i];
-    const ramp = n > 1 ? (i * 65535) / (n - 1) : 0;
-    if (r !== cm[n + i] || r !== cm[2 * n + i] || Math.abs(r - ramp) > 257) {
-      throw inputError(
-        `${path}: palette (indexed-colour) image with a non-grey colour map at entry ${i} (R=${r}, G=${cm[n + i]}, B=${cm[2 * n + i]}); ` +
-          `expected a greyscale image or a grey-ramp palette`,
-      );
+  try {
+    return await fn();
+  } finally {
+    if (--quietDepth === 0 && savedConsole) {
+      Object.assign(console, savedConsole);
+      savedConsole = null;
     }
   }
 }
@@ -637,48 +608,6 @@ async function readBlock(fh: FileHandle, pos: number, n: number, path: string): 
   const buf = Buffer.allocUnsafe(n);
   await readFully(fh, buf, pos, path);
   return buf;
-}
-
-/** In-place byte reversal of `n` bytes of `bps`-byte big-endian values (→ host little-endian). */
-function swapBytes(a: Uint8Array, start: number, n: number, bps: number): void {
-  const end = start + n;
-  if (bps === 2) {
-    for (let i = start; i < end; i += 2) {
-      const t = a[i];
-      a[i] = a[i + 1];
-      a[i + 1] = t;
-    }
-  } else if (bps === 4) {
-    for (let i = start; i < end; i += 4) {
-      let t = a[i];
-      a[i] = a[i + 3];
-      a[i + 3] = t;
-      t = a[i + 1];
-      a[i + 1] = a[i + 2];
-      a[i + 2] = t;
-    }
-  } else if (bps === 8) {
-    for (let i = start; i < end; i += 8) {
-      for (let j = 0; j < 4; j++) {
-        const t = a[i + j];
-        a[i + j] = a[i + 7 - j];
-        a[i + 7 - j] = t;
-      }
-    }
-  }
-}
-
-/**
- * Undo TIFF horizontal differencing (Predictor 2, TIFF 6.0 §14): per row, each value is the delta to the
- * previous pixel's same sample; the typed array's store wraps modulo 2^bits exactly like the encoder.
- */
-function undoPredictor(a: VoxelData, start: number, rows: number, rowPixels: number, stride: number): void {
-  const rowLen = rowPixels * stride;
-  for (let r = 0; r < rows; r++) {
-    const base = start + r * rowLen;
-    const end = base + rowLen;
-    for (let i = base + stride; i < end; i++) a[i] += a[i - stride];
-  }
 }
 
 /** Opens `path` as a TIFF (InputError for missing, non-TIFF or corrupt files). */

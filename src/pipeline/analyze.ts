@@ -5,7 +5,7 @@
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import { sameShape, formatShape, countLabels } from '../core/volume.js';
-import type { ColocalizationConfig, ModelConfig } from '../config/types.js';
+import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
@@ -50,6 +50,8 @@ export interface AnalyzeExistingMasksOptions {
   ownsMasks?: boolean;
   /** Reuse of unchanged channels' measurement passes across calls (the viewer). */
   measurementMemo?: MeasurementMemo | null;
+  /** `intensity_colocalization_config` (issue 19): the intensity sheets when enabled; absent/null = none. */
+  intensityColocalization?: IntensityColocalizationConfig | null;
 }
 
 export function analyzeExistingMasks(
@@ -115,6 +117,7 @@ export function analyzeExistingMasks(
     optionalRegionMasks: region,
     optionalRegionIntensity: loaded.optionalRegionImage,
     measurementMemo: options.measurementMemo ?? null,
+    intensityColocalization: options.intensityColocalization ?? null,
   });
   const positiveCellMasks = buildPositiveCellMask(cell, tables.summary);
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };

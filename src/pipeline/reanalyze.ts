@@ -146,6 +146,7 @@ export async function reanalyzeWorkflow(
             optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
             optionalRegionModelConfig: cfg.optionalRegionModelConfig,
             ownsMasks: true,
+            intensityColocalization: cfg.intensityColocalizationConfig ?? null,
           },
         ),
       );

@@ -17,7 +17,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import type { AnalysisConfig, ColocalizationConfig, ModelConfig } from '../config/types.js';
+import type { AnalysisConfig, ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape, maxLabel } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
@@ -54,6 +54,8 @@ export interface RefineInput {
   loaded: LoadedImageChannels & ZStackLoaded;
   roiLabels: RoiLabels;
   colocalizationConfig: ColocalizationConfig;
+  /** `intensity_colocalization_config` (issue 19): the intensity sheets are recomputed when enabled. */
+  intensityColocalization?: IntensityColocalizationConfig | null;
   /** The refinement configs: postfilters are applied from them; null = thresholds from the arguments or the cache. */
   cellModelConfig: ModelConfig | null;
   markerModelConfig: ModelConfig | null;
@@ -383,6 +385,7 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
     optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
     measurementMemo: input.measurementMemo ?? null,
+    intensityColocalization: input.intensityColocalization ?? null,
   });
   return {
     ...analysed,
@@ -458,6 +461,7 @@ export async function runRefineWorkflow(
         loaded,
         roiLabels,
         colocalizationConfig: cfg.colocalizationConfig,
+        intensityColocalization: cfg.intensityColocalizationConfig ?? null,
         cellModelConfig: cfg.cellModelConfig,
         markerModelConfig: cfg.markerModelConfig,
         optionalRegionModelConfig: cfg.optionalRegionModelConfig,

@@ -5,7 +5,7 @@
  */
 import { valueError } from '../core/errors.js';
 import type { RoiLabels } from '../core/volume.js';
-import type { ColocalizationConfig, ModelConfig, RuntimeConfig } from '../config/types.js';
+import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig, RuntimeConfig } from '../config/types.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
@@ -33,6 +33,8 @@ export interface RunOptions {
    * postfilters); needs `loaded.optionalRegionImage`. null/absent = no third-channel segmentation.
    */
   optionalRegionModelConfig?: ModelConfig | null;
+  /** `intensity_colocalization_config` (issue 19); absent/null = no intensity sheets. */
+  intensityColocalization?: IntensityColocalizationConfig | null;
 }
 
 export async function runRoiColocalization(
@@ -119,6 +121,7 @@ export async function runRoiColocalization(
     optionalRegionMasks: region?.labels ?? null,
     optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
+    intensityColocalization: options.intensityColocalization ?? null,
   });
   timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });
   return {

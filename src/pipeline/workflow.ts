@@ -138,6 +138,8 @@ function segmentTwoChannels(worker: SegmentationWorker | null, parallel: 'auto' 
           backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
           // third channel (spec 11.1)
           optionalRegionModelConfig: config.optionalRegionModelConfig,
+          // intensity correlation sheets (issue 19)
+          intensityColocalization: config.intensityColocalizationConfig ?? null,
         },
       );
       appendTimings(timings, result.timings);

@@ -61,6 +61,12 @@ export function normalizeZCrop(
     const w = v < 0 ? v + sizeZ : v;
     return Math.min(Math.max(w, 0), sizeZ);
   };
+  // Unlike a Python slice, an end beyond the stack is refused (issue 15.3: `[0, 1e9]` is a typo).
+  if (zCrop.some((v) => v !== null && (v > sizeZ || v < -sizeZ))) {
+    throw configError(
+      `${key}: expected values from ${-sizeZ} to ${sizeZ} (the image has ${sizeZ} plane${sizeZ === 1 ? '' : 's'}; negative = from the end), got ${show(zCrop)}`,
+    );
+  }
   const start = norm(zCrop[0], 0);
   const stop = norm(zCrop[1], sizeZ);
   if (!(start < stop)) {

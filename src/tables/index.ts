@@ -32,7 +32,7 @@
  * the marker) and the overview gains their two per-ROI counts after `roi_volume_um3`. Asking for positivity
  * without third-channel masks is an error (fix Q30: the original silently wrote False/0 columns).
  */
-import type { ColocalizationConfig } from '../config/types.js';
+import type { ColocalizationConfig, IntensityColocalizationConfig } from '../config/types.js';
 import { getColumn, makeTable, type Table } from '../core/table.js';
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume, VoxelSizeUm } from '../core/volume.js';
@@ -44,6 +44,7 @@ import { indexRois } from '../roi/roi-index.js';
 import { buildRoiOverview } from './roi-overview.js';
 import { buildRoiObjectSummary, rowsByRoiIdColumn, rowsByTouchedRoi } from './roi-summaries.js';
 import { optionalRegionPositivityColumns } from './optional-region.js';
+import { buildIntensityColocalizationTables } from './intensity-colocalization.js';
 
 export interface ColocalizationTables {
   detailed: Table;
@@ -56,6 +57,9 @@ export interface ColocalizationTables {
   thirdChannelProperties?: Table;
   /** `roi_3rd_channel_summary`, present iff third-channel masks were given. */
   roiThirdChannelSummary?: Table;
+  /** `roi_intensity_colocalization` / `cell_intensity_colocalization` (issue 19), present iff enabled. */
+  roiIntensityColocalization?: Table;
+  cellIntensityColocalization?: Table;
 }
 
 export interface ColocalizationTablesInput {
@@ -74,6 +78,11 @@ export interface ColocalizationTablesInput {
   optionalRegionIntensity?: Volume | null;
   /** Reuses the measurement pass of unchanged label images (the viewer's re-analysis); absent = measure every channel. */
   measurementMemo?: MeasurementMemo | null;
+  /**
+   * `intensity_colocalization_config` (issue 19): when enabled, the two intensity sheets between the raw channels
+   * (`cellIntensity`, `markerIntensity` and, when given, `optionalRegionIntensity`); absent/null/disabled = none.
+   */
+  intensityColocalization?: IntensityColocalizationConfig | null;
 }
 
 export function buildColocalizationTables(input: ColocalizationTablesInput): ColocalizationTables {
@@ -156,6 +165,23 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
     rowsOfRoi: rowsByTouchedRoi(markerProperties, 'marker_label', markerM),
   });
   const tables: ColocalizationTables = { detailed: detailed.table, summary, markerProperties, overview, roiCellSummary, roiMarkerSummary };
+  const intensity = input.intensityColocalization;
+  if (intensity?.enabled) {
+    if (!input.cellIntensity || !input.markerIntensity) {
+      throw valueError('intensity_colocalization_config.enabled is true but the cell or marker intensity image is missing');
+    }
+    const t = buildIntensityColocalizationTables({
+      cellIntensity: input.cellIntensity,
+      markerIntensity: input.markerIntensity,
+      optionalRegionIntensity: input.optionalRegionIntensity ?? null,
+      cellMasks,
+      roi,
+      zBounds,
+      config: intensity,
+    });
+    tables.roiIntensityColocalization = t.roi;
+    tables.cellIntensityColocalization = t.cell;
+  }
   if (regionM) {
     const thirdChannelProperties = propertiesTableFromMeasurements(regionM, {
       prefix: 'optional_region',
@@ -183,4 +209,5 @@ export { buildRoiOverview, roiOverviewColumns } from './roi-overview.js';
 export { buildRoiObjectSummary, roiObjectSummaryColumns, rowsByRoiIdColumn, rowsByTouchedRoi } from './roi-summaries.js';
 export { measureObjects, type ObjectMeasurements } from './object-measurements.js';
 export { indexRois, type RoiIndex } from '../roi/roi-index.js';
+export { buildIntensityColocalizationTables, intensityCoefficientColumnNames, ROI_INTENSITY_SHEET, CELL_INTENSITY_SHEET } from './intensity-colocalization.js';
 export { colocalizationSheets, optionalRegionPositivityColumns, OPTIONAL_REGION_POSITIVITY_COLUMNS, type ColocalizationSheetSource } from './optional-region.js';

@@ -96,17 +96,22 @@ export interface ColocalizationSheetSource {
   roiCellSummary: Table;
   roiMarkerSummary: Table;
   roiThirdChannelSummary?: Table | null;
+  roiIntensityColocalization?: Table | null;
+  cellIntensityColocalization?: Table | null;
 }
 
 /**
  * `detailed_overlaps, cell_summary, marker_properties, [3rd_channel_properties], roi_coloc_overview,
- * roi_cell_summary, roi_marker_summary, [roi_3rd_channel_summary]` — the bracketed sheets only when the run
- * had third-channel masks.
+ * roi_cell_summary, roi_marker_summary, [roi_3rd_channel_summary], [roi_intensity_colocalization,
+ * cell_intensity_colocalization]` — the third-channel sheets only when the run had third-channel masks, the
+ * intensity sheets only with `intensity_colocalization_config.enabled` (issue 19).
  */
 export function colocalizationSheets(t: ColocalizationSheetSource): Table[] {
   const out: Table[] = [t.detailed, t.summary, t.markerProperties];
   if (t.thirdChannelProperties) out.push(t.thirdChannelProperties);
   out.push(t.overview, t.roiCellSummary, t.roiMarkerSummary);
   if (t.roiThirdChannelSummary) out.push(t.roiThirdChannelSummary);
+  if (t.roiIntensityColocalization) out.push(t.roiIntensityColocalization);
+  if (t.cellIntensityColocalization) out.push(t.cellIntensityColocalization);
   return out;
 }

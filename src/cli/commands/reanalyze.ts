@@ -3,6 +3,7 @@
  * recomputed from (edited) label TIFFs, without segmenting; see `src/pipeline/reanalyze.ts`.
  */
 import type { Command } from 'commander';
+import { withConfigResultsLock } from '../results-lock.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import {
   reanalyzeSingleChannelWorkflow,
@@ -38,6 +39,7 @@ export function register(program: Command, io: Io): void {
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (configPath: string, opts: ReanalyzeOptions, cmd: Command) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
+      await withConfigResultsLock(config, `reanalyze ${configPath}`, io, async () => {
       if (opts.masks !== undefined && !config.singleChannel) {
         cmd.error(`error: --masks is for single-channel configs; ${configPath} is a two-channel config (use --cell-masks and --marker-masks)`);
       }
@@ -82,6 +84,7 @@ export function register(program: Command, io: Io): void {
       }
       reportRemoved(res.result.filterSteps, io);
       io.out(`${lines.join('\n')}\nresults (re-analysed): ${res.paths.resultsDir}\n`);
+      });
     });
 }
 

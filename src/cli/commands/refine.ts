@@ -4,6 +4,7 @@
  * atomically; see `src/pipeline/refine.ts`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { withConfigResultsLock } from '../results-lock.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { valueError } from '../../core/errors.js';
 import { assertRefinable, runRefineWorkflow } from '../../pipeline/refine.js';
@@ -51,6 +52,7 @@ export function register(program: Command, io: Io): void {
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (configPath: string, opts: RefineOptions) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
+      await withConfigResultsLock(config, `refine ${configPath}`, io, async () => {
       const twoChannelFlags = (['cellCellprobThreshold', 'cellFlowThreshold', 'markerCellprobThreshold', 'markerFlowThreshold', 'optionalRegionCellprobThreshold', 'optionalRegionFlowThreshold'] as const)
         .filter((k) => opts[k] !== undefined)
         .map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
@@ -108,5 +110,6 @@ export function register(program: Command, io: Io): void {
         );
       }
       io.out(`${lines.join('\n')}\nresults: ${res.paths.resultsDir}  (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+      });
     });
 }

@@ -5,6 +5,7 @@ import { configError } from '../../core/errors.js';
 import type {
   AnalysisConfig,
   ColocalizationConfig,
+  IntensityColocalizationConfig,
   ModelConfig,
   PostfilterName,
   PrefilterName,
@@ -14,7 +15,7 @@ import type {
   SegmentationMethod,
   ZProjectionMethod,
 } from '../types.js';
-import { ModelConfigSchema, ColocalizationConfigSchema, RuntimeConfigSchema, SingleChannelAnalysisConfigSchema } from './sections.js';
+import { ModelConfigSchema, ColocalizationConfigSchema, IntensityColocalizationConfigSchema, RuntimeConfigSchema, SingleChannelAnalysisConfigSchema } from './sections.js';
 import { ConfigFileSchema, type ConfigFileOutput, type ModelOut } from './file.js';
 import { formatConfigIssues, formatValue } from './issues.js';
 
@@ -58,6 +59,8 @@ export function toModelConfig(m: ModelOut): ModelConfig {
     typicalDiameterUm: m.typical_diameter_um === null ? null : [m.typical_diameter_um[0], m.typical_diameter_um[1]],
     declumpSmoothingPx: m.declump_smoothing_px,
     declumpMinDistancePx: m.declump_min_distance_px,
+    declumpMergeNeckPx: m.declump_merge_neck_px,
+    declumpMergeContrast: m.declump_merge_contrast,
     fillHoles: m.fill_holes,
     excludeBorderObjects: m.exclude_border_objects,
     discardOutsideDiameter: m.discard_outside_diameter,
@@ -92,6 +95,7 @@ export function toAnalysisConfig(
         ? { kind: 'label_image', path: resolvePath(c.rois.label_image) }
         : { kind: 'shapes', shapes: c.rois.shapes!.map((s) => ({ type: s.type, data: s.data.map(([y, x]) => [y, x] as [number, number]) })) };
   const col = c.colocalization_config;
+  const ic = c.intensity_colocalization_config;
   const rt = c.runtime_config;
   const crop = rt.crop_for_testing;
   return {
@@ -125,6 +129,7 @@ export function toAnalysisConfig(
       evaluateOptionalRegionCellPositivity: col.evaluate_optional_region_cell_positivity,
       positivityRule: col.positivity_rule,
     },
+    intensityColocalizationConfig: { enabled: ic.enabled, thresholdPercent: ic.threshold_percent, costes: ic.costes },
     runtimeConfig: {
       drawRois: rt.draw_rois,
       processRois: rt.process_rois,
@@ -140,6 +145,7 @@ export function toAnalysisConfig(
             ],
       imageLoadingMode: rt.image_loading_mode,
       t: rt.t,
+      maxMemoryGb: rt.max_memory_gb,
     },
     rois,
     singleChannel,
@@ -197,6 +203,13 @@ export function defaultRuntimeConfig(overrides: Partial<RuntimeConfig> = {}): Ru
     cropForTesting: null,
     imageLoadingMode: r.image_loading_mode,
     t: r.t,
+    maxMemoryGb: r.max_memory_gb,
     ...overrides,
   };
+}
+
+/** issue 19 defaults (`enabled: false`, 15 %, no Costes), optionally overridden. */
+export function defaultIntensityColocalizationConfig(overrides: Partial<IntensityColocalizationConfig> = {}): IntensityColocalizationConfig {
+  const c = IntensityColocalizationConfigSchema.parse({});
+  return { enabled: c.enabled, thresholdPercent: c.threshold_percent, costes: c.costes, ...overrides };
 }

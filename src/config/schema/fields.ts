@@ -31,12 +31,27 @@ export const E = {
 /** Error for a section that is not a mapping (e.g. `cell_model_config: otsu`). */
 export const MAPPING = { error: 'expected a mapping of fields' } as const;
 
+/**
+ * Counts, indices and voxel numbers stay within a signed 32-bit integer (issue 15.3: `1e308` voxels or a
+ * `1e9`-plane crop is a typo, never a request); zod's `z.int()` alone allows up to 2^53.
+ */
+export const INT_MAX = 2 ** 31 - 1;
+const intMax = { error: `expected an integer from ${-INT_MAX} to ${INT_MAX}` } as const;
+const countMax = { error: `expected a number from 0 to ${INT_MAX}` } as const;
+
 export const num = () => z.number({ error: E.number });
+/** A voxel/pixel count threshold: a number from 0 to 2^31 − 1. */
+export const count = () => z.number({ error: E.nonNeg }).min(0, { error: E.nonNeg }).max(INT_MAX, countMax);
 export const nonNeg = () => z.number({ error: E.nonNeg }).min(0, { error: E.nonNeg });
 export const positive = () => z.number({ error: E.positive }).gt(0, { error: E.positive });
-export const int = () => z.int({ error: E.int });
-export const intNonNeg = () => z.int({ error: E.intNonNeg }).min(0, { error: E.intNonNeg });
-export const intPos = () => z.int({ error: E.intPos }).min(1, { error: E.intPos });
+export const int = () => z.int({ error: E.int }).min(-INT_MAX, intMax).max(INT_MAX, intMax);
+export const intNonNeg = () => z.int({ error: E.intNonNeg }).min(0, { error: E.intNonNeg }).max(INT_MAX, { error: `expected an integer from 0 to ${INT_MAX}` });
+export const intPos = () => z.int({ error: E.intPos }).min(1, { error: E.intPos }).max(INT_MAX, { error: `expected an integer from 1 to ${INT_MAX}` });
+/** A number from `lo` to `hi` (an absolute cap for filter sizes / radii: the run time grows with it). */
+export const between = (lo: number, hi: number, what = 'a number') =>
+  z.number({ error: `expected ${what} from ${lo} to ${hi}` }).min(lo, { error: `expected ${what} from ${lo} to ${hi}` }).max(hi, { error: `expected ${what} from ${lo} to ${hi}` });
+export const intBetween = (lo: number, hi: number) =>
+  z.int({ error: `expected an integer from ${lo} to ${hi}` }).min(lo, { error: `expected an integer from ${lo} to ${hi}` }).max(hi, { error: `expected an integer from ${lo} to ${hi}` });
 export const bool = () => z.boolean({ error: E.bool });
 /** A fraction or probability: 0..1 inclusive. */
 export const fraction = () => z.number({ error: E.fraction }).min(0, { error: E.fraction }).max(1, { error: E.fraction });

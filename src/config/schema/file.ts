@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { MAPPING, opt, req, str, orNull } from './fields.js';
-import { ChannelConfigSchema, DisplayNamesSchema, ModelConfigSchema, ColocalizationConfigSchema, RuntimeConfigSchema, RoisSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema, imageError, voxelError } from './sections.js';
+import { ChannelConfigSchema, DisplayNamesSchema, ModelConfigSchema, ColocalizationConfigSchema, IntensityColocalizationConfigSchema, RuntimeConfigSchema, RoisSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema, imageError, voxelError } from './sections.js';
 
 /** The whole config file (snake_case, as written). */
 export const ConfigFileSchema = z
@@ -36,6 +36,11 @@ export const ConfigFileSchema = z
       'segmentation of the optional third channel, same fields as cell_model_config; needs channel_config.optional_region_channel; null = none',
     ),
     colocalization_config: opt(ColocalizationConfigSchema, {}, 'when a cell counts as marker-positive, and the smallest cell kept'),
+    intensity_colocalization_config: opt(
+      IntensityColocalizationConfigSchema,
+      {},
+      'intensity correlation per ROI and per cell: Pearson, Manders, RWC, overlap, Costes (see docs/intensity-colocalization.md)',
+    ),
     runtime_config: opt(RuntimeConfigSchema, {}, 'run options'),
     rois: opt(
       RoisSchema,
@@ -83,6 +88,14 @@ export const ConfigFileSchema = z
         path: ['model_config'],
         input: null,
         message: 'expected a mapping of model config fields (segmentation_method, ...) because single_channel_config is set (spec 13.1)',
+      });
+    }
+    if (c.single_channel_config !== null && c.intensity_colocalization_config.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intensity_colocalization_config', 'enabled'],
+        input: true,
+        message: 'expected false with single_channel_config: intensity colocalization needs two channels (channel_config)',
       });
     }
     if (c.single_channel_config === null && (c.model_config !== null || c.analysis_config !== null)) {

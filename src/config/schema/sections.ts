@@ -16,7 +16,7 @@ import type {
   SegmentationMethod,
   ZProjectionMethod,
 } from '../types.js';
-import { MAPPING, opt, req, num, nonNeg, positive, int, intNonNeg, intPos, bool, str, orNull, nameField, nameListField, fraction, percentile, E } from './fields.js';
+import { MAPPING, opt, req, num, count, nonNeg, positive, int, intNonNeg, intPos, between, intBetween, bool, str, orNull, nameField, nameListField, fraction, percentile, E } from './fields.js';
 
 // ---------------------------------------------------------------------------------------------
 // Allowed names (spec 2.4, 2.8, 12.2)
@@ -80,18 +80,18 @@ export const ModelConfigObject = z
       'cellpose',
       'cellpose | otsu | li | percentile (case-insensitive); cellpose needs model_name_or_path',
     ),
-    diameter: opt(orNull(positive(), 'a number > 0'), null, 'Cellpose object diameter in pixels; null = the model default (Cellpose only)'),
+    diameter: opt(orNull(between(1, 2000), 'a number from 1 to 2000'), null, 'Cellpose object diameter in pixels, 1..2000; null = the model default (Cellpose only)'),
     do_3d: opt(orNull(bool(), 'true or false'), null, 'Cellpose 3D mode; null = 3D when the image has more than one z plane (Cellpose only)'),
-    z_axis: opt(intNonNeg(), 0, 'z axis index passed to Cellpose for 3D runs (Cellpose only)'),
-    channel_axis: opt(orNull(intNonNeg(), 'an integer >= 0'), null, 'channel axis passed to Cellpose as is (Cellpose only)'),
+    z_axis: opt(intBetween(0, 4), 0, 'z axis index passed to Cellpose for 3D runs, 0..4 (Cellpose only)'),
+    channel_axis: opt(orNull(intBetween(0, 4), 'an integer from 0 to 4'), null, 'channel axis passed to Cellpose as is, 0..4 (Cellpose only)'),
     cellprob_threshold: opt(
-      num(),
+      between(-1000, 1000),
       0.0,
-      'Cellpose cell-probability threshold on the network\'s logit scale (usually -6..6): lower finds more and larger cells (Cellpose only)',
+      'Cellpose cell-probability threshold on the network\'s logit scale (usually -6..6; -1000..1000): lower finds more and larger cells (Cellpose only)',
     ),
-    flow_threshold: opt(nonNeg(), 0.4, 'Cellpose flow-error threshold, >= 0: higher keeps more irregular cells, 0 turns the check off (Cellpose only)'),
+    flow_threshold: opt(nonNeg().max(1000, { error: 'expected a number from 0 to 1000' }), 0.4, 'Cellpose flow-error threshold, 0..1000: higher keeps more irregular cells, 0 turns the check off (Cellpose only)'),
     anisotropy: opt(
-      z.union([z.boolean(), z.number().gt(0, { error: anisotropyError })], { error: anisotropyError }),
+      z.union([z.boolean(), z.number().gt(0, { error: anisotropyError }).max(1000, { error: anisotropyError })], { error: anisotropyError }),
       false,
       'Cellpose 3D anisotropy: false, true (from the voxel size) or a number > 0 (Cellpose only)',
     ),
@@ -107,13 +107,13 @@ export const ModelConfigObject = z
       null,
       'null, one name or a list, applied in order: gaussian | median | laplacian_of_gaussian (alias log)',
     ),
-    prefilter_sigma_xy: opt(nonNeg(), 1.0, 'Gaussian / LoG prefilter in-plane sigma in pixels, >= 0'),
-    prefilter_sigma_z: opt(orNull(nonNeg(), 'a number >= 0'), null, 'Gaussian / LoG prefilter z sigma in planes, >= 0; null = prefilter_sigma_xy (3D only)'),
-    prefilter_median_size_xy: opt(intPos(), 3, 'median prefilter in-plane window size in pixels, integer >= 1'),
+    prefilter_sigma_xy: opt(between(0, 50), 1.0, 'Gaussian / LoG prefilter in-plane sigma in pixels, 0..50 (and at most the image size)'),
+    prefilter_sigma_z: opt(orNull(between(0, 50), 'a number from 0 to 50'), null, 'Gaussian / LoG prefilter z sigma in planes, 0..50; null = prefilter_sigma_xy (3D only)'),
+    prefilter_median_size_xy: opt(intBetween(1, 31), 3, 'median prefilter in-plane window size in pixels, integer 1..31 (and at most the image size)'),
     prefilter_median_size_z: opt(
-      orNull(intPos(), 'an integer >= 1'),
+      orNull(intBetween(1, 31), 'an integer from 1 to 31'),
       null,
-      'median prefilter window size along z in planes, integer >= 1; null = prefilter_median_size_xy (3D only)',
+      'median prefilter window size along z in planes, integer 1..31; null = prefilter_median_size_xy (3D only)',
     ),
     z_crop: opt(
       orNull(
@@ -134,9 +134,9 @@ export const ModelConfigObject = z
       'percentile (0..100) of the positive pixels used as threshold by segmentation_method percentile',
     ),
     threshold_background_sigma: opt(
-      orNull(nonNeg(), 'a number >= 0'),
+      orNull(between(0, 200), 'a number from 0 to 200'),
       null,
-      'Gaussian sigma in pixels of the background subtracted before thresholding; null or 0 = no subtraction',
+      'Gaussian sigma in pixels (0..200) of the background subtracted before thresholding; null or 0 = no subtraction',
     ),
     threshold_min_object_voxels: opt(int(), 10, 'threshold cleanup: remove objects smaller than this many voxels (only if > 0)'),
     threshold_min_hole_voxels: opt(int(), 10, 'threshold cleanup: fill holes smaller than this many voxels (only if > 0)'),
@@ -166,6 +166,18 @@ export const ModelConfigObject = z
       null,
       'minimum distance between declumping seeds in pixels; null = min diameter / 1.5 (CellProfiler automatic)',
     ),
+    declump_merge_neck_px: opt(
+      nonNeg(),
+      1.5,
+      'declumping: merge neighbouring pieces again unless the distance map dips at least this many pixels between them (or the intensity dips, declump_merge_contrast); 0 = off; with merging on, the automatic smoothing and seed distance are half CellProfiler\'s',
+    ),
+    declump_merge_contrast: opt(
+      z.number({ error: 'expected a number from 0 to 1' })
+        .min(0, { error: 'expected a number from 0 to 1' })
+        .max(1, { error: 'expected a number from 0 to 1' }),
+      0.15,
+      'declumping: ... or unless the intensity dips by at least this fraction of the dimmer piece\'s peak between them; 0 = off (both 0 = CellProfiler\'s rules alone)',
+    ),
     fill_holes: opt(bool(), false, 'threshold methods: fill holes inside objects (after declumping)'),
     exclude_border_objects: opt(bool(), false, 'threshold methods: remove objects touching the image or ROI border (x/y)'),
     discard_outside_diameter: opt(
@@ -189,9 +201,9 @@ export const ModelConfigObject = z
       null,
       'min_intensity postfilter: remove objects whose measure is below this intensity (required by min_intensity)',
     ),
-    local_contrast_k: opt(num(), 1.0, 'local_contrast postfilter: keep objects with median > shell median + k * shell MAD'),
-    local_contrast_shell_inner_radius: opt(intNonNeg(), 1, 'local_contrast postfilter: inner shell radius in voxels (0 <= inner < outer)'),
-    local_contrast_shell_outer_radius: opt(intNonNeg(), 4, 'local_contrast postfilter: outer shell radius in voxels'),
+    local_contrast_k: opt(between(-1000, 1000), 1.0, 'local_contrast postfilter: keep objects with median > shell median + k * shell MAD'),
+    local_contrast_shell_inner_radius: opt(intBetween(0, 50), 1, 'local_contrast postfilter: inner shell radius in voxels (0 <= inner < outer <= 50)'),
+    local_contrast_shell_outer_radius: opt(intBetween(1, 50), 4, 'local_contrast postfilter: outer shell radius in voxels, 1..50'),
     bright_pixel_measure: opt(nameField(['count', 'fraction'] as const), 'count', 'bright_pixel_support postfilter measure: count | fraction'),
     bright_pixel_threshold: opt(
       orNull(num(), 'a number'),
@@ -254,13 +266,13 @@ export const ModelConfigSchema = ModelConfigObject.superRefine((m, ctx) => {
 /** spec 2.5 plus `positivity_rule` (Q5). The original validates no ranges; here fractions are 0..1 and counts >= 0. */
 export const ColocalizationConfigSchema = z
   .object({
-    min_cell_voxels: opt(nonNeg(), 200, 'cells with fewer voxels (pixels in 2D; whole cell, all analysed planes) are deleted before any table'),
+    min_cell_voxels: opt(count(), 200, 'cells with fewer voxels (pixels in 2D; whole cell, all analysed planes) are deleted before any table'),
     overlap_fraction_threshold: opt(
       fraction(),
       0.02,
       'a cell is marker-positive when the marker covers at least this fraction (0..1) of it (overlap / cell voxels) ...',
     ),
-    min_overlap_voxels: opt(nonNeg(), 20, '... and at least this many voxels of it'),
+    min_overlap_voxels: opt(count(), 20, '... and at least this many voxels of it'),
     evaluate_optional_region_cell_positivity: opt(
       bool(),
       false,
@@ -270,6 +282,30 @@ export const ColocalizationConfigSchema = z
       nameField(['best_object', 'union'] as const),
       'best_object',
       'best_object = overlap with the single best marker object (as the original) | union = overlap with all marker objects in the cell together',
+    ),
+  }, MAPPING)
+  .strict();
+
+/** issue 19: intensity correlation per ROI and per cell (CellProfiler's MeasureColocalization definitions). */
+export const IntensityColocalizationConfigSchema = z
+  .object({
+    enabled: opt(
+      bool(),
+      false,
+      'write roi_intensity_colocalization and cell_intensity_colocalization (Pearson, slope, Manders, RWC, overlap, K, Costes) between the raw cell and marker channels (and the third channel); see docs/intensity-colocalization.md',
+    ),
+    threshold_percent: opt(
+      z
+        .number({ error: 'expected a number from 0 to 100' })
+        .min(0, { error: 'expected a number from 0 to 100' })
+        .max(100, { error: 'expected a number from 0 to 100' }),
+      15,
+      'Manders/RWC/overlap threshold per region and channel, in percent of that channel\'s maximum in the region (CellProfiler\'s default 15); a voxel is above when >=',
+    ),
+    costes: opt(
+      nameField(['none', 'fast', 'accurate'] as const),
+      'none',
+      "Costes' automatic thresholds, one search per ROI applied to its cells: none | fast (CellProfiler's accelerated steps) | accurate (one grey level per step)",
     ),
   }, MAPPING)
   .strict();
@@ -307,6 +343,11 @@ export const RuntimeConfigSchema = z
       'memory | memap (the original\'s spelling; memmap also accepted): how the original reads the image; both read the needed channels here',
     ),
     t: opt(intNonNeg(), 0, 'time point to analyse for images with several time points, 0-based'),
+    max_memory_gb: opt(
+      orNull(z.number({ error: 'expected a number from 0.1 to 1000000' }).min(0.1, { error: 'expected a number from 0.1 to 1000000' }).max(1e6, { error: 'expected a number from 0.1 to 1000000' }), 'a number from 0.1 to 1000000'),
+      null,
+      'refuse the run when its estimated peak memory (from the image header and the config) exceeds this many GiB; null = the available memory minus a margin (the CLI\'s --max-memory overrides)',
+    ),
   }, MAPPING)
   .strict();
 
@@ -324,8 +365,9 @@ export const RoiShapeSchema = z
     ),
     data: req(
       z
-        .array(z.tuple([num(), num()], { error: 'expected a [y, x] pair of numbers' }), { error: 'expected a list of [y, x] vertices' })
-        .min(3, { error: 'expected at least 3 [y, x] vertices' }),
+        .array(z.tuple([between(-1e7, 1e7, 'a coordinate'), between(-1e7, 1e7, 'a coordinate')], { error: 'expected a [y, x] pair of numbers' }), { error: 'expected a list of [y, x] vertices' })
+        .min(3, { error: 'expected at least 3 [y, x] vertices' })
+        .max(100_000, { error: 'expected at most 100000 [y, x] vertices per shape' }),
       'vertices [[y, x], ...] in pixels (napari layout; rectangle and ellipse: the 4 corners of the bounding box)',
     ),
   }, MAPPING)
@@ -365,7 +407,7 @@ export const SingleChannelConfigSchema = z
   .object({ channel_index: req(intNonNeg(), '0-based index of the channel to count objects in') }, MAPPING)
   .strict();
 export const SingleChannelAnalysisConfigSchema = z
-  .object({ min_object_voxels: opt(nonNeg(), 50, 'objects with fewer voxels are removed before the tables') }, MAPPING)
+  .object({ min_object_voxels: opt(count(), 50, 'objects with fewer voxels are removed before the tables') }, MAPPING)
   .strict();
 
 export const imageError = 'expected a path or a non-empty list of paths';

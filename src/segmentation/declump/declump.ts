@@ -23,11 +23,9 @@
 import type { Shape3 } from '../../core/volume.js';
 import type { ModelConfig } from '../../config/types.js';
 import { valueError } from '../../core/errors.js';
-import { labelComponents } from '../label.js';
-import { distanceTransform } from '../kernels/distance-transform.js';
-import { maskedSmooth } from '../kernels/masked-smooth.js';
-import { peakLocalMax } from '../kernels/peaks.js';
-import { seededWatershed } from '../kernels/watershed.js';
+import { labelComponentsWithBoxes } from '../label.js';
+import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
+import { splitComponent } from './split-component.js';
 import { applyObjectRules, fillLabelHoles, relabelRasterOrder, type ObjectRuleCounts } from './object-rules.js';
 
 import type { DeclumpMethod } from '../../config/types.js';
@@ -44,6 +42,10 @@ export interface DeclumpSettings {
   fillHoles: boolean;
   excludeBorderObjects: boolean;
   discardOutsideDiameter: boolean;
+  /** Basin merging (`merge-shallow.ts`): minimum neck depth of the distance map (µm) and minimum relative
+   * intensity dip that keep two pieces apart; 0 = criterion off, both 0 = no merging. */
+  mergeNeckUm: number;
+  mergeContrast: number;
   /** The same in pixels (x pixel size), for the manifest. */
   smoothingFilterSizePx: number;
   minDistancePx: number;
@@ -67,10 +69,14 @@ export function resolveDeclumpSettings(config: ModelConfig, voxelSizeUm: readonl
     );
   }
   const minPx = diameterUm ? diameterUm[0] / px : 0;
+  const merging = config.declumpMergeNeckPx > 0 || config.declumpMergeContrast > 0;
+  // With basin merging the seeds are first over-detected at half CellProfiler's automatic sizes (the merge
+  // step removes the spurious ones, which CellProfiler's larger sizes suppress at the cost of merged nuclei).
+  const auto = merging ? 0.5 : 1;
   // CellProfiler `calc_smoothing_filter_size`: S = 2.35 · min diameter / 3.5; σ = S / 2.35.
-  const smoothingFilterSizePx = config.declumpSmoothingPx ?? (2.35 * minPx) / 3.5;
+  const smoothingFilterSizePx = config.declumpSmoothingPx ?? (auto * 2.35 * minPx) / 3.5;
   // CellProfiler automatic maxima suppression size: min diameter / 1.5.
-  const minDistancePx = config.declumpMinDistancePx ?? minPx / 1.5;
+  const minDistancePx = config.declumpMinDistancePx ?? (auto * minPx) / 1.5;
   return {
     method: config.declumpMethod,
     diameterUm,
@@ -80,6 +86,8 @@ export function resolveDeclumpSettings(config: ModelConfig, voxelSizeUm: readonl
     fillHoles: config.fillHoles,
     excludeBorderObjects: config.excludeBorderObjects,
     discardOutsideDiameter: config.discardOutsideDiameter,
+    mergeNeckUm: config.declumpMergeNeckPx * px,
+    mergeContrast: config.declumpMergeContrast,
     smoothingFilterSizePx,
     minDistancePx,
   };
@@ -90,9 +98,11 @@ export interface DeclumpInfo extends ObjectRuleCounts {
   typicalDiameterUm: [number, number] | null;
   smoothingFilterSizePx: number;
   minDistancePx: number;
+  mergeNeckPx: number;
+  mergeContrast: number;
   /** Connected components of the thresholded mask (full connectivity). */
   components: number;
-  /** Watershed seeds (= objects after splitting). */
+  /** Objects after splitting (watershed seeds, after basin merging). */
   seeds: number;
   /** Components split into more than one object. */
   clumpsSplit: number;
@@ -114,99 +124,136 @@ export function declumpMask(
   roiMask2d: Uint8Array | null,
   s: DeclumpSettings,
 ): { labels: Uint32Array; info: DeclumpInfo } {
-  const n = shape[0] * shape[1] * shape[2];
-  const is3d = shape[0] > 1;
-  const { labels: comps, count } = labelComponents(mask, shape, 'full');
-  // Hole filling before the split (CellProfiler "after both thresholding and declumping"): holes smaller than
-  // a max-diameter object, so that a ring of touching nuclei keeps the background it encloses.
+  const [Z, Y, X] = shape;
+  const n = Z * Y * X;
+  const P = Y * X;
+  const is3d = Z > 1;
+  const { labels: comps, count, boxes } = labelComponentsWithBoxes(mask, shape, 'full');
+  // Holes filled before the split (CellProfiler fills after thresholding and after declumping) must be smaller
+  // than a max-diameter object, so that a ring of touching nuclei keeps the background it encloses.
   const maxHole = s.diameterUm
     ? is3d
-      ? (Math.PI / 6) * s.diameterUm[1] ** 3 / (spacing[0] * spacing[1] * spacing[2])
-      : (Math.PI / 4) * s.diameterUm[1] ** 2 / (spacing[1] * spacing[2])
+      ? ((Math.PI / 6) * s.diameterUm[1] ** 3) / (spacing[0] * spacing[1] * spacing[2])
+      : ((Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2])
     : Infinity;
-  let foreground = mask;
-  let floodMask = mask;
-  if (s.fillHoles || s.method === 'shape') {
-    // `shape` always measures distances on the filled foreground (CellProfiler does so even when holes are
-    // not filled: a point far from the edge may be next to a hole).
-    const filled = new Uint32Array(comps);
-    fillLabelHoles(filled, shape, maxHole);
-    foreground = new Uint8Array(n);
-    for (let i = 0; i < n; i++) foreground[i] = filled[i] !== 0 ? 1 : 0;
-    if (s.fillHoles) {
-      floodMask = foreground;
-      comps.set(filled);
-    }
-  }
-  const split =
-    s.method === 'shape' ? splitByShape(foreground, floodMask) : s.method === 'intensity' ? splitByIntensity(floodMask) : { labels: comps, seeds: count };
-  return finish(split);
-
-  function roiMask3d(): Uint8Array | null {
-    if (!roiMask2d) return null;
-    const P = shape[1] * shape[2];
-    const m = new Uint8Array(n);
-    for (let z = 0; z < shape[0]; z++) m.set(roiMask2d, z * P);
-    return m;
-  }
-
-  function seedAndFlood(seedValues: Float32Array, floodValues: Float32Array, floodMask: Uint8Array): { labels: Uint32Array; seeds: number } {
-    const peaks = peakLocalMax(seedValues, comps, shape, { minDistance: s.minDistanceUm, spacing, seedEveryRegion: true });
-    const labels = new Uint32Array(n);
-    for (let k = 0; k < peaks.length; k++) labels[peaks[k]] = k + 1;
-    seededWatershed(floodValues, labels, floodMask, shape);
-    return { labels, seeds: peaks.length };
-  }
-
-  function splitByShape(foreground: Uint8Array, floodMask: Uint8Array) {
-    const dist = distanceTransform(foreground, shape, spacing);
-    const seedValues = s.smoothingSigmaUm > 0 ? maskedSmooth(dist, foreground, shape, spacing, s.smoothingSigmaUm) : dist;
-    const flood = new Float32Array(n);
-    for (let i = 0; i < n; i++) flood[i] = -dist[i];
-    return seedAndFlood(seedValues, flood, floodMask);
-  }
-
-  function splitByIntensity(floodMask: Uint8Array) {
-    const seedValues = s.smoothingSigmaUm > 0 ? maskedSmooth(intensity, roiMask3d(), shape, spacing, s.smoothingSigmaUm) : Float32Array.from(intensity);
-    const flood = new Float32Array(n);
-    for (let i = 0; i < n; i++) flood[i] = -intensity[i];
-    return seedAndFlood(seedValues, flood, floodMask);
-  }
-
-  function finish(split: { labels: Uint32Array; seeds: number }): { labels: Uint32Array; info: DeclumpInfo } {
-    const labels = split.labels;
-    // Components split: count distinct seeds per component.
-    let clumpsSplit = 0;
-    if (s.method !== 'none') {
-      const per = new Uint32Array(count + 1);
-      const seen = new Uint8Array(split.seeds + 1);
-      for (let i = 0; i < n; i++) {
-        const l = labels[i];
-        if (l !== 0 && !seen[l] && comps[i] !== 0) {
-          seen[l] = 1;
-          if (++per[comps[i]] === 2) clumpsSplit++;
+  // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
+  // Margins: 1 voxel of background for the distance transform; the smoothing kernel's half-width for the
+  // intensity (the smoothed value of every component voxel then sees all its kernel taps, as on the full image).
+  const half = s.method !== 'none' && s.smoothingSigmaUm > 0 ? smoothingHalfWidths(s.smoothingSigmaUm, spacing) : [0, 0, 0];
+  const margin = [is3d ? 1 + half[0] : 0, 1 + half[1], 1 + half[2]];
+  const out = new Uint32Array(n);
+  let nextId = 0;
+  let seeds = 0;
+  let clumpsSplit = 0;
+  let holeVoxelsFilled = 0;
+  const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
+  for (let c = 1; c <= count; c++) {
+    const b = 6 * c;
+    const z0 = Math.max(0, boxes[b] - margin[0]);
+    const z1 = Math.min(Z, boxes[b + 1] + margin[0]);
+    const y0 = Math.max(0, boxes[b + 2] - margin[1]);
+    const y1 = Math.min(Y, boxes[b + 3] + margin[1]);
+    const x0 = Math.max(0, boxes[b + 4] - margin[2]);
+    const x1 = Math.min(X, boxes[b + 5] + margin[2]);
+    const lz = z1 - z0;
+    const ly = y1 - y0;
+    const lx = x1 - x0;
+    const ln = lz * ly * lx;
+    const local: Shape3 = [lz, ly, lx];
+    // Local labels: 1 = this component, OTHER = another component, 0 = background.
+    const own = new Uint32Array(ln);
+    for (let z = 0, k = 0; z < lz; z++) {
+      for (let y = 0; y < ly; y++) {
+        const g = (z0 + z) * P + (y0 + y) * X + x0;
+        for (let x = 0; x < lx; x++, k++) {
+          const v = comps[g + x];
+          own[k] = v === c ? 1 : v === 0 ? 0 : OTHER;
         }
       }
     }
-    const counts = applyObjectRules(labels, shape, spacing, roiMask2d, {
-      excludeBorderObjects: s.excludeBorderObjects,
-      diameterRangeUm: s.discardOutsideDiameter ? s.diameterUm : null,
-      fillHoles: s.fillHoles,
-    });
-    const objects = relabelRasterOrder(labels);
-    return {
-      labels,
-      info: {
-        method: s.method,
-        typicalDiameterUm: s.diameterUm,
-        smoothingFilterSizePx: s.smoothingFilterSizePx,
-        minDistancePx: s.minDistancePx,
-        components: count,
-        seeds: split.seeds,
-        clumpsSplit,
-        objects,
-        ...counts,
+    let filled = own;
+    if (s.fillHoles || s.method === 'shape') {
+      filled = new Uint32Array(own);
+      fillLabelHoles(filled, local, maxHole);
+    }
+    // `shape` measures distances on the filled object even when holes are kept (CellProfiler: "a point far
+    // away from the edge might be near a hole").
+    const floodMask = new Uint8Array(ln);
+    const region = s.fillHoles ? filled : own;
+    for (let k = 0; k < ln; k++) floodMask[k] = region[k] === 1 ? 1 : 0;
+    const { labels, seeds: nSeeds } = splitComponent({
+      method: s.method,
+      shape: local,
+      spacing,
+      floodMask,
+      filled: filled,
+      intensity: () => {
+        const vals = new Float32Array(ln);
+        for (let z = 0, k = 0; z < lz; z++) {
+          for (let y = 0; y < ly; y++) {
+            const g = (z0 + z) * P + (y0 + y) * X + x0;
+            for (let x = 0; x < lx; x++, k++) vals[k] = intensity[g + x];
+          }
+        }
+        return vals;
       },
-    };
+      roiMask: () => {
+        if (!roiMask2d) return null;
+        const m = new Uint8Array(ln);
+        for (let z = 0, k = 0; z < lz; z++) {
+          for (let y = 0; y < ly; y++) {
+            const r = (y0 + y) * X + x0;
+            for (let x = 0; x < lx; x++, k++) m[k] = roiMask2d[r + x];
+          }
+        }
+        return m;
+      },
+      smoothingSigmaUm: s.smoothingSigmaUm,
+      minDistanceUm: s.minDistanceUm,
+      mergeNeckUm: s.mergeNeckUm,
+      mergeContrast: s.mergeContrast,
+    });
+    if (nSeeds > 1) clumpsSplit++;
+    seeds += nSeeds;
+    if (s.fillHoles) {
+      // Holes enclosed by one object after the split (`fill_labeled_holes`); other components count as walls.
+      for (let k = 0; k < ln; k++) if (own[k] === OTHER) labels[k] = OTHER;
+      fillLabelHoles(labels, local);
+    }
+    for (let z = 0, k = 0; z < lz; z++) {
+      for (let y = 0; y < ly; y++) {
+        const g = (z0 + z) * P + (y0 + y) * X + x0;
+        for (let x = 0; x < lx; x++, k++) {
+          const l = labels[k];
+          if (l === 0 || l === OTHER) continue;
+          out[g + x] = nextId + l;
+          if (own[k] !== 1) holeVoxelsFilled++;
+        }
+      }
+    }
+    nextId += nSeeds;
   }
+  const counts = applyObjectRules(out, shape, spacing, roiMask2d, {
+    excludeBorderObjects: s.excludeBorderObjects,
+    diameterRangeUm: s.discardOutsideDiameter ? s.diameterUm : null,
+    fillHoles: false,
+  });
+  const objects = relabelRasterOrder(out);
+  return {
+    labels: out,
+    info: {
+      method: s.method,
+      typicalDiameterUm: s.diameterUm,
+      smoothingFilterSizePx: s.smoothingFilterSizePx,
+      minDistancePx: s.minDistancePx,
+      mergeNeckPx: s.mergeNeckUm / spacing[2],
+      mergeContrast: s.mergeContrast,
+      components: count,
+      seeds: s.method === 'none' ? 0 : seeds,
+      clumpsSplit,
+      objects,
+      ...counts,
+      holeVoxelsFilled,
+    },
+  };
 }

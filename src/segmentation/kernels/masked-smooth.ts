@@ -10,6 +10,15 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 
+/** Kernel half-width (voxels) along each axis `[z, y, x]` for σ in µm; 0 = the axis is not smoothed. */
+export function smoothingHalfWidths(sigmaUm: number, spacing: readonly [number, number, number]): [number, number, number] {
+  const h = (axis: number) => {
+    const k = kernelFor(sigmaUm / spacing[axis]);
+    return k ? (k.length - 1) >> 1 : 0;
+  };
+  return [h(0), h(1), h(2)];
+}
+
 function kernelFor(sigmaVox: number): Float64Array | null {
   if (!(sigmaVox >= 0.1)) return null;
   const size = 2.35 * sigmaVox;

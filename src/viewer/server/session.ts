@@ -197,6 +197,7 @@ export class ViewerSession {
           analysisZBounds: effectiveZBounds(loaded),
           optionalRegionMasks: region ? labelsForAnalysis(region, loaded) : null,
           ownsMasks: true,
+          intensityColocalization: this.config.intensityColocalizationConfig ?? null,
         },
       );
     } catch (err) {
@@ -443,6 +444,7 @@ export class ViewerSession {
         // the working copies are the session's own; the accepted masks are copied (they may still be shown)
         ownsMasks: false,
         measurementMemo: this.measurementMemo,
+        intensityColocalization: cfg.intensityColocalizationConfig ?? null,
       },
     );
     this.editedCell = null;
@@ -491,6 +493,7 @@ export class ViewerSession {
       loaded: this.loaded,
       roiLabels: this.roiLabels,
       colocalizationConfig: cfg.colocalizationConfig,
+      intensityColocalization: cfg.intensityColocalizationConfig ?? null,
       cellModelConfig: req.cell ? cfg.cellModelConfig : null,
       markerModelConfig: req.marker ? cfg.markerModelConfig : null,
       optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,

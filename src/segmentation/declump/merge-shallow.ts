@@ -1,0 +1,90 @@
+/**
+ * Merging of watershed basins separated by a shallow saddle of the seed map (the "dynamics" of a maximum,
+ * Grimaud 1992; the basin form of scikit-image `h_maxima`): two touching objects of one clump are merged when
+ * the lower of their two seed peaks rises less than `h` above the highest point of their common boundary.
+ * A maximum caused by a ragged outline or by texture inside a nucleus has a small dynamic; two nuclei
+ * separated by a neck or a dark gap have a large one.
+ *
+ * Pairs are processed from the highest saddle down with a union-find whose roots keep their highest peak, so
+ * the result does not depend on label numbering.
+ */
+import type { Shape3 } from '../../core/volume.js';
+
+/** A map and the depth below which its saddles count as shallow. */
+export interface SaddleCriterion {
+  map: Float32Array;
+  h: number;
+  /** true: `h` is a fraction of the lower basin's peak (intensities); false: absolute (distances, µm). */
+  relative: boolean;
+}
+
+/**
+ * In place on `labels` (1..k, 0 = outside): merges adjacent basins whose saddle is shallow in EVERY criterion
+ * (a neck in the distance map or a dark gap in the intensity each keeps two objects apart); a basin's peak is
+ * its highest value of the map. Returns the number of objects left (ids 1..m).
+ */
+export function mergeShallowBasins(labels: Uint32Array, k: number, shape: Shape3, criteria: SaddleCriterion[]): number {
+  if (k < 2 || criteria.length === 0) return k;
+  const [Z, Y, X] = shape;
+  const P = Y * X;
+  const nc = criteria.length;
+  const stride = k + 1;
+  const peak = new Float64Array(stride * nc).fill(-Infinity);
+  const saddle = new Map<number, Float64Array>();
+  const see = (a: number, b: number, i: number, j: number) => {
+    const key = a < b ? a * stride + b : b * stride + a;
+    let cur = saddle.get(key);
+    if (!cur) saddle.set(key, (cur = new Float64Array(nc).fill(-Infinity)));
+    for (let c = 0; c < nc; c++) {
+      const m = criteria[c].map;
+      const v = Math.min(m[i], m[j]);
+      if (v > cur[c]) cur[c] = v;
+    }
+  };
+  for (let z = 0, i = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++) {
+      for (let x = 0; x < X; x++, i++) {
+        const a = labels[i];
+        if (a === 0) continue;
+        for (let c = 0; c < nc; c++) {
+          const v = criteria[c].map[i];
+          if (v > peak[a * nc + c]) peak[a * nc + c] = v;
+        }
+        if (x + 1 < X) { const b = labels[i + 1]; if (b !== 0 && b !== a) see(a, b, i, i + 1); }
+        if (y + 1 < Y) { const b = labels[i + X]; if (b !== 0 && b !== a) see(a, b, i, i + X); }
+        if (z + 1 < Z) { const b = labels[i + P]; if (b !== 0 && b !== a) see(a, b, i, i + P); }
+      }
+    }
+  }
+  if (saddle.size === 0) return k;
+  // Highest saddles (of the first criterion) first.
+  const pairs = [...saddle.entries()].sort((p, q) => q[1][0] - p[1][0]);
+  const parent = new Int32Array(stride);
+  for (let l = 1; l <= k; l++) parent[l] = l;
+  const find = (a: number) => {
+    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  for (const [key, s] of pairs) {
+    const ra = find(Math.floor(key / stride));
+    const rb = find(key % stride);
+    if (ra === rb) continue;
+    let shallow = true;
+    for (let c = 0; c < nc && shallow; c++) {
+      const lower = Math.min(peak[ra * nc + c], peak[rb * nc + c]);
+      const cr = criteria[c];
+      if (!(lower - s[c] < (cr.relative ? cr.h * lower : cr.h))) shallow = false;
+    }
+    if (!shallow) continue;
+    const keep = peak[ra * nc] >= peak[rb * nc] ? ra : rb;
+    const gone = keep === ra ? rb : ra;
+    parent[gone] = keep;
+    for (let c = 0; c < nc; c++) peak[keep * nc + c] = Math.max(peak[keep * nc + c], peak[gone * nc + c]);
+  }
+  const map = new Uint32Array(stride);
+  let m = 0;
+  for (let l = 1; l <= k; l++) if (find(l) === l) map[l] = ++m;
+  for (let l = 1; l <= k; l++) map[l] = map[find(l)];
+  for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) labels[i] = map[labels[i]];
+  return m;
+}
