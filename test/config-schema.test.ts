@@ -112,7 +112,7 @@ test('defaults of spec 2 for a minimal file; paths resolve against the config fo
     cropForTesting: null,
     imageLoadingMode: 'memory',
     t: 0,
-    maxMemoryGb: null, // no memory limit unless set (issue 15)
+    maxMemoryGb: null,
   });
   assert.deepEqual(c.rois, { kind: 'full' });
   assert.equal(c.singleChannel, null);

@@ -73,7 +73,7 @@ export const ModelConfigObject = z
     model_name_or_path: opt(
       orNull(str(), 'a string'),
       null,
-      'Cellpose built-in model name (e.g. cpsam) or model file path; only read by segmentation_method cellpose, ignored by the threshold methods',
+      'Cellpose model: cellcoloc-nuclei (nuclei network shipped with CellColoc, no download), a name looked up in $CELLCOLOC_MODELS (e.g. cpsam) or an .onnx file path; only read by segmentation_method cellpose, ignored by the threshold methods',
     ),
     segmentation_method: opt(
       nameField(SEGMENTATION_METHODS),
