@@ -237,8 +237,8 @@ export function declumpMask(
     excludeBorderObjects: s.excludeBorderObjects,
     diameterRangeUm: s.discardOutsideDiameter ? s.diameterUm : null,
     fillHoles: false,
-  });
-  const objects = relabelRasterOrder(out);
+  }, nextId);
+  const objects = relabelRasterOrder(out, nextId);
   return {
     labels: out,
     info: {
