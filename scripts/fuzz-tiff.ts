@@ -18,7 +18,7 @@ const work = mkdtempSync(join(tmpdir(), 'cellcoloc-fuzz-'));
 const t0 = Date.now();
 let done = 0;
 let slowest = 0;
-await runCampaign(cases, parallel, work, 20_000, (i) => fuzzCase(seeds, first + i), (i, label, r, bytes) => {
+await runCampaign(cases, parallel, work, 60_000, (i) => fuzzCase(seeds, first + i), (i, label, r, bytes) => {
   counts[r.outcome]++;
   slowest = Math.max(slowest, r.ms);
   if (r.outcome === 'crash' || r.outcome === 'hang') {

@@ -29,7 +29,7 @@ test(`TIFF fuzz: ${CASES} mutated files → no hang, no crash, one clean error l
   const counts: Record<Outcome, number> = { ok: 0, clean: 0, crash: 0, hang: 0 };
   const bad: string[] = [];
   try {
-    await runCampaign(CASES, 2, work, 20_000, (i) => fuzzCase(seeds, i), (i, label, r) => {
+    await runCampaign(CASES, 2, work, 30_000, (i) => fuzzCase(seeds, i), (i, label, r) => {
       counts[r.outcome]++;
       if (r.outcome === 'crash' || r.outcome === 'hang') {
         bad.push(`case ${i} (${label}): ${r.outcome}, exit ${r.code ?? r.signal}: ${r.stderr.slice(0, 400)}`);

@@ -60,3 +60,32 @@ test('cellcoloc-nuclei segments a BBBC039 dev crop close to the hand annotation 
   assert.equal(s.nTruth, 30);
   assert.ok(s.f1 >= 0.85, `F1 ${s.f1.toFixed(3)}: ${s.truePositives} matched of ${s.nTruth} annotated, ${s.nPredicted} predicted`);
 });
+
+test('init --image offers cellcoloc-nuclei for the nuclei channel of a 2D image, and the offered settings load', async () => {
+  const { exampleConfigYaml } = await import('../src/config/example-config.js');
+  const { parse } = await import('yaml');
+  const { parseConfigObject } = await import('../src/config/load-config.js');
+  const facts = (channels: number, planes: number) => ({
+    image: 'img.tif',
+    channels,
+    planes,
+    height: 520,
+    width: 696,
+    timePoints: 1,
+    dtype: 'uint16',
+    channelNames: channels === 1 ? ['Hoechst'] : ['DAPI', 'GFP'],
+    voxelSizeUm: [null, 0.65, 0.65] as [number | null, number | null, number | null],
+  });
+  for (const f of [facts(1, 1), facts(2, 1)]) {
+    const text = exampleConfigYaml(f);
+    assert.match(text, /^# {3}segmentation_method: cellpose, model_name_or_path: cellcoloc-nuclei, diameter: null$/m);
+    // the offered settings, applied to the written config, give a valid config naming the shipped network
+    const obj = parse(text) as Record<string, Record<string, unknown>>;
+    const section = f.channels === 1 ? 'model_config' : 'cell_model_config';
+    obj[section] = { ...obj[section], segmentation_method: 'cellpose', model_name_or_path: 'cellcoloc-nuclei', diameter: null };
+    const config = parseConfigObject(obj, join(tmpdir(), 'x.yaml'));
+    const mc = f.channels === 1 ? config.singleChannel!.modelConfig : config.cellModelConfig;
+    assert.equal(resolveModelPath(mc.modelNameOrPath!), SHIPPED);
+  }
+  assert.doesNotMatch(exampleConfigYaml(facts(1, 12)), /built-in network usually beats a threshold/); // trained in 2D only
+});

@@ -5,11 +5,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve, relative, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isCellColocError } from '../core/errors.js';
 import { loadConfigFile } from '../config/load-config.js';
 import { writeFileAtomic } from '../export/atomic.js';
 import { withConfigResultsLock } from './results-lock.js';
+import { checkMemoryBudget } from '../pipeline/memory-guard.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { register as registerInit } from './commands/init.js';
@@ -18,6 +19,7 @@ import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
 import { register as registerView, serveUntilInterrupted } from './commands/view.js';
 import { register as registerSnapshot } from './commands/snapshot.js';
+import { register as registerExperiment, BatchFailed } from './commands/experiment.js';
 import { register as registerReport, writeReportAfterRun } from './commands/report.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
@@ -58,8 +60,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--view', 'open the browser viewer on the results after the run (serves until Ctrl-C)')
     .option('--no-open', 'with --view: only print the viewer URL, do not open a browser')
     .option('--no-report', 'do not write report.html at the end (cellcoloc report DIR writes it later)')
-    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean; report: boolean }) => {
+    .option('--max-memory <GB>', 'refuse the run when its estimated peak memory exceeds this many GiB (overrides runtime_config.max_memory_gb)', parseGb)
+    .action(async (configPath: string, opts: { resultsDir?: string; quiet?: boolean; view?: boolean; open: boolean; report: boolean; maxMemory?: number }) => {
       const config = await loadConfigFile(configPath, { resultsDir: opts.resultsDir });
+      await checkMemoryBudget(config, opts.maxMemory);
       await withConfigResultsLock(config, `run ${configPath}`, io, () => runAndReport(config, io, !!opts.quiet, opts.report));
       if (opts.view) await serveUntilInterrupted(configPath, { resultsDir: opts.resultsDir, open: opts.open }, io);
     });
@@ -75,6 +79,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (!existsSync(cfgPath)) throw new Error(`demo data missing from the package: ${cfgPath}`);
       const config = await loadConfigFile(cfgPath, { resultsDir: resolve(opts.resultsDir) });
       io.err(`cellcoloc: demo on CellProfiler ExampleHuman HT29 (DNA = cells, pH3 = marker; CC0)\n`);
+      await checkMemoryBudget(config);
       await withConfigResultsLock(config, 'demo', io, () => runAndReport(config, io, !!opts.quiet, opts.report));
     });
 
@@ -83,6 +88,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   registerRefine(program, io);
   registerView(program, io);
   registerSnapshot(program, io);
+  registerExperiment(program, io);
   registerReport(program, io);
 
   try {
@@ -93,11 +99,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       // --help / --version exit with code 0; usage errors were already printed by commander.
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
+    // A batch with failed samples printed them already (and finished the others): exit 1 without another line.
+    if (err instanceof BatchFailed) return 1;
     const msg = err instanceof Error ? err.message : String(err);
     io.err(`cellcoloc: error: ${oneLine(msg)}\n`);
     if (process.env.CELLCOLOC_DEBUG && err instanceof Error && err.stack && !isCellColocError(err)) io.err(err.stack + '\n');
     return 1;
   }
+}
+
+/** `--max-memory` value: GiB, a number from 0.1 to 1e6. */
+function parseGb(v: string): number {
+  const n = Number(v);
+  if (!(n >= 0.1 && n <= 1e6)) throw new InvalidArgumentError(`expected a number of GiB from 0.1 to 1000000, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function oneLine(s: string): string {

@@ -180,6 +180,19 @@ function segmentationOverrides(s: InitSettings): Overrides {
   return o;
 }
 
+/**
+ * `init --image` on a 2D image: the nuclei channel is offered the built-in nuclei network (issue 22,
+ * models/README.md) as a commented alternative; the written config stays on the threshold method (fast, no model).
+ */
+function nucleiModelHint(s: InitSettings): string[] {
+  if (s.is3d) return [];
+  return [
+    '# For nuclei (Hoechst/DAPI) the built-in network usually beats a threshold, with nothing to install: set',
+    '#   segmentation_method: cellpose, model_name_or_path: cellcoloc-nuclei, diameter: null',
+    '# (trained on ~28 px nuclei; for other sizes set diameter to the typical nucleus diameter in px; models/README.md).',
+  ];
+}
+
 function voxelLine(f: ImageFacts, s: InitSettings): string[] {
   const doc = `# ${topDoc('voxel_scale_zyx')}`;
   if (s.voxelScaleZyx) return [doc, `# (read from the image)`, `voxel_scale_zyx: ${yamlValue(s.voxelScaleZyx)}`];
@@ -224,6 +237,7 @@ function singleChannelYaml(f: ImageFacts, s: InitSettings): string {
     ...sectionLines(SectionSchemas.single_channel_config, '  '),
     '',
     `# ${topDoc('model_config')}`,
+    ...nucleiModelHint(s),
     'model_config:',
     ...sectionLines(SectionSchemas.model_config, '  ', segmentationOverrides(s)),
     '',
@@ -292,6 +306,7 @@ export function exampleConfigYaml(facts?: ImageFacts): string {
     ...sectionLines(SectionSchemas.display_names, '  ', displayNameOverrides(facts, s)),
     '',
     `# ${topDoc('cell_model_config')}`,
+    ...(s ? nucleiModelHint(s) : []),
     'cell_model_config:',
     ...sectionLines(SectionSchemas.model_config, '  ', model),
     '',

@@ -110,6 +110,11 @@ export interface RuntimeConfig {
   imageLoadingMode: 'memory' | 'memap';
   /** Time point to analyse for images with T > 1 (fix Q19). */
   t: number;
+  /**
+   * Refuse a run whose estimated peak memory exceeds this many GiB (issue 15.2); null/absent = the machine's
+   * available memory minus a margin.
+   */
+  maxMemoryGb?: number | null;
 }
 
 export interface RoiShape {

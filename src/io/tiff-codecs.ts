@@ -186,7 +186,8 @@ export function swapBytes(a: Uint8Array, start: number, n: number, bps: number):
  * declared pixel bytes its stored bytes cannot possibly hold (a 130-byte file declaring 20000 × 20000).
  * Deflate: 1032:1 (zlib technical details); LZW: a 12-bit code emits at most 4096 − 258 bytes, ≈ 2560:1;
  * PackBits: 2 bytes → 128 (64:1); JPEG: one ≥ 1-bit code per 8 × 8 block and sample (≤ 512:1); ZSTD: a
- * 3-byte RLE block header per ≤ 128 KiB block (≈ 43700:1); LERC: unbounded for constant data, capped generously.
+ * 3-byte RLE block header per ≤ 128 KiB block (≈ 43700:1). LERC (a GIS codec) is not read: geotiff's
+ * decoder loads WebAssembly in the background, and a failed load escapes as an unhandled rejection.
  */
 export const MAX_COMPRESSION_RATIO: ReadonlyMap<number, number> = new Map([
   [1, 1],
@@ -196,7 +197,6 @@ export const MAX_COMPRESSION_RATIO: ReadonlyMap<number, number> = new Map([
   [32946, 1100],
   [32773, 128],
   [50000, 65536],
-  [34887, 65536],
 ]);
 
 /** Compression schemes CellColoc reads (others are refused with the tag value named). */
@@ -208,7 +208,6 @@ export const COMPRESSION_NAMES: ReadonlyMap<number, string> = new Map([
   [32946, 'deflate'],
   [32773, 'PackBits'],
   [50000, 'ZSTD'],
-  [34887, 'LERC'],
 ]);
 
 /**

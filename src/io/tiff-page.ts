@@ -66,9 +66,9 @@ export function pageDtype(page: TiffPage): TiffDtype | null {
 
 /**
  * Compressions decoded block by block by the fast path, every block checked against the size it must have:
- * our bounded decoders (LZW, PackBits), node:zlib (deflate), geotiff's block decoders (JPEG, ZSTD, LERC).
+ * our bounded decoders (LZW, PackBits), node:zlib (deflate), geotiff's block decoders (JPEG, ZSTD).
  */
-export const FAST_COMPRESSIONS = new Set([1, 5, 7, 8, 32946, 32773, 50000, 34887]);
+export const FAST_COMPRESSIONS = new Set([1, 5, 7, 8, 32946, 32773, 50000]);
 
 /** True when the fast path decodes this page (else geotiff's readRasters, behind the same bounds). */
 export function canFastDecode(page: TiffPage): boolean {

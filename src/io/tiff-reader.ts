@@ -316,7 +316,6 @@ export class TiffReader {
           predictor: 1,
         };
         if (page.compression === 7) params.JPEGTables = await fd.loadValue('JPEGTables' as never);
-        if (page.compression === 34887) params.LercParameters = await fd.loadValue('LercParameters' as never);
         return (await getDecoder(page.compression, params as never)) as never;
       })();
       // A failed load (e.g. WebAssembly unavailable) is reported by the awaiting block; never unhandled.
@@ -504,7 +503,7 @@ export class TiffReader {
           throw inputError(`${this.path}: ${e.message} in ${kind} ${b} of page ${page.index}`, e);
         }
       } else if (!DEFLATE.has(page.compression)) {
-        // JPEG / ZSTD / LERC: geotiff's block decoder (no predictor: place() applies it), its console muted.
+        // JPEG / ZSTD: geotiff's block decoder (no predictor: place() applies it), its console muted.
         try {
           if (page.compression === 50000) {
             const declared = zstdDeclaredSize(raw);

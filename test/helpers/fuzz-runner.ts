@@ -61,7 +61,7 @@ export function runCase(dir: string, bytes: Uint8Array, timeoutMs: number): Prom
   return new Promise((done) => {
     const child = spawn(
       'bash',
-      ['-c', `ulimit -v ${ADDRESS_SPACE_KIB}; exec "${process.execPath}" --max-old-space-size=1536 "${BIN}" run "${cfg}" -q`],
+      ['-c', `ulimit -v ${ADDRESS_SPACE_KIB}; exec "${process.execPath}" --max-old-space-size=1536 "${BIN}" run "${cfg}" -q --no-report`],
       { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
     );
     let stderr = '';

@@ -145,6 +145,7 @@ export function toAnalysisConfig(
             ],
       imageLoadingMode: rt.image_loading_mode,
       t: rt.t,
+      maxMemoryGb: rt.max_memory_gb,
     },
     rois,
     singleChannel,
@@ -202,6 +203,7 @@ export function defaultRuntimeConfig(overrides: Partial<RuntimeConfig> = {}): Ru
     cropForTesting: null,
     imageLoadingMode: r.image_loading_mode,
     t: r.t,
+    maxMemoryGb: r.max_memory_gb,
     ...overrides,
   };
 }

@@ -73,7 +73,7 @@ export const ModelConfigObject = z
     model_name_or_path: opt(
       orNull(str(), 'a string'),
       null,
-      'Cellpose built-in model name (e.g. cpsam) or model file path; only read by segmentation_method cellpose, ignored by the threshold methods',
+      'Cellpose model: cellcoloc-nuclei (nuclei network shipped with CellColoc, no download), a name looked up in $CELLCOLOC_MODELS (e.g. cpsam) or an .onnx file path; only read by segmentation_method cellpose, ignored by the threshold methods',
     ),
     segmentation_method: opt(
       nameField(SEGMENTATION_METHODS),
@@ -343,6 +343,11 @@ export const RuntimeConfigSchema = z
       'memory | memap (the original\'s spelling; memmap also accepted): how the original reads the image; both read the needed channels here',
     ),
     t: opt(intNonNeg(), 0, 'time point to analyse for images with several time points, 0-based'),
+    max_memory_gb: opt(
+      orNull(z.number({ error: 'expected a number from 0.1 to 1000000' }).min(0.1, { error: 'expected a number from 0.1 to 1000000' }).max(1e6, { error: 'expected a number from 0.1 to 1000000' }), 'a number from 0.1 to 1000000'),
+      null,
+      'refuse the run when its estimated peak memory (from the image header and the config) exceeds this many GiB; null = the available memory minus a margin (the CLI\'s --max-memory overrides)',
+    ),
   }, MAPPING)
   .strict();
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { isCellColocError, notSupported } from '../../core/errors.js';
+import { isCellColocError } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { percentileContrast } from '../render/composite.js';
 import { encodeRuns } from '../render/label-runs.js';
@@ -24,6 +24,7 @@ import {
   parsePlane,
   tokenMatches,
 } from './security.js';
+import { openViewerSession } from './single-channel-session.js';
 import { SessionRequestError, ViewerSession, type PlaneBytes, type RefineRequest, type WireDtype } from './session.js';
 
 export interface ViewerServerOptions {
@@ -322,7 +323,11 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         if (route === 'rois') {
           const body = (await readJson(req)) as { shapes?: unknown };
           const r = await session.saveRois(body?.shapes);
-          return sendJson(res, 200, { ok: true, roiIds: r.roiIds });
+          return sendJson(res, 200, { ok: true, ...r });
+        }
+        if (route === 'rois-config') {
+          const r = await session.applyRoisConfig();
+          return sendJson(res, 200, { ok: true, ...r });
         }
         if (route === 'run') {
           if (!session.startRun()) return sendError(res, 409, 'an analysis is already running');
@@ -383,10 +388,8 @@ export async function openViewerServer(
 ): Promise<EarlyViewerServer> {
   const overrides = options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {};
   const config = await loadConfigFile(configPath, overrides);
-  if (config.singleChannel) {
-    throw notSupported(`${config.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only (use cellcoloc run)`);
-  }
-  const ready = ViewerSession.open(configPath, { ...overrides, deferResults: true });
+  void config; // a single-channel config opens its own session (issue 16.6)
+  const ready = openViewerSession(configPath, { ...overrides, deferResults: true });
   ready.catch(() => undefined); // the caller awaits it; no unhandled rejection meanwhile
   const srv = await listen(ready, options);
   return {
