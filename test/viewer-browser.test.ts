@@ -487,6 +487,12 @@ test('3D stack: max projection by default, z slider, hover shows the raw voxel v
     await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 5 / 11');
     assert.equal(await p3.isChecked('#zmax'), false);
     assert.match(await hover(), new RegExp(`\\(5, ${y}, ${x}\\)\\s+cells: ${at(5, 0)}\\s+marker: ${at(5, 1)}`, 'i'));
+    // napari's z keys (issue 16.4): → / . next plane, ← / , previous.
+    await p3.keyboard.press('ArrowRight');
+    await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 6 / 11');
+    await p3.keyboard.press(',');
+    await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 5 / 11');
+    assert.equal(await p3.inputValue('#z'), '5');
     // Scale bar in µm from the 0.5 µm pixels: at 4 screen px per pixel, 120 px ≈ 15 µm → a 10 µm bar of 80 px.
     await p3.mouse.move(5, 5);
     await p3.waitForTimeout(50);

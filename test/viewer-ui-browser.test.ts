@@ -300,6 +300,19 @@ test("napari's shortcuts, the help panel, preserve labels, and delete label 0 is
   assert.equal(await page.evaluate(() => document.querySelectorAll('#undo:disabled').length), undoBefore);
   assert.equal(await page.isDisabled('#redo'), redoDisabled, 'no new edit: the redo history is intact');
   await page.uncheck('#preserveLabels');
+  // Space held + drag pans with the paint tool active, and paints nothing.
+  await page.keyboard.press('p');
+  const tx0 = await page.evaluate(() => (window as any).__viewer.view.tx as number);
+  const undo0 = await page.isDisabled('#undo');
+  await page.mouse.move(origin.x + 500, origin.y + 500);
+  await page.keyboard.down(' ');
+  await page.mouse.down();
+  await page.mouse.move(origin.x + 560, origin.y + 500, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up(' ');
+  assert.equal(await page.evaluate(() => (window as any).__viewer.view.tx as number), tx0 + 60);
+  assert.equal(await page.isDisabled('#undo'), undo0, 'no paint edit while panning');
+  await setView(4);
   await page.keyboard.press('h');
 });
 

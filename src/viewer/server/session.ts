@@ -6,12 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
-import { parseDocument } from 'yaml';
+import { basename, dirname, extname, join } from 'node:path';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
 import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
 import type { Table } from '../../core/table.js';
-import { notSupported, valueError } from '../../core/errors.js';
+import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { loadAnalysisImages, type LoadedImageChannels } from '../../pipeline/load-images.js';
 import {
@@ -32,6 +31,7 @@ import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths
 import { exportAnalysisOutputs } from '../../export/export-outputs.js';
 import { buildManifest } from '../../export/manifest.js';
 import { writeFileAtomic } from '../../export/atomic.js';
+import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, compactLabelIds, MAX_LABEL_ID, LABEL_ID_MARGIN, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
@@ -44,18 +44,8 @@ import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 type Loaded = LoadedImageChannels & ZStackLoaded;
 
-export type WireDtype = 'uint8' | 'uint16' | 'uint32' | 'int16' | 'float32';
-
-export interface PlaneBytes {
-  bytes: Uint8Array;
-  dtype: WireDtype;
-  shapeYx: [number, number];
-}
-
-export interface TableJson {
-  columns: { name: string; kind: string }[];
-  rows: (number | boolean | null)[][];
-}
+export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
+export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
 
 export interface RefineRequest {
   cell?: { cellprobThreshold?: number; flowThreshold?: number };
@@ -67,15 +57,8 @@ export interface RefineRequest {
 type RefinableChannel = 'cell' | 'marker' | 'optional_region';
 const REFINABLE: readonly RefinableChannel[] = ['cell', 'marker', 'optional_region'];
 
-/** Thrown for requests the session refuses (the server maps `status` to the HTTP code). */
-export class SessionRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { SessionRequestError } from './session-error.js';
+import { SessionRequestError } from './session-error.js';
 
 export interface ViewerSessionOptions {
   /** `--results-dir` override, as for `cellcoloc run`. */
@@ -416,6 +399,26 @@ export class ViewerSession {
     if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
     const base = this.labelVolume(layer);
     if (!base) throw new SessionRequestError(404, `no ${layer} layer yet: run the analysis first`);
+    // Ids bounded before anything is stored (issue 15.5): a drawn object takes the next free id, so an id far
+    // above the layer's largest is a malformed request — and would make re-analysis allocate by that id.
+    const current = this.layerMax(layer, base);
+    const limit = Math.min(MAX_LABEL_ID, current + LABEL_ID_MARGIN);
+    const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
+    const ids = new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    let planeMax = 0;
+    for (let i = 0; i < n; i++) {
+      const v = ids[i];
+      if (v > planeMax) planeMax = v;
+    }
+    if (planeMax > limit) {
+      const at = ids.findIndex((v) => v > limit);
+      throw new SessionRequestError(
+        400,
+        `labels ${layer}: id ${planeMax} (first above the limit at y=${Math.floor(at / X)}, x=${at % X}) is above ${limit} ` +
+          `(the layer's largest id ${current} + ${LABEL_ID_MARGIN}, and never above 2^24)`,
+      );
+    }
+    this.layerMaxCache[layer] = Math.max(current, planeMax);
     let target = layer === 'cell' ? this.editedCell : this.editedMarker;
     if (!target) {
       target = { data: base.data.slice(), shape: base.shape };
@@ -424,6 +427,19 @@ export class ViewerSession {
     }
     // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
     new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
+  }
+
+  /** Largest id of an editable layer (cached; an upper bound once planes are replaced). */
+  private layerMaxCache: Partial<Record<EditableLayer, number>> = {};
+  private layerMax(layer: EditableLayer, vol: LabelVolume): number {
+    let m = this.layerMaxCache[layer];
+    if (m === undefined) {
+      m = 0;
+      const d = vol.data;
+      for (let i = 0; i < d.length; i++) if (d[i] > m) m = d[i];
+      this.layerMaxCache[layer] = m;
+    }
+    return m;
   }
 
   /**
@@ -436,11 +452,15 @@ export class ViewerSession {
     if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
     const cfg = this.config;
+    // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
+    // never by the largest id (issue 15.5).
+    const cellIn = compactLabelIds(this.editedCell ?? r.cellMasks);
+    const markerIn = compactLabelIds(this.editedMarker ?? r.markerMasks);
     this.result = analyzeExistingMasks(
       this.loaded,
       this.roiLabels,
-      this.editedCell ?? r.cellMasks,
-      this.editedMarker ?? r.markerMasks,
+      cellIn,
+      markerIn,
       cfg.colocalizationConfig,
       {
         analysisZBounds: effectiveZBounds(this.loaded),
@@ -456,6 +476,7 @@ export class ViewerSession {
     );
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -527,6 +548,7 @@ export class ViewerSession {
     });
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -683,99 +705,3 @@ function resultsPathsOf(config: AnalysisConfig, loaded: Loaded): ResultsPaths {
   return buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-function wireDtype(a: Volume['data']): WireDtype {
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof Int16Array) return 'int16';
-  return 'float32';
-}
-
-/** Plane bytes in a wire dtype: a view for the native ones; int8/int32/float64 converted to float32 (exact for int8/int32 up to 2^24). */
-function toWire(a: Volume['data']): { bytes: Uint8Array; dtype: WireDtype } {
-  const dt = wireDtype(a);
-  const src = dt === 'float32' && !(a instanceof Float32Array) ? Float32Array.from(a) : a;
-  return { bytes: new Uint8Array(src.buffer, src.byteOffset, src.byteLength), dtype: dt };
-}
-
-/** Max over z into a (1, Y, X) volume of the same type. */
-function maxProjection<V extends Volume>(v: V): V {
-  const [Z, Y, X] = v.shape;
-  const n = Y * X;
-  if (Z === 1) return { data: v.data.subarray(0, n), shape: [1, Y, X] } as unknown as V;
-  const d = v.data;
-  const out = d.slice(0, n);
-  for (let z = 1; z < Z; z++) {
-    const off = z * n;
-    for (let i = 0; i < n; i++) {
-      const x = d[off + i];
-      if (x > out[i]) out[i] = x;
-    }
-  }
-  return { data: out, shape: [1, Y, X] } as unknown as V;
-}
-
-export function tableToJson(t: Table): TableJson {
-  const rows: (number | boolean | null)[][] = new Array(t.rowCount);
-  for (let r = 0; r < t.rowCount; r++) {
-    const row: (number | boolean | null)[] = new Array(t.columns.length);
-    for (let c = 0; c < t.columns.length; c++) {
-      const col = t.columns[c];
-      const v = col.values[r];
-      row[c] = Number.isNaN(v) ? null : col.kind === 'bool' ? v !== 0 : v;
-    }
-    rows[r] = row;
-  }
-  return { columns: t.columns.map((c) => ({ name: c.name, kind: c.kind })), rows };
-}
-
-const SHAPE_TYPES = ['polygon', 'rectangle', 'ellipse'] as const;
-
-/** `{shapes: [...]}` of `POST /api/rois`: napari layout, `[y, x]` vertices in pixels. */
-export function validateShapes(raw: unknown): RoiShape[] {
-  if (!Array.isArray(raw)) throw new SessionRequestError(400, 'shapes: expected an array of {type, data}');
-  return raw.map((s, i) => {
-    const o = s as { type?: unknown; data?: unknown };
-    if (!o || typeof o !== 'object' || !(SHAPE_TYPES as readonly unknown[]).includes(o.type)) {
-      throw new SessionRequestError(400, `shapes[${i}].type: expected polygon, rectangle or ellipse, got ${JSON.stringify(o?.type)}`);
-    }
-    const type = o.type as RoiShape['type'];
-    const min = type === 'polygon' ? 3 : 4;
-    if (!Array.isArray(o.data) || o.data.length < min) {
-      throw new SessionRequestError(400, `shapes[${i}].data: expected at least ${min} [y, x] vertices`);
-    }
-    const data = o.data.map((p: unknown, j: number) => {
-      if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new SessionRequestError(400, `shapes[${i}].data[${j}]: expected [y, x] (two finite numbers)`);
-      }
-      return [p[0], p[1]] as [number, number];
-    });
-    return { type, data };
-  });
-}
-
-/**
- * Sets `rois: {label_image: <path relative to the config's folder>}` in the config file, keeping comments and
- * the order of everything else (YAML Document API; JSON is re-serialised with 2-space indentation).
- */
-export async function updateConfigRois(configPath: string, roiMaskPath: string): Promise<void> {
-  let rel = relative(dirname(configPath), roiMaskPath);
-  if (sep !== '/') rel = rel.split(sep).join('/');
-  const text = await readFile(configPath, 'utf8');
-  let out: string;
-  if (extname(configPath).toLowerCase() === '.json') {
-    const obj = JSON.parse(text) as Record<string, unknown>;
-    obj.rois = { label_image: rel };
-    out = JSON.stringify(obj, null, 2) + '\n';
-  } else {
-    const doc = parseDocument(text);
-    if (doc.errors.length) throw valueError(`${configPath}: cannot update rois: ${doc.errors[0].message}`);
-    doc.set('rois', doc.createNode({ label_image: rel }));
-    out = doc.toString();
-  }
-  await writeFileAtomic(configPath, out);
-}
