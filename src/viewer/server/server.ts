@@ -20,6 +20,8 @@ import {
   TOKEN_COOKIE,
   hostAllowed,
   newSessionToken,
+  originAllowed,
+  singleHost,
   oneOf,
   parsePlane,
   tokenMatches,
@@ -210,7 +212,10 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
       }
     });
     try {
-      if (!hostAllowed(req.headers.host)) return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only');
+      const port = req.socket?.localPort;
+      if (!singleHost(req) || !hostAllowed(req.headers.host, typeof port === 'number' ? port : undefined)) {
+        return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only (one Host header naming this port)');
+      }
       // The URL base is fixed: only the path and query of the request are used.
       let url: URL;
       try {
@@ -219,8 +224,15 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         return sendError(res, 400, 'bad request URL');
       }
       if (!tokenMatches(req, url, token)) {
-        return sendError(res, 403, 'forbidden: missing or wrong session token (open the URL that `cellcoloc view` printed)');
+        return sendError(
+          res,
+          403,
+          req.method === 'GET' || req.method === 'HEAD'
+            ? 'forbidden: missing or wrong session token (open the URL that `cellcoloc view` printed)'
+            : 'forbidden: a change needs the session token in the X-CellColoc-Token header or the query, not only the cookie',
+        );
       }
+      if (!originAllowed(req)) return sendError(res, 403, `forbidden: ${req.method} from another origin (${req.headers.origin ?? req.headers.referer})`);
       const method = req.method ?? 'GET';
       const path = url.pathname;
 

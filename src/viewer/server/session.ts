@@ -31,7 +31,7 @@ import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths
 import { exportAnalysisOutputs } from '../../export/export-outputs.js';
 import { buildManifest } from '../../export/manifest.js';
 import { writeFileAtomic } from '../../export/atomic.js';
-import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, type PlaneBytes, type TableJson } from './wire.js';
+import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, compactLabelIds, MAX_LABEL_ID, LABEL_ID_MARGIN, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
@@ -45,7 +45,7 @@ import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 type Loaded = LoadedImageChannels & ZStackLoaded;
 
 export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
-export { tableToJson, validateShapes } from './wire.js';
+export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
 
 export interface RefineRequest {
   cell?: { cellprobThreshold?: number; flowThreshold?: number };
@@ -399,6 +399,26 @@ export class ViewerSession {
     if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
     const base = this.labelVolume(layer);
     if (!base) throw new SessionRequestError(404, `no ${layer} layer yet: run the analysis first`);
+    // Ids bounded before anything is stored (issue 15.5): a drawn object takes the next free id, so an id far
+    // above the layer's largest is a malformed request — and would make re-analysis allocate by that id.
+    const current = this.layerMax(layer, base);
+    const limit = Math.min(MAX_LABEL_ID, current + LABEL_ID_MARGIN);
+    const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
+    const ids = new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    let planeMax = 0;
+    for (let i = 0; i < n; i++) {
+      const v = ids[i];
+      if (v > planeMax) planeMax = v;
+    }
+    if (planeMax > limit) {
+      const at = ids.findIndex((v) => v > limit);
+      throw new SessionRequestError(
+        400,
+        `labels ${layer}: id ${planeMax} (first above the limit at y=${Math.floor(at / X)}, x=${at % X}) is above ${limit} ` +
+          `(the layer's largest id ${current} + ${LABEL_ID_MARGIN}, and never above 2^24)`,
+      );
+    }
+    this.layerMaxCache[layer] = Math.max(current, planeMax);
     let target = layer === 'cell' ? this.editedCell : this.editedMarker;
     if (!target) {
       target = { data: base.data.slice(), shape: base.shape };
@@ -407,6 +427,19 @@ export class ViewerSession {
     }
     // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
     new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
+  }
+
+  /** Largest id of an editable layer (cached; an upper bound once planes are replaced). */
+  private layerMaxCache: Partial<Record<EditableLayer, number>> = {};
+  private layerMax(layer: EditableLayer, vol: LabelVolume): number {
+    let m = this.layerMaxCache[layer];
+    if (m === undefined) {
+      m = 0;
+      const d = vol.data;
+      for (let i = 0; i < d.length; i++) if (d[i] > m) m = d[i];
+      this.layerMaxCache[layer] = m;
+    }
+    return m;
   }
 
   /**
@@ -419,11 +452,15 @@ export class ViewerSession {
     if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
     const cfg = this.config;
+    // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
+    // never by the largest id (issue 15.5).
+    const cellIn = compactLabelIds(this.editedCell ?? r.cellMasks);
+    const markerIn = compactLabelIds(this.editedMarker ?? r.markerMasks);
     this.result = analyzeExistingMasks(
       this.loaded,
       this.roiLabels,
-      this.editedCell ?? r.cellMasks,
-      this.editedMarker ?? r.markerMasks,
+      cellIn,
+      markerIn,
       cfg.colocalizationConfig,
       {
         analysisZBounds: effectiveZBounds(this.loaded),
@@ -439,6 +476,7 @@ export class ViewerSession {
     );
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -510,6 +548,7 @@ export class ViewerSession {
     });
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 

@@ -71,10 +71,48 @@ export function tableToJson(t: Table): TableJson {
 }
 
 const SHAPE_TYPES = ['polygon', 'rectangle', 'ellipse'] as const;
+/** Limits of one `POST /api/rois` request. */
+export const MAX_ROI_SHAPES = 1000;
+export const MAX_ROI_VERTICES = 20_000;
+/** Label ids: at most 2^24, and at most this far above the layer's largest id (a new object takes max + 1). */
+export const MAX_LABEL_ID = 2 ** 24;
+export const LABEL_ID_MARGIN = 65_536;
+
+/**
+ * The volume with its ids renumbered 1..n in increasing order when they are sparse (largest id > 2 × count +
+ * 1024); the same object otherwise. Memory: one byte per id up to the largest (≤ 2^24 after the PUT bound)
+ * and the renumbered copy.
+ */
+export function compactLabelIds<V extends { data: Uint32Array; shape: readonly [number, number, number] }>(vol: V): V {
+  const d = vol.data;
+  let max = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] > max) max = d[i];
+  if (max <= 1024) return vol;
+  const seen = new Uint8Array(max + 1);
+  for (let i = 0; i < d.length; i++) seen[d[i]] = 1;
+  let count = 0;
+  for (let v = 1; v <= max; v++) count += seen[v];
+  if (max <= 2 * count + 1024) return vol;
+  const map = new Uint32Array(max + 1);
+  let next = 0;
+  for (let v = 1; v <= max; v++) if (seen[v]) map[v] = ++next;
+  const out = new Uint32Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = map[d[i]];
+  return { ...vol, data: out };
+}
 
 /** `{shapes: [...]}` of `POST /api/rois`: napari layout, `[y, x]` vertices in pixels. */
 export function validateShapes(raw: unknown): RoiShape[] {
   if (!Array.isArray(raw)) throw new SessionRequestError(400, 'shapes: expected an array of {type, data}');
+  // Vertices bounded as well as bytes (issue 15.5): rasterising is O(vertices × rows); a hand-drawn ROI set
+  // has hundreds to a few thousand.
+  const total = raw.reduce((a: number, s) => a + (Array.isArray((s as { data?: unknown })?.data) ? (s as { data: unknown[] }).data.length : 0), 0);
+  if (raw.length > MAX_ROI_SHAPES || total > MAX_ROI_VERTICES) {
+    throw new SessionRequestError(
+      400,
+      `shapes: ${raw.length} shapes with ${total} vertices in all; at most ${MAX_ROI_SHAPES} shapes and ${MAX_ROI_VERTICES} vertices are accepted`,
+    );
+  }
   return raw.map((s, i) => {
     const o = s as { type?: unknown; data?: unknown };
     if (!o || typeof o !== 'object' || !(SHAPE_TYPES as readonly unknown[]).includes(o.type)) {
