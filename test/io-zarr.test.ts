@@ -243,3 +243,19 @@ test('OME-Zarr plate as an experiment: `cellcoloc sheet plate` writes the sheet,
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('the viewer session opens an OME-Zarr image: `cellcoloc snapshot` renders its composite', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cellcoloc-zarr-view-'));
+  try {
+    const cfg = join(tmp, 'c.yaml');
+    writeFileSync(cfg, `image: ${join(ZARR, '2d_otsu_blosc_lz4.ome.zarr')}\nresults_dir: ${join(tmp, 'res')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\ncell_model_config: {segmentation_method: otsu}\nmarker_model_config: {segmentation_method: otsu}\n`);
+    const png = join(tmp, 'v.png');
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'cellcoloc.mjs'), 'snapshot', cfg, '--out', png, '--layers', 'cell,marker'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const b = readFileSync(png);
+    assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.deepEqual([b.readUInt32BE(16), b.readUInt32BE(20)], [256, 256], 'width × height of level 0');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
