@@ -213,6 +213,13 @@ function sortKeys(v: unknown): unknown {
 
 export type Manifest = Record<string, unknown>;
 
+/** This package's folder (where its package.json is): e.g. for the absolute bin/cellcoloc.mjs of emitted workflows. */
+export function ownPackageRoot(): string {
+  const own = findOwnPackage();
+  if (!own) throw new Error('cannot find the cellcoloc package folder (its package.json) above ' + here);
+  return own.root;
+}
+
 /** This package's name and version (as recorded in every manifest). */
 export function ownPackage(): { name: string; version: string | null } {
   const own = findOwnPackage();
