@@ -163,6 +163,38 @@ test('one ROI = the whole image (its group is the image itself, no copy), 2D and
   );
 });
 
+test('the same values as int16 (level tables) and scaled ×257 as uint16 (fused tables, sorted cell ranks) give the uint8 NumPy rows', () => {
+  // every coefficient but Costes is invariant under one common positive scale of both channels
+  for (const [name, conv] of [
+    ['int16', (v: Volume): Volume => ({ data: Int16Array.from(v.data as Uint8Array), shape: v.shape })],
+    ['uint16 ×257', (v: Volume): Volume => ({ data: Uint16Array.from(v.data as Uint8Array, (x) => x * 257), shape: v.shape })],
+  ] as const) {
+    const t = buildIntensityColocalizationTables({
+      cellIntensity: conv(D),
+      markerIntensity: conv(F),
+      cellMasks: cells,
+      roi: rois2,
+      zBounds: null,
+      config: { enabled: true, thresholdPercent: 25, costes: 'none' },
+    });
+    const ref = reference.uint8_two_rois_none_pct25;
+    for (const [sheet, table, rows] of [
+      ['roi', t.roi, ref.roi],
+      ['cell', t.cell, ref.cell],
+    ] as const) {
+      assert.equal(table.rowCount, rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        for (const col of ['pearson', 'slope', 'manders_m1', 'manders_m2', 'rwc_1', 'rwc_2', 'overlap', 'k1', 'k2']) {
+          const exp = rows[i][col] ?? NaN;
+          const got = getColumn(table, col).values[i];
+          const ok = Number.isNaN(exp) ? Number.isNaN(got) : Math.abs(got - exp) <= 1e-9 * Math.max(1, Math.abs(exp));
+          assert.ok(ok, `${name} ${sheet} row ${i}: ${col} = ${got}, NumPy reference ${exp}`);
+        }
+      }
+    }
+  }
+});
+
 test('float32 data (non-integer values): sorted ranks and the float Costes scale equal the NumPy reference', () => {
   compareWithReference(
     'float32_two_rois_fast',

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../export/atomic.js';
 import { ExperimentProblems, runBatch } from '../../experiment/batch.js';
 import { mergeExperiment, MERGED_FILES, type MergeResult } from '../../experiment/merge.js';
 import { sheetDirOf, sheetFromFiles } from '../../experiment/sheet-from-files.js';
+import { emitSnakemake } from '../../experiment/snakemake.js';
 import { createBatchReporter } from '../batch-progress.js';
 import { writeReportAfterRun } from './report.js';
 import type { Io } from '../io.js';
@@ -42,6 +43,8 @@ interface BatchCliOptions {
   only?: string[];
   timeoutPerSample?: number;
   report: boolean;
+  emitSnakemake?: boolean;
+  samplesPerJob?: number;
 }
 
 function mergeLines(m: MergeResult, io: Io): void {
@@ -61,7 +64,11 @@ export function register(program: Command, io: Io): void {
     .option('--timeout-per-sample <s>', 'kill a sample that runs longer than this many seconds (it fails alone)', positiveSeconds)
     .option('--no-report', 'do not write the experiment report (DIR/report.html)')
     .option('-q, --quiet', 'no progress output on stderr')
+    .option('--emit-snakemake', 'validate the sheet, run nothing, write DIR/workflow/ (Snakefile, config, SLURM profile) for snakemake')
+    .option('--samples-per-job <n>', 'with --emit-snakemake: samples per cluster job (default: ≈ 10 minutes of estimated work)', positiveInt('--samples-per-job'))
     .action(async (sheet: string, opts: BatchCliOptions) => {
+      if (opts.emitSnakemake) return emitWorkflow(sheet, opts, io);
+      if (opts.samplesPerJob !== undefined) throw new Error('--samples-per-job: only with --emit-snakemake');
       const reporter = createBatchReporter(process.stderr, !!opts.quiet);
       let result;
       try {
@@ -132,6 +139,36 @@ export function register(program: Command, io: Io): void {
         io.out(`wrote ${out}\nreview it, then run: cellcoloc batch ${opts.output} --config <base.yaml>\n`);
       } else io.out(g.csv);
     });
+}
+
+async function emitWorkflow(sheet: string, opts: BatchCliOptions, io: Io): Promise<void> {
+  let r;
+  try {
+    r = await emitSnakemake({
+      sheet,
+      baseConfig: opts.config,
+      resultsDir: opts.resultsDir ?? null,
+      only: opts.only ?? null,
+      force: !!opts.force,
+      timeoutPerSampleS: opts.timeoutPerSample ?? null,
+      samplesPerJob: opts.samplesPerJob ?? null,
+      jobs: opts.jobs ?? null,
+      report: opts.report,
+    });
+  } catch (err) {
+    if (err instanceof ExperimentProblems) for (const p of err.problems) io.err(`cellcoloc: error: ${p}\n`);
+    throw err;
+  }
+  const n = r.chunks.reduce((a, c) => a + c.samples.length, 0);
+  if (!opts.quiet) {
+    io.err(`cellcoloc: ${n} sample${n === 1 ? '' : 's'} in ${r.chunks.length} job${r.chunks.length === 1 ? '' : 's'} of up to ${r.samplesPerJob} (${r.samplesPerJobReason})\n`);
+    if (r.unestimated.length > 0) io.err(`cellcoloc: note: no resource estimate (unreadable image header) for ${r.unestimated.join(', ')}: they will fail in their job and be listed in failures.csv\n`);
+  }
+  io.out(
+    `wrote ${r.workflowDir}/ (Snakefile, config.yaml, scripts/, profiles/slurm/)\n` +
+      `run locally:  snakemake --snakefile ${r.snakefile} --cores N\n` +
+      `run on SLURM: snakemake --snakefile ${r.snakefile} --profile ${r.profileDir}\n`,
+  );
 }
 
 /** Some samples failed: exit 1 after the others finished (their lines were printed already). */
