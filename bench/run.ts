@@ -104,7 +104,8 @@ for (const c of cases) {
   let summary = '';
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet'], {
+    // --no-report: the workflow's own figures; the report is timed by bench/report.ts.
+    const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet', '--no-report'], {
       env: { ...process.env, CELLCOLOC_BENCH_STATS: '1' },
       encoding: 'utf8',
     });

@@ -230,6 +230,7 @@ def main():
         "uint8_two_rois_fast_3ch": reference_tables([D, F, R], labels, rois2, 15, "fast", True),
         "uint8_fly_roi_accurate": reference_tables([D, F], labels, roi, 15, "accurate", True),
         "uint8_two_rois_none_pct25": reference_tables([D, F], labels, rois2, 25, "none", True),
+        "uint8_full_roi_fast": reference_tables([D, F], labels, np.ones((Y, X), np.uint16), 15, "fast", True),
         "float32_two_rois_fast": reference_tables([Df32.astype(np.float64), Ff32.astype(np.float64)], labels, rois2, 15, "fast", False),
     }
     with open(os.path.join(OUT, "expected_numpy_reference.json"), "w") as f:

@@ -105,3 +105,6 @@ export { defaultIntensityColocalizationConfig } from './config/schema.js';
 export { exportAnalysisOutputs } from './export/export-outputs.js';
 export { buildResultsPaths, type ResultsPaths } from './export/results-paths.js';
 export { tableToCsv } from './export/csv.js';
+
+// Reports (issue 17): report.html of a run's results folder or an experiment folder, from the files alone.
+export { writeReport, type WriteReportOptions } from './report/index.js';

@@ -178,7 +178,7 @@ test('model resolution: names, env folder, missing files, metadata and sidecars'
     assert.throws(() => readModelInfo(join(dir, 'tiny.onnx')), (e: any) => e.message.includes('diam_mean'));
     writeFileSync(join(dir, 'tiny.onnx.json'), readFileSync(join(V4, 'cpsam_tiny_random.onnx.json')));
     const info = readModelInfo(join(dir, 'tiny.onnx'));
-    assert.deepEqual(info, { path: join(dir, 'tiny.onnx'), cellposeVersion: 4, architecture: 'cpsam', inputChannels: 3, tileSize: 256, diamMean: 30 });
+    assert.deepEqual(info, { path: join(dir, 'tiny.onnx'), cellposeVersion: 4, architecture: 'cpsam', inputChannels: 3, tileSize: 256, diamMean: 30, diamLabels: null });
     const v3 = readModelInfo(join(V3, 'cpnet_small_v3.onnx'));
     assert.deepEqual([v3.cellposeVersion, v3.architecture, v3.inputChannels, v3.tileSize, v3.diamMean], [3, 'cpnet', 2, 224, 30]);
     // use_gpu on a CPU-only onnxruntime: warns and runs on the CPU

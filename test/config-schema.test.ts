@@ -112,6 +112,7 @@ test('defaults of spec 2 for a minimal file; paths resolve against the config fo
     cropForTesting: null,
     imageLoadingMode: 'memory',
     t: 0,
+    maxMemoryGb: null,
   });
   assert.deepEqual(c.rois, { kind: 'full' });
   assert.equal(c.singleChannel, null);

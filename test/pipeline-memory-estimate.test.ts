@@ -23,7 +23,7 @@ test('estimate of the demo run ≥ the measured peak RSS of `cellcoloc run` and 
   assert.deepEqual([...est.image.shapeTzcyx], [1, 1, 2, 512, 512]);
   const out = mkdtempSync(join(tmpdir(), 'cellcoloc-mem-'));
   try {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'cellcoloc.mjs'), 'run', demo, '-q', '--results-dir', out], {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'cellcoloc.mjs'), 'run', demo, '-q', '--no-report', '--results-dir', out], {
       env: { ...process.env, CELLCOLOC_BENCH_STATS: '1' },
       encoding: 'utf8',
     });

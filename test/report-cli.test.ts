@@ -220,3 +220,22 @@ test('experiment: conditions, cells per sample, plate map, QC flag on the outlie
   // conditions come from the summary's metadata column
   assert.match(html, /conditions from the column <code>condition<\/code>/);
 });
+
+test('intensity colocalization (issue 19): per-cell coefficient distributions and the per-ROI table', async () => {
+  const cfg = join(dir, 'intensity.yaml');
+  writeFileSync(cfg, demoConfig('{min_cell_voxels: 30}') + 'intensity_colocalization_config: {enabled: true}\n');
+  const r = await cli(['run', cfg, '--results-dir', join(dir, 'intensity'), '-q']);
+  assert.equal(r.code, 0, r.err);
+  const html = readFileSync(join(dir, 'intensity', 'report.html'), 'utf8');
+  const specs = plotSpecs(html).filter((s) => s.id.startsWith('intensity-'));
+  assert.deepEqual(specs.map((s) => s.id), ['intensity-pearson', 'intensity-manders_m1', 'intensity-manders_m2']);
+  const t = parseCsvTable(readFileSync(join(dir, 'intensity', `${STEM}_cell_intensity_colocalization.csv`), 'utf8'));
+  for (const s of specs) {
+    const col = s.id.slice('intensity-'.length);
+    const values = numberColumn(t, col).filter(Number.isFinite);
+    assert.equal(s.n, values.length, col);
+    assert.equal(s.data.reduce((a: number, d: any) => a + d.count, 0), values.length);
+  }
+  assert.match(html, /<section id="intensity"><h2>Intensity colocalization per ROI<\/h2>/);
+  assert.match(html, /<code>pearson<\/code>/);
+});

@@ -174,3 +174,45 @@ test('threshold chain: declumping off = the original labels; the same mask with 
     else if (x > 28) assert.equal(d[y * X + x], 2, `(${y}, ${x})`);
   }
 });
+
+test('reanalyze: the removal rules re-applied to edited masks (image edge, ROI outline, diameter range), ids kept', async () => {
+  const { reapplyObjectRules } = await import('../src/segmentation/declump/reapply.js');
+  const { analyzeExistingSingleChannelMasks } = await import('../src/pipeline/single-channel.js');
+  const g = grid([
+    '11......',
+    '11..222.',
+    '....2.2.',
+    '....222.',
+    '.33.....',
+    '.33.4444',
+    '....4..4',
+    '....4444',
+  ]);
+  // Two ROIs: columns 0..3 (id 1) and 4..7 (id 2); their common outline touches objects 2 and 4 (column 4).
+  const roi = { data: new Uint16Array(64), shape: [8, 8] as [number, number] };
+  for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) roi.data[y * 8 + x] = x < 4 ? 1 : 2;
+  const cfg = defaultModelConfig({ segmentationMethod: 'otsu', excludeBorderObjects: true, discardOutsideDiameter: true, typicalDiameterPx: [2.5, 3.4] });
+  const r = reapplyObjectRules(g, roi, cfg, [1, 1, 1]);
+  assert.deepEqual(r.steps.map((s) => [s.step, s.removed]), [
+    ['exclude_border_objects', [1, 2, 4]],
+    ['discard_outside_diameter', [3]],
+  ]);
+  assert.deepEqual([...new Set(r.labels.data)], [0]);
+  assert.deepEqual(g.data[9 + 4], 2, 'input untouched');
+  // Only the image edge with one whole-image ROI: 3 (4 px, d 2.26) is too small, 2 (8 px) stays with its id.
+  const full = { data: new Uint16Array(64).fill(1), shape: [8, 8] as [number, number] };
+  const image = { data: new Float32Array(64).fill(1), shape: g.shape };
+  const res = analyzeExistingSingleChannelMasks({ image, voxelSizeUm: [1, 1, 1], analysisZBounds: null, zProjectionMethod: null, zStack: null } as never, full, g, { minObjectVoxels: 0 }, {
+    modelConfig: cfg,
+    reapplyObjectRules: true,
+  });
+  assert.deepEqual([...new Set(res.masks.data)].sort(), [0, 2]);
+  assert.deepEqual(res.filterSteps.map((s) => [s.step, s.removed]), [
+    ['min_object_voxels', []],
+    ['exclude_border_objects', [1, 4]],
+    ['discard_outside_diameter', [3]],
+  ]);
+  // A fresh run does not re-apply them (its segmentation already did).
+  const run = analyzeExistingSingleChannelMasks({ image, voxelSizeUm: [1, 1, 1], analysisZBounds: null, zProjectionMethod: null, zStack: null } as never, full, g, { minObjectVoxels: 0 }, { modelConfig: cfg });
+  assert.deepEqual([...new Set(run.masks.data)].sort(), [0, 1, 2, 3, 4]);
+});

@@ -141,3 +141,37 @@ for (const c of CROPS) {
     assert.ok(f.shape > f.none, 'declumping must beat the threshold chain alone');
   });
 }
+
+test('manifest: the seeds found and the objects each rule removed are recorded per ROI', async () => {
+  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { runSingleChannelWorkflow } = await import('../src/pipeline/single-channel.js');
+  const dir = mkdtempSync(join(tmpdir(), 'declump-manifest-'));
+  try {
+    const config = parseConfigObject({
+      image: join(dataDir, 'bbbc039-dev', 'IXMtest_B21_s3_crop.tif'),
+      results_dir: dir,
+      single_channel_config: { channel_index: 0 },
+      model_config: {
+        segmentation_method: 'otsu', prefilter: 'gaussian', declump_method: 'shape', typical_diameter_px: [15, 50],
+        fill_holes: true, exclude_border_objects: true, discard_outside_diameter: true,
+      },
+      analysis_config: { min_object_voxels: 30 },
+      rois: 'full',
+    });
+    const r = await runSingleChannelWorkflow(config);
+    const manifestFile = readdirSync(dir).find((f) => f.endsWith('_run_manifest.json'))!;
+    const manifest = JSON.parse(readFileSync(join(dir, manifestFile), 'utf8'));
+    const info = manifest.thresholds.objects[0].info.declump;
+    assert.equal(info.method, 'shape');
+    assert.deepEqual(info.typicalDiameterUm, [15, 50]);
+    assert.ok(info.seeds > info.components, `seeds ${info.seeds}, components ${info.components}`);
+    assert.ok(info.clumpsSplit > 0);
+    assert.ok(info.removedBorder > 0, 'a 256×256 crop of a dense field cuts nuclei at its edge');
+    assert.equal(info.objects, info.seeds - info.removedBorder - info.removedTooSmall - info.removedTooLarge);
+    // The objects table counts what the rules and the 30 px filter left.
+    assert.ok(r.summary[0].nObjects <= info.objects && r.summary[0].nObjects > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -144,6 +144,57 @@ test('Costes accurate on CellProfiler\'s crop with cells, and threshold_percent 
   }
 });
 
+test('one ROI = the whole image (its group is the image itself, no copy), 2D and the third plane of a 3D stack: equal to the NumPy reference', () => {
+  const full: RoiLabels = { data: new Uint16Array(Y * X).fill(1), shape: [Y, X] };
+  const cfg = { enabled: true, thresholdPercent: 15, costes: 'fast' } as const;
+  compareWithReference('uint8_full_roi_fast', buildIntensityColocalizationTables({ cellIntensity: D, markerIntensity: F, cellMasks: cells, roi: full, zBounds: null, config: cfg }));
+  const stack = (v: Volume) => {
+    const out = new Uint8Array(3 * Y * X);
+    out.set((v.data as Uint8Array).map((x) => 255 - x), 0);
+    out.set((v.data as Uint8Array).map((x) => x >> 1), Y * X);
+    out.set(v.data as Uint8Array, 2 * Y * X);
+    return { data: out, shape: [3, Y, X] as const };
+  };
+  const lab = new Uint32Array(3 * Y * X);
+  for (let z = 0; z < 3; z++) lab.set(cells.data, z * Y * X);
+  compareWithReference(
+    'uint8_full_roi_fast',
+    buildIntensityColocalizationTables({ cellIntensity: stack(D), markerIntensity: stack(F), cellMasks: { data: lab, shape: [3, Y, X] }, roi: full, zBounds: [2, 3], config: cfg }),
+  );
+});
+
+test('the same values as int16 (level tables) and scaled ×257 as uint16 (fused tables, sorted cell ranks) give the uint8 NumPy rows', () => {
+  // every coefficient but Costes is invariant under one common positive scale of both channels
+  for (const [name, conv] of [
+    ['int16', (v: Volume): Volume => ({ data: Int16Array.from(v.data as Uint8Array), shape: v.shape })],
+    ['uint16 ×257', (v: Volume): Volume => ({ data: Uint16Array.from(v.data as Uint8Array, (x) => x * 257), shape: v.shape })],
+  ] as const) {
+    const t = buildIntensityColocalizationTables({
+      cellIntensity: conv(D),
+      markerIntensity: conv(F),
+      cellMasks: cells,
+      roi: rois2,
+      zBounds: null,
+      config: { enabled: true, thresholdPercent: 25, costes: 'none' },
+    });
+    const ref = reference.uint8_two_rois_none_pct25;
+    for (const [sheet, table, rows] of [
+      ['roi', t.roi, ref.roi],
+      ['cell', t.cell, ref.cell],
+    ] as const) {
+      assert.equal(table.rowCount, rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        for (const col of ['pearson', 'slope', 'manders_m1', 'manders_m2', 'rwc_1', 'rwc_2', 'overlap', 'k1', 'k2']) {
+          const exp = rows[i][col] ?? NaN;
+          const got = getColumn(table, col).values[i];
+          const ok = Number.isNaN(exp) ? Number.isNaN(got) : Math.abs(got - exp) <= 1e-9 * Math.max(1, Math.abs(exp));
+          assert.ok(ok, `${name} ${sheet} row ${i}: ${col} = ${got}, NumPy reference ${exp}`);
+        }
+      }
+    }
+  }
+});
+
 test('float32 data (non-integer values): sorted ranks and the float Costes scale equal the NumPy reference', () => {
   compareWithReference(
     'float32_two_rois_fast',
@@ -204,6 +255,21 @@ test('edge cases: constant, one-voxel, empty and NaN regions give empty values, 
   assert.equal(empty.roi.rowCount, 0);
   assert.equal(empty.cell.rowCount, 0);
   assert.equal(empty.roi.columns.length, 2 + 15, 'an empty sheet keeps its columns');
+});
+
+test('Costes needs positively correlated channels: an anti-correlated ROI leaves the Costes columns empty', () => {
+  const anti = { data: (D.data as Uint8Array).map((v) => 255 - v), shape: D.shape };
+  const t = buildIntensityColocalizationTables({
+    cellIntensity: D,
+    markerIntensity: anti,
+    cellMasks: noCells,
+    roi: flyRoi,
+    zBounds: null,
+    config: { enabled: true, thresholdPercent: 15, costes: 'fast' },
+  });
+  const r = row(t.roi, 0);
+  assert.ok(r.pearson < -0.99, `pearson ${r.pearson}`);
+  for (const c of ['costes_m1', 'costes_m2', 'costes_threshold_1', 'costes_threshold_2', 'coloc2_tm1', 'coloc2_tm2']) assert.ok(Number.isNaN(r[c]), c);
 });
 
 test('3D: only the analysed planes count; the rows equal the same computation on the cropped planes', () => {

@@ -167,9 +167,17 @@ test('draw a polygon ROI and save it: ROI mask TIFF and config are written', { s
   const shapes = await page.evaluate(() => (window as any).__viewer.shapes);
   assert.equal(shapes.length, 1);
   assert.deepEqual(shapes[0].data.map((p: number[]) => p.map((v) => v - 0.5)), [[y0, x0], [y0, x1], [y1, x1], [y1, x0]]);
+  const cfgBefore = readFileSync(join(dir, 'demo.yaml'), 'utf8');
   await page.click('#saveRois');
   await page.waitForFunction(() => /saved 1 shape/.test(document.getElementById('roiInfo')!.textContent!));
-  const tif = await readTiffPagesReference(join(resultsDir(), 'ht29_dna_ph3.ome_roi_labelmask.tif'));
+  // Issue 16.7: the config is not touched until the user confirms the proposed change, shown as a diff.
+  await page.waitForSelector('#roisConfirm:not([hidden])');
+  assert.equal(readFileSync(join(dir, 'demo.yaml'), 'utf8'), cfgBefore);
+  assert.equal(await page.textContent('#roisConfirmDiff'), '@@ line 28\n- rois: full\n+ rois: {label_image: demo_rois.tif}');
+  await page.click('#roisApply');
+  await page.waitForFunction(() => /config updated/.test(document.getElementById('roiInfo')!.textContent!));
+  // The mask lies beside the config (deleting the results folder must not break the config).
+  const tif = await readTiffPagesReference(join(dir, 'demo_rois.tif'));
   const px = tif.data;
   assert.deepEqual([tif.pages, tif.height, tif.width], [1, Y, X]);
   // Vertices at pixel centres + 0.5 → matplotlib contains_points: pixels y in [y0+1, y1], x in [x0+1, x1] inside.
@@ -178,8 +186,9 @@ test('draw a polygon ROI and save it: ROI mask TIFF and config are written', { s
   assert.equal(n, (y1 - y0) * (x1 - x0));
   assert.equal(px[(y0 + 5) * X + x0 + 5], 1);
   assert.equal(px[5 * X + 5], 0);
+  // A minimal edit: exactly the rois line changed; comments and everything else byte for byte as before.
   const cfg = readFileSync(join(dir, 'demo.yaml'), 'utf8');
-  assert.match(cfg, /label_image/);
+  assert.equal(cfg, cfgBefore.replace('\nrois: full\n', '\nrois: {label_image: demo_rois.tif}\n'));
   assert.match(cfg, /# keep me/);
 });
 
@@ -194,7 +203,8 @@ test('run from the viewer: result layers and both tables appear', { skip }, asyn
   // The demo finds 200–320 nuclei on the full image (test/cli.test.ts); the ROI drops a 20-px border.
   assert.ok(nCells0 >= 150 && nCells0 <= 320, `n_cells ${nCells0}`);
   const names = await page.$$eval('#layers .layer .name', (els) => els.map((e) => e.textContent!.trim()));
-  for (const n of ['ROIs', 'cell masks', 'marker masks', 'positive cells']) assert.ok(names.includes(n), names.join('|'));
+  // Layer titles in the config's display names (demo: cell = "DNA (nuclei)", marker = "pH3").
+  for (const n of ['ROIs', 'DNA (nuclei) masks', 'pH3 objects', 'pH3-positive DNA (nuclei)']) assert.ok(names.includes(n), names.join('|'));
   assert.match((await page.textContent('#tableInfo'))!, /roi_coloc_overview: 1 rows/);
   const shown = await page.$$eval('#table tbody tr td:nth-child(2)', (els) => els.map((e) => e.textContent));
   assert.deepEqual(shown, [String(nCells0)]);
@@ -439,10 +449,10 @@ test('rectangle and ellipse tools, move and delete a ROI shape; Cellpose sliders
   await page.click('#reanalyze');
   await page.waitForFunction(() => /re-analysed/.test(document.getElementById('runInfo')!.textContent!), null, { timeout: 20000 });
   assert.equal((await page.evaluate(() => (window as any).__viewer.shapes)).length, n0 + 1);
-  // The demo segments by threshold: the refinement sliders are disabled and say why.
-  assert.equal(await page.isDisabled('#refine-cell-cellprob'), true);
-  assert.equal(await page.isDisabled('#refine-marker-flow'), true);
-  assert.match((await page.textContent('#refine'))!, /not segmented by Cellpose/);
+  // The demo segments by threshold: no refinement sliders (issue 16: they only cluttered), one line saying why.
+  assert.equal(await page.locator('#refine-cell-cellprob').count(), 0);
+  assert.equal(await page.locator('#refine-marker-flow').count(), 0);
+  assert.match((await page.textContent('#refine'))!, /no channel is segmented by Cellpose/);
 });
 
 test('3D stack: max projection by default, z slider, hover shows the raw voxel values of the plane', { skip }, async () => {
@@ -477,6 +487,12 @@ test('3D stack: max projection by default, z slider, hover shows the raw voxel v
     await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 5 / 11');
     assert.equal(await p3.isChecked('#zmax'), false);
     assert.match(await hover(), new RegExp(`\\(5, ${y}, ${x}\\)\\s+cells: ${at(5, 0)}\\s+marker: ${at(5, 1)}`, 'i'));
+    // napari's z keys (issue 16.4): → / . next plane, ← / , previous.
+    await p3.keyboard.press('ArrowRight');
+    await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 6 / 11');
+    await p3.keyboard.press(',');
+    await p3.waitForFunction(() => document.getElementById('zlabel')!.textContent === 'z = 5 / 11');
+    assert.equal(await p3.inputValue('#z'), '5');
     // Scale bar in µm from the 0.5 µm pixels: at 4 screen px per pixel, 120 px ≈ 15 µm → a 10 µm bar of 80 px.
     await p3.mouse.move(5, 5);
     await p3.waitForTimeout(50);

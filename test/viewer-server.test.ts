@@ -315,7 +315,7 @@ test('viewer API on 2d_two_channel_otsu_fullroi: auth, traversal, planes, run, e
   }
 });
 
-test('viewer API: Save ROIs writes the label TIFF, the shapes and the config (comments kept); a run then uses them', async () => {
+test('viewer API: Save ROIs writes the label TIFF and shapes beside the config, proposes the config edit, applies it only on confirmation (comments kept); a run then uses them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-rois-'));
   const results = join(dir, 'results');
   const cfgPath = join(dir, 'config.yaml');
@@ -331,10 +331,21 @@ test('viewer API: Save ROIs writes the label TIFF, the shapes and the config (co
       { type: 'rectangle', data: [[10, 20], [10, 60], [40, 60], [40, 20]] },
       { type: 'polygon', data: [[100, 100], [100, 200], [200, 100]] },
     ];
+    const cfgBefore = readFileSync(cfgPath, 'utf8');
+    assert.equal((await a.post('/api/rois-config', {})).status, 409); // nothing proposed yet
     const r = await a.post('/api/rois', { shapes });
     assert.equal(r.status, 200, r.body.toString());
-    assert.deepEqual(JSON.parse(r.body.toString()).roiIds, [1, 2]);
-    const tifPath = join(results, 'input.ome_roi_labelmask.tif');
+    const saved = JSON.parse(r.body.toString());
+    assert.deepEqual(saved.roiIds, [1, 2]);
+    // Beside the config (issue 16.7), the config itself untouched until confirmed.
+    const tifPath = join(dir, 'config_rois.tif');
+    assert.equal(saved.maskPath, tifPath);
+    assert.equal(readFileSync(cfgPath, 'utf8'), cfgBefore);
+    assert.equal(saved.config.upToDate, false);
+    assert.equal(saved.config.line, 'rois: {label_image: config_rois.tif}');
+    assert.match(saved.config.diff, /\n\+ rois: \{label_image: config_rois\.tif\}$/);
+    const applied = await a.post('/api/rois-config', {});
+    assert.equal(applied.status, 200, applied.body.toString());
     const tif = await readTiffPagesReference(tifPath);
     assert.equal(tif.pages, 1);
     assert.equal(tif.width, 256);
@@ -350,11 +361,14 @@ test('viewer API: Save ROIs writes the label TIFF, the shapes and the config (co
       const inTri = y >= 100 && x >= 100 && x + y <= 300;
       if (!inRect && !inTri) assert.equal(tif.data[i], 0, `(${y}, ${x})`);
     }
-    const sidecar = JSON.parse(readFileSync(join(results, 'input.ome_rois.json'), 'utf8'));
+    const sidecar = JSON.parse(readFileSync(join(dir, 'config_rois.json'), 'utf8'));
     assert.deepEqual(sidecar.shapes, shapes);
     const cfgText = readFileSync(cfgPath, 'utf8');
     assert.match(cfgText, /^# my analysis — keep this comment/);
-    assert.match(cfgText, /rois:\n\s+label_image: results\/input\.ome_roi_labelmask\.tif/);
+    // Only the rois value changed: every other line as before.
+    const changed = cfgText.split('\n').filter((l, i) => l !== cfgBefore.split('\n')[i]);
+    assert.equal(changed.length, 1, changed.join('|'));
+    assert.match(changed[0], /^rois: \{label_image: config_rois\.tif\}$/);
     const s = await a.json('/api/state');
     assert.deepEqual(s.shapes, shapes);
     // the CLI run uses the saved ROIs: two ROIs in the overview, areas = pixel counts of the TIFF
@@ -366,14 +380,14 @@ test('viewer API: Save ROIs writes the label TIFF, the shapes and the config (co
     assert.deepEqual(csvColumn(ovCsv, 'roi_id'), [1, 2]);
     const count = (id: number) => [...tif.data].filter((v) => v === id).length;
     assert.deepEqual(csvColumn(ovCsv, 'drawn_roi_area_px'), [count(1), count(2)]);
-    assert.ok(existsSync(join(results, 'input.ome_roi_labelmask.tif')));
+    assert.ok(existsSync(tifPath));
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('cellcoloc view --help lists the options; a single-channel config is refused with a clear message', async () => {
+test('cellcoloc view --help lists the options; a truncated image ends the command with one error line', async () => {
   let out = '';
   const code = await main(['node', 'cellcoloc', 'view', '--help'], { out: (s) => (out += s), err: (s) => (out += s) });
   assert.equal(code, 0);
@@ -381,12 +395,6 @@ test('cellcoloc view --help lists the options; a single-channel config is refuse
   assert.match(out, /--no-open/);
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-sc-'));
   try {
-    const cfgPath = join(dir, 'sc.json');
-    writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(caseDir('2d_single_channel_count'), { resultsDir: join(dir, 'r') })));
-    let err = '';
-    const c2 = await main(['node', 'cellcoloc', 'view', cfgPath, '--no-open'], { out: () => undefined, err: (s) => (err += s) });
-    assert.equal(c2, 1);
-    assert.match(err, /single_channel_config.*two-channel workflow only/);
     // A truncated image: the server already listens (the URL is printed while the image decodes), then the
     // command stops with one error line naming the file, exit 1, and the port is closed again.
     const img = join(dir, 'cut.ome.tif');
@@ -457,7 +465,7 @@ test('png: a 3×2 RGBA image round-trips through the PNG decoder (signature, IHD
   assert.throws(() => encodePngRgba(2, 2, new Uint8Array(3)), /expected 16 RGBA bytes/);
 });
 
-test('cellcoloc snapshot: cell-mask layer alone lights exactly the 9100 cell pixels of the original; channels give a non-trivial image', async () => {
+test('cellcoloc snapshot: cell-mask layer alone lights exactly the outline pixels of the original\'s 9100 cell pixels; channels give a non-trivial image', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-snapshot-'));
   try {
     const results = join(dir, 'results');
@@ -476,14 +484,23 @@ test('cellcoloc snapshot: cell-mask layer alone lights exactly the 9100 cell pix
     assert.equal(d1.width, 256);
     assert.equal(d1.height, 256);
     const mask = (await readTiffPagesReference(join(EXP, 'cell_masks.tif'))).data;
+    // The cell layer's default look is an outline (issue 16.2): lit = a cell pixel with a 4-neighbour of
+    // another label (the image border does not count), worked out here from the original's mask.
     let lit = 0;
+    let cellPx = 0;
     for (let i = 0; i < 256 * 256; i++) {
+      const y = Math.floor(i / 256);
+      const x = i % 256;
+      const v = mask[i];
+      const edge = v !== 0 && ((x > 0 && mask[i - 1] !== v) || (x < 255 && mask[i + 1] !== v) || (y > 0 && mask[i - 256] !== v) || (y < 255 && mask[i + 256] !== v));
       const isLit = d1.rgba[4 * i] + d1.rgba[4 * i + 1] + d1.rgba[4 * i + 2] > 0;
-      assert.equal(isLit, mask[i] !== 0, `pixel ${i}`);
+      assert.equal(isLit, edge, `pixel ${i}`);
       assert.equal(d1.rgba[4 * i + 3], 255);
       if (isLit) lit++;
+      if (v) cellPx++;
     }
-    assert.equal(lit, 9100); // expected/roi_coloc_overview.csv cell_occupancy_area_px_2d_projection
+    assert.equal(cellPx, 9100); // expected/roi_coloc_overview.csv cell_occupancy_area_px_2d_projection
+    assert.ok(lit > 0 && lit < cellPx);
     const png2 = join(dir, 'all.png');
     assert.equal(await main(['node', 'cellcoloc', 'snapshot', cfgPath, '--out', png2], { out: () => undefined, err: () => undefined }), 0);
     const d2 = decodePng(readFileSync(png2));
@@ -642,6 +659,59 @@ test('cellcoloc run --view --no-open: runs, prints the viewer URL, serves the ne
     process.emit('SIGINT');
     assert.equal(await done, 0);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('viewer API, single-channel config (issue 16.6): one channel, run = the original counts, edit + re-analyse, snapshot', async () => {
+  const SC = caseDir('2d_single_channel_count');
+  const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-sc-'));
+  const cfgPath = join(dir, 'sc.json');
+  writeFileSync(cfgPath, JSON.stringify(fixtureConfigObject(SC, { resultsDir: join(dir, 'r') })));
+  const srv = await startViewerServer(cfgPath, { port: 0 });
+  try {
+    const a = api(srv);
+    let s = await a.json('/api/state');
+    assert.equal(s.workflow, 'single_channel');
+    assert.deepEqual(s.image.channels.map((c: { role: string }) => c.role), ['cell']);
+    assert.equal(s.layers.cell, false);
+    assert.equal((await a.get('/api/channel/marker?z=0')).status, 404);
+    assert.equal((await a.get('/api/channel/cell?z=0')).status, 200);
+    assert.equal((await a.post('/api/run', {})).status, 202);
+    s = await waitIdle(a);
+    assert.equal(s.error, null);
+    assert.equal(s.layers.cell, true);
+    assert.equal(s.layers.marker, false);
+    assert.deepEqual(s.tables, ['roi_overview', 'object_summary', 'voxel_plausibility_check']);
+    // The original's counts (expected/roi_overview.csv, object_summary.csv of the fixture).
+    const ov = await a.json('/api/table/roi_overview');
+    const expOv = readCsv(join(SC, 'expected', 'roi_overview.csv'));
+    assert.deepEqual(column(ov, 'n_objects'), csvColumn(expOv, 'n_objects'));
+    const objs = await a.json('/api/table/object_summary');
+    assert.equal(objs.rows.length, readCsv(join(SC, 'expected', 'object_summary.csv')).rows.length);
+    // Delete one object by hand (PUT the plane), re-analyse: one object fewer.
+    const planeRes = await a.get('/api/labels/cell?z=0');
+    const plane = new Uint32Array(new Uint8Array(planeRes.body).slice().buffer);
+    const victim = plane.find((v) => v > 0)!;
+    for (let i = 0; i < plane.length; i++) if (plane[i] === victim) plane[i] = 0;
+    assert.equal((await a.put('/api/labels/cell?z=0', new Uint8Array(plane.buffer))).status, 200);
+    assert.equal((await a.post('/api/reanalyze', {})).status, 200);
+    assert.deepEqual(column(await a.json('/api/table/roi_overview'), 'n_objects'), [Number(csvColumn(expOv, 'n_objects')[0]) - 1]);
+    // The threshold config has nothing to refine.
+    assert.equal((await a.post('/api/refine', { cell: { cellprobThreshold: 0 } })).status, 400);
+    // Export writes the single-channel files.
+    const ex = await a.post('/api/export', {});
+    assert.equal(ex.status, 200, ex.body.toString());
+    assert.ok(JSON.parse(ex.body.toString()).files.some((f: string) => f.endsWith('_single_channel_masks.tif')));
+    // cellcoloc snapshot renders the channel and the object masks.
+    const png = join(dir, 'sc.png');
+    let err = '';
+    const code = await main(['node', 'cellcoloc', 'snapshot', cfgPath, '--out', png], { out: () => undefined, err: (x) => (err += x) });
+    assert.equal(code, 0, err);
+    const img = decodePng(readFileSync(png));
+    assert.deepEqual([img.width, img.height], [256, 256]);
+  } finally {
+    await srv.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

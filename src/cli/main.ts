@@ -19,6 +19,7 @@ import { register as registerReanalyze } from './commands/reanalyze.js';
 import { register as registerRefine } from './commands/refine.js';
 import { register as registerView, serveUntilInterrupted } from './commands/view.js';
 import { register as registerSnapshot } from './commands/snapshot.js';
+import { register as registerExperiment, BatchFailed } from './commands/experiment.js';
 import { register as registerReport, writeReportAfterRun } from './commands/report.js';
 import { runSingleChannelAndReport } from './single-channel-report.js';
 
@@ -87,6 +88,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   registerRefine(program, io);
   registerView(program, io);
   registerSnapshot(program, io);
+  registerExperiment(program, io);
   registerReport(program, io);
 
   try {
@@ -97,6 +99,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       // --help / --version exit with code 0; usage errors were already printed by commander.
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
     }
+    // A batch with failed samples printed them already (and finished the others): exit 1 without another line.
+    if (err instanceof BatchFailed) return 1;
     const msg = err instanceof Error ? err.message : String(err);
     io.err(`cellcoloc: error: ${oneLine(msg)}\n`);
     if (process.env.CELLCOLOC_DEBUG && err instanceof Error && err.stack && !isCellColocError(err)) io.err(err.stack + '\n');

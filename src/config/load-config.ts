@@ -4,12 +4,13 @@
  * Every problem becomes ONE `CellColocError` with a one-line message:
  * `<config path>: <key.path>: expected <what>, got <value>` (several problems joined by `; `).
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { configError, inputError, isCellColocError } from '../core/errors.js';
-import type { AnalysisConfig } from './types.js';
+import type { AnalysisConfig, ModelConfig } from './types.js';
 import { formatValue, parseConfigWithSchema } from './schema.js';
 
 export {
@@ -28,14 +29,39 @@ function resolveAgainst(baseDir: string, p: string): string {
 }
 
 /**
- * Validates an in-memory config object (snake_case sections, as in a file) without touching the disk.
- * Relative paths resolve against the folder of `configPath` (or the current folder when it is null).
- * Input files are NOT checked for existence here (`loadConfigFile` does that).
+ * `model_name_or_path` like every other path: a path with a folder part (`models/m.onnx`, `~/m.onnx`) becomes
+ * absolute against the config file's folder; a bare `m.onnx` too when that file exists there, else it stays bare
+ * and the Cellpose backend looks it up in the model folder (`$CELLCOLOC_MODELS`); a model name (`cpsam`) stays.
+ */
+export function resolveModelReference(value: string | null, baseDir: string): string | null {
+  if (value === null) return null;
+  const raw = value.trim();
+  if (raw === '') return value;
+  if (/[\\/]/.test(raw) || raw === '~' || raw.startsWith('~')) return resolveAgainst(baseDir, raw);
+  if (raw.toLowerCase().endsWith('.onnx')) {
+    const beside = join(baseDir, raw);
+    return existsSync(beside) ? beside : raw;
+  }
+  return raw;
+}
+
+/**
+ * Validates an in-memory config object (snake_case sections, as in a file). Relative paths resolve against the
+ * folder of `configPath` (or the current folder when it is null). Input files are NOT checked for existence
+ * here (`loadConfigFile` does that); the only disk access is the lookup of a bare `model.onnx` beside the file.
  */
 export function parseConfigObject(obj: unknown, configPath: string | null = null): AnalysisConfig {
   const absConfig = configPath === null ? null : resolve(configPath);
   const baseDir = absConfig === null ? process.cwd() : dirname(absConfig);
-  return parseConfigWithSchema(obj, absConfig, (p) => resolveAgainst(baseDir, p));
+  const config = parseConfigWithSchema(obj, absConfig, (p) => resolveAgainst(baseDir, p));
+  const model = (m: ModelConfig | null | undefined) => {
+    if (m) m.modelNameOrPath = resolveModelReference(m.modelNameOrPath, baseDir);
+  };
+  model(config.cellModelConfig);
+  model(config.markerModelConfig);
+  model(config.optionalRegionModelConfig);
+  model(config.singleChannel?.modelConfig);
+  return config;
 }
 
 /** Parses YAML (`.yaml`/`.yml`) or JSON (`.json`) text; syntax errors → one line with `file:line:col`. */

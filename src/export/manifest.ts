@@ -184,6 +184,12 @@ function sortKeys(v: unknown): unknown {
 
 export type Manifest = Record<string, unknown>;
 
+/** This package's name and version (as recorded in every manifest). */
+export function ownPackage(): { name: string; version: string | null } {
+  const own = findOwnPackage();
+  return { name: (own?.json.name as string) ?? 'cellcoloc', version: (own?.json.version as string) ?? null };
+}
+
 export async function buildManifest(input: ManifestInput): Promise<Manifest> {
   const own = findOwnPackage();
   const deps = Object.keys((own?.json.dependencies as Record<string, string> | undefined) ?? {}).sort();

@@ -8,6 +8,7 @@ import { sameShape, formatShape, countLabels } from '../core/volume.js';
 import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
+import { hasObjectRemovalRules, reapplyObjectRules } from '../segmentation/declump/reapply.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
 import { buildPositiveCellMask } from '../colocalization/positive-mask.js';
@@ -48,6 +49,11 @@ export interface AnalyzeExistingMasksOptions {
   optionalRegionModelConfig?: ModelConfig | null;
   /** The caller hands the mask arrays over (a fresh run): they are filtered in place instead of copied. */
   ownsMasks?: boolean;
+  /**
+   * Re-apply each threshold channel's object-removal rules (`exclude_border_objects`,
+   * `discard_outside_diameter`) before its postfilters: `reanalyze` of edited masks (issue 18.5).
+   */
+  reapplyObjectRules?: boolean;
   /** Reuse of unchanged channels' measurement passes across calls (the viewer). */
   measurementMemo?: MeasurementMemo | null;
   /** `intensity_colocalization_config` (issue 19): the intensity sheets when enabled; absent/null = none. */
@@ -87,6 +93,11 @@ export function analyzeExistingMasks(
   cell = sized.labels;
 
   const post = (channel: FilterStep['channel'], labels: LabelVolume, intensity: Volume, config: ModelConfig | null | undefined) => {
+    if (options.reapplyObjectRules && hasObjectRemovalRules(config)) {
+      const r = reapplyObjectRules(labels, roiLabels, config, loaded.voxelSizeUm);
+      for (const s of r.steps) filterSteps.push({ channel, step: s.step, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
+      labels = r.labels;
+    }
     if (!config || config.postfilters.length === 0) return labels;
     const r = applyPostfilters(labels, intensity, config, { keyPrefix: `${channel}_model_config` });
     for (const s of r.steps) filterSteps.push({ channel, step: s.postfilter, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
@@ -96,6 +107,11 @@ export function analyzeExistingMasks(
   marker = post('marker', marker, loaded.markerImage, options.markerModelConfig);
   // spec 7.1 step 5: third-channel masks, z-bounded, then its postfilters (which need its intensity image)
   let region = regionIn ? applyZBounds(regionIn, zb) : null;
+  if (region && options.reapplyObjectRules && hasObjectRemovalRules(options.optionalRegionModelConfig) && !(options.optionalRegionModelConfig.postfilters.length > 0)) {
+    const r = reapplyObjectRules(region, roiLabels, options.optionalRegionModelConfig, loaded.voxelSizeUm);
+    for (const s of r.steps) filterSteps.push({ channel: 'optional_region', step: s.step, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
+    region = r.labels;
+  }
   if (region && options.optionalRegionModelConfig && options.optionalRegionModelConfig.postfilters.length > 0) {
     if (!loaded.optionalRegionImage) {
       throw valueError(

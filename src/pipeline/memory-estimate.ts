@@ -9,8 +9,8 @@
  *     peak = RUNTIME + V · (Σ channels' bytes per sample + PER_SEGMENTED · n_segmented + PER_LABEL · n_label_volumes)
  *            + PROJECTION · V_projected + ROI · P + Cellpose terms
  *
- * - RUNTIME: a Node process with the CLI's modules loaded: 95 MiB (the 512² two-channel demo run peaks at
- *   ≈ 98–100 MiB RSS, of which ≈ 5 MiB are its own voxels).
+ * - RUNTIME: a Node process with the CLI's modules loaded: 120 MiB (the 512² two-channel demo run peaks at
+ *   ≈ 100–110 MiB RSS, of which ≈ 5 MiB are its own voxels; the bundle grows as commands are added, hence the margin).
  * - Per segmented channel: 4 B/voxel — a float32 prefiltered copy, the threshold mask and the labelling scratch
  *   are not all alive at once (the inventory would say ≈ 13 B; the measured slope is ≈ 20 B/voxel for a whole
  *   two-channel run, so the per-term coefficients are fitted to the measurements, not to the inventory).
@@ -20,7 +20,7 @@
  *   the network's tiles and ONNX Runtime's arena (a fixed ≈ 600 MiB on CPU, measured for the cyto3-size network).
  *
  * The coefficients are calibrated against `npm run bench` (2D 2048² two-channel uint16: 185 MiB measured,
- * estimate 211 MiB; 3D 40×512²: 307–312 MiB measured, estimate 337 MiB; 512² demo: ≈ 100 MiB, estimate 102 MiB) and deliberately round up: an estimate is used to
+ * estimate 236 MiB; 3D 40×512²: 307–312 MiB measured, estimate 362 MiB; 512² demo: 100–110 MiB, estimate 127 MiB) and deliberately round up: an estimate is used to
  * keep workers from being killed, so erring high costs parallelism, erring low costs a crashed sample.
  */
 import type { AnalysisConfig, ModelConfig } from '../config/types.js';
@@ -29,7 +29,7 @@ import { openImageStack } from '../io/image-stack.js';
 
 const MiB = 1024 * 1024;
 /** Node + the CLI's modules + one small image's bookkeeping (bytes). */
-export const RUNTIME_BYTES = 95 * MiB;
+export const RUNTIME_BYTES = 120 * MiB;
 /** Per voxel and segmented channel (bytes): float32 copy + mask + labels + labelling scratch. */
 const PER_SEGMENTED_VOXEL = 4;
 /** Per voxel and exported label volume (bytes): uint32 labels + their encoded TIFF until the atomic write. */

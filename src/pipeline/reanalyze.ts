@@ -146,6 +146,7 @@ export async function reanalyzeWorkflow(
             optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
             optionalRegionModelConfig: cfg.optionalRegionModelConfig,
             ownsMasks: true,
+            reapplyObjectRules: true,
             intensityColocalization: cfg.intensityColocalizationConfig ?? null,
           },
         ),
@@ -209,7 +210,7 @@ export async function reanalyzeSingleChannelWorkflow(
       assertRoiHasIds(roiLabels, [Y, X]);
       const masks = await timed('read masks', () => readLabelMask(path, [Z, Y, X], 'masks'));
       return timed('filters + tables', () =>
-        analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true }),
+        analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true, reapplyObjectRules: true }),
       );
     },
     extendManifest: (_ctx, _result, manifest) => recordMaskInputs(manifest, [['objects', path]]),

@@ -25,6 +25,7 @@ import { createCellposeBackend, CellposeModelPool, defaultCellposeStages } from 
 import { cellposeCacheDir } from '../segmentation/cellpose/cache.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
+import { hasObjectRemovalRules, reapplyObjectRules } from '../segmentation/declump/reapply.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { buildSingleChannelTables, type SingleChannelTables } from '../tables/single-channel.js';
@@ -188,6 +189,8 @@ export interface AnalyzeSingleChannelOptions {
   modelConfig?: ModelConfig | null;
   /** The caller hands the mask array over (a fresh run): it is filtered in place instead of copied. */
   ownsMasks?: boolean;
+  /** Re-apply `exclude_border_objects` / `discard_outside_diameter` of `modelConfig` (`reanalyze`, issue 18.5). */
+  reapplyObjectRules?: boolean;
 }
 
 export function analyzeExistingSingleChannelMasks(
@@ -211,6 +214,11 @@ export function analyzeExistingSingleChannelMasks(
   filterSteps.push({ channel: 'objects', step: 'min_object_voxels', nIn, nOut: nIn - sized.removed.length, removed: sized.removed });
   labels = sized.labels;
   const mc = options.modelConfig;
+  if (options.reapplyObjectRules && hasObjectRemovalRules(mc)) {
+    const r = reapplyObjectRules(labels, roiLabels, mc, loaded.voxelSizeUm);
+    for (const s of r.steps) filterSteps.push({ channel: 'objects', step: s.step, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
+    labels = r.labels;
+  }
   if (mc && mc.postfilters.length > 0) {
     const r = applyPostfilters(labels, loaded.image, mc, { keyPrefix: 'model_config' });
     for (const s of r.steps) filterSteps.push({ channel: 'objects', step: s.postfilter, nIn: s.nIn, nOut: s.nOut, removed: s.removed });

@@ -51,15 +51,23 @@ export async function readExperiment(dir: string, onProgress?: (m: string) => vo
   }
   const failed = new Set(failures.map((f) => f.sample));
   const samples: SampleRow[] = [];
-  let done = 0;
+  let nRead = 0;
   for (const name of names) {
-    const sdir = join(samplesDir, name);
-    const manifests = await listRunManifests(sdir);
+    // done.json (issue 14): `status` failed → not analysed; `stem` and `resultsSubdir` (a crop run's crop_…/) say
+    // where the run is. Without one, the sample folder itself.
+    const done = await readDone(join(samplesDir, name));
+    if (done?.status === 'failed') {
+      if (!failed.has(name)) failures.push({ sample: name, error: done.error ?? 'failed' });
+      continue;
+    }
+    const sdir = join(samplesDir, name, done?.resultsSubdir ?? '');
+    const manifests = await listRunManifests(sdir).catch(() => [] as string[]);
     if (manifests.length === 0) {
       if (!failed.has(name)) failures.push({ sample: name, error: 'no run manifest in its folder (the run did not finish)' });
       continue;
     }
-    const run = await readRunFolder(sdir, manifests.length > 1 ? manifests[0].replace(/_run_manifest\.json$/, '') : undefined);
+    const stem = done?.stem && manifests.includes(`${done.stem}_run_manifest.json`) ? done.stem : manifests.length > 1 ? manifests[0].replace(/_run_manifest\.json$/, '') : undefined;
+    const run = await readRunFolder(sdir, stem);
     const reportName = manifests.length > 1 ? `${run.stem}_${REPORT_FILE}` : REPORT_FILE;
     const reportPath = join(sdir, reportName);
     const thumbPath = join(sdir, `${run.stem}${THUMBNAIL_SUFFIX}`);
@@ -75,15 +83,31 @@ export async function readExperiment(dir: string, onProgress?: (m: string) => vo
       nCells: s.nCells,
       nPositive: s.nPositive,
       thresholds: s.thresholds,
-      reportHref: `samples/${encodeURIComponent(name)}/${encodeURIComponent(reportName)}`,
+      reportHref: ['samples', name, ...(done?.resultsSubdir ? done.resultsSubdir.split(/[\\/]/) : []), reportName].filter(Boolean).map(encodeURIComponent).join('/'),
       thumbnail: new Uint8Array(await readFile(thumbPath)),
       kind: run.kind,
     });
-    done++;
-    if (done % 16 === 0) onProgress?.(`read ${done}/${names.length} samples`);
+    nRead++;
+    if (nRead % 16 === 0) onProgress?.(`read ${nRead}/${names.length} samples`);
   }
   const metadataColumns = [...new Set(samples.flatMap((s) => Object.keys(s.meta)))];
   return { dir, batch, samples, failures, metadataColumns, conditionColumn: chooseCondition(samples, metadataColumns) };
+}
+
+interface DoneRecord {
+  status?: string;
+  error?: string;
+  stem?: string | null;
+  resultsSubdir?: string | null;
+}
+
+async function readDone(sampleDir: string): Promise<DoneRecord | null> {
+  try {
+    const j = JSON.parse(await readFile(join(sampleDir, 'done.json'), 'utf8')) as DoneRecord;
+    return j && typeof j === 'object' ? j : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Per-sample metadata columns from experiment_summary.csv (first row of each sample), else the sample sheet. */

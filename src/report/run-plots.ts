@@ -226,8 +226,12 @@ function singleChannelPlots(run: RunFolder): PlotSpec[] {
   return plots;
 }
 
-/** Columns of issue 19's per-cell table that hold a coefficient worth a distribution. */
-const COEFFICIENT = /pearson|spearman|kendall|manders|^m1|^m2|_m1|_m2|icq|overlap_coefficient|li_/i;
+/**
+ * Columns of issue 19's per-cell table (docs/intensity-colocalization.md) shown as distributions: Pearson's r and
+ * Manders' M1/M2 (cell ↔ marker), the Costes-thresholded M1/M2 when computed, and Pearson's r of the
+ * third-channel pairs.
+ */
+const COEFFICIENT = /^((cell|marker)_optional_region_)?pearson$|^(manders|costes)_m[12]$/;
 
 function intensityColocalizationPlots(run: RunFolder): PlotSpec[] {
   const t = run.intensity.cell;
@@ -238,11 +242,12 @@ function intensityColocalizationPlots(run: RunFolder): PlotSpec[] {
     const v = numberColumn(t, col);
     const b = binValues(v, { bins: 40 });
     if (b.n === 0) continue;
+    const empty = v.length - b.n;
     plots.push({
       kind: 'histogram',
       id: `intensity-${col.replace(/[^A-Za-z0-9_-]/g, '_')}`,
       title: `Intensity colocalization: ${col} per cell`,
-      caption: `${b.n} cells with a value in ${run.stem}_cell_intensity_colocalization.csv.`,
+      caption: `${b.n} (ROI, cell) rows of ${run.stem}_cell_intensity_colocalization.csv${empty ? ` (${empty} empty: constant channel or no voxel above the thresholds)` : ''}; definitions as CellProfiler's MeasureColocalization (docs/intensity-colocalization.md).`,
       x: { field: 'x0', label: col },
       yLabel: 'cells',
       data: b.rows,

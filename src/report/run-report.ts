@@ -46,7 +46,9 @@ export async function buildRunReport(run: RunFolder): Promise<RunReport> {
   const boxes = roiBoxes(run, planes);
   const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnail(planes, { box, maxSide: ROI_THUMB_SIDE, positive, roiId }) }));
   // 4 bits per colour level: ~16 KiB a sample, so a 96-sample gallery stays near 2 MiB.
-  const galleryThumbnail = renderThumbnail(planes, { maxSide: GALLERY_THUMB_SIDE, positive, bits: 4 });
+  // From a whole-image overlay's downsampled level when there is one (one pass over the full planes, not two).
+  const whole = thumbs.find(({ box }) => box.y0 === 0 && box.x0 === 0 && box.y1 === planes.height && box.x1 === planes.width);
+  const galleryThumbnail = renderThumbnail(whole ? whole.t.level : planes, { maxSide: GALLERY_THUMB_SIDE, positive, bits: 4 });
   const summary = summarize(run);
 
   const warnings = [...(m.warnings ?? [])];

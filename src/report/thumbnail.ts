@@ -16,7 +16,11 @@ export interface RunPlanes {
   width: number;
   height: number;
   /** Max projections of the analysed channels (null: the image could not be read). */
-  channels: { role: 'cell' | 'marker' | 'optional_region' | 'objects'; plane: ArrayLike<number> }[];
+  /**
+   * Max projections of the analysed channels (null: the image could not be read), with the display contrast
+   * (0.5/99.5 % percentiles of the whole analysed plane, so every overlay of a run is scaled alike).
+   */
+  channels: { role: 'cell' | 'marker' | 'optional_region' | 'objects'; plane: ArrayLike<number>; contrast?: [number, number] }[];
   /** Label planes (max over z). */
   cell: ArrayLike<number> | null;
   marker: ArrayLike<number> | null;
@@ -72,7 +76,8 @@ export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
     single ? null : readLabelPlane(run.masks.marker),
     single ? null : readLabelPlane(run.masks.region),
     single ? readLabelPlane(run.masks.objects) : null,
-    readLabelPlane(run.masks.rois),
+    // A whole-image ROI (`rois: full`) has nothing to outline: its mask is not read.
+    readLabelPlane(m.config.rois?.kind === 'full' ? undefined : run.masks.rois),
   ]);
   const anyLabels = cell ?? objects ?? rois;
   const shape = m.image?.analysedShapeZyx ?? anyLabels?.volume.shape ?? null;
@@ -116,7 +121,8 @@ export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
         res.channels = [];
         return res;
       }
-      res.channels.push({ role, plane: maxProject(vol.data, vol.shape, zRange) });
+      const plane = maxProject(vol.data, vol.shape, zRange);
+      res.channels.push({ role, plane, contrast: percentileContrast(plane) });
       if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, res.channels[res.channels.length - 1].plane);
     }
   } catch (err) {
@@ -256,26 +262,57 @@ function blend(rgba: Uint8ClampedArray, i: number, c: readonly [number, number, 
  * The overlay of `box` (default: the whole image) at most `maxSide` pixels on its longer side (never upscaled).
  * `roiId` draws only that ROI's outline; `positive` holds the marker-positive cell labels.
  */
-export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: number; positive: Set<number>; roiId?: number; bits?: number }): Thumbnail {
+/**
+ * `box` of the planes (default: all) block-downsampled to at most `maxSide` pixels on its longer side (never
+ * upscaled). The result is itself a RunPlanes, so a gallery overlay can be taken from a whole-image overlay's
+ * level instead of from the full-resolution planes again.
+ */
+export function downsamplePlanes(planes: RunPlanes, box: Box | undefined, maxSide: number): RunPlanes & { scale: number } {
   const X = planes.width;
-  const box = opts.box ?? { y0: 0, y1: planes.height, x0: 0, x1: X };
-  const bh = box.y1 - box.y0;
-  const bw = box.x1 - box.x0;
-  const scale = Math.max(1, Math.max(bh, bw) / opts.maxSide);
+  const b = box ?? { y0: 0, y1: planes.height, x0: 0, x1: X };
+  const bh = b.y1 - b.y0;
+  const bw = b.x1 - b.x0;
+  const scale = Math.max(1, Math.max(bh, bw) / maxSide);
   const w = Math.max(1, Math.round(bw / scale));
   const h = Math.max(1, Math.round(bh / scale));
-  const layers: ImageLayer[] = planes.channels.map(({ role, plane }) => {
-    const data = downImage(plane, X, box, w, h);
-    return { kind: 'image', data, colormap: role === 'objects' ? 'gray' : (ROLE_COLORMAP[role] ?? 'gray'), contrast: percentileContrast(data), opacity: 1, visible: true };
-  });
+  const down = (p: ArrayLike<number> | null) => (p ? downLabels(p, X, b, w, h) : null);
+  return {
+    width: w,
+    height: h,
+    channels: planes.channels.map((c) => ({ ...c, plane: downImage(c.plane, X, b, w, h) })),
+    cell: down(planes.cell),
+    marker: down(planes.marker),
+    region: down(planes.region),
+    objects: down(planes.objects),
+    rois: down(planes.rois),
+    cellMarkerMean: null,
+    imageNote: planes.imageNote,
+    scale: scale * ((planes as { scale?: number }).scale ?? 1),
+  };
+}
+
+/**
+ * The overlay of `box` (default: the whole image) at most `maxSide` pixels on its longer side. `roiId` draws only
+ * that ROI's outline; `positive` holds the marker-positive cell labels; `bits` posterises the PNG (png-rgb.ts).
+ */
+export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: number; positive: Set<number>; roiId?: number; bits?: number }): Thumbnail & { level: RunPlanes } {
+  const level = downsamplePlanes(planes, opts.box, opts.maxSide);
+  const { width: w, height: h } = level;
+  const layers: ImageLayer[] = level.channels.map(({ role, plane, contrast }) => ({
+    kind: 'image',
+    data: plane as Float32Array,
+    colormap: role === 'objects' ? 'gray' : (ROLE_COLORMAP[role] ?? 'gray'),
+    contrast: contrast ?? percentileContrast(plane),
+    opacity: 1,
+    visible: true,
+  }));
   const rgba = compositeLayers(w, h, layers);
-  const down = (p: ArrayLike<number> | null) => (p ? downLabels(p, X, box, w, h) : null);
-  const cell = down(planes.cell ?? planes.objects);
-  const marker = down(planes.marker);
-  const region = down(planes.region);
-  const rois = down(planes.rois);
+  const cell = (level.cell ?? level.objects) as Uint32Array | null;
+  const marker = level.marker as Uint32Array | null;
+  const region = level.region as Uint32Array | null;
+  const rois = level.rois as Uint32Array | null;
   const n = w * h;
-  const noImage = planes.channels.length === 0;
+  const noImage = level.channels.length === 0;
   for (let i = 0; i < n; i++) {
     if (cell && cell[i] !== 0) {
       const id = cell[i];
@@ -288,7 +325,7 @@ export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: n
     if (marker && marker[i] !== 0 && isEdge(marker, w, h, i, marker[i])) blend(rgba, i, OVERLAY.marker);
     if (rois && (opts.roiId === undefined ? rois[i] !== 0 : rois[i] === opts.roiId) && isEdge(rois, w, h, i, rois[i])) blend(rgba, i, OVERLAY.roi);
   }
-  return { width: w, height: h, png: encodePngRgbFiltered(w, h, rgba, { bits: opts.bits ?? 5 }), scale };
+  return { width: w, height: h, png: encodePngRgbFiltered(w, h, rgba, { bits: opts.bits ?? 5 }), scale: level.scale, level };
 }
 
 export function pngDataUri(png: Uint8Array): string {

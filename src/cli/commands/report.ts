@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Io } from '../main.js';
+import type { Io } from '../io.js';
 
 /** The report module is imported on demand: no other command pays for it at start-up. */
 async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io: Io): Promise<string> {

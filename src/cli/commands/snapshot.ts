@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomic } from '../../export/atomic.js';
-import { ViewerSession } from '../../viewer/server/session.js';
+import { openViewerSession } from '../../viewer/server/single-channel-session.js';
 import { renderSnapshot, SNAPSHOT_IMAGE_LAYERS, SNAPSHOT_LABEL_LAYERS } from '../../viewer/server/snapshot.js';
 import type { Io } from '../io.js';
 
@@ -27,7 +27,7 @@ export function register(program: Command, io: Io): void {
     .option('--z <n|max>', 'plane index or max (default: 0 for 2D, max projection for a stack)', plane)
     .option('--results-dir <dir>', 'results folder, if not the config\'s (overrides results_dir)')
     .action(async (configPath: string, opts: { out: string; layers?: string; z?: number | 'max'; resultsDir?: string }) => {
-      const session = await ViewerSession.open(configPath, opts.resultsDir !== undefined ? { resultsDir: opts.resultsDir } : {});
+      const session = await openViewerSession(configPath, opts.resultsDir !== undefined ? { resultsDir: opts.resultsDir } : {});
       const layers = opts.layers
         ?.split(',')
         .map((s) => s.trim())

@@ -25,7 +25,7 @@
  */
 import type { VoxelData } from '../../core/volume.js';
 import type { VoxelGroups } from './group-voxels.js';
-import { denseRanks, pairSegmentStats, rankTable, RankScratch } from './ranks.js';
+import { denseRanks, pairSegmentStats, rankTable, RankScratch, statsAndRankTables16 } from './ranks.js';
 import type { CostesResult } from './costes.js';
 
 export const COEFFICIENT_NAMES = [
@@ -96,7 +96,9 @@ export function pairCoefficientsOfSegment(
   }
   const n = e - s;
   if (n === 0) return;
-  const [st1, st2] = pairSegmentStats(x, y, s, e);
+  // 8/16-bit data and a large segment: statistics and rank tables in one pass; else stats, then ranks
+  const fused = statsAndRankTables16(x, y, s, e, scratch.ranks);
+  const [st1, st2] = fused ? [fused.st1, fused.st2] : pairSegmentStats(x, y, s, e);
   if (st1.nonFinite || st2.nonFinite) return;
   const m1 = st1.sum / n;
   const m2 = st2.sum / n;
@@ -104,8 +106,8 @@ export function pairCoefficientsOfSegment(
   const t1 = (thresholdPercent / 100) * st1.max;
   const t2 = (thresholdPercent / 100) * st2.max;
   // ranks: a table over the integer levels (no sort), else a sort of this segment only
-  const tab1 = rankTable(x, s, e, st1, scratch.ranks, 0);
-  const tab2 = rankTable(y, s, e, st2, scratch.ranks, 1);
+  const tab1 = fused ? fused.tab1 : rankTable(x, s, e, st1, scratch.ranks, 0);
+  const tab2 = fused ? fused.tab2 : rankTable(y, s, e, st2, scratch.ranks, 1);
   const [rk1, rk2] = scratch.rankBuffers(tab1 && tab2 ? 0 : n);
   const R = Math.max(tab1 ? tab1.distinct : denseRanks(x, s, e, rk1, scratch.ranks), tab2 ? tab2.distinct : denseRanks(y, s, e, rk2, scratch.ranks));
   const lut1 = tab1 ? tab1.lut : null;

@@ -196,6 +196,8 @@ interface BelowSets {
 
 /** The largest double i with g(i) ≤ v, for a non-decreasing g (bisection between adjacent doubles). */
 function largestAtMost(g: (i: number) => number, v: number, guess: number): number {
+  // (v − b) / a can overflow for a tiny slope: start from the largest finite double instead (the loops below stop at ±Infinity)
+  if (!Number.isFinite(guess)) guess = guess > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
   let lo: number;
   let hi: number;
   let d = Math.max(Math.abs(guess) * 2.3e-16, Number.MIN_VALUE);

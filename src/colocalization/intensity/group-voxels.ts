@@ -143,7 +143,11 @@ export function groupVoxelsByRoiAndCell(
   // pass 2: scatter every channel's values into its groups, run by run (a run is contiguous in its group)
   const nRoiVoxels = roiOffsets[roiIds.length];
   const nCellVoxels = cellOffsets[keys.length];
-  const roiValues = channels.map((ch) => new (ch.data.constructor as VoxelArrayCtor)(nRoiVoxels));
+  // one ROI covering every voxel of the analysed planes (`rois: full`): its group is the planes themselves, no copy
+  const wholeVolume = roiIds.length === 1 && nRoiVoxels === (z1 - z0) * plane;
+  const roiValues = channels.map((ch) =>
+    wholeVolume ? ch.data.subarray(z0 * plane, z1 * plane) : new (ch.data.constructor as VoxelArrayCtor)(nRoiVoxels),
+  );
   const cellValues = channels.map((ch) => new (ch.data.constructor as VoxelArrayCtor)(nCellVoxels));
   const roiPos = new Float64Array(65536);
   for (let g = 0; g < roiIds.length; g++) roiPos[roiIds[g]] = roiOffsets[g];
@@ -155,9 +159,11 @@ export function groupVoxelsByRoiAndCell(
     const from = start[u];
     const len = length[u];
     const r = roiOf[u];
-    const at = roiPos[r];
-    roiPos[r] = at + len;
-    for (let ch = 0; ch < nc; ch++) copyRun(channels[ch].data, from, len, roiValues[ch], at);
+    if (!wholeVolume) {
+      const at = roiPos[r];
+      roiPos[r] = at + len;
+      for (let ch = 0; ch < nc; ch++) copyRun(channels[ch].data, from, len, roiValues[ch], at);
+    }
     const k = pairOf[u];
     if (k >= 0) {
       const cr = rowOfPair[k];

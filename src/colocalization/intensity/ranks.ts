@@ -155,3 +155,55 @@ export function denseRanks(v: VoxelData, s: number, e: number, out: Int32Array, 
   }
   return m;
 }
+
+/**
+ * Statistics and rank tables of two 8/16-bit channels in ONE pass (the hot path of a large ROI): the presence
+ * tables are indexed by the value itself (size 256 or 65536, zeroed first), so no prior min is needed. Null when
+ * the arrays are not Uint8Array/Uint16Array or the segment is too small for a 65536-entry table to pay off.
+ */
+export function statsAndRankTables16(
+  x: VoxelData,
+  y: VoxelData,
+  s: number,
+  e: number,
+  scratch: RankScratch,
+): { st1: SegmentStats; st2: SegmentStats; tab1: RankTable; tab2: RankTable } | null {
+  const size = (a: VoxelData) => (a instanceof Uint8Array ? 256 : a instanceof Uint16Array ? 65536 : 0);
+  const s1 = size(x);
+  const s2 = size(y);
+  const n = e - s;
+  if (s1 === 0 || s2 === 0 || n === 0 || Math.max(s1, s2) > LUT_RANGE_PER_VOXEL * n + LUT_RANGE_CONSTANT) return null;
+  const lut1 = scratch.levels(s1, 0);
+  const lut2 = scratch.levels(s2, 1);
+  lut1.fill(0, 0, s1);
+  lut2.fill(0, 0, s2);
+  let sx = 0;
+  let sy = 0;
+  for (let i = s; i < e; i++) {
+    const a = x[i];
+    const b = y[i];
+    sx += a;
+    sy += b;
+    lut1[a] = 1;
+    lut2[b] = 1;
+  }
+  const finish = (lut: Int32Array, sizeOf: number, sum: number): [SegmentStats, RankTable] => {
+    let min = -1;
+    let max = -1;
+    let r = -1;
+    for (let k = 0; k < sizeOf; k++) {
+      if (lut[k] !== 0) {
+        if (min < 0) min = k;
+        max = k;
+        lut[k] = ++r;
+      }
+    }
+    return [
+      { n, sum, min, max, integerValued: true, nonFinite: false },
+      { lut, lo: 0, distinct: r + 1 },
+    ];
+  };
+  const [st1, tab1] = finish(lut1, s1, sx);
+  const [st2, tab2] = finish(lut2, s2, sy);
+  return { st1, st2, tab1, tab2 };
+}

@@ -19,6 +19,12 @@ export interface CellposeModelInfo {
   tileSize: number;
   /** Mean cell diameter the network was trained at, in pixels (30; 17 for `nuclei`). */
   diamMean: number;
+  /**
+   * Mean diameter of the training labels in pixels (metadata key `diam_labels`, written for Cellpose 3 models):
+   * with `diameter: null`, Cellpose 3 rescales by diam_mean / diam_labels (internals §2; equal for the built-in
+   * models, different for custom-trained ones). Absent/null = no rescale. Cellpose 4 ignores it.
+   */
+  diamLabels?: number | null;
 }
 
 /** Network outputs for one crop, in the crop's own (unresized) geometry — what Cellpose's `eval(compute_masks=False)` returns. */

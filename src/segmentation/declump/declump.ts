@@ -26,7 +26,7 @@ import { valueError } from '../../core/errors.js';
 import { labelComponentsWithBoxes } from '../label.js';
 import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
-import { applyObjectRules, fillLabelHoles, relabelRasterOrder, type ObjectRuleCounts } from './object-rules.js';
+import { equivalentDiameterUm, fillLabelHoles, type ObjectRuleCounts } from './object-rules.js';
 
 import type { DeclumpMethod } from '../../config/types.js';
 export type { DeclumpMethod };
@@ -111,7 +111,8 @@ export interface DeclumpInfo extends ObjectRuleCounts {
 }
 
 /**
- * Labels (1..N, raster order) of the cleaned threshold mask with declumping and the object rules.
+ * Labels (1..N: components in raster order of their first voxel, the pieces of a clump in seed order) of the
+ * cleaned threshold mask with declumping and the object rules.
  * @param mask 0/1 mask after the threshold chain's cleanup; not modified
  * @param intensity the thresholded crop (prefiltered), read by the `intensity` method
  * @param roiMask2d in-ROI pixels of one plane, or null when the ROI fills the crop
@@ -142,10 +143,12 @@ export function declumpMask(
   const half = s.method !== 'none' && s.smoothingSigmaUm > 0 ? smoothingHalfWidths(s.smoothingSigmaUm, spacing) : [0, 0, 0];
   const margin = [is3d ? 1 + half[0] : 0, 1 + half[1], 1 + half[2]];
   const out = new Uint32Array(n);
-  let nextId = 0;
   let seeds = 0;
   let clumpsSplit = 0;
   let holeVoxelsFilled = 0;
+  let objects = 0;
+  const counts = { removedBorder: 0, removedTooSmall: 0, removedTooLarge: 0 };
+  const range = s.discardOutsideDiameter ? s.diameterUm : null;
   const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
   for (let c = 1; c <= count; c++) {
     const b = 6 * c;
@@ -220,25 +223,63 @@ export function declumpMask(
       for (let k = 0; k < ln; k++) if (own[k] === OTHER) labels[k] = OTHER;
       fillLabelHoles(labels, local);
     }
+    // Object rules on the pieces of this component (CellProfiler order: border, then size), before pasting:
+    // no pass over the whole image is needed.
+    const voxels = new Float64Array(nSeeds + 1);
+    const touches = new Uint8Array(nSeeds + 1);
+    for (let z = 0, k = 0; z < lz; z++) {
+      for (let y = 0; y < ly; y++) {
+        const gy = y0 + y;
+        const rowEdge = gy === 0 || gy === Y - 1;
+        for (let x = 0; x < lx; x++, k++) {
+          const l = labels[k];
+          if (l === 0 || l === OTHER) continue;
+          voxels[l]++;
+          if (s.excludeBorderObjects && !touches[l]) {
+            const gx = x0 + x;
+            if (rowEdge || gx === 0 || gx === X - 1) touches[l] = 1;
+            else if (roiMask2d) {
+              const p = gy * X + gx;
+              if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) touches[l] = 1;
+            }
+          }
+        }
+      }
+    }
+    const newId = new Uint32Array(nSeeds + 1);
+    for (let l = 1; l <= nSeeds; l++) {
+      if (voxels[l] === 0) continue;
+      if (touches[l]) {
+        counts.removedBorder++;
+        continue;
+      }
+      if (range) {
+        const d = equivalentDiameterUm(voxels[l], spacing, is3d);
+        if (d < range[0]) {
+          counts.removedTooSmall++;
+          continue;
+        }
+        if (d > range[1]) {
+          counts.removedTooLarge++;
+          continue;
+        }
+      }
+      newId[l] = ++objects;
+    }
     for (let z = 0, k = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++) {
         const g = (z0 + z) * P + (y0 + y) * X + x0;
         for (let x = 0; x < lx; x++, k++) {
           const l = labels[k];
           if (l === 0 || l === OTHER) continue;
-          out[g + x] = nextId + l;
+          const id = newId[l];
+          if (id === 0) continue;
+          out[g + x] = id;
           if (own[k] !== 1) holeVoxelsFilled++;
         }
       }
     }
-    nextId += nSeeds;
   }
-  const counts = applyObjectRules(out, shape, spacing, roiMask2d, {
-    excludeBorderObjects: s.excludeBorderObjects,
-    diameterRangeUm: s.discardOutsideDiameter ? s.diameterUm : null,
-    fillHoles: false,
-  });
-  const objects = relabelRasterOrder(out);
   return {
     labels: out,
     info: {

@@ -122,10 +122,13 @@ export function applyObjectRules(
   spacing: readonly [number, number, number],
   roiMask2d: Uint8Array | null,
   rules: ObjectRules,
+  /** The largest id when the caller knows it (saves a pass). */
+  knownMaxId?: number,
 ): ObjectRuleCounts {
   const counts: ObjectRuleCounts = { removedBorder: 0, removedTooSmall: 0, removedTooLarge: 0, holeVoxelsFilled: 0 };
-  let maxId = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] > maxId) maxId = labels[i];
+  if (!rules.excludeBorderObjects && !rules.diameterRangeUm && !rules.fillHoles) return counts;
+  let maxId = knownMaxId ?? 0;
+  if (knownMaxId === undefined) for (let i = 0; i < labels.length; i++) if (labels[i] > maxId) maxId = labels[i];
   if (maxId === 0) return counts;
   const drop = new Uint8Array(maxId + 1);
   let any = false;
@@ -139,7 +142,11 @@ export function applyObjectRules(
   if (rules.diameterRangeUm) {
     const [dMin, dMax] = rules.diameterRangeUm;
     const voxels = new Float64Array(maxId + 1);
-    for (let i = 0; i < labels.length; i++) voxels[labels[i]]++;
+    const n = labels.length;
+    for (let i = 0; i < n; i++) {
+      const l = labels[i];
+      if (l !== 0) voxels[l]++;
+    }
     const is3d = shape[0] > 1;
     for (let l = 1; l <= maxId; l++) {
       if (voxels[l] === 0 || drop[l]) continue;
@@ -155,15 +162,21 @@ export function applyObjectRules(
       }
     }
   }
-  if (any) for (let i = 0; i < labels.length; i++) if (drop[labels[i]]) labels[i] = 0;
+  if (any) {
+    const n = labels.length;
+    for (let i = 0; i < n; i++) {
+      const l = labels[i];
+      if (l !== 0 && drop[l]) labels[i] = 0;
+    }
+  }
   if (rules.fillHoles) counts.holeVoxelsFilled = fillLabelHoles(labels, shape);
   return counts;
 }
 
 /** In place: ids renumbered 1..N in raster order of each object's first voxel (`skimage.measure.label` order). */
-export function relabelRasterOrder(labels: Uint32Array): number {
-  let maxId = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i] > maxId) maxId = labels[i];
+export function relabelRasterOrder(labels: Uint32Array, knownMaxId?: number): number {
+  let maxId = knownMaxId ?? 0;
+  if (knownMaxId === undefined) for (let i = 0; i < labels.length; i++) if (labels[i] > maxId) maxId = labels[i];
   const map = new Uint32Array(maxId + 1);
   let next = 0;
   for (let i = 0; i < labels.length; i++) {

@@ -65,6 +65,8 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   }
   const region = Uint32Array.from(c.floodMask);
   const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
+  // One seed: the object is the whole region (what the watershed would give), no flooding needed.
+  if (peaks.length === 1) return { labels: region, seeds: 1 };
   const labels = new Uint32Array(n);
   for (let k = 0; k < peaks.length; k++) labels[peaks[k]] = k + 1;
   seededWatershed(flood, labels, c.floodMask, c.shape);

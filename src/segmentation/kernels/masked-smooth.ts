@@ -34,6 +34,9 @@ function convolveAxis(data: Float64Array, shape: Shape3, axis: number, k: Float6
   const n = shape[axis];
   const stride = axis === 2 ? 1 : axis === 1 ? X : Y * X;
   const half = (k.length - 1) >> 1;
+  const taps = k.length;
+  let kSum = 0;
+  for (let t = 0; t < taps; t++) kSum += k[t];
   const outerCount = (Z * Y * X) / n;
   for (let o = 0; o < outerCount; o++) {
     // Start of the o-th line along `axis`.
@@ -44,6 +47,12 @@ function convolveAxis(data: Float64Array, shape: Shape3, axis: number, k: Float6
     for (let q = 0; q < n; q++) line[q] = data[start + q * stride];
     for (let q = 0; q < n; q++) {
       let acc = 0;
+      if (q >= half && q < n - half) {
+        // Interior: every tap inside the line (no bounds, full weight).
+        for (let t = 0, j = q - half; t < taps; t++, j++) acc += line[j] * k[t];
+        data[start + q * stride] = normalize ? acc / kSum : acc;
+        continue;
+      }
       const lo = Math.max(-half, -q);
       const hi = Math.min(half, n - 1 - q);
       let w = 0;

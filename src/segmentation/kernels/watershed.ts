@@ -74,9 +74,9 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
   while (size > 0) {
     const i = pop();
     const lab = labels[i];
-    const z = is3d ? Math.floor(i / P) : 0;
+    const z = is3d ? (i / P) | 0 : 0;
     const rem = i - z * P;
-    const y = Math.floor(rem / X);
+    const y = (rem / X) | 0;
     const x = rem - y * X;
     for (let dz = z0; dz <= z1; dz++) {
       const zz = z + dz;

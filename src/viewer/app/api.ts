@@ -14,6 +14,7 @@ export interface RoiShape {
 export interface ViewerState {
   configPath: string;
   stem: string;
+  /** `two_channel` or `single_channel` (one channel, one object layer shown as the `cell` layer). */
   workflow: string;
   image: {
     shapeZyx: [number, number, number];
@@ -31,6 +32,17 @@ export interface ViewerState {
   error: string | null;
   /** Server-side notes (e.g. earlier results that did not fit the image); optional in the contract. */
   warnings?: string[];
+  /** Segmentation method per channel (`cellpose`, `otsu`, …); optional in the contract (older servers). */
+  methods?: Partial<Record<'cell' | 'marker' | 'optional_region', string>>;
+}
+
+/** The config change "Save ROIs" proposes (applied only on confirmation: `applyRoisConfig`). */
+export interface RoisConfigChange {
+  configPath: string;
+  labelImage: string;
+  upToDate: boolean;
+  line: string;
+  diff: string;
 }
 
 export interface TableData {
@@ -112,7 +124,9 @@ export async function getLabels(layer: string, z: ZSel): Promise<Uint32Array | n
 }
 
 export const getTable = (sheet: string): Promise<TableData> => json<TableData>(`/api/table/${encodeURIComponent(sheet)}`);
-export const saveRois = (shapes: RoiShape[]): Promise<{ ok: boolean; roiIds: number[] }> => postJson('/api/rois', { shapes });
+export const saveRois = (shapes: RoiShape[]): Promise<{ ok: boolean; roiIds: number[]; maskPath: string; shapesPath: string; config: RoisConfigChange }> =>
+  postJson('/api/rois', { shapes });
+export const applyRoisConfig = (): Promise<{ ok: boolean; configPath: string; line: string }> => postJson('/api/rois-config', {});
 export const startRun = (): Promise<unknown> => postJson('/api/run', {});
 export const reanalyze = (): Promise<{ ok: boolean; ms: number }> => postJson('/api/reanalyze', {});
 export const exportResults = (): Promise<{ ok: boolean; files: string[] }> => postJson('/api/export', {});

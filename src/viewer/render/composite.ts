@@ -4,8 +4,9 @@
  * Shared by the browser app (src/viewer/app) and the headless `cellcoloc snapshot` command, so a saved
  * PNG equals what the view shows. Blending follows napari's defaults in spec 10.2: image layers are
  * additive (colormap × normalised intensity × opacity added onto the canvas, clipped at 255); label
- * layers are drawn over the result with alpha `opacity` (napari's "translucent" look) in a colour that is
- * a hash of the label id, so one label keeps its colour across planes, edits and re-runs.
+ * layers are drawn over the result with alpha `opacity` (napari's "translucent" look) in one fixed colour
+ * (`color`, src/viewer/layer-style.ts) or a colour that is a hash of the label id, so one label keeps its
+ * colour across planes, edits and re-runs.
  */
 
 export type ColormapName = 'gray' | 'magenta' | 'cyan' | 'red' | 'green' | 'blue' | 'yellow';
@@ -38,6 +39,8 @@ export interface ImageLayer {
   colormap: ColormapName;
   /** Raw values mapped to 0 and 1 of the colormap (napari `contrast_limits`). */
   contrast: readonly [number, number];
+  /** Display gamma (napari's: the normalised intensity t is shown as t^gamma); absent = 1 (linear). */
+  gamma?: number;
   opacity: number;
   visible: boolean;
 }
@@ -49,6 +52,8 @@ export interface LabelLayer {
   /** Draw only the boundary pixels of each label (a pixel whose 4-neighbour carries another label). */
   outline: boolean;
   visible: boolean;
+  /** One colour (0..255 RGB) for every label; absent or null = the per-label palette (`labelColor`). */
+  color?: readonly [number, number, number] | null;
   /** A label drawn fully opaque in white (the selected cell); 0 = none. */
   highlight?: number;
 }
@@ -167,6 +172,7 @@ export function compositeLayers(
 function addImage(rgba: Uint8ClampedArray, layer: ImageLayer): void {
   const [lo, hi] = layer.contrast;
   const span = hi > lo ? hi - lo : 1;
+  const gamma = layer.gamma !== undefined && layer.gamma > 0 && Number.isFinite(layer.gamma) ? layer.gamma : 1;
   const [cr, cg, cb] = COLORMAPS[layer.colormap] ?? COLORMAPS.gray;
   // t / span is divided (not multiplied by a rounded 1/span) so exact fractions such as 0.5 stay exact
   // and the clamped store rounds them the same way on every platform (round half to even).
@@ -181,7 +187,7 @@ function addImage(rgba: Uint8ClampedArray, layer: ImageLayer): void {
     const lut = new Float64Array(d instanceof Uint8Array ? 256 : 65536);
     for (let v = 0; v < lut.length; v++) {
       const t = v - lo;
-      lut[v] = !(t > 0) ? 0 : t >= span ? 1 : t / span;
+      lut[v] = !(t > 0) ? 0 : t >= span ? 1 : gamma === 1 ? t / span : (t / span) ** gamma;
     }
     for (let i = 0; i < n; i++) {
       const t = lut[d[i]];
@@ -196,7 +202,7 @@ function addImage(rgba: Uint8ClampedArray, layer: ImageLayer): void {
   for (let i = 0; i < n; i++) {
     let t = d[i] - lo;
     if (!(t > 0)) continue; // ≤ lo or NaN adds nothing
-    t = t >= span ? 1 : t / span;
+    t = t >= span ? 1 : gamma === 1 ? t / span : (t / span) ** gamma;
     const o = 4 * i;
     // Uint8ClampedArray rounds and clips the sum: additive blending saturates at white.
     rgba[o] += t * kr;
@@ -209,6 +215,7 @@ function blendLabels(rgba: Uint8ClampedArray, width: number, height: number, lay
   const a = Math.min(1, Math.max(0, layer.opacity));
   const d = layer.data;
   const hl = layer.highlight ?? 0;
+  const single = layer.color ?? null;
   // Colour cache: label images repeat each id over many pixels; hashing once per run of equal ids.
   let lastId = -1;
   let r = 0;
@@ -236,7 +243,7 @@ function blendLabels(rgba: Uint8ClampedArray, width: number, height: number, lay
         continue;
       }
       if (id !== lastId) {
-        [r, g, b] = labelColor(id);
+        [r, g, b] = single ?? labelColor(id);
         lastId = id;
       }
       rgba[o] = rgba[o] * (1 - a) + r * a;

@@ -21,35 +21,83 @@ function sameSecret(a: string, b: string): boolean {
   return ba.length === bb.length && timingSafeEqual(ba, bb);
 }
 
-/** The token a request presents: `?token=`, header `X-CellColoc-Token`, or the session cookie; null = none. */
-export function presentedToken(req: Pick<IncomingMessage, 'headers'>, url: URL): string | null {
+/**
+ * The token a request presents: `?token=`, header `X-CellColoc-Token`, or (unless `explicitOnly`) the session
+ * cookie; null = none. A malformed cookie value (bad percent-encoding) counts as no token (→ 403, never 500).
+ */
+export function presentedToken(req: Pick<IncomingMessage, 'headers'>, url: URL, explicitOnly = false): string | null {
   const q = url.searchParams.get('token');
   if (q) return q;
   const h = req.headers['x-cellcoloc-token'];
   if (typeof h === 'string' && h) return h;
+  if (explicitOnly) return null;
   const cookie = req.headers.cookie;
   if (typeof cookie === 'string') {
     for (const part of cookie.split(';')) {
       const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) {
+        try {
+          return decodeURIComponent(part.slice(eq + 1).trim());
+        } catch {
+          return null;
+        }
+      }
     }
   }
   return null;
 }
 
-export function tokenMatches(req: Pick<IncomingMessage, 'headers'>, url: URL, token: string): boolean {
-  const t = presentedToken(req, url);
+/**
+ * The request carries the session token. State-changing methods (anything but GET/HEAD) must present it in
+ * the `X-CellColoc-Token` header or the query (issue 15.5): a cookie alone is sent by the browser with
+ * requests another page makes (another port of 127.0.0.1 is the same site), so it proves nothing for writes.
+ */
+export function tokenMatches(req: Pick<IncomingMessage, 'headers' | 'method'>, url: URL, token: string): boolean {
+  const write = req.method !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
+  const t = presentedToken(req, url, write);
   return t !== null && sameSecret(t, token);
+}
+
+/**
+ * For state-changing requests: an `Origin` (else `Referer`) header, when present, must be this server's own
+ * origin `http://<Host>` — a page elsewhere (another port, another site) cannot write even with a token
+ * it guessed or leaked into a link.
+ */
+export function originAllowed(req: Pick<IncomingMessage, 'headers' | 'method'>): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === undefined) return true;
+  const own = `http://${req.headers.host ?? ''}`;
+  const origin = req.headers.origin;
+  if (typeof origin === 'string') return origin === own;
+  const referer = req.headers.referer;
+  if (typeof referer === 'string') {
+    try {
+      return new URL(referer).origin === own;
+    } catch {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
  * The Host header must name the loopback interface (127.0.0.1, localhost, [::1]) — a page on another site that
  * re-points its DNS name at 127.0.0.1 sends its own host name and is refused even before the token check.
  */
-export function hostAllowed(host: string | undefined): boolean {
+export function hostAllowed(host: string | undefined, port?: number): boolean {
   if (!host) return false;
-  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
-  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
+  // Exactly `127.0.0.1:PORT`, `localhost:PORT` or `[::1]:PORT` (issue 15.5: `[::1]evil.com` must not pass).
+  const m = /^(127\.0\.0\.1|localhost|\[::1\]):(\d{1,5})$/.exec(host);
+  if (!m) return false;
+  return port === undefined || Number(m[2]) === port;
+}
+
+/** Exactly one Host header (Node keeps the first of duplicates in `headers`; rawHeaders has them all). */
+export function singleHost(req: Pick<IncomingMessage, 'rawHeaders'>): boolean {
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) return true;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') n++;
+  return n === 1;
 }
 
 /** Label layers the API serves (contract of issue 8). */

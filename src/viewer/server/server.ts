@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { isCellColocError, notSupported } from '../../core/errors.js';
+import { isCellColocError } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { percentileContrast } from '../render/composite.js';
 import { encodeRuns } from '../render/label-runs.js';
@@ -20,10 +20,13 @@ import {
   TOKEN_COOKIE,
   hostAllowed,
   newSessionToken,
+  originAllowed,
+  singleHost,
   oneOf,
   parsePlane,
   tokenMatches,
 } from './security.js';
+import { openViewerSession } from './single-channel-session.js';
 import { SessionRequestError, ViewerSession, type PlaneBytes, type RefineRequest, type WireDtype } from './session.js';
 
 export interface ViewerServerOptions {
@@ -209,7 +212,10 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
       }
     });
     try {
-      if (!hostAllowed(req.headers.host)) return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only');
+      const port = req.socket?.localPort;
+      if (!singleHost(req) || !hostAllowed(req.headers.host, typeof port === 'number' ? port : undefined)) {
+        return sendError(res, 403, 'forbidden: the viewer answers requests to 127.0.0.1/localhost only (one Host header naming this port)');
+      }
       // The URL base is fixed: only the path and query of the request are used.
       let url: URL;
       try {
@@ -218,8 +224,15 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         return sendError(res, 400, 'bad request URL');
       }
       if (!tokenMatches(req, url, token)) {
-        return sendError(res, 403, 'forbidden: missing or wrong session token (open the URL that `cellcoloc view` printed)');
+        return sendError(
+          res,
+          403,
+          req.method === 'GET' || req.method === 'HEAD'
+            ? 'forbidden: missing or wrong session token (open the URL that `cellcoloc view` printed)'
+            : 'forbidden: a change needs the session token in the X-CellColoc-Token header or the query, not only the cookie',
+        );
       }
+      if (!originAllowed(req)) return sendError(res, 403, `forbidden: ${req.method} from another origin (${req.headers.origin ?? req.headers.referer})`);
       const method = req.method ?? 'GET';
       const path = url.pathname;
 
@@ -322,7 +335,11 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         if (route === 'rois') {
           const body = (await readJson(req)) as { shapes?: unknown };
           const r = await session.saveRois(body?.shapes);
-          return sendJson(res, 200, { ok: true, roiIds: r.roiIds });
+          return sendJson(res, 200, { ok: true, ...r });
+        }
+        if (route === 'rois-config') {
+          const r = await session.applyRoisConfig();
+          return sendJson(res, 200, { ok: true, ...r });
         }
         if (route === 'run') {
           if (!session.startRun()) return sendError(res, 409, 'an analysis is already running');
@@ -383,10 +400,8 @@ export async function openViewerServer(
 ): Promise<EarlyViewerServer> {
   const overrides = options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {};
   const config = await loadConfigFile(configPath, overrides);
-  if (config.singleChannel) {
-    throw notSupported(`${config.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only (use cellcoloc run)`);
-  }
-  const ready = ViewerSession.open(configPath, { ...overrides, deferResults: true });
+  void config; // a single-channel config opens its own session (issue 16.6)
+  const ready = openViewerSession(configPath, { ...overrides, deferResults: true });
   ready.catch(() => undefined); // the caller awaits it; no unhandled rejection meanwhile
   const srv = await listen(ready, options);
   return {

@@ -6,12 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
-import { parseDocument } from 'yaml';
+import { basename, dirname, extname, join } from 'node:path';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
 import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
 import type { Table } from '../../core/table.js';
-import { notSupported, valueError } from '../../core/errors.js';
+import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { loadAnalysisImages, type LoadedImageChannels } from '../../pipeline/load-images.js';
 import {
@@ -32,10 +31,12 @@ import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths
 import { exportAnalysisOutputs } from '../../export/export-outputs.js';
 import { buildManifest } from '../../export/manifest.js';
 import { writeFileAtomic } from '../../export/atomic.js';
+import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, compactLabelIds, MAX_LABEL_ID, LABEL_ID_MARGIN, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
 import { roiIds } from '../../roi/roi-geometry.js';
+import { proposeRoisChange, applyRoisChange, type ConfigRoisChange } from './config-edit.js';
 import { cellposeCacheDir, listCacheEntries, CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
 import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
 import { MeasurementMemo } from '../../tables/object-measurements.js';
@@ -43,18 +44,8 @@ import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 type Loaded = LoadedImageChannels & ZStackLoaded;
 
-export type WireDtype = 'uint8' | 'uint16' | 'uint32' | 'int16' | 'float32';
-
-export interface PlaneBytes {
-  bytes: Uint8Array;
-  dtype: WireDtype;
-  shapeYx: [number, number];
-}
-
-export interface TableJson {
-  columns: { name: string; kind: string }[];
-  rows: (number | boolean | null)[][];
-}
+export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
+export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
 
 export interface RefineRequest {
   cell?: { cellprobThreshold?: number; flowThreshold?: number };
@@ -66,15 +57,8 @@ export interface RefineRequest {
 type RefinableChannel = 'cell' | 'marker' | 'optional_region';
 const REFINABLE: readonly RefinableChannel[] = ['cell', 'marker', 'optional_region'];
 
-/** Thrown for requests the session refuses (the server maps `status` to the HTTP code). */
-export class SessionRequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { SessionRequestError } from './session-error.js';
+import { SessionRequestError } from './session-error.js';
 
 export interface ViewerSessionOptions {
   /** `--results-dir` override, as for `cellcoloc run`. */
@@ -102,17 +86,17 @@ export class ViewerSession {
   private readonly measurementMemo = new MeasurementMemo();
   private cellposeAvailable: Record<RefinableChannel, boolean> = { cell: false, marker: false, optional_region: false };
   private channelMaxCache = new Map<ChannelRole, Volume>();
-  private roiPlaneCache: Uint32Array | null = null;
+  protected roiPlaneCache: Uint32Array | null = null;
   busy = false;
   progress: ProgressEvent | null = null;
   error: string | null = null;
   /** Warnings of loading (voxel-size fallback, stale result files, …). */
   warnings: string[] = [];
-  private runPromise: Promise<void> | null = null;
+  protected runPromise: Promise<void> | null = null;
 
-  private constructor(
+  protected constructor(
     readonly configPath: string,
-    private readonly options: ViewerSessionOptions,
+    protected readonly options: ViewerSessionOptions,
     config: AnalysisConfig,
     loaded: Loaded,
     roiLabels: RoiLabels,
@@ -305,6 +289,11 @@ export class ViewerSession {
       },
       tables: this.sheetNames(),
       cellpose: { ...this.cellposeAvailable },
+      methods: {
+        cell: this.config.cellModelConfig.segmentationMethod,
+        marker: this.config.markerModelConfig.segmentationMethod,
+        ...(this.config.optionalRegionModelConfig ? { optional_region: this.config.optionalRegionModelConfig.segmentationMethod } : {}),
+      },
       shapes: await this.savedShapes(),
       busy: this.busy,
       progress: this.progress,
@@ -316,8 +305,9 @@ export class ViewerSession {
 
   /** Shapes of the last "Save ROIs" (`<stem>_rois.json`), else the config's `rois.shapes`, else none. */
   private async savedShapes(): Promise<RoiShape[]> {
-    const sidecar = this.roiShapesPath();
-    if (existsSync(sidecar)) {
+    // Beside the config (since issue 16.7), else in the results folder (older sessions).
+    for (const sidecar of [this.roiFilesBesideConfig().shapesPath, this.roiShapesPath()]) {
+      if (!existsSync(sidecar)) continue;
       try {
         const j = JSON.parse(await readFile(sidecar, 'utf8')) as { shapes?: RoiShape[] };
         if (Array.isArray(j.shapes)) return j.shapes;
@@ -394,7 +384,7 @@ export class ViewerSession {
     return t ? tableToJson(t) : null;
   }
 
-  private assertIdle(): void {
+  protected assertIdle(): void {
     if (this.busy) throw new SessionRequestError(409, 'the analysis is running; wait until it has finished');
   }
 
@@ -409,6 +399,26 @@ export class ViewerSession {
     if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
     const base = this.labelVolume(layer);
     if (!base) throw new SessionRequestError(404, `no ${layer} layer yet: run the analysis first`);
+    // Ids bounded before anything is stored (issue 15.5): a drawn object takes the next free id, so an id far
+    // above the layer's largest is a malformed request — and would make re-analysis allocate by that id.
+    const current = this.layerMax(layer, base);
+    const limit = Math.min(MAX_LABEL_ID, current + LABEL_ID_MARGIN);
+    const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
+    const ids = new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+    let planeMax = 0;
+    for (let i = 0; i < n; i++) {
+      const v = ids[i];
+      if (v > planeMax) planeMax = v;
+    }
+    if (planeMax > limit) {
+      const at = ids.findIndex((v) => v > limit);
+      throw new SessionRequestError(
+        400,
+        `labels ${layer}: id ${planeMax} (first above the limit at y=${Math.floor(at / X)}, x=${at % X}) is above ${limit} ` +
+          `(the layer's largest id ${current} + ${LABEL_ID_MARGIN}, and never above 2^24)`,
+      );
+    }
+    this.layerMaxCache[layer] = Math.max(current, planeMax);
     let target = layer === 'cell' ? this.editedCell : this.editedMarker;
     if (!target) {
       target = { data: base.data.slice(), shape: base.shape };
@@ -417,6 +427,19 @@ export class ViewerSession {
     }
     // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
     new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
+  }
+
+  /** Largest id of an editable layer (cached; an upper bound once planes are replaced). */
+  private layerMaxCache: Partial<Record<EditableLayer, number>> = {};
+  private layerMax(layer: EditableLayer, vol: LabelVolume): number {
+    let m = this.layerMaxCache[layer];
+    if (m === undefined) {
+      m = 0;
+      const d = vol.data;
+      for (let i = 0; i < d.length; i++) if (d[i] > m) m = d[i];
+      this.layerMaxCache[layer] = m;
+    }
+    return m;
   }
 
   /**
@@ -429,11 +452,15 @@ export class ViewerSession {
     if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
     const cfg = this.config;
+    // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
+    // never by the largest id (issue 15.5).
+    const cellIn = compactLabelIds(this.editedCell ?? r.cellMasks);
+    const markerIn = compactLabelIds(this.editedMarker ?? r.markerMasks);
     this.result = analyzeExistingMasks(
       this.loaded,
       this.roiLabels,
-      this.editedCell ?? r.cellMasks,
-      this.editedMarker ?? r.markerMasks,
+      cellIn,
+      markerIn,
       cfg.colocalizationConfig,
       {
         analysisZBounds: effectiveZBounds(this.loaded),
@@ -449,6 +476,7 @@ export class ViewerSession {
     );
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -520,6 +548,7 @@ export class ViewerSession {
     });
     this.editedCell = null;
     this.editedMarker = null;
+    this.layerMaxCache = {};
     return { ms: performance.now() - t0 };
   }
 
@@ -560,11 +589,13 @@ export class ViewerSession {
   }
 
   /**
-   * `POST /api/rois` — rasterises the shapes (pixel units, napari layout), writes `<stem>_roi_labelmask.tif` and
-   * `<stem>_rois.json` into the results folder, and points the config's `rois` at the mask (comments kept).
+   * `POST /api/rois` — rasterises the shapes (pixel units, napari layout) and writes `<config stem>_rois.tif` and
+   * `<config stem>_rois.json` beside the config (not into the results folder: deleting results must not break the
+   * config). The config file is NOT changed here: the answer carries the proposed minimal edit (config-edit.ts),
+   * which `POST /api/rois-config` applies once the user confirms. Meanwhile this session's runs use the new mask.
    * The accepted result stays until the next run (its masks were segmented per the old ROIs).
    */
-  async saveRois(shapesIn: unknown): Promise<{ roiIds: number[] }> {
+  async saveRois(shapesIn: unknown): Promise<{ roiIds: number[]; maskPath: string; shapesPath: string; config: Omit<ConfigRoisChange, 'before' | 'after'> }> {
     this.assertIdle();
     const shapes = validateShapes(shapesIn);
     const [, Y, X] = this.shapeZyx;
@@ -576,18 +607,44 @@ export class ViewerSession {
     }
     const ids = roiIds(labels);
     if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
-    await mkdir(this.paths.resultsDir, { recursive: true });
-    await saveRoiLabels(this.paths.roiMaskPath, labels);
-    await writeFileAtomic(this.roiShapesPath(), JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
-    await updateConfigRois(this.configPath, this.paths.roiMaskPath);
+    const { maskPath, shapesPath } = this.roiFilesBesideConfig();
+    await saveRoiLabels(maskPath, labels);
+    await writeFileAtomic(shapesPath, JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
+    this.roiMaskOverride = maskPath;
+    this.pendingRoisChange = await proposeRoisChange(this.configPath, maskPath);
     this.config = await this.reloadConfig();
     this.roiLabels = labels;
     this.roiPlaneCache = null;
-    return { roiIds: ids };
+    const { before: _b, after: _a, ...change } = this.pendingRoisChange;
+    return { roiIds: ids, maskPath, shapesPath, config: change };
   }
 
-  private reloadConfig(): Promise<AnalysisConfig> {
-    return loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
+  /** `POST /api/rois-config` — applies the config change proposed by the last "Save ROIs" (after the user confirmed). */
+  async applyRoisConfig(): Promise<{ configPath: string; line: string }> {
+    this.assertIdle();
+    const change = this.pendingRoisChange;
+    if (!change) throw new SessionRequestError(409, 'no ROI change to apply: press "Save ROIs" first');
+    await applyRoisChange(change);
+    this.pendingRoisChange = null;
+    this.config = await this.reloadConfig();
+    return { configPath: change.configPath, line: change.line };
+  }
+
+  /** ROI files beside the config: `<config stem>_rois.tif` and `<config stem>_rois.json`. */
+  roiFilesBesideConfig(): { maskPath: string; shapesPath: string } {
+    const stem = basename(this.configPath, extname(this.configPath));
+    const dir = dirname(this.configPath);
+    return { maskPath: join(dir, `${stem}_rois.tif`), shapesPath: join(dir, `${stem}_rois.json`) };
+  }
+
+  /** The mask of the last "Save ROIs" of this session (used by its runs, whether or not the config was changed). */
+  private roiMaskOverride: string | null = null;
+  private pendingRoisChange: ConfigRoisChange | null = null;
+
+  protected async reloadConfig(): Promise<AnalysisConfig> {
+    const c = await loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
+    if (this.roiMaskOverride) c.rois = { kind: 'label_image', path: this.roiMaskOverride };
+    return c;
   }
 
   /** `POST /api/run` — false when a run is already going; else starts it in the background. */
@@ -648,99 +705,3 @@ function resultsPathsOf(config: AnalysisConfig, loaded: Loaded): ResultsPaths {
   return buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-function wireDtype(a: Volume['data']): WireDtype {
-  if (a instanceof Uint8Array) return 'uint8';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof Int16Array) return 'int16';
-  return 'float32';
-}
-
-/** Plane bytes in a wire dtype: a view for the native ones; int8/int32/float64 converted to float32 (exact for int8/int32 up to 2^24). */
-function toWire(a: Volume['data']): { bytes: Uint8Array; dtype: WireDtype } {
-  const dt = wireDtype(a);
-  const src = dt === 'float32' && !(a instanceof Float32Array) ? Float32Array.from(a) : a;
-  return { bytes: new Uint8Array(src.buffer, src.byteOffset, src.byteLength), dtype: dt };
-}
-
-/** Max over z into a (1, Y, X) volume of the same type. */
-function maxProjection<V extends Volume>(v: V): V {
-  const [Z, Y, X] = v.shape;
-  const n = Y * X;
-  if (Z === 1) return { data: v.data.subarray(0, n), shape: [1, Y, X] } as unknown as V;
-  const d = v.data;
-  const out = d.slice(0, n);
-  for (let z = 1; z < Z; z++) {
-    const off = z * n;
-    for (let i = 0; i < n; i++) {
-      const x = d[off + i];
-      if (x > out[i]) out[i] = x;
-    }
-  }
-  return { data: out, shape: [1, Y, X] } as unknown as V;
-}
-
-export function tableToJson(t: Table): TableJson {
-  const rows: (number | boolean | null)[][] = new Array(t.rowCount);
-  for (let r = 0; r < t.rowCount; r++) {
-    const row: (number | boolean | null)[] = new Array(t.columns.length);
-    for (let c = 0; c < t.columns.length; c++) {
-      const col = t.columns[c];
-      const v = col.values[r];
-      row[c] = Number.isNaN(v) ? null : col.kind === 'bool' ? v !== 0 : v;
-    }
-    rows[r] = row;
-  }
-  return { columns: t.columns.map((c) => ({ name: c.name, kind: c.kind })), rows };
-}
-
-const SHAPE_TYPES = ['polygon', 'rectangle', 'ellipse'] as const;
-
-/** `{shapes: [...]}` of `POST /api/rois`: napari layout, `[y, x]` vertices in pixels. */
-export function validateShapes(raw: unknown): RoiShape[] {
-  if (!Array.isArray(raw)) throw new SessionRequestError(400, 'shapes: expected an array of {type, data}');
-  return raw.map((s, i) => {
-    const o = s as { type?: unknown; data?: unknown };
-    if (!o || typeof o !== 'object' || !(SHAPE_TYPES as readonly unknown[]).includes(o.type)) {
-      throw new SessionRequestError(400, `shapes[${i}].type: expected polygon, rectangle or ellipse, got ${JSON.stringify(o?.type)}`);
-    }
-    const type = o.type as RoiShape['type'];
-    const min = type === 'polygon' ? 3 : 4;
-    if (!Array.isArray(o.data) || o.data.length < min) {
-      throw new SessionRequestError(400, `shapes[${i}].data: expected at least ${min} [y, x] vertices`);
-    }
-    const data = o.data.map((p: unknown, j: number) => {
-      if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-        throw new SessionRequestError(400, `shapes[${i}].data[${j}]: expected [y, x] (two finite numbers)`);
-      }
-      return [p[0], p[1]] as [number, number];
-    });
-    return { type, data };
-  });
-}
-
-/**
- * Sets `rois: {label_image: <path relative to the config's folder>}` in the config file, keeping comments and
- * the order of everything else (YAML Document API; JSON is re-serialised with 2-space indentation).
- */
-export async function updateConfigRois(configPath: string, roiMaskPath: string): Promise<void> {
-  let rel = relative(dirname(configPath), roiMaskPath);
-  if (sep !== '/') rel = rel.split(sep).join('/');
-  const text = await readFile(configPath, 'utf8');
-  let out: string;
-  if (extname(configPath).toLowerCase() === '.json') {
-    const obj = JSON.parse(text) as Record<string, unknown>;
-    obj.rois = { label_image: rel };
-    out = JSON.stringify(obj, null, 2) + '\n';
-  } else {
-    const doc = parseDocument(text);
-    if (doc.errors.length) throw valueError(`${configPath}: cannot update rois: ${doc.errors[0].message}`);
-    doc.set('rois', doc.createNode({ label_image: rel }));
-    out = doc.toString();
-  }
-  await writeFileAtomic(configPath, out);
-}

@@ -1,11 +1,11 @@
 /**
  * Headless render of the viewer's composite (`cellcoloc snapshot`, issue 8 item 8): the same `compositeLayers`
  * the browser uses, with the app's default look (channel colormaps by role, contrast from the 0.5/99.5
- * percentiles, label opacity 0.3 for ROIs and 0.5 for the others, outlines for ROIs and positive cells, the
- * app's layer order), encoded as PNG.
+ * percentiles, the label layers' default styles of layer-style.ts, the app's layer order), encoded as PNG.
  */
 import { compositeLayers, percentileContrast, ROLE_COLORMAP, type Layer, type PixelArray } from '../render/composite.js';
 import { encodePngRgba } from '../render/png.js';
+import { DEFAULT_LABEL_STYLE } from '../layer-style.js';
 import type { ChannelRole, LabelLayer } from './security.js';
 import type { ViewerSession } from './session.js';
 import { valueError } from '../../core/errors.js';
@@ -67,11 +67,13 @@ export function renderSnapshot(session: ViewerSession, opts: SnapshotOptions = {
       if (opts.layers) throw valueError(`--layers: ${name}: no such layer yet (run the analysis first)`);
       continue;
     }
+    const style = DEFAULT_LABEL_STYLE[layer];
     layers.push({
       kind: 'labels',
       data,
-      opacity: layer === 'rois' ? 0.3 : 0.5,
-      outline: layer === 'rois' || layer === 'positive',
+      opacity: style.opacity,
+      outline: style.mode === 'outline',
+      color: style.colorMode === 'single' ? style.color : null,
       visible: true,
     });
     used.push(name);

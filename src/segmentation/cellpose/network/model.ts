@@ -90,15 +90,28 @@ function looksLikePath(s: string): boolean {
 }
 
 /**
- * `model_name_or_path` → absolute `.onnx` path. An existing file wins (like the original, spec 5.1 / Q40);
- * a path-like string must exist; a built-in name ({@link BUILTIN_MODELS}, e.g. `cellcoloc-nuclei`) is the file
- * shipped in the package; any other bare name (`cpsam`, `cyto3`, `nuclei`, …) is `<models dir>/<name>.onnx`.
+ * `model_name_or_path` → absolute `.onnx` path. The config loader has already made relative paths absolute
+ * against the config file's folder (`resolveModelReference` in config/load-config.ts); here, an existing file wins
+ * (like the original, spec 5.1 / Q40); a bare `name.onnx` not found there is looked up in the model folder
+ * (`$CELLCOLOC_MODELS`); any other path-like string must exist; a built-in name ({@link BUILTIN_MODELS}, e.g.
+ * `cellcoloc-nuclei`) is the file shipped in the package; any other bare name (`cpsam`, `cyto3`, `nuclei`, …)
+ * is `<models dir>/<name>.onnx`.
  */
 export function resolveModelPath(modelNameOrPath: string): string {
   const raw = modelNameOrPath.trim();
   if (raw === '') throw inputError('model_name_or_path is empty: expected a Cellpose model name (e.g. cpsam, cyto3) or a path to an .onnx file');
   const asPath = resolve(expandHome(raw));
   if (existsSync(asPath) && statSync(asPath).isFile()) return asPath;
+  // A bare file name (`my_model.onnx`) not beside the config file: the model folder ($CELLCOLOC_MODELS).
+  if (!/[\\/]/.test(raw) && !raw.startsWith('~') && raw.toLowerCase().endsWith('.onnx')) {
+    const dir = modelsDir();
+    const inDir = join(dir, raw);
+    if (existsSync(inDir) && statSync(inDir).isFile()) return inDir;
+    throw inputError(
+      `Cellpose model file "${raw}" not found beside the config file nor in the model folder ${dir} (${process.env[MODELS_ENV] ? `$${MODELS_ENV}` : `the default; set $${MODELS_ENV} to change it`}); ` +
+        'export one with scripts/export_cellpose_onnx.py (see docs/cellpose-models.md)',
+    );
+  }
   if (looksLikePath(raw)) {
     throw inputError(
       `Cellpose model file not found: ${asPath} (model_name_or_path "${raw}"); export one with scripts/export_cellpose_onnx.py (see docs/cellpose-models.md)`,
@@ -139,7 +152,14 @@ function parseInfo(path: string, source: string, get: (k: string) => unknown): C
   if (!Number.isInteger(inputChannels) || inputChannels < 1) throw inputError(`${source}: input_channels = ${inputChannels}, expected a positive integer`);
   if (!Number.isInteger(tileSize) || tileSize < 16 || tileSize % 16 !== 0) throw inputError(`${source}: tile_size = ${tileSize}, expected a positive multiple of 16`);
   if (!(diamMean > 0)) throw inputError(`${source}: diam_mean = ${diamMean}, expected > 0 (pixels)`);
-  return { path, cellposeVersion: version, architecture: arch, inputChannels, tileSize, diamMean };
+  // Optional: custom Cellpose 3 models' training-label diameter (scripts/export_cellpose_onnx.py writes it).
+  const rawLabels = get('diam_labels');
+  let diamLabels: number | null = null;
+  if (rawLabels !== undefined && rawLabels !== null && rawLabels !== '') {
+    diamLabels = num('diam_labels');
+    if (!(diamLabels > 0)) throw inputError(`${source}: diam_labels = ${diamLabels}, expected > 0 (pixels)`);
+  }
+  return { path, cellposeVersion: version, architecture: arch, inputChannels, tileSize, diamMean, diamLabels };
 }
 
 /** Model facts from the ONNX metadata, else from `<path>.json`; an inputError when neither has them. */

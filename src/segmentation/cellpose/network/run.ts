@@ -29,9 +29,16 @@ export interface NetworkParams {
   normalize?: NormalizeOptions | false;
 }
 
-/** Image scale factor: diam_mean / diameter if a diameter is given, else 1 (internals §2). */
-export function rescaleFactor(model: CellposeModel, diameter: number | null): number {
-  return diameter !== null && diameter > 0 ? model.info.diamMean / diameter : 1;
+/**
+ * Image scale factor (internals §2): diam_mean / diameter if a diameter is given; else, for Cellpose 3 models
+ * that declare `diam_labels` (custom-trained ones), diam_mean / diam_labels as Cellpose 3's `eval(diameter=None)`;
+ * else 1 (Cellpose 4 never rescales without a diameter).
+ */
+export function rescaleFactor(model: Pick<CellposeModel, 'info'>, diameter: number | null): number {
+  if (diameter !== null && diameter > 0) return model.info.diamMean / diameter;
+  const labels = model.info.diamLabels;
+  if (model.info.cellposeVersion === 3 && labels != null && labels > 0) return model.info.diamMean / labels;
+  return 1;
 }
 
 function netOptions(params: NetworkParams): RunNetOptions {

@@ -1,0 +1,251 @@
+/**
+ * A `cellcoloc view` session of a single-channel config (issue 16.6, spec 13): the counted channel is shown as
+ * the `cell` channel and its object masks as the `cell` label layer, so the app's layers, ROI drawing, label
+ * editing, re-analysis and Cellpose refinement work unchanged; there is no marker, positive or third-channel
+ * layer. Runs, re-analysis, refinement and export use the single-channel pipeline (pipeline/single-channel.ts,
+ * single-channel-refine.ts' cache rebuild) and write what `cellcoloc run` / `reanalyze` / `refine` write.
+ */
+import { existsSync } from 'node:fs';
+import { notSupported } from '../../core/errors.js';
+import type { AnalysisConfig } from '../../config/types.js';
+import type { LabelVolume, RoiLabels } from '../../core/volume.js';
+import { loadConfigFile } from '../../config/load-config.js';
+import { resolveRoiLabels } from '../../pipeline/workflow.js';
+import {
+  analyzeExistingSingleChannelMasks,
+  isReducedView,
+  loadSingleChannelImage,
+  prepareSingleChannelImageForAnalysis,
+  runSingleChannelWorkflow,
+  type LoadedSingleChannelImage,
+  type SingleChannelRunResult,
+} from '../../pipeline/single-channel.js';
+import { readLabelMask } from '../../pipeline/reanalyze.js';
+import { rebuildChannelFromCache } from '../../pipeline/refine.js';
+import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
+import { exportSingleChannelOutputs } from '../../export/single-channel-export.js';
+import { buildManifest } from '../../export/manifest.js';
+import { roiIds } from '../../roi/roi-geometry.js';
+import { cellposeCacheDir, listCacheEntries } from '../../segmentation/cellpose/cache.js';
+import { SessionRequestError, ViewerSession, tableToJson, type RefineRequest, type TableJson, type ViewerSessionOptions } from './session.js';
+import type { EditableLayer, LabelLayer } from './security.js';
+
+type BaseLoaded = ViewerSession['loaded'];
+
+/** The single-channel image as the base session's two-channel view: the channel is `cellImage`, nothing else. */
+function asBaseLoaded(l: LoadedSingleChannelImage): BaseLoaded {
+  return { ...l, cellImage: l.image, markerImage: null, optionalRegionImage: null, warnings: l.warnings } as unknown as BaseLoaded;
+}
+
+export class SingleChannelSession extends ViewerSession {
+  private sc: LoadedSingleChannelImage;
+  private scResult: SingleChannelRunResult | null = null;
+  private edited: LabelVolume | null = null;
+  private hasCache = false;
+  private thresholds: { cellprobThreshold?: number; flowThreshold?: number } = {};
+
+  private constructor(configPath: string, options: ViewerSessionOptions, config: AnalysisConfig, loaded: LoadedSingleChannelImage, roiLabels: RoiLabels, paths: ResultsPaths) {
+    super(configPath, options, config, asBaseLoaded(loaded), roiLabels, paths);
+    this.sc = loaded;
+  }
+
+  static async openSingle(configPath: string, options: ViewerSessionOptions = {}): Promise<SingleChannelSession> {
+    const config = await loadConfigFile(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+    const sc = config.singleChannel;
+    if (!sc) throw notSupported(`${configPath}: not a single-channel config`);
+    const loaded = await loadImage(config);
+    const [, Y, X] = loaded.image.shape;
+    const roiLabels = await resolveRoiLabels(config, [Y, X]);
+    const paths = buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
+    const s = new SingleChannelSession(config.configPath ?? configPath, options, config, loaded, roiLabels, paths);
+    s.warnings.push(...loaded.warnings);
+    await s.refreshCache();
+    await s.loadPrevious();
+    return s;
+  }
+
+  private get modelConfig() {
+    return this.config.singleChannel!.modelConfig;
+  }
+
+  private async refreshCache(): Promise<void> {
+    const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
+    this.hasCache = this.modelConfig.segmentationMethod === 'cellpose' && existsSync(dir) && (await listCacheEntries(dir, 'object')).length > 0;
+  }
+
+  /** The last run's object masks from the results folder (only the size filter again: exported masks are filtered). */
+  private async loadPrevious(): Promise<void> {
+    const p = this.paths.singleChannelMaskPath;
+    if (!existsSync(p)) return;
+    try {
+      const masks = await readLabelMask(p, this.sc.image.shape, 'single-channel masks');
+      this.scResult = this.analyse(masks, false);
+    } catch (err) {
+      this.warnings.push(`the results in ${this.paths.resultsDir} were not loaded: ${(err as Error).message}`);
+    }
+  }
+
+  private analyse(masks: LabelVolume, postfilters: boolean): SingleChannelRunResult {
+    return analyzeExistingSingleChannelMasks(this.sc, this.roiLabels, masks, { minObjectVoxels: this.config.singleChannel!.minObjectVoxels }, {
+      modelConfig: postfilters ? this.modelConfig : null,
+      ownsMasks: false,
+    });
+  }
+
+  override sheetNames(): string[] {
+    const t = this.scResult?.tables;
+    return t ? [t.overview.name, t.objects.name, t.voxelPlausibility.name] : [];
+  }
+
+  override tableJson(sheet: string): TableJson | null {
+    const t = this.scResult?.tables;
+    if (!t) return null;
+    const found = [t.overview, t.objects, t.voxelPlausibility].find((x) => x.name === sheet);
+    return found ? tableToJson(found) : null;
+  }
+
+  override async state(): Promise<Record<string, unknown>> {
+    const base = await super.state();
+    const name = this.config.displayNames.cell || `channel ${this.sc.channelIndex}`;
+    const has = this.scResult !== null;
+    return {
+      ...base,
+      workflow: 'single_channel',
+      image: { ...(base.image as Record<string, unknown>), channels: [{ role: 'cell', index: this.sc.channelIndex, name }] },
+      layers: { rois: true, cell: has, marker: false, positive: false, optional_region: false },
+      tables: this.sheetNames(),
+      cellpose: { cell: this.hasCache, marker: false },
+      methods: { cell: this.modelConfig.segmentationMethod },
+      edited: { cell: this.edited !== null, marker: false },
+    };
+  }
+
+  override labelVolume(layer: Exclude<LabelLayer, 'rois'>): LabelVolume | null {
+    return layer === 'cell' ? (this.edited ?? this.scResult?.masks ?? null) : null;
+  }
+
+  override putLabelPlane(layer: EditableLayer, z: number, body: Uint8Array): void {
+    this.assertIdle();
+    if (layer !== 'cell') throw new SessionRequestError(400, 'a single-channel analysis has one object layer: edit "cell"');
+    const [Z, Y, X] = this.shapeZyx;
+    const n = Y * X;
+    if (body.byteLength !== n * 4) throw new SessionRequestError(400, `body: expected ${n * 4} bytes (uint32 plane of ${Y}×${X}), got ${body.byteLength}`);
+    if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
+    const base = this.labelVolume('cell');
+    if (!base) throw new SessionRequestError(404, 'no object masks yet: run the analysis first');
+    if (!this.edited) this.edited = { data: base.data.slice(), shape: base.shape };
+    new Uint8Array(this.edited.data.buffer, this.edited.data.byteOffset + z * n * 4, n * 4).set(body);
+  }
+
+  /** Size filter and `model_config` postfilters on the (edited) masks, tables recomputed (as `cellcoloc reanalyze`). */
+  override reanalyze(): { ms: number } {
+    this.assertIdle();
+    const cur = this.labelVolume('cell');
+    if (!cur) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
+    const t0 = performance.now();
+    this.scResult = this.analyse(cur, true);
+    this.edited = null;
+    return { ms: performance.now() - t0 };
+  }
+
+  /** The object masks rebuilt from the run's Cellpose cache (`object_roi<k>.cpcache`); the `cell` entry holds the thresholds. */
+  override async refine(req: RefineRequest): Promise<{ ms: number }> {
+    this.assertIdle();
+    const t = req.cell;
+    if (!t || req.marker || req.optional_region) throw new SessionRequestError(400, 'body: expected {cell: {cellprobThreshold, flowThreshold}} (the single-channel objects)');
+    if (this.modelConfig.segmentationMethod !== 'cellpose') {
+      throw new SessionRequestError(400, `model_config uses segmentation_method ${this.modelConfig.segmentationMethod}, not cellpose: nothing to re-threshold`);
+    }
+    if (!this.hasCache) throw new SessionRequestError(400, `no Cellpose cache in ${this.paths.resultsDir}: run the analysis first`);
+    for (const k of ['cellprobThreshold', 'flowThreshold'] as const) {
+      const v = t[k];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new SessionRequestError(400, `cell.${k}: expected a finite number, got ${JSON.stringify(v)}`);
+    }
+    this.thresholds = { ...this.thresholds, ...t };
+    const t0 = performance.now();
+    const rebuilt = await rebuildChannelFromCache(
+      'object',
+      {
+        shape: this.sc.image.shape,
+        zBounds: isReducedView(this.sc) ? null : this.sc.analysisZBounds,
+        voxelSizeUm: this.sc.voxelSizeUm,
+        roiLabels: this.roiLabels,
+        cacheDir: cellposeCacheDir(this.paths.resultsDir, this.paths.stem),
+        configKey: 'model_config',
+      },
+      this.modelConfig,
+      this.thresholds.cellprobThreshold,
+      this.thresholds.flowThreshold,
+    );
+    this.scResult = this.analyse(rebuilt.labels, true);
+    this.edited = null;
+    return { ms: performance.now() - t0 };
+  }
+
+  override async exportResults(): Promise<{ files: string[] }> {
+    this.assertIdle();
+    if (this.edited) this.reanalyze();
+    const r = this.scResult;
+    if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
+    const manifest = await buildManifest({
+      config: this.config,
+      loaded: { ...this.sc, cellImage: this.sc.image },
+      roiIds: roiIds(this.roiLabels),
+      filterSteps: r.filterSteps,
+      timings: [],
+      paths: this.paths,
+    } as unknown as Parameters<typeof buildManifest>[0]);
+    manifest.command = 'view';
+    const written = await exportSingleChannelOutputs({ masks: r.masks, tables: r.tables, roiLabels: this.roiLabels }, this.paths, {
+      voxelSizeUm: this.sc.voxelSizeUm,
+      manifest,
+    });
+    return { files: written.map((w) => w.path) };
+  }
+
+  override startRun(): boolean {
+    if (this.busy) return false;
+    this.busy = true;
+    this.error = null;
+    this.progress = { stage: 'starting' };
+    this.runPromise = (async () => {
+      try {
+        const config = await this.reloadConfig();
+        if (!config.singleChannel) throw notSupported(`${this.configPath}: single_channel_config was removed from the config: open the viewer again`);
+        const res = await runSingleChannelWorkflow(config, { onProgress: (e) => (this.progress = e) });
+        this.config = config;
+        this.sc = res.loaded;
+        this.loaded = asBaseLoaded(res.loaded);
+        this.roiLabels = res.roiLabels;
+        this.paths = res.paths;
+        this.scResult = res.result;
+        this.edited = null;
+        this.roiPlaneCache = null;
+        this.warnings = [...res.warnings];
+        await this.refreshCache();
+        this.progress = { stage: 'done' };
+      } catch (err) {
+        this.error = ((err as Error)?.message ?? String(err)).replace(/\s*\n\s*/g, ' ').trim();
+        this.progress = null;
+      } finally {
+        this.busy = false;
+      }
+    })();
+    return true;
+  }
+}
+
+async function loadImage(config: AnalysisConfig): Promise<LoadedSingleChannelImage> {
+  const sc = config.singleChannel!;
+  const raw = await loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
+    cropForTesting: config.runtimeConfig.cropForTesting,
+    t: config.runtimeConfig.t,
+  });
+  return prepareSingleChannelImageForAnalysis(raw, sc.modelConfig, config.configPath ?? 'config');
+}
+
+/** Opens the session a config needs: single-channel or two-channel. */
+export async function openViewerSession(configPath: string, options: ViewerSessionOptions & { deferResults?: boolean } = {}): Promise<ViewerSession> {
+  const config = await loadConfigFile(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
+  return config.singleChannel ? SingleChannelSession.openSingle(configPath, options) : ViewerSession.open(configPath, options);
+}
