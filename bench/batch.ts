@@ -9,7 +9,7 @@
  *     run time (the stage timings a single `cellcoloc run` reports) — target ≤ 5 %;
  *  4. `cellcoloc merge` of the 48 samples × ~300 cells, in-process and as a command — target ≤ 1 s;
  *  5. the peak RSS of each worker process.
- * Figures on the shared 2-core VM are noisy (±30 %); the machine's core count bounds the --jobs 2 speed-up.
+ * Reports are off (`--no-report`) on both sides: the report has its own bench. Figures on the shared 2-core VM are noisy (±30 %); the machine's core count bounds the --jobs 2 speed-up.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +64,7 @@ function sh(cmd: string, env: Record<string, string> = {}): { wall: number; stde
 // 1. the shell loop (per-image configs, one process each)
 for (const n of names) writeFileSync(join(out, `${n}.yaml`), `image: images/${n}.ome.tif\nresults_dir: loop_results/${n}\n${base}`);
 rmSync(join(out, 'loop_results'), { recursive: true, force: true });
-const loop = sh(`for n in ${names.join(' ')}; do node ${JSON.stringify(cli)} run $n.yaml -q || exit 1; done`, { CELLCOLOC_BENCH_STATS: '1' });
+const loop = sh(`for n in ${names.join(' ')}; do node ${JSON.stringify(cli)} run $n.yaml -q --no-report || exit 1; done`, { CELLCOLOC_BENCH_STATS: '1' });
 const inProcessMs = new Map<string, number>();
 const statLines = loop.stderr.split('\n').filter((l) => l.startsWith('CELLCOLOC_BENCH_STATS '));
 statLines.forEach((l, i) => {
@@ -77,7 +77,7 @@ const sumInProcess = [...inProcessMs.values()].reduce((a, b) => a + b, 0) / 1000
 function batch(jobs: number) {
   const dir = `batch_results_j${jobs}`;
   rmSync(join(out, dir), { recursive: true, force: true });
-  const r = sh(`node ${JSON.stringify(cli)} batch samples.csv --config base.yaml --results-dir ${dir} --jobs ${jobs} -q`);
+  const r = sh(`node ${JSON.stringify(cli)} batch samples.csv --config base.yaml --results-dir ${dir} --jobs ${jobs} -q --no-report`);
   const manifest = JSON.parse(readFileSync(join(out, dir, 'batch_manifest.json'), 'utf8')) as {
     counts: { ok: number };
     samples: { sample: string; timings: { wallMs: number } | null }[];
@@ -94,7 +94,7 @@ const b1 = batch(1);
 const m0 = performance.now();
 const merged = await mergeExperiment(b2.dir);
 const mergeInProcess = (performance.now() - m0) / 1000;
-const mergeCmd = sh(`node ${JSON.stringify(cli)} merge ${JSON.stringify(b2.dir)}`);
+const mergeCmd = sh(`node ${JSON.stringify(cli)} merge ${JSON.stringify(b2.dir)} --no-report`);
 
 const f = (x: number) => x.toFixed(2);
 console.log(`\n== batch: ${N} synthetic 1024×1024 two-channel images (${merged.rows.cells} cells in all, ${(merged.rows.cells / N).toFixed(0)} per image), ${availableParallelism()} cores`);

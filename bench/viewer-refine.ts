@@ -58,6 +58,9 @@ const fmt = (a: number[]) => a.map((w) => (w / 1000).toFixed(3)).join(', ');
 
 async function timeRefines(cfg: string, moves: [number, number][]): Promise<{ walls: number[]; nCells: number[] }> {
   const srv = await startViewerServer(cfg);
+  // The timed requests follow a 3 s pause: on a loaded machine that outlasted Node's 5 s keep-alive, and the
+  // server closed the idle socket as fetch reused it (ECONNRESET / "other side closed"). Keep it open.
+  srv.server.keepAliveTimeout = 60_000;
   const h = { 'X-CellColoc-Token': srv.token, 'Content-Type': 'application/json' };
   const base = `http://127.0.0.1:${srv.port}`;
   const walls: number[] = [];

@@ -75,7 +75,7 @@ test('missing input files: one ConfigError naming every missing file', async () 
     `${p}: image[1]: expected an existing file, got "${join(dir, 'nope.tif')}"; rois.label_image: expected an existing file, got "${join(dir, 'r.tif')}"`,
   );
   const q = write('folder.yaml', 'image: sub\nchannel_config: {cell_channel: 0, marker_channel: 1}\n');
-  await rejectsWith(loadConfigFile(q), 'ConfigError', `${q}: image: expected an existing file, got "${join(dir, 'sub')}"`);
+  await rejectsWith(loadConfigFile(q), 'ConfigError', `${q}: image: expected an existing file (or an OME-Zarr folder), got "${join(dir, 'sub')}"`);
 });
 
 test('the config file itself missing, or with a wrong extension', async () => {

@@ -15,6 +15,7 @@ import { decodePng, launchChromium, skipBrowser, type Raster } from './helpers/v
 import { buildDemoExperiment, cli } from './helpers/report-experiment.js';
 
 let dir = '';
+let expDir = '';
 let browser: Browser;
 
 before(async () => {
@@ -22,9 +23,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cellcoloc-report-browser-'));
   const r = await cli(['demo', '--results-dir', join(dir, 'demo'), '-q']);
   assert.equal(r.code, 0, r.err);
-  await buildDemoExperiment(join(dir, 'exp'));
-  const r2 = await cli(['report', join(dir, 'exp'), '-q']);
-  assert.equal(r2.code, 0, r2.err);
+  const built = buildDemoExperiment(join(dir, 'exp'));
+  assert.ok(built.code === 1 && /1 sample failed/.test(built.err), built.err);
+  expDir = built.out;
   browser = await launchChromium();
 });
 
@@ -90,7 +91,7 @@ test('single-run report from file://: plots and the overlay on screen, no consol
 });
 
 test('experiment report from file://: plots, plate, QC flag, gallery; hover names the sample; a gallery link opens the sample report', { skip: skipBrowser }, async () => {
-  const { page, watch } = await open(join(dir, 'exp', 'report.html'));
+  const { page, watch } = await open(join(expDir, 'report.html'));
   const plots = await page.$$eval('figure.plot svg', (els) => els.filter((e) => e.getBoundingClientRect().width > 100).length);
   assert.ok(plots >= 3, `${plots} plots rendered`);
   const titles = await page.$$eval('#plot-positive-by-condition circle title', (els) => els.map((e) => e.textContent ?? ''));

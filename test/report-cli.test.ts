@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDemoExperiment, cli, demoConfig, DEMO_IMAGE, DEMO_SAMPLES, overviewCounts } from './helpers/report-experiment.js';
@@ -184,11 +184,16 @@ test('bad input: one error line, exit 1 — missing folder, empty folder, two ru
   assert.match(r5.err, /other_cell_summary\.csv: row 2 has 3 fields, expected 2/);
 });
 
-test('experiment: conditions, cells per sample, plate map, QC flag on the outlier, failures and a linked gallery', async () => {
-  const exp = join(dir, 'experiment');
-  await buildDemoExperiment(exp);
+test('experiment (a real `cellcoloc batch`): conditions, cells per sample, plate map, QC flag on the outlier, failures and a linked gallery', async () => {
+  const built = buildDemoExperiment(join(dir, 'experiment'));
+  // the corrupt sample fails alone: exit 1, everything else written — the report included (batch's wiring)
+  assert.equal(built.code, 1, built.err);
+  const exp = built.out;
+  assert.ok(existsSync(join(exp, 'report.html')), `batch wrote no report: ${built.err}`);
+  const fromBatch = sha(join(exp, 'report.html'));
   const r = await cli(['report', exp, '-q']);
   assert.equal(r.code, 0, r.err);
+  assert.equal(sha(join(exp, 'report.html')), fromBatch, 'rebuilt from the files alone: the same page');
   const html = readFileSync(join(exp, 'report.html'), 'utf8');
   const specs = plotSpecs(html);
   assert.deepEqual(specs.map((s) => s.id), ['positive-by-condition', 'cells-per-sample', 'plate-map']);
@@ -210,15 +215,31 @@ test('experiment: conditions, cells per sample, plate map, QC flag on the outlie
   const meta = reportMeta(html);
   assert.deepEqual(meta.qcFlagged.map((f: any) => f.sample), ['s05']);
   assert.match(meta.qcFlagged[0].reasons[0], /^cells \d+ is below the median \d+/);
-  // failures: the sheet's failed sample
+  // failures: the corrupt sample, with batch's error naming the file
   assert.deepEqual(meta.failures.map((f: any) => f.sample), ['s06']);
-  assert.match(html, /missing\.tif: no such file/);
-  // gallery: one overlay per sample linking to its run report, which exists (written now where it was missing)
+  assert.match(html, /corrupt\.tif/);
+  // gallery: one overlay per sample linking to its run report, which exists
   const links = [...html.matchAll(/<a href="(samples\/[^"]+)" data-sample="([^"]+)"><img[^>]*src="data:image\/png;base64,/g)];
   assert.deepEqual(links.map((l) => l[2]), DEMO_SAMPLES.map((s) => s.sample));
   for (const l of links) assert.ok(existsSync(join(exp, l[1])), l[1]);
   // conditions come from the summary's metadata column
   assert.match(html, /conditions from the column <code>condition<\/code>/);
+});
+
+test('experiment: a sample whose report is missing gets one written; a stale one is rewritten', async () => {
+  const exp = join(dir, 'experiment', 'out');
+  const s02 = join(exp, 'samples', 's02');
+  rmSync(join(s02, 'report.html'));
+  const r = await cli(['report', exp]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /report of sample s02/);
+  assert.ok(existsSync(join(s02, 'report.html')));
+  // s03 re-run later (its manifest newer than its report): rewritten; the others are reused
+  const future = new Date(Date.now() + 60_000);
+  utimesSync(join(exp, 'samples', 's03', `${STEM}_run_manifest.json`), future, future);
+  const r2 = await cli(['report', exp]);
+  assert.equal(r2.code, 0, r2.err);
+  assert.deepEqual([...r2.err.matchAll(/report of sample (\w+)/g)].map((m) => m[1]), ['s03']);
 });
 
 test('intensity colocalization (issue 19): per-cell coefficient distributions and the per-ROI table', async () => {

@@ -11,6 +11,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { configError, inputError, isCellColocError } from '../core/errors.js';
 import type { AnalysisConfig, ModelConfig } from './types.js';
+import { isZarrPath } from '../io/zarr/ngff-metadata.js';
 import { formatValue, parseConfigWithSchema } from './schema.js';
 
 export {
@@ -153,7 +154,10 @@ export async function checkInputFilesExist(config: AnalysisConfig): Promise<void
   const label = config.configPath ?? 'config';
   const missing: string[] = [];
   for (const [key, p] of inputFilesOf(config)) {
-    if (!(await isFile(p))) missing.push(`${key}: expected an existing file, got ${formatValue(p)}`);
+    // `image:` may also be an OME-Zarr store (a folder); its metadata is checked when it is opened.
+    if (!(await isFile(p)) && !(key === 'image' && (await isZarrPath(p)))) {
+      missing.push(`${key}: expected an existing file${key === 'image' ? ' (or an OME-Zarr folder)' : ''}, got ${formatValue(p)}`);
+    }
   }
   if (missing.length > 0) throw configError(`${label}: ${missing.join('; ')}`);
 }

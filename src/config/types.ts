@@ -149,6 +149,8 @@ export interface AnalysisConfig {
   image: string | string[];
   resultsDir: string | null;
   voxelScaleZyx: [number, number, number] | [number, number] | null;
+  /** OME-Zarr: the multiscales level analysed (0 = full resolution; absent = 0). */
+  resolutionLevel?: number;
   channelConfig: ChannelConfig;
   displayNames: DisplayNames;
   cellModelConfig: ModelConfig;

@@ -19,7 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { csvParseRows } from 'd3-dsv';
 import writeExcelFile from 'write-excel-file/node';
 import type { Cell, Sheet } from 'write-excel-file/node';
 import { csvField, pythonFloatRepr } from '../export/csv.js';
@@ -68,7 +68,9 @@ async function readCsv(path: string): Promise<CsvTable> {
   } catch (err) {
     throw inputError(`${path}: cannot read the sample's table (${(err as NodeJS.ErrnoException).code ?? err}); rerun the sample`);
   }
-  const records = parse(text, { relax_column_count: false }) as string[][];
+  // d3-dsv: RFC 4180 rows as strings, several times faster than csv-parse on 10⁴–10⁶ rows.
+  const records = csvParseRows(text);
+  if (records.length > 0 && records[records.length - 1].length === 1 && records[records.length - 1][0] === '') records.pop();
   if (records.length === 0) throw inputError(`${path}: empty table; rerun the sample`);
   return { header: records[0], rows: records.slice(1) };
 }

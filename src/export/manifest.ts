@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnalysisConfig } from '../config/types.js';
 import type { ResultsPaths } from './results-paths.js';
@@ -63,8 +63,37 @@ export interface InputFileInfo {
   error?: string;
 }
 
-/** SHA-256 of a file, streamed (constant memory for multi-GB stacks). */
+/**
+ * SHA-256 of a file, streamed (constant memory for multi-GB stacks). A folder (an OME-Zarr store) hashes as a
+ * tree: for every file in sorted relative-path order, its path, size and SHA-256 — so any changed, added or
+ * removed chunk changes the hash.
+ */
 export async function sha256File(path: string): Promise<string> {
+  if ((await stat(path)).isDirectory()) return sha256Tree(path);
+  return sha256OfFile(path);
+}
+
+async function sha256Tree(root: string): Promise<string> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) files.push(relative(root, p));
+    }
+  };
+  await walk(root);
+  files.sort();
+  const hash = createHash('sha256');
+  for (const f of files) {
+    const st = await stat(join(root, f));
+    hash.update(`${f.split(sep).join('/')}\0${st.size}\0${await sha256OfFile(join(root, f))}\n`);
+  }
+  return hash.digest('hex');
+}
+
+async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   await new Promise<void>((resolveP, reject) => {
     const s = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -184,6 +213,13 @@ function sortKeys(v: unknown): unknown {
 
 export type Manifest = Record<string, unknown>;
 
+/** This package's folder (where its package.json is): e.g. for the absolute bin/cellcoloc.mjs of emitted workflows. */
+export function ownPackageRoot(): string {
+  const own = findOwnPackage();
+  if (!own) throw new Error('cannot find the cellcoloc package folder (its package.json) above ' + here);
+  return own.root;
+}
+
 /** This package's name and version (as recorded in every manifest). */
 export function ownPackage(): { name: string; version: string | null } {
   const own = findOwnPackage();
@@ -220,6 +256,8 @@ export async function buildManifest(input: ManifestInput): Promise<Manifest> {
       timePoint: l.timePoint ?? null,
       cropForTesting: l.cropForTesting ?? null,
       analysisZBounds: l.analysisZBounds ?? null,
+      // OME-Zarr: the level analysed and the chunks/bytes fetched (a crop reads only the chunks it touches).
+      read: (l as { imageRead?: unknown }).imageRead ?? null,
     }),
     voxelSize: {
       zyxUm: [...l.voxelSizeUm],

@@ -12,6 +12,7 @@ import type { Volume, VoxelData } from '../core/volume.js';
 import { openTiff, pageDtype, arrayForDtype, type TiffReader, type TiffPage, type TiffDtype } from './tiff-reader.js';
 import { DTYPE_BYTES } from './tiff-page.js';
 import { isOmeXml, parseOmeXml, planeIndex, OmeXmlError, type OmePhysicalSize } from './ome-xml.js';
+import { isZarrPath, openZarrImage } from './zarr/zarr-stack.js';
 import { isImageJDescription, parseImageJDescription, imageJPageIndex } from './imagej.js';
 
 export interface PhysicalSizeInfo {
@@ -32,7 +33,7 @@ export interface ImageStack {
   /** Absolute paths. */
   sourcePaths: string[];
   /** `'stacked'` = list of single-channel files, file i = channel i. */
-  format: 'ome' | 'imagej' | 'plain' | 'stacked';
+  format: 'ome' | 'imagej' | 'plain' | 'stacked' | 'ome-zarr';
   dtype: StackDtype;
   rawShapeTzcyx: [number, number, number, number, number];
   /** '' when unknown. */
@@ -40,6 +41,18 @@ export interface ImageStack {
   physicalSize: PhysicalSizeInfo;
   /** Reads channel c (0-based) at time point t as a ZYX Volume in the stored dtype. */
   readChannel(c: number, t: number): Promise<Volume>;
+  /**
+   * Reads only a region `[[z0, z1], [y0, y1], [x0, x1]]` (half-open, stored voxels) of channel c at time t;
+   * present where the format can read by region without the whole plane (OME-Zarr: only the chunks touched).
+   */
+  readRegion?(c: number, t: number, region: [[number, number], [number, number], [number, number]]): Promise<Volume>;
+  /** Chunks and bytes read so far (OME-Zarr), for the manifest. */
+  readStats?(): { chunks: number; bytes: number };
+}
+
+export interface OpenImageStackOptions {
+  /** OME-Zarr: which resolution level (0 = full resolution). Ignored for TIFF. */
+  resolutionLevel?: number;
 }
 
 /** z planes of one channel read concurrently. */
@@ -64,55 +77,8 @@ interface SingleFile {
   planeOf(c: number, z: number, t: number): PlaneRef;
 }
 
-/**
- * Length unit → micrometres (spec 3.3 plus fix Q21). Case-insensitive, trimmed. µm-class: `micron(s)`,
- * `um`, `µm` (U+00B5), `μm` (U+03BC), `micrometer(s)`, `micrometre(s)`; nm-class 1e-3; mm-class 1e3;
- * `cm`-class 1e4; m-class 1e6; Å (U+00C5 or U+212B) / `angstrom(s)` 1e-4. Unknown → null.
- */
-export function unitToMicrometres(unit: string): number | null {
-  const u = unit.trim().toLowerCase().replace(/\u03bc/g, 'µ');
-  switch (u) {
-    case 'micron':
-    case 'microns':
-    case 'um':
-    case 'µm':
-    case 'micrometer':
-    case 'micrometers':
-    case 'micrometre':
-    case 'micrometres':
-      return 1;
-    case 'nm':
-    case 'nanometer':
-    case 'nanometers':
-    case 'nanometre':
-    case 'nanometres':
-      return 1e-3;
-    case 'mm':
-    case 'millimeter':
-    case 'millimeters':
-    case 'millimetre':
-    case 'millimetres':
-      return 1e3;
-    case 'cm':
-    case 'centimeter':
-    case 'centimeters':
-    case 'centimetre':
-    case 'centimetres':
-      return 1e4;
-    case 'm':
-    case 'meter':
-    case 'meters':
-    case 'metre':
-    case 'metres':
-      return 1e6;
-    case 'å': // U+00C5 and U+212B both lower-case to U+00E5
-    case 'angstrom':
-    case 'angstroms':
-      return 1e-4;
-    default:
-      return null;
-  }
-}
+import { unitToMicrometres } from './units.js';
+export { unitToMicrometres };
 
 const AXES = ['z', 'y', 'x'] as const;
 
@@ -349,10 +315,11 @@ async function readOwnedPlane(f: SingleFile, tiff: TiffReader, c: number, t: num
  * Reads metadata only; pixels are read per channel by `readChannel`.
  * @throws InputError for missing, non-TIFF, corrupt or inconsistent inputs (one line naming the file).
  */
-export async function openImageStack(paths: string | string[]): Promise<ImageStack> {
+export async function openImageStack(paths: string | string[], options: OpenImageStackOptions = {}): Promise<ImageStack> {
   const list = typeof paths === 'string' ? [paths] : paths;
   if (list.length === 0) throw valueError('openImageStack: expected a path or a non-empty list of paths, got []');
   const abs = list.map((p) => resolve(p));
+  if (abs.length === 1 && (await isZarrPath(abs[0]))) return openZarrStack(abs[0], options.resolutionLevel ?? 0);
   if (abs.length === 1) {
     const f = await openSingle(abs[0]);
     return {
@@ -464,3 +431,24 @@ export function resolveVoxelScale(
   return { voxelSizeUm: out, source: fellBack ? 'fallback' : 'metadata', warnings };
 }
 
+
+/** An OME-Zarr image group (NGFF 0.4/0.5) as an ImageStack (see zarr/zarr-stack.ts). */
+async function openZarrStack(path: string, level: number): Promise<ImageStack> {
+  const img = await openZarrImage(path, level);
+  const C = img.shapeTzcyx[2];
+  const zyxUm = img.voxelUm;
+  return {
+    sourcePaths: [path],
+    format: 'ome-zarr',
+    dtype: img.dtype,
+    rawShapeTzcyx: img.shapeTzcyx,
+    channelNames: Array.from({ length: C }, (_, i) => img.ngff.channelLabels[i] ?? ''),
+    physicalSize: {
+      zyxUm: [zyxUm[0], zyxUm[1], zyxUm[2]],
+      warnings: img.warnings,
+    },
+    readChannel: (c, t) => img.read(c, t, null),
+    readRegion: (c, t, region) => img.read(c, t, region),
+    readStats: () => img.stats(),
+  };
+}

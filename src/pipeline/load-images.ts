@@ -5,7 +5,7 @@
 import { inputError, valueError } from '../core/errors.js';
 import type { Volume, VoxelData } from '../core/volume.js';
 import type { ChannelConfig, ZProjectionMethod } from '../config/types.js';
-import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
+import { openImageStack, resolveVoxelScale, type ImageStack } from '../io/image-stack.js';
 
 /** What the z handling did, for the pipeline (mask export) and the manifest. */
 export interface ZStackInfo {
@@ -48,12 +48,24 @@ export interface LoadedImageChannels {
   zProjectionMethod?: ZProjectionMethod | null;
   /** What the z handling did (crop, projection, one-plane view, true voxel size); absent/null = none. */
   zStack?: ZStackInfo | null;
+  /** How the pixels were read (OME-Zarr: level, chunks and bytes read), for the manifest; absent for TIFF. */
+  imageRead?: ImageReadInfo | null;
+}
+
+/** OME-Zarr reads, for the manifest: the level analysed and what was fetched from the store. */
+export interface ImageReadInfo {
+  format: string;
+  resolutionLevel: number;
+  chunksRead: number;
+  bytesRead: number;
 }
 
 export interface LoadAnalysisImagesOptions {
   cropForTesting?: CropZyx | null;
   /** Time point (fix Q19: never silently turned into z). */
   t?: number;
+  /** OME-Zarr: the resolution level to read (0 = full resolution). */
+  resolutionLevel?: number;
 }
 
 export async function loadAnalysisImages(
@@ -62,7 +74,7 @@ export async function loadAnalysisImages(
   voxelScaleZyx: readonly number[] | null,
   options: LoadAnalysisImagesOptions = {},
 ): Promise<LoadedImageChannels> {
-  const stack = await openImageStack(source);
+  const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
   const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
   const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
   const checkChannel = (key: string, c: number) => {
@@ -80,7 +92,7 @@ export async function loadAnalysisImages(
     throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
   }
   const crop = options.cropForTesting ?? null;
-  const read = async (c: number) => applyCrop(await stack.readChannel(c, t), crop);
+  const read = (c: number) => readChannelCropped(stack, c, t, crop);
   // Distinct channels are read once even when cell and marker share an index.
   const cache = new Map<number, Promise<Volume>>();
   const get = (c: number) => {
@@ -111,14 +123,33 @@ export async function loadAnalysisImages(
     timePoint: t,
     cropForTesting: crop,
     analysisZBounds: null,
+    imageRead: imageReadInfo(stack, options.resolutionLevel ?? 0),
   };
 }
 
-/** `crop_for_testing` as half-open `[[z0,z1],[y0,y1],[x0,x1]]`, validated against the image (fix Q22). */
-export function applyCrop(volume: Volume, crop: CropZyx | null): Volume {
-  if (!crop) return volume;
-  const [Z, Y, X] = volume.shape;
-  const sizes = [Z, Y, X];
+/**
+ * Channel c at time t, cropped to `crop_for_testing`: formats that read by region (OME-Zarr) fetch only the
+ * chunks the crop touches; TIFF reads the planes and crops them. The crop is validated against the stored
+ * size first, with the same message either way.
+ */
+export async function readChannelCropped(stack: ImageStack, c: number, t: number, crop: CropZyx | null): Promise<Volume> {
+  if (crop && stack.readRegion) {
+    const [, Z, , Y, X] = stack.rawShapeTzcyx;
+    checkCrop([Z, Y, X], crop);
+    return stack.readRegion(c, t, crop);
+  }
+  return applyCrop(await stack.readChannel(c, t), crop);
+}
+
+/** The manifest's record of region reads (null for formats that read whole planes). */
+export function imageReadInfo(stack: ImageStack, resolutionLevel: number): ImageReadInfo | null {
+  if (!stack.readStats) return null;
+  const s = stack.readStats();
+  return { format: stack.format, resolutionLevel, chunksRead: s.chunks, bytesRead: s.bytes };
+}
+
+/** Validates `crop_for_testing` against the `[Z, Y, X]` size of the stored image (fix Q22). */
+export function checkCrop(sizes: readonly [number, number, number], crop: CropZyx): void {
   const axes = ['z', 'y', 'x'];
   for (let a = 0; a < 3; a++) {
     const [lo, hi] = crop[a];
@@ -128,6 +159,13 @@ export function applyCrop(volume: Volume, crop: CropZyx | null): Volume {
       );
     }
   }
+}
+
+/** `crop_for_testing` as half-open `[[z0,z1],[y0,y1],[x0,x1]]`, validated against the image (fix Q22). */
+export function applyCrop(volume: Volume, crop: CropZyx | null): Volume {
+  if (!crop) return volume;
+  const [Z, Y, X] = volume.shape;
+  checkCrop([Z, Y, X], crop);
   const [[z0, z1], [y0, y1], [x0, x1]] = crop;
   const nz = z1 - z0, ny = y1 - y0, nx = x1 - x0;
   const Ctor = volume.data.constructor as new (n: number) => VoxelData;

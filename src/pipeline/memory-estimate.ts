@@ -120,7 +120,7 @@ export function estimatePeakMemory(image: DeclaredImage, config: AnalysisConfig)
 
 /** The config's image header(s) read (metadata only, no pixels), then `estimatePeakMemory`. */
 export async function estimatePeakMemoryForConfig(config: AnalysisConfig): Promise<MemoryEstimate & { image: DeclaredImage }> {
-  const stack = await openImageStack(config.image);
+  const stack = await openImageStack(config.image, { resolutionLevel: config.resolutionLevel });
   const image: DeclaredImage = { shapeTzcyx: stack.rawShapeTzcyx, dtype: stack.dtype };
   return { ...estimatePeakMemory(image, config), image };
 }

@@ -33,7 +33,7 @@ import { getColumn, type Table } from '../core/table.js';
 import type { ResultsPaths } from '../export/results-paths.js';
 import { buildManifest } from '../export/manifest.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
-import { applyCrop, type CropZyx } from './load-images.js';
+import { applyCrop, imageReadInfo, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
 import { applyZBounds } from './analyze.js';
 import type { ProgressCallback } from './progress.js';
 import { appendTimings, configImages, resultsPathsFor, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
@@ -47,6 +47,8 @@ export interface SingleChannelAnalysisConfig {
 
 /** spec 3.4: the loaded channel and the metadata the tables, export and manifest need. */
 export interface LoadedSingleChannelImage {
+  /** How the pixels were read (OME-Zarr: level, chunks, bytes), for the manifest; absent for TIFF. */
+  imageRead?: ImageReadInfo | null;
   sourcePaths: string[];
   voxelSizeUm: [number, number, number];
   voxelSizeSource: 'config' | 'metadata' | 'fallback';
@@ -125,9 +127,9 @@ export async function loadSingleChannelImage(
   source: string | string[],
   channelIndex: number,
   voxelScaleZyx: readonly number[] | null,
-  options: { cropForTesting?: CropZyx | null; t?: number } = {},
+  options: { cropForTesting?: CropZyx | null; t?: number; resolutionLevel?: number } = {},
 ): Promise<LoadedSingleChannelImage> {
-  const stack = await openImageStack(source);
+  const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
   const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
   const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
   if (!Number.isInteger(channelIndex) || channelIndex < 0 || channelIndex >= sizeC) {
@@ -140,7 +142,7 @@ export async function loadSingleChannelImage(
     throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
   }
   const crop = options.cropForTesting ?? null;
-  const image = applyCrop(await stack.readChannel(channelIndex, t), crop);
+  const image = await readChannelCropped(stack, channelIndex, t, crop);
   const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, image.shape[0] > 1);
   return {
     sourcePaths: stack.sourcePaths,
@@ -157,6 +159,7 @@ export async function loadSingleChannelImage(
     timePoint: t,
     cropForTesting: crop,
     analysisZBounds: null,
+    imageRead: imageReadInfo(stack, options.resolutionLevel ?? 0),
   };
 }
 
@@ -325,6 +328,7 @@ export const singleChannelLayout: AnalysisLayout<LoadedSingleChannelImage, Singl
     return loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
       t: config.runtimeConfig.t,
+      resolutionLevel: config.resolutionLevel,
     }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
   },
   planeShape: (loaded) => [loaded.image.shape[1], loaded.image.shape[2]],

@@ -100,6 +100,7 @@ export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelRes
     loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
       cropForTesting: config.runtimeConfig.cropForTesting,
       t: config.runtimeConfig.t,
+      resolutionLevel: config.resolutionLevel,
     }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
   planeShape: (loaded) => [loaded.cellImage.shape[1], loaded.cellImage.shape[2]],
   firstSource: (loaded) => loaded.sourcePaths[0],

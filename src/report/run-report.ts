@@ -44,7 +44,9 @@ export async function buildRunReport(run: RunFolder): Promise<RunReport> {
   const names = displayNames(run);
   const facts = runFacts(run);
   const boxes = roiBoxes(run, planes);
-  const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnail(planes, { box, maxSide: ROI_THUMB_SIDE, positive, roiId }) }));
+  // Many ROIs: smaller overlays, so that the page stays mailable (≈ 40 KiB instead of ≈ 150 KiB each).
+  const side = boxes.length > 6 ? ROI_THUMB_SIDE / 2 : ROI_THUMB_SIDE;
+  const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnail(planes, { box, maxSide: side, positive, roiId }) }));
   // 4 bits per colour level: ~16 KiB a sample, so a 96-sample gallery stays near 2 MiB.
   // From a whole-image overlay's downsampled level when there is one (one pass over the full planes, not two).
   const whole = thumbs.find(({ box }) => box.y0 === 0 && box.x0 === 0 && box.y1 === planes.height && box.x1 === planes.width);
@@ -72,12 +74,9 @@ ${thresholdTable(run)}
           [rgb(OVERLAY.positive), `${names.marker}-positive cell`],
           [rgb(OVERLAY.marker), `${names.marker} object outline`],
           ...(planes.region ? ([[rgb(OVERLAY.region), `${names.region} object outline`]] as [string, string][]) : []),
-          [rgb(OVERLAY.roi), 'ROI outline'],
         ]
-      : [
-          [rgb(OVERLAY.cellOutline), 'object outline'],
-          [rgb(OVERLAY.roi), 'ROI outline'],
-        ];
+      : [[rgb(OVERLAY.cellOutline), 'object outline']];
+  if (planes.rois) legendItems.push([rgb(OVERLAY.roi), 'ROI outline']);
   const channelLegend = planes.channels.length
     ? `<p class="note">Image: ${planes.channels.map((c) => `${esc(channelLabel(c.role, names))} in ${c.role === 'cell' ? 'magenta' : c.role === 'marker' ? 'cyan' : c.role === 'optional_region' ? 'red' : 'grey'}`).join(', ')}${
         facts.is3d || (m.image?.analysedShapeZyx?.[0] ?? 1) > 1 ? ' (max projection over the analysed planes; labels: maximum over z)' : ''

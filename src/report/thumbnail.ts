@@ -71,6 +71,8 @@ function maxProject(data: ArrayLike<number>, shape: readonly number[], zRange: [
 export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
   const m = run.manifest;
   const single = run.kind === 'single_channel';
+  // Masks and image channels are decoded concurrently (deflate strips inflate on node's thread pool).
+  const images = readImageChannels(run).catch((err: Error) => ({ note: `the input image could not be read (${err.message}): thumbnails show the masks only` }));
   const [cell, marker, region, objects, rois] = await Promise.all([
     single ? null : readLabelPlane(run.masks.cell),
     single ? null : readLabelPlane(run.masks.marker),
@@ -95,41 +97,49 @@ export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
     cellMarkerMean: null,
     imageNote: null,
   };
-  const imagePaths = imageSourcePaths(run);
-  if (!imagePaths.length || !imagePaths.every((p) => existsSync(p))) {
-    res.imageNote = `the input image ${imagePaths.join(', ') || '(none recorded)'} is not there any more: thumbnails show the masks only`;
+  const img = await images;
+  if ('note' in img) {
+    res.imageNote = img.note;
     return res;
   }
-  try {
-    const stack = await openImageStack(imagePaths.length === 1 ? imagePaths[0] : imagePaths);
-    const t = m.image?.timePoint ?? 0;
-    const crop = m.image?.cropForTesting ?? null;
-    const cc = m.config.channel_config ?? {};
-    const roles: [RunPlanes['channels'][number]['role'], number | null | undefined][] = single
+  const zRange = (m.zStack?.zCrop as [number, number] | null | undefined) ?? null;
+  for (const { role, c, vol } of img.channels) {
+    if (vol.shape[1] !== Y || vol.shape[2] !== X) {
+      res.imageNote = `the input image's channel ${c} is ${vol.shape[1]}×${vol.shape[2]}, the masks ${Y}×${X}: the image changed since the run; thumbnails show the masks only`;
+      res.channels = [];
+      return res;
+    }
+    const plane = maxProject(vol.data, vol.shape, zRange);
+    res.channels.push({ role, plane, contrast: percentileContrast(plane) });
+    if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, plane);
+  }
+  return res;
+}
+
+type Role = RunPlanes['channels'][number]['role'];
+
+/** The analysed channels of the input image (time point and crop of the run), or why they are not there. */
+async function readImageChannels(run: RunFolder): Promise<{ channels: { role: Role; c: number; vol: VolumeLike }[] } | { note: string }> {
+  const m = run.manifest;
+  const imagePaths = imageSourcePaths(run);
+  if (!imagePaths.length || !imagePaths.every((p) => existsSync(p))) {
+    return { note: `the input image ${imagePaths.join(', ') || '(none recorded)'} is not there any more: thumbnails show the masks only` };
+  }
+  const stack = await openImageStack(imagePaths.length === 1 ? imagePaths[0] : imagePaths);
+  const t = m.image?.timePoint ?? 0;
+  const crop = m.image?.cropForTesting ?? null;
+  const cc = m.config.channel_config ?? {};
+  const roles: [Role, number | null | undefined][] =
+    run.kind === 'single_channel'
       ? [['objects', m.config.single_channel_config?.channel_index]]
       : [
           ['cell', cc.cell_channel],
           ['marker', cc.marker_channel],
           ['optional_region', cc.optional_region_channel],
         ];
-    const zRange = (m.zStack?.zCrop as [number, number] | null | undefined) ?? null;
-    for (const [role, c] of roles) {
-      if (c === null || c === undefined) continue;
-      const vol = cropVolume(await stack.readChannel(c, t), crop);
-      if (vol.shape[1] !== Y || vol.shape[2] !== X) {
-        res.imageNote = `the input image's channel ${c} is ${vol.shape[1]}×${vol.shape[2]}, the masks ${Y}×${X}: the image changed since the run; thumbnails show the masks only`;
-        res.channels = [];
-        return res;
-      }
-      const plane = maxProject(vol.data, vol.shape, zRange);
-      res.channels.push({ role, plane, contrast: percentileContrast(plane) });
-      if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, res.channels[res.channels.length - 1].plane);
-    }
-  } catch (err) {
-    res.imageNote = `the input image could not be read (${(err as Error).message}): thumbnails show the masks only`;
-    res.channels = [];
-  }
-  return res;
+  const wanted = roles.filter((r): r is [Role, number] => typeof r[1] === 'number');
+  const vols = await Promise.all(wanted.map(([, c]) => stack.readChannel(c, t)));
+  return { channels: wanted.map(([role, c], i) => ({ role, c, vol: cropVolume(vols[i], crop) })) };
 }
 
 /** The image file(s) of the run (the manifest's config `image`, a path or a list). */

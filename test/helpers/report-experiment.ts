@@ -1,30 +1,31 @@
 /**
- * An experiment folder in issue 14's layout (COORDINATION.md: samples/<s>/ = what `cellcoloc run` writes,
- * failures.csv, experiment_summary.csv, batch_manifest.json), built from real single runs of the shipped demo
- * image with different configs — until `cellcoloc batch` writes such folders itself. Sample s05 has a far
- * higher min_cell_voxels, so its cell count is an outlier; s06 "failed".
+ * Runs and experiments for the report tests. Experiments are made by a real `cellcoloc batch` (issue 14) of the
+ * shipped demo image with per-sample config overrides from the sheet: s05 has a far higher min_cell_voxels, so
+ * its cell count is an outlier; s06 (a truncated copy of the image) fails alone.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 
-export const DEMO_IMAGE = resolve('data/demo/ht29_dna_ph3.ome.tif');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'cellcoloc.mjs');
+export const DEMO_IMAGE = join(ROOT, 'data', 'demo', 'ht29_dna_ph3.ome.tif');
 
 export interface DemoSample {
   sample: string;
   condition: string;
   well: string;
   coloc: string;
-  /** Write the run's own report at the end of the run (else the experiment report has to write it). */
-  report: boolean;
 }
 
 export const DEMO_SAMPLES: DemoSample[] = [
-  { sample: 's01', condition: 'ctrl', well: 'A01', coloc: '{min_cell_voxels: 30, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}', report: true },
-  { sample: 's02', condition: 'ctrl', well: 'A02', coloc: '{min_cell_voxels: 35, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}', report: false },
-  { sample: 's03', condition: 'drug', well: 'B01', coloc: '{min_cell_voxels: 30, overlap_fraction_threshold: 0.2, min_overlap_voxels: 10}', report: true },
-  { sample: 's04', condition: 'drug', well: 'B02', coloc: '{min_cell_voxels: 30, overlap_fraction_threshold: 0.4, min_overlap_voxels: 10}', report: false },
-  { sample: 's05', condition: 'drug', well: 'B03', coloc: '{min_cell_voxels: 150, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}', report: false },
+  { sample: 's01', condition: 'ctrl', well: 'A01', coloc: '{min_cell_voxels: 30, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}' },
+  { sample: 's02', condition: 'ctrl', well: 'A02', coloc: '{min_cell_voxels: 35, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}' },
+  { sample: 's03', condition: 'drug', well: 'B01', coloc: '{min_cell_voxels: 30, overlap_fraction_threshold: 0.2, min_overlap_voxels: 10}' },
+  { sample: 's04', condition: 'drug', well: 'B02', coloc: '{min_cell_voxels: 30, overlap_fraction_threshold: 0.4, min_overlap_voxels: 10}' },
+  { sample: 's05', condition: 'drug', well: 'B03', coloc: '{min_cell_voxels: 150, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}' },
 ];
 
 export function demoConfig(coloc: string): string {
@@ -60,23 +61,24 @@ export function overviewCounts(sampleDir: string, stem = 'ht29_dna_ph3.ome'): { 
   return { nCells, nPositive };
 }
 
-/** Runs the samples into `dir/samples/<s>/` and writes the experiment-level files. */
-export async function buildDemoExperiment(dir: string, samples: DemoSample[] = DEMO_SAMPLES): Promise<void> {
-  mkdirSync(join(dir, 'configs'), { recursive: true });
-  const summary = ['sample,condition,well,roi_id,n_cells,n_marker_positive_cells'];
-  for (const s of samples) {
-    const cfg = join(dir, 'configs', `${s.sample}.yaml`);
-    writeFileSync(cfg, demoConfig(s.coloc));
-    const sdir = join(dir, 'samples', s.sample);
-    const r = await cli(['run', cfg, '--results-dir', sdir, '-q', ...(s.report ? [] : ['--no-report'])]);
-    if (r.code !== 0) throw new Error(`sample ${s.sample}: ${r.err}`);
-    writeFileSync(join(sdir, 'done.json'), JSON.stringify({ sample: s.sample }));
-    const c = overviewCounts(sdir);
-    summary.push(`${s.sample},${s.condition},${s.well},1,${c.nCells},${c.nPositive}`);
-  }
-  mkdirSync(join(dir, 'samples', 's06'), { recursive: true });
-  writeFileSync(join(dir, 'samples.csv'), ['sample,image,condition,well', ...samples.map((s) => `${s.sample},${DEMO_IMAGE},${s.condition},${s.well}`), `s06,missing.tif,drug,B04`].join('\n') + '\n');
-  writeFileSync(join(dir, 'experiment_summary.csv'), summary.join('\n') + '\n');
-  writeFileSync(join(dir, 'failures.csv'), 'sample,error\ns06,"missing.tif: no such file (expected an image, sample sheet row 7)"\n');
-  writeFileSync(join(dir, 'batch_manifest.json'), JSON.stringify({ createdAt: '2026-01-01T00:00:00.000Z', samples: [...samples.map((s) => s.sample), 's06'] }, null, 2));
+/**
+ * A real `cellcoloc batch` (the built CLI, two worker processes) of the demo image with per-sample config
+ * overrides from the sheet, plus a truncated copy of the image (`s06`) that fails alone. The batch writes the
+ * experiment report itself at the end (its report wiring); `cellcoloc report DIR` rebuilds it.
+ */
+export function buildDemoExperiment(dir: string, samples: DemoSample[] = DEMO_SAMPLES): { out: string; code: number | null; err: string } {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'base.yaml'), demoConfig('{min_cell_voxels: 30, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}').replace(/^image:.*\n/m, ''));
+  writeFileSync(join(dir, 'corrupt.tif'), readFileSync(DEMO_IMAGE).subarray(0, 4096));
+  const rows = samples.map((s) => {
+    const c = /min_cell_voxels: (\d+), overlap_fraction_threshold: ([\d.]+)/.exec(s.coloc)!;
+    return `${s.sample},${DEMO_IMAGE},${s.condition},${s.well},${c[1]},${c[2]}`;
+  });
+  writeFileSync(
+    join(dir, 'samples.csv'),
+    ['sample,image,condition,well,config.colocalization_config.min_cell_voxels,config.colocalization_config.overlap_fraction_threshold', ...rows, 's06,corrupt.tif,drug,B04,30,0.05'].join('\n') + '\n',
+  );
+  const out = join(dir, 'out');
+  const r = spawnSync(process.execPath, [BIN, 'batch', 'samples.csv', '--config', 'base.yaml', '--results-dir', out, '--jobs', '2', '-q'], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
+  return { out, code: r.status, err: r.stderr };
 }

@@ -12,7 +12,7 @@ async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io:
   const { writeReport } = await import('../../report/index.js');
   const t0 = performance.now();
   const path = await writeReport(dir, {
-    stem: opts.stem,
+    stem: opts.stem || undefined,
     onProgress: opts.quiet ? undefined : (m) => io.err(`cellcoloc: report: ${m}\n`),
   });
   if (process.env.CELLCOLOC_BENCH_STATS) io.err(`CELLCOLOC_REPORT_MS ${(performance.now() - t0).toFixed(1)}\n`);

@@ -102,6 +102,7 @@ export function toAnalysisConfig(
     configPath,
     image: typeof c.image === 'string' ? resolvePath(c.image) : c.image.map(resolvePath),
     resultsDir: c.results_dir === null ? null : resolvePath(c.results_dir),
+    resolutionLevel: c.resolution_level,
     voxelScaleZyx:
       c.voxel_scale_zyx === null
         ? null

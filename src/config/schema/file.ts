@@ -2,7 +2,7 @@
  * The whole config file (snake_case, as written), its types and its JSON Schema.
  */
 import { z } from 'zod';
-import { MAPPING, opt, req, str, orNull } from './fields.js';
+import { MAPPING, opt, req, str, orNull, intNonNeg } from './fields.js';
 import { ChannelConfigSchema, DisplayNamesSchema, ModelConfigSchema, ColocalizationConfigSchema, IntensityColocalizationConfigSchema, RuntimeConfigSchema, RoisSchema, SingleChannelConfigSchema, SingleChannelAnalysisConfigSchema, imageError, voxelError } from './sections.js';
 
 /** The whole config file (snake_case, as written). */
@@ -25,6 +25,11 @@ export const ConfigFileSchema = z
       }),
       null,
       'voxel size in micrometres, [z, y, x] or [y, x] (then z = 1.0); overrides the image metadata; null = from the metadata',
+    ),
+    resolution_level: opt(
+      intNonNeg(),
+      0,
+      'OME-Zarr images: which resolution level to analyse (0 = full resolution; N = the N-th coarser level, voxel size scaled accordingly); ignored for TIFF',
     ),
     channel_config: ChannelConfigSchema.optional().meta({ description: 'which image channel is what (0-based); required unless single_channel_config is given' }),
     display_names: opt(DisplayNamesSchema, {}, 'names of the channels, shown in the viewer'),

@@ -5,7 +5,7 @@
 import * as api from './api.js';
 import { model, hooks } from './state.js';
 import { loadState, loadPlanes, reloadLabels } from './loader.js';
-import { loadTables, renderTable } from './table-panel.js';
+import { loadTables } from './table-panel.js';
 import { base, requestDraw } from './render.js';
 import { editsSent, clearHistory, newLabel, deleteLabel, mergeLabel, setLabel, setBrush, undoRedo, showEditNotice } from './editing.js';
 import { deleteShape } from './tools.js';
@@ -132,7 +132,6 @@ export function wireControls(): void {
     const ms = performance.now() - t0;
     $('runInfo').textContent = `re-analysed in ${Math.round(res.ms)} ms (server), ${Math.round(ms)} ms until the tables were updated`;
     hooks.lastReanalyzeMs = ms;
-    renderTable();
   });
   $('export').onclick = () => void guard('export', async () => {
     await editsSent();

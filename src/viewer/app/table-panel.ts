@@ -28,13 +28,26 @@ function shownSheets(): string[] {
   return two.length ? two : all.slice(0, 4);
 }
 
+/**
+ * Loads the overview, the cell summary and the sheet on screen (what a re-analysis or a slider move must update
+ * at once); other tabs are fetched when opened, so they cost nothing on the re-analyse and refine paths.
+ */
 export async function loadTables(): Promise<void> {
   const sheets = shownSheets();
-  const data = await Promise.all(sheets.map((s) => api.getTable(s)));
-  model.tables.clear();
-  sheets.forEach((s, i) => model.tables.set(s, data[i]));
   if (!sheets.includes(model.currentSheet) && sheets.length) model.currentSheet = sheets[0];
+  const eager = sheets.filter((s, i) => i < 2 || s === model.currentSheet);
+  const data = await Promise.all(eager.map((s) => api.getTable(s)));
+  model.tables.clear();
+  eager.forEach((s, i) => model.tables.set(s, data[i]));
   buildTabs();
+  renderTable();
+}
+
+async function openSheet(s: string): Promise<void> {
+  model.currentSheet = s;
+  model.sortCol = -1;
+  buildTabs();
+  if (!model.tables.has(s) && model.st?.tables.includes(s)) model.tables.set(s, await api.getTable(s));
   renderTable();
 }
 
@@ -46,12 +59,7 @@ function buildTabs(): void {
     ...names.map((s) => {
       const b = el('button', { textContent: SHEET_TITLES[s] ?? s, className: s === model.currentSheet ? 'active' : '' });
       b.dataset.sheet = s;
-      b.onclick = () => {
-        model.currentSheet = s;
-        model.sortCol = -1;
-        buildTabs();
-        renderTable();
-      };
+      b.onclick = () => void openSheet(s);
       return b;
     }),
   );

@@ -697,6 +697,7 @@ async function loadImages(config: AnalysisConfig): Promise<Loaded> {
   const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
     cropForTesting: config.runtimeConfig.cropForTesting,
     t: config.runtimeConfig.t,
+    resolutionLevel: config.resolutionLevel,
   });
   return prepareLoadedImagesForAnalysis(raw, config);
 }

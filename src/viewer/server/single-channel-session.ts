@@ -240,6 +240,7 @@ async function loadImage(config: AnalysisConfig): Promise<LoadedSingleChannelIma
   const raw = await loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
     cropForTesting: config.runtimeConfig.cropForTesting,
     t: config.runtimeConfig.t,
+    resolutionLevel: config.resolutionLevel,
   });
   return prepareSingleChannelImageForAnalysis(raw, sc.modelConfig, config.configPath ?? 'config');
 }

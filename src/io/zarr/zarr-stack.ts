@@ -1,0 +1,186 @@
+/**
+ * OME-Zarr images (NGFF 0.4 / Zarr v2 and NGFF 0.5 / Zarr v3) as an `ImageStack`: TZCYX view of one
+ * resolution level, channels read per (c, t) — and by region, so that a `crop_for_testing` or a z-crop reads
+ * only the chunks it touches (zarrita's `get` with slices fetches only the chunks a selection overlaps).
+ *
+ * Chunk semantics: the Zarr spec lets a missing chunk stand for `fill_value`. For microscopy acquisitions a
+ * missing chunk file is almost always a failed copy, so CellColoc refuses it with the chunk's key (a sparse
+ * store written on purpose can be re-saved with its chunks materialised). Every chunk read is counted
+ * (chunks, bytes) for the run manifest.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import * as zarr from 'zarrita';
+import FileSystemStore from '@zarrita/storage/fs';
+import { inputError, isCellColocError } from '../../core/errors.js';
+import type { Volume, VoxelData } from '../../core/volume.js';
+import { isZarrPath, parseNgffImage, readGroupAttributes, type NgffImage } from './ngff-metadata.js';
+
+/** Half-open `[[z0, z1], [y0, y1], [x0, x1]]` in voxels of the stored level. */
+export type ZyxRegion = [[number, number], [number, number], [number, number]];
+
+export type ZarrDtype = 'uint8' | 'uint16' | 'uint32' | 'int16' | 'int32' | 'float32';
+const DTYPES: Record<string, ZarrDtype> = { uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', int16: 'int16', int32: 'int32', float32: 'float32' };
+
+export interface ZarrReadStats {
+  chunks: number;
+  bytes: number;
+}
+
+export interface ZarrImage {
+  /** Absolute path of the image group. */
+  path: string;
+  ngff: NgffImage;
+  level: number;
+  /** Stored shape as TZCYX (absent axes = 1). */
+  shapeTzcyx: [number, number, number, number, number];
+  dtype: ZarrDtype;
+  /** µm per voxel of the chosen level, `[z, y, x]` (null = unknown unit / absent axis). */
+  voxelUm: [number | null, number | null, number | null];
+  /** Warnings about units that could not be used. */
+  warnings: string[];
+  chunkShape: number[];
+  read(c: number, t: number, region: ZyxRegion | null): Promise<Volume>;
+  stats(): ZarrReadStats;
+}
+
+/**
+ * A FileSystemStore that counts chunk reads and refuses missing chunks (see the header). Blosc frames are
+ * checked against their own header before decoding: numcodecs' blosc decoder returns garbage instead of an
+ * error for a truncated frame (seen with a chunk cut to 10 bytes), so the compressed size the 16-byte header
+ * declares (bytes 12–15, little-endian) must equal the chunk file's size.
+ */
+class CountingStore extends FileSystemStore {
+  chunks = 0;
+  bytes = 0;
+  /** Set once the array's metadata says its chunks are blosc frames. */
+  bloscFrames = false;
+  constructor(root: string, private readonly label: string) {
+    super(root);
+  }
+  override async get(key: `/${string}`, opts?: Parameters<FileSystemStore['get']>[1]): Promise<Uint8Array | undefined> {
+    const v = await super.get(key, opts);
+    const isMeta = /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json|\.zmetadata)$/.test(key);
+    if (!isMeta) {
+      if (v === undefined) throw inputError(`${this.label}: chunk ${key.slice(1)} is missing (expected a chunk file; the store may be incomplete)`);
+      if (this.bloscFrames) {
+        const declared = v.byteLength >= 16 ? new DataView(v.buffer, v.byteOffset, 16).getUint32(12, true) : -1;
+        if (declared !== v.byteLength) {
+          throw inputError(`${this.label}: chunk ${key.slice(1)} is truncated or corrupt (a blosc frame of ${v.byteLength} bytes${declared >= 0 ? ` declaring ${declared}` : ''})`);
+        }
+      }
+      this.chunks++;
+      this.bytes += v.byteLength;
+    }
+    return v;
+  }
+}
+
+/** Opens level `level` of the OME-Zarr image at `path` (metadata only; pixels on `read`). */
+export async function openZarrImage(path: string, level = 0): Promise<ZarrImage> {
+  const ga = await readGroupAttributes(path, path);
+  const ngff = parseNgffImage(ga, path);
+  if (!Number.isInteger(level) || level < 0 || level >= ngff.levels.length) {
+    throw inputError(`${path}: resolution_level: expected 0..${ngff.levels.length - 1} (the image has ${ngff.levels.length} level${ngff.levels.length === 1 ? '' : 's'}), got ${level}`);
+  }
+  const lv = ngff.levels[level];
+  const label = `${path}: ${lv.path}`;
+  const store = new CountingStore(path, label);
+  let arr: zarr.Array<zarr.DataType, CountingStore>;
+  try {
+    arr = await zarr.open(zarr.root(store).resolve(lv.path), { kind: 'array' });
+  } catch (e) {
+    throw inputError(`${label}: cannot open the array (${(e as Error).message.split('\n')[0]})`, e);
+  }
+  store.bloscFrames = await usesBlosc(join(path, lv.path));
+  const dtype = DTYPES[arr.dtype as string];
+  if (!dtype) throw inputError(`${label}: data type ${arr.dtype} is not supported (expected uint8, uint16, uint32, int16, int32 or float32)`);
+  if (arr.shape.length !== ngff.axes.length) {
+    throw inputError(`${label}: the array has ${arr.shape.length} dimensions but multiscales axes name ${ngff.axes.length} (${ngff.axes.join(', ')})`);
+  }
+  const sizeOf = (a: string) => {
+    const i = ngff.axes.indexOf(a as never);
+    return i < 0 ? 1 : arr.shape[i];
+  };
+  const shapeTzcyx: [number, number, number, number, number] = [sizeOf('t'), sizeOf('c'), sizeOf('z'), sizeOf('y'), sizeOf('x')].map((v, i, s) =>
+    // reorder T C Z Y X → T Z C Y X
+    i === 1 ? s[2] : i === 2 ? s[1] : v,
+  ) as [number, number, number, number, number];
+  const warnings: string[] = [];
+  const um = (a: 'z' | 'y' | 'x'): number | null => {
+    const i = ngff.axes.indexOf(a);
+    if (i < 0) return null;
+    if (ngff.unitUm[i] === null) {
+      if (ngff.units[i] !== '') warnings.push(`${path}: axis ${a} has unit "${ngff.units[i]}", which is not a length unit CellColoc knows`);
+      return null;
+    }
+    return lv.scale[i] * ngff.unitUm[i]!;
+  };
+  const voxelUm: [number | null, number | null, number | null] = [um('z'), um('y'), um('x')];
+
+  const read = async (c: number, t: number, region: ZyxRegion | null): Promise<Volume> => {
+    const [T, Z, C, Y, X] = shapeTzcyx;
+    if (!Number.isInteger(c) || c < 0 || c >= C) throw inputError(`${path}: channel ${c} requested but the image has ${C} channel${C === 1 ? '' : 's'}`);
+    if (!Number.isInteger(t) || t < 0 || t >= T) throw inputError(`${path}: time point ${t} requested but the image has ${T}`);
+    const r: ZyxRegion = region ?? [[0, Z], [0, Y], [0, X]];
+    const sel = ngff.axes.map((a) => {
+      switch (a) {
+        case 't':
+          return t;
+        case 'c':
+          return c;
+        case 'z':
+          return zarr.slice(r[0][0], r[0][1]);
+        case 'y':
+          return zarr.slice(r[1][0], r[1][1]);
+        default:
+          return zarr.slice(r[2][0], r[2][1]);
+      }
+    });
+    let chunk: { data: unknown; shape: number[] };
+    try {
+      chunk = (await zarr.get(arr, sel)) as { data: unknown; shape: number[] };
+    } catch (e) {
+      if (isCellColocError(e)) throw e;
+      throw inputError(`${label}: cannot decode a chunk (${(e as Error).message.split('\n')[0]}); the store may be truncated or corrupt`, e);
+    }
+    const shape: [number, number, number] = [r[0][1] - r[0][0], r[1][1] - r[1][0], r[2][1] - r[2][0]];
+    const data = chunk.data as VoxelData;
+    if (data.length !== shape[0] * shape[1] * shape[2]) throw inputError(`${label}: decoded ${data.length} values for a region of ${shape.join('×')}`);
+    return { data, shape };
+  };
+  return {
+    path,
+    ngff,
+    level,
+    shapeTzcyx,
+    dtype,
+    voxelUm,
+    warnings,
+    chunkShape: (arr as unknown as { chunks: number[] }).chunks,
+    read,
+    stats: () => ({ chunks: store.chunks, bytes: store.bytes }),
+  };
+}
+
+/** Whether the array's chunks are blosc frames (Zarr v2 `.zarray` `compressor.id`, or a v3 `blosc` codec). */
+async function usesBlosc(arrayPath: string): Promise<boolean> {
+  const read = async (f: string) => {
+    try {
+      return JSON.parse(await readFile(join(arrayPath, f), 'utf8')) as { compressor?: { id?: string } | null; codecs?: { name?: string }[] };
+    } catch {
+      return null;
+    }
+  };
+  const v2 = await read('.zarray');
+  if (v2) return v2.compressor?.id === 'blosc';
+  const v3 = await read('zarr.json');
+  return (v3?.codecs ?? []).some((c) => c?.name === 'blosc' || c?.name === 'numcodecs.blosc');
+}
+
+export { isZarrPath };
+
+/** A short name for messages. */
+export function zarrName(path: string): string {
+  return basename(path);
+}
