@@ -9,6 +9,8 @@ import { writeFileAtomic } from '../../export/atomic.js';
 import { ExperimentProblems, runBatch } from '../../experiment/batch.js';
 import { mergeExperiment, MERGED_FILES, type MergeResult } from '../../experiment/merge.js';
 import { sheetDirOf, sheetFromFiles } from '../../experiment/sheet-from-files.js';
+import { isPlateStore, plateSheet } from '../../experiment/plate-sheet.js';
+import { emitSnakemake } from '../../experiment/snakemake.js';
 import { createBatchReporter } from '../batch-progress.js';
 import { writeReportAfterRun } from './report.js';
 import type { Io } from '../io.js';
@@ -42,6 +44,8 @@ interface BatchCliOptions {
   only?: string[];
   timeoutPerSample?: number;
   report: boolean;
+  emitSnakemake?: boolean;
+  samplesPerJob?: number;
 }
 
 function mergeLines(m: MergeResult, io: Io): void {
@@ -52,7 +56,7 @@ export function register(program: Command, io: Io): void {
   program
     .command('batch')
     .description('analyse every sample of a sample sheet with one base config: per-sample results, merged tables, resumable (docs/experiments.md)')
-    .argument('<samples.csv>', 'sample sheet: sample, image or channel_0.., metadata columns, config.<section>.<field> overrides')
+    .argument('<samples.csv>', 'sample sheet: sample, image or channel_0.., metadata columns, config.<section>.<field> overrides; or an OME-Zarr HCS plate (one sample per well field)')
     .requiredOption('--config <base.yaml>', 'base config: everything but image (results_dir optional)')
     .option('--results-dir <dir>', 'experiment folder (default: the base config\'s results_dir, else <sheet>_results beside the sheet)')
     .option('--jobs <n>', 'worker processes (default: the number of cores, lowered to fit the estimated memory per sample)', positiveInt('--jobs'))
@@ -61,7 +65,11 @@ export function register(program: Command, io: Io): void {
     .option('--timeout-per-sample <s>', 'kill a sample that runs longer than this many seconds (it fails alone)', positiveSeconds)
     .option('--no-report', 'do not write the experiment report (DIR/report.html)')
     .option('-q, --quiet', 'no progress output on stderr')
+    .option('--emit-snakemake', 'validate the sheet, run nothing, write DIR/workflow/ (Snakefile, config, SLURM profile) for snakemake')
+    .option('--samples-per-job <n>', 'with --emit-snakemake: samples per cluster job (default: ≈ 10 minutes of estimated work)', positiveInt('--samples-per-job'))
     .action(async (sheet: string, opts: BatchCliOptions) => {
+      if (opts.emitSnakemake) return emitWorkflow(sheet, opts, io);
+      if (opts.samplesPerJob !== undefined) throw new Error('--samples-per-job: only with --emit-snakemake');
       const reporter = createBatchReporter(process.stderr, !!opts.quiet);
       let result;
       try {
@@ -115,7 +123,7 @@ export function register(program: Command, io: Io): void {
   program
     .command('sheet')
     .description('write a sample sheet from file names (review and edit it, then run `cellcoloc batch`)')
-    .argument('<glob>', 'files, e.g. "images/*.tif" (quote it so that the shell does not expand it)')
+    .argument('<glob>', 'files, e.g. "images/*.tif" (quote it so that the shell does not expand it), or an OME-Zarr HCS plate (one sample per well field)')
     .option('--name-pattern <regex>', 'regular expression over the file name: named groups become columns; (?<channel>…) stacks files into one sample')
     .option('-o, --output <file>', 'write the sheet here (default: stdout); paths in it are relative to its folder')
     .option('-f, --force', 'overwrite an existing output file')
@@ -125,6 +133,15 @@ export function register(program: Command, io: Io): void {
         const { existsSync } = await import('node:fs');
         if (existsSync(out)) throw new Error(`${out} already exists (use --force to overwrite)`);
       }
+      if (await isPlateStore(resolve(pattern))) {
+        const p = await plateSheet(resolve(pattern), sheetDirOf(out));
+        if (out) {
+          await writeFileAtomic(out, p.csv);
+          io.err(`cellcoloc: ${p.samples} sample${p.samples === 1 ? '' : 's'} (well fields) from plate ${p.plateName}; columns sample, image, plate, row, column, well, field\n`);
+          io.out(`wrote ${out}\nreview it (add e.g. a condition column), then run: cellcoloc batch ${opts.output} --config <base.yaml>\n`);
+        } else io.out(p.csv);
+        return;
+      }
       const g = await sheetFromFiles({ pattern, namePattern: opts.namePattern ?? null, sheetDir: sheetDirOf(out) });
       if (out) {
         await writeFileAtomic(out, g.csv);
@@ -132,6 +149,36 @@ export function register(program: Command, io: Io): void {
         io.out(`wrote ${out}\nreview it, then run: cellcoloc batch ${opts.output} --config <base.yaml>\n`);
       } else io.out(g.csv);
     });
+}
+
+async function emitWorkflow(sheet: string, opts: BatchCliOptions, io: Io): Promise<void> {
+  let r;
+  try {
+    r = await emitSnakemake({
+      sheet,
+      baseConfig: opts.config,
+      resultsDir: opts.resultsDir ?? null,
+      only: opts.only ?? null,
+      force: !!opts.force,
+      timeoutPerSampleS: opts.timeoutPerSample ?? null,
+      samplesPerJob: opts.samplesPerJob ?? null,
+      jobs: opts.jobs ?? null,
+      report: opts.report,
+    });
+  } catch (err) {
+    if (err instanceof ExperimentProblems) for (const p of err.problems) io.err(`cellcoloc: error: ${p}\n`);
+    throw err;
+  }
+  const n = r.chunks.reduce((a, c) => a + c.samples.length, 0);
+  if (!opts.quiet) {
+    io.err(`cellcoloc: ${n} sample${n === 1 ? '' : 's'} in ${r.chunks.length} job${r.chunks.length === 1 ? '' : 's'} of up to ${r.samplesPerJob} (${r.samplesPerJobReason})\n`);
+    if (r.unestimated.length > 0) io.err(`cellcoloc: note: no resource estimate (unreadable image header) for ${r.unestimated.join(', ')}: they will fail in their job and be listed in failures.csv\n`);
+  }
+  io.out(
+    `wrote ${r.workflowDir}/ (Snakefile, config.yaml, scripts/, profiles/slurm/)\n` +
+      `run locally:  snakemake --snakefile ${r.snakefile} --cores N\n` +
+      `run on SLURM: snakemake --snakefile ${r.snakefile} --profile ${r.profileDir}\n`,
+  );
 }
 
 /** Some samples failed: exit 1 after the others finished (their lines were printed already). */
