@@ -8,7 +8,7 @@ Per channel (spec 4.3, without Gaussian or background correction): Otsu threshol
 (skimage.filters.threshold_otsu), mask = image > t, binary closing with disk(1) (2-D) or ball(1) (3-D),
 remove_small_objects / remove_small_holes below 10 voxels (connectivity 1), full-connectivity labelling
 (skimage.measure.label); cells below 100 voxels dropped (min_cell_voxels). Then overlap pairs (cell, marker) with at
-least 10 shared voxels, marker-positive cells, per-object counts, sums, centroids, maxima and medians in both
+least 10 shared voxels, marker-positive cells (best overlap >= 10 voxels and >= 2 % of the cell), per-object counts, sums, centroids, maxima and medians in both
 channels (scipy.ndimage), perimeter and eccentricity (2-D, skimage.measure.regionprops) or the marching-cubes surface
 area (3-D, skimage.measure.marching_cubes + mesh_surface_area), CSV tables and zlib-compressed label TIFFs.
 
@@ -31,6 +31,7 @@ MIN_OBJECT = 10
 MIN_HOLE = 10
 MIN_CELL = 100
 MIN_OVERLAP = 10
+OVERLAP_FRACTION = 0.02
 
 
 def load_channels(path):
@@ -72,16 +73,22 @@ def size_filter(labels, min_size):
 
 
 def object_table(labels, channels, is_3d):
-    ids = np.unique(labels)
+    # Competent NumPy: statistics over the foreground voxels only (1-D arrays), bincount for counts, sums and
+    # centroids; ndimage's label-wise maximum and median on those 1-D arrays.
+    fg = np.flatnonzero(labels.ravel())
+    lab = labels.ravel()[fg].astype(np.intp)
+    counts = np.bincount(lab)
+    ids = np.flatnonzero(counts)
     ids = ids[ids > 0]
-    rows = {'label': ids, 'voxels': ndi.sum_labels(np.ones_like(labels, dtype=np.uint8), labels, ids)}
-    com = np.array(ndi.center_of_mass(np.ones_like(labels, dtype=np.uint8), labels, ids)).reshape(len(ids), -1)
-    for k in range(com.shape[1]):
-        rows[f'centroid_{k}'] = com[:, k]
+    rows = {'label': ids, 'voxels': counts[ids]}
+    coords = np.unravel_index(fg, labels.shape)
+    for k, coord in enumerate(coords):
+        rows[f'centroid_{k}'] = np.bincount(lab, weights=coord)[ids] / counts[ids]
     for ci, ch in enumerate(channels):
-        rows[f'sum_ch{ci}'] = ndi.sum_labels(ch, labels, ids)
-        rows[f'max_ch{ci}'] = ndi.maximum(ch, labels, ids)
-        rows[f'median_ch{ci}'] = ndi.median(ch, labels, ids)
+        vals = ch.ravel()[fg]
+        rows[f'sum_ch{ci}'] = np.bincount(lab, weights=vals)[ids]
+        rows[f'max_ch{ci}'] = np.asarray(ndi.maximum(vals, lab, ids))
+        rows[f'median_ch{ci}'] = np.asarray(ndi.median(vals, lab, ids))
     if is_3d:
         surface = []
         for p in measure.regionprops(labels):
@@ -122,7 +129,14 @@ def main():
     keep = counts >= MIN_OVERLAP
     pair_cell = keys[keep] // (int(markers.max()) + 1)
     pair_marker = keys[keep] % (int(markers.max()) + 1)
-    positive = np.unique(pair_cell)
+    # Positive (spec 8): the best overlapping marker shares >= MIN_OVERLAP voxels and >= 2 % of the cell.
+    cell_voxels = np.bincount(cells.ravel())
+    all_cells = keys // (int(markers.max()) + 1)
+    best = np.zeros(len(cell_voxels), dtype=np.int64)
+    np.maximum.at(best, all_cells, counts)
+    ok = (best >= MIN_OVERLAP) & (best >= OVERLAP_FRACTION * cell_voxels)
+    ok[0] = False
+    positive = np.flatnonzero(ok)
 
     cell_rows = object_table(cells, channels, is_3d)
     cell_rows['marker_positive'] = np.isin(cell_rows['label'], positive)
