@@ -163,7 +163,7 @@ class NucleiUNet(nn.Module):
     ([image, 0] for a single-channel image), so the backend's CPnet path runs it unchanged.
     """
 
-    def __init__(self, nbase=(16, 32, 64, 128), cin=2):
+    def __init__(self, nbase=(12, 24, 48, 96), cin=2):
         super().__init__()
         self.down = nn.ModuleList()
         c = cin
@@ -248,7 +248,7 @@ def main():
     ap.add_argument('--steps', type=int, default=0,
                     help='optimizer steps, cosine schedule by step count; 0 = schedule by wall-clock time instead, over --minutes '
                          '(the shared 2-core machine\'s throughput varies several-fold; the steps reached are printed)')
-    ap.add_argument('--minutes', type=float, default=80.0, help='wall-clock budget (with --steps 0); checkpoints hold the state when it is spent')
+    ap.add_argument('--minutes', type=float, default=72.0, help='wall-clock budget (with --steps 0); checkpoints hold the state when it is spent')
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--crop', type=int, default=112)
     ap.add_argument('--lr', type=float, default=3e-3)

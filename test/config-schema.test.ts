@@ -279,7 +279,7 @@ test('wrong types', () => {
   throwsWith(
     () => parse({ channel_config: { cell_channel: 0.5, marker_channel: 1 } }),
     'ConfigError',
-    '/data/exp/run.yaml: channel_config.cell_channel: expected an integer >= 0, got 0.5',
+    '/data/exp/run.yaml: channel_config.cell_channel: expected a channel index (an integer >= 0) or a channel name, got 0.5',
   );
   throwsWith(
     () => parse({ image: 3 }),
@@ -443,7 +443,8 @@ test('missing required keys, and several problems on one line', () => {
   throwsWith(
     () => parseConfigObject({ image: 'a.tif', channel_config: { cell_channel: 'x' }, runtime_config: { t: 1.5 } }, CFG),
     'ConfigError',
-    `${CFG}: channel_config.cell_channel: expected an integer >= 0, got "x"; channel_config.marker_channel: expected an integer >= 0, got nothing (the key is missing); runtime_config.t: expected an integer >= 0, got 1.5`,
+    // "x" is a channel name now (issue 20.2), resolved against the image when the file is loaded.
+    `${CFG}: channel_config.marker_channel: expected a channel index (an integer >= 0) or a channel name, got nothing (the key is missing); runtime_config.t: expected an integer >= 0, got 1.5`,
   );
   throwsWith(
     () => parseConfigObject({ ...base, colocalization_config: { min_cell_voxels: 'a' } }, null),

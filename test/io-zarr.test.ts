@@ -203,3 +203,59 @@ test('bad OME-Zarr stores: one line naming the store, the array and what is wron
   }
   void cpSync;
 });
+
+test('OME-Zarr plate as an experiment: `cellcoloc sheet plate` writes the sheet, `cellcoloc batch plate` runs one sample per well field', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cellcoloc-zarr-plate-'));
+  try {
+    const plate = join(ZARR, 'plate_2wells.ome.zarr');
+    const base = join(tmp, 'base.yaml');
+    writeFileSync(
+      base,
+      'channel_config: {cell_channel: 0, marker_channel: 1}\ncell_model_config: {segmentation_method: otsu}\nmarker_model_config: {segmentation_method: otsu}\ncolocalization_config: {min_cell_voxels: 20}\n',
+    );
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'cellcoloc.mjs'), ...args], { encoding: 'utf8' });
+    const sheetPath = join(tmp, 'plate.csv');
+    const s = cli(['sheet', plate, '-o', sheetPath]);
+    assert.equal(s.status, 0, s.stderr);
+    const sheet = readFileSync(sheetPath, 'utf8').trim().split('\n');
+    assert.equal(sheet[0], 'sample,image,plate,row,column,well,field');
+    assert.equal(sheet.length, 3);
+    assert.match(sheet[1], /^A01_f0,.*plate_2wells\.ome\.zarr\/A\/1\/0,fixture plate,A,1,A01,0$/);
+    const out = join(tmp, 'exp');
+    const b = cli(['batch', plate, '--config', base, '--results-dir', out, '--jobs', '1', '-q', '--no-report']);
+    assert.equal(b.status, 0, b.stderr);
+    const summary = readFileSync(join(out, 'experiment_summary.csv'), 'utf8').trim().split('\n');
+    assert.match(summary[0], /^sample,plate,row,column,well,field,roi_id,n_cells,/);
+    assert.deepEqual(summary.slice(1).map((l) => l.split(',').slice(0, 7).join(',')), ['A01_f0,fixture plate,A,1,A01,0,1', 'A02_f0,fixture plate,A,2,A02,0,1']);
+    // Each field's results equal a single run on that field's image (here: the two halves of the 2D fixture).
+    for (const [sample, field] of [['A01_f0', 'A/1/0'], ['A02_f0', 'A/2/0']]) {
+      const single = join(tmp, `single-${sample}`);
+      const cfg = join(tmp, `${sample}.yaml`);
+      writeFileSync(cfg, `image: ${join(plate, field)}\n` + readFileSync(base, 'utf8'));
+      const r = cli(['run', cfg, '--results-dir', single, '-q', '--no-report']);
+      assert.equal(r.status, 0, r.stderr);
+      const a = csvsByRole(single, '0');
+      const z = csvsByRole(join(out, 'samples', sample), '0');
+      assert.ok(a.size > 0);
+      for (const [role, text] of a) assert.equal(z.get(role), text, `${sample} ${role}`);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the viewer session opens an OME-Zarr image: `cellcoloc snapshot` renders its composite', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cellcoloc-zarr-view-'));
+  try {
+    const cfg = join(tmp, 'c.yaml');
+    writeFileSync(cfg, `image: ${join(ZARR, '2d_otsu_blosc_lz4.ome.zarr')}\nresults_dir: ${join(tmp, 'res')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\ncell_model_config: {segmentation_method: otsu}\nmarker_model_config: {segmentation_method: otsu}\n`);
+    const png = join(tmp, 'v.png');
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'cellcoloc.mjs'), 'snapshot', cfg, '--out', png, '--layers', 'cell,marker'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const b = readFileSync(png);
+    assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG');
+    assert.deepEqual([b.readUInt32BE(16), b.readUInt32BE(20)], [256, 256], 'width × height of level 0');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

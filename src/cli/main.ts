@@ -123,6 +123,9 @@ async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, q
   // A config with single_channel_config runs the single-channel counting workflow (spec 13).
   if (config.singleChannel) {
     const sc = await runSingleChannelAndReport(config, io, quiet);
+    if (process.env.CELLCOLOC_BENCH_STATS) {
+      io.err(`CELLCOLOC_BENCH_STATS ${JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, timings: sc.timings })}\n`);
+    }
     if (withReport) await writeReportAfterRun(sc.paths.resultsDir, sc.paths.stem, io, quiet);
     return null;
   }

@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { configError, inputError, isCellColocError } from '../core/errors.js';
 import type { AnalysisConfig, ModelConfig } from './types.js';
 import { isZarrPath } from '../io/zarr/ngff-metadata.js';
+import { resolveChannelNames } from './channel-names.js';
 import { formatValue, parseConfigWithSchema } from './schema.js';
 
 export {
@@ -188,5 +189,6 @@ export async function loadConfigFile(path: string, overrides: { resultsDir?: str
   const config = parseConfigObject(obj, abs);
   if (overrides.resultsDir !== undefined) config.resultsDir = resolve(overrides.resultsDir);
   await checkInputFilesExist(config);
-  return config;
+  // Channels given by name are resolved against the image's metadata here, before any work.
+  return resolveChannelNames(config);
 }

@@ -11,9 +11,12 @@ export type ZProjectionMethod = 'max' | 'mean' | 'median' | 'std' | 'var';
 
 /** spec 2.1 */
 export interface ChannelConfig {
+  /** 0-based index; −1 until a channel given by name is resolved against the image (`resolveChannelNames`). */
   cellChannel: number;
   markerChannel: number;
   optionalRegionChannel: number | null;
+  /** Channels given by name in the file (resolved to the indices above when the image is opened). */
+  names?: { cellChannel?: string; markerChannel?: string; optionalRegionChannel?: string };
 }
 
 /** spec 2.3 */
@@ -133,8 +136,10 @@ export type RoiSpec =
  * `model_config`, `analysis_config`). Accepted by the schema; `assertSupported` rejects them (not supported yet).
  */
 export interface SingleChannelWorkflowConfig {
-  /** `single_channel_config.channel_index` (0-based). */
+  /** `single_channel_config.channel_index` (0-based; −1 until a name is resolved). */
   channelIndex: number;
+  /** The channel's name when the file gives one instead of an index. */
+  channelName?: string;
   /** `model_config` (a `CellposeModelConfig`). */
   modelConfig: ModelConfig;
   /** `analysis_config.min_object_voxels` (spec 2.6, default 50). */

@@ -13,6 +13,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { isPlateStore, plateSheet } from './plate-sheet.js';
+import { isZarrPath } from '../io/zarr/ngff-metadata.js';
 import { homedir } from 'node:os';
 import { parse } from 'csv-parse/sync';
 
@@ -80,7 +82,19 @@ export async function loadSampleSheet(source: string, options: { label?: string 
   let bytes: Buffer;
   try {
     const st = await stat(path);
-    if (st.isDirectory()) return { sheet: null, problems: [`${label}: expected a sample sheet (CSV file), got a folder`] };
+    if (st.isDirectory()) {
+      // An OME-Zarr HCS plate is a sheet of its own: one sample per well field (plate-sheet.ts).
+      if (await isPlateStore(path)) {
+        try {
+          const { csv } = await plateSheet(path, null);
+          // The sheet "lives" beside the plate (`<plate>.csv`): default results folder `<plate>_results` beside it.
+          return parseSampleSheet(csv, { path: `${path.replace(/[\\/]+$/, '').replace(/\.ome\.zarr$|\.zarr$/i, '')}.csv`, label, sha256: createHash('sha256').update(csv).digest('hex') });
+        } catch (err) {
+          return { sheet: null, problems: [(err as Error).message] };
+        }
+      }
+      return { sheet: null, problems: [`${label}: expected a sample sheet (CSV file) or an OME-Zarr plate, got a folder`] };
+    }
     bytes = await readFile(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -225,8 +239,11 @@ export async function parseSampleSheet(text: string, where: { path: string; labe
       const key = isImage ? 'image' : `channel_${k}`;
       fileChecks.push(
         stat(abs).then(
-          (st) => {
-            if (st.isDirectory()) problems.push(`${at(line)}: ${who}: ${key}: expected an image file, got a folder ${show(written[k])}`);
+          async (st) => {
+            // `image` may be an OME-Zarr image (a folder with NGFF metadata); its metadata is read by the sample.
+            if (st.isDirectory() && !(isImage && (await isZarrPath(abs)))) {
+              problems.push(`${at(line)}: ${who}: ${key}: expected an image file${isImage ? ' or an OME-Zarr image' : ''}, got a folder ${show(written[k])}`);
+            }
           },
           () => {
             problems.push(`${at(line)}: ${who}: ${key}: file not found: ${show(written[k])}${written[k] === abs ? '' : ` (looked for ${abs})`}`);

@@ -65,8 +65,10 @@ export interface InputFileInfo {
 
 /**
  * SHA-256 of a file, streamed (constant memory for multi-GB stacks). A folder (an OME-Zarr store) hashes as a
- * tree: for every file in sorted relative-path order, its path, size and SHA-256 — so any changed, added or
- * removed chunk changes the hash.
+ * tree, in sorted relative-path order: the metadata files (`.zattrs`, `.zarray`, `.zgroup`, `zarr.json`, …) by
+ * content, every chunk file by path and size. Chunk contents are not read: hashing a whole store would read every
+ * chunk and defeat reading by region (a 512² crop of a 16384² store would read 512 MiB to hash it). An added,
+ * removed, truncated or re-chunked chunk still changes the hash; a same-size rewrite of a chunk does not.
  */
 export async function sha256File(path: string): Promise<string> {
   if ((await stat(path)).isDirectory()) return sha256Tree(path);
@@ -88,7 +90,8 @@ async function sha256Tree(root: string): Promise<string> {
   const hash = createHash('sha256');
   for (const f of files) {
     const st = await stat(join(root, f));
-    hash.update(`${f.split(sep).join('/')}\0${st.size}\0${await sha256OfFile(join(root, f))}\n`);
+    const isMetadata = /(^|[\\/])(\.zattrs|\.zarray|\.zgroup|\.zmetadata|[^\\/]*\.json)$/.test(f);
+    hash.update(`${f.split(sep).join('/')}\0${st.size}\0${isMetadata ? await sha256OfFile(join(root, f)) : ''}\n`);
   }
   return hash.digest('hex');
 }

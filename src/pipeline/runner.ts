@@ -11,6 +11,7 @@
  *   label TIFFs read from disk (`reanalyze`), masks rebuilt from the Cellpose cache (`refine`).
  * Stage timings, progress events, ROI resolution and results paths are done here once for all of them.
  */
+import { resolveChannelNames } from '../config/channel-names.js';
 import type { AnalysisConfig } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
@@ -71,6 +72,8 @@ export async function runAnalysis<L, R, S>(
   step: AnalysisStep<L, R>,
   options: { onProgress?: ProgressCallback } = {},
 ): Promise<AnalysisRun<L, R, S>> {
+  // Configs built in memory (batch samples, library callers) may still name channels: resolve them first.
+  config = await resolveChannelNames(config);
   await step.beforeLoad?.(config);
   const { timings, timed } = stageTimer(options.onProgress);
   const loaded = await timed('load', () => layout.load(config));

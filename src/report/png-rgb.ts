@@ -6,17 +6,7 @@
  * (viewer/render/png.ts, whose CRC this reuses), which keeps a 96-sample gallery within a few MiB.
  */
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../viewer/render/png.js';
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  dv.setUint32(8 + data.length, (crc32(out.subarray(4, 8 + data.length)) ^ 0xffffffff) >>> 0);
-  return out;
-}
+import { pngChunk as chunk } from '../viewer/render/png.js';
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../export/atomic.js';
 import { ExperimentProblems, runBatch } from '../../experiment/batch.js';
 import { mergeExperiment, MERGED_FILES, type MergeResult } from '../../experiment/merge.js';
 import { sheetDirOf, sheetFromFiles } from '../../experiment/sheet-from-files.js';
+import { isPlateStore, plateSheet } from '../../experiment/plate-sheet.js';
 import { emitSnakemake } from '../../experiment/snakemake.js';
 import { createBatchReporter } from '../batch-progress.js';
 import { writeReportAfterRun } from './report.js';
@@ -55,7 +56,7 @@ export function register(program: Command, io: Io): void {
   program
     .command('batch')
     .description('analyse every sample of a sample sheet with one base config: per-sample results, merged tables, resumable (docs/experiments.md)')
-    .argument('<samples.csv>', 'sample sheet: sample, image or channel_0.., metadata columns, config.<section>.<field> overrides')
+    .argument('<samples.csv>', 'sample sheet: sample, image or channel_0.., metadata columns, config.<section>.<field> overrides; or an OME-Zarr HCS plate (one sample per well field)')
     .requiredOption('--config <base.yaml>', 'base config: everything but image (results_dir optional)')
     .option('--results-dir <dir>', 'experiment folder (default: the base config\'s results_dir, else <sheet>_results beside the sheet)')
     .option('--jobs <n>', 'worker processes (default: the number of cores, lowered to fit the estimated memory per sample)', positiveInt('--jobs'))
@@ -122,7 +123,7 @@ export function register(program: Command, io: Io): void {
   program
     .command('sheet')
     .description('write a sample sheet from file names (review and edit it, then run `cellcoloc batch`)')
-    .argument('<glob>', 'files, e.g. "images/*.tif" (quote it so that the shell does not expand it)')
+    .argument('<glob>', 'files, e.g. "images/*.tif" (quote it so that the shell does not expand it), or an OME-Zarr HCS plate (one sample per well field)')
     .option('--name-pattern <regex>', 'regular expression over the file name: named groups become columns; (?<channel>…) stacks files into one sample')
     .option('-o, --output <file>', 'write the sheet here (default: stdout); paths in it are relative to its folder')
     .option('-f, --force', 'overwrite an existing output file')
@@ -131,6 +132,15 @@ export function register(program: Command, io: Io): void {
       if (out && !opts.force) {
         const { existsSync } = await import('node:fs');
         if (existsSync(out)) throw new Error(`${out} already exists (use --force to overwrite)`);
+      }
+      if (await isPlateStore(resolve(pattern))) {
+        const p = await plateSheet(resolve(pattern), sheetDirOf(out));
+        if (out) {
+          await writeFileAtomic(out, p.csv);
+          io.err(`cellcoloc: ${p.samples} sample${p.samples === 1 ? '' : 's'} (well fields) from plate ${p.plateName}; columns sample, image, plate, row, column, well, field\n`);
+          io.out(`wrote ${out}\nreview it (add e.g. a condition column), then run: cellcoloc batch ${opts.output} --config <base.yaml>\n`);
+        } else io.out(p.csv);
+        return;
       }
       const g = await sheetFromFiles({ pattern, namePattern: opts.namePattern ?? null, sheetDir: sheetDirOf(out) });
       if (out) {

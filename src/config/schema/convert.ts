@@ -4,6 +4,7 @@
 import { configError } from '../../core/errors.js';
 import type {
   AnalysisConfig,
+  ChannelConfig,
   ColocalizationConfig,
   IntensityColocalizationConfig,
   ModelConfig,
@@ -71,6 +72,21 @@ export function toModelConfig(m: ModelOut): ModelConfig {
  * Converts a parsed file into the resolved config. `resolvePath` turns a path written in the file into an
  * absolute one (relative to the config file's folder; see `load-config.ts`).
  */
+/** Indices as given; a name leaves −1 and is kept in `names` for `resolveChannelNames` (config/channel-names.ts). */
+function channelConfigOf(cc: { cell_channel: number | string; marker_channel: number | string; optional_region_channel: number | string | null }): ChannelConfig {
+  const idx = (v: number | string) => (typeof v === 'number' ? v : -1);
+  const names: NonNullable<ChannelConfig['names']> = {};
+  if (typeof cc.cell_channel === 'string') names.cellChannel = cc.cell_channel;
+  if (typeof cc.marker_channel === 'string') names.markerChannel = cc.marker_channel;
+  if (typeof cc.optional_region_channel === 'string') names.optionalRegionChannel = cc.optional_region_channel;
+  return {
+    cellChannel: idx(cc.cell_channel),
+    markerChannel: idx(cc.marker_channel),
+    optionalRegionChannel: cc.optional_region_channel === null ? null : idx(cc.optional_region_channel),
+    ...(Object.keys(names).length > 0 ? { names } : {}),
+  };
+}
+
 export function toAnalysisConfig(
   c: ConfigFileOutput,
   configPath: string | null,
@@ -81,7 +97,8 @@ export function toAnalysisConfig(
     sc === null
       ? null
       : {
-          channelIndex: sc.channel_index,
+          channelIndex: typeof sc.channel_index === 'number' ? sc.channel_index : -1,
+          ...(typeof sc.channel_index === 'string' ? { channelName: sc.channel_index } : {}),
           modelConfig: toModelConfig(c.model_config ?? ModelConfigSchema.parse({})),
           minObjectVoxels: (c.analysis_config ?? SingleChannelAnalysisConfigSchema.parse({})).min_object_voxels,
         };
@@ -109,11 +126,7 @@ export function toAnalysisConfig(
         : c.voxel_scale_zyx.length === 3
           ? [c.voxel_scale_zyx[0], c.voxel_scale_zyx[1], c.voxel_scale_zyx[2]]
           : [c.voxel_scale_zyx[0], c.voxel_scale_zyx[1]],
-    channelConfig: {
-      cellChannel: cc.cell_channel,
-      markerChannel: cc.marker_channel,
-      optionalRegionChannel: cc.optional_region_channel,
-    },
+    channelConfig: channelConfigOf(cc),
     displayNames: {
       cell: c.display_names.cell,
       marker: c.display_names.marker,

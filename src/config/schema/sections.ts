@@ -43,14 +43,20 @@ export const Z_PROJECTION_METHODS = ['max', 'mean', 'median', 'std', 'var'] as c
 // ---------------------------------------------------------------------------------------------
 
 /** spec 2.1 */
+/** A channel by 0-based index or by its name in the image (OME channel name / OME-Zarr omero label). */
+const channelRef = () =>
+  z.union([intNonNeg(), z.string().trim().min(1, { error: 'expected a channel index (an integer >= 0) or a channel name' })], {
+    error: 'expected a channel index (an integer >= 0) or a channel name',
+  });
+
 export const ChannelConfigSchema = z
   .object({
-    cell_channel: req(intNonNeg(), '0-based index of the cell channel in the image (C axis); must be < the number of channels'),
-    marker_channel: req(intNonNeg(), '0-based index of the marker channel; must be < the number of channels'),
+    cell_channel: req(channelRef(), '0-based index of the cell channel in the image (C axis), or its name in the image (e.g. "DAPI")'),
+    marker_channel: req(channelRef(), '0-based index of the marker channel, or its name'),
     optional_region_channel: opt(
-      orNull(intNonNeg(), 'an integer >= 0'),
+      z.union([channelRef(), z.null()], { error: 'expected a channel index, a channel name or null' }),
       null,
-      '0-based index of the optional third ("optional region") channel; null = not loaded',
+      '0-based index (or name) of the optional third ("optional region") channel; null = not loaded',
     ),
   }, MAPPING)
   .strict();
@@ -404,7 +410,7 @@ export const RoisSchema = z.union(
 
 /** spec 2.2 / 2.6: single-channel workflow sections (accepted; not supported yet). */
 export const SingleChannelConfigSchema = z
-  .object({ channel_index: req(intNonNeg(), '0-based index of the channel to count objects in') }, MAPPING)
+  .object({ channel_index: req(channelRef(), '0-based index (or name, e.g. "DAPI") of the channel to count objects in') }, MAPPING)
   .strict();
 export const SingleChannelAnalysisConfigSchema = z
   .object({ min_object_voxels: opt(count(), 50, 'objects with fewer voxels are removed before the tables') }, MAPPING)

@@ -1,0 +1,157 @@
+/**
+ * OME-Zarr bench (issue 20), part of `npm run bench`:
+ *  1. the 2048² two-channel bench image as OME-Zarr (NGFF 0.5 / Zarr v3, blosc-zstd, 256² chunks, written here with
+ *     zarrita from the OME-TIFF) against the same OME-TIFF: whole-process `cellcoloc run`, interleaved, median of
+ *     BENCH_RUNS (target: within 10 %);
+ *  2. a 512² `crop_for_testing` of a 16384² single-level single-channel image and of a 4096² one (Zarr v2, zlib,
+ *     256² chunks, chunk files written directly): wall time and peak RSS (target: RSS independent of the full size).
+ * Everything is generated into bench/out/ (never committed).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import * as zarr from 'zarrita';
+import FileSystemStore from '@zarrita/storage/fs';
+import { writeSyntheticTwoChannel } from './synthetic.js';
+import { openImageStack } from '../src/io/image-stack.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const cli = join(root, 'bin', 'cellcoloc.mjs');
+const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+function runCli(cfg: string): { wall: number; rssMiB: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet', '--no-report'], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1' }, encoding: 'utf8' });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`bench/zarr: ${cfg}: ${r.stderr}`);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_BENCH_STATS '))!;
+  return { wall, rssMiB: (JSON.parse(line.slice('CELLCOLOC_BENCH_STATS '.length)) as { maxRssKiB: number }).maxRssKiB / 1024 };
+}
+
+// --- 1. 2048² two-channel: OME-TIFF vs OME-Zarr
+const tif = join(out, '2d_2048x2048.ome.tif');
+if (!existsSync(tif)) {
+  writeSyntheticTwoChannel(tif, { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 });
+}
+const zpath = join(out, '2d_2048x2048.ome.zarr');
+if (!existsSync(zpath)) {
+  const t0 = performance.now();
+  const src = await openImageStack(tif);
+  const [, , C, Y, X] = src.rawShapeTzcyx;
+  mkdirSync(zpath);
+  const store = new FileSystemStore(zpath);
+  const g = zarr.root(store);
+  const [zy, zx] = [src.physicalSize.zyxUm[1] ?? 1, src.physicalSize.zyxUm[2] ?? 1];
+  await zarr.create(g, {
+    attributes: {
+      ome: {
+        version: '0.5',
+        multiscales: [
+          {
+            axes: [{ name: 'c', type: 'channel' }, { name: 'y', type: 'space', unit: 'micrometer' }, { name: 'x', type: 'space', unit: 'micrometer' }],
+            datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, zy, zx] }] }],
+          },
+        ],
+      },
+    },
+  });
+  const arr = await zarr.create(g.resolve('0'), {
+    shape: [C, Y, X],
+    chunkShape: [1, 256, 256],
+    dtype: 'uint16',
+    codecs: [
+      { name: 'bytes', configuration: { endian: 'little' } },
+      { name: 'blosc', configuration: { cname: 'zstd', clevel: 3, shuffle: 'shuffle', typesize: 2, blocksize: 0 } },
+    ],
+  });
+  for (let c = 0; c < C; c++) {
+    const v = await src.readChannel(c, 0);
+    await zarr.set(arr, [c, null, null], { data: v.data as Uint16Array, shape: [Y, X], stride: [X, 1] });
+  }
+  console.log(`generated ${zpath} (blosc-zstd, 256² chunks) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+const cfgFor = (name: string, image: string, extra: string[] = []) => {
+  const p = join(out, `${name}.yaml`);
+  writeFileSync(
+    p,
+    [`image: ${image}`, `results_dir: ${name}_results`, 'channel_config: {cell_channel: 0, marker_channel: 1}', 'cell_model_config: {segmentation_method: otsu}', 'marker_model_config: {segmentation_method: otsu}', 'colocalization_config: {min_cell_voxels: 100, min_overlap_voxels: 10}', ...extra, ''].join('\n'),
+  );
+  return p;
+};
+const cT = cfgFor('zarr_vs_tiff_tiff', tif);
+const cZ = cfgFor('zarr_vs_tiff_zarr', zpath);
+const wT: number[] = [];
+const wZ: number[] = [];
+for (let i = 0; i < runs; i++) {
+  wT.push(runCli(cT).wall);
+  wZ.push(runCli(cZ).wall);
+}
+const ratio = med(wZ) / med(wT);
+console.log(`\n== OME-Zarr vs OME-TIFF, 2048² two-channel uint16 (${runs} runs each, interleaved)`);
+console.log(`OME-TIFF: median ${med(wT).toFixed(3)} s (${wT.map((w) => w.toFixed(3)).join(', ')})`);
+console.log(`OME-Zarr: median ${med(wZ).toFixed(3)} s (${wZ.map((w) => w.toFixed(3)).join(', ')}); ${(ratio * 100 - 100).toFixed(1)} % vs TIFF; target within 10 % ${ratio <= 1.1 ? 'MET' : 'NOT MET'}`);
+
+// --- 2. a 512² crop of a 16384² (and a 4096²) single-level image: RSS must not grow with the full size
+function writeBigZarr(path: string, size: number): void {
+  if (existsSync(join(path, '.zattrs'))) return;
+  rmSync(path, { recursive: true, force: true });
+  const t0 = performance.now();
+  const chunk = 256;
+  mkdirSync(join(path, '0'), { recursive: true });
+  writeFileSync(join(path, '.zgroup'), JSON.stringify({ zarr_format: 2 }));
+  writeFileSync(
+    join(path, '.zattrs'),
+    JSON.stringify({
+      multiscales: [
+        {
+          version: '0.4',
+          axes: [{ name: 'y', type: 'space', unit: 'micrometer' }, { name: 'x', type: 'space', unit: 'micrometer' }],
+          datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [0.5, 0.5] }] }],
+        },
+      ],
+    }),
+  );
+  writeFileSync(
+    join(path, '0', '.zarray'),
+    JSON.stringify({ zarr_format: 2, shape: [size, size], chunks: [chunk, chunk], dtype: '<u2', compressor: { id: 'zlib', level: 1 }, fill_value: 0, order: 'C', filters: null, dimension_separator: '/' }),
+  );
+  // Blobs on a 32-px grid (a bright disc of radius 9 in every cell of the grid) over a background of 100.
+  const tile = new Uint16Array(chunk * chunk);
+  for (let y = 0; y < chunk; y++) for (let x = 0; x < chunk; x++) {
+    const dy = (y % 32) - 16, dx = (x % 32) - 16;
+    tile[y * chunk + x] = dy * dy + dx * dx <= 81 ? 1000 : 100;
+  }
+  const bytes = deflateSync(Buffer.from(tile.buffer), { level: 1 });
+  const n = size / chunk;
+  for (let cy = 0; cy < n; cy++) {
+    mkdirSync(join(path, '0', String(cy)), { recursive: true });
+    for (let cx = 0; cx < n; cx++) writeFileSync(join(path, '0', String(cy), String(cx)), bytes);
+  }
+  console.log(`generated ${path} (${size}², ${n * n} chunks) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+console.log(`\n== 512² crop_for_testing of a large single-level OME-Zarr (single channel, ${runs} runs each)`);
+const bigRss: number[] = [];
+for (const size of [4096, 16384]) {
+  const p = join(out, `big_${size}.ome.zarr`);
+  writeBigZarr(p, size);
+  const cfg = join(out, `big_${size}.yaml`);
+  writeFileSync(
+    cfg,
+    [`image: ${p}`, `results_dir: big_${size}_results`, 'single_channel_config: {channel_index: 0}', 'model_config: {segmentation_method: otsu}', 'runtime_config: {crop_for_testing: [[0, 1], [8000, 8512], [1000, 1512]]}'.replace('8000, 8512', size > 8512 ? '8000, 8512' : '2000, 2512'), ''].join('\n'),
+  );
+  const w: number[] = [];
+  const r: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = runCli(cfg);
+    w.push(m.wall);
+    r.push(m.rssMiB);
+  }
+  bigRss.push(Math.max(...r));
+  console.log(`${size}² (${((size * size * 2) / 2 ** 20).toFixed(0)} MiB of pixels): median ${med(w).toFixed(3)} s, peak RSS ${Math.max(...r).toFixed(0)} MiB`);
+}
+console.log(`RSS 16384² / 4096²: ${(bigRss[1] / bigRss[0]).toFixed(2)}× (target: independent of the full size ${bigRss[1] <= bigRss[0] * 1.1 ? 'MET' : 'NOT MET'})`);
