@@ -20,10 +20,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { csvParseRows } from 'd3-dsv';
-import writeExcelFile from 'write-excel-file/node';
-import type { Cell, Sheet } from 'write-excel-file/node';
 import { csvField, pythonFloatRepr } from '../export/csv.js';
 import { writeFilesAtomically, type AtomicEntry } from '../export/atomic.js';
+import { encodeXlsx, SheetWriter } from '../export/xlsx-writer.js';
 import { inputError } from '../core/errors.js';
 import { readDoneRecord, type DoneRecord } from './sample-record.js';
 import { readSheetRecord, type SheetRecord } from './sheet-record.js';
@@ -261,29 +260,29 @@ export async function mergeExperiment(dir: string, options: MergeOptions = {}): 
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** Cells as typed values: numbers, True/False as booleans, empty as empty; the first `text` columns stay text. */
-function sheetCells(header: string[], rows: string[][], text: number): Cell[][] {
-  const out: Cell[][] = new Array(rows.length + 1);
-  out[0] = header;
+function sheetOf(name: string, header: string[], rows: string[][], text: number): SheetWriter {
+  const sheet = new SheetWriter(name);
+  sheet.beginRow();
+  for (const h of header) sheet.text(h);
+  sheet.endRow();
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
-    const row: Cell[] = new Array(r.length);
+    sheet.beginRow();
     for (let c = 0; c < r.length; c++) {
       const v = r[c];
-      if (c < text) row[c] = v;
-      else if (v === '') row[c] = null;
-      else if (v === 'True' || v === 'False') row[c] = v === 'True';
-      else if (NUMBER.test(v)) row[c] = Number(v);
-      else row[c] = v;
+      if (c < text) sheet.text(v);
+      else if (v === '') sheet.empty();
+      else if (v === 'True' || v === 'False') sheet.boolean(v === 'True');
+      else if (NUMBER.test(v)) sheet.number(Number(v));
+      else sheet.text(v);
     }
-    out[i + 1] = row;
+    sheet.endRow();
   }
-  return out;
+  return sheet;
 }
 
 async function encodeStringWorkbook(sheets: { name: string; header: string[]; rows: string[][]; text: number }[]): Promise<Uint8Array> {
-  const data: Sheet<never>[] = sheets.map((s) => ({ sheet: s.name, data: sheetCells(s.header, s.rows, s.text) }) as never);
-  const buf = await writeExcelFile(data as never).toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return encodeXlsx(sheets.map((s) => sheetOf(s.name, s.header, s.rows, s.text)));
 }
 
 async function buildBatchManifest(

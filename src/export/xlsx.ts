@@ -1,28 +1,24 @@
 /**
  * Excel workbook (spec 7.6): one sheet per table in the given order, a header row, numbers as numbers,
- * booleans as booleans. Written with write-excel-file@4 (ecosystem.md section 3).
- * Non-finite numbers become empty cells: write-excel-file would emit `<v>NaN</v>`, which Excel "repairs"
- * and openpyxl rejects; an empty cell is what pandas' `na_rep=''` gives (ecosystem.md section 0).
+ * booleans as booleans. Written by our direct SpreadsheetML writer (`xlsx-writer.ts`, issue 21).
+ * Non-finite numbers become empty cells: a `<v>NaN</v>` makes Excel "repair" the file and openpyxl reject it;
+ * an empty cell is what pandas' `na_rep=''` gives (ecosystem.md section 0).
  */
-import writeExcelFile from 'write-excel-file/node';
-import type { Sheet, SheetData, Cell } from 'write-excel-file/node';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
 import { exportError, writeFileAtomic } from './atomic.js';
+import { encodeXlsx, SheetWriter } from './xlsx-writer.js';
 
-/** Excel limits a sheet name to 31 characters without `[]:*?/\`. Our sheet names (spec 7.6) comply; check anyway. */
-function checkSheetName(name: string): void {
-  if (name.length === 0 || name.length > 31 || /[[\]:*?/\\]/.test(name)) {
-    throw exportError(`sheet name "${name}": Excel needs 1–31 characters without []:*?/\\`);
-  }
-}
+/** A cell as the workbook holds it (`null` = empty). */
+export type WorkbookCell = number | boolean | string | null;
 
-export function tableToSheetData(table: Table): SheetData {
+/** The table's cells, header first, as the workbook holds them (for callers that want values, not bytes). */
+export function tableToSheetData(table: Table): WorkbookCell[][] {
   const cols = table.columns;
-  const rows: SheetData = new Array(table.rowCount + 1);
+  const rows: WorkbookCell[][] = new Array(table.rowCount + 1);
   rows[0] = cols.map((c) => c.name);
   for (let r = 0; r < table.rowCount; r++) {
-    const row: Cell[] = new Array(cols.length);
+    const row: WorkbookCell[] = new Array(cols.length);
     for (let c = 0; c < cols.length; c++) {
       const v = cols[c].values[r];
       if (!Number.isFinite(v)) row[c] = null;
@@ -34,18 +30,29 @@ export function tableToSheetData(table: Table): SheetData {
   return rows;
 }
 
+function tableSheet(table: Table): SheetWriter {
+  const sheet = new SheetWriter(table.name);
+  const cols = table.columns;
+  sheet.beginRow();
+  for (const c of cols) sheet.text(c.name);
+  sheet.endRow();
+  const isBool = cols.map((c) => c.kind === 'bool');
+  for (let r = 0; r < table.rowCount; r++) {
+    sheet.beginRow();
+    for (let c = 0; c < cols.length; c++) {
+      const v = cols[c].values[r];
+      if (isBool[c] && Number.isFinite(v)) sheet.boolean(v !== 0);
+      else sheet.number(v);
+    }
+    sheet.endRow();
+  }
+  return sheet;
+}
+
 /** Encodes the workbook in memory (xlsx bytes). */
 export async function encodeWorkbook(tables: readonly Table[]): Promise<Uint8Array> {
   if (tables.length === 0) throw exportError('workbook: no tables to write');
-  const names = new Set<string>();
-  for (const t of tables) {
-    checkSheetName(t.name);
-    if (names.has(t.name)) throw exportError(`workbook: sheet name "${t.name}" used twice`);
-    names.add(t.name);
-  }
-  const sheets: Sheet<never>[] = tables.map((t) => ({ sheet: t.name, data: tableToSheetData(t) }));
-  const buf = await writeExcelFile(sheets as never).toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return encodeXlsx(tables.map(tableSheet));
 }
 
 /** Writes the workbook atomically (temporary name, then rename). */
