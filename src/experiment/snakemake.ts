@@ -133,7 +133,8 @@ function snakefileText(): string {
 import os
 
 configfile: os.path.join(workflow.basedir, "config.yaml")
-workdir: workflow.basedir
+# No \`workdir:\`: Snakemake's SLURM executor writes its job logs relative to the folder it was started in
+# (.snakemake/slurm_logs/), and sbatch -D uses that folder; every path here is absolute anyway.
 
 RESULTS = config["results_dir"]
 CHUNKS = config["chunks"]
