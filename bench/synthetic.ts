@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 import { masksToFlows } from '../src/segmentation/cellpose/dynamics/index.js';
 
-/** mulberry32: small deterministic PRNG so every bench run sees the same image. */
-function rng(seed: number): () => number {
+/** mulberry32: small deterministic PRNG so every bench run sees the same image (and every fuzz run the same mutants). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -6,17 +6,9 @@
  * same bytes, on every machine: the PRNG is mulberry32 seeded from the case number.
  */
 
-/** mulberry32: small, fast, good enough for fuzzing; deterministic across platforms. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (bench/synthetic.ts): deterministic across platforms, good enough for fuzzing. */
+export { rng } from '../../bench/synthetic.js';
+import { rng } from '../../bench/synthetic.js';
 
 interface EntryRef {
   /** Byte offset of the directory entry. */
