@@ -9,16 +9,15 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmSync, readdirSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { readTiffPagesReference, caseDir, readCsv, csvColumn } from './helpers/fixtures.js';
 import { fixtureConfigObject } from './helpers/fixture-config.js';
-import { skipBrowser, HAVE_CHROMIUM } from './helpers/viewer-page.js';
+import { skipBrowser, HAVE_CHROMIUM, buildApp } from './helpers/viewer-page.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -74,18 +73,7 @@ before(async () => {
   if (skip) return;
   if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
   dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-'));
-  const stat = join(dir, 'static');
-  mkdirSync(stat);
-  await build({
-    entryPoints: [join(ROOT, 'src/viewer/app/main.ts')],
-    outfile: join(stat, 'app.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    logLevel: 'warning',
-  });
-  for (const f of ['index.html', 'app.css']) copyFileSync(join(ROOT, 'src/viewer/app', f), join(stat, f));
+  const stat = await buildApp(dir);
   copyFileSync(join(ROOT, 'data/demo/ht29_dna_ph3.ome.tif'), join(dir, 'ht29_dna_ph3.ome.tif'));
   // The demo config, with a comment that must survive "Save ROIs" (yaml Document API on the server side).
   writeFileSync(
