@@ -10,6 +10,7 @@
 import type { Shape3 } from '../core/volume.js';
 import { valueError } from '../core/errors.js';
 import { findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
+import { findBitRuns, type BitMask } from './bitmask.js';
 
 export type { Connectivity };
 
@@ -26,6 +27,16 @@ export function labelComponents(mask: Uint8Array, shape: Shape3, connectivity: C
   const count = resolveComponents(runs, shape, connectivity);
   const labels = new Uint32Array(n);
   paintLabels(runs, shape, labels);
+  return { labels, count };
+}
+
+/** `labelComponents` of a bit-packed mask (`bitmask.ts`): the runs come from whole words. */
+export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult {
+  const [Z, Y, X] = mask.shape;
+  const runs = findBitRuns(mask, 1);
+  const count = resolveComponents(runs, mask.shape, connectivity);
+  const labels = new Uint32Array(Z * Y * X);
+  paintLabels(runs, mask.shape, labels);
   return { labels, count };
 }
 

@@ -8,7 +8,7 @@
  */
 import type { Box2, LabelVolume, RoiLabels, Volume, VoxelData } from '../core/volume.js';
 import type { ModelConfig } from '../config/types.js';
-import { formatShape, maxLabel } from '../core/volume.js';
+import { formatShape } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
 import { applyPrefilter } from './prefilter.js';
 import { indexRois } from '../roi/roi-index.js';
@@ -143,7 +143,8 @@ export async function segmentChannelByRoi(
       throw valueError(`segmentation backend '${backend.method}' returned ${labels.length} labels for ROI ${roiId}, expected ${zc * plane}`);
     }
     // Running offset from the labels *as segmented*, so clipping (Q7 fix) never renumbers later ROIs.
-    const rawMax = maxLabel(labels);
+    // The backend reports the largest id it produced (no rescan of the labels).
+    const rawMax = seg.info.nLabelsRaw;
     if (clipToRoi && !fillsBox) {
       for (let z = 0, k = 0; z < zc; z++) {
         for (let p = 0; p < plane; p++, k++) if (!roiMask2d[p]) labels[k] = 0;
