@@ -24,6 +24,7 @@ import type { Shape3 } from '../../core/volume.js';
 import type { ModelConfig } from '../../config/types.js';
 import { valueError } from '../../core/errors.js';
 import { labelComponentsWithBoxes } from '../label.js';
+import type { BitMask } from '../bitmask.js';
 import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
 import { equivalentDiameterUm, fillLabelHoles, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
@@ -121,12 +122,12 @@ export interface DeclumpInfo extends ObjectRuleCounts {
 /**
  * Labels (1..N: components in raster order of their first voxel, the pieces of a clump in seed order) of the
  * cleaned threshold mask with declumping and the object rules.
- * @param mask 0/1 mask after the threshold chain's cleanup; not modified
+ * @param mask 0/1 mask (or the chain's bit-packed mask) after the threshold chain's cleanup; not modified
  * @param intensity the thresholded crop (prefiltered), read by the `intensity` method
  * @param roiMask2d in-ROI pixels of one plane, or null when the ROI fills the crop
  */
 export function declumpMask(
-  mask: Uint8Array,
+  mask: Uint8Array | BitMask,
   intensity: ArrayLike<number>,
   shape: Shape3,
   spacing: readonly [number, number, number],
