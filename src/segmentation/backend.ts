@@ -39,6 +39,7 @@ export interface SegmentationBackend {
     ctx: {
       roiId: number;
       voxelSizeUm: readonly [number, number, number];
+      /** In-ROI pixels of one crop plane; read only (an all-ones mask is shared between calls). */
       roiMask2d: Uint8Array;
       /** The ROI's bounding box in the full image and the crop's first plane (the Cellpose cache records both). */
       box?: Box2;
