@@ -80,7 +80,12 @@ export async function segmentChannelByRoi(
   roiLabels: RoiLabels,
   config: ModelConfig,
   options: SegmentChannelOptions,
-): Promise<{ labels: LabelVolume; calls: RoiSegmentationCall[] }> {
+): Promise<{
+  labels: LabelVolume;
+  calls: RoiSegmentationCall[];
+  /** Voxel count per id of `labels` (index 0 = background) when known without a scan (one whole-image ROI). */
+  labelCounts?: Float64Array;
+}> {
   const [Z, Y, X] = image.shape;
   if (roiLabels.shape[0] !== Y || roiLabels.shape[1] !== X) {
     throw inputError(`ROI label image has shape ${formatShape([...roiLabels.shape])}, expected the image's YX shape ${formatShape([Y, X])}`);
@@ -107,6 +112,7 @@ export async function segmentChannelByRoi(
   const roi = roiLabels.data;
   let offset = 0;
   let done = 0;
+  let labelCounts: Float64Array | undefined;
   for (let k = 0; k < total; k++) {
     const roiId = index.ids[k];
     const box = index.boxes[k];
@@ -164,8 +170,10 @@ export async function segmentChannelByRoi(
     if (applyOffsets) relabelWithOffset(labels, offset);
     if (applyOffsets && rawMax > 0) offset += rawMax;
     if (total === 1 && zc === Z && h === Y && w === X) {
-      // One ROI covering the whole image (the default `rois: full`): its labels are the result.
+      // One ROI covering the whole image (the default `rois: full`): its labels are the result. With offset 0
+      // and nothing clipped they are the backend's own, so its counts still describe them.
       fullData = labels;
+      if (fillsBox || !clipToRoi) labelCounts = seg.labelCounts;
     } else for (let z = 0, full = fullArray(); z < zc; z++) {
       for (let y = 0; y < h; y++) {
         const t = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
@@ -180,5 +188,5 @@ export async function segmentChannelByRoi(
     done++;
     options.onRoi?.(done, total);
   }
-  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls };
+  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}) };
 }
