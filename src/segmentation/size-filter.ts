@@ -25,7 +25,7 @@ export function filterLabelsBySize(
   labels: LabelVolume,
   minSize: number,
   options: { /** modify `labels` itself (callers that own the array save a full-size copy) */ inPlace?: boolean } = {},
-): { labels: LabelVolume; removed: number[] } {
+): { labels: LabelVolume; removed: number[]; /** distinct non-zero ids before the filter (saves callers a countLabels pass) */ nPresent: number } {
   if (!Number.isFinite(minSize)) {
     throw valueError(`filterLabelsBySize: min_size must be a finite number, got ${minSize}`);
   }
@@ -33,13 +33,15 @@ export function filterLabelsBySize(
   const out = options.inPlace ? src : new Uint32Array(src);
   const shape = [labels.shape[0], labels.shape[1], labels.shape[2]] as const;
   const maxId = maxLabel(src);
-  if (maxId === 0) return { labels: { data: out, shape }, removed: [] };
+  if (maxId === 0) return { labels: { data: out, shape }, removed: [], nPresent: 0 };
 
   const counts = labelVoxelCounts(src, maxId);
   // Lookup table: 1 = delete this id. One more pass applies it (no per-label image scans, Q46).
   const drop = new Uint8Array(maxId + 1);
   const removed: number[] = [];
+  let nPresent = 0;
   for (let id = 1; id <= maxId; id++) {
+    if (counts[id] > 0) nPresent++;
     if (counts[id] > 0 && counts[id] < minSize) {
       drop[id] = 1;
       removed.push(id);
@@ -48,5 +50,5 @@ export function filterLabelsBySize(
   if (removed.length > 0) {
     for (let i = 0; i < out.length; i++) if (drop[out[i]] === 1) out[i] = 0;
   }
-  return { labels: { data: out, shape }, removed };
+  return { labels: { data: out, shape }, removed, nPresent };
 }
