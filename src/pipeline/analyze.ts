@@ -82,11 +82,12 @@ export function analyzeExistingMasks(
   const filterSteps: FilterStep[] = [];
 
   const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, { inPlace: options.ownsMasks === true || cell !== cellMasks });
+  const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({
     channel: 'cell',
     step: 'min_cell_voxels',
-    nIn: sized.nPresent,
-    nOut: sized.nPresent - sized.removed.length,
+    nIn,
+    nOut: nIn - sized.removed.length,
     removed: sized.removed,
   });
   cell = sized.labels;
