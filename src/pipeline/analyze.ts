@@ -11,7 +11,7 @@ import { applyPostfilters } from '../segmentation/postfilters.js';
 import { hasObjectRemovalRules, reapplyObjectRules } from '../segmentation/declump/reapply.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
-import { buildPositiveCellMask } from '../colocalization/positive-mask.js';
+import { positiveCellMaskLazy } from '../colocalization/positive-mask.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { isReducedView } from './z-stack.js';
 
@@ -141,7 +141,8 @@ export function analyzeExistingMasks(
     measurementMemo: options.measurementMemo ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
   });
-  const positiveCellMasks = buildPositiveCellMask(cell, tables.summary);
+  // built on first read of its data; the TIFF export applies the keep-flags while encoding (core/label-subset.ts)
+  const positiveCellMasks = positiveCellMaskLazy(cell, tables.summary);
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };
 }
 
