@@ -120,3 +120,26 @@ test('the driver hands on the labelling counts only for one whole-image ROI that
   const b = await segmentChannelByRoi(image, { data: corner, shape: [50, 100] }, config, { zBounds: null, voxelSizeUm: [1, 1, 1] });
   assert.equal(b.labelCounts, undefined);
 });
+
+test('3-D median by sorted columns equals the sorted-window definition (reflect borders, several box sizes)', async () => {
+  const { medianFilter } = await import('../src/segmentation/kernels/median.js');
+  const dims = [4, 7, 9];
+  const [Z, Y, X] = dims;
+  const input = new Float32Array(Z * Y * X);
+  let s = 99;
+  for (let i = 0; i < input.length; i++) input[i] = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % 23) / 4; // ties
+  const reflect = (i: number, n: number) => { const p = 2 * n; let k = ((i % p) + p) % p; return k < n ? k : p - 1 - k; };
+  for (const size of [[3, 3, 3], [2, 3, 4], [1, 3, 5], [3, 1, 3], [5, 5, 5]]) {
+    const got = medianFilter(input, dims, size);
+    const rank = Math.floor((size[0] * size[1] * size[2]) / 2);
+    for (let z = 0, o = 0; z < Z; z++) for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++, o++) {
+      const win: number[] = [];
+      for (let dz = 0; dz < size[0]; dz++) for (let dy = 0; dy < size[1]; dy++) for (let dx = 0; dx < size[2]; dx++) {
+        const zz = reflect(z - (size[0] >> 1) + dz, Z), yy = reflect(y - (size[1] >> 1) + dy, Y), xx = reflect(x - (size[2] >> 1) + dx, X);
+        win.push(input[(zz * Y + yy) * X + xx]);
+      }
+      win.sort((a, b) => a - b);
+      assert.equal(got[o], win[rank], `size ${size} at ${z},${y},${x}`);
+    }
+  }
+});

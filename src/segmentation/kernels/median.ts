@@ -9,6 +9,9 @@
  *
  * Implementation: per output voxel the window is gathered through precomputed reflect index maps into one
  * scratch buffer and the k-th smallest element is found with Wirth's in-place selection (no allocation per voxel).
+ * Larger windows (3-D 3×3×3 and up) sort each window column — the `sz[0] × sz[1]` values at one x — once per
+ * output row and take the rank from the `sz[2]` sorted columns by a merge: a column serves `sz[2]` windows, so
+ * the work per voxel drops several-fold. Both return the exact order statistic.
  */
 import { valueError } from '../../core/errors.js';
 import { extensionMap } from './boundary.js';
@@ -87,6 +90,10 @@ export function medianFilter(input: Float32Array, dims: readonly number[], size:
   const mz = extensionMap(Z, before[0], sz[0] - 1 - before[0], 'reflect');
   const my = extensionMap(Y, before[1], sz[1] - 1 - before[1], 'reflect');
   const mx = extensionMap(X, before[2], sz[2] - 1 - before[2], 'reflect');
+  if (count > 9 && sz[2] > 1) {
+    medianBySortedColumns(input, out, [Z, Y, X], sz, rank, mz, my, mx);
+    return out;
+  }
   const buf = new Float32Array(count);
   const is9 = count === 9;
   let o = 0;
@@ -106,4 +113,105 @@ export function medianFilter(input: Float32Array, dims: readonly number[], size:
     }
   }
   return out;
+}
+
+/**
+ * Median of `sz` windows from sorted columns: for each output row (z, y) the column at input x holds the
+ * `sz[0] * sz[1]` window values of that x, sorted ascending; the window at x is the columns `mx[x .. x + sz[2])`
+ * and its rank-th smallest value is found by merging those sorted columns.
+ */
+function medianBySortedColumns(
+  input: Float32Array,
+  out: Float32Array,
+  [Z, Y, X]: number[],
+  sz: number[],
+  rank: number,
+  mz: Int32Array | number[],
+  my: Int32Array | number[],
+  mx: Int32Array | number[],
+): void {
+  const c = sz[0] * sz[1];
+  const w = sz[2];
+  const cols = new Float32Array(X * c); // sorted column of input x at [x * c, (x + 1) * c)
+  const heads = new Int32Array(w);
+  const bases = new Int32Array(w);
+  let o = 0;
+  for (let z = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++) {
+      for (let x = 0; x < X; x++) {
+        // gather the column's values, then insertion-sort them (c is small: 9 for 3×3×3)
+        const base = x * c;
+        let n = 0;
+        for (let dz = 0; dz < sz[0]; dz++) {
+          const zoff = mz[z + dz] * Y;
+          for (let dy = 0; dy < sz[1]; dy++) {
+            const v = input[(zoff + my[y + dy]) * X + x];
+            let j = base + n - 1;
+            while (j >= base && cols[j] > v) {
+              cols[j + 1] = cols[j];
+              j--;
+            }
+            cols[j + 1] = v;
+            n++;
+          }
+        }
+      }
+      if (w === 3) {
+        // The common 3-wide window, merged with three scalar heads (no per-step array traffic).
+        for (let x = 0; x < X; x++) {
+          const b0 = mx[x] * c;
+          const b1 = mx[x + 1] * c;
+          const b2 = mx[x + 2] * c;
+          const e0 = b0 + c;
+          const e1 = b1 + c;
+          const e2 = b2 + c;
+          let i0 = b0;
+          let i1 = b1;
+          let i2 = b2;
+          let v = 0;
+          for (let r = 0; r <= rank; r++) {
+            const v0 = i0 < e0 ? cols[i0] : Infinity;
+            const v1 = i1 < e1 ? cols[i1] : Infinity;
+            const v2 = i2 < e2 ? cols[i2] : Infinity;
+            if (v0 <= v1 && v0 <= v2) {
+              v = v0;
+              i0++;
+            } else if (v1 <= v2) {
+              v = v1;
+              i1++;
+            } else {
+              v = v2;
+              i2++;
+            }
+          }
+          out[o++] = v;
+        }
+        continue;
+      }
+      for (let x = 0; x < X; x++) {
+        for (let k = 0; k < w; k++) {
+          bases[k] = mx[x + k] * c;
+          heads[k] = 0;
+        }
+        // take the smallest head rank + 1 times
+        let v = 0;
+        for (let r = 0; r <= rank; r++) {
+          let best = -1;
+          let bv = Infinity;
+          for (let k = 0; k < w; k++) {
+            if (heads[k] < c) {
+              const hv = cols[bases[k] + heads[k]];
+              if (best < 0 || hv < bv) {
+                best = k;
+                bv = hv;
+              }
+            }
+          }
+          heads[best]++;
+          v = bv;
+        }
+        out[o++] = v;
+      }
+    }
+  }
 }
