@@ -4,14 +4,14 @@
  */
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
-import { sameShape, formatShape, countLabels } from '../core/volume.js';
+import { sameShape, formatShape } from '../core/volume.js';
 import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
 import { hasObjectRemovalRules, reapplyObjectRules } from '../segmentation/declump/reapply.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
-import { buildPositiveCellMask } from '../colocalization/positive-mask.js';
+import { positiveCellMaskLazy } from '../colocalization/positive-mask.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { isReducedView } from './z-stack.js';
 
@@ -81,8 +81,8 @@ export function analyzeExistingMasks(
   let marker = applyZBounds(markerMasks, zb);
   const filterSteps: FilterStep[] = [];
 
-  const nIn = countLabels(cell.data);
   const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, { inPlace: options.ownsMasks === true || cell !== cellMasks });
+  const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({
     channel: 'cell',
     step: 'min_cell_voxels',
@@ -135,7 +135,8 @@ export function analyzeExistingMasks(
     measurementMemo: options.measurementMemo ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
   });
-  const positiveCellMasks = buildPositiveCellMask(cell, tables.summary);
+  // built on first read of its data; the TIFF export applies the keep-flags while encoding (core/label-subset.ts)
+  const positiveCellMasks = positiveCellMaskLazy(cell, tables.summary);
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };
 }
 

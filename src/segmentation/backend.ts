@@ -5,7 +5,6 @@
 import type { Box2, LabelVolume, Volume } from '../core/volume.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { notSupported, valueError } from '../core/errors.js';
-import { maxLabel } from '../core/volume.js';
 import { segmentThresholdChannel, isThresholdMethod } from './threshold-segmentation.js';
 import type { DeclumpInfo } from './declump/declump.js';
 
@@ -18,6 +17,7 @@ export interface CropSegmentation {
     nValues: number;
     valuesMin?: number;
     valuesMax?: number;
+    /** Largest label id of `labels` (the per-ROI driver's running offset; ids need not be contiguous). */
     nLabelsRaw: number;
     /** Cellpose backend only: model, niter, thresholds, cache use (`cellpose/backend.ts`). */
     cellpose?: Record<string, unknown> | object;
@@ -61,7 +61,7 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
           nValues: r.nValues,
           valuesMin: r.valuesMin,
           valuesMax: r.valuesMax,
-          nLabelsRaw: maxLabel(r.labels.data),
+          nLabelsRaw: r.maxLabel,
           ...(r.declump ? { declump: r.declump } : {}),
         },
       };

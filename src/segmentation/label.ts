@@ -10,6 +10,7 @@
 import type { Shape3 } from '../core/volume.js';
 import { valueError } from '../core/errors.js';
 import { findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
+import { findBitRuns, type BitMask } from './bitmask.js';
 
 export type { Connectivity };
 
@@ -29,15 +30,32 @@ export function labelComponents(mask: Uint8Array, shape: Shape3, connectivity: C
   return { labels, count };
 }
 
+/** `labelComponents` of a bit-packed mask (`bitmask.ts`): the runs come from whole words. */
+export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult {
+  const [Z, Y, X] = mask.shape;
+  const runs = findBitRuns(mask, 1);
+  const count = resolveComponents(runs, mask.shape, connectivity);
+  const labels = new Uint32Array(Z * Y * X);
+  paintLabels(runs, mask.shape, labels);
+  return { labels, count };
+}
+
 /**
  * `labelComponents` plus each component's bounding box, read off the runs (no extra pass over the voxels):
  * half-open `[z0, z1, y0, y1, x0, x1]` of component c at `boxes[6 * c]`.
  */
-export function labelComponentsWithBoxes(mask: Uint8Array, shape: Shape3, connectivity: Connectivity): LabelResult & { boxes: Int32Array } {
+export function labelComponentsWithBoxes(mask: Uint8Array | BitMask, shape: Shape3, connectivity: Connectivity): LabelResult & { boxes: Int32Array } {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
-  if (mask.length !== n) throw valueError(`labelComponents: mask has ${mask.length} voxels, shape (${Z}, ${Y}, ${X}) needs ${n}`);
-  const runs = findRuns(mask, shape, 1);
+  let runs: ReturnType<typeof findRuns>;
+  if (mask instanceof Uint8Array) {
+    if (mask.length !== n) throw valueError(`labelComponents: mask has ${mask.length} voxels, shape (${Z}, ${Y}, ${X}) needs ${n}`);
+    runs = findRuns(mask, shape, 1);
+  } else {
+    // A bit-packed mask (the threshold chain's, `bitmask.ts`): runs from whole words, no unpacking.
+    if (mask.shape[0] !== Z || mask.shape[1] !== Y || mask.shape[2] !== X) throw valueError(`labelComponents: mask shape (${mask.shape.join(', ')}) is not (${Z}, ${Y}, ${X})`);
+    runs = findBitRuns(mask, 1);
+  }
   const count = resolveComponents(runs, shape, connectivity);
   const labels = new Uint32Array(n);
   paintLabels(runs, shape, labels);

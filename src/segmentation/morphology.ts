@@ -3,10 +3,13 @@
  * `[z, y, x]`. A volume with `shape[0] == 1` is the 2-D case: the 6-neighbour cross `ball(1)` restricted to
  * one plane is the 4-neighbour cross `disk(1)`, and 6-connectivity is 4-connectivity, so one code path
  * serves both (there are no z neighbours to look at).
+ *
+ * The byte-mask functions here pack the mask and run the bit-packed kernels of `bitmask.ts` (which the threshold
+ * chain calls directly), so the scikit-image reference tests of these functions check those kernels.
  */
 import type { Shape3 } from '../core/volume.js';
-import { borrowMask, returnMask } from './scratch.js';
-import { findRuns, resolveComponents, componentSizes, paintSmallComponents } from './runs.js';
+import { resolveComponents, componentSizes } from './runs.js';
+import { closeBits, findBitRuns, packMask, paintSmallBitRuns, releaseBitMask, unpackMask, type BitMask } from './bitmask.js';
 
 /**
  * `skimage.morphology.binary_closing(mask, disk(1) | ball(1))` (scikit-image 0.19): dilation with voxels
@@ -18,54 +21,12 @@ export function binaryClosing(mask: Uint8Array, shape: Shape3): Uint8Array {
   return out;
 }
 
-/** `binaryClosing` writing the result back into `mask` (one temporary mask). */
+/** `binaryClosing` writing the result back into `mask` (bit-packed kernel, `bitmask.ts`). */
 export function binaryClosingInPlace(mask: Uint8Array, shape: Shape3): void {
-  const dilated = borrowMask(mask.length); // every voxel is written by the dilation
-  crossDilation(mask, shape, dilated);
-  crossErosion(dilated, shape, mask);
-  returnMask(dilated);
-}
-
-/**
- * Dilation by the face-neighbour cross. Rows are processed with the in-row neighbours handled by a
- * running window and the y/z neighbours by whole-row ORs, so the inner loops carry no border tests.
- */
-function crossDilation(m: Uint8Array, shape: Shape3, out: Uint8Array): void {
-  const [Z, Y, X] = shape;
-  const P = Y * X;
-  for (let z = 0; z < Z; z++) {
-    for (let y = 0; y < Y; y++) {
-      const row = (z * Y + y) * X;
-      // x neighbours (outside = False).
-      for (let x = 0; x < X; x++) {
-        const i = row + x;
-        out[i] = m[i] | (x > 0 ? m[i - 1] : 0) | (x < X - 1 ? m[i + 1] : 0);
-      }
-      if (y > 0) for (let x = 0, i = row, j = row - X; x < X; x++, i++, j++) out[i] |= m[j];
-      if (y < Y - 1) for (let x = 0, i = row, j = row + X; x < X; x++, i++, j++) out[i] |= m[j];
-      if (z > 0) for (let x = 0, i = row, j = row - P; x < X; x++, i++, j++) out[i] |= m[j];
-      if (z < Z - 1) for (let x = 0, i = row, j = row + P; x < X; x++, i++, j++) out[i] |= m[j];
-    }
-  }
-}
-
-/** Erosion by the face-neighbour cross, outside counted as True (scikit-image 0.19 `binary_erosion`). */
-function crossErosion(m: Uint8Array, shape: Shape3, out: Uint8Array): void {
-  const [Z, Y, X] = shape;
-  const P = Y * X;
-  for (let z = 0; z < Z; z++) {
-    for (let y = 0; y < Y; y++) {
-      const row = (z * Y + y) * X;
-      for (let x = 0; x < X; x++) {
-        const i = row + x;
-        out[i] = m[i] & (x > 0 ? m[i - 1] : 1) & (x < X - 1 ? m[i + 1] : 1);
-      }
-      if (y > 0) for (let x = 0, i = row, j = row - X; x < X; x++, i++, j++) out[i] &= m[j];
-      if (y < Y - 1) for (let x = 0, i = row, j = row + X; x < X; x++, i++, j++) out[i] &= m[j];
-      if (z > 0) for (let x = 0, i = row, j = row - P; x < X; x++, i++, j++) out[i] &= m[j];
-      if (z < Z - 1) for (let x = 0, i = row, j = row + P; x < X; x++, i++, j++) out[i] &= m[j];
-    }
-  }
+  const bits = packMask(mask, shape);
+  closeBits(bits);
+  unpackMask(bits, mask);
+  releaseBitMask(bits);
 }
 
 /**
@@ -101,7 +62,19 @@ export function removeSmallHolesInPlace(mask: Uint8Array, shape: Shape3, minSize
 /** Components of voxels equal to `value` (face connectivity) smaller than `minSize` are flipped. */
 function paintSmall(mask: Uint8Array, shape: Shape3, minSize: number, value: 0 | 1): void {
   if (minSize <= 0) return;
-  const runs = findRuns(mask, shape, value);
-  const count = resolveComponents(runs, shape, 'face');
-  paintSmallComponents(mask, shape, runs, componentSizes(runs, count), minSize, value === 1 ? 0 : 1);
+  const bits = packMask(mask, shape);
+  removeSmallBitComponents(bits, minSize, value);
+  unpackMask(bits, mask);
+  releaseBitMask(bits);
+}
+
+/**
+ * Bit-packed `remove_small_objects` (value 1) / `remove_small_holes` (value 0), face connectivity: components
+ * of voxels equal to `value` with fewer than `minSize` voxels are flipped, in place.
+ */
+export function removeSmallBitComponents(bits: BitMask, minSize: number, value: 0 | 1): void {
+  if (minSize <= 0) return;
+  const runs = findBitRuns(bits, value);
+  const count = resolveComponents(runs, bits.shape, 'face');
+  paintSmallBitRuns(bits, runs, componentSizes(runs, count), minSize, value === 1 ? 0 : 1);
 }

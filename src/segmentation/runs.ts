@@ -144,18 +144,6 @@ export function componentSizes(runs: Runs, count: number): Float64Array {
   return sizes;
 }
 
-/** Writes `value` over every run whose component has fewer than `minSize` voxels. */
-export function paintSmallComponents(mask: Uint8Array, shape: Shape3, runs: Runs, sizes: Float64Array, minSize: number, value: 0 | 1): void {
-  const X = shape[2];
-  const rows = shape[0] * shape[1];
-  for (let r = 0; r < rows; r++) {
-    const base = r * X;
-    for (let k = runs.rowStart[r]; k < runs.rowStart[r + 1]; k++) {
-      if (sizes[runs.comp[k]] < minSize) mask.fill(value, base + runs.x0[k], base + runs.x1[k]);
-    }
-  }
-}
-
 /** Label image (component ids per voxel) from resolved runs. */
 export function paintLabels(runs: Runs, shape: Shape3, out: Uint32Array): void {
   const X = shape[2];

@@ -17,11 +17,12 @@ import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { valueError } from '../core/errors.js';
 import { skimageGaussian } from './kernels/gaussian.js';
 import { thresholdOtsuOfPositive } from './threshold/otsu.js';
+import { isIntegerVoxels, otsuOfHistogram, percentileOfHistogram, positiveHistogram } from './threshold/histogram.js';
 import { thresholdLi } from './threshold/li.js';
 import { percentileLinear } from './threshold/percentile.js';
-import { binaryClosingInPlace, removeSmallHolesInPlace, removeSmallObjectsInPlace } from './morphology.js';
-import { labelComponents } from './label.js';
-import { borrowMask, returnMask } from './scratch.js';
+import { removeSmallBitComponents } from './morphology.js';
+import { closeBits, releaseBitMask, thresholdToBits } from './bitmask.js';
+import { labelBitMask } from './label.js';
 import { declumpMask, declumpingActive, resolveDeclumpSettings, type DeclumpInfo } from './declump/declump.js';
 
 export type ThresholdMethod = Exclude<SegmentationMethod, 'cellpose'>;
@@ -35,6 +36,8 @@ export interface ThresholdSegmentation {
   /** Range of those values (NaN when there are none). */
   valuesMin: number;
   valuesMax: number;
+  /** Largest label id (the number of objects: ids are 1..N without gaps). */
+  maxLabel: number;
   /** Declumping and object-rule counts, when the config enables any of them. */
   declump?: DeclumpInfo;
 }
@@ -92,50 +95,61 @@ export function segmentThresholdChannel(
   let nValues = 0;
   let vmin = Infinity;
   let vmax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = W[i];
-    if (v > 0 && v !== Infinity) {
-      nValues++;
-      if (v < vmin) vmin = v;
-      if (v > vmax) vmax = v;
-    }
-  }
-  if (nValues === 0) {
-    return { labels: { data: new Uint32Array(n), shape }, threshold: null, nValues: 0, valuesMin: NaN, valuesMax: NaN };
-  }
-
   let threshold: number;
-  if (method === 'otsu') {
-    // Otsu needs only a histogram: no copy of the values.
-    threshold = thresholdOtsuOfPositive(W);
+  if (isIntegerVoxels(W) && method !== 'li') {
+    // Integer voxels: one counting pass gives the range, the count and the exact threshold (`histogram.ts`).
+    const h = positiveHistogram(W);
+    nValues = h.nValues;
+    if (nValues === 0) return emptyResult(n, shape);
+    vmin = h.values[0];
+    vmax = h.values[h.nDistinct - 1];
+    threshold = method === 'otsu' ? otsuOfHistogram(h) : percentileOfHistogram(h, config.thresholdPercentile);
   } else {
-    const values = new Float32Array(nValues);
-    for (let i = 0, k = 0; i < n; i++) {
+    for (let i = 0; i < n; i++) {
       const v = W[i];
-      if (v > 0 && v !== Infinity) values[k++] = v;
+      if (v > 0 && v !== Infinity) {
+        nValues++;
+        if (v < vmin) vmin = v;
+        if (v > vmax) vmax = v;
+      }
     }
-    threshold = method === 'li' ? thresholdLi(values) : percentileLinear(values, config.thresholdPercentile);
+    if (nValues === 0) return emptyResult(n, shape);
+    if (method === 'otsu') {
+      // Otsu needs only a histogram: no copy of the values.
+      threshold = thresholdOtsuOfPositive(W);
+    } else {
+      const values = new Float32Array(nValues);
+      for (let i = 0, k = 0; i < n; i++) {
+        const v = W[i];
+        if (v > 0 && v !== Infinity) values[k++] = v;
+      }
+      threshold = method === 'li' ? thresholdLi(values) : percentileLinear(values, config.thresholdPercentile);
+    }
   }
 
   // NumPy 1.24 compares a float32 array with a float64 scalar in float32 (value-based casting), so the
   // float64 percentile is rounded to float32 first; otsu/li thresholds already are float32.
   const t32 = Math.fround(threshold);
-  const mask = borrowMask(n); // every voxel is written here
-  for (let i = 0; i < n; i++) mask[i] = W[i] > t32 ? 1 : 0;
-  // Closing and size cleanup work in place on `mask` (fresh memory is expensive: one mask per step would
-  // cost more than the steps themselves on large images).
-  if (config.thresholdApplyClosing) binaryClosingInPlace(mask, shape);
-  if (config.thresholdMinObjectVoxels > 0) removeSmallObjectsInPlace(mask, shape, config.thresholdMinObjectVoxels);
-  if (config.thresholdMinHoleVoxels > 0) removeSmallHolesInPlace(mask, shape, config.thresholdMinHoleVoxels);
+  // Steps 5–8 on a bit-packed mask (`bitmask.ts`): 32 voxels per word operation, 1/8 of the memory.
+  const bits = thresholdToBits(W, shape, t32);
+  if (config.thresholdApplyClosing) closeBits(bits);
+  if (config.thresholdMinObjectVoxels > 0) removeSmallBitComponents(bits, config.thresholdMinObjectVoxels, 1);
+  if (config.thresholdMinHoleVoxels > 0) removeSmallBitComponents(bits, config.thresholdMinHoleVoxels, 0);
   if (declumpingActive(config)) {
     const spacing = context.voxelSizeUm ?? ([1, 1, 1] as const);
     let roi = context.roiMask2d ?? null;
     if (roi && roi.every((v) => v !== 0)) roi = null; // a ROI filling its box has no outline inside the crop
-    const d = declumpMask(mask, W, shape, spacing, roi, resolveDeclumpSettings(config, spacing));
-    returnMask(mask);
-    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, declump: d.info };
+    // Declumping labels the packed mask itself (no unpacking) and numbers its objects 1..objects.
+    const d = declumpMask(bits, W, shape, spacing, roi, resolveDeclumpSettings(config, spacing));
+    releaseBitMask(bits);
+    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: d.info.objects, declump: d.info };
   }
-  const { labels } = labelComponents(mask, shape, 'full');
-  returnMask(mask);
-  return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax };
+  const { labels, count } = labelBitMask(bits, 'full');
+  releaseBitMask(bits);
+  // Ids are 1..count in raster order, so the count is the largest id (no rescan of the labels).
+  return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: count };
+}
+
+function emptyResult(n: number, shape: [number, number, number]): ThresholdSegmentation {
+  return { labels: { data: new Uint32Array(n), shape }, threshold: null, nValues: 0, valuesMin: NaN, valuesMax: NaN, maxLabel: 0 };
 }

@@ -43,6 +43,32 @@ function otsu(values: Float32Array | Uint16Array | Uint8Array | Int16Array | Int
   }
   if (n === 0) throw valueError('threshold_otsu: no values to threshold');
   if (allEqual) return first;
+  const { edges, norm, counts } = histogramBins(vmin, vmax, nbins);
+  for (let k = 0; k < len; k++) {
+    const v = values[k];
+    if (positiveOnly && !(v > 0 && v !== Infinity)) continue;
+    counts[binOf(v, vmin, norm, edges, nbins)] += 1;
+  }
+  return otsuOfHistogram(edges, counts, nbins);
+}
+
+/**
+ * `threshold_otsu` from a histogram of integer values (`histogram.ts`): `values[i]` ascending distinct, each
+ * occurring `counts[i]` times. Every occurrence of a value lands in the same bin, so adding its count at once
+ * gives the per-value histogram exactly (counts are integers, exact in float64).
+ */
+export function thresholdOtsuOfDistinct(values: ArrayLike<number>, counts: ArrayLike<number>, nDistinct: number, nbins = NBINS): number {
+  if (nDistinct === 0) throw valueError('threshold_otsu: no values to threshold');
+  if (nDistinct === 1) return values[0];
+  const vmin = values[0];
+  const vmax = values[nDistinct - 1];
+  const h = histogramBins(vmin, vmax, nbins);
+  for (let i = 0; i < nDistinct; i++) h.counts[binOf(values[i], vmin, h.norm, h.edges, nbins)] += counts[i];
+  return otsuOfHistogram(h.edges, h.counts, nbins);
+}
+
+/** NumPy 1.24 `np.histogram(values, bins=nbins)` bin edges and scale (see the header), counts zeroed. */
+function histogramBins(vmin: number, vmax: number, nbins: number): { edges: Float32Array; norm: number; counts: Float64Array } {
   const f = Math.fround;
   // np.linspace(first_edge, last_edge, nbins + 1) in float64, cast to float32, endpoint set to stop.
   const edges = new Float32Array(nbins + 1);
@@ -50,16 +76,21 @@ function otsu(values: Float32Array | Uint16Array | Uint8Array | Int16Array | Int
   for (let i = 0; i < nbins; i++) edges[i] = i * step + vmin;
   edges[nbins] = vmax;
   const norm = f(nbins / f(vmax - vmin)); // float64 scalar, cast to float32 by the float32-array multiply
-  const counts = new Float64Array(nbins);
-  for (let k = 0; k < len; k++) {
-    const v = values[k];
-    if (positiveOnly && !(v > 0 && v !== Infinity)) continue;
-    let idx = Math.trunc(f(f(v - vmin) * norm));
-    if (idx === nbins) idx -= 1;
-    if (v < edges[idx]) idx -= 1;
-    if (v >= edges[idx + 1] && idx !== nbins - 1) idx += 1;
-    counts[idx] += 1;
-  }
+  return { edges, norm, counts: new Float64Array(nbins) };
+}
+
+/** The bin of value v: NumPy's float32 index computation, corrected by one against the float32 edges. */
+function binOf(v: number, vmin: number, norm: number, edges: Float32Array, nbins: number): number {
+  const f = Math.fround;
+  let idx = Math.trunc(f(f(v - vmin) * norm));
+  if (idx === nbins) idx -= 1;
+  if (v < edges[idx]) idx -= 1;
+  if (v >= edges[idx + 1] && idx !== nbins - 1) idx += 1;
+  return idx;
+}
+
+function otsuOfHistogram(edges: Float32Array, counts: Float64Array, nbins: number): number {
+  const f = Math.fround;
   const centers = new Float64Array(nbins);
   for (let i = 0; i < nbins; i++) centers[i] = f(f(edges[i] + edges[i + 1]) / 2);
   // weight1/mean1 from the bottom, weight2/mean2 from the top (np.cumsum in float64; counts * centres is float64).

@@ -398,7 +398,8 @@ export class ViewerSession {
 
   /**
    * `POST /api/reanalyze` — the `analyzeExistingMasks` path on the working masks with the config's model configs
-   * (postfilters re-applied, fix Q42), no re-segmentation, in the worker thread. The result becomes the accepted state.
+   * (postfilters re-applied, fix Q42; border / diameter rules re-applied, issue 18.5), no re-segmentation, in the
+   * worker thread. The result becomes the accepted state.
    */
   async reanalyze(): Promise<{ ms: number }> {
     return this.exclusive('re-analysis', () => this.reanalyzeNow());
@@ -424,6 +425,8 @@ export class ViewerSession {
         // the worker filters its own copies of the masks
         ownsMasks: true,
         intensityColocalization: cfg.intensityColocalizationConfig ?? null,
+        // As `cellcoloc reanalyze`: edited masks get the border / diameter rules again (issue 18.5).
+        reapplyObjectRules: true,
       },
       // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
       // never by the largest id (issue 15.5).

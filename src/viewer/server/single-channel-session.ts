@@ -90,7 +90,12 @@ export class SingleChannelSession extends ViewerSession {
       kind: 'single_channel',
       masks,
       analysisConfig: { minObjectVoxels: this.config.singleChannel!.minObjectVoxels },
-      options: { modelConfig: postfilters ? this.modelConfig : null, ownsMasks: true },
+      options: {
+        modelConfig: postfilters ? this.modelConfig : null,
+        ownsMasks: true,
+        // As `cellcoloc reanalyze`: an edited mask gets the config's border / diameter rules again (issue 18.5).
+        reapplyObjectRules: postfilters,
+      },
     });
   }
 
@@ -139,7 +144,10 @@ export class SingleChannelSession extends ViewerSession {
     new Uint8Array(this.edited.data.buffer, this.edited.data.byteOffset + z * n * 4, n * 4).set(body);
   }
 
-  /** Size filter and `model_config` postfilters on the (edited) masks, tables recomputed (as `cellcoloc reanalyze`). */
+  /**
+   * Size filter, the object removal rules (`exclude_border_objects`, `discard_outside_diameter`) and the
+   * `model_config` postfilters on the (edited) masks, tables recomputed (as `cellcoloc reanalyze`).
+   */
   protected override async reanalyzeNow(): Promise<{ ms: number }> {
     const cur = this.labelVolume('cell');
     if (!cur) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
