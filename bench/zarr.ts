@@ -24,9 +24,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const cli = join(root, 'bin', 'cellcoloc.mjs');
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-function runCli(cfg: string): { wall: number; rssMiB: number } {
+function runCli(cfg: string, env: Record<string, string> = {}): { wall: number; rssMiB: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet', '--no-report'], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet', '--no-report'], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1', ...env }, encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bench/zarr: ${cfg}: ${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_BENCH_STATS '))!;
@@ -87,14 +87,17 @@ const cT = cfgFor('zarr_vs_tiff_tiff', tif);
 const cZ = cfgFor('zarr_vs_tiff_zarr', zpath);
 const wT: number[] = [];
 const wZ: number[] = [];
+const wZ0: number[] = []; // chunks decoded on the main thread (no decode workers, src/io/zarr/decode-pool.ts)
 for (let i = 0; i < runs; i++) {
   wT.push(runCli(cT).wall);
   wZ.push(runCli(cZ).wall);
+  wZ0.push(runCli(cZ, { CELLCOLOC_ZARR_DECODE_THREADS: '0' }).wall);
 }
 const ratio = med(wZ) / med(wT);
 console.log(`\n== OME-Zarr vs OME-TIFF, 2048² two-channel uint16 (${runs} runs each, interleaved)`);
 console.log(`OME-TIFF: median ${med(wT).toFixed(3)} s (${wT.map((w) => w.toFixed(3)).join(', ')})`);
 console.log(`OME-Zarr: median ${med(wZ).toFixed(3)} s (${wZ.map((w) => w.toFixed(3)).join(', ')}); ${(ratio * 100 - 100).toFixed(1)} % vs TIFF; target within 10 % ${ratio <= 1.1 ? 'MET' : 'NOT MET'}`);
+console.log(`OME-Zarr, decode on the main thread: median ${med(wZ0).toFixed(3)} s (${wZ0.map((w) => w.toFixed(3)).join(', ')}); ${((med(wZ0) / med(wT)) * 100 - 100).toFixed(1)} % vs TIFF`);
 
 // --- 2. a 512² crop of a 16384² (and a 4096²) single-level image: RSS must not grow with the full size
 function writeBigZarr(path: string, size: number): void {
