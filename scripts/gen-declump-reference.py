@@ -11,6 +11,11 @@ Writes (committed; never run at test time):
   skimage.segmentation.watershed(-distance, markers, mask, connectivity=full) -- the seeded watershed
   CellProfiler IdentifyPrimaryObjects runs with "Shape" / "Shape".
 - test/data/declump/bbbc039-dev/: two crops of BBBC039 dev images with their ground-truth labels (CC0).
+
+    /usr/bin/python3 scripts/gen-declump-reference.py --pipeline-3d
+
+writes only test/fixtures/declump-3d/ (test/declump-pipeline.test.ts): a 3D OME-TIFF of touching spheres with
+1.5 x 0.5 x 0.5 um voxels and the labels of the same chain done with scikit-image (see pipeline_3d below).
 """
 import base64, gzip, json, os, sys
 import numpy as np
@@ -72,7 +77,60 @@ def case(name, shape, spacing, centres, radii, min_distance):
     }
 
 
+def pipeline_3d():
+    """Three touching spheres (um) on 1.5 x 0.5 x 0.5 um voxels, bright centres, dim background, as an OME-TIFF;
+    expected labels from the chain cellcoloc runs with segmentation_method otsu + declump_method shape, done with
+    scikit-image / SciPy: Otsu of the positive values, binary closing with ball(1), small objects and holes
+    (< 10 voxels) removed, distance_transform_edt(sampling = voxel size), peak_local_max with an ellipsoidal
+    footprint of radius 3.0833 um (the seed distance cellcoloc derives from typical_diameter_um [10, 18] at
+    0.5 um pixels: max(1, 20 / 3 - 0.5) px) and watershed(-distance, markers, mask, connectivity=full)."""
+    import tifffile
+    from skimage.filters import threshold_otsu
+    from skimage.morphology import binary_closing, ball, remove_small_objects, remove_small_holes
+    out = os.path.join(HERE, "..", "test", "fixtures", "declump-3d")
+    os.makedirs(out, exist_ok=True)
+    shape, spacing = (14, 40, 100), (1.5, 0.5, 0.5)
+    centres = [(10.4, 10.2, 10.3), (10.9, 10.6, 23.1), (9.8, 9.7, 36.2)]
+    radii = [7.0, 6.5, 6.8]
+    grids = np.meshgrid(*[np.arange(n) * s for n, s in zip(shape, spacing)], indexing="ij")
+    img = np.full(shape, 100.0)
+    for c, r in zip(centres, radii):
+        d2 = sum((g - cc) ** 2 for g, cc in zip(grids, c))
+        inside = d2 <= r * r
+        img[inside] = np.maximum(img[inside], 2000 + 500 * (1 - d2[inside] / (r * r)))
+    img = np.rint(img).astype(np.uint16)
+    vals = img[img > 0]
+    t = np.float32(threshold_otsu(vals.astype(np.float32)))
+    mask = img.astype(np.float32) > t
+    mask = binary_closing(mask, ball(1))
+    mask = remove_small_objects(mask, 10)
+    mask = remove_small_holes(mask, 10)
+    comps = label(mask, connectivity=3)
+    radius = max(1.0, 20 / 3 - 0.5) * 0.5
+    dist = ndi.distance_transform_edt(mask, sampling=spacing)
+    peaks = peak_local_max(dist, min_distance=1, footprint=footprint(radius, spacing), labels=comps, exclude_border=False, p_norm=2)
+    markers = np.zeros(shape, np.int32)
+    for k, p in enumerate(peaks):
+        markers[tuple(p)] = k + 1
+    ws = watershed(-dist, markers, mask=mask, connectivity=np.ones((3, 3, 3), bool))
+    tifffile.imwrite(os.path.join(out, "spheres.ome.tif"), img, ome=True, compression="zlib",
+                     metadata={"axes": "ZYX", "PhysicalSizeZ": spacing[0], "PhysicalSizeY": spacing[1], "PhysicalSizeX": spacing[2],
+                               "PhysicalSizeZUnit": "\u00b5m", "PhysicalSizeYUnit": "\u00b5m", "PhysicalSizeXUnit": "\u00b5m"})
+    tifffile.imwrite(os.path.join(out, "expected_labels.tif"), ws.astype(np.uint16), compression="zlib")
+    info = {"versions": {"numpy": np.__version__, "scipy": scipy.__version__, "skimage": skimage.__version__},
+            "shape": list(shape), "spacing_um": list(spacing), "centres_um": centres, "radii_um": radii,
+            "otsu_threshold": float(t), "components": int(comps.max()), "seeds": int(len(peaks)),
+            "objects": int(ws.max()), "seed_radius_um": radius,
+            "voxels_per_object": [int((ws == k).sum()) for k in range(1, int(ws.max()) + 1)]}
+    with open(os.path.join(out, "expected.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    print("pipeline-3d", info)
+
+
 def main():
+    if "--pipeline-3d" in sys.argv:
+        pipeline_3d()
+        return
     os.makedirs(OUT, exist_ok=True)
     cases = [
         # Two touching disks and a chain of three (one component each), plus an isolated disk.

@@ -4,7 +4,7 @@
  */
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
-import { sameShape, formatShape, countLabels } from '../core/volume.js';
+import { sameShape, formatShape } from '../core/volume.js';
 import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
 import { applyPostfilters } from '../segmentation/postfilters.js';
@@ -83,8 +83,8 @@ export function analyzeExistingMasks(
   let marker = applyZBounds(markerMasks, zb);
   const filterSteps: FilterStep[] = [];
 
-  const nIn = countLabels(cell.data);
   const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, { inPlace: options.ownsMasks === true || cell !== cellMasks });
+  const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({
     channel: 'cell',
     step: 'min_cell_voxels',

@@ -15,7 +15,7 @@
 import { basename } from 'node:path';
 import { configError, inputError, valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
-import { countLabels, formatShape, sameShape } from '../core/volume.js';
+import { formatShape, sameShape } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
 import { assertSupported } from '../config/schema.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
@@ -212,8 +212,8 @@ export function analyzeExistingSingleChannelMasks(
   const zb = isReducedView(loaded) ? null : options.analysisZBounds !== undefined ? options.analysisZBounds : loaded.analysisZBounds;
   let labels = applyZBounds(masks, zb);
   const filterSteps: SingleChannelFilterStep[] = [];
-  const nIn = countLabels(labels.data);
   const sized = filterLabelsBySize(labels, analysisConfig.minObjectVoxels, { inPlace: options.ownsMasks === true || labels !== masks });
+  const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({ channel: 'objects', step: 'min_object_voxels', nIn, nOut: nIn - sized.removed.length, removed: sized.removed });
   labels = sized.labels;
   const mc = options.modelConfig;

@@ -44,11 +44,18 @@ export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelRe
  * `labelComponents` plus each component's bounding box, read off the runs (no extra pass over the voxels):
  * half-open `[z0, z1, y0, y1, x0, x1]` of component c at `boxes[6 * c]`.
  */
-export function labelComponentsWithBoxes(mask: Uint8Array, shape: Shape3, connectivity: Connectivity): LabelResult & { boxes: Int32Array } {
+export function labelComponentsWithBoxes(mask: Uint8Array | BitMask, shape: Shape3, connectivity: Connectivity): LabelResult & { boxes: Int32Array } {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
-  if (mask.length !== n) throw valueError(`labelComponents: mask has ${mask.length} voxels, shape (${Z}, ${Y}, ${X}) needs ${n}`);
-  const runs = findRuns(mask, shape, 1);
+  let runs: ReturnType<typeof findRuns>;
+  if (mask instanceof Uint8Array) {
+    if (mask.length !== n) throw valueError(`labelComponents: mask has ${mask.length} voxels, shape (${Z}, ${Y}, ${X}) needs ${n}`);
+    runs = findRuns(mask, shape, 1);
+  } else {
+    // A bit-packed mask (the threshold chain's, `bitmask.ts`): runs from whole words, no unpacking.
+    if (mask.shape[0] !== Z || mask.shape[1] !== Y || mask.shape[2] !== X) throw valueError(`labelComponents: mask shape (${mask.shape.join(', ')}) is not (${Z}, ${Y}, ${X})`);
+    runs = findBitRuns(mask, 1);
+  }
   const count = resolveComponents(runs, shape, connectivity);
   const labels = new Uint32Array(n);
   paintLabels(runs, shape, labels);

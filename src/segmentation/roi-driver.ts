@@ -89,29 +89,30 @@ export async function segmentChannelByRoi(
   let fullData: Uint32Array | null = null;
   const fullArray = () => (fullData ??= new Uint32Array(Z * Y * X));
   const calls: RoiSegmentationCall[] = [];
-  const boxes = roiBoundingBoxes(roiLabels);
-  const total = boxes.size;
+  const index = indexRois(roiLabels);
+  const total = index.ids.length;
   const zc = z1 - z0;
   const src = image.data;
   const roi = roiLabels.data;
   let offset = 0;
   let done = 0;
-  for (const [roiId, box] of boxes) {
+  for (let k = 0; k < total; k++) {
+    const roiId = index.ids[k];
+    const box = index.boxes[k];
     const h = box.yMax - box.yMin;
     const w = box.xMax - box.xMin;
     const plane = h * w;
+    // A ROI that fills its box (the whole-image ROI, rectangles) needs no zeroing or clipping passes; its
+    // pixel count (from the index) says so without reading the ROI image again.
+    const fillsBox = index.areaPx[k] === plane;
     const roiMask2d = new Uint8Array(plane);
-    let inside = 0;
-    for (let y = 0; y < h; y++) {
-      const r = (box.yMin + y) * X + box.xMin;
-      for (let x = 0; x < w; x++) {
-        const v = roi[r + x] === roiId ? 1 : 0;
-        roiMask2d[y * w + x] = v;
-        inside += v;
+    if (fillsBox) roiMask2d.fill(1);
+    else {
+      for (let y = 0; y < h; y++) {
+        const r = (box.yMin + y) * X + box.xMin;
+        for (let x = 0; x < w; x++) roiMask2d[y * w + x] = roi[r + x] === roiId ? 1 : 0;
       }
     }
-    // A ROI that fills its box (the whole-image ROI, rectangles) needs no zeroing or clipping passes.
-    const fillsBox = inside === plane;
     // Crop copy straight into float32 (`astype(np.float32)` happens in the prefilter anyway).
     let crop: Volume;
     if (config.prefilter.length === 0 && fillsBox && isExactInFloat32(src)) {

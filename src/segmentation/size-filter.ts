@@ -3,43 +3,66 @@
  * `minSize` voxels are deleted; surviving ids are kept (no relabelling).
  */
 import type { LabelVolume } from '../core/volume.js';
-import { maxLabel } from '../core/volume.js';
 import { valueError } from '../core/errors.js';
 
 /**
- * Voxel count per label id, index = label (`np.bincount(labels.ravel())`). One pass.
+ * Voxel count per label id, index = label (`np.bincount(labels.ravel())`). One pass: without `maxId` the
+ * counts array grows as larger ids appear (no separate max scan over the image).
  * Length is `maxLabel + 1`; index 0 counts the background.
  */
-export function labelVoxelCounts(data: Uint32Array, maxId: number = maxLabel(data)): Float64Array {
+export function labelVoxelCounts(data: Uint32Array, maxId?: number): Float64Array {
   // Float64 so counts above 2^32 never wrap (huge stacks); exact up to 2^53.
-  const counts = new Float64Array(maxId + 1);
-  for (let i = 0; i < data.length; i++) counts[data[i]]++;
-  return counts;
+  if (maxId !== undefined) {
+    const counts = new Float64Array(maxId + 1);
+    for (let i = 0; i < data.length; i++) counts[data[i]]++;
+    return counts;
+  }
+  let counts = new Float64Array(1024);
+  let max = 0;
+  let background = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v === 0) {
+      background++;
+      continue;
+    }
+    if (v >= counts.length) {
+      const grown = new Float64Array(Math.max(v + 1, counts.length * 2));
+      grown.set(counts);
+      counts = grown;
+    }
+    if (v > max) max = v;
+    counts[v]++;
+  }
+  counts[0] = background;
+  return counts.length === max + 1 ? counts : counts.slice(0, max + 1);
 }
 
 /**
  * Copy of `labels` where every label with voxel count `< minSize` is set to 0 (ids kept).
- * `removed` lists the deleted ids ascending. `minSize <= 1` removes nothing (a present label has ≥ 1 voxel).
+ * `removed` lists the deleted ids ascending; `nIn` is the number of distinct labels before the filter (so
+ * callers need no extra pass to count them). `minSize <= 1` removes nothing (a present label has ≥ 1 voxel).
  */
 export function filterLabelsBySize(
   labels: LabelVolume,
   minSize: number,
   options: { /** modify `labels` itself (callers that own the array save a full-size copy) */ inPlace?: boolean } = {},
-): { labels: LabelVolume; removed: number[] } {
+): { labels: LabelVolume; removed: number[]; nIn: number } {
   if (!Number.isFinite(minSize)) {
     throw valueError(`filterLabelsBySize: min_size must be a finite number, got ${minSize}`);
   }
   const src = labels.data;
   const out = options.inPlace ? src : new Uint32Array(src);
   const shape = [labels.shape[0], labels.shape[1], labels.shape[2]] as const;
-  const maxId = maxLabel(src);
-  if (maxId === 0) return { labels: { data: out, shape }, removed: [] };
-
-  const counts = labelVoxelCounts(src, maxId);
+  const counts = labelVoxelCounts(src);
+  const maxId = counts.length - 1;
+  if (maxId === 0) return { labels: { data: out, shape }, removed: [], nIn: 0 };
   // Lookup table: 1 = delete this id. One more pass applies it (no per-label image scans, Q46).
   const drop = new Uint8Array(maxId + 1);
   const removed: number[] = [];
+  let nIn = 0;
   for (let id = 1; id <= maxId; id++) {
+    if (counts[id] > 0) nIn++;
     if (counts[id] > 0 && counts[id] < minSize) {
       drop[id] = 1;
       removed.push(id);
@@ -48,5 +71,5 @@ export function filterLabelsBySize(
   if (removed.length > 0) {
     for (let i = 0; i < out.length; i++) if (drop[out[i]] === 1) out[i] = 0;
   }
-  return { labels: { data: out, shape }, removed };
+  return { labels: { data: out, shape }, removed, nIn };
 }

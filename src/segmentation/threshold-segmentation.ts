@@ -21,10 +21,8 @@ import { isIntegerVoxels, otsuOfHistogram, percentileOfHistogram, positiveHistog
 import { thresholdLi } from './threshold/li.js';
 import { percentileLinear } from './threshold/percentile.js';
 import { removeSmallBitComponents } from './morphology.js';
-import { closeBits, releaseBitMask, thresholdToBits, unpackMask } from './bitmask.js';
+import { closeBits, releaseBitMask, thresholdToBits } from './bitmask.js';
 import { labelBitMask } from './label.js';
-import { maxLabel } from '../core/volume.js';
-import { borrowMask, returnMask } from './scratch.js';
 import { declumpMask, declumpingActive, resolveDeclumpSettings, type DeclumpInfo } from './declump/declump.js';
 
 export type ThresholdMethod = Exclude<SegmentationMethod, 'cellpose'>;
@@ -138,14 +136,13 @@ export function segmentThresholdChannel(
   if (config.thresholdMinObjectVoxels > 0) removeSmallBitComponents(bits, config.thresholdMinObjectVoxels, 1);
   if (config.thresholdMinHoleVoxels > 0) removeSmallBitComponents(bits, config.thresholdMinHoleVoxels, 0);
   if (declumpingActive(config)) {
-    const mask = unpackMask(bits, borrowMask(n));
-    releaseBitMask(bits);
     const spacing = context.voxelSizeUm ?? ([1, 1, 1] as const);
     let roi = context.roiMask2d ?? null;
     if (roi && roi.every((v) => v !== 0)) roi = null; // a ROI filling its box has no outline inside the crop
-    const d = declumpMask(mask, W, shape, spacing, roi, resolveDeclumpSettings(config, spacing));
-    returnMask(mask);
-    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: maxLabel(d.labels), declump: d.info };
+    // Declumping labels the packed mask itself (no unpacking) and numbers its objects 1..objects.
+    const d = declumpMask(bits, W, shape, spacing, roi, resolveDeclumpSettings(config, spacing));
+    releaseBitMask(bits);
+    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: d.info.objects, declump: d.info };
   }
   const { labels, count } = labelBitMask(bits, 'full');
   releaseBitMask(bits);

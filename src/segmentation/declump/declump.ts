@@ -24,9 +24,18 @@ import type { Shape3 } from '../../core/volume.js';
 import type { ModelConfig } from '../../config/types.js';
 import { valueError } from '../../core/errors.js';
 import { labelComponentsWithBoxes } from '../label.js';
+import type { BitMask } from '../bitmask.js';
 import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
-import { equivalentDiameterUm, fillLabelHoles, type ObjectRuleCounts } from './object-rules.js';
+import { equivalentDiameterUm, fillLabelHoles, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
+import { GrowBuffer } from '../kernels/grow-buffer.js';
+
+// Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
+const ownScratch = new GrowBuffer(Uint32Array);
+const filledScratch = new GrowBuffer(Uint32Array);
+const floodMaskScratch = new GrowBuffer(Uint8Array);
+const intensityScratch = new GrowBuffer(Float32Array);
+const roiScratch = new GrowBuffer(Uint8Array);
 
 import type { DeclumpMethod } from '../../config/types.js';
 export type { DeclumpMethod };
@@ -113,12 +122,12 @@ export interface DeclumpInfo extends ObjectRuleCounts {
 /**
  * Labels (1..N: components in raster order of their first voxel, the pieces of a clump in seed order) of the
  * cleaned threshold mask with declumping and the object rules.
- * @param mask 0/1 mask after the threshold chain's cleanup; not modified
+ * @param mask 0/1 mask (or the chain's bit-packed mask) after the threshold chain's cleanup; not modified
  * @param intensity the thresholded crop (prefiltered), read by the `intensity` method
  * @param roiMask2d in-ROI pixels of one plane, or null when the ROI fills the crop
  */
 export function declumpMask(
-  mask: Uint8Array,
+  mask: Uint8Array | BitMask,
   intensity: ArrayLike<number>,
   shape: Shape3,
   spacing: readonly [number, number, number],
@@ -140,9 +149,15 @@ export function declumpMask(
   // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
   // Margins: 1 voxel of background for the distance transform; the smoothing kernel's half-width for the
   // intensity (the smoothed value of every component voxel then sees all its kernel taps, as on the full image).
-  const half = s.method !== 'none' && s.smoothingSigmaUm > 0 ? smoothingHalfWidths(s.smoothingSigmaUm, spacing) : [0, 0, 0];
+  // `shape` smooths the distance map, which is 0 outside the object: zeros beyond the box are the same as a
+  // wider box (`maskedSmooth(..., zerosOutside)`), so its boxes keep the 1-voxel margin only.
+  const half = s.method === 'intensity' && s.smoothingSigmaUm > 0 ? smoothingHalfWidths(s.smoothingSigmaUm, spacing) : [0, 0, 0];
   const margin = [is3d ? 1 + half[0] : 0, 1 + half[1], 1 + half[2]];
-  const out = new Uint32Array(n);
+  // The output is written into `comps` in place (a second full-size label image would cost a 4-byte-per-voxel
+  // allocation and its page faults, as much as the labelling itself). Written voxels carry the TAG bit until
+  // the end, so that a later component's box sees them as "another object" exactly as it saw the original
+  // component id there; removed objects are written as TAG | 0 for the same reason.
+  const TAG = 0x80000000;
   let seeds = 0;
   let clumpsSplit = 0;
   let holeVoxelsFilled = 0;
@@ -150,6 +165,7 @@ export function declumpMask(
   const counts = { removedBorder: 0, removedTooSmall: 0, removedTooLarge: 0 };
   const range = s.discardOutsideDiameter ? s.diameterUm : null;
   const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
+  const splitsShape = s.method === 'shape';
   for (let c = 1; c <= count; c++) {
     const b = 6 * c;
     const z0 = Math.max(0, boxes[b] - margin[0]);
@@ -164,7 +180,7 @@ export function declumpMask(
     const ln = lz * ly * lx;
     const local: Shape3 = [lz, ly, lx];
     // Local labels: 1 = this component, OTHER = another component, 0 = background.
-    const own = new Uint32Array(ln);
+    const own = ownScratch.get(ln);
     for (let z = 0, k = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++) {
         const g = (z0 + z) * P + (y0 + y) * X + x0;
@@ -175,13 +191,17 @@ export function declumpMask(
       }
     }
     let filled = own;
-    if (s.fillHoles || s.method === 'shape') {
-      filled = new Uint32Array(own);
-      fillLabelHoles(filled, local, maxHole);
+    // Holes left by the size limit of the first filling; without any, the filling after the split has
+    // nothing to do (the split pieces cover exactly the filled object).
+    let largeHoles = 1;
+    if (s.fillHoles || splitsShape) {
+      filled = filledScratch.get(ln);
+      filled.set(own);
+      largeHoles = fillLabelHolesCounted(filled, local, maxHole).largeHoles;
     }
     // `shape` measures distances on the filled object even when holes are kept (CellProfiler: "a point far
     // away from the edge might be near a hole").
-    const floodMask = new Uint8Array(ln);
+    const floodMask = floodMaskScratch.get(ln);
     const region = s.fillHoles ? filled : own;
     for (let k = 0; k < ln; k++) floodMask[k] = region[k] === 1 ? 1 : 0;
     const { labels, seeds: nSeeds } = splitComponent({
@@ -191,7 +211,7 @@ export function declumpMask(
       floodMask,
       filled: filled,
       intensity: () => {
-        const vals = new Float32Array(ln);
+        const vals = intensityScratch.get(ln);
         for (let z = 0, k = 0; z < lz; z++) {
           for (let y = 0; y < ly; y++) {
             const g = (z0 + z) * P + (y0 + y) * X + x0;
@@ -202,7 +222,7 @@ export function declumpMask(
       },
       roiMask: () => {
         if (!roiMask2d) return null;
-        const m = new Uint8Array(ln);
+        const m = roiScratch.get(ln);
         for (let z = 0, k = 0; z < lz; z++) {
           for (let y = 0; y < ly; y++) {
             const r = (y0 + y) * X + x0;
@@ -218,7 +238,7 @@ export function declumpMask(
     });
     if (nSeeds > 1) clumpsSplit++;
     seeds += nSeeds;
-    if (s.fillHoles) {
+    if (s.fillHoles && largeHoles > 0) {
       // Holes enclosed by one object after the split (`fill_labeled_holes`); other components count as walls.
       for (let k = 0; k < ln; k++) if (own[k] === OTHER) labels[k] = OTHER;
       fillLabelHoles(labels, local);
@@ -271,17 +291,33 @@ export function declumpMask(
         const g = (z0 + z) * P + (y0 + y) * X + x0;
         for (let x = 0; x < lx; x++, k++) {
           const l = labels[k];
-          if (l === 0 || l === OTHER) continue;
+          if (l === 0 || l === OTHER) {
+            // A voxel of this component the pieces do not cover (none today: every one is flooded).
+            if (own[k] === 1) comps[g + x] = TAG;
+            continue;
+          }
           const id = newId[l];
-          if (id === 0) continue;
-          out[g + x] = id;
-          if (own[k] !== 1) holeVoxelsFilled++;
+          comps[g + x] = TAG | id;
+          if (id !== 0 && own[k] !== 1) holeVoxelsFilled++;
+        }
+      }
+    }
+  }
+  // Clear the tags (boxes cover every written voxel; a voxel seen twice is already clear).
+  for (let c = 1; c <= count; c++) {
+    const b = 6 * c;
+    for (let z = boxes[b]; z < boxes[b + 1]; z++) {
+      for (let y = boxes[b + 2]; y < boxes[b + 3]; y++) {
+        const g = z * P + y * X;
+        for (let x = boxes[b + 4]; x < boxes[b + 5]; x++) {
+          const v = comps[g + x];
+          if (v & TAG) comps[g + x] = (v & ~TAG) >>> 0;
         }
       }
     }
   }
   return {
-    labels: out,
+    labels: comps,
     info: {
       method: s.method,
       typicalDiameterUm: s.diameterUm,

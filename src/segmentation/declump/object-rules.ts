@@ -11,61 +11,109 @@
  *   (`centrosome.cpmorphology.fill_labeled_holes`).
  */
 import type { Shape3 } from '../../core/volume.js';
-import { labelComponents } from '../label.js';
+import { GrowBuffer } from '../kernels/grow-buffer.js';
+
+// Scratch of `fillLabelHoles` (called once or twice per object on its bounding box by declumping).
+const seenScratch = new GrowBuffer(Uint8Array);
+const queueScratch = new GrowBuffer(Int32Array);
 
 /**
  * In place: every background region that touches no array face, is enclosed by one label only (face
- * neighbours) and has fewer than `maxHoleVoxels` voxels gets that label. Returns the number of voxels filled.
+ * neighbours) and has fewer than `maxHoleVoxels` voxels gets that label. Returns the number of voxels filled
+ * and the number of enclosed regions left unfilled because of the size limit.
+ *
+ * A flood fill (face connectivity, explicit queue) first marks the background reachable from the array
+ * faces, which is all of it for most objects; only the regions it does not reach are examined one by one.
  */
 export function fillLabelHoles(labels: Uint32Array, shape: Shape3, maxHoleVoxels = Infinity): number {
+  return fillLabelHolesCounted(labels, shape, maxHoleVoxels).filled;
+}
+
+export function fillLabelHolesCounted(labels: Uint32Array, shape: Shape3, maxHoleVoxels = Infinity): { filled: number; largeHoles: number } {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   const P = Y * X;
-  const bg = new Uint8Array(n);
-  for (let i = 0; i < n; i++) bg[i] = labels[i] === 0 ? 1 : 0;
-  const { labels: holes, count } = labelComponents(bg, shape, 'face');
-  if (count === 0) return 0;
-  // owner: 0 = no neighbour yet, > 0 = the single enclosing label, -1 = open to a face or several labels.
-  const owner = new Float64Array(count + 1);
-  const size = new Float64Array(count + 1);
   const is3d = Z > 1;
-  const see = (c: number, l: number) => {
-    if (l === 0 || owner[c] < 0) return;
-    if (owner[c] === 0) owner[c] = l;
-    else if (owner[c] !== l) owner[c] = -1;
+  const seen = seenScratch.zeroed(n);
+  const queue = queueScratch.get(n);
+  let tail = 0;
+  const visit = (i: number) => {
+    if (labels[i] === 0 && !seen[i]) {
+      seen[i] = 1;
+      queue[tail++] = i;
+    }
   };
-  for (let z = 0, i = 0; z < Z; z++) {
+  // Seeds: background on the x/y faces (and the z faces of a stack).
+  for (let z = 0; z < Z; z++) {
+    const zFace = is3d && (z === 0 || z === Z - 1);
     for (let y = 0; y < Y; y++) {
-      for (let x = 0; x < X; x++, i++) {
-        const c = holes[i];
-        if (c === 0) continue;
-        size[c]++;
-        if (owner[c] < 0) continue;
-        if (x === 0 || x === X - 1 || y === 0 || y === Y - 1 || (is3d && (z === 0 || z === Z - 1))) {
-          owner[c] = -1;
-          continue;
-        }
-        see(c, labels[i - 1]);
-        see(c, labels[i + 1]);
-        see(c, labels[i - X]);
-        see(c, labels[i + X]);
-        if (is3d) {
-          see(c, labels[i - P]);
-          see(c, labels[i + P]);
-        }
+      const row = z * P + y * X;
+      if (zFace || y === 0 || y === Y - 1) {
+        for (let x = 0; x < X; x++) visit(row + x);
+      } else {
+        visit(row);
+        visit(row + X - 1);
       }
     }
   }
-  let filled = 0;
-  for (let c = 1; c <= count; c++) if (owner[c] > 0 && size[c] >= maxHoleVoxels) owner[c] = 0;
-  for (let i = 0; i < n; i++) {
-    const c = holes[i];
-    if (c !== 0 && owner[c] > 0) {
-      labels[i] = owner[c];
-      filled++;
+  const spread = (head: number) => {
+    while (head < tail) {
+      const i = queue[head++];
+      const x = i % X;
+      const y = ((i - x) / X) % Y;
+      if (x > 0) visit(i - 1);
+      if (x < X - 1) visit(i + 1);
+      if (y > 0) visit(i - X);
+      if (y < Y - 1) visit(i + X);
+      if (is3d) {
+        if (i >= P) visit(i - P);
+        if (i + P < n) visit(i + P);
+      }
     }
+  };
+  spread(0);
+  let filled = 0;
+  let largeHoles = 0;
+  // Enclosed regions: gather each one, with the labels around it (0 = none yet, -1 = several).
+  for (let s = 0; s < n; s++) {
+    if (labels[s] !== 0 || seen[s]) continue;
+    tail = 0;
+    seen[s] = 1;
+    queue[tail++] = s;
+    let owner = 0;
+    let head = 0;
+    const see = (l: number) => {
+      if (l === 0 || owner < 0) return;
+      if (owner === 0) owner = l;
+      else if (owner !== l) owner = -1;
+    };
+    while (head < tail) {
+      const i = queue[head++];
+      // No region here touches a face, so every face neighbour is inside the array.
+      see(labels[i - 1]);
+      see(labels[i + 1]);
+      see(labels[i - X]);
+      see(labels[i + X]);
+      visit(i - 1);
+      visit(i + 1);
+      visit(i - X);
+      visit(i + X);
+      if (is3d) {
+        see(labels[i - P]);
+        see(labels[i + P]);
+        visit(i - P);
+        visit(i + P);
+      }
+    }
+    if (owner <= 0) continue;
+    if (tail >= maxHoleVoxels) {
+      largeHoles++;
+      continue;
+    }
+    for (let k = 0; k < tail; k++) labels[queue[k]] = owner;
+    filled += tail;
   }
-  return filled;
+  return { filled, largeHoles };
 }
 
 /** Ids (ascending) of the labels touching the x/y edge of the array or the outline of `roiMask2d`. */

@@ -19,6 +19,15 @@ import { maskedSmooth } from '../kernels/masked-smooth.js';
 import { peakLocalMax } from '../kernels/peaks.js';
 import { seededWatershed } from '../kernels/watershed.js';
 import { mergeShallowBasins, type SaddleCriterion } from './merge-shallow.js';
+import { GrowBuffer } from '../kernels/grow-buffer.js';
+
+// Per-component temporaries, reused from one component to the next (grow-buffer.ts). Only `labels` leaves
+// `splitComponent`, and the caller is done with it before the next call.
+const fgScratch = new GrowBuffer(Uint8Array);
+const distScratch = new GrowBuffer(Float32Array);
+const seedMapScratch = new GrowBuffer(Float32Array);
+const floodScratch = new GrowBuffer(Float32Array);
+const labelScratch = new GrowBuffer(Uint32Array);
 
 export interface ComponentSplit {
   method: DeclumpMethod;
@@ -38,36 +47,40 @@ export interface ComponentSplit {
   mergeContrast: number;
 }
 
-/** Labels 1..seeds on the box (0 outside the object) and the number of objects it was split into. */
+/**
+ * Labels 1..seeds on the box (0 outside the object) and the number of objects it was split into. The labels
+ * are a shared scratch view: valid until the next call.
+ */
 export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds: number } {
   const n = c.floodMask.length;
-  if (c.method === 'none') return { labels: Uint32Array.from(c.floodMask), seeds: 1 };
+  const region = labelScratch.get(n);
+  for (let k = 0; k < n; k++) region[k] = c.floodMask[k];
+  if (c.method === 'none') return { labels: region, seeds: 1 };
   let dist: Float32Array | null = null;
   const distance = () => {
     if (dist) return dist;
-    const fg = new Uint8Array(n);
+    const fg = fgScratch.get(n);
     for (let k = 0; k < n; k++) fg[k] = c.filled[k] === 1 ? 1 : 0;
-    return (dist = distanceTransform(fg, c.shape, c.spacing));
+    return (dist = distanceTransform(fg, c.shape, c.spacing, distScratch.get(n)));
   };
   let vals: Float32Array | null = null;
   const intensity = () => (vals ??= c.intensity());
   const smooth = c.smoothingSigmaUm > 0;
-  let seedMap: Float32Array;
-  const flood = new Float32Array(n);
-  if (c.method === 'shape') {
-    const d = distance();
-    seedMap = smooth ? maskedSmooth(d, null, c.shape, c.spacing, c.smoothingSigmaUm) : d;
-    for (let k = 0; k < n; k++) flood[k] = -d[k];
-  } else {
-    const v = intensity();
-    seedMap = smooth ? maskedSmooth(v, c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm) : v;
-    for (let k = 0; k < n; k++) flood[k] = -v[k];
-  }
-  const region = Uint32Array.from(c.floodMask);
+  const seedMap =
+    c.method === 'shape'
+      ? smooth
+        ? maskedSmooth(distance(), null, c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), true)
+        : distance()
+      : smooth
+        ? maskedSmooth(intensity(), c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n))
+        : intensity();
   const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
   // One seed: the object is the whole region (what the watershed would give), no flooding needed.
   if (peaks.length === 1) return { labels: region, seeds: 1 };
-  const labels = new Uint32Array(n);
+  const flood = floodScratch.get(n);
+  const lines = c.method === 'shape' ? distance() : intensity();
+  for (let k = 0; k < n; k++) flood[k] = -lines[k];
+  const labels = region.fill(0);
   for (let k = 0; k < peaks.length; k++) labels[peaks[k]] = k + 1;
   seededWatershed(flood, labels, c.floodMask, c.shape);
   let seeds = peaks.length;

@@ -9,10 +9,15 @@
  * (2012): the squared distance is separable, so one 1-D lower-envelope-of-parabolas pass per axis (x, then
  * y, then z) turns the 0/∞ indicator into exact squared distances. With sampling s along an axis the
  * parabola rooted at p is f(p) + s²(q − p)², which only scales the intersection formula.
- * O(voxels) per axis; scratch is per line (no per-voxel allocation).
+ * O(voxels) per axis; scratch is per line (no per-voxel allocation). The first pass (along x) works on the 0/∞
+ * indicator, whose lower envelope is simply the squared distance to the nearest background voxel of the row:
+ * two sweeps per row give it exactly, without the parabola intersections (the same values as `envelope1d`).
+ * Declumping calls this once per object on its bounding box, so the squared map can be written into a
+ * caller's buffer (`out`) and the line scratch is reused between calls.
  */
 import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
+import { GrowBuffer } from './grow-buffer.js';
 
 /** Scratch of one 1-D pass, sized for the longest line. */
 interface LineScratch {
@@ -22,9 +27,13 @@ interface LineScratch {
   z: Float64Array;
 }
 
+let lineScratch: LineScratch | null = null;
 function scratch(n: number): LineScratch {
-  return { f: new Float64Array(n), d: new Float64Array(n), v: new Int32Array(n), z: new Float64Array(n + 1) };
+  if (lineScratch && lineScratch.f.length >= n) return lineScratch;
+  const m = Math.max(n, 64);
+  return (lineScratch = { f: new Float64Array(m), d: new Float64Array(m), v: new Int32Array(m), z: new Float64Array(m + 1) });
 }
+const squaredScratch = new GrowBuffer(Float64Array);
 
 /**
  * Lower envelope of the parabolas f(p) + s²(q − p)² over p with finite f (FH 2012, algorithm 1); writes
@@ -79,23 +88,44 @@ function envelope1d(sc: LineScratch, n: number, s2: number): void {
 
 /**
  * Squared distances (float64) of every voxel to the nearest background voxel, in units of `spacing`
- * (`[z, y, x]`). `mask` is read only.
+ * (`[z, y, x]`). `mask` is read only; `out` (length = voxels) receives the result when given.
  */
-export function squaredDistanceTransform(mask: Uint8Array, shape: Shape3, spacing: readonly [number, number, number]): Float64Array {
+export function squaredDistanceTransform(
+  mask: Uint8Array,
+  shape: Shape3,
+  spacing: readonly [number, number, number],
+  out: Float64Array = new Float64Array(shape[0] * shape[1] * shape[2]),
+): Float64Array {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
-  if (mask.length !== n) throw valueError(`distance transform: mask has ${mask.length} voxels, shape needs ${n}`);
+  if (mask.length !== n || out.length !== n) throw valueError(`distance transform: mask has ${mask.length} voxels, shape needs ${n}`);
   for (const s of spacing) if (!(s > 0) || !Number.isFinite(s)) throw valueError(`distance transform: spacing must be finite numbers > 0, got [${spacing.join(', ')}]`);
-  const out = new Float64Array(n);
   const sc = scratch(Math.max(X, Y, Z));
   const { f, d } = sc;
-  // Pass 1, along x (contiguous).
+  // Pass 1, along x (contiguous): squared distance to the nearest background voxel of the row, by a forward
+  // and a backward sweep (∞ when the row has none, as the envelope of no finite sample).
   const sx2 = spacing[2] * spacing[2];
   for (let row = 0; row < Z * Y; row++) {
     const base = row * X;
-    for (let x = 0; x < X; x++) f[x] = mask[base + x] ? Infinity : 0;
-    envelope1d(sc, X, sx2);
-    for (let x = 0; x < X; x++) out[base + x] = d[x];
+    let last = -1;
+    for (let x = 0; x < X; x++) {
+      if (!mask[base + x]) {
+        last = x;
+        out[base + x] = 0;
+      } else {
+        out[base + x] = last < 0 ? Infinity : x - last;
+      }
+    }
+    last = -1;
+    for (let x = X - 1; x >= 0; x--) {
+      const i = base + x;
+      if (!mask[i]) last = x;
+      else if (last >= 0 && last - x < out[i]) out[i] = last - x;
+    }
+    for (let x = 0; x < X; x++) {
+      const dx = out[base + x];
+      if (dx !== 0 && dx !== Infinity) out[base + x] = sx2 * dx * dx;
+    }
   }
   // Pass 2, along y.
   const sy2 = spacing[1] * spacing[1];
@@ -122,10 +152,17 @@ export function squaredDistanceTransform(mask: Uint8Array, shape: Shape3, spacin
   return out;
 }
 
-/** Euclidean distances (float32, units of `spacing`) to the nearest background voxel; background = 0. */
-export function distanceTransform(mask: Uint8Array, shape: Shape3, spacing: readonly [number, number, number]): Float32Array {
-  const sq = squaredDistanceTransform(mask, shape, spacing);
-  const out = new Float32Array(sq.length);
+/**
+ * Euclidean distances (float32, units of `spacing`) to the nearest background voxel; background = 0.
+ * `out` (length = voxels) receives the result when given.
+ */
+export function distanceTransform(
+  mask: Uint8Array,
+  shape: Shape3,
+  spacing: readonly [number, number, number],
+  out: Float32Array = new Float32Array(shape[0] * shape[1] * shape[2]),
+): Float32Array {
+  const sq = squaredDistanceTransform(mask, shape, spacing, squaredScratch.get(mask.length));
   for (let i = 0; i < sq.length; i++) out[i] = Math.sqrt(sq[i]);
   return out;
 }

@@ -9,6 +9,13 @@
  * below 0.1 voxel is not smoothed (a one-tap filter).
  */
 import type { Shape3 } from '../../core/volume.js';
+import { GrowBuffer } from './grow-buffer.js';
+
+// Reused between calls: declumping smooths one small box per object (see grow-buffer.ts).
+const numScratch = new GrowBuffer(Float64Array);
+const denScratch = new GrowBuffer(Float64Array);
+const lineScratch = new GrowBuffer(Float64Array);
+const kernels = new Map<number, Float64Array | null>();
 
 /** Kernel half-width (voxels) along each axis `[z, y, x]` for σ in µm; 0 = the axis is not smoothed. */
 export function smoothingHalfWidths(sigmaUm: number, spacing: readonly [number, number, number]): [number, number, number] {
@@ -20,6 +27,15 @@ export function smoothingHalfWidths(sigmaUm: number, spacing: readonly [number, 
 }
 
 function kernelFor(sigmaVox: number): Float64Array | null {
+  const cached = kernels.get(sigmaVox);
+  if (cached !== undefined) return cached;
+  const k = makeKernel(sigmaVox);
+  if (kernels.size > 64) kernels.clear();
+  kernels.set(sigmaVox, k);
+  return k;
+}
+
+function makeKernel(sigmaVox: number): Float64Array | null {
   if (!(sigmaVox >= 0.1)) return null;
   const size = 2.35 * sigmaVox;
   const half = Math.max(Math.trunc(size / 2), 1);
@@ -28,45 +44,76 @@ function kernelFor(sigmaVox: number): Float64Array | null {
   return k;
 }
 
-/** One separable pass along `axis` (0 = z, 1 = y, 2 = x), zeros outside the array; `line` is scratch. */
-function convolveAxis(data: Float64Array, shape: Shape3, axis: number, k: Float64Array, line: Float64Array, normalize: boolean): void {
+/**
+ * One separable pass along `axis` (0 = z, 1 = y, 2 = x), zeros outside the array (normalised by the in-array
+ * taps' weight when `normalize`). Along x a line is copied and filtered in place; along y and z whole rows
+ * (planes) are combined instead, so that every inner loop runs over contiguous memory rather than gathering a
+ * strided column. Both orders add the taps lowest first, so the sums are the same to the last bit.
+ */
+function convolveAxis(data: Float64Array, shape: Shape3, axis: number, k: Float64Array, normalize: boolean, zerosOutside = false): void {
   const [Z, Y, X] = shape;
   const n = shape[axis];
-  const stride = axis === 2 ? 1 : axis === 1 ? X : Y * X;
   const half = (k.length - 1) >> 1;
   const taps = k.length;
   let kSum = 0;
   for (let t = 0; t < taps; t++) kSum += k[t];
-  const outerCount = (Z * Y * X) / n;
-  for (let o = 0; o < outerCount; o++) {
-    // Start of the o-th line along `axis`.
-    let start: number;
-    if (axis === 2) start = o * X;
-    else if (axis === 1) start = Math.floor(o / X) * Y * X + (o % X);
-    else start = o;
-    for (let q = 0; q < n; q++) line[q] = data[start + q * stride];
-    for (let q = 0; q < n; q++) {
-      let acc = 0;
-      if (q >= half && q < n - half) {
-        // Interior: every tap inside the line (no bounds, full weight).
-        for (let t = 0, j = q - half; t < taps; t++, j++) acc += line[j] * k[t];
-        data[start + q * stride] = normalize ? acc / kSum : acc;
-        continue;
+  if (axis === 2) {
+    const line = lineScratch.get(n);
+    for (let start = 0; start < Z * Y * X; start += X) {
+      for (let q = 0; q < n; q++) line[q] = data[start + q];
+      for (let q = 0; q < n; q++) {
+        let acc = 0;
+        if (q >= half && q < n - half) {
+          // Interior: every tap inside the line (no bounds, full weight).
+          for (let t = 0, j = q - half; t < taps; t++, j++) acc += line[j] * k[t];
+          data[start + q] = normalize ? acc / kSum : acc;
+          continue;
+        }
+        const lo = Math.max(-half, -q);
+        const hi = Math.min(half, n - 1 - q);
+        let w = 0;
+        for (let t = lo; t <= hi; t++) {
+          acc += line[q + t] * k[t + half];
+          w += k[t + half];
+        }
+        data[start + q] = normalize ? acc / (zerosOutside ? kSum : w) : acc;
       }
+    }
+    return;
+  }
+  // Layout [outer][n][inner]: inner = X (rows of a plane) for y, Y·X (planes) for z.
+  const inner = axis === 1 ? X : Y * X;
+  const outer = axis === 1 ? Z : 1;
+  const block = lineScratch.get(n * inner);
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    for (let i = 0; i < n * inner; i++) block[i] = data[base + i];
+    for (let q = 0; q < n; q++) {
       const lo = Math.max(-half, -q);
       const hi = Math.min(half, n - 1 - q);
+      const dst = base + q * inner;
       let w = 0;
+      for (let t = lo; t <= hi; t++) w += k[t + half];
+      for (let i = 0; i < inner; i++) data[dst + i] = 0;
       for (let t = lo; t <= hi; t++) {
-        acc += line[q + t] * k[t + half];
-        w += k[t + half];
+        const kt = k[t + half];
+        const src = (q + t) * inner;
+        for (let i = 0; i < inner; i++) data[dst + i] += block[src + i] * kt;
       }
-      data[start + q * stride] = normalize ? acc / w : acc;
+      if (normalize) {
+        const d = zerosOutside || (lo === -half && hi === half) ? kSum : w;
+        for (let i = 0; i < inner; i++) data[dst + i] /= d;
+      }
     }
   }
 }
 
 /**
  * @param sigmaUm Gaussian σ in µm (pixels with unit spacing). `mask` null = every voxel counts.
+ * @param out receives the result when given (length = voxels)
+ * @param zerosOutside with `mask` null: the array continues with zeros beyond its edges (divide by the
+ * whole kernel's weight) instead of being edge-corrected. For a map that is 0 outside an object (its
+ * distance transform) this equals smoothing a larger box around it, without computing that box.
  */
 export function maskedSmooth(
   values: ArrayLike<number>,
@@ -74,35 +121,35 @@ export function maskedSmooth(
   shape: Shape3,
   spacing: readonly [number, number, number],
   sigmaUm: number,
+  out: Float32Array = new Float32Array(shape[0] * shape[1] * shape[2]),
+  zerosOutside = false,
 ): Float32Array {
   const n = shape[0] * shape[1] * shape[2];
-  const out = new Float32Array(n);
   if (mask === null) {
     // No mask: the edge correction is separable too (the in-array taps' weight sum per axis).
-    const data = Float64Array.from(values);
-    const line = new Float64Array(Math.max(...shape));
+    const data = numScratch.get(n);
+    for (let i = 0; i < n; i++) data[i] = values[i];
     for (let axis = 0; axis < 3; axis++) {
       if (shape[axis] === 1) continue;
       const k = kernelFor(sigmaUm / spacing[axis]);
-      if (k) convolveAxis(data, shape, axis, k, line, true);
+      if (k) convolveAxis(data, shape, axis, k, true, zerosOutside);
     }
     out.set(data);
     return out;
   }
-  const num = new Float64Array(n);
-  const den = new Float64Array(n);
+  const num = numScratch.get(n);
+  const den = denScratch.get(n);
   for (let i = 0; i < n; i++) {
     const m = mask[i] ? 1 : 0;
     num[i] = m ? values[i] : 0;
     den[i] = m;
   }
-  const line = new Float64Array(Math.max(...shape));
   for (let axis = 0; axis < 3; axis++) {
     if (shape[axis] === 1) continue;
     const k = kernelFor(sigmaUm / spacing[axis]);
     if (!k) continue;
-    convolveAxis(num, shape, axis, k, line, false);
-    convolveAxis(den, shape, axis, k, line, false);
+    convolveAxis(num, shape, axis, k, false);
+    convolveAxis(den, shape, axis, k, false);
   }
   for (let i = 0; i < n; i++) {
     out[i] = mask[i] && den[i] > 0 ? num[i] / den[i] : 0;

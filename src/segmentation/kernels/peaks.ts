@@ -13,6 +13,18 @@
  * against the full ellipsoid, and that test stops at the first larger value.
  */
 import type { Shape3 } from '../../core/volume.js';
+import { GrowBuffer } from './grow-buffer.js';
+
+// Declumping calls `peakLocalMax` once per object with the same footprint: both are reused (grow-buffer.ts).
+const candidates = new GrowBuffer(Int32Array);
+let lastFootprint: { radius: number; sz: number; sy: number; sx: number; is3d: boolean; off: Int32Array } | null = null;
+function footprint(radius: number, spacing: readonly [number, number, number], is3d: boolean): Int32Array {
+  const f = lastFootprint;
+  if (f && f.radius === radius && f.sz === spacing[0] && f.sy === spacing[1] && f.sx === spacing[2] && f.is3d === is3d) return f.off;
+  const off = ellipsoidOffsets(radius, spacing, is3d);
+  lastFootprint = { radius, sz: spacing[0], sy: spacing[1], sx: spacing[2], is3d, off };
+  return off;
+}
 
 export interface PeakOptions {
   /** µm (or pixels with unit spacing); < the smallest spacing = every 8/26-neighbourhood maximum. */
@@ -54,8 +66,11 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
   const P = Y * X;
   const is3d = Z > 1;
   // 1. Candidates: > 0 and >= every same-region 8/26-neighbour.
-  let cand = new Int32Array(1024);
+  // At most one candidate per region voxel; a view of the shared buffer sized for the box.
+  const cand = candidates.get(values.length);
   let nc = 0;
+  let firstRegion = 0;
+  let singleRegion = true;
   for (let z = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
       const row = z * P + y * X;
@@ -63,6 +78,10 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
         const i = row + x;
         const r = regions[i];
         if (r === 0) continue;
+        if (r !== firstRegion) {
+          if (firstRegion === 0) firstRegion = r;
+          else singleRegion = false;
+        }
         const v = values[i];
         if (!(v > 0)) continue;
         let ok = true;
@@ -82,17 +101,12 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
           }
         }
         if (!ok) continue;
-        if (nc === cand.length) {
-          const c = new Int32Array(nc * 2);
-          c.set(cand);
-          cand = c;
-        }
         cand[nc++] = i;
       }
     }
   }
   // 2. Full footprint test.
-  const off = ellipsoidOffsets(options.minDistance, options.spacing, is3d);
+  const off = footprint(options.minDistance, options.spacing, is3d);
   const nOff = off.length / 3;
   let kept = 0;
   for (let k = 0; k < nc; k++) {
@@ -159,7 +173,8 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
     if (list) list.push(i);
     else grid.set(kk, [i]);
   }
-  if (options.seedEveryRegion) {
+  // One region (what declumping passes) with a peak: nothing to add, no pass over the voxels.
+  if (options.seedEveryRegion && !(accepted.length > 0 && singleRegion)) {
     let maxRegion = 0;
     for (let i = 0; i < regions.length; i++) if (regions[i] > maxRegion) maxRegion = regions[i];
     const seeded = new Uint8Array(maxRegion + 1);

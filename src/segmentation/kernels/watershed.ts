@@ -9,6 +9,12 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
+import { GrowBuffer } from './grow-buffer.js';
+
+// The heap is reused between calls (declumping floods one small box per clump; grow-buffer.ts).
+const heapValues = new GrowBuffer(Float32Array);
+const heapAges = new GrowBuffer(Int32Array);
+const heapVoxels = new GrowBuffer(Int32Array);
 
 /**
  * In place: `labels` holds the markers (seed ids > 0, else 0) on entry and the flooded labels on return;
@@ -23,9 +29,9 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
   let cap = 0;
   for (let i = 0; i < n; i++) if (mask[i]) cap++;
   // Heap entries: value (float32 order), age (queue order), voxel index.
-  const hv = new Float32Array(cap + 1);
-  const ha = new Int32Array(cap + 1);
-  const hi = new Int32Array(cap + 1);
+  const hv = heapValues.get(cap + 1);
+  const ha = heapAges.get(cap + 1);
+  const hi = heapVoxels.get(cap + 1);
   let size = 0;
   let age = 0;
   const less = (a: number, b: number) => hv[a] < hv[b] || (hv[a] === hv[b] && ha[a] < ha[b]);

@@ -444,7 +444,7 @@ export class ViewerSession {
 
   /**
    * `POST /api/reanalyze` — the `analyzeExistingMasks` path on the working masks with the config's model configs
-   * (postfilters re-applied, fix Q42), no re-segmentation. The result becomes the accepted state.
+   * (postfilters re-applied, fix Q42; border / diameter rules re-applied, issue 18.5), no re-segmentation. The result becomes the accepted state.
    */
   reanalyze(): { ms: number } {
     this.assertIdle();
@@ -472,6 +472,8 @@ export class ViewerSession {
         ownsMasks: false,
         measurementMemo: this.measurementMemo,
         intensityColocalization: cfg.intensityColocalizationConfig ?? null,
+        // As `cellcoloc reanalyze`: edited masks get the border / diameter rules again (issue 18.5).
+        reapplyObjectRules: true,
       },
     );
     this.editedCell = null;

@@ -89,6 +89,8 @@ export class SingleChannelSession extends ViewerSession {
     return analyzeExistingSingleChannelMasks(this.sc, this.roiLabels, masks, { minObjectVoxels: this.config.singleChannel!.minObjectVoxels }, {
       modelConfig: postfilters ? this.modelConfig : null,
       ownsMasks: false,
+      // As `cellcoloc reanalyze`: an edited mask gets the config's border / diameter rules again (issue 18.5).
+      reapplyObjectRules: postfilters,
     });
   }
 
@@ -137,7 +139,10 @@ export class SingleChannelSession extends ViewerSession {
     new Uint8Array(this.edited.data.buffer, this.edited.data.byteOffset + z * n * 4, n * 4).set(body);
   }
 
-  /** Size filter and `model_config` postfilters on the (edited) masks, tables recomputed (as `cellcoloc reanalyze`). */
+  /**
+   * Size filter, the object removal rules (`exclude_border_objects`, `discard_outside_diameter`) and the
+   * `model_config` postfilters on the (edited) masks, tables recomputed (as `cellcoloc reanalyze`).
+   */
   override reanalyze(): { ms: number } {
     this.assertIdle();
     const cur = this.labelVolume('cell');
