@@ -5,8 +5,9 @@
  * element by element): profiled, that copy was as costly on the main thread as decoding for a 2048² image. Here
  * each chunk's overlap with the region is copied row by row (runs along x, the last NGFF axis, contiguous in a
  * C-order chunk) straight into the output, and the chunks are fetched concurrently so that file reads and the
- * decode workers (decode-pool.ts) overlap. Chunks that are not C-contiguous along x (F order, a transpose codec)
- * return null: the caller falls back to `zarr.get`.
+ * decode workers (decode-pool.ts) overlap. Fortran-order chunks (Zarr v2 `order: F`) are copied element by element
+ * along the chunk's strides; the output is always C order (zarrita's `get` returns an F-order array's region in F
+ * order, which the reader used to take for C order).
  */
 import type * as zarr from 'zarrita';
 import type { VoxelData } from '../../core/volume.js';
@@ -30,7 +31,7 @@ interface ChunkLike {
   stride: number[];
 }
 
-/** The region, C order over the range axes (absent axes of size 1); null when a chunk is not C-contiguous along x. */
+/** The region in C order over the range axes (absent axes of size 1); null for a data type it does not know. */
 export async function assembleRegion(
   arr: zarr.Array<zarr.DataType, zarr.Readable>,
   sel: readonly AxisSelection[],
@@ -61,12 +62,8 @@ export async function assembleRegion(
     }
     if (a < 0) break;
   }
-  let contiguous = true;
   const place = (cc: number[], ch: ChunkLike) => {
-    if (ch.stride[nd - 1] !== 1) {
-      contiguous = false;
-      return;
-    }
+    const step = ch.stride[nd - 1];
     // Overlap of this chunk with the region, per axis, in array coordinates.
     const start = cc.map((k, i) => Math.max(lo[i], k * chunkShape[i]));
     const stop = cc.map((k, i) => Math.min(hi[i], (k + 1) * chunkShape[i]));
@@ -80,7 +77,8 @@ export async function assembleRegion(
         s += (pos[i] - cc[i] * chunkShape[i]) * ch.stride[i];
         d += (pos[i] - lo[i]) * outStride[i];
       }
-      out.set(src.subarray(s, s + run) as never, d);
+      if (step === 1) out.set(src.subarray(s, s + run) as never, d);
+      else for (let k = 0; k < run; k++) out[d + k] = src[s + k * step]; // Fortran-order chunk (Zarr v2 order F)
       let a = nd - 2;
       while (a >= 0 && ++pos[a] >= stop[a]) {
         pos[a] = start[a];
@@ -89,11 +87,6 @@ export async function assembleRegion(
       if (a < 0) break;
     }
   };
-  await Promise.all(
-    coords.map(async (cc) => {
-      const ch = (await arr.getChunk(cc)) as unknown as ChunkLike;
-      if (contiguous) place(cc, ch);
-    }),
-  );
-  return contiguous ? out : null;
+  await Promise.all(coords.map(async (cc) => place(cc, (await arr.getChunk(cc)) as unknown as ChunkLike)));
+  return out;
 }
