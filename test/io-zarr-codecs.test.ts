@@ -87,10 +87,10 @@ test('OME-Zarr with a codec CellColoc cannot decode: one error naming the store,
     const store = join(tmp, 'lzma.ome.zarr');
     writeStore(store, [new Uint16Array(64 * 64), new Uint16Array(64 * 64)], 64, 64, { compressor: null, order: 'C', sep: '.', chunk: [64, 64] });
     writeFileSync(join(store, '0', '.zarray'), JSON.stringify({ zarr_format: 2, shape: [2, 64, 64], chunks: [1, 64, 64], dtype: '<u2', compressor: { id: 'lzma' }, fill_value: 0, order: 'C', filters: null, dimension_separator: '.' }));
-    const s = await openImageStack(store).then((st) => st.readChannel(0, 0)).then(() => null, (e: Error) => e);
-    assert.ok(s, 'refused');
+    const s = await openImageStack(store).then(() => null, (e: Error) => e);
+    assert.ok(s, 'refused when the store is opened, before any chunk is read');
     assert.doesNotMatch(s!.message, /\n/);
-    assert.match(s!.message, /lzma\.ome\.zarr: 0: .*lzma/);
+    assert.match(s!.message, /lzma\.ome\.zarr: 0: codec "lzma" is not supported \(expected blosc, zstd, gzip, zlib, lz4 or none\)/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -112,6 +112,12 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
     throw inputError(`${label}: cannot open the array (${(e as Error).message.split('\n')[0]})`, e);
   }
   const codecs = await codecNames(join(path, lv.path));
+  // An unknown codec is refused before any chunk is read (else it surfaces as an undecodable chunk).
+  // (`sharding_indexed` is zarrita's own, outside the registry.)
+  const unknown = codecs.find((n) => n !== 'sharding_indexed' && !zarr.registry.has(n) && !zarr.registry.has(`numcodecs.${n}`));
+  if (unknown) {
+    throw inputError(`${label}: codec "${unknown}" is not supported (expected blosc, zstd, gzip, zlib, lz4 or none)`);
+  }
   store.bloscFrames = codecs.some((c) => c === 'blosc' || c === 'numcodecs.blosc');
   const pooled = poolDecodes(codecs);
   const dtype = DTYPES[arr.dtype as string];
