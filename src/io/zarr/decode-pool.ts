@@ -5,13 +5,13 @@
  * thread, one chunk after the other. In a fresh process (every `cellcoloc run`) the wasm runs in V8's baseline tier
  * for most of a 2048² image: profiled, the 128 blosc-zstd chunks of the bench image cost ~0.25 s CPU on the main
  * thread (wasm, embind's byte-by-byte copy of the input, the result copy), against ~0.07 s for the same pixels as
- * deflate TIFF strips, which node inflates on its thread pool in parallel. Here the chunks of a large read go to
- * worker threads, each with its own numcodecs instance, so decoding runs in parallel and off the main thread.
- * Reads of a few chunks (a small crop or ROI window) stay on the main thread: a worker costs ~50 ms of start-up
- * (module load and wasm compile).
+ * deflate TIFF strips, which node inflates on its thread pool in parallel. With `CELLCOLOC_ZARR_DECODE_THREADS=N`
+ * the chunks of a large read go to N worker threads, each with its own numcodecs instance, so decoding runs in
+ * parallel and off the main thread (see `poolSize` for why it is opt-in). Reads of a few chunks (a small crop or
+ * ROI window) stay on the main thread: a worker costs ~50 ms of start-up (module load and wasm compile).
  *
  * The workers import numcodecs by its resolved file URL (the CLI is bundled, the workers are not); where it cannot
- * be resolved, or with `CELLCOLOC_ZARR_DECODE_THREADS=0`, decoding stays on the main thread.
+ * be resolved, decoding stays on the main thread.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -89,16 +89,17 @@ let pool: DecodePool | null = null;
 let poolTried = false;
 
 /**
- * Workers in the pool: `CELLCOLOC_ZARR_DECODE_THREADS` when set (0 = main thread); else none in a batch sample process
- * (`CELLCOLOC_SAMPLE_WORKER`, experiment/sample-worker.ts: a batch already runs one process per core, and the pool's
- * wasm compile per worker costs ~0.1 s CPU that only pays off on otherwise idle cores), else up to 2 (measured on
- * the 2-core machine: the decode of a 2048² image is ~0.25 s CPU; more workers only add start-up).
+ * Workers in the pool: `CELLCOLOC_ZARR_DECODE_THREADS` (default 0 = decode on the main thread). Opt-in, like the
+ * segmentation worker (pipeline/segment-workers.ts): measured on the shared 2-core machine (load 15–20), two workers
+ * added ~0.2 s of process CPU per 2048² two-channel run (each compiles and warms up its own wasm) and took only
+ * ~0.03 s off the main thread, and wall times under that load could not show a gain; worth trying with idle cores.
+ * Batch sample processes (`CELLCOLOC_SAMPLE_WORKER`) never start one: a batch already runs one process per core.
  */
 function poolSize(): number {
-  const env = process.env.CELLCOLOC_ZARR_DECODE_THREADS;
-  if (env !== undefined && env !== '') return Math.max(0, Math.floor(Number(env)) || 0);
   if (process.env.CELLCOLOC_SAMPLE_WORKER) return 0;
-  return availableParallelism() >= 2 ? 2 : 0;
+  const env = process.env.CELLCOLOC_ZARR_DECODE_THREADS;
+  if (env === undefined || env === '') return 0;
+  return Math.min(Math.max(0, Math.floor(Number(env)) || 0), availableParallelism());
 }
 
 /** Starts the worker pool (once per process) unless it is disabled or numcodecs cannot be located. */
