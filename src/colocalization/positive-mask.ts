@@ -6,6 +6,10 @@
  */
 import { getColumn, type Table } from '../core/table.js';
 import { maxLabel, type LabelVolume } from '../core/volume.js';
+import { lazyLabelSubset } from '../core/label-subset.js';
+
+/** Above this id the keep-flags table would be too large: Set look-ups and an eager copy instead. */
+const DENSE_KEEP_LIMIT = 1 << 26;
 
 export function buildPositiveCellMask(cell: LabelVolume, summary: Table): LabelVolume {
   const out = new Uint32Array(cell.data.length);
@@ -15,7 +19,7 @@ export function buildPositiveCellMask(cell: LabelVolume, summary: Table): LabelV
   const positive = getColumn(summary, 'marker_positive').values;
   const max = maxLabel(cell.data);
   const d = cell.data;
-  if (max > 1 << 26) {
+  if (max > DENSE_KEEP_LIMIT) {
     // sparse huge ids: Set look-ups, cached per run of equal labels
     const set = new Set<number>();
     for (let i = 0; i < labels.length; i++) if (positive[i]) set.add(labels[i]);
@@ -43,4 +47,24 @@ export function buildPositiveCellMask(cell: LabelVolume, summary: Table): LabelV
     if (l !== 0 && keep[l] === 1) out[i] = l;
   }
   return { data: out, shape };
+}
+
+/**
+ * The same mask for a run, not materialised (`core/label-subset.ts`): the summary's `cell_label`s are the labels
+ * present in `cell` (every table row comes from the measurement pass over it), so the keep-flags table needs no
+ * scan of the volume. Its `data` is built on first access; the TIFF export applies the flags while encoding.
+ */
+export function positiveCellMaskLazy(cell: LabelVolume, summary: Table): LabelVolume {
+  if (summary.rowCount === 0) return lazyLabelSubset(cell, new Uint8Array(1), 0);
+  const labels = getColumn(summary, 'cell_label').values;
+  const positive = getColumn(summary, 'marker_positive').values;
+  let maxKept = 0;
+  for (let i = 0; i < labels.length; i++) if (positive[i] && labels[i] > maxKept) maxKept = labels[i];
+  if (maxKept > DENSE_KEEP_LIMIT) return buildPositiveCellMask(cell, summary);
+  const keep = new Uint8Array(maxKept + 1);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (positive[i] && l >= 1) keep[l] = 1;
+  }
+  return lazyLabelSubset(cell, keep, maxKept);
 }

@@ -12,7 +12,8 @@ import { basename } from 'node:path';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import { encodeTiffStackChunksAsync, narrowLabelVolume, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
+import { encodeTiffStackChunksAsync, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
+import { encodeLabelTiffAsync } from './label-tiff.js';
 import { exportError, writeFilesAtomically, type AtomicEntry } from './atomic.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
@@ -111,14 +112,12 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
     deflateLevel: options.deflateLevel ?? 1,
     description: 'ome',
   };
-  // Label masks: uint16 when the largest label fits, else uint32 (narrowLabelVolume); z stacks carry ImageJ's
-  // description (unit=micron, spacing=) so that Fiji without Bio-Formats shows the z scale, single planes OME-XML.
+  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts); z stacks
+  // carry ImageJ's description (unit=micron, spacing=) so that Fiji without Bio-Formats shows the z scale, single
+  // planes OME-XML.
   const maskTiff = (v: Volume<TiffVoxelData>): TiffWriteOptions => (v.shape[0] > 1 ? { ...tiff, description: 'imagej' } : tiff);
   // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
-  const tiffJobs = files.masks.map((m) => {
-    const volume = narrowLabelVolume(m.volume);
-    return { path: m.path, job: encodeTiffStackChunksAsync(volume, maskTiff(volume)) };
-  });
+  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume)) }));
   if (files.roiLabels) {
     const [Y, X] = files.roiLabels.shape;
     tiffJobs.push({

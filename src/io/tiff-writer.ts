@@ -422,6 +422,18 @@ export async function encodeTiffStackChunksAsync(volume: Volume<TiffVoxelData>, 
   return assemble(volume, info, strips, compressed, options);
 }
 
+/**
+ * The file around strips that the caller deflated itself (one zlib stream per z plane, in order, at the level the
+ * options name): for encoders that produce the planes on the fly (`export/label-tiff.ts` narrows uint32 labels
+ * plane by plane). `sample` only selects the pixel type (an empty array of it is enough). Same bytes as
+ * `encodeTiffStackChunks` on the whole volume with the same options.
+ */
+export function assembleDeflatedTiff(shape: Shape3, sample: TiffVoxelData, strips: Uint8Array[], options: TiffWriteOptions): Uint8Array[] {
+  if (strips.length !== shape[0]) throw valueError(`assembleDeflatedTiff: ${strips.length} strips for ${shape[0]} planes`);
+  level(options);
+  return assemble({ shape, data: sample }, pixelInfo(sample), strips, true, { ...options, compression: 'deflate' });
+}
+
 /** The whole file as one byte array (one page per z plane). */
 export function encodeTiffStack(volume: Volume<TiffVoxelData>, options: TiffWriteOptions = {}): Uint8Array {
   return concat(encodeTiffStackChunks(volume, options));

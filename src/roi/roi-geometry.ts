@@ -32,7 +32,7 @@ export function getBbox2d(mask: ArrayLike<number>, shapeYx: readonly [number, nu
 
 /** ROI ids present in the raster, ascending, without 0 (`np.unique(roi)[1:]`). */
 export function roiIds(roi: RoiLabels): number[] {
-  return indexRois(roi).ids;
+  return [...indexRois(roi).ids]; // a copy: the index is shared (cached per raster)
 }
 
 /** Pixel count per ROI id (ids ascending), one pass. */

@@ -13,7 +13,24 @@ export interface RoiIndex {
   readonly boxes: Box2[];
 }
 
+/**
+ * Index per ROI raster, keyed by its pixel array: a run asks for the ROI ids, boxes and areas from the segmentation
+ * driver, the tables and the manifest (5 full-raster passes, ~40 ms on a 2048² image before this cache). ROI label
+ * images are never changed in place — the viewer and the workflows replace them with new ones — so the array's
+ * identity (with the shape) identifies the raster.
+ */
+const cache = new WeakMap<Uint16Array, { Y: number; X: number; index: RoiIndex }>();
+
 export function indexRois(roi: RoiLabels): RoiIndex {
+  const [Y, X] = roi.shape;
+  const hit = cache.get(roi.data);
+  if (hit && hit.Y === Y && hit.X === X) return hit.index;
+  const index = computeRoiIndex(roi);
+  cache.set(roi.data, { Y, X, index });
+  return index;
+}
+
+function computeRoiIndex(roi: RoiLabels): RoiIndex {
   const [Y, X] = roi.shape;
   const area = new Float64Array(65536);
   const yMin = new Int32Array(65536).fill(Y);
@@ -48,7 +65,9 @@ export function indexRois(roi: RoiLabels): RoiIndex {
     areaPx.push(area[r]);
     boxes.push({ yMin: yMin[r], yMax: yMax[r], xMin: xMin[r], xMax: xMax[r] });
   }
-  return { ids, areaPx, boxes };
+  // frozen: the index is shared by every caller of the same raster
+  for (const b of boxes) Object.freeze(b);
+  return Object.freeze({ ids: Object.freeze(ids) as number[], areaPx: Object.freeze(areaPx) as number[], boxes: Object.freeze(boxes) as Box2[] });
 }
 
 /** `[z0, z1)` clamped to `[0, Z]`; null → all planes. */
