@@ -194,6 +194,11 @@ export function closeBits(m: BitMask): void {
 /**
  * Horizontal runs of voxels equal to `value` (the `Runs` of `runs.ts`, same order: rows ascending, x
  * ascending). Transitions are found per word: `w ^ (w << 1 | carry)` has a bit at every run start and end.
+ *
+ * Two passes (count the transitions, then record them into arrays of the exact size) and a virtual all-zero
+ * word after each row (a run reaching the row's end closes there like any other): the loops have no rarely taken
+ * branch, because optimized code deoptimizes the first time such a branch runs, and in a one-shot CLI process
+ * that cost more than the whole kernel.
  */
 export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
   const [Z, Y, X] = m.shape;
@@ -202,58 +207,40 @@ export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
   const rows = Z * Y;
   const lastMask = lastWordMask(X);
   const invert = value === 0 ? -1 : 0;
-  const rowStart = new Int32Array(rows + 1);
-  let cap = 1024;
-  let x0 = new Int32Array(cap);
-  let x1 = new Int32Array(cap);
-  let n = 0;
+  let total = 0;
   for (let r = 0; r < rows; r++) {
-    rowStart[r] = n;
     const base = r * WX;
     let carry = 0;
-    let open = false;
-    let start = 0;
-    for (let k = 0; k < WX; k++) {
-      let w = bits[base + k] ^ invert;
-      if (k === WX - 1) w &= lastMask;
+    for (let k = 0; k <= WX; k++) {
+      const w = k < WX ? (bits[base + k] ^ invert) & (k === WX - 1 ? lastMask : -1) : 0;
       let t = w ^ ((w << 1) | carry);
       carry = w >>> 31;
       while (t !== 0) {
-        const b = 31 - Math.clz32(t & -t);
         t &= t - 1;
-        if (!open) {
-          start = (k << 5) + b;
-          open = true;
-          continue;
-        }
-        if (n === cap) {
-          cap *= 2;
-          const a = new Int32Array(cap);
-          a.set(x0);
-          x0 = a;
-          const c = new Int32Array(cap);
-          c.set(x1);
-          x1 = c;
-        }
-        x0[n] = start;
-        x1[n] = (k << 5) + b;
-        n++;
-        open = false;
+        total++;
       }
     }
-    if (open) {
-      if (n === cap) {
-        cap *= 2;
-        const a = new Int32Array(cap);
-        a.set(x0);
-        x0 = a;
-        const c = new Int32Array(cap);
-        c.set(x1);
-        x1 = c;
+  }
+  const n = total >>> 1; // every run has a start and an end
+  const rowStart = new Int32Array(rows + 1);
+  const x0 = new Int32Array(n);
+  const x1 = new Int32Array(n);
+  let e = 0; // transitions recorded: even = starts, odd = ends
+  for (let r = 0; r < rows; r++) {
+    rowStart[r] = e >>> 1;
+    const base = r * WX;
+    let carry = 0;
+    for (let k = 0; k <= WX; k++) {
+      const w = k < WX ? (bits[base + k] ^ invert) & (k === WX - 1 ? lastMask : -1) : 0;
+      let t = w ^ ((w << 1) | carry);
+      carry = w >>> 31;
+      while (t !== 0) {
+        const pos = (k << 5) + 31 - Math.clz32(t & -t);
+        t &= t - 1;
+        if ((e & 1) === 0) x0[e >>> 1] = pos;
+        else x1[e >>> 1] = pos;
+        e++;
       }
-      x0[n] = start;
-      x1[n] = X;
-      n++;
     }
   }
   rowStart[rows] = n;
