@@ -11,9 +11,11 @@ import { applyPostfilters } from '../segmentation/postfilters.js';
 import { hasObjectRemovalRules, reapplyObjectRules } from '../segmentation/declump/reapply.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
+import type { Table } from '../core/table.js';
 import { positiveCellMaskLazy } from '../colocalization/positive-mask.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { isReducedView } from './z-stack.js';
+import { shiftRoiBoxColumns, windowOrigin } from './analysis-window.js';
 
 /** One label-deleting step (size filter or postfilter), recorded for the manifest. */
 export interface FilterStep {
@@ -37,6 +39,8 @@ export interface ColocalizationRunResult {
 
 export interface AnalyzeExistingMasksOptions {
   analysisZBounds?: [number, number] | null;
+  /** Exact voxel count per id of `cellMasks` (index 0 = background) from the segmentation: the size filter skips its scan. */
+  cellLabelCounts?: Float64Array | null;
   /** When given, the channel's postfilters are re-applied (fix Q42 for manual re-analysis). */
   cellModelConfig?: ModelConfig | null;
   markerModelConfig?: ModelConfig | null;
@@ -81,7 +85,11 @@ export function analyzeExistingMasks(
   let marker = applyZBounds(markerMasks, zb);
   const filterSteps: FilterStep[] = [];
 
-  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, { inPlace: options.ownsMasks === true || cell !== cellMasks });
+  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, {
+    inPlace: options.ownsMasks === true || cell !== cellMasks,
+    // The segmentation's counts describe `cellMasks` only while no z bound has copied and cut it.
+    counts: cell === cellMasks ? options.cellLabelCounts : null,
+  });
   const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({
     channel: 'cell',
@@ -134,7 +142,9 @@ export function analyzeExistingMasks(
     optionalRegionIntensity: loaded.optionalRegionImage,
     measurementMemo: options.measurementMemo ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
+    coordinateOriginZyx: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
   });
+  if (loaded.analysisWindow) shiftRoiBoxColumns(Object.values(tables).filter((t): t is Table => !!t && 'columns' in t), loaded.analysisWindow);
   // built on first read of its data; the TIFF export applies the keep-flags while encoding (core/label-subset.ts)
   const positiveCellMasks = positiveCellMaskLazy(cell, tables.summary);
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };

@@ -248,11 +248,16 @@ function overviewTable(run: RunFolder): string {
   const n = numberColumn(ov, 'n_cells');
   const p = numberColumn(ov, 'n_marker_positive_cells');
   const cols = ov.columns.filter((c) => /^(roi_id|n_|drawn_roi_area_um2|roi_volume_um3|.*coverage_(2d|3d)_percent)/.test(c));
-  const rows = ov.rows.map((r, i) => [
-    ...cols.map((c) => num(Number(r[ov.columns.indexOf(c)]))),
-    num(n[i] > 0 ? (100 * p[i]) / n[i] : NaN, 3),
-  ]);
-  return table([...cols.map((c) => `<code>${esc(c)}</code>`), '% marker-positive'], rows);
+  // The % of positive cells right after the counts it is made of (the table scrolls sideways on narrow pages).
+  const at = cols.includes('n_marker_positive_cells') ? cols.indexOf('n_marker_positive_cells') + 1 : cols.length;
+  const rows = ov.rows.map((r, i) => {
+    const cells = cols.map((c) => num(Number(r[ov.columns.indexOf(c)])));
+    cells.splice(at, 0, num(n[i] > 0 ? (100 * p[i]) / n[i] : NaN, 3));
+    return cells;
+  });
+  const head = cols.map((c) => `<code>${esc(c)}</code>`);
+  head.splice(at, 0, '% marker-positive');
+  return table(head, rows);
 }
 
 /** A CSV table as HTML (selected columns; all when none given). */
