@@ -103,6 +103,7 @@ export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelRes
       resolutionLevel: config.resolutionLevel,
     }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
   planeShape: (loaded) => [loaded.cellImage.shape[1], loaded.cellImage.shape[2]],
+  analysedImage: (loaded) => ({ shapeZyx: loaded.cellImage.shape, voxelSizeUm: loaded.voxelSizeUm }),
   firstSource: (loaded) => loaded.sourcePaths[0],
   warnings: (loaded) => loaded.warnings,
   async write(ctx, result, extend) {
