@@ -305,7 +305,7 @@ export class TiffReader {
           predictor: 1,
         };
         if (page.compression === 7) params.JPEGTables = await fd.loadValue('JPEGTables' as never);
-        return (await getDecoder(page.compression, params as never)) as never;
+        return (await withoutFetch(() => getDecoder(page.compression, params as never))) as never;
       })();
       // A failed load (e.g. WebAssembly unavailable) is reported by the awaiting block; never unhandled.
       d.catch(() => {});
@@ -355,6 +355,24 @@ export class TiffReader {
     } else {
       for (let i = 0; i < n; i++) out[outOffset + i] = r[i];
     }
+  }
+}
+
+/**
+ * Runs `fn` with `globalThis.fetch` hidden. geotiff's ZSTD decoder (zstddec) loads its WebAssembly through
+ * `fetch(data:…)` when fetch exists; Node's fetch then instantiates undici's own WebAssembly parser, and when that
+ * fails (a memory cap, issue 15.1) its rejection is unhandled and ends the process before our error line. Without
+ * fetch, zstddec takes its Node path (`WebAssembly.instantiate` on the bytes), whose failure is awaited here and
+ * becomes one error naming the file. Nothing else in a run uses fetch meanwhile.
+ */
+async function withoutFetch<T>(fn: () => Promise<T>): Promise<T> {
+  const g = globalThis as { fetch?: unknown };
+  const saved = g.fetch;
+  g.fetch = undefined;
+  try {
+    return await fn();
+  } finally {
+    g.fetch = saved;
   }
 }
 
