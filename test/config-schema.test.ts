@@ -75,7 +75,7 @@ const SPEC_MODEL_DEFAULTS: ModelConfig = {
   declumpSmoothingPx: null,
   declumpMinDistancePx: null,
   declumpMergeNeckPx: 1.5,
-  declumpMergeContrast: 0.15,
+  declumpMergeContrast: null,
   fillHoles: false,
   excludeBorderObjects: false,
   discardOutsideDiameter: false,

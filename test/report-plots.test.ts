@@ -280,3 +280,30 @@ test('experiment plots: one strip point per sample with its % positive; cells pe
   const noPlate = experimentPlots([sample('x', 10, 1, {}, { well: 'somewhere' })], null);
   assert.equal(noPlate.some((p) => p.id === 'plate-map'), false);
 });
+
+test('rendered SVG: small histograms count in whole cells; the % axis of the strip plot starts at 0; plate values readable on light wells', withDir(async (dir) => {
+  writeRun(dir, manifest());
+  const rt = await loadPlotRuntime();
+  const tickLabels = (svg: string, axis: 'x' | 'y') =>
+    [...(new RegExp(`<g [^>]*aria-label="${axis}-axis tick label"[^>]*>([\\s\\S]*?)</g>`).exec(svg)?.[1] ?? '').matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  // overlap-fraction: the tallest bar holds 2 cells (both positives at 0.5) → ticks 0, 1, 2 and nothing between
+  const hist = byId(runPlots(await readRunFolder(dir), null), 'overlap-fraction');
+  assert.deepEqual(tickLabels(renderPlot(rt, hist), 'y'), ['0', '1', '2']);
+  // strip plot of samples at 25, 10 and 50 % positive: the axis shows 0
+  const samples = [sample('a', 200, 50, {}, { condition: 'ctrl', well: 'A01' }), sample('b', 100, 10, {}, { condition: 'ctrl', well: 'A02' }), sample('c', 80, 40, {}, { condition: 'drug', well: 'B01' })];
+  const plots = experimentPlots(samples, 'condition');
+  assert.equal(tickLabels(renderPlot(rt, byId(plots, 'positive-by-condition')), 'y')[0], '0');
+  // plate: 50 % is the top of the range (light yellow in viridis) → black text; 10 % (dark) → white text
+  const plate = renderPlot(rt, byId(plots, 'plate-map'));
+  const inked = (ink: string) => [...plate.matchAll(new RegExp(`<g [^>]*fill="${ink}"[^>]*>([\\s\\S]*?)</g>`, 'g'))].flatMap((g) => [...g[1].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]));
+  assert.deepEqual(inked('black'), ['50']);
+  assert.deepEqual(inked('white').sort(), ['10', '25']);
+}));
+
+test('readRunFolder `only`: parses just the named tables (an experiment reads a sample\'s overview), still requires the others to exist', withDir(async (dir) => {
+  writeRun(dir, manifest());
+  const light = await readRunFolder(dir, undefined, { only: ['roi_coloc_overview'] });
+  assert.deepEqual([...light.tables.keys()], ['roi_coloc_overview']);
+  rmSync(join(dir, 'img_cell_summary.csv'));
+  await assert.rejects(readRunFolder(dir, undefined, { only: ['roi_coloc_overview'] }), /img_cell_summary\.csv: missing/);
+}));

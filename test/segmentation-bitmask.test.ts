@@ -15,6 +15,8 @@ import { binaryClosing, removeSmallBitComponents } from '../src/segmentation/mor
 import { labelBitMask } from '../src/segmentation/label.js';
 import { otsuOfHistogram, percentileOfHistogram, positiveHistogram } from '../src/segmentation/threshold/histogram.js';
 import { segmentThresholdChannel } from '../src/segmentation/threshold-segmentation.js';
+import { segmentChannelByRoi } from '../src/segmentation/roi-driver.js';
+import { filterLabelsBySize, labelVoxelCounts } from '../src/segmentation/size-filter.js';
 import { defaultModelConfig } from '../src/config/load-config.js';
 
 const ref = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'data', 'segmentation', 'bitmask-reference.json'), 'utf8'));
@@ -42,6 +44,10 @@ test('bit-packed closing, small-object/hole removal and labelling match scikit-i
     releaseBitMask(b);
     assert.deepEqual([...lab.labels], r.label_full, `label ${at}`);
     assert.equal(lab.count, Math.max(...r.label_full), `count ${at}`);
+    // per-id voxel counts from the runs = np.bincount of scikit-image's labels
+    const bincount = new Array(lab.count + 1).fill(0);
+    for (const v of r.label_full) bincount[v]++;
+    assert.deepEqual([...lab.counts], bincount, `counts ${at}`);
   }
 });
 
@@ -92,4 +98,25 @@ test('segmentThresholdChannel gives the same threshold and labels from stored in
       assert.deepEqual(a.labels.data, b.labels.data, `${method} ${t.name} labels`);
     }
   }
+});
+
+test('the driver hands on the labelling counts only for one whole-image ROI that fills its box, and they equal a recount', async () => {
+  const t = ref.thresholds.find((x: { name: string }) => x.name === 'uint16_bimodal');
+  const data = Uint16Array.from(t.data as number[]).subarray(0, 50 * 100);
+  const image = { data, shape: [1, 50, 100] as const };
+  const config = { ...defaultModelConfig(), segmentationMethod: 'otsu' as const };
+  const full = { data: new Uint16Array(5000).fill(1), shape: [50, 100] as const };
+  const a = await segmentChannelByRoi(image, full, config, { zBounds: null, voxelSizeUm: [1, 1, 1] });
+  assert.ok(a.labelCounts);
+  assert.deepEqual([...a.labelCounts], [...labelVoxelCounts(a.labels.data)]);
+  const viaCounts = filterLabelsBySize(a.labels, 3, { counts: a.labelCounts });
+  const scanned = filterLabelsBySize(a.labels, 3);
+  assert.deepEqual(viaCounts.removed, scanned.removed);
+  assert.equal(viaCounts.nIn, scanned.nIn);
+  assert.deepEqual(viaCounts.labels.data, scanned.labels.data);
+  // a ROI whose bbox is the image but which leaves a corner out is clipped: no counts
+  const corner = new Uint16Array(5000).fill(1);
+  corner[0] = 0;
+  const b = await segmentChannelByRoi(image, { data: corner, shape: [50, 100] }, config, { zBounds: null, voxelSizeUm: [1, 1, 1] });
+  assert.equal(b.labelCounts, undefined);
 });

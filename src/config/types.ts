@@ -73,7 +73,7 @@ export interface ModelConfig {
   declumpSmoothingPx: number | null;
   declumpMinDistancePx: number | null;
   declumpMergeNeckPx: number;
-  declumpMergeContrast: number;
+  declumpMergeContrast: number | null;
   fillHoles: boolean;
   excludeBorderObjects: boolean;
   discardOutsideDiameter: boolean;

@@ -37,6 +37,8 @@ export interface ColocalizationRunResult {
 
 export interface AnalyzeExistingMasksOptions {
   analysisZBounds?: [number, number] | null;
+  /** Exact voxel count per id of `cellMasks` (index 0 = background) from the segmentation: the size filter skips its scan. */
+  cellLabelCounts?: Float64Array | null;
   /** When given, the channel's postfilters are re-applied (fix Q42 for manual re-analysis). */
   cellModelConfig?: ModelConfig | null;
   markerModelConfig?: ModelConfig | null;
@@ -81,7 +83,11 @@ export function analyzeExistingMasks(
   let marker = applyZBounds(markerMasks, zb);
   const filterSteps: FilterStep[] = [];
 
-  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, { inPlace: options.ownsMasks === true || cell !== cellMasks });
+  const sized = filterLabelsBySize(cell, colocalizationConfig.minCellVoxels, {
+    inPlace: options.ownsMasks === true || cell !== cellMasks,
+    // The segmentation's counts describe `cellMasks` only while no z bound has copied and cut it.
+    counts: cell === cellMasks ? options.cellLabelCounts : null,
+  });
   const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({
     channel: 'cell',

@@ -121,6 +121,7 @@ export async function runRoiColocalization(
     optionalRegionMasks: region?.labels ?? null,
     optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
+    cellLabelCounts: cell.labelCounts ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
   });
   timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });

@@ -16,9 +16,33 @@ import { QC_Z_LIMIT, robustZ } from './experiment-qc.js';
 import { esc, fmtNumber, num, page, plotFigure, table, type Cell } from './html.js';
 import { loadPlotRuntime } from './load-plot-runtime.js';
 import { renderPlot } from './render-plot.js';
-import { listRunManifests, readRunFolder } from './run-folder.js';
+import { listRunManifests, readRunFolder, type RunFolder } from './run-folder.js';
 import { summarize } from './run-report.js';
 import { REPORT_FILE, THUMBNAIL_SUFFIX, writeRunReport } from './write-run.js';
+
+/** One sample folder as found: its run (overview tables only) and where its report is, or why it has none. */
+type FoundSample =
+  | { name: string; failure: string; run: null }
+  | { name: string; run: RunFolder; done: Awaited<ReturnType<typeof readDone>>; sdir: string; reportName: string; thumbPath: string; stale: boolean };
+
+/** Samples read at once. */
+const SAMPLES_IN_FLIGHT = 8;
+/** The only tables an experiment report reads from a sample whose report is current (summarize()). */
+const OVERVIEW_SHEETS = ['roi_coloc_overview', 'roi_overview'];
+
+/** `fn` over `items` with at most `limit` running at once; results in the order of `items`. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 /** Sheet columns that are not sample metadata. */
 const NOT_METADATA = /^(sample|image|channel_\d+|config\..*|roi_id|stem|results_dir|status|error)$/;
@@ -50,46 +74,52 @@ export async function readExperiment(dir: string, onProgress?: (m: string) => vo
     s.forEach((name, i) => failures.push({ sample: name, error: e[i] }));
   }
   const failed = new Set(failures.map((f) => f.sample));
-  const samples: SampleRow[] = [];
+  // Every sample's manifest and overview are read concurrently (a few at a time: on a loaded machine each
+  // sequential await costs a scheduling delay) and only those tables (not cell_summary & co.); sample reports
+  // that are missing or stale are then written one after the other (each decodes a whole image).
   let nRead = 0;
-  for (const name of names) {
+  const found = await mapLimit(names, SAMPLES_IN_FLIGHT, async (name): Promise<FoundSample> => {
     // done.json (issue 14): `status` failed → not analysed; `stem` and `resultsSubdir` (a crop run's crop_…/) say
     // where the run is. Without one, the sample folder itself.
     const done = await readDone(join(samplesDir, name));
-    if (done?.status === 'failed') {
-      if (!failed.has(name)) failures.push({ sample: name, error: done.error ?? 'failed' });
-      continue;
-    }
+    if (done?.status === 'failed') return { name, failure: done.error ?? 'failed', run: null };
     const sdir = join(samplesDir, name, done?.resultsSubdir ?? '');
     const manifests = await listRunManifests(sdir).catch(() => [] as string[]);
-    if (manifests.length === 0) {
-      if (!failed.has(name)) failures.push({ sample: name, error: 'no run manifest in its folder (the run did not finish)' });
-      continue;
-    }
+    if (manifests.length === 0) return { name, failure: 'no run manifest in its folder (the run did not finish)', run: null };
     const stem = done?.stem && manifests.includes(`${done.stem}_run_manifest.json`) ? done.stem : manifests.length > 1 ? manifests[0].replace(/_run_manifest\.json$/, '') : undefined;
-    const run = await readRunFolder(sdir, stem);
+    const run = await readRunFolder(sdir, stem, { only: OVERVIEW_SHEETS });
     const reportName = manifests.length > 1 ? `${run.stem}_${REPORT_FILE}` : REPORT_FILE;
     const reportPath = join(sdir, reportName);
     const thumbPath = join(sdir, `${run.stem}${THUMBNAIL_SUFFIX}`);
     // A sample's own report (and its gallery overlay) is written when missing or older than its manifest.
-    if (!existsSync(reportPath) || !existsSync(thumbPath) || statSync(reportPath).mtimeMs < statSync(run.manifestPath).mtimeMs) {
-      onProgress?.(`report of sample ${name}`);
-      await writeRunReport(sdir, run.stem);
+    const stale = !existsSync(reportPath) || !existsSync(thumbPath) || statSync(reportPath).mtimeMs < statSync(run.manifestPath).mtimeMs;
+    if (++nRead % 16 === 0) onProgress?.(`read ${nRead}/${names.length} samples`);
+    return { name, done, sdir, run, reportName, thumbPath, stale };
+  });
+  for (const f of found) {
+    if (!f.run || !f.stale) continue;
+    onProgress?.(`report of sample ${f.name}`);
+    await writeRunReport(f.sdir, f.run.stem);
+  }
+  const thumbnails = await mapLimit(found, SAMPLES_IN_FLIGHT, async (f) => (f.run ? new Uint8Array(await readFile(f.thumbPath)) : null));
+  const samples: SampleRow[] = [];
+  found.forEach((f, i) => {
+    if (!f.run) {
+      if (!failed.has(f.name)) failures.push({ sample: f.name, error: f.failure });
+      return;
     }
-    const s = summarize(run);
+    const s = summarize(f.run);
     samples.push({
-      sample: name,
-      meta: metadata.get(name) ?? {},
+      sample: f.name,
+      meta: metadata.get(f.name) ?? {},
       nCells: s.nCells,
       nPositive: s.nPositive,
       thresholds: s.thresholds,
-      reportHref: ['samples', name, ...(done?.resultsSubdir ? done.resultsSubdir.split(/[\\/]/) : []), reportName].filter(Boolean).map(encodeURIComponent).join('/'),
-      thumbnail: new Uint8Array(await readFile(thumbPath)),
-      kind: run.kind,
+      reportHref: ['samples', f.name, ...(f.done?.resultsSubdir ? f.done.resultsSubdir.split(/[\\/]/) : []), f.reportName].filter(Boolean).map(encodeURIComponent).join('/'),
+      thumbnail: thumbnails[i]!,
+      kind: f.run.kind,
     });
-    nRead++;
-    if (nRead % 16 === 0) onProgress?.(`read ${nRead}/${names.length} samples`);
-  }
+  });
   const metadataColumns = [...new Set(samples.flatMap((s) => Object.keys(s.meta)))];
   return { dir, batch, samples, failures, metadataColumns, conditionColumn: chooseCondition(samples, metadataColumns) };
 }

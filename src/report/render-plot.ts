@@ -44,6 +44,23 @@ function powerTicks(data: Datum[], field: string): number[] {
   return out;
 }
 
+/** The tallest stacked bar of pre-binned histogram rows (counts of one bin summed over the colour groups). */
+function tallestBar(rows: Datum[]): number {
+  const perBin = new Map<number, number>();
+  for (const r of rows) perBin.set(r.x0 as number, (perBin.get(r.x0 as number) ?? 0) + (r.count as number));
+  return Math.max(0, ...perBin.values());
+}
+
+function extent(rows: Datum[], field: string): [number, number] {
+  const v = rows.map((r) => r[field]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? [Math.min(...v), Math.max(...v)] : [0, 1];
+}
+
+/** Whether a value falls in the light upper part (above 60 %) of the viridis range `[lo, hi]`. */
+function lightCell(v: Datum[string], [lo, hi]: readonly number[]): boolean {
+  return typeof v === 'number' && hi > lo && (v - lo) / (hi - lo) > 0.6;
+}
+
 /** SVG (or a <figure> with the SVG and its colour legend) of one plot. */
 export function renderPlot(rt: PlotRuntime, spec: PlotSpec): string {
   const P = rt.Plot;
@@ -73,7 +90,10 @@ export function renderPlot(rt: PlotRuntime, spec: PlotSpec): string {
         P.ruleY([0]),
       );
       options.x = { label: spec.x.label, type: spec.x.type };
-      options.y = { label: spec.yLabel, grid: true };
+      // Counts: whole-number ticks. Below 10, a tick count no larger than the tallest bar keeps d3's step ≥ 1
+      // (Plot's default would mark 0.2, 0.4, … cells); from 10 on the default steps are whole already.
+      const top = tallestBar(spec.data);
+      options.y = { label: spec.yLabel, grid: true, ...(top < 10 ? { ticks: Math.max(1, top) } : {}) };
       options.color = colorOpt(spec.color);
       break;
     }
@@ -99,7 +119,8 @@ export function renderPlot(rt: PlotRuntime, spec: PlotSpec): string {
         P.dot(spec.data, { x: spec.x.field, y: spec.y.field, fill: COLORS.bar, r: 3.5, fillOpacity: 0.8, stroke: 'white', strokeWidth: 0.5, title: titleOf(spec.tooltip) }),
       );
       options.x = { label: spec.x.label, domain: spec.x.domain, tickRotate: spec.x.tickRotate };
-      options.y = { label: spec.y.label, grid: true, domain: spec.y.domain };
+      // A percentage axis from 0, so that differences between conditions are not magnified.
+      options.y = { label: spec.y.label, grid: true, domain: spec.y.domain, zero: true };
       if (spec.x.tickRotate) options.marginBottom = 80;
       break;
     }
@@ -115,15 +136,20 @@ export function renderPlot(rt: PlotRuntime, spec: PlotSpec): string {
       break;
     }
     case 'heatmap': {
+      const fillExtent = spec.fill.domain ?? extent(spec.data, spec.fill.field);
       marks.push(
         P.cell(spec.data, { x: spec.x.field, y: spec.y.field, fill: spec.fill.field, inset: 1, title: titleOf(spec.tooltip) }),
-        P.text(spec.data, {
-          x: spec.x.field,
-          y: spec.y.field,
-          text: (d: Datum) => (typeof d[spec.fill.field] === 'number' ? fmtValue(Math.round((d[spec.fill.field] as number) * 100) / 100) : ''),
-          fontSize: 8,
-          fill: 'white',
-        }),
+        // Values printed in each well: white on the dark part of viridis, black on its light (yellow-green) part.
+        ...(['white', 'black'] as const).map((ink) =>
+          P.text(spec.data, {
+            x: spec.x.field,
+            y: spec.y.field,
+            text: (d: Datum) => (typeof d[spec.fill.field] === 'number' ? fmtValue(Math.round((d[spec.fill.field] as number) * 100) / 100) : ''),
+            filter: (d: Datum) => (lightCell(d[spec.fill.field], fillExtent) ? ink === 'black' : ink === 'white'),
+            fontSize: 8,
+            fill: ink,
+          }),
+        ),
       );
       options.x = { label: spec.x.label, domain: spec.x.domain, axis: 'top', type: 'band' };
       options.y = { label: spec.y.label, domain: spec.y.domain, type: 'band' };

@@ -73,7 +73,11 @@ const COLOC_SHEETS = [
 ];
 const SINGLE_SHEETS: Record<string, string> = { single_channel_objects: 'single_channel_objects', roi_overview: 'roi_overview' };
 
-export async function readRunFolder(dir: string, stem?: string): Promise<RunFolder> {
+/**
+ * `only`: parse just these tables (an experiment report needs a sample's overview, not its per-cell tables);
+ * the others must still be there but are not read, and `intensity` stays empty.
+ */
+export async function readRunFolder(dir: string, stem?: string, opts: { only?: readonly string[] } = {}): Promise<RunFolder> {
   const manifests = await listRunManifests(dir);
   let name: string;
   if (stem !== undefined) {
@@ -104,14 +108,15 @@ export async function readRunFolder(dir: string, stem?: string): Promise<RunFold
     kind === 'single_channel'
       ? Object.entries(SINGLE_SHEETS).map(([sheet, file]) => [sheet, f(`${file}.csv`)])
       : COLOC_SHEETS.map((s) => [s, f(`${s}.csv`)]);
+  const wanted = (sheet: string) => !opts.only || opts.only.includes(sheet);
   await Promise.all(
     sheetFiles.map(async ([sheet, path]) => {
-      if (existsSync(path)) tables.set(sheet, await readCsvTable(path));
+      if (wanted(sheet) && existsSync(path)) tables.set(sheet, await readCsvTable(path));
     }),
   );
   const required = kind === 'single_channel' ? ['single_channel_objects', 'roi_overview'] : ['cell_summary', 'roi_coloc_overview'];
   for (const r of required) {
-    if (!tables.has(r)) throw inputError(`${f(`${r}.csv`)}: missing (the run's table is needed for the report)`);
+    if (wanted(r) ? !tables.has(r) : !existsSync(f(`${r}.csv`))) throw inputError(`${f(`${r}.csv`)}: missing (the run's table is needed for the report)`);
   }
   const present = (p: string) => (existsSync(p) ? p : undefined);
   const masks: RunFolder['masks'] =
@@ -127,8 +132,8 @@ export async function readRunFolder(dir: string, stem?: string): Promise<RunFold
   const intensity: RunFolder['intensity'] = {};
   const roiI = f('roi_intensity_colocalization.csv');
   const cellI = f('cell_intensity_colocalization.csv');
-  if (existsSync(roiI)) intensity.roi = await readCsvTable(roiI);
-  if (existsSync(cellI)) intensity.cell = await readCsvTable(cellI);
+  if (!opts.only && existsSync(roiI)) intensity.roi = await readCsvTable(roiI);
+  if (!opts.only && existsSync(cellI)) intensity.cell = await readCsvTable(cellI);
   return { dir, stem: resolvedStem, manifestPath, manifest, kind, tables, masks, intensity };
 }
 

@@ -28,10 +28,27 @@ export type CellIntensities = Map<number, number>;
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Number(v.toPrecision(4)).toString());
 
 export function runPlots(run: RunFolder, intensities: CellIntensities | null): PlotSpec[] {
-  return run.kind === 'single_channel' ? singleChannelPlots(run) : colocalizationPlots(run, intensities);
+  const plan = planRunPlots(run);
+  const spec = intensities ? plan.intensityPlot(intensities) : null;
+  return spec ? [...plan.specs.slice(0, plan.intensityAt), spec, ...plan.specs.slice(plan.intensityAt)] : plan.specs;
 }
 
-function colocalizationPlots(run: RunFolder, intensities: CellIntensities | null): PlotSpec[] {
+/**
+ * The plots in two parts, so that a report can render every plot that needs only the tables while the image
+ * and the cell mask are still being decoded: `specs` (all but the marker-intensity plot) and, once the per-cell
+ * means are measured, `intensityPlot`, which goes at index `intensityAt` of `specs`.
+ */
+export interface RunPlotPlan {
+  specs: PlotSpec[];
+  intensityAt: number;
+  intensityPlot: (intensities: CellIntensities) => PlotSpec | null;
+}
+
+export function planRunPlots(run: RunFolder): RunPlotPlan {
+  return run.kind === 'single_channel' ? { specs: singleChannelPlots(run), intensityAt: 0, intensityPlot: () => null } : colocalizationPlots(run);
+}
+
+function colocalizationPlots(run: RunFolder): RunPlotPlan {
   const cs = run.tables.get('cell_summary')!;
   const facts = runFacts(run);
   const names = displayNames(run);
@@ -108,15 +125,16 @@ function colocalizationPlots(run: RunFolder, intensities: CellIntensities | null
     ],
   });
 
-  // 4. Marker intensity in the cell vs overlap.
-  if (intensities) {
+  // 4. Marker intensity in the cell vs overlap (added by the caller once the cells' means are measured).
+  const intensityAt = plots.length;
+  const intensityPlot = (intensities: CellIntensities): PlotSpec => {
     const pts: Datum[] = [];
     for (const i of idx) {
       const m = intensities.get(label[i]);
       if (m === undefined) continue;
       pts.push({ roi_id: roi[i], cell_label: label[i], marker_mean_intensity: round4(m), [fracCol]: frac[i], group: posOf(i) });
     }
-    plots.push({
+    return {
       kind: 'scatter',
       id: 'marker-intensity',
       title: `${names.marker} intensity in each cell vs overlap fraction`,
@@ -127,13 +145,13 @@ function colocalizationPlots(run: RunFolder, intensities: CellIntensities | null
       data: pts,
       tooltip: ['roi_id', 'cell_label', 'marker_mean_intensity', fracCol, 'group'],
       rules: Number.isFinite(fracThr) ? [{ axis: 'x', value: fracThr, label: `overlap_fraction_threshold = ${fracThr}` }] : [],
-    });
-  }
+    };
+  };
 
   // 5–6. Third channel: its own overlap distribution and the double positives.
   if (facts.thirdChannelPositivity) plots.push(...thirdChannelPlots(cs, names, fracCol, fracThr, voxThr, posName));
   plots.push(...intensityColocalizationPlots(run));
-  return plots;
+  return { specs: plots, intensityAt, intensityPlot };
 }
 
 function thirdChannelPlots(cs: CsvTable, names: DisplayNames, fracCol: string, fracThr: number, voxThr: number, posName: string): PlotSpec[] {

@@ -8,7 +8,7 @@ import { esc, fmtNumber, legend, num, page, plotFigure, table, type Cell } from 
 import { loadPlotRuntime } from './load-plot-runtime.js';
 import { renderPlot } from './render-plot.js';
 import { runFacts, type RunFolder } from './run-folder.js';
-import { displayNames, positiveLabels, runPlots } from './run-plots.js';
+import { displayNames, planRunPlots, positiveLabels } from './run-plots.js';
 import { OVERLAY, pngDataUri, readRunPlanes, renderThumbnail, type Box, type RunPlanes, type Thumbnail } from './thumbnail.js';
 
 /** Longer side of a ROI's overlay in the run report, and of the gallery overlay an experiment report shows. */
@@ -34,12 +34,29 @@ export interface RunSummary {
 const rgb = (c: readonly number[]) => `rgb(${c[0]},${c[1]},${c[2]})`;
 
 export async function buildRunReport(run: RunFolder): Promise<RunReport> {
-  const runtime = loadPlotRuntime(); // starts loading while the files are read
-  const planes = await readRunPlanes(run);
-  const positive = positiveLabels(run);
-  const plots = runPlots(run, planes.cellMarkerMean);
+  // Decoding and plotting overlap: the image and the masks inflate on node's thread pool while this thread loads
+  // the plotting libraries and renders every plot that needs only the tables; the marker-intensity plot (it needs
+  // the decoded image and cell mask) and the overlays follow. (A worker thread for the plots was measured too: on
+  // the 2-core machine its start-up cost more CPU than the overlap saved.)
+  const reading = readRunPlanes(run);
+  reading.catch(() => {}); // awaited below, after the plots: no unhandled rejection meanwhile
+  const runtime = loadPlotRuntime();
+  const plan = planRunPlots(run);
   const rt = await runtime;
-  const figures = plots.map((p) => plotFigure(p, renderPlot(rt, p)));
+  const figures: string[] = [];
+  for (const p of plan.specs) {
+    // Between plots, pending file reads get to hand their strips to the thread pool.
+    await new Promise((res) => setImmediate(res));
+    figures.push(plotFigure(p, renderPlot(rt, p)));
+  }
+  const planes = await reading;
+  const plots = [...plan.specs];
+  const intensity = planes.cellMarkerMean ? plan.intensityPlot(planes.cellMarkerMean) : null;
+  if (intensity) {
+    plots.splice(plan.intensityAt, 0, intensity);
+    figures.splice(plan.intensityAt, 0, plotFigure(intensity, renderPlot(rt, intensity)));
+  }
+  const positive = positiveLabels(run);
   const m = run.manifest;
   const names = displayNames(run);
   const facts = runFacts(run);
@@ -231,11 +248,16 @@ function overviewTable(run: RunFolder): string {
   const n = numberColumn(ov, 'n_cells');
   const p = numberColumn(ov, 'n_marker_positive_cells');
   const cols = ov.columns.filter((c) => /^(roi_id|n_|drawn_roi_area_um2|roi_volume_um3|.*coverage_(2d|3d)_percent)/.test(c));
-  const rows = ov.rows.map((r, i) => [
-    ...cols.map((c) => num(Number(r[ov.columns.indexOf(c)]))),
-    num(n[i] > 0 ? (100 * p[i]) / n[i] : NaN, 3),
-  ]);
-  return table([...cols.map((c) => `<code>${esc(c)}</code>`), '% marker-positive'], rows);
+  // The % of positive cells right after the counts it is made of (the table scrolls sideways on narrow pages).
+  const at = cols.includes('n_marker_positive_cells') ? cols.indexOf('n_marker_positive_cells') + 1 : cols.length;
+  const rows = ov.rows.map((r, i) => {
+    const cells = cols.map((c) => num(Number(r[ov.columns.indexOf(c)])));
+    cells.splice(at, 0, num(n[i] > 0 ? (100 * p[i]) / n[i] : NaN, 3));
+    return cells;
+  });
+  const head = cols.map((c) => `<code>${esc(c)}</code>`);
+  head.splice(at, 0, '% marker-positive');
+  return table(head, rows);
 }
 
 /** A CSV table as HTML (selected columns; all when none given). */

@@ -9,6 +9,8 @@
 import { existsSync } from 'node:fs';
 import { openImageStack } from '../io/image-stack.js';
 import { compositeLayers, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../viewer/render/composite.js';
+import { hasColumn, numberColumn } from './csv-table.js';
+import { downImage, downLabels, type Box } from './downsample.js';
 import { encodePngRgbFiltered } from './png-rgb.js';
 import type { RunFolder } from './run-folder.js';
 
@@ -111,12 +113,21 @@ export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
     }
     const plane = maxProject(vol.data, vol.shape, zRange);
     res.channels.push({ role, plane, contrast: percentileContrast(plane) });
-    if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, plane);
+    if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, plane, maxTableLabel(run));
   }
   return res;
 }
 
 type Role = RunPlanes['channels'][number]['role'];
+
+/** The largest cell label of `cell_summary` (the intensity plot's cells); undefined without the table. */
+function maxTableLabel(run: RunFolder): number | undefined {
+  const cs = run.tables.get('cell_summary');
+  if (!cs || !hasColumn(cs, 'cell_label')) return undefined;
+  let m = 0;
+  for (const v of numberColumn(cs, 'cell_label')) if (v > m) m = v;
+  return m;
+}
 
 /** The analysed channels of the input image (time point and crop of the run), or why they are not there. */
 async function readImageChannels(run: RunFolder): Promise<{ channels: { role: Role; c: number; vol: VolumeLike }[] } | { note: string }> {
@@ -162,18 +173,21 @@ function cropVolume(vol: { data: ArrayLike<number>; shape: readonly number[] }, 
  * Mean marker intensity over each cell's voxels: voxel by voxel when the mask and the channel have the same z
  * size; on the max projection when the run analysed a projection (one-plane masks of a stack).
  */
-export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected: ArrayLike<number>): Map<number, number> {
+export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected: ArrayLike<number>, maxLabel?: number): Map<number, number> {
   const sameZ = labels.shape[0] === channel.shape[0];
   const values: ArrayLike<number> = sameZ ? channel.data : projected;
   const n = sameZ ? labels.data.length : projected.length;
   const lab = labels.data;
-  let maxLabel = 0;
-  for (let i = 0; i < n; i++) if (lab[i] > maxLabel) maxLabel = lab[i];
+  // `maxLabel` (the largest label the caller asks about) spares a pass over the mask; larger labels are skipped.
+  if (maxLabel === undefined) {
+    maxLabel = 0;
+    for (let i = 0; i < n; i++) if (lab[i] > maxLabel) maxLabel = lab[i];
+  }
   const sum = new Float64Array(maxLabel + 1);
   const count = new Float64Array(maxLabel + 1);
   for (let i = 0; i < n; i++) {
     const l = lab[i];
-    if (l === 0) continue;
+    if (l === 0 || l > maxLabel) continue;
     sum[l] += values[i];
     count[l]++;
   }
@@ -182,12 +196,7 @@ export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected:
   return out;
 }
 
-export interface Box {
-  y0: number;
-  y1: number;
-  x0: number;
-  x1: number;
-}
+export type { Box } from './downsample.js';
 
 export interface Thumbnail {
   width: number;
@@ -206,53 +215,6 @@ export const OVERLAY = {
   region: [255, 110, 40, 1],
   roi: [150, 150, 150, 1],
 } as const;
-
-/** Block-maximum downsampling of a label plane to `w × h` (box in source pixels). */
-function downLabels(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Uint32Array {
-  const out = new Uint32Array(w * h);
-  const fy = (box.y1 - box.y0) / h;
-  const fx = (box.x1 - box.x0) / w;
-  for (let v = 0; v < h; v++) {
-    const sy0 = box.y0 + Math.floor(v * fy);
-    const sy1 = Math.max(sy0 + 1, box.y0 + Math.floor((v + 1) * fy));
-    for (let u = 0; u < w; u++) {
-      const sx0 = box.x0 + Math.floor(u * fx);
-      const sx1 = Math.max(sx0 + 1, box.x0 + Math.floor((u + 1) * fx));
-      let m = 0;
-      for (let y = sy0; y < sy1; y++) {
-        const row = y * X;
-        for (let x = sx0; x < sx1; x++) if (src[row + x] > m) m = src[row + x];
-      }
-      out[v * w + u] = m;
-    }
-  }
-  return out;
-}
-
-/** Area-average downsampling of an image plane (−∞ = no data counts as 0). */
-function downImage(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
-  const fy = (box.y1 - box.y0) / h;
-  const fx = (box.x1 - box.x0) / w;
-  for (let v = 0; v < h; v++) {
-    const sy0 = box.y0 + Math.floor(v * fy);
-    const sy1 = Math.max(sy0 + 1, box.y0 + Math.floor((v + 1) * fy));
-    for (let u = 0; u < w; u++) {
-      const sx0 = box.x0 + Math.floor(u * fx);
-      const sx1 = Math.max(sx0 + 1, box.x0 + Math.floor((u + 1) * fx));
-      let s = 0;
-      for (let y = sy0; y < sy1; y++) {
-        const row = y * X;
-        for (let x = sx0; x < sx1; x++) {
-          const val = src[row + x];
-          if (val > -Infinity) s += val;
-        }
-      }
-      out[v * w + u] = s / ((sy1 - sy0) * (sx1 - sx0));
-    }
-  }
-  return out;
-}
 
 function isEdge(d: Uint32Array, w: number, h: number, i: number, id: number): boolean {
   const x = i % w;

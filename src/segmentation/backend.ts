@@ -10,6 +10,8 @@ import type { DeclumpInfo } from './declump/declump.js';
 
 export interface CropSegmentation {
   labels: LabelVolume;
+  /** Optional: exact voxel count per id of `labels` (index 0 = background), so the size filter skips its scan. */
+  labelCounts?: Float64Array;
   /** diagnostics for the manifest */
   info: {
     method: SegmentationMethod;
@@ -39,6 +41,7 @@ export interface SegmentationBackend {
     ctx: {
       roiId: number;
       voxelSizeUm: readonly [number, number, number];
+      /** In-ROI pixels of one crop plane; read only (an all-ones mask is shared between calls). */
       roiMask2d: Uint8Array;
       /** The ROI's bounding box in the full image and the crop's first plane (the Cellpose cache records both). */
       box?: Box2;
@@ -55,6 +58,7 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
       const r = segmentThresholdChannel(crop, config, method, { voxelSizeUm: ctx.voxelSizeUm, roiMask2d: ctx.roiMask2d });
       return {
         labels: r.labels,
+        ...(r.labelCounts ? { labelCounts: r.labelCounts } : {}),
         info: {
           method,
           threshold: r.threshold,

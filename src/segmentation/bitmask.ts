@@ -48,6 +48,9 @@ function lastWordMask(X: number): number {
 
 /** `value > t` per voxel (float32 values compared exactly as JS numbers), packed. NaN → 0. */
 export function thresholdToBits(values: ArrayLike<number>, shape: Shape3, t: number): BitMask {
+  if (Number.isFinite(t) && (values instanceof Uint16Array || values instanceof Uint8Array || values instanceof Int16Array || values instanceof Int8Array)) {
+    return integerThresholdToBits(values, shape, Math.floor(t));
+  }
   const m = allocBitMask(shape);
   const [Z, Y, X] = shape;
   const { bits, wordsPerRow: WX } = m;
@@ -65,6 +68,34 @@ export function thresholdToBits(values: ArrayLike<number>, shape: Shape3, t: num
     if (rest) {
       let w = 0;
       for (let b = 0; b < rest; b++) if (values[src + b] > t) w |= 1 << b;
+      bits[dst] = w;
+    }
+  }
+  return m;
+}
+
+/**
+ * Integer voxels: `v > t` ⇔ `v > floor(t)` ⇔ `floor(t) - v < 0`, so each bit is the sign of an int32
+ * difference — no branch per voxel (the mask's edges would mispredict).
+ */
+function integerThresholdToBits(values: Uint16Array | Uint8Array | Int16Array | Int8Array, shape: Shape3, ti: number): BitMask {
+  const m = allocBitMask(shape);
+  const [Z, Y, X] = shape;
+  const { bits, wordsPerRow: WX } = m;
+  const rows = Z * Y;
+  const full = X >>> 5;
+  const rest = X & 31;
+  for (let r = 0; r < rows; r++) {
+    let src = r * X;
+    let dst = r * WX;
+    for (let k = 0; k < full; k++, src += 32) {
+      let w = 0;
+      for (let b = 0; b < 32; b++) w |= ((ti - values[src + b]) >>> 31) << b;
+      bits[dst++] = w;
+    }
+    if (rest) {
+      let w = 0;
+      for (let b = 0; b < rest; b++) w |= ((ti - values[src + b]) >>> 31) << b;
       bits[dst] = w;
     }
   }

@@ -9,7 +9,7 @@
  */
 import type { Shape3 } from '../core/volume.js';
 import { valueError } from '../core/errors.js';
-import { findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
+import { componentSizes, findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
 import { findBitRuns, type BitMask } from './bitmask.js';
 
 export type { Connectivity };
@@ -30,14 +30,21 @@ export function labelComponents(mask: Uint8Array, shape: Shape3, connectivity: C
   return { labels, count };
 }
 
-/** `labelComponents` of a bit-packed mask (`bitmask.ts`): the runs come from whole words. */
-export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult {
+/**
+ * `labelComponents` of a bit-packed mask (`bitmask.ts`): the runs come from whole words. Also returns the voxel
+ * count per id (`counts[0]` = background), summed over the runs, so that later steps need not rescan the labels.
+ */
+export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult & { counts: Float64Array } {
   const [Z, Y, X] = mask.shape;
   const runs = findBitRuns(mask, 1);
   const count = resolveComponents(runs, mask.shape, connectivity);
   const labels = new Uint32Array(Z * Y * X);
   paintLabels(runs, mask.shape, labels);
-  return { labels, count };
+  const counts = componentSizes(runs, count);
+  let foreground = 0;
+  for (let c = 1; c <= count; c++) foreground += counts[c];
+  counts[0] = Z * Y * X - foreground;
+  return { labels, count, counts };
 }
 
 /**

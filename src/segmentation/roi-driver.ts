@@ -40,6 +40,17 @@ function copyBox(src: VoxelData, Y: number, X: number, z0: number, zc: number, b
   return out;
 }
 
+/**
+ * An all-ones ROI mask of `plane` pixels, shared by every channel and ROI that fills its box: backends only
+ * read `roiMask2d`, and a fresh 4 MiB mask per channel of a 2048² image costs more than the segmentation's
+ * cleanup steps (fresh memory ~0.6 ms/MiB).
+ */
+let ones: Uint8Array | null = null;
+function onesMask(plane: number): Uint8Array {
+  if (!ones || ones.length !== plane) ones = new Uint8Array(plane).fill(1);
+  return ones;
+}
+
 /** In place: every non-zero label += offset (`relabel_with_offset`). */
 export function relabelWithOffset(labels: Uint32Array, offset: number): void {
   if (offset === 0) return;
@@ -69,7 +80,12 @@ export async function segmentChannelByRoi(
   roiLabels: RoiLabels,
   config: ModelConfig,
   options: SegmentChannelOptions,
-): Promise<{ labels: LabelVolume; calls: RoiSegmentationCall[] }> {
+): Promise<{
+  labels: LabelVolume;
+  calls: RoiSegmentationCall[];
+  /** Voxel count per id of `labels` (index 0 = background) when known without a scan (one whole-image ROI). */
+  labelCounts?: Float64Array;
+}> {
   const [Z, Y, X] = image.shape;
   if (roiLabels.shape[0] !== Y || roiLabels.shape[1] !== X) {
     throw inputError(`ROI label image has shape ${formatShape([...roiLabels.shape])}, expected the image's YX shape ${formatShape([Y, X])}`);
@@ -96,6 +112,7 @@ export async function segmentChannelByRoi(
   const roi = roiLabels.data;
   let offset = 0;
   let done = 0;
+  let labelCounts: Float64Array | undefined;
   for (let k = 0; k < total; k++) {
     const roiId = index.ids[k];
     const box = index.boxes[k];
@@ -105,9 +122,8 @@ export async function segmentChannelByRoi(
     // A ROI that fills its box (the whole-image ROI, rectangles) needs no zeroing or clipping passes; its
     // pixel count (from the index) says so without reading the ROI image again.
     const fillsBox = index.areaPx[k] === plane;
-    const roiMask2d = new Uint8Array(plane);
-    if (fillsBox) roiMask2d.fill(1);
-    else {
+    const roiMask2d = fillsBox ? onesMask(plane) : new Uint8Array(plane);
+    if (!fillsBox) {
       for (let y = 0; y < h; y++) {
         const r = (box.yMin + y) * X + box.xMin;
         for (let x = 0; x < w; x++) roiMask2d[y * w + x] = roi[r + x] === roiId ? 1 : 0;
@@ -154,8 +170,10 @@ export async function segmentChannelByRoi(
     if (applyOffsets) relabelWithOffset(labels, offset);
     if (applyOffsets && rawMax > 0) offset += rawMax;
     if (total === 1 && zc === Z && h === Y && w === X) {
-      // One ROI covering the whole image (the default `rois: full`): its labels are the result.
+      // One ROI covering the whole image (the default `rois: full`): its labels are the result. With offset 0
+      // and nothing clipped they are the backend's own, so its counts still describe them.
       fullData = labels;
+      if (fillsBox || !clipToRoi) labelCounts = seg.labelCounts;
     } else for (let z = 0, full = fullArray(); z < zc; z++) {
       for (let y = 0; y < h; y++) {
         const t = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
@@ -170,5 +188,5 @@ export async function segmentChannelByRoi(
     done++;
     options.onRoi?.(done, total);
   }
-  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls };
+  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}) };
 }

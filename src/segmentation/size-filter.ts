@@ -46,7 +46,11 @@ export function labelVoxelCounts(data: Uint32Array, maxId?: number): Float64Arra
 export function filterLabelsBySize(
   labels: LabelVolume,
   minSize: number,
-  options: { /** modify `labels` itself (callers that own the array save a full-size copy) */ inPlace?: boolean } = {},
+  options: {
+    /** modify `labels` itself (callers that own the array save a full-size copy) */ inPlace?: boolean;
+    /** exact voxel count per id of `labels` (index 0 = background, e.g. from labelling): skips the counting pass */
+    counts?: Float64Array | null;
+  } = {},
 ): { labels: LabelVolume; removed: number[]; nIn: number } {
   if (!Number.isFinite(minSize)) {
     throw valueError(`filterLabelsBySize: min_size must be a finite number, got ${minSize}`);
@@ -54,7 +58,7 @@ export function filterLabelsBySize(
   const src = labels.data;
   const out = options.inPlace ? src : new Uint32Array(src);
   const shape = [labels.shape[0], labels.shape[1], labels.shape[2]] as const;
-  const counts = labelVoxelCounts(src);
+  const counts = options.counts ?? labelVoxelCounts(src);
   const maxId = counts.length - 1;
   if (maxId === 0) return { labels: { data: out, shape }, removed: [], nIn: 0 };
   // Lookup table: 1 = delete this id. One more pass applies it (no per-label image scans, Q46).

@@ -38,6 +38,8 @@ export interface ThresholdSegmentation {
   valuesMax: number;
   /** Largest label id (the number of objects: ids are 1..N without gaps). */
   maxLabel: number;
+  /** Voxel count per label id (index 0 = background), when the chain knows it without a scan. */
+  labelCounts?: Float64Array;
   /** Declumping and object-rule counts, when the config enables any of them. */
   declump?: DeclumpInfo;
 }
@@ -115,8 +117,8 @@ export function segmentThresholdChannel(
     }
     if (nValues === 0) return emptyResult(n, shape);
     if (method === 'otsu') {
-      // Otsu needs only a histogram: no copy of the values.
-      threshold = thresholdOtsuOfPositive(W);
+      // Otsu needs only a histogram: no copy of the values, and the range is known from the pass above.
+      threshold = thresholdOtsuOfPositive(W, undefined, { vmin, vmax });
     } else {
       const values = new Float32Array(nValues);
       for (let i = 0, k = 0; i < n; i++) {
@@ -144,10 +146,10 @@ export function segmentThresholdChannel(
     releaseBitMask(bits);
     return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: d.info.objects, declump: d.info };
   }
-  const { labels, count } = labelBitMask(bits, 'full');
+  const { labels, count, counts } = labelBitMask(bits, 'full');
   releaseBitMask(bits);
   // Ids are 1..count in raster order, so the count is the largest id (no rescan of the labels).
-  return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: count };
+  return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: count, labelCounts: counts };
 }
 
 function emptyResult(n: number, shape: [number, number, number]): ThresholdSegmentation {

@@ -178,11 +178,14 @@ export const ModelConfigObject = z
       'declumping: merge neighbouring pieces again unless the distance map dips at least this many pixels between them (or the intensity dips, declump_merge_contrast); 0 = off; with merging on, the automatic smoothing and seed distance are half CellProfiler\'s',
     ),
     declump_merge_contrast: opt(
-      z.number({ error: 'expected a number from 0 to 1' })
-        .min(0, { error: 'expected a number from 0 to 1' })
-        .max(1, { error: 'expected a number from 0 to 1' }),
-      0.15,
-      'declumping: ... or unless the intensity dips by at least this fraction of the dimmer piece\'s peak between them; 0 = off (both 0 = CellProfiler\'s rules alone)',
+      orNull(
+        z.number({ error: 'expected a number from 0 to 1' })
+          .min(0, { error: 'expected a number from 0 to 1' })
+          .max(1, { error: 'expected a number from 0 to 1' }),
+        'a number from 0 to 1',
+      ),
+      null,
+      'declumping: ... or unless the intensity dips by at least this fraction of the dimmer piece\'s peak between them (shape: the mean along the dividing line, intensity: its brightest point); null = 0.22 for shape, 0.15 for intensity; 0 = off (both 0 = CellProfiler\'s rules alone)',
     ),
     fill_holes: opt(bool(), false, 'threshold methods: fill holes inside objects (after declumping)'),
     exclude_border_objects: opt(bool(), false, 'threshold methods: remove objects touching the image or ROI border (x/y)'),

@@ -78,7 +78,11 @@ export function resolveDeclumpSettings(config: ModelConfig, voxelSizeUm: readonl
     );
   }
   const minPx = diameterUm ? diameterUm[0] / px : 0;
-  const merging = config.declumpMergeNeckPx > 0 || config.declumpMergeContrast > 0;
+  // Automatic contrast (chosen on the BBBC039 dev split, docs/declumping.md): `shape` compares the mean raw
+  // intensity along the dividing line with the dimmer piece's peak, `intensity` the brightest point of the line
+  // in the smoothed intensity, which dips less.
+  const mergeContrast = config.declumpMergeContrast ?? (config.declumpMethod === 'shape' ? 0.22 : 0.15);
+  const merging = config.declumpMergeNeckPx > 0 || mergeContrast > 0;
   // With basin merging the seeds are first over-detected at half CellProfiler's automatic sizes (the merge
   // step removes the spurious ones, which CellProfiler's larger sizes suppress at the cost of merged nuclei).
   const auto = merging ? 0.5 : 1;
@@ -96,7 +100,7 @@ export function resolveDeclumpSettings(config: ModelConfig, voxelSizeUm: readonl
     excludeBorderObjects: config.excludeBorderObjects,
     discardOutsideDiameter: config.discardOutsideDiameter,
     mergeNeckUm: config.declumpMergeNeckPx * px,
-    mergeContrast: config.declumpMergeContrast,
+    mergeContrast,
     smoothingFilterSizePx,
     minDistancePx,
   };
@@ -146,6 +150,16 @@ export function declumpMask(
       ? ((Math.PI / 6) * s.diameterUm[1] ** 3) / (spacing[0] * spacing[1] * spacing[2])
       : ((Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2])
     : Infinity;
+  // With basin merging, a piece smaller than the smallest expected object (a disk / ball of the minimum typical
+  // diameter) is a fragment, not a nucleus: it joins its neighbour instead of staying alone (CellProfiler would
+  // keep it, or discard it with "Discard objects outside the diameter range", losing its voxels).
+  const merging = s.mergeNeckUm > 0 || s.mergeContrast > 0;
+  const minPieceVoxels =
+    merging && s.diameterUm
+      ? is3d
+        ? ((Math.PI / 6) * s.diameterUm[0] ** 3) / (spacing[0] * spacing[1] * spacing[2])
+        : ((Math.PI / 4) * s.diameterUm[0] ** 2) / (spacing[1] * spacing[2])
+      : 0;
   // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
   // Margins: 1 voxel of background for the distance transform; the smoothing kernel's half-width for the
   // intensity (the smoothed value of every component voxel then sees all its kernel taps, as on the full image).
@@ -235,6 +249,7 @@ export function declumpMask(
       minDistanceUm: s.minDistanceUm,
       mergeNeckUm: s.mergeNeckUm,
       mergeContrast: s.mergeContrast,
+      minPieceVoxels,
     });
     if (nSeeds > 1) clumpsSplit++;
     seeds += nSeeds;

@@ -16,29 +16,46 @@ export interface SaddleCriterion {
   h: number;
   /** true: `h` is a fraction of the lower basin's peak (intensities); false: absolute (distances, µm). */
   relative: boolean;
+  /** The saddle of two basins: the highest point of their common boundary ('max', default) or its mean. */
+  saddle?: 'max' | 'mean';
 }
 
 /**
  * In place on `labels` (1..k, 0 = outside): merges adjacent basins whose saddle is shallow in EVERY criterion
- * (a neck in the distance map or a dark gap in the intensity each keeps two objects apart); a basin's peak is
- * its highest value of the map. Returns the number of objects left (ids 1..m).
+ * (a neck in the distance map or a dark gap in the intensity each keeps two objects apart), and pieces smaller
+ * than `minVoxels` with the neighbour across their highest saddle; a basin's peak is its highest value of the
+ * map. Returns the number of objects left (ids 1..m).
  */
-export function mergeShallowBasins(labels: Uint32Array, k: number, shape: Shape3, criteria: SaddleCriterion[]): number {
+export function mergeShallowBasins(
+  labels: Uint32Array,
+  k: number,
+  shape: Shape3,
+  criteria: SaddleCriterion[],
+  minVoxels = 0,
+): number {
   if (k < 2 || criteria.length === 0) return k;
   const [Z, Y, X] = shape;
   const P = Y * X;
   const nc = criteria.length;
   const stride = k + 1;
   const peak = new Float64Array(stride * nc).fill(-Infinity);
+  const vox = new Float64Array(stride);
   const saddle = new Map<number, Float64Array>();
+  const mean = criteria.map((cr) => cr.saddle === 'mean');
   const see = (a: number, b: number, i: number, j: number) => {
     const key = a < b ? a * stride + b : b * stride + a;
     let cur = saddle.get(key);
-    if (!cur) saddle.set(key, (cur = new Float64Array(nc).fill(-Infinity)));
+    // Per criterion: [highest, sum, count] of min(m[i], m[j]) over the boundary's voxel pairs.
+    if (!cur) {
+      saddle.set(key, (cur = new Float64Array(3 * nc)));
+      for (let c = 0; c < nc; c++) cur[3 * c] = -Infinity;
+    }
     for (let c = 0; c < nc; c++) {
       const m = criteria[c].map;
       const v = Math.min(m[i], m[j]);
-      if (v > cur[c]) cur[c] = v;
+      if (v > cur[3 * c]) cur[3 * c] = v;
+      cur[3 * c + 1] += v;
+      cur[3 * c + 2]++;
     }
   };
   for (let z = 0, i = 0; z < Z; z++) {
@@ -46,6 +63,7 @@ export function mergeShallowBasins(labels: Uint32Array, k: number, shape: Shape3
       for (let x = 0; x < X; x++, i++) {
         const a = labels[i];
         if (a === 0) continue;
+        vox[a]++;
         for (let c = 0; c < nc; c++) {
           const v = criteria[c].map[i];
           if (v > peak[a * nc + c]) peak[a * nc + c] = v;
@@ -58,6 +76,7 @@ export function mergeShallowBasins(labels: Uint32Array, k: number, shape: Shape3
   }
   if (saddle.size === 0) return k;
   // Highest saddles (of the first criterion) first.
+  for (const cur of saddle.values()) for (let c = 0; c < nc; c++) if (mean[c]) cur[3 * c] = cur[3 * c + 1] / cur[3 * c + 2];
   const pairs = [...saddle.entries()].sort((p, q) => q[1][0] - p[1][0]);
   const parent = new Int32Array(stride);
   for (let l = 1; l <= k; l++) parent[l] = l;
@@ -73,12 +92,14 @@ export function mergeShallowBasins(labels: Uint32Array, k: number, shape: Shape3
     for (let c = 0; c < nc && shallow; c++) {
       const lower = Math.min(peak[ra * nc + c], peak[rb * nc + c]);
       const cr = criteria[c];
-      if (!(lower - s[c] < (cr.relative ? cr.h * lower : cr.h))) shallow = false;
+      if (!(lower - s[3 * c] < (cr.relative ? cr.h * lower : cr.h))) shallow = false;
     }
-    if (!shallow) continue;
+    // A piece below `minVoxels` is a fragment: it joins the neighbour across its highest saddle whatever the depth.
+    if (!shallow && !(vox[ra] < minVoxels || vox[rb] < minVoxels)) continue;
     const keep = peak[ra * nc] >= peak[rb * nc] ? ra : rb;
     const gone = keep === ra ? rb : ra;
     parent[gone] = keep;
+    vox[keep] += vox[gone];
     for (let c = 0; c < nc; c++) peak[keep * nc + c] = Math.max(peak[keep * nc + c], peak[gone * nc + c]);
   }
   const map = new Uint32Array(stride);

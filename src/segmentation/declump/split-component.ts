@@ -45,6 +45,8 @@ export interface ComponentSplit {
   /** Basin merging thresholds; 0 switches a criterion off, both 0 = no merging. */
   mergeNeckUm: number;
   mergeContrast: number;
+  /** With merging, pieces smaller than this many voxels join a neighbour (0 = off). */
+  minPieceVoxels: number;
 }
 
 /**
@@ -86,9 +88,18 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   let seeds = peaks.length;
   if (seeds > 1 && (c.mergeNeckUm > 0 || c.mergeContrast > 0)) {
     const criteria: SaddleCriterion[] = [];
-    if (c.mergeContrast > 0) criteria.push({ map: c.method === 'intensity' ? seedMap : intensity(), h: c.mergeContrast, relative: true });
-    if (c.mergeNeckUm > 0) criteria.push({ map: c.method === 'shape' ? seedMap : distance(), h: c.mergeNeckUm, relative: false });
-    seeds = mergeShallowBasins(labels, seeds, c.shape, criteria);
+    // Both criteria read unsmoothed maps: the distance transform (a neck between two nuclei) and the intensity
+    // — for `shape` the mean along the dividing line (robust to single bright pixels of the raw image), for
+    // `intensity` the brightest point of the line in the smoothed intensity its seeds come from.
+    if (c.mergeContrast > 0) {
+      criteria.push(
+        c.method === 'intensity'
+          ? { map: seedMap, h: c.mergeContrast, relative: true, saddle: 'max' }
+          : { map: intensity(), h: c.mergeContrast, relative: true, saddle: 'mean' },
+      );
+    }
+    if (c.mergeNeckUm > 0) criteria.push({ map: distance(), h: c.mergeNeckUm, relative: false });
+    seeds = mergeShallowBasins(labels, seeds, c.shape, criteria, c.minPieceVoxels);
   }
   return { labels, seeds };
 }
