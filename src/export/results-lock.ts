@@ -184,3 +184,11 @@ export async function withResultsLock<T>(dir: string, command: string, notice: (
     await lock.release();
   }
 }
+
+/**
+ * `withResultsLock` for commands that read an existing folder (`report`, `merge`): a folder that does not exist is
+ * not created for the lock — the command itself reports it missing.
+ */
+export async function withFolderLock<T>(dir: string, command: string, notice: (s: string) => void, fn: () => Promise<T>): Promise<T> {
+  return existsSync(dir) ? withResultsLock(dir, command, notice, fn) : fn();
+}

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../export/atomic.js';
-import { withResultsLock } from '../../export/results-lock.js';
+import { withFolderLock, withResultsLock } from '../../export/results-lock.js';
 import { ExperimentProblems, runBatch } from '../../experiment/batch.js';
 import { mergeExperiment, MERGED_FILES, type MergeResult } from '../../experiment/merge.js';
 import { sheetDirOf, sheetFromFiles } from '../../experiment/sheet-from-files.js';
@@ -119,7 +119,7 @@ export function register(program: Command, io: Io): void {
     .action(async (dir: string, opts: { report: boolean; quiet?: boolean }) => {
       const t0 = performance.now();
       // The experiment folder's lock (issue 15.4): never beside a batch, another merge or a report of it.
-      await withResultsLock(resolve(dir), `merge ${dir}`, notice(io), async () => {
+      await withFolderLock(resolve(dir), `merge ${dir}`, notice(io), async () => {
         const m = await mergeExperiment(resolve(dir));
         mergeLines(m, io);
         const failed = m.samples.filter((s) => s.status !== 'ok');

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
-import { withResultsLock } from '../../export/results-lock.js';
+import { withFolderLock } from '../../export/results-lock.js';
 
 /** The report module is imported on demand: no other command pays for it at start-up. */
 async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io: Io): Promise<string> {
@@ -30,7 +30,7 @@ export function register(program: Command, io: Io): void {
     .action(async (dir: string, opts: { stem?: string; quiet?: boolean }) => {
       // The folder's lock (issue 15.4): a report never reads files that a run, batch or merge is rewriting.
       // (After a run, `writeReportAfterRun` runs inside that run's own lock.)
-      const path = await withResultsLock(resolve(dir), `report ${dir}`, (n) => io.err(`cellcoloc: notice: ${n}\n`), () => report(resolve(dir), opts, io));
+      const path = await withFolderLock(resolve(dir), `report ${dir}`, (n) => io.err(`cellcoloc: notice: ${n}\n`), () => report(resolve(dir), opts, io));
       io.out(`report: ${path}\n`);
     });
 }
