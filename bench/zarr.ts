@@ -24,9 +24,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const cli = join(root, 'bin', 'cellcoloc.mjs');
 const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
-function runCli(cfg: string): { wall: number; rssMiB: number } {
+function runCli(cfg: string, env: Record<string, string> = {}): { wall: number; rssMiB: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet', '--no-report'], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, 'run', cfg, '--quiet', '--no-report'], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1', ...env }, encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bench/zarr: ${cfg}: ${r.stderr}`);
   const line = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_BENCH_STATS '))!;
@@ -87,14 +87,17 @@ const cT = cfgFor('zarr_vs_tiff_tiff', tif);
 const cZ = cfgFor('zarr_vs_tiff_zarr', zpath);
 const wT: number[] = [];
 const wZ: number[] = [];
+const wZ2: number[] = []; // chunks decoded on 2 worker threads (opt-in, src/io/zarr/decode-pool.ts)
 for (let i = 0; i < runs; i++) {
   wT.push(runCli(cT).wall);
   wZ.push(runCli(cZ).wall);
+  wZ2.push(runCli(cZ, { CELLCOLOC_ZARR_DECODE_THREADS: '2' }).wall);
 }
 const ratio = med(wZ) / med(wT);
 console.log(`\n== OME-Zarr vs OME-TIFF, 2048² two-channel uint16 (${runs} runs each, interleaved)`);
 console.log(`OME-TIFF: median ${med(wT).toFixed(3)} s (${wT.map((w) => w.toFixed(3)).join(', ')})`);
 console.log(`OME-Zarr: median ${med(wZ).toFixed(3)} s (${wZ.map((w) => w.toFixed(3)).join(', ')}); ${(ratio * 100 - 100).toFixed(1)} % vs TIFF; target within 10 % ${ratio <= 1.1 ? 'MET' : 'NOT MET'}`);
+console.log(`OME-Zarr, CELLCOLOC_ZARR_DECODE_THREADS=2: median ${med(wZ2).toFixed(3)} s (${wZ2.map((w) => w.toFixed(3)).join(', ')}); ${((med(wZ2) / med(wT)) * 100 - 100).toFixed(1)} % vs TIFF`);
 
 // --- 2. a 512² crop of a 16384² (and a 4096²) single-level image: RSS must not grow with the full size
 function writeBigZarr(path: string, size: number): void {
@@ -136,7 +139,9 @@ function writeBigZarr(path: string, size: number): void {
 }
 console.log(`\n== 512² crop_for_testing of a large single-level OME-Zarr (single channel, ${runs} runs each)`);
 const bigRss: number[] = [];
-for (const size of [4096, 16384]) {
+const roiRss: number[] = [];
+const bigSizes = (process.env.BENCH_ZARR_BIG_SIZES ?? '4096,16384').split(',').map(Number);
+for (const size of bigSizes) {
   const p = join(out, `big_${size}.ome.zarr`);
   writeBigZarr(p, size);
   const cfg = join(out, `big_${size}.yaml`);
@@ -153,5 +158,26 @@ for (const size of [4096, 16384]) {
   }
   bigRss.push(Math.max(...r));
   console.log(`${size}² (${((size * size * 2) / 2 ** 20).toFixed(0)} MiB of pixels): median ${med(w).toFixed(3)} s, peak RSS ${Math.max(...r).toFixed(0)} MiB`);
+  // The same 512² as a drawn ROI (two-channel run, both roles on channel 0): only the ROI's chunks are read and
+  // analysed (src/pipeline/analysis-window.ts), but the ROI raster and the exported masks are image-sized.
+  const y0 = size > 8512 ? 8000 : 2000;
+  const roiCfg = join(out, `big_${size}_roi.yaml`);
+  writeFileSync(
+    roiCfg,
+    [`image: ${p}`, `results_dir: big_${size}_roi_results`, 'channel_config: {cell_channel: 0, marker_channel: 0}', 'cell_model_config: {segmentation_method: otsu}', 'marker_model_config: {segmentation_method: otsu}',
+      `rois: {shapes: [{type: rectangle, data: [[${y0}, 1000], [${y0 + 512}, 1000], [${y0 + 512}, 1512], [${y0}, 1512]]}]}`, ''].join('\n'),
+  );
+  const wr: number[] = [];
+  const rr: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = runCli(roiCfg);
+    wr.push(m.wall);
+    rr.push(m.rssMiB);
+  }
+  roiRss.push(Math.max(...rr));
+  console.log(`${size}², 512² drawn ROI: median ${med(wr).toFixed(3)} s, peak RSS ${Math.max(...rr).toFixed(0)} MiB`);
 }
-console.log(`RSS 16384² / 4096²: ${(bigRss[1] / bigRss[0]).toFixed(2)}× (target: independent of the full size ${bigRss[1] <= bigRss[0] * 1.1 ? 'MET' : 'NOT MET'})`);
+if (bigRss.length === 2) {
+  console.log(`RSS 16384² / 4096²: crop ${(bigRss[1] / bigRss[0]).toFixed(2)}× (target: independent of the full size ${bigRss[1] <= bigRss[0] * 1.1 ? 'MET' : 'NOT MET'}); ` +
+    `drawn ROI ${(roiRss[1] / roiRss[0]).toFixed(2)}× (${roiRss[1] <= roiRss[0] * 1.1 ? 'MET' : 'NOT MET'}: image-sized ROI raster and masks)`);
+}

@@ -239,6 +239,10 @@ test('OME-Zarr plate as an experiment: `cellcoloc sheet plate` writes the sheet,
       assert.ok(a.size > 0);
       for (const [role, text] of a) assert.equal(z.get(role), text, `${sample} ${role}`);
     }
+    // The Snakemake route: the emitted jobs run `batch` on the plate itself (there is no sheet file to point at).
+    const sm = cli(['batch', plate, '--config', base, '--results-dir', join(tmp, 'sm'), '--emit-snakemake', '-q']);
+    assert.equal(sm.status, 0, sm.stderr);
+    assert.ok(readFileSync(join(tmp, 'sm', 'workflow', 'scripts', 'run_chunk.sh'), 'utf8').includes(` batch '${plate}' --config`), 'run_chunk.sh calls batch on the plate');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -36,3 +36,29 @@ test('otsu, li and percentile (0, 33.3, 50, 98, 100) are bit-identical to skimag
     assert.equal(percentileLinear(v, 100), t.p100, `p100 ${t.name}`);
   }
 });
+
+test('percentile by selection equals the sorted-array definition on random float32 values with ties and NaN-free/NaN inputs', () => {
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  for (let trial = 0; trial < 60; trial++) {
+    const n = 1 + Math.floor(rnd() * 3000);
+    const levels = trial % 3 === 0 ? 7 : 1e6; // many ties vs few
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) v[i] = Math.floor(rnd() * levels) / 3 + 0.5;
+    if (trial === 59) v[n >> 1] = NaN;
+    const before = v.slice();
+    const sorted = v.slice().sort();
+    for (const q of [0, 0.5, 13.7, 33.3, 50, 98, 99.9, 100]) {
+      const virtual = (n - 1) * (q / 100);
+      const prev = Math.floor(virtual);
+      const next = Math.min(n - 1, prev + 1);
+      const a = sorted[prev];
+      const b = sorted[next];
+      const gamma = virtual - prev;
+      const diff = Math.fround(b - a);
+      const expected = gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+      assert.ok(Object.is(percentileLinear(v, q), expected), `trial ${trial} q ${q}`);
+    }
+    assert.deepEqual(v, before, 'input unchanged');
+  }
+});

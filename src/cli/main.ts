@@ -132,7 +132,7 @@ async function runAndReport(config: Parameters<typeof runWorkflow>[0], io: Io, q
   const reporter = createProgressReporter(process.stderr, quiet);
   let res: WorkflowResult;
   try {
-    res = await runWorkflow(config, { onProgress: (e) => reporter.onProgress(e) });
+    res = await runWorkflow(config, { onProgress: (e) => reporter.onProgress(e), regionReads: true });
   } finally {
     reporter.stop();
   }

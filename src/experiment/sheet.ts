@@ -54,6 +54,8 @@ export interface SampleRow {
 export interface SampleSheet {
   /** Absolute path of the sheet file. */
   path: string;
+  /** What `batch` was given when it is not `path`: the OME-Zarr plate the sheet was derived from (absolute). */
+  source?: string;
   /** How messages name the sheet (the path as the user gave it). */
   label: string;
   sha256: string;
@@ -88,7 +90,9 @@ export async function loadSampleSheet(source: string, options: { label?: string 
         try {
           const { csv } = await plateSheet(path, null);
           // The sheet "lives" beside the plate (`<plate>.csv`): default results folder `<plate>_results` beside it.
-          return parseSampleSheet(csv, { path: `${path.replace(/[\\/]+$/, '').replace(/\.ome\.zarr$|\.zarr$/i, '')}.csv`, label, sha256: createHash('sha256').update(csv).digest('hex') });
+          const r = await parseSampleSheet(csv, { path: `${path.replace(/[\\/]+$/, '').replace(/\.ome\.zarr$|\.zarr$/i, '')}.csv`, label, sha256: createHash('sha256').update(csv).digest('hex') });
+          if (r.sheet) r.sheet.source = path; // the workflow's jobs call `batch` on the plate, not on the virtual sheet
+          return r;
         } catch (err) {
           return { sheet: null, problems: [(err as Error).message] };
         }

@@ -233,7 +233,7 @@ export async function emitSnakemake(options: EmitOptions): Promise<EmitResult> {
 
   const config = {
     results_dir: plan.resultsDir,
-    cellcoloc: { node: process.execPath, bin, sheet: plan.sheet.path, base_config: plan.base.path, version: plan.version },
+    cellcoloc: { node: process.execPath, bin, sheet: plan.sheet.source ?? plan.sheet.path, base_config: plan.base.path, version: plan.version },
     samples_per_job: spj.n,
     samples_per_job_reason: spj.reason,
     merge: { mem_mb: 1024, runtime: Math.max(MIN_RUNTIME_MINUTES, Math.ceil(plan.samples.length / 1000) * 5) },
@@ -259,7 +259,7 @@ export async function emitSnakemake(options: EmitOptions): Promise<EmitResult> {
   await writeFileAtomic(join(workflowDir, 'Snakefile'), snakefileText());
   await writeFileAtomic(
     join(workflowDir, 'scripts', 'run_chunk.sh'),
-    runChunkScript({ node: process.execPath, bin, sheet: plan.sheet.path, base: plan.base.path, results: plan.resultsDir, extra }),
+    runChunkScript({ node: process.execPath, bin, sheet: plan.sheet.source ?? plan.sheet.path, base: plan.base.path, results: plan.resultsDir, extra }),
   );
   await writeFileAtomic(join(workflowDir, 'scripts', 'merge.sh'), mergeScript(process.execPath, bin, plan.resultsDir, options.report !== false));
   await writeFileAtomic(

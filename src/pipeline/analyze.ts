@@ -11,9 +11,11 @@ import { applyPostfilters } from '../segmentation/postfilters.js';
 import { hasObjectRemovalRules, reapplyObjectRules } from '../segmentation/declump/reapply.js';
 import { buildColocalizationTables, type ColocalizationTables } from '../tables/index.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
+import type { Table } from '../core/table.js';
 import { positiveCellMaskLazy } from '../colocalization/positive-mask.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { isReducedView } from './z-stack.js';
+import { shiftRoiBoxColumns, windowOrigin } from './analysis-window.js';
 
 /** One label-deleting step (size filter or postfilter), recorded for the manifest. */
 export interface FilterStep {
@@ -140,7 +142,9 @@ export function analyzeExistingMasks(
     optionalRegionIntensity: loaded.optionalRegionImage,
     measurementMemo: options.measurementMemo ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
+    coordinateOriginZyx: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
   });
+  if (loaded.analysisWindow) shiftRoiBoxColumns(Object.values(tables).filter((t): t is Table => !!t && 'columns' in t), loaded.analysisWindow);
   // built on first read of its data; the TIFF export applies the keep-flags while encoding (core/label-subset.ts)
   const positiveCellMasks = positiveCellMaskLazy(cell, tables.summary);
   return { cellMasks: cell, markerMasks: marker, positiveCellMasks, optionalRegionMasks: region, tables, analysisZBounds: zb, filterSteps };

@@ -6,6 +6,7 @@ import { inputError, valueError } from '../core/errors.js';
 import type { Volume, VoxelData } from '../core/volume.js';
 import type { ChannelConfig, ZProjectionMethod } from '../config/types.js';
 import { openImageStack, resolveVoxelScale, type ImageStack } from '../io/image-stack.js';
+import { windowManifestEntry, type AnalysisWindow } from './analysis-window.js';
 
 /** What the z handling did, for the pipeline (mask export) and the manifest. */
 export interface ZStackInfo {
@@ -50,6 +51,11 @@ export interface LoadedImageChannels {
   zStack?: ZStackInfo | null;
   /** How the pixels were read (OME-Zarr: level, chunks and bytes read), for the manifest; absent for TIFF. */
   imageRead?: ImageReadInfo | null;
+  /**
+   * Set when only a window of the frame was read and is analysed (ROIs' union box × z-crop, OME-Zarr; see
+   * analysis-window.ts): the channel arrays hold the window, results are translated back to the frame.
+   */
+  analysisWindow?: AnalysisWindow | null;
 }
 
 /** OME-Zarr reads, for the manifest: the level analysed and what was fetched from the store. */
@@ -58,6 +64,8 @@ export interface ImageReadInfo {
   resolutionLevel: number;
   chunksRead: number;
   bytesRead: number;
+  /** The analysis window read (frame voxels), when only a window was read. */
+  window?: Record<string, unknown>;
 }
 
 export interface LoadAnalysisImagesOptions {
@@ -66,6 +74,11 @@ export interface LoadAnalysisImagesOptions {
   t?: number;
   /** OME-Zarr: the resolution level to read (0 = full resolution). */
   resolutionLevel?: number;
+  /**
+   * Decides the analysis window from the frame's `[Z, Y, X]` (after `crop_for_testing`) before any pixel is read;
+   * only asked where the format reads by region (OME-Zarr). Absent / null answer = the whole frame.
+   */
+  planWindow?: (frameShape: [number, number, number]) => Promise<AnalysisWindow | null>;
 }
 
 export async function loadAnalysisImages(
@@ -92,7 +105,18 @@ export async function loadAnalysisImages(
     throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
   }
   const crop = options.cropForTesting ?? null;
-  const read = (c: number) => readChannelCropped(stack, c, t, crop);
+  let window: AnalysisWindow | null = null;
+  if (options.planWindow && stack.readRegion) {
+    const [, Z, , Y, X] = stack.rawShapeTzcyx;
+    if (crop) checkCrop([Z, Y, X], crop);
+    const frame: [number, number, number] = crop ? [crop[0][1] - crop[0][0], crop[1][1] - crop[1][0], crop[2][1] - crop[2][0]] : [Z, Y, X];
+    window = await options.planWindow(frame);
+  }
+  // The window is in frame voxels; the frame starts at the crop's corner.
+  const region: CropZyx | null = window
+    ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx)
+    : crop;
+  const read = (c: number) => readChannelCropped(stack, c, t, region);
   // Distinct channels are read once even when cell and marker share an index.
   const cache = new Map<number, Promise<Volume>>();
   const get = (c: number) => {
@@ -105,7 +129,8 @@ export async function loadAnalysisImages(
     get(channelConfig.markerChannel),
     channelConfig.optionalRegionChannel === null ? Promise.resolve(null) : get(channelConfig.optionalRegionChannel),
   ]);
-  const is3d = cellImage.shape[0] > 1;
+  // 2D or 3D is the frame's (a one-plane window of a stack keeps the stack's z spacing, as the full read does).
+  const is3d = (window ? window.frameShape[0] : cellImage.shape[0]) > 1;
   const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, is3d);
   return {
     sourcePaths: stack.sourcePaths,
@@ -123,8 +148,13 @@ export async function loadAnalysisImages(
     timePoint: t,
     cropForTesting: crop,
     analysisZBounds: null,
-    imageRead: imageReadInfo(stack, options.resolutionLevel ?? 0),
+    imageRead: withWindow(imageReadInfo(stack, options.resolutionLevel ?? 0), window),
+    analysisWindow: window,
   };
+}
+
+function withWindow(info: ImageReadInfo | null, window: AnalysisWindow | null): ImageReadInfo | null {
+  return info && window ? { ...info, window: windowManifestEntry(window) } : info;
 }
 
 /**

@@ -78,6 +78,11 @@ export interface RefineInput {
   keepChannels?: readonly RefineChannel[];
   /** Reuse of the unchanged channel's measurement pass (the viewer). */
   measurementMemo?: MeasurementMemo | null;
+  /**
+   * The table pass (default: `analyzeExistingMasks` on this thread). The viewer runs it in its worker thread so
+   * that other requests are answered meanwhile (issue 15.5).
+   */
+  analyze?: (...args: Parameters<typeof analyzeExistingMasks>) => Promise<ColocalizationRunResult>;
 }
 
 /** How one channel was obtained, with the thresholds used (recorded in the manifest's `refinement`). */
@@ -377,7 +382,7 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
   const marker = (await channel('marker'))!;
   const region = await channel('optional_region');
   const regionConfig = input.optionalRegionModelConfig ?? null;
-  const analysed = analyzeExistingMasks(loaded, roiLabels, cell.labels, marker.labels, input.colocalizationConfig, {
+  const analysed = await (input.analyze ?? analyzeExistingMasks)(loaded, roiLabels, cell.labels, marker.labels, input.colocalizationConfig, {
     analysisZBounds: zBounds,
     cellModelConfig: input.cellModelConfig,
     markerModelConfig: input.markerModelConfig,

@@ -17,5 +17,6 @@ export async function runConfiguredWorkflow(
   options: { onProgress?: ProgressCallback; parallel?: 'auto' | boolean } = {},
 ): Promise<ConfiguredRun> {
   if (config.singleChannel) return { kind: 'single-channel', run: await runSingleChannelWorkflow(config, { onProgress: options.onProgress }) };
-  return { kind: 'two-channel', run: await runWorkflow(config, options) };
+  // A batch sample reads by region like `cellcoloc run` (only the ROIs' box of an OME-Zarr field).
+  return { kind: 'two-channel', run: await runWorkflow(config, { regionReads: true, ...options }) };
 }

@@ -42,6 +42,8 @@ export interface AnalysisLayout<L, R, S> {
   /** The first input file: names the results folder and stem (spec 8). */
   firstSource(loaded: L): string;
   warnings(loaded: L): string[];
+  /** ROI labels decided while loading (a window read cuts them to the window); null/absent = resolve them here. */
+  roiLabels?(loaded: L): RoiLabels | null;
   /** Builds the manifest (then `extend` adds the command's sections) and writes every result file atomically. */
   write(ctx: RunContext<L>, result: R, extend: (manifest: Record<string, unknown>) => Promise<void>): Promise<void>;
   summary(result: R): S[];
@@ -77,7 +79,7 @@ export async function runAnalysis<L, R, S>(
   await step.beforeLoad?.(config);
   const { timings, timed } = stageTimer(options.onProgress);
   const loaded = await timed('load', () => layout.load(config));
-  const roiLabels = await timed('rois', () => resolveRoiLabels(config, layout.planeShape(loaded)));
+  const roiLabels = await timed('rois', () => layout.roiLabels?.(loaded) ?? resolveRoiLabels(config, layout.planeShape(loaded)));
   const paths = resultsPathsFor(config, layout.firstSource(loaded));
   const ctx: RunContext<L> = { config, loaded, roiLabels, paths, timings, timed, onProgress: options.onProgress };
   const result = await step.analyse(ctx);

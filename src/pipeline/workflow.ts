@@ -15,7 +15,8 @@ import type { ColocalizationRunResult } from './analyze.js';
 import { colocalizationSheets } from '../tables/optional-region.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
-import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZProjection, zStackManifestEntry } from './z-stack.js';
+import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZCrop, resolveZProjection, zStackManifestEntry } from './z-stack.js';
+import { planAnalysisWindow } from './analysis-window.js';
 import type { ProgressCallback } from './progress.js';
 import { appendTimings, configImages, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
@@ -47,7 +48,17 @@ const WORKER_MIN_INPUT_BYTES = 1 << 20;
 
 export async function runWorkflow(
   config: AnalysisConfig,
-  options: { onProgress?: ProgressCallback; /** `auto` (default): a worker thread for the marker channel on large images */ parallel?: 'auto' | boolean } = {},
+  options: {
+    onProgress?: ProgressCallback;
+    /** `auto` (default): a worker thread for the marker channel on large images */
+    parallel?: 'auto' | boolean;
+    /**
+     * Read and analyse only the ROIs' union box × z-crop where the format reads by region (OME-Zarr; results in
+     * frame coordinates, analysis-window.ts). Default false: callers that keep the loaded image (the viewer) need
+     * the whole frame; `cellcoloc run` and batch samples turn it on.
+     */
+    regionReads?: boolean;
+  } = {},
 ): Promise<WorkflowResult> {
   if (config.singleChannel) {
     // Never run the two-channel pipeline on a single-channel file (its channel roles are placeholders).
@@ -65,7 +76,7 @@ export async function runWorkflow(
       ? SegmentationWorker.start()
       : null;
   try {
-    return await runWorkflowWith(config, options, worker, parallel);
+    return await runWorkflowWith(config, options, worker, parallel, options.regionReads ?? false);
   } finally {
     await worker?.close();
     worker = null;
@@ -85,8 +96,10 @@ async function runWorkflowWith(
   options: { onProgress?: ProgressCallback },
   worker: SegmentationWorker | null,
   parallel: 'auto' | boolean,
+  regionReads: boolean,
 ): Promise<WorkflowResult> {
-  return runAnalysis<LoadedImageChannels, RunResultWithSegmentation, RoiSummaryLine>(config, twoChannelLayout, segmentTwoChannels(worker, parallel), options);
+  const layout = regionReads ? windowedTwoChannelLayout : twoChannelLayout;
+  return runAnalysis<LoadedImageChannels, RunResultWithSegmentation, RoiSummaryLine>(config, layout, segmentTwoChannels(worker, parallel), options);
 }
 
 type TwoChannelResult = ColocalizationRunResult & { segmentation?: Readonly<Record<string, readonly unknown[]>> };
@@ -119,6 +132,22 @@ export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelRes
     await exportRunOutputs(ctx.loaded, ctx.roiLabels, result, ctx.paths, manifest);
   },
   summary: (result) => roiSummaryLines(result.tables.overview),
+};
+
+/**
+ * `twoChannelLayout` reading only the analysis window where the format allows (analysis-window.ts): the ROIs are
+ * resolved on the frame before any pixel is read, and cut to the window for the analysis.
+ */
+export const windowedTwoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelResult, RoiSummaryLine> = {
+  ...twoChannelLayout,
+  load: (config) =>
+    loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
+      cropForTesting: config.runtimeConfig.cropForTesting,
+      t: config.runtimeConfig.t,
+      resolutionLevel: config.resolutionLevel,
+      planWindow: (frame) => planAnalysisWindow(config, frame, resolveZCrop(config, frame[0])),
+    }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
+  roiLabels: (loaded) => loaded.analysisWindow?.roiLabels ?? null,
 };
 
 /** The `run` step: both channels (and the optional third) segmented ROI by ROI, then every table (spec 7.1). */
@@ -169,7 +198,8 @@ export async function exportRunOutputs(
       positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
       optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
       tables: colocalizationSheets(result.tables),
-      roiLabels,
+      // a window run analysed the window's ROI raster; the file is the frame's, as a full read writes it
+      roiLabels: loaded.analysisWindow?.frameRoiLabels ?? roiLabels,
     },
     paths,
     { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },

@@ -20,6 +20,7 @@ import { configError } from '../core/errors.js';
 import type { LabelVolume, Volume } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, ZProjectionMethod } from '../config/types.js';
 import type { LoadedImageChannels, ZStackInfo } from './load-images.js';
+import { padLabelsToFrame } from './analysis-window.js';
 
 export type { ZStackInfo } from './load-images.js';
 
@@ -191,9 +192,12 @@ export function planeView(volume: Volume, z: number): Volume {
  */
 export function prepareLoadedImagesForAnalysis<L extends LoadedImageChannels>(loaded: L, config: AnalysisConfig): L & ZStackLoaded {
   const method = resolveZProjection(config);
-  const fullZ = loaded.cellImage.shape[0];
+  // A window read (analysis-window.ts) already holds only the z-crop's planes: z settings refer to the frame.
+  const window = loaded.analysisWindow ?? null;
+  const fullZ = window ? window.frameShape[0] : loaded.cellImage.shape[0];
   const crop = resolveZCrop(config, fullZ);
   if (method === null && crop === null) return loaded;
+  const held: [number, number] | null = window && crop ? crop : null; // planes the arrays hold, when already cut
   const trueVoxelSizeUm: [number, number, number] = [loaded.voxelSizeUm[0], loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]];
   const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
   // Channels that share an index share one array: reduce each distinct array once.
@@ -204,7 +208,7 @@ export function prepareLoadedImagesForAnalysis<L extends LoadedImageChannels>(lo
     return r;
   };
   if (method !== null) {
-    const proj = each((v) => projectZ(v, method, crop));
+    const proj = each((v) => projectZ(v, method, held ? null : crop));
     return {
       ...loaded,
       cellImage: proj(loaded.cellImage),
@@ -219,7 +223,7 @@ export function prepareLoadedImagesForAnalysis<L extends LoadedImageChannels>(lo
   const c = crop!;
   if (c[1] - c[0] === 1 && fullZ > 1) {
     info.singlePlane = c[0];
-    const view = each((v) => planeView(v, c[0]));
+    const view = each((v) => (held ? v : planeView(v, c[0])));
     return {
       ...loaded,
       cellImage: view(loaded.cellImage),
@@ -230,7 +234,8 @@ export function prepareLoadedImagesForAnalysis<L extends LoadedImageChannels>(lo
       zStack: info,
     };
   }
-  return { ...loaded, analysisZBounds: c, zProjectionMethod: null, zStack: info };
+  // Arrays already cut to the crop: every plane is analysed (the export pads them back, analysis-window.ts).
+  return { ...loaded, analysisZBounds: held ? null : c, zProjectionMethod: null, zStack: info };
 }
 
 /**
@@ -252,6 +257,7 @@ export function isReducedView(loaded: LoadedImageChannels & ZStackLoaded): boole
  * crop is padded back to the full stack (zeros on every other plane); anything else is returned as is.
  */
 export function labelsForExport(labels: LabelVolume, loaded: LoadedImageChannels & ZStackLoaded): LabelVolume {
+  if (loaded.analysisWindow) return padLabelsToFrame(labels, loaded.analysisWindow, !!loaded.zProjectionMethod);
   const zs = loaded.zStack;
   if (!zs || zs.singlePlane === null) return labels;
   const [, Y, X] = labels.shape;

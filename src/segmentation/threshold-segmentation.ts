@@ -117,8 +117,8 @@ export function segmentThresholdChannel(
     }
     if (nValues === 0) return emptyResult(n, shape);
     if (method === 'otsu') {
-      // Otsu needs only a histogram: no copy of the values.
-      threshold = thresholdOtsuOfPositive(W);
+      // Otsu needs only a histogram: no copy of the values, and the range is known from the pass above.
+      threshold = thresholdOtsuOfPositive(W, undefined, { vmin, vmax });
     } else {
       const values = new Float32Array(nValues);
       for (let i = 0, k = 0; i < n; i++) {

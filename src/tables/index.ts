@@ -83,6 +83,8 @@ export interface ColocalizationTablesInput {
    * (`cellIntensity`, `markerIntensity` and, when given, `optionalRegionIntensity`); absent/null/disabled = none.
    */
   intensityColocalization?: IntensityColocalizationConfig | null;
+  /** `[z, y, x]` of the masks' voxel (0, 0, 0) in the image the centroids refer to (an analysis window); absent = none. */
+  coordinateOriginZyx?: readonly [number, number, number] | null;
 }
 
 export function buildColocalizationTables(input: ColocalizationTablesInput): ColocalizationTables {
@@ -93,7 +95,7 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
   // ROI membership (`roi_id`, objects per ROI) and the overview occupancy
   const memo = input.measurementMemo ?? null;
   const measure = (labels: LabelVolume, intensity: Volume | null) =>
-    memo ? memo.measure(labels, intensity, roi, voxelSizeUm) : measureObjects(labels, intensity, roi, voxelSizeUm);
+    memo ? memo.measure(labels, intensity, roi, voxelSizeUm) : measureObjects(labels, intensity, roi, voxelSizeUm, input.coordinateOriginZyx ?? null);
   const cellM = measure(cellMasks, input.cellIntensity);
   const markerM = measure(markerMasks, input.markerIntensity);
   const cellProps = propertiesTableFromMeasurements(cellM, {

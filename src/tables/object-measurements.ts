@@ -126,6 +126,12 @@ export function measureObjects(
   intensity: Volume | null,
   roi: RoiLabels | null,
   voxelSizeUm: VoxelSizeUm,
+  /**
+   * Where voxel (0, 0, 0) of `labels` lies in the image the centroids refer to, `[z, y, x]` (an analysis window
+   * of a larger frame, pipeline/analysis-window.ts); added to each object's integer origin before its mean, so
+   * the centroids are bit-identical to measuring the frame. Default: none.
+   */
+  coordinateOrigin: readonly [number, number, number] | null = null,
 ): ObjectMeasurements {
   const [Z, Y, X] = labels.shape;
   if (labels.data.length !== voxelCount(labels.shape)) {
@@ -176,15 +182,16 @@ export function measureObjects(
   const centroidZ = new Float64Array(n);
   const centroidY = new Float64Array(n);
   const centroidX = new Float64Array(n);
+  const [oz, oy, ox] = coordinateOrigin ?? [0, 0, 0];
   const central2 = new Float64Array(6 * n);
   for (let k = 0; k < n; k++) {
     const c = count[k];
     const mz = s1[3 * k] / c;
     const my = s1[3 * k + 1] / c;
     const mx = s1[3 * k + 2] / c;
-    centroidZ[k] = origin[3 * k] + mz;
-    centroidY[k] = origin[3 * k + 1] + my;
-    centroidX[k] = origin[3 * k + 2] + mx;
+    centroidZ[k] = origin[3 * k] + oz + mz;
+    centroidY[k] = origin[3 * k + 1] + oy + my;
+    centroidX[k] = origin[3 * k + 2] + ox + mx;
     const o = 6 * k;
     central2[o] = s2[o] - s1[3 * k] * mz;
     central2[o + 1] = s2[o + 1] - s1[3 * k + 1] * my;

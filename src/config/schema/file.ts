@@ -12,7 +12,7 @@ export const ConfigFileSchema = z
       z.union([z.string({ error: imageError }).min(1, { error: imageError }), z.array(z.string({ error: 'expected a path' }).min(1, { error: 'expected a path' })).min(1, { error: imageError })], {
         error: imageError,
       }),
-      'the image: one path (OME-TIFF / TIFF), or a list of single-channel image paths stacked as channels in the order given; relative to this file',
+      'the image: one path (OME-TIFF / TIFF, or an OME-Zarr image folder), or a list of single-channel image paths stacked as channels in the order given; relative to this file',
     ),
     results_dir: opt(
       orNull(str(), 'a path'),

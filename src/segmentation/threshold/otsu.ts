@@ -22,7 +22,17 @@ export function thresholdOtsu(values: Float32Array, nbins = NBINS): number {
  * `threshold_otsu(W[(W > 0) & isfinite(W)])` without building the value array (spec 4.3 steps 3–4):
  * the same histogram, visiting W in the same order. Saves a crop-sized allocation per channel.
  */
-export function thresholdOtsuOfPositive(W: Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array, nbins = NBINS): number {
+export function thresholdOtsuOfPositive(
+  W: Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array,
+  nbins = NBINS,
+  /** min and max of the positive finite values when the caller already scanned them (saves a pass) */
+  range?: { vmin: number; vmax: number },
+): number {
+  if (range) {
+    // All values equal ⇔ min = max (the values are finite); then that value is the threshold.
+    if (range.vmin === range.vmax) return range.vmin;
+    return binnedOtsu(W, true, range.vmin, range.vmax, nbins);
+  }
   return otsu(W, true, nbins);
 }
 
@@ -43,6 +53,17 @@ function otsu(values: Float32Array | Uint16Array | Uint8Array | Int16Array | Int
   }
   if (n === 0) throw valueError('threshold_otsu: no values to threshold');
   if (allEqual) return first;
+  return binnedOtsu(values, positiveOnly, vmin, vmax, nbins);
+}
+
+function binnedOtsu(
+  values: Float32Array | Uint16Array | Uint8Array | Int16Array | Int8Array,
+  positiveOnly: boolean,
+  vmin: number,
+  vmax: number,
+  nbins: number,
+): number {
+  const len = values.length;
   const { edges, norm, counts } = histogramBins(vmin, vmax, nbins);
   for (let k = 0; k < len; k++) {
     const v = values[k];

@@ -346,7 +346,7 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
           return sendJson(res, 202, { ok: true, started: true });
         }
         if (route === 'reanalyze') {
-          const r = session.reanalyze();
+          const r = await session.reanalyze();
           return sendJson(res, 200, { ok: true, ms: Math.round(r.ms * 10) / 10 });
         }
         if (route === 'refine') {

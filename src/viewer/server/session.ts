@@ -23,7 +23,7 @@ import {
   type ZStackLoaded,
 } from '../../pipeline/z-stack.js';
 import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
-import { analyzeExistingMasks, type ColocalizationRunResult } from '../../pipeline/analyze.js';
+import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import { readLabelMask } from '../../pipeline/reanalyze.js';
 import { refineRunResultFromCellposeCache } from '../../pipeline/refine.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
@@ -31,15 +31,15 @@ import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths
 import { exportAnalysisOutputs } from '../../export/export-outputs.js';
 import { buildManifest } from '../../export/manifest.js';
 import { writeFileAtomic } from '../../export/atomic.js';
-import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, compactLabelIds, MAX_LABEL_ID, LABEL_ID_MARGIN, type PlaneBytes, type TableJson } from './wire.js';
+import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, MAX_LABEL_ID, LABEL_ID_MARGIN, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
 import { roiIds } from '../../roi/roi-geometry.js';
 import { proposeRoisChange, applyRoisChange, type ConfigRoisChange } from './config-edit.js';
-import { cellposeCacheDir, listCacheEntries, CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
-import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
-import { MeasurementMemo } from '../../tables/object-measurements.js';
+import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
+import { AnalysisWorker } from './analysis-worker.js';
+import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 type Loaded = LoadedImageChannels & ZStackLoaded;
@@ -47,15 +47,7 @@ type Loaded = LoadedImageChannels & ZStackLoaded;
 export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
 export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
 
-export interface RefineRequest {
-  cell?: { cellprobThreshold?: number; flowThreshold?: number };
-  marker?: { cellprobThreshold?: number; flowThreshold?: number };
-  /** The third channel (optional_region_model_config), when it was segmented by Cellpose. */
-  optional_region?: { cellprobThreshold?: number; flowThreshold?: number };
-}
-
-type RefinableChannel = 'cell' | 'marker' | 'optional_region';
-const REFINABLE: readonly RefinableChannel[] = ['cell', 'marker', 'optional_region'];
+export type { RefineRequest } from './session-cellpose.js';
 
 export { SessionRequestError } from './session-error.js';
 import { SessionRequestError } from './session-error.js';
@@ -75,16 +67,12 @@ export class ViewerSession {
   /** Working copies of the label layers while the user edits them (null = no edit since the accepted result). */
   private editedCell: LabelVolume | null = null;
   private editedMarker: LabelVolume | null = null;
-  /** Last refinement thresholds per channel (kept so refining one channel does not reset the other's). */
-  private refineThresholds: Record<RefinableChannel, { cellprobThreshold?: number; flowThreshold?: number }> = { cell: {}, marker: {}, optional_region: {} };
-  /**
-   * Cellpose cache entries read by the sliders (re-read only when a file changes) and the mask stage's memo
-   * (keyed by the entries' flow arrays, so a new run's cache starts afresh).
-   */
-  private readonly cellposeMemo = { entries: new CacheEntryMemo(), masks: new MaskMemo() };
-  /** Measurement passes of unchanged channels are reused by re-analysis and refinement (tables/object-measurements.ts). */
-  private readonly measurementMemo = new MeasurementMemo();
-  private cellposeAvailable: Record<RefinableChannel, boolean> = { cell: false, marker: false, optional_region: false };
+  /** Cellpose sliders: caches available, last thresholds, entries and mask memo (session-cellpose.ts). */
+  private readonly sliders = new CellposeSliders((ch) => this.modelConfigOf(ch));
+  /** The table passes (re-analysis, refinement, the last results) run in a worker thread (issue 15.5). */
+  protected readonly analysisWorker = new AnalysisWorker();
+  /** The heavy change in progress (re-analysis, refinement, export): other changes are refused meanwhile. */
+  protected heavy: string | null = null;
   private channelMaxCache = new Map<ChannelRole, Volume>();
   protected roiPlaneCache: Uint32Array | null = null;
   busy = false;
@@ -125,7 +113,7 @@ export class ViewerSession {
     const paths = resultsPathsOf(config, loaded);
     const s = new ViewerSession(config.configPath ?? configPath, options, config, loaded, roiLabels, paths);
     s.warnings.push(...loaded.warnings);
-    await s.refreshCellposeAvailability();
+    await s.sliders.refreshAvailability(paths);
     if (options.deferResults && existsSync(paths.cellMaskPath) && existsSync(paths.markerMaskPath)) {
       s.busy = true;
       s.progress = { stage: 'loading the last results' };
@@ -171,81 +159,33 @@ export class ViewerSession {
           ? await readLabelMask(p.optionalRegionMaskPath, exportShape, 'optional-region masks')
           : null;
       // The exported masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
-      this.result = analyzeExistingMasks(
-        loaded,
-        this.roiLabels,
-        labelsForAnalysis(cell, loaded),
-        labelsForAnalysis(marker, loaded),
-        this.config.colocalizationConfig,
-        {
+      // In the worker: this table pass held the server's thread ~2 s on a 2048² image.
+      this.result = await this.analysisWorker.twoChannel(loaded, this.roiLabels, {
+        kind: 'two_channel',
+        cellMasks: labelsForAnalysis(cell, loaded),
+        markerMasks: labelsForAnalysis(marker, loaded),
+        colocalizationConfig: this.config.colocalizationConfig,
+        options: {
           analysisZBounds: effectiveZBounds(loaded),
           optionalRegionMasks: region ? labelsForAnalysis(region, loaded) : null,
           ownsMasks: true,
           intensityColocalization: this.config.intensityColocalizationConfig ?? null,
         },
-      );
+        compact: false,
+      });
     } catch (err) {
       this.warnings.push(`the results in ${p.resultsDir} were not loaded: ${(err as Error).message}`);
       this.result = null;
     }
   }
 
-  /**
-   * Computes the mask stage of every Cellpose channel once at the current thresholds, in the background after the
-   * results are loaded, so that the first slider move already reuses the trajectories (mask-memo.ts) instead of
-   * integrating every pixel. 3-D (`do_3d`) caches have no incremental path and are skipped. Failures are ignored
-   * here: `refine` reports them.
-   */
   private prewarmRefinement(): void {
-    const generation = ++this.prewarmGeneration;
-    const timer = setTimeout(() => {
-      void (async () => {
-        const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
-        for (const ch of REFINABLE) {
-          const mc = this.modelConfigOf(ch);
-          if (!this.cellposeAvailable[ch] || !mc) continue;
-          for (const path of await listCacheEntries(dir, ch)) {
-            await new Promise((r) => setImmediate(r));
-            if (generation !== this.prewarmGeneration || this.busy) return;
-            const e = await this.cellposeMemo.entries.readEntry(path);
-            if (!e || e.header.mask.do3d) continue;
-            const th = this.refineThresholds[ch];
-            const params = {
-              ...e.header.mask,
-              cellprobThreshold: th.cellprobThreshold ?? mc.cellprobThreshold,
-              flowThreshold: th.flowThreshold ?? mc.flowThreshold,
-            };
-            // The current thresholds, then a small cellprob step away and back: leaves the memo at the current
-            // thresholds with the incremental path already compiled by the JIT (the first real moves were ~2× slower).
-            this.cellposeMemo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, params);
-            for (const cp of [params.cellprobThreshold + 0.05, params.cellprobThreshold]) {
-              await new Promise((r) => setImmediate(r));
-              if (generation !== this.prewarmGeneration || this.busy) return;
-              this.cellposeMemo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, { ...params, cellprobThreshold: cp });
-            }
-          }
-        }
-      })().catch(() => undefined);
-      // A second after the results are in: the page fetches the label layers of its first view meanwhile, and each
-      // mask computation holds the event loop (~0.3 s on 1024², ~1 s on 2048²).
-    }, 1000);
-    timer.unref();
+    this.sliders.prewarm(this.paths, () => this.busy || this.heavy !== null);
   }
-
-  private prewarmGeneration = 0;
 
   private modelConfigOf(ch: RefinableChannel): ModelConfig | null {
     const c = this.config;
     return ch === 'cell' ? c.cellModelConfig : ch === 'marker' ? c.markerModelConfig : c.optionalRegionModelConfig;
-  }
-
-  private async refreshCellposeAvailability(): Promise<void> {
-    const dir = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
-    const has = async (ch: RefinableChannel) => {
-      const mc = this.modelConfigOf(ch);
-      return !!mc && mc.segmentationMethod === 'cellpose' && existsSync(dir) && (await listCacheEntries(dir, ch)).length > 0;
-    };
-    this.cellposeAvailable = { cell: await has('cell'), marker: await has('marker'), optional_region: await has('optional_region') };
   }
 
   get shapeZyx(): [number, number, number] {
@@ -288,7 +228,7 @@ export class ViewerSession {
         optional_region: r?.optionalRegionMasks != null,
       },
       tables: this.sheetNames(),
-      cellpose: { ...this.cellposeAvailable },
+      cellpose: { ...this.sliders.available },
       methods: {
         cell: this.config.cellModelConfig.segmentationMethod,
         marker: this.config.markerModelConfig.segmentationMethod,
@@ -296,6 +236,8 @@ export class ViewerSession {
       },
       shapes: await this.savedShapes(),
       busy: this.busy,
+      /** The heavy change in progress in the worker (re-analysis, refinement, export), else null. */
+      working: this.heavy,
       progress: this.progress,
       error: this.error,
       warnings: this.warnings,
@@ -386,6 +328,18 @@ export class ViewerSession {
 
   protected assertIdle(): void {
     if (this.busy) throw new SessionRequestError(409, 'the analysis is running; wait until it has finished');
+    if (this.heavy) throw new SessionRequestError(409, `a ${this.heavy} is in progress; wait until it has finished`);
+  }
+
+  /** Runs a heavy change (in the worker) with every other change refused meanwhile; GET requests are still answered. */
+  protected async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
+    this.assertIdle();
+    this.heavy = what;
+    try {
+      return await work();
+    } finally {
+      this.heavy = null;
+    }
   }
 
   /** `PUT /api/labels/<cell|marker>?z=` — replaces one plane of the working copy (copy-on-first-edit). */
@@ -444,38 +398,41 @@ export class ViewerSession {
 
   /**
    * `POST /api/reanalyze` — the `analyzeExistingMasks` path on the working masks with the config's model configs
-   * (postfilters re-applied, fix Q42; border / diameter rules re-applied, issue 18.5), no re-segmentation. The result becomes the accepted state.
+   * (postfilters re-applied, fix Q42; border / diameter rules re-applied, issue 18.5), no re-segmentation, in the
+   * worker thread. The result becomes the accepted state.
    */
-  reanalyze(): { ms: number } {
-    this.assertIdle();
+  async reanalyze(): Promise<{ ms: number }> {
+    return this.exclusive('re-analysis', () => this.reanalyzeNow());
+  }
+
+  protected async reanalyzeNow(): Promise<{ ms: number }> {
     const r = this.result;
     if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
     const cfg = this.config;
-    // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
-    // never by the largest id (issue 15.5).
-    const cellIn = compactLabelIds(this.editedCell ?? r.cellMasks);
-    const markerIn = compactLabelIds(this.editedMarker ?? r.markerMasks);
-    this.result = analyzeExistingMasks(
-      this.loaded,
-      this.roiLabels,
-      cellIn,
-      markerIn,
-      cfg.colocalizationConfig,
-      {
+    const edited = { cell: this.editedCell, marker: this.editedMarker };
+    this.result = await this.analysisWorker.twoChannel(this.loaded, this.roiLabels, {
+      kind: 'two_channel',
+      cellMasks: edited.cell ?? r.cellMasks,
+      markerMasks: edited.marker ?? r.markerMasks,
+      colocalizationConfig: cfg.colocalizationConfig,
+      options: {
         analysisZBounds: effectiveZBounds(this.loaded),
         cellModelConfig: cfg.cellModelConfig,
         markerModelConfig: cfg.markerModelConfig,
         optionalRegionMasks: r.optionalRegionMasks,
         optionalRegionModelConfig: cfg.optionalRegionModelConfig,
-        // the working copies are the session's own; the accepted masks are copied (they may still be shown)
-        ownsMasks: false,
-        measurementMemo: this.measurementMemo,
+        // the worker filters its own copies of the masks
+        ownsMasks: true,
         intensityColocalization: cfg.intensityColocalizationConfig ?? null,
         // As `cellcoloc reanalyze`: edited masks get the border / diameter rules again (issue 18.5).
         reapplyObjectRules: true,
       },
-    );
+      // Sparse ids (hand edits) are compacted first: per-object arrays are then sized by the number of objects,
+      // never by the largest id (issue 15.5).
+      compact: true,
+    });
+    // Edits made meanwhile are refused (`exclusive`), so the working copies are exactly what was analysed.
     this.editedCell = null;
     this.editedMarker = null;
     this.layerMaxCache = {};
@@ -485,73 +442,56 @@ export class ViewerSession {
   /**
    * `POST /api/refine` — masks of the channels named in the request rebuilt from the Cellpose cache with the
    * given thresholds (in memory; Export writes them); the other channel keeps its current masks (hand edits
-   * included). Thresholds not given keep the last ones of this session, else the config's/cache's.
+   * included). Thresholds not given keep the last ones of this session, else the config's/cache's. The mask
+   * stage runs here (its memo makes a slider move incremental); the table pass in the worker.
    */
   async refine(req: RefineRequest): Promise<{ ms: number }> {
     this.assertIdle();
-    for (const ch of REFINABLE) {
-      const t = req[ch];
-      if (t === undefined) continue;
-      const mc = this.modelConfigOf(ch);
-      if (!mc) throw new SessionRequestError(400, 'optional_region: the config has no third channel (optional_region_model_config is null)');
-      if (mc.segmentationMethod !== 'cellpose') {
-        throw new SessionRequestError(400, `${ch}_model_config uses segmentation_method ${mc.segmentationMethod}, not cellpose: nothing to re-threshold`);
-      }
-      if (!this.cellposeAvailable[ch]) {
-        throw new SessionRequestError(400, `no Cellpose cache for the ${ch} channel in ${this.paths.resultsDir}: run the analysis first`);
-      }
-      for (const k of ['cellprobThreshold', 'flowThreshold'] as const) {
-        const v = t[k];
-        if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
-          throw new SessionRequestError(400, `${ch}.${k}: expected a finite number, got ${JSON.stringify(v)}`);
-        }
-      }
-      this.refineThresholds[ch] = { ...this.refineThresholds[ch], ...t };
-    }
-    if (!req.cell && !req.marker && !req.optional_region) {
-      throw new SessionRequestError(400, 'body: expected {cell?: {cellprobThreshold, flowThreshold}, marker?: {…}, optional_region?: {…}}');
-    }
-    const t0 = performance.now();
-    const cfg = this.config;
-    const th = this.refineThresholds;
-    const cacheRoot = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
-    // Only the channels named in the request are rebuilt; the other keeps its current masks (hand edits
-    // included), so one slider costs one channel's mask stage. The cache entries stay in memory and the mask
-    // memo reuses what the new thresholds cannot change (mask-memo.ts): results identical to a full rebuild.
-    const keepChannels = REFINABLE.filter((ch) => req[ch] === undefined);
-    this.result = await refineRunResultFromCellposeCache({
-      loaded: this.loaded,
-      roiLabels: this.roiLabels,
-      colocalizationConfig: cfg.colocalizationConfig,
-      intensityColocalization: cfg.intensityColocalizationConfig ?? null,
-      cellModelConfig: req.cell ? cfg.cellModelConfig : null,
-      markerModelConfig: req.marker ? cfg.markerModelConfig : null,
-      optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
-      cacheDir: cacheRoot,
-      thresholds: {
-        cellCellprobThreshold: req.cell ? (th.cell.cellprobThreshold ?? null) : null,
-        cellFlowThreshold: req.cell ? (th.cell.flowThreshold ?? null) : null,
-        markerCellprobThreshold: req.marker ? (th.marker.cellprobThreshold ?? null) : null,
-        markerFlowThreshold: req.marker ? (th.marker.flowThreshold ?? null) : null,
-        optionalRegionCellprobThreshold: req.optional_region ? (th.optional_region.cellprobThreshold ?? null) : null,
-        optionalRegionFlowThreshold: req.optional_region ? (th.optional_region.flowThreshold ?? null) : null,
-      },
-      runResult: this.result
-        ? {
-            cellMasks: this.editedCell ?? this.result.cellMasks,
-            markerMasks: this.editedMarker ?? this.result.markerMasks,
-            optionalRegionMasks: this.result.optionalRegionMasks,
-          }
-        : null,
-      keepChannels,
-      readEntry: (path) => this.cellposeMemo.entries.readEntry(path),
-      stages: { computeMasks: this.cellposeMemo.masks.computeMasks },
-      measurementMemo: this.measurementMemo,
+    this.sliders.accept(req, this.paths.resultsDir);
+    return this.exclusive('refinement', async () => {
+      const t0 = performance.now();
+      const cfg = this.config;
+      const th = this.sliders.thresholds;
+      const cacheRoot = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
+      // Only the channels named in the request are rebuilt; the other keeps its current masks (hand edits
+      // included), so one slider costs one channel's mask stage. The cache entries stay in memory and the mask
+      // memo reuses what the new thresholds cannot change (mask-memo.ts): results identical to a full rebuild.
+      const keepChannels = REFINABLE.filter((ch) => req[ch] === undefined);
+      this.result = await refineRunResultFromCellposeCache({
+        loaded: this.loaded,
+        roiLabels: this.roiLabels,
+        colocalizationConfig: cfg.colocalizationConfig,
+        intensityColocalization: cfg.intensityColocalizationConfig ?? null,
+        cellModelConfig: req.cell ? cfg.cellModelConfig : null,
+        markerModelConfig: req.marker ? cfg.markerModelConfig : null,
+        optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
+        cacheDir: cacheRoot,
+        thresholds: {
+          cellCellprobThreshold: req.cell ? (th.cell.cellprobThreshold ?? null) : null,
+          cellFlowThreshold: req.cell ? (th.cell.flowThreshold ?? null) : null,
+          markerCellprobThreshold: req.marker ? (th.marker.cellprobThreshold ?? null) : null,
+          markerFlowThreshold: req.marker ? (th.marker.flowThreshold ?? null) : null,
+          optionalRegionCellprobThreshold: req.optional_region ? (th.optional_region.cellprobThreshold ?? null) : null,
+          optionalRegionFlowThreshold: req.optional_region ? (th.optional_region.flowThreshold ?? null) : null,
+        },
+        runResult: this.result
+          ? {
+              cellMasks: this.editedCell ?? this.result.cellMasks,
+              markerMasks: this.editedMarker ?? this.result.markerMasks,
+              optionalRegionMasks: this.result.optionalRegionMasks,
+            }
+          : null,
+        keepChannels,
+        readEntry: (path) => this.sliders.memo.entries.readEntry(path),
+        stages: { computeMasks: this.sliders.memo.masks.computeMasks },
+        analyze: (loaded, roiLabels, cellMasks, markerMasks, colocalizationConfig, { measurementMemo: _m, ...options } = {}) =>
+          this.analysisWorker.twoChannel(loaded, roiLabels, { kind: 'two_channel', cellMasks, markerMasks, colocalizationConfig, options, compact: false }),
+      });
+      this.editedCell = null;
+      this.editedMarker = null;
+      this.layerMaxCache = {};
+      return { ms: performance.now() - t0 };
     });
-    this.editedCell = null;
-    this.editedMarker = null;
-    this.layerMaxCache = {};
-    return { ms: performance.now() - t0 };
   }
 
   /**
@@ -559,8 +499,11 @@ export class ViewerSession {
    * edits are re-analysed first, so the files always agree with each other.
    */
   async exportResults(): Promise<{ files: string[] }> {
-    this.assertIdle();
-    if (this.editedCell || this.editedMarker) this.reanalyze();
+    return this.exclusive('export', () => this.exportNow());
+  }
+
+  protected async exportNow(): Promise<{ files: string[] }> {
+    if (this.editedCell || this.editedMarker) await this.reanalyzeNow();
     const r = this.result;
     if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
     const loaded = this.loaded;
@@ -651,7 +594,7 @@ export class ViewerSession {
 
   /** `POST /api/run` — false when a run is already going; else starts it in the background. */
   startRun(): boolean {
-    if (this.busy) return false;
+    if (this.busy || this.heavy) return false;
     this.busy = true;
     this.error = null;
     this.progress = { stage: 'starting' };
@@ -667,11 +610,11 @@ export class ViewerSession {
         this.result = res.result;
         this.editedCell = null;
         this.editedMarker = null;
-        this.refineThresholds = { cell: {}, marker: {}, optional_region: {} };
+        this.sliders.resetThresholds();
         this.channelMaxCache.clear();
         this.roiPlaneCache = null;
         this.warnings = [...res.warnings];
-        await this.refreshCellposeAvailability();
+        await this.sliders.refreshAvailability(this.paths);
         this.progress = { stage: 'done' };
         this.prewarmRefinement();
       } catch (err) {
@@ -684,9 +627,10 @@ export class ViewerSession {
     return true;
   }
 
-  /** Stops background work that has not started yet (the refinement prewarm); the server calls it on close. */
+  /** Stops background work (the refinement prewarm, the analysis worker); the server calls it on close. */
   dispose(): void {
-    this.prewarmGeneration++;
+    this.sliders.cancelPrewarm();
+    void this.analysisWorker.close();
   }
 
   /** Resolves when the background run (if any) has finished (tests, shutdown). */

@@ -12,7 +12,6 @@ import type { LabelVolume, RoiLabels } from '../../core/volume.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { resolveRoiLabels } from '../../pipeline/workflow.js';
 import {
-  analyzeExistingSingleChannelMasks,
   isReducedView,
   loadSingleChannelImage,
   prepareSingleChannelImageForAnalysis,
@@ -79,18 +78,24 @@ export class SingleChannelSession extends ViewerSession {
     if (!existsSync(p)) return;
     try {
       const masks = await readLabelMask(p, this.sc.image.shape, 'single-channel masks');
-      this.scResult = this.analyse(masks, false);
+      this.scResult = await this.analyse(masks, false);
     } catch (err) {
       this.warnings.push(`the results in ${this.paths.resultsDir} were not loaded: ${(err as Error).message}`);
     }
   }
 
-  private analyse(masks: LabelVolume, postfilters: boolean): SingleChannelRunResult {
-    return analyzeExistingSingleChannelMasks(this.sc, this.roiLabels, masks, { minObjectVoxels: this.config.singleChannel!.minObjectVoxels }, {
-      modelConfig: postfilters ? this.modelConfig : null,
-      ownsMasks: false,
-      // As `cellcoloc reanalyze`: an edited mask gets the config's border / diameter rules again (issue 18.5).
-      reapplyObjectRules: postfilters,
+  /** The table pass, in the session's worker thread (issue 15.5); the worker filters its own copy of the masks. */
+  private analyse(masks: LabelVolume, postfilters: boolean): Promise<SingleChannelRunResult> {
+    return this.analysisWorker.singleChannel(this.sc, this.roiLabels, {
+      kind: 'single_channel',
+      masks,
+      analysisConfig: { minObjectVoxels: this.config.singleChannel!.minObjectVoxels },
+      options: {
+        modelConfig: postfilters ? this.modelConfig : null,
+        ownsMasks: true,
+        // As `cellcoloc reanalyze`: an edited mask gets the config's border / diameter rules again (issue 18.5).
+        reapplyObjectRules: postfilters,
+      },
     });
   }
 
@@ -143,12 +148,11 @@ export class SingleChannelSession extends ViewerSession {
    * Size filter, the object removal rules (`exclude_border_objects`, `discard_outside_diameter`) and the
    * `model_config` postfilters on the (edited) masks, tables recomputed (as `cellcoloc reanalyze`).
    */
-  override reanalyze(): { ms: number } {
-    this.assertIdle();
+  protected override async reanalyzeNow(): Promise<{ ms: number }> {
     const cur = this.labelVolume('cell');
     if (!cur) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
-    this.scResult = this.analyse(cur, true);
+    this.scResult = await this.analyse(cur, true);
     this.edited = null;
     return { ms: performance.now() - t0 };
   }
@@ -167,6 +171,10 @@ export class SingleChannelSession extends ViewerSession {
       if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new SessionRequestError(400, `cell.${k}: expected a finite number, got ${JSON.stringify(v)}`);
     }
     this.thresholds = { ...this.thresholds, ...t };
+    return this.exclusive('refinement', () => this.refineNow());
+  }
+
+  private async refineNow(): Promise<{ ms: number }> {
     const t0 = performance.now();
     const rebuilt = await rebuildChannelFromCache(
       'object',
@@ -182,14 +190,13 @@ export class SingleChannelSession extends ViewerSession {
       this.thresholds.cellprobThreshold,
       this.thresholds.flowThreshold,
     );
-    this.scResult = this.analyse(rebuilt.labels, true);
+    this.scResult = await this.analyse(rebuilt.labels, true);
     this.edited = null;
     return { ms: performance.now() - t0 };
   }
 
-  override async exportResults(): Promise<{ files: string[] }> {
-    this.assertIdle();
-    if (this.edited) this.reanalyze();
+  protected override async exportNow(): Promise<{ files: string[] }> {
+    if (this.edited) await this.reanalyzeNow();
     const r = this.scResult;
     if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
     const manifest = await buildManifest({
@@ -209,7 +216,7 @@ export class SingleChannelSession extends ViewerSession {
   }
 
   override startRun(): boolean {
-    if (this.busy) return false;
+    if (this.busy || this.heavy) return false;
     this.busy = true;
     this.error = null;
     this.progress = { stage: 'starting' };

@@ -1,0 +1,141 @@
+/**
+ * Region reads for drawn ROIs and `z_crop` (issue 20.3): when the image can be read by region (OME-Zarr),
+ * `cellcoloc run` reads only the union bounding box of the ROIs × the z-crop planes — the *analysis window* —
+ * and analyses that window instead of the whole frame, then writes results in the frame's coordinates.
+ *
+ * Why the results are identical to the full-frame run: every per-ROI step of the pipeline only ever looks at
+ * voxels inside the ROI's bounding box (prefilter on the box with reflect borders, threshold inside the
+ * polygon, closing/cleanup/labelling on the box, postfilters on each object's own box, Q15), so the window —
+ * which contains every ROI box — holds every voxel the full-frame run looks at. What is translated back:
+ * - table coordinates: `centroid_*` are computed from frame-coordinate object origins (integer, exact) in the
+ *   measurement pass; the ROI bounding box columns of `detailed_overlaps` are shifted (integers);
+ * - label TIFFs: padded with zeros into the frame shape (as a z-crop's masks are, spec 12.1), and the ROI
+ *   label TIFF is the frame's raster.
+ *
+ * Why the union box and not one read per ROI: the label images and the tables are per run, not per ROI, and a
+ * ROI's labels must land in one array with the running offsets (Q43 overlaps). ROIs far apart make the union
+ * large; analyse them as separate runs (or crops) when that matters.
+ *
+ * Not windowed (full-frame read as before): Cellpose channels (the network cache is keyed by the ROI box in frame
+ * coordinates, which `refine` looks up), the viewer (it edits full-frame masks), `reanalyze`/`refine` (they read
+ * full-frame masks), and formats that read whole planes anyway (TIFF).
+ */
+import type { AnalysisConfig } from '../config/types.js';
+import type { LabelVolume, RoiLabels } from '../core/volume.js';
+import type { Table } from '../core/table.js';
+import { indexRois } from '../roi/roi-index.js';
+import { resolveRoiLabels } from '../roi/resolve-rois.js';
+
+/** Half-open `[[z0, z1], [y0, y1], [x0, x1]]`. */
+type CropZyx = [[number, number], [number, number], [number, number]];
+
+/** The analysed window of a frame (the stored image, or `crop_for_testing`'s crop), decided before reading. */
+export interface AnalysisWindow {
+  /** Half-open `[[z0, z1], [y0, y1], [x0, x1]]` in frame voxels. */
+  region: CropZyx;
+  /** `[Z, Y, X]` of the frame: the shape outputs are written in. */
+  frameShape: [number, number, number];
+  /** The ROI raster of the whole frame (exported as `{stem}_roi_labelmask.tif`). */
+  frameRoiLabels: RoiLabels;
+  /** The ROI raster cut to the window (what the analysis uses). */
+  roiLabels: RoiLabels;
+}
+
+/**
+ * The window for `config` on a frame of `frameShape` whose common z-crop is `zCrop` (normalised, z-stack.ts), or
+ * null when the whole frame is needed anyway (whole-image ROIs without z-crop, a window equal to the frame,
+ * Cellpose channels, a ROI raster of the wrong size — whose error the full-frame path reports as before).
+ * A z-projection reduces the crop's planes only, so the window's z range is the crop either way.
+ */
+export async function planAnalysisWindow(
+  config: AnalysisConfig,
+  frameShape: [number, number, number],
+  zCrop: [number, number] | null,
+): Promise<AnalysisWindow | null> {
+  const [Z, Y, X] = frameShape;
+  const models = [config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig];
+  if (models.some((m) => m?.segmentationMethod === 'cellpose')) return null;
+  if (config.rois.kind === 'full' && zCrop === null) return null;
+  const frameRoiLabels = await resolveRoiLabels(config, [Y, X]);
+  if (frameRoiLabels.shape[0] !== Y || frameRoiLabels.shape[1] !== X) return null;
+  const index = indexRois(frameRoiLabels);
+  if (index.ids.length === 0) return null;
+  let y0 = Y, y1 = 0, x0 = X, x1 = 0;
+  for (const b of index.boxes) {
+    y0 = Math.min(y0, b.yMin);
+    y1 = Math.max(y1, b.yMax);
+    x0 = Math.min(x0, b.xMin);
+    x1 = Math.max(x1, b.xMax);
+  }
+  const [z0, z1] = zCrop ?? [0, Z];
+  if (z0 === 0 && z1 === Z && y0 === 0 && y1 === Y && x0 === 0 && x1 === X) return null;
+  const h = y1 - y0, w = x1 - x0;
+  const roi = new Uint16Array(h * w);
+  const src = frameRoiLabels.data;
+  for (let y = 0; y < h; y++) roi.set(src.subarray((y0 + y) * X + x0, (y0 + y) * X + x1), y * w);
+  return {
+    region: [[z0, z1], [y0, y1], [x0, x1]],
+    frameShape: [Z, Y, X],
+    frameRoiLabels,
+    roiLabels: { data: roi, shape: [h, w] } as RoiLabels,
+  };
+}
+
+/**
+ * Where the analysed arrays start in the frame, `[z, y, x]`, for table coordinates: z is 0 for a projected or
+ * one-plane view (the tables' 2D branch reports z = 0, as the full-frame run does).
+ */
+export function windowOrigin(window: AnalysisWindow | null | undefined, reducedView: boolean): [number, number, number] | null {
+  if (!window) return null;
+  const [[z0], [y0], [x0]] = window.region;
+  return [reducedView ? 0 : z0, y0, x0];
+}
+
+/**
+ * A window's label image in the frame's shape (zeros outside), for export; `projected`: the analysed view is one
+ * projected plane, exported as `(1, Y, X)` like the full-frame run's. Padded straight into uint16 when the labels
+ * fit (the TIFF writer narrows uint32 masks to uint16 anyway, tiff-writer.ts `narrowLabelVolume`): the frame costs
+ * 2 bytes per pixel per mask while it is written, not 4 + 2.
+ */
+export function padLabelsToFrame(labels: LabelVolume, window: AnalysisWindow, projected: boolean): LabelVolume {
+  const [Z, Y, X] = window.frameShape;
+  const [[z0], [y0], [x0]] = window.region;
+  const [lz, h, w] = labels.shape;
+  const outZ = projected ? 1 : Z;
+  const zOff = projected ? 0 : z0;
+  let max = 0;
+  for (let i = 0; i < labels.data.length; i++) if (labels.data[i] > max) max = labels.data[i];
+  // The export accepts any unsigned label array (`Volume<TiffVoxelData>`); LabelVolume names uint32 only.
+  const data = (max <= 0xffff ? new Uint16Array(outZ * Y * X) : new Uint32Array(outZ * Y * X)) as Uint32Array;
+  const src = labels.data;
+  for (let z = 0; z < lz; z++) {
+    for (let y = 0; y < h; y++) {
+      const s = (z * h + y) * w;
+      data.set(src.subarray(s, s + w), ((zOff + z) * Y + y0 + y) * X + x0);
+    }
+  }
+  return { data, shape: [outZ, Y, X] };
+}
+
+/** The ROI bounding-box columns of `detailed_overlaps` (`y_min … x_max`), shifted to frame coordinates (integers: exact). */
+export function shiftRoiBoxColumns(tables: readonly Table[], window: AnalysisWindow): void {
+  const [, [y0], [x0]] = window.region;
+  const seen = new Set<Float64Array>(); // a column array shared by two sheets is shifted once
+  for (const t of tables) {
+    for (const col of t.columns) {
+      const d = col.name === 'y_min' || col.name === 'y_max' ? y0 : col.name === 'x_min' || col.name === 'x_max' ? x0 : 0;
+      if (d === 0 || seen.has(col.values)) continue;
+      seen.add(col.values);
+      for (let i = 0; i < col.values.length; i++) col.values[i] += d;
+    }
+  }
+}
+
+/** The manifest's note of the window (frame voxels). */
+export function windowManifestEntry(window: AnalysisWindow): Record<string, unknown> {
+  return {
+    region: window.region,
+    frameShapeZyx: window.frameShape,
+    note: 'only this region (the union bounding box of the ROIs × the z-crop planes) was read and analysed; tables and masks are in frame coordinates',
+  };
+}

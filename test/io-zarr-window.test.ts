@@ -1,0 +1,177 @@
+/**
+ * Region reads for drawn ROIs and z-crops on OME-Zarr (issue 20.3): `cellcoloc run` reads only the chunks of the
+ * ROIs' union bounding box × the z-crop planes, and writes the same tables and masks as the full read of the same
+ * pixels from TIFF. The large-ish canvas: the upstream `2d_two_channel_li_percentile_rois` image (256², three ROIs:
+ * polygon, rectangle, ellipse) pasted into a 768 × 1024 field of noise; the same shapes, shifted, drawn on it.
+ * Expected chunk counts come from the shapes' vertex bounds and the chunk grid (not from the code under test).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as zarr from 'zarrita';
+import FileSystemStore from '@zarrita/storage/fs';
+import { caseDir, FIXTURES, REPO_ROOT, readTiffPagesReference } from './helpers/fixtures.js';
+import { openImageStack } from '../src/io/image-stack.js';
+import { encodeTiffStack } from '../src/io/tiff-writer.js';
+import { configFromFixture } from './helpers/fixture-config.js';
+import { runWorkflow } from '../src/pipeline/workflow.js';
+import type { AnalysisConfig, ZProjectionMethod } from '../src/config/types.js';
+
+const CLI = join(REPO_ROOT, 'bin', 'cellcoloc.mjs');
+const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+const csvs = (dir: string, stem: string) =>
+  new Map(readdirSync(dir).filter((f) => f.endsWith('.csv')).sort().map((f) => [f.slice(stem.length), readFileSync(join(dir, f), 'utf8')]));
+
+/** mulberry32: a fixed noise field outside the pasted image. */
+function noise(seed: number, n: number, max: number): Uint16Array {
+  const out = new Uint16Array(n);
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
+  }
+  return out;
+}
+
+async function writeV3Store(path: string, channels: Uint16Array[], shape: number[], chunkShape: number[]): Promise<void> {
+  mkdirSync(path);
+  const root = zarr.root(new FileSystemStore(path));
+  const spatial = shape.length === 4 ? ['z', 'y', 'x'] : ['y', 'x'];
+  await zarr.create(root, {
+    attributes: {
+      ome: {
+        version: '0.5',
+        multiscales: [
+          {
+            axes: [{ name: 'c', type: 'channel' }, ...spatial.map((n) => ({ name: n, type: 'space', unit: 'micrometer' }))],
+            datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, ...spatial.map((n) => (n === 'z' ? 2 : 0.5))] }] }],
+          },
+        ],
+      },
+    },
+  });
+  const arr = await zarr.create(root.resolve('0'), {
+    shape,
+    chunkShape,
+    dtype: 'uint16',
+    codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'zstd', configuration: { level: 1, checksum: false } }],
+  });
+  const all = new Uint16Array(channels.length * channels[0].length);
+  channels.forEach((c, i) => all.set(c, i * c.length));
+  const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  await zarr.set(arr, null, { data: all, shape, stride });
+}
+
+const OFF_Y = 384;
+const OFF_X = 448;
+const H = 768;
+const W = 1024;
+
+test('OME-Zarr: drawn ROIs read only the chunks of their union box and give the TIFF run tables and masks', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cellcoloc-zarr-roi-'));
+  try {
+    const dir = caseDir('2d_two_channel_li_percentile_rois');
+    const src = await openImageStack(join(dir, 'input.ome.tif'));
+    const fixture = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    const canvases: Uint16Array[] = [];
+    for (let c = 0; c < 2; c++) {
+      const v = await src.readChannel(c, 0);
+      const canvas = noise(7 + c, H * W, 1500);
+      for (let y = 0; y < 256; y++) canvas.set((v.data as Uint16Array).subarray(y * 256, (y + 1) * 256), (OFF_Y + y) * W + OFF_X);
+      canvases.push(canvas);
+      writeFileSync(join(tmp, `c${c}.tif`), encodeTiffStack({ data: canvas, shape: [1, H, W] }, { compression: 'deflate' }));
+    }
+    const store = join(tmp, 'canvas.ome.zarr');
+    await writeV3Store(store, canvases, [2, H, W], [1, 64, 64]);
+
+    const shapes = (fixture.roi.shapes as { napari_shape_type: string; data_yx_px: [number, number][] }[]).map((s) => ({
+      type: s.napari_shape_type,
+      data: s.data_yx_px.map(([y, x]) => [y + OFF_Y, x + OFF_X]),
+    }));
+    const models =
+      `cell_model_config: ${JSON.stringify({ segmentation_method: 'li', prefilter: 'gaussian', postfilters: ['min_size', 'min_intensity'], postfilter_min_object_voxels: 120, min_intensity_measure: 'median', min_intensity_threshold: 330 })}\n` +
+      `marker_model_config: ${JSON.stringify({ segmentation_method: 'percentile', threshold_percentile: 98, prefilter: 'median', postfilters: ['local_contrast', 'bright_pixel_support'], local_contrast_k: 15, bright_pixel_measure: 'fraction', bright_pixel_threshold: 700, bright_pixel_min_fraction: 0.3 })}\n` +
+      `colocalization_config: {min_cell_voxels: 60, overlap_fraction_threshold: 0.05, min_overlap_voxels: 10}\n` +
+      `voxel_scale_zyx: [0.5, 0.5]\nchannel_config: {cell_channel: 0, marker_channel: 1}\nrois: ${JSON.stringify({ shapes })}\n`;
+    writeFileSync(join(tmp, 'tiff.yaml'), `image: [${join(tmp, 'c0.tif')}, ${join(tmp, 'c1.tif')}]\nresults_dir: ${join(tmp, 'out-t')}\n` + models);
+    writeFileSync(join(tmp, 'zarr.yaml'), `image: ${store}\nresults_dir: ${join(tmp, 'out-z')}\n` + models);
+    for (const c of ['tiff', 'zarr']) {
+      const r = cli(['run', join(tmp, `${c}.yaml`), '-q', '--no-report']);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const t = csvs(join(tmp, 'out-t'), 'c0');
+    const z = csvs(join(tmp, 'out-z'), 'canvas.ome');
+    assert.ok(t.size >= 6);
+    assert.deepEqual([...z.keys()], [...t.keys()]);
+    for (const [role, text] of t) assert.equal(z.get(role), text, `${role} differs`);
+    const ov = t.get('_roi_coloc_overview.csv')!.trim().split('\n');
+    assert.equal(ov.length, 4, 'three ROIs analysed');
+    for (const m of ['cell_masks', 'marker_masks', 'positive_cell_masks', 'roi_labelmask']) {
+      const a = await readTiffPagesReference(join(tmp, 'out-t', `c0_${m}.tif`));
+      const b = await readTiffPagesReference(join(tmp, 'out-z', `canvas.ome_${m}.tif`));
+      assert.equal(b.data.constructor.name, a.data.constructor.name, `${m}: same sample type`);
+      assert.equal(b.data.length, H * W, `${m}: frame-sized`);
+      let diff = 0;
+      for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) diff++;
+      assert.equal(diff, 0, `${m}: ${diff} voxels differ`);
+    }
+    const manifest = JSON.parse(readFileSync(join(tmp, 'out-z', 'canvas.ome_run_manifest.json'), 'utf8'));
+    // Shape vertices span y 6.5–246.5, x 12.5–245.5 of the fixture → 390.5–630.5 × 460.5–693.5 on the canvas:
+    // 64² chunk rows 6–9 and columns 7–10 → 16 chunks per channel, 32 of the store's 2 × 12 × 16 = 384.
+    assert.equal(manifest.image.read.chunksRead, 32);
+    assert.deepEqual(manifest.image.read.window.frameShapeZyx, [1, H, W]);
+  } finally {
+    if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true }); else console.log(tmp);
+  }
+});
+
+// 3D fixture store: (c, z, y, x) = (2, 12, 128, 128) in chunks (1, 4, 64, 64): 3 z-chunks × 4 yx-chunks per channel.
+for (const [zCrop, projection, chunks] of [
+  [[4, 8], null, 2 * 1 * 4], // planes 4–7 = z-chunk 1
+  [[5, 6], null, 2 * 1 * 4], // one plane, analysed as 2D (fix Q26), exported as a full stack
+  [[2, 9], 'max', 2 * 3 * 4], // planes 2–8 = z-chunks 0–2, max projection
+] as [[number, number], ZProjectionMethod | null, number][]) {
+  test(`OME-Zarr: z_crop ${JSON.stringify(zCrop)}${projection ? ` + ${projection} projection` : ''} reads only its planes' chunks and gives the TIFF run`, async () => {
+    const dir = caseDir('3d_two_channel_otsu_fullroi');
+    const outT = mkdtempSync(join(tmpdir(), 'cellcoloc-zcrop-t-'));
+    const outZ = mkdtempSync(join(tmpdir(), 'cellcoloc-zcrop-z-'));
+    try {
+      const base = configFromFixture(dir);
+      const patch = (c: AnalysisConfig, image: string, resultsDir: string): AnalysisConfig => ({
+        ...c,
+        image,
+        resultsDir,
+        cellModelConfig: { ...c.cellModelConfig, zCrop, zProjection: projection },
+        markerModelConfig: { ...c.markerModelConfig, zCrop, zProjection: projection },
+      });
+      await runWorkflow(patch(base, join(dir, 'input.ome.tif'), outT), { regionReads: true });
+      const z = await runWorkflow(patch(base, join(FIXTURES, 'zarr', '3d_otsu_zstd.ome.zarr'), outZ), { regionReads: true });
+      assert.ok(z.loaded.analysisWindow, 'a window was read');
+      const t = csvs(outT, 'input.ome');
+      const zc = csvs(outZ, '3d_otsu_zstd.ome');
+      assert.ok(t.size >= 6);
+      for (const [role, text] of t) assert.equal(zc.get(role), text, `${role} differs`);
+      for (const m of ['cell_masks', 'marker_masks', 'positive_cell_masks']) {
+        const a = await readTiffPagesReference(join(outT, `input.ome_${m}.tif`));
+        const b = await readTiffPagesReference(join(outZ, `3d_otsu_zstd.ome_${m}.tif`));
+        assert.equal(b.data.length, a.data.length, `${m}: same shape`);
+        let diff = 0;
+        for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) diff++;
+        assert.equal(diff, 0, `${m}: ${diff} voxels differ`);
+      }
+      const manifest = JSON.parse(readFileSync(join(outZ, '3d_otsu_zstd.ome_run_manifest.json'), 'utf8'));
+      assert.equal(manifest.image.read.chunksRead, chunks);
+      const tm = JSON.parse(readFileSync(join(outT, 'input.ome_run_manifest.json'), 'utf8'));
+      assert.deepEqual(manifest.zStack, tm.zStack, 'the same z handling is recorded');
+    } finally {
+      rmSync(outT, { recursive: true, force: true });
+      rmSync(outZ, { recursive: true, force: true });
+    }
+  });
+}
