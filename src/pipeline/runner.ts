@@ -16,6 +16,7 @@ import type { AnalysisConfig } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import { prefetchSha256 } from '../export/manifest.js';
 import { stageTimer, type ProgressCallback } from './progress.js';
 
 export type StageTimings = { stage: string; ms: number }[];
@@ -78,6 +79,8 @@ export async function runAnalysis<L, R, S>(
   config = await resolveChannelNames(config);
   await step.beforeLoad?.(config);
   const { timings, timed } = stageTimer(options.onProgress);
+  // the manifest's input SHA-256s, computed on the thread pool while the run works (export/manifest.ts)
+  prefetchSha256([...configImages(config), ...(config.rois.kind === 'label_image' ? [config.rois.path] : [])]);
   const loaded = await timed('load', () => layout.load(config));
   const roiLabels = await timed('rois', () => layout.roiLabels?.(loaded) ?? resolveRoiLabels(config, layout.planeShape(loaded)));
   const paths = resultsPathsFor(config, layout.firstSource(loaded));
