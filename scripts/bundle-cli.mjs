@@ -1,10 +1,23 @@
-// Bundles the CLI (and the segmentation worker, which runs the same file) into one ESM file:
+// Bundles the CLI (and the segmentation worker, which runs the same file) into one ESM entry file:
 // loading one file instead of ~200 modules (zod, geotiff, …) saves ~0.2 s of start-up per run.
+// Code splitting (issue 21): what is only imported on demand — the report, the Cellpose network, the OME-Zarr
+// codecs (1.4 MB of WebAssembly as base64), geotiff's decoders — goes to chunk files beside the entry, so that a
+// run no longer parses 2.9 MB of JavaScript at start-up (1.2 MB now; ~12 MiB less resident memory). Every chunk
+// lives in dist/cli/ like the entry, so `import.meta.url`-relative paths resolve as before.
+import { readdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+// chunks of earlier builds (content-hashed names) would pile up in the package
+for (const f of readdirSync('dist/cli', { withFileTypes: true })) {
+  if (f.isFile() && /-[A-Z0-9]{8}\.mjs$/.test(f.name)) rmSync(`dist/cli/${f.name}`);
+}
+
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli/cellcoloc.bundle.mjs',
+  entryPoints: { 'cellcoloc.bundle': 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -50,8 +50,9 @@ async function readBack(bytes: Buffer): Promise<{ bits: number; planes: number[]
 }
 
 test('uint16-sized labels: same bytes as the whole-volume path, 2D and a stack deflated a few planes at a time', async () => {
-  // 3 × 2048² planes: one pending plane at a time (8 MiB budget); 40 × 64²: all planes pending at once
-  for (const shape of [[1, 37, 53], [40, 64, 64], [3, 2048, 2048]] as [number, number, number][]) {
+  // 3 × 2048² planes: one pending plane at a time (8 MiB budget), its buffer reused; 40 × 512²: 16 pending, buffers
+  // reused from plane 16 on; 40 × 64²: all planes pending at once
+  for (const shape of [[1, 37, 53], [40, 64, 64], [40, 512, 512], [3, 2048, 2048]] as [number, number, number][]) {
     const v = labels(shape, 300, 65535);
     const ours = concat(await encodeLabelTiffAsync(v, opts(shape[0])));
     assert.ok(ours.equals(await reference(v, opts(shape[0]))), `shape ${shape}`);

@@ -11,7 +11,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { configError, inputError, isCellColocError } from '../core/errors.js';
 import type { AnalysisConfig, ModelConfig } from './types.js';
-import { isZarrPath } from '../io/zarr/ngff-metadata.js';
+import { isZarrPath } from '../io/zarr/zarr-path.js';
 import { resolveChannelNames } from './channel-names.js';
 import { formatValue, parseConfigWithSchema } from './schema.js';
 

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isPlateStore, plateSheet } from './plate-sheet.js';
-import { isZarrPath } from '../io/zarr/ngff-metadata.js';
+import { isZarrPath } from '../io/zarr/zarr-path.js';
 import { homedir } from 'node:os';
 import { parse } from 'csv-parse/sync';
 

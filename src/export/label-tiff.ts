@@ -34,14 +34,20 @@ export async function encodeLabelTiffAsync(volume: Volume<TiffVoxelData>, option
     if (subset.maxKept > 0xffff) return encodeTiffStackChunksAsync(volume, options); // materialises; stays uint32
     const { keep, maxKept } = subset;
     const src = subset.source.data;
+    // `out` comes zeroed: only kept labels are written (background, most of a mask, is skipped 4 voxels at a time)
     const strips = await deflatePlanes(volume.shape, (a, b, out) => {
-      if (maxKept === 0) {
-        out.fill(0);
-        return true;
+      if (maxKept === 0) return true;
+      let i = a;
+      for (; i + 4 <= b; i += 4) {
+        if ((src[i] | src[i + 1] | src[i + 2] | src[i + 3]) === 0) continue;
+        for (let j = i; j < i + 4; j++) {
+          const l = src[j];
+          if (l !== 0 && l <= maxKept && keep[l] === 1) out[j - a] = l;
+        }
       }
-      for (let i = a, j = 0; i < b; i++, j++) {
+      for (; i < b; i++) {
         const l = src[i];
-        out[j] = l !== 0 && l <= maxKept && keep[l] === 1 ? l : 0;
+        if (l !== 0 && l <= maxKept && keep[l] === 1) out[i - a] = l;
       }
       return true;
     }, options);
@@ -50,12 +56,22 @@ export async function encodeLabelTiffAsync(volume: Volume<TiffVoxelData>, option
   const data = volume.data;
   if (!(data instanceof Uint32Array) || data.length !== volume.shape[0] * volume.shape[1] * volume.shape[2]) return encodeTiffStackChunksAsync(volume, options);
   const strips = await deflatePlanes(volume.shape, (a, b, out) => {
-    // narrow and check in one pass: any label > 65535 sets a bit above bit 15 in `or`
+    // `out` comes zeroed: only labels are written (background skipped 4 voxels at a time); any label > 65535 sets
+    // a bit above bit 15 in `or`
     let or = 0;
-    for (let i = a, j = 0; i < b; i++, j++) {
-      const l = data[i];
-      out[j] = l;
-      or |= l;
+    let i = a;
+    for (; i + 4 <= b; i += 4) {
+      const q = data[i] | data[i + 1] | data[i + 2] | data[i + 3];
+      if (q === 0) continue;
+      or |= q;
+      out[i - a] = data[i];
+      out[i - a + 1] = data[i + 1];
+      out[i - a + 2] = data[i + 2];
+      out[i - a + 3] = data[i + 3];
+    }
+    for (; i < b; i++) {
+      or |= data[i];
+      out[i - a] = data[i];
     }
     return or >>> 16 === 0;
   }, options);
@@ -65,8 +81,10 @@ export async function encodeLabelTiffAsync(volume: Volume<TiffVoxelData>, option
 }
 
 /**
- * Fills plane z (voxels `[a, b)`) into a uint16 buffer with `fill` and deflates it; at most `IN_FLIGHT_BYTES` of
- * planes pending at a time (at least one). `fill` returns false when the plane does not fit uint16: then null.
+ * Fills plane z (voxels `[a, b)`) into a zeroed uint16 buffer with `fill` and deflates it; at most
+ * `IN_FLIGHT_BYTES` of planes pending at a time (at least one). A buffer is reused (zeroed again) once zlib is done
+ * with it: fresh memory costs ~0.6 ms/MiB here, a 40×512² mask is 20 MiB of planes. `fill` returns false when the
+ * plane does not fit uint16: then null.
  */
 async function deflatePlanes(
   shape: readonly [number, number, number],
@@ -78,19 +96,28 @@ async function deflatePlanes(
   const level = options.deflateLevel ?? 6;
   const maxPending = Math.max(1, Math.floor(IN_FLIGHT_BYTES / (2 * plane)));
   const strips: Uint8Array[] = new Array(Z);
-  const pending: Promise<void>[] = [];
-  let fits = true;
-  for (let z = 0; z < Z && fits; z++) {
-    if (pending.length >= maxPending) await pending.shift();
-    // a fresh buffer per plane: zlib reads it on a pool thread until its deflate completes
-    const out = new Uint16Array(plane);
+  const pending: Promise<Uint16Array>[] = [];
+  for (let z = 0; z < Z; z++) {
+    let out: Uint16Array;
+    if (pending.length >= maxPending) {
+      out = await pending.shift()!;
+      out.fill(0);
+    } else {
+      out = new Uint16Array(plane);
+    }
     if (!fill(z * plane, (z + 1) * plane, out)) {
-      fits = false;
-      break;
+      await Promise.all(pending);
+      return null;
     }
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    pending.push(deflateAsync(bytes, { level }).then((b) => void (strips[z] = new Uint8Array(b.buffer, b.byteOffset, b.byteLength))));
+    // zlib reads `out` on a pool thread until its deflate completes; then it is free again
+    pending.push(
+      deflateAsync(bytes, { level }).then((b) => {
+        strips[z] = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+        return out;
+      }),
+    );
   }
   await Promise.all(pending);
-  return fits ? strips : null;
+  return strips;
 }

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { webcrypto } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +72,45 @@ export interface InputFileInfo {
  * removed, truncated or re-chunked chunk still changes the hash; a same-size rewrite of a chunk does not.
  */
 export async function sha256File(path: string): Promise<string> {
-  if ((await stat(path)).isDirectory()) return sha256Tree(path);
+  const st = await stat(path);
+  if (st.isDirectory()) return sha256Tree(path);
+  const key = prefetchKey(path, st);
+  const early = prefetched.get(key);
+  if (early) {
+    prefetched.delete(key);
+    const h = await early.catch(() => null);
+    if (h) return h;
+  }
   return sha256OfFile(path);
+}
+
+/**
+ * Files up to this size are hashed off the main thread: read whole and digested by WebCrypto, both on libuv's
+ * thread pool (`createHash().update` runs on the calling thread: 21 ms for the 8 MB 2D bench image, 70 ms for the
+ * 19 MB 3D one). Larger files are streamed (constant memory) when the manifest is built.
+ */
+const PREFETCH_MAX_BYTES = 64 << 20;
+const prefetched = new Map<string, Promise<string>>();
+
+function prefetchKey(path: string, st: { size: number; mtimeMs: number }): string {
+  return `${path}\0${st.size}\0${st.mtimeMs}`;
+}
+
+/**
+ * Starts hashing the run's input files now, on the thread pool, so that `sha256File` (the manifest, at the end of the
+ * run) finds the digest ready instead of hashing on the main thread. Used once per file (a later call hashes again);
+ * a file changed in between (size or mtime) is hashed again.
+ */
+export function prefetchSha256(paths: readonly string[]): void {
+  for (const path of paths) {
+    const job = stat(path).then(async (st) => {
+      if (!st.isFile() || st.size > PREFETCH_MAX_BYTES) return;
+      const digest = readFile(path).then(async (buf) => Buffer.from(await webcrypto.subtle.digest('SHA-256', buf)).toString('hex'));
+      digest.catch(() => undefined); // a failure falls back to streaming in sha256File
+      prefetched.set(prefetchKey(path, st), digest);
+    });
+    job.catch(() => undefined);
+  }
 }
 
 async function sha256Tree(root: string): Promise<string> {

@@ -12,7 +12,7 @@ import type { Volume, VoxelData } from '../core/volume.js';
 import { openTiff, pageDtype, arrayForDtype, type TiffReader, type TiffPage, type TiffDtype } from './tiff-reader.js';
 import { DTYPE_BYTES } from './tiff-page.js';
 import { isOmeXml, parseOmeXml, planeIndex, OmeXmlError, type OmePhysicalSize } from './ome-xml.js';
-import { isZarrPath, openZarrImage } from './zarr/zarr-stack.js';
+import { isZarrPath } from './zarr/zarr-path.js';
 import { isImageJDescription, parseImageJDescription, imageJPageIndex } from './imagej.js';
 
 export interface PhysicalSizeInfo {
@@ -434,6 +434,8 @@ export function resolveVoxelScale(
 
 /** An OME-Zarr image group (NGFF 0.4/0.5) as an ImageStack (see zarr/zarr-stack.ts). */
 async function openZarrStack(path: string, level: number): Promise<ImageStack> {
+  // zarrita, its codecs and the NGFF schemas are loaded only for a Zarr input (a separate chunk of the CLI bundle)
+  const { openZarrImage } = await import('./zarr/zarr-stack.js');
   const img = await openZarrImage(path, level);
   const C = img.shapeTzcyx[2];
   const zyxUm = img.voxelUm;

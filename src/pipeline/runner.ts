@@ -17,6 +17,7 @@ import { checkParametersAgainstImage, type AnalysedImage } from '../config/image
 import type { RoiLabels } from '../core/volume.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
+import { prefetchSha256 } from '../export/manifest.js';
 import { stageTimer, type ProgressCallback } from './progress.js';
 
 export type StageTimings = { stage: string; ms: number }[];
@@ -81,6 +82,8 @@ export async function runAnalysis<L, R, S>(
   config = await resolveChannelNames(config);
   await step.beforeLoad?.(config);
   const { timings, timed } = stageTimer(options.onProgress);
+  // the manifest's input SHA-256s, computed on the thread pool while the run works (export/manifest.ts)
+  prefetchSha256([...configImages(config), ...(config.rois.kind === 'label_image' ? [config.rois.path] : [])]);
   const loaded = await timed('load', () => layout.load(config));
   // Filter sizes and radii that cannot mean anything for this image are refused before any segmentation.
   checkParametersAgainstImage(config, layout.analysedImage(loaded));

@@ -15,6 +15,7 @@ import { valueError } from '../core/errors.js';
 import { column, makeTable, type Table } from '../core/table.js';
 import { formatShape, sameShape, type LabelVolume, type RoiLabels } from '../core/volume.js';
 import { indexRois, resolveZRange, type RoiIndex } from '../roi/roi-index.js';
+import type { LabelRuns } from './label-runs.js';
 
 export const DETAILED_COLUMNS = [
   'roi_id',
@@ -55,6 +56,8 @@ export function buildDetailedOverlaps(
   roi: RoiLabels,
   zBounds: readonly [number, number] | null,
   roiIndex: RoiIndex = indexRois(roi),
+  /** The runs of `cell` (from its measurement pass): only cell voxels are visited. */
+  cellRuns: LabelRuns | null = null,
 ): DetailedOverlaps {
   if (!sameShape(cell.shape, marker.shape)) {
     throw valueError(`marker mask shape ${formatShape(marker.shape)} does not match cell mask shape ${formatShape(cell.shape)}`);
@@ -98,30 +101,12 @@ export function buildDetailedOverlaps(
       triples.set(tk, (triples.get(tk) ?? 0) + run);
     }
   };
-  let curR = 0;
-  let curC = 0;
-  let curM = 0;
-  let run = 0;
-  for (let z = z0; z < z1; z++) {
-    const base = z * plane;
-    for (let p = 0; p < plane; p++) {
-      const c = cd[base + p];
-      if (c === 0) continue;
-      const r = rd[p];
-      if (r === 0) continue;
-      const m = md[base + p];
-      if (r === curR && c === curC && m === curM) {
-        run++;
-      } else {
-        if (run > 0) flush(curR, curC, curM, run);
-        curR = r;
-        curC = c;
-        curM = m;
-        run = 1;
-      }
-    }
-  }
-  if (run > 0) flush(curR, curC, curM, run);
+  // The triples of the cell voxels inside a ROI, in raster order; the cell runs visit exactly those voxels in that
+  // order (sums are integers and the rows are sorted below, so the flush points do not matter).
+  const st = { curR: 0, curC: 0, curM: 0, run: 0 };
+  if (cellRuns) tripleRunsOfCellRuns(cellRuns, cd, md, rd, plane, z0, z1, st, flush);
+  else tripleRunsOfVolume(cd, md, rd, plane, z0, z1, st, flush);
+  if (st.run > 0) flush(st.curR, st.curC, st.curM, st.run);
   if (pRoi.length >= 2 ** 21) throw valueError(`too many (ROI, cell) pairs for the overlap table: ${pRoi.length}`);
 
   // markers per pair
@@ -187,4 +172,83 @@ export function buildDetailedOverlaps(
     DETAILED_COLUMNS.map((name, j) => column(name, kinds[j], cols[j])),
   );
   return { table, groups };
+}
+
+interface TripleRun {
+  curR: number;
+  curC: number;
+  curM: number;
+  run: number;
+}
+type Flush = (r: number, c: number, m: number, run: number) => void;
+
+/** Every voxel of planes `[z0, z1)`. */
+function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
+  let { curR, curC, curM, run } = st;
+  for (let z = z0; z < z1; z++) {
+    const base = z * plane;
+    for (let p = 0; p < plane; p++) {
+      const c = cd[base + p];
+      if (c === 0) continue;
+      const r = rd[p];
+      if (r === 0) continue;
+      const m = md[base + p];
+      if (r === curR && c === curC && m === curM) {
+        run++;
+      } else {
+        if (run > 0) flush(curR, curC, curM, run);
+        curR = r;
+        curC = c;
+        curM = m;
+        run = 1;
+      }
+    }
+  }
+  st.curR = curR;
+  st.curC = curC;
+  st.curM = curM;
+  st.run = run;
+}
+
+/** Only the voxels of the cell runs that lie in planes `[z0, z1)` (same voxels, same order as the volume scan). */
+function tripleRunsOfCellRuns(
+  runs: LabelRuns,
+  cd: Uint32Array,
+  md: Uint32Array,
+  rd: Uint16Array,
+  plane: number,
+  z0: number,
+  z1: number,
+  st: TripleRun,
+  flush: Flush,
+): void {
+  let { curR, curC, curM, run } = st;
+  const { n, start, length } = runs;
+  const lo = z0 * plane;
+  const hi = z1 * plane;
+  for (let j = 0; j < n; j++) {
+    const i0 = start[j];
+    if (i0 < lo || i0 >= hi) continue; // a run never crosses a row, so never a plane
+    const i1 = i0 + length[j];
+    const c = cd[i0];
+    const p0 = i0 - Math.floor(i0 / plane) * plane;
+    for (let i = i0, p = p0; i < i1; i++, p++) {
+      const r = rd[p];
+      if (r === 0) continue;
+      const m = md[i];
+      if (r === curR && c === curC && m === curM) {
+        run++;
+      } else {
+        if (run > 0) flush(curR, curC, curM, run);
+        curR = r;
+        curC = c;
+        curM = m;
+        run = 1;
+      }
+    }
+  }
+  st.curR = curR;
+  st.curC = curC;
+  st.curM = curM;
+  st.run = run;
 }

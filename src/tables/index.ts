@@ -111,7 +111,8 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
     sheetName: 'marker_properties',
   });
 
-  const detailed = buildDetailedOverlaps(cellMasks, markerMasks, roi, zBounds, roiIndex);
+  // the cell runs of the measurement pass: the overlap table visits only cell voxels
+  const detailed = buildDetailedOverlaps(cellMasks, markerMasks, roi, zBounds, roiIndex, cellM.labelRuns ?? null);
   let summary = buildCellSummary(detailed, cellProps, colocalization, wholeLabelStatsFromMeasurements(cellM));
 
   // third channel (spec 11)

@@ -7,14 +7,36 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../export/atomic.js';
 import { withFolderLock, withResultsLock } from '../../export/results-lock.js';
-import { ExperimentProblems, runBatch } from '../../experiment/batch.js';
-import { mergeExperiment, MERGED_FILES, type MergeResult } from '../../experiment/merge.js';
-import { sheetDirOf, sheetFromFiles } from '../../experiment/sheet-from-files.js';
-import { isPlateStore, plateSheet } from '../../experiment/plate-sheet.js';
-import { emitSnakemake } from '../../experiment/snakemake.js';
-import { createBatchReporter } from '../batch-progress.js';
+import type { MergeResult } from '../../experiment/merge.js';
 import { writeReportAfterRun } from './report.js';
 import type { Io } from '../io.js';
+
+/**
+ * The experiment modules (batch runner and worker pool, merge, sheet builders, Snakemake export; tinyglobby, csv-parse,
+ * the OME-Zarr plate reader) are loaded by these commands only: `run` does not parse them at start-up (issue 21).
+ */
+async function experimentModules() {
+  const [batch, merge, sheetFiles, plate, snakemake, progress] = await Promise.all([
+    import('../../experiment/batch.js'),
+    import('../../experiment/merge.js'),
+    import('../../experiment/sheet-from-files.js'),
+    import('../../experiment/plate-sheet.js'),
+    import('../../experiment/snakemake.js'),
+    import('../batch-progress.js'),
+  ]);
+  return {
+    ExperimentProblems: batch.ExperimentProblems,
+    runBatch: batch.runBatch,
+    mergeExperiment: merge.mergeExperiment,
+    MERGED_FILES: merge.MERGED_FILES,
+    sheetDirOf: sheetFiles.sheetDirOf,
+    sheetFromFiles: sheetFiles.sheetFromFiles,
+    isPlateStore: plate.isPlateStore,
+    plateSheet: plate.plateSheet,
+    emitSnakemake: snakemake.emitSnakemake,
+    createBatchReporter: progress.createBatchReporter,
+  };
+}
 
 function positiveInt(flag: string) {
   return (v: string): number => {
@@ -72,6 +94,7 @@ export function register(program: Command, io: Io): void {
     .option('--samples-per-job <n>', 'with --emit-snakemake: samples per cluster job (default: ≈ 10 minutes of estimated work)', positiveInt('--samples-per-job'))
     .action(async (sheet: string, opts: BatchCliOptions) => {
       if (opts.emitSnakemake) return emitWorkflow(sheet, opts, io);
+      const { ExperimentProblems, runBatch, MERGED_FILES, createBatchReporter } = await experimentModules();
       if (opts.samplesPerJob !== undefined) throw new Error('--samples-per-job: only with --emit-snakemake');
       const reporter = createBatchReporter(process.stderr, !!opts.quiet);
       let result;
@@ -120,6 +143,7 @@ export function register(program: Command, io: Io): void {
       const t0 = performance.now();
       // The experiment folder's lock (issue 15.4): never beside a batch, another merge or a report of it.
       await withFolderLock(resolve(dir), `merge ${dir}`, notice(io), async () => {
+        const { mergeExperiment } = await experimentModules();
         const m = await mergeExperiment(resolve(dir));
         mergeLines(m, io);
         const failed = m.samples.filter((s) => s.status !== 'ok');
@@ -138,6 +162,7 @@ export function register(program: Command, io: Io): void {
     .option('-f, --force', 'overwrite an existing output file')
     .action(async (pattern: string, opts: { namePattern?: string; output?: string; force?: boolean }) => {
       const out = opts.output ? resolve(opts.output) : null;
+      const { isPlateStore, plateSheet, sheetDirOf, sheetFromFiles } = await experimentModules();
       if (out && !opts.force) {
         const { existsSync } = await import('node:fs');
         if (existsSync(out)) throw new Error(`${out} already exists (use --force to overwrite)`);
@@ -161,6 +186,7 @@ export function register(program: Command, io: Io): void {
 }
 
 async function emitWorkflow(sheet: string, opts: BatchCliOptions, io: Io): Promise<void> {
+  const { ExperimentProblems, emitSnakemake } = await experimentModules();
   let r;
   try {
     r = await emitSnakemake({

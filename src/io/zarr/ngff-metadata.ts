@@ -67,23 +67,7 @@ async function readJson(file: string): Promise<unknown | undefined> {
   }
 }
 
-/** True when `path` is a folder that holds Zarr group or array metadata (v2 or v3). */
-export async function isZarrPath(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isDirectory()) return false;
-  } catch {
-    return false;
-  }
-  for (const f of ['zarr.json', '.zattrs', '.zgroup', '.zarray']) {
-    try {
-      await stat(join(path, f));
-      return true;
-    } catch {
-      /* next */
-    }
-  }
-  return /\.zarr\/?$/i.test(path);
-}
+export { isZarrPath } from './zarr-path.js';
 
 /** Reads a group's attributes; `store` names the store in messages. */
 export async function readGroupAttributes(groupPath: string, store: string): Promise<GroupAttributes> {
