@@ -122,6 +122,7 @@ test('example config: every field of every section, one comment per field, parse
     'image',
     'results_dir',
     'voxel_scale_zyx',
+    'resolution_level',
     'channel_config',
     'display_names',
     'cell_model_config',

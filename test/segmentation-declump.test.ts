@@ -103,6 +103,10 @@ for (const c of ref.cases) {
     const d = declumpMask(mask, new Float32Array(mask.length), c.shape, c.spacing, null, settings);
     assert.equal(d.info.seeds, c.peaks.length);
     assert.equal(d.info.components, c.components);
+    // The voxel counts handed to the caller (so that it need not rescan) are those of the labels.
+    const rescan = new Float64Array(d.info.objects + 1);
+    for (const l of d.labels) rescan[l]++;
+    assert.deepEqual([...d.counts], [...rescan]);
     assert.ok(agreement(d.labels, expLabels, mask).fraction > 0.995);
   });
 }

@@ -148,6 +148,11 @@ test('label ids: above the layer maximum + margin or 2^24 → 400 naming the id;
     let r = await http(srv.port, 'PUT', '/api/labels/cell?z=0', h, new Uint8Array(bad.buffer));
     assert.equal(r.status, 400);
     assert.match(r.body, new RegExp(`id 4294967295 \\(first above the limit at y=5, x=7\\) is above ${max + 65536}`));
+    // ids around 1e9 (reanalysis blocked the server for 2–5 s allocating by the largest id): refused the same way.
+    bad[5 * 64 + 7] = 1_000_000_000;
+    r = await http(srv.port, 'PUT', '/api/labels/cell?z=0', h, new Uint8Array(bad.buffer));
+    assert.equal(r.status, 400);
+    assert.match(r.body, new RegExp(`id 1000000000 \\(first above the limit at y=5, x=7\\) is above ${max + 65536}`));
     // Re-analysis and export still work (the plane was never stored).
     assert.equal((await http(srv.port, 'POST', '/api/reanalyze', h)).status, 200);
     // An id within the margin but far above the others: accepted, and re-analysis compacts it.

@@ -12,6 +12,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CellColocError } from '../core/errors.js';
 import { ownPackage } from '../export/manifest.js';
+import { acquireResultsLock, assertResultsFolderFree, type ResultsLock } from '../export/results-lock.js';
 import type { ProgressEvent } from '../pipeline/progress.js';
 import { estimatePeakMemoryForConfig } from '../pipeline/memory-estimate.js';
 import { loadSampleSheet, type SampleRow, type SampleSheet } from './sheet.js';
@@ -43,6 +44,10 @@ export interface BatchOptions {
   only?: string[] | null;
   timeoutPerSampleS?: number | null;
   onEvent?: (e: BatchEvent) => void;
+  /** Notices of the experiment folder's lock (a stale lock taken over, temporary files of killed runs removed). */
+  onNotice?: (message: string) => void;
+  /** What the lock file names as the holder (default `batch <sheet>`). */
+  lockCommand?: string;
 }
 
 export type BatchEvent =
@@ -177,6 +182,23 @@ async function largestEstimateMiB(samples: readonly PlannedSample[]): Promise<{ 
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const t0 = performance.now();
   const plan = await planExperiment(options);
+  // One batch per experiment folder (issue 15.4): a full batch holds the folder's lock through the merge; `--only`
+  // jobs (cluster chunks, which run side by side, each writing only its own samples) only check that no full
+  // batch, merge or report holds it. Sample runs write into samples/<sample>/, which has no lock of its own.
+  let lock: ResultsLock | null = null;
+  if (options.only && options.only.length > 0) await assertResultsFolderFree(plan.resultsDir);
+  else {
+    lock = await acquireResultsLock(plan.resultsDir, options.lockCommand ?? `batch ${options.sheet}`);
+    for (const n of lock.notices) options.onNotice?.(n);
+  }
+  try {
+    return await runPlanned(plan, options, t0);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function runPlanned(plan: ExperimentPlan, options: BatchOptions, t0: number): Promise<BatchResult> {
   const toRun = plan.samples.filter((s) => s.run);
   const upToDate = plan.samples.filter((s) => !s.run).map((s) => s.row.sample);
   const est = await largestEstimateMiB(toRun);

@@ -5,12 +5,16 @@
  * is created complete or not at all: written under a temporary name, then hard-linked to its final name
  * (`link` fails if the name exists — the atomic "create if absent" of POSIX file systems, NFS included).
  *
+ * The same lock guards an experiment folder (`batch`, `merge`, `report`): its sample runs write into
+ * `samples/<sample>/`, sub-folders without a lock of their own, so the two never wait for each other.
+ *
  * After taking the lock, temporary files of killed runs (`.<name>.tmp-<pid>-<hex>`, src/export/atomic.ts)
  * whose process is gone are removed, so killed runs never litter a results folder for good.
  */
 import { hostname } from 'node:os';
 import { link, mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { exportError } from './atomic.js';
 
@@ -50,6 +54,38 @@ async function readHolder(path: string): Promise<LockHolder | null> {
   }
 }
 
+/** The lock file's holder and whether it is stale (its process gone on this host, or unreadable for a minute). */
+async function inspectLock(path: string): Promise<{ holder: LockHolder | null; stale: boolean }> {
+  const holder = await readHolder(path);
+  const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
+  const stale =
+    holder === null
+      ? age > 60_000 // unreadable: a writer killed mid-write long ago (link publishes whole files, so only foreign files)
+      : holder.host === hostname() && !processAlive(holder.pid);
+  return { holder, stale };
+}
+
+function inUse(dir: string, path: string, holder: LockHolder | null) {
+  return exportError(
+    holder
+      ? `${dir}: the results folder is in use by another cellcoloc run (${describe(holder)}); wait for it to finish or choose ` +
+          `another --results-dir (if that run is gone for good, delete ${path})`
+      : `${dir}: the results folder is locked (${path} exists but is unreadable); delete it if no other run uses this folder`,
+  );
+}
+
+/**
+ * Refuses (one ExportError naming the holder) when a live run holds `dir`'s lock, without taking it: the
+ * `batch --only` jobs of one experiment (Snakemake/SLURM chunks) run side by side in its folder, each writing
+ * only its own samples, but never beside a full `batch`, `merge` or `report` of that folder.
+ */
+export async function assertResultsFolderFree(dir: string): Promise<void> {
+  const path = join(dir, LOCK_NAME);
+  if (!existsSync(path)) return;
+  const { holder, stale } = await inspectLock(path);
+  if (!stale) throw inUse(dir, path, holder);
+}
+
 const describe = (h: LockHolder) => `pid ${h.pid} on ${h.host}, started ${h.started}${h.command ? `: ${h.command}` : ''}`;
 
 /**
@@ -78,20 +114,8 @@ export async function acquireResultsLock(dir: string, command = ''): Promise<Res
           throw exportError(`${dir}: cannot create the lock file ${LOCK_NAME} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
         }
       }
-      const holder = await readHolder(path);
-      const age = await stat(path).then((s) => Date.now() - s.mtimeMs, () => 0);
-      const stale =
-        holder === null
-          ? age > 60_000 // unreadable: a writer killed mid-write long ago (link publishes whole files, so only foreign files)
-          : holder.host === me.host && !processAlive(holder.pid);
-      if (!stale) {
-        throw exportError(
-          holder
-            ? `${dir}: the results folder is in use by another cellcoloc run (${describe(holder)}); wait for it to finish or choose ` +
-                `another --results-dir (if that run is gone for good, delete ${path})`
-            : `${dir}: the results folder is locked (${path} exists but is unreadable); delete it if no other run uses this folder`,
-        );
-      }
+      const { holder, stale } = await inspectLock(path);
+      if (!stale) throw inUse(dir, path, holder);
       notices.push(
         `results folder ${dir}: took over the lock of a run that is no longer running (${holder ? describe(holder) : 'unreadable lock file'})`,
       );
@@ -159,4 +183,12 @@ export async function withResultsLock<T>(dir: string, command: string, notice: (
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * `withResultsLock` for commands that read an existing folder (`report`, `merge`): a folder that does not exist is
+ * not created for the lock — the command itself reports it missing.
+ */
+export async function withFolderLock<T>(dir: string, command: string, notice: (s: string) => void, fn: () => Promise<T>): Promise<T> {
+  return existsSync(dir) ? withResultsLock(dir, command, notice, fn) : fn();
 }

@@ -13,6 +13,7 @@
  */
 import { resolveChannelNames } from '../config/channel-names.js';
 import type { AnalysisConfig } from '../config/types.js';
+import { checkParametersAgainstImage, type AnalysedImage } from '../config/image-bounds.js';
 import type { RoiLabels } from '../core/volume.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { buildResultsPaths, type ResultsPaths } from '../export/results-paths.js';
@@ -40,6 +41,8 @@ export interface AnalysisLayout<L, R, S> {
   load(config: AnalysisConfig): Promise<L>;
   /** `[Y, X]` of the analysed image (the ROIs are rasterised at this size). */
   planeShape(loaded: L): [number, number];
+  /** Shape and voxel size of the analysed image (filter sizes are checked against it, issue 15.3). */
+  analysedImage(loaded: L): AnalysedImage;
   /** The first input file: names the results folder and stem (spec 8). */
   firstSource(loaded: L): string;
   warnings(loaded: L): string[];
@@ -82,6 +85,8 @@ export async function runAnalysis<L, R, S>(
   // the manifest's input SHA-256s, computed on the thread pool while the run works (export/manifest.ts)
   prefetchSha256([...configImages(config), ...(config.rois.kind === 'label_image' ? [config.rois.path] : [])]);
   const loaded = await timed('load', () => layout.load(config));
+  // Filter sizes and radii that cannot mean anything for this image are refused before any segmentation.
+  checkParametersAgainstImage(config, layout.analysedImage(loaded));
   const roiLabels = await timed('rois', () => layout.roiLabels?.(loaded) ?? resolveRoiLabels(config, layout.planeShape(loaded)));
   const paths = resultsPathsFor(config, layout.firstSource(loaded));
   const ctx: RunContext<L> = { config, loaded, roiLabels, paths, timings, timed, onProgress: options.onProgress };

@@ -332,6 +332,7 @@ export const singleChannelLayout: AnalysisLayout<LoadedSingleChannelImage, Singl
     }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
   },
   planeShape: (loaded) => [loaded.image.shape[1], loaded.image.shape[2]],
+  analysedImage: (loaded) => ({ shapeZyx: loaded.image.shape, voxelSizeUm: loaded.voxelSizeUm }),
   firstSource: (loaded) => loaded.sourcePaths[0],
   warnings: (loaded) => loaded.warnings,
   write: (ctx, result, extend) => exportSingleChannelRun(ctx.config, ctx.loaded, ctx.roiLabels, result, ctx.paths, ctx.timings, extend),

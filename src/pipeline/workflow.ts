@@ -116,6 +116,13 @@ export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelRes
       resolutionLevel: config.resolutionLevel,
     }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
   planeShape: (loaded) => [loaded.cellImage.shape[1], loaded.cellImage.shape[2]],
+  // y/x of the whole frame when only an analysis window was read (windowedTwoChannelLayout): the filters are
+  // bounded by the image the user gave, not by a ROI's bounding box.
+  analysedImage: (loaded) => {
+    const [Z, Y, X] = loaded.cellImage.shape;
+    const frame = loaded.analysisWindow?.frameShape;
+    return { shapeZyx: frame ? [Z, frame[1], frame[2]] : [Z, Y, X], voxelSizeUm: loaded.voxelSizeUm };
+  },
   firstSource: (loaded) => loaded.sourcePaths[0],
   warnings: (loaded) => loaded.warnings,
   async write(ctx, result, extend) {

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../export/atomic.js';
+import { withFolderLock, withResultsLock } from '../../export/results-lock.js';
 import type { MergeResult } from '../../experiment/merge.js';
 import { writeReportAfterRun } from './report.js';
 import type { Io } from '../io.js';
@@ -70,6 +71,8 @@ interface BatchCliOptions {
   samplesPerJob?: number;
 }
 
+const notice = (io: Io) => (n: string) => io.err(`cellcoloc: notice: ${n}\n`);
+
 function mergeLines(m: MergeResult, io: Io): void {
   for (const n of m.notes) io.err(`cellcoloc: note: ${n}\n`);
 }
@@ -105,6 +108,7 @@ export function register(program: Command, io: Io): void {
           only: opts.only ?? null,
           timeoutPerSampleS: opts.timeoutPerSample ?? null,
           onEvent: (e) => reporter.onEvent(e),
+          onNotice: (n) => io.err(`cellcoloc: notice: ${n}\n`),
         });
       } catch (err) {
         reporter.stop();
@@ -123,7 +127,9 @@ export function register(program: Command, io: Io): void {
       if (result.merge) mergeLines(result.merge, io);
       io.out(`results: ${result.resultsDir}  (${(result.wallMs / 1000).toFixed(2)} s)\n`);
       // The experiment report (issue 17) after the merge; `--only` jobs leave it to `cellcoloc merge`.
-      if (opts.report && result.merge) await writeReportAfterRun(result.resultsDir, '', io, !!opts.quiet);
+      if (opts.report && result.merge) {
+        await withResultsLock(result.resultsDir, `report ${result.resultsDir}`, notice(io), () => writeReportAfterRun(result.resultsDir, '', io, !!opts.quiet));
+      }
       if (failed > 0) throw new BatchFailed(failed);
     });
 
@@ -135,13 +141,16 @@ export function register(program: Command, io: Io): void {
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (dir: string, opts: { report: boolean; quiet?: boolean }) => {
       const t0 = performance.now();
-      const { mergeExperiment } = await experimentModules();
-      const m = await mergeExperiment(resolve(dir));
-      mergeLines(m, io);
-      const failed = m.samples.filter((s) => s.status !== 'ok');
-      io.err(`cellcoloc: merged ${m.samples.length - failed.length} sample${m.samples.length - failed.length === 1 ? '' : 's'} (${m.rows.summary} ROI rows, ${m.rows.cells} cell rows); ${failed.length} in failures.csv\n`);
-      io.out(`results: ${resolve(dir)}  (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
-      if (opts.report) await writeReportAfterRun(resolve(dir), '', io, !!opts.quiet);
+      // The experiment folder's lock (issue 15.4): never beside a batch, another merge or a report of it.
+      await withFolderLock(resolve(dir), `merge ${dir}`, notice(io), async () => {
+        const { mergeExperiment } = await experimentModules();
+        const m = await mergeExperiment(resolve(dir));
+        mergeLines(m, io);
+        const failed = m.samples.filter((s) => s.status !== 'ok');
+        io.err(`cellcoloc: merged ${m.samples.length - failed.length} sample${m.samples.length - failed.length === 1 ? '' : 's'} (${m.rows.summary} ROI rows, ${m.rows.cells} cell rows); ${failed.length} in failures.csv\n`);
+        io.out(`results: ${resolve(dir)}  (${((performance.now() - t0) / 1000).toFixed(2)} s)\n`);
+        if (opts.report) await writeReportAfterRun(resolve(dir), '', io, !!opts.quiet);
+      });
     });
 
   program

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
+import { withFolderLock } from '../../export/results-lock.js';
 
 /** The report module is imported on demand: no other command pays for it at start-up. */
 async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io: Io): Promise<string> {
@@ -27,7 +28,9 @@ export function register(program: Command, io: Io): void {
     .option('--stem <stem>', 'which run, when the folder holds the results of several images')
     .option('-q, --quiet', 'no progress output on stderr')
     .action(async (dir: string, opts: { stem?: string; quiet?: boolean }) => {
-      const path = await report(resolve(dir), opts, io);
+      // The folder's lock (issue 15.4): a report never reads files that a run, batch or merge is rewriting.
+      // (After a run, `writeReportAfterRun` runs inside that run's own lock.)
+      const path = await withFolderLock(resolve(dir), `report ${dir}`, (n) => io.err(`cellcoloc: notice: ${n}\n`), () => report(resolve(dir), opts, io));
       io.out(`report: ${path}\n`);
     });
 }

@@ -137,7 +137,7 @@ export function declumpMask(
   spacing: readonly [number, number, number],
   roiMask2d: Uint8Array | null,
   s: DeclumpSettings,
-): { labels: Uint32Array; info: DeclumpInfo } {
+): { labels: Uint32Array; info: DeclumpInfo; counts: Float64Array } {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   const P = Y * X;
@@ -180,6 +180,9 @@ export function declumpMask(
   const range = s.discardOutsideDiameter ? s.diameterUm : null;
   const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
   const splitsShape = s.method === 'shape';
+  // Voxels of object 1, 2, …: every voxel a piece covers in its box is pasted (holes included), so the counts of
+  // the rules loop are the final ones and the caller need not rescan the labels.
+  const objectVoxels: number[] = [];
   for (let c = 1; c <= count; c++) {
     const b = 6 * c;
     const z0 = Math.max(0, boxes[b] - margin[0]);
@@ -300,6 +303,7 @@ export function declumpMask(
         }
       }
       newId[l] = ++objects;
+      objectVoxels.push(voxels[l]);
     }
     for (let z = 0, k = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++) {
@@ -331,8 +335,13 @@ export function declumpMask(
       }
     }
   }
+  const voxelCounts = new Float64Array(objects + 1);
+  let foreground = 0;
+  for (let l = 1; l <= objects; l++) foreground += voxelCounts[l] = objectVoxels[l - 1];
+  voxelCounts[0] = n - foreground;
   return {
     labels: comps,
+    counts: voxelCounts,
     info: {
       method: s.method,
       typicalDiameterUm: s.diameterUm,

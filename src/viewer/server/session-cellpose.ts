@@ -9,6 +9,7 @@ import type { ModelConfig } from '../../config/types.js';
 import { cellposeCacheDir, listCacheEntries, CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
 import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
+import type { RefineThresholds } from '../../pipeline/refine.js';
 import { SessionRequestError } from './session-error.js';
 
 export interface RefineRequest {
@@ -74,6 +75,20 @@ export class CellposeSliders {
     if (!req.cell && !req.marker && !req.optional_region) {
       throw new SessionRequestError(400, 'body: expected {cell?: {cellprobThreshold, flowThreshold}, marker?: {…}, optional_region?: {…}}');
     }
+  }
+
+  /** The thresholds of the channels named in `req` (the others null: their masks are kept), as pipeline/refine.ts takes them. */
+  refineThresholds(req: RefineRequest): RefineThresholds {
+    const th = this.thresholds;
+    const of = (ch: RefinableChannel, k: keyof Thresholds) => (req[ch] ? (th[ch][k] ?? null) : null);
+    return {
+      cellCellprobThreshold: of('cell', 'cellprobThreshold'),
+      cellFlowThreshold: of('cell', 'flowThreshold'),
+      markerCellprobThreshold: of('marker', 'cellprobThreshold'),
+      markerFlowThreshold: of('marker', 'flowThreshold'),
+      optionalRegionCellprobThreshold: of('optional_region', 'cellprobThreshold'),
+      optionalRegionFlowThreshold: of('optional_region', 'flowThreshold'),
+    };
   }
 
   /** Stops a prewarm that has not finished (a new one, a run, or the server closing). */

@@ -5,33 +5,19 @@
  * export). Every file path comes from the config or from `buildResultsPaths` — never from a request.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { join } from 'node:path';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
 import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
-import type { Table } from '../../core/table.js';
 import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
-import { loadAnalysisImages, type LoadedImageChannels } from '../../pipeline/load-images.js';
-import {
-  effectiveZBounds,
-  exportVoxelSizeUm,
-  labelsForAnalysis,
-  labelsForExport,
-  prepareLoadedImagesForAnalysis,
-  zStackManifestEntry,
-  type ZStackLoaded,
-} from '../../pipeline/z-stack.js';
+import { effectiveZBounds, labelsForAnalysis } from '../../pipeline/z-stack.js';
 import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
-import { readLabelMask } from '../../pipeline/reanalyze.js';
 import { refineRunResultFromCellposeCache } from '../../pipeline/refine.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
-import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
-import { exportAnalysisOutputs } from '../../export/export-outputs.js';
-import { buildManifest } from '../../export/manifest.js';
+import type { ResultsPaths } from '../../export/results-paths.js';
 import { writeFileAtomic } from '../../export/atomic.js';
-import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, MAX_LABEL_ID, LABEL_ID_MARGIN, type PlaneBytes, type TableJson } from './wire.js';
+import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
 import { saveRoiLabels } from '../../roi/roi-io.js';
@@ -39,10 +25,10 @@ import { roiIds } from '../../roi/roi-geometry.js';
 import { proposeRoisChange, applyRoisChange, type ConfigRoisChange } from './config-edit.js';
 import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
 import { AnalysisWorker } from './analysis-worker.js';
+import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
+import { exportSessionResult, loadSessionImages, readLastMasks, readSavedShapes, roiFilesBesideConfig, sessionResultsPaths, type Loaded } from './session-files.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
-
-type Loaded = LoadedImageChannels & ZStackLoaded;
 
 export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
 export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
@@ -64,9 +50,8 @@ export class ViewerSession {
   paths: ResultsPaths;
   /** Accepted result (tables, positive layer, filtered masks): the last run, re-analysis or refinement. */
   result: ColocalizationRunResult | null = null;
-  /** Working copies of the label layers while the user edits them (null = no edit since the accepted result). */
-  private editedCell: LabelVolume | null = null;
-  private editedMarker: LabelVolume | null = null;
+  /** Working copies of the label layers while the user edits them (session-edits.ts). */
+  private readonly edits = new LabelEdits();
   /** Cellpose sliders: caches available, last thresholds, entries and mask memo (session-cellpose.ts). */
   private readonly sliders = new CellposeSliders((ch) => this.modelConfigOf(ch));
   /** The table passes (re-analysis, refinement, the last results) run in a worker thread (issue 15.5). */
@@ -107,10 +92,10 @@ export class ViewerSession {
     if (config.singleChannel) {
       throw notSupported(`${config.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only (use cellcoloc run)`);
     }
-    const loaded = await loadImages(config);
+    const loaded = await loadSessionImages(config);
     const [, Y, X] = loaded.cellImage.shape;
     const roiLabels = await resolveRoiLabels(config, [Y, X]);
-    const paths = resultsPathsOf(config, loaded);
+    const paths = sessionResultsPaths(config, loaded);
     const s = new ViewerSession(config.configPath ?? configPath, options, config, loaded, roiLabels, paths);
     s.warnings.push(...loaded.warnings);
     await s.sliders.refreshAvailability(paths);
@@ -143,38 +128,27 @@ export class ViewerSession {
   }
 
   private async loadPreviousResult(): Promise<void> {
-    const p = this.paths;
-    if (!existsSync(p.cellMaskPath) || !existsSync(p.markerMaskPath)) return;
     const loaded = this.loaded;
-    const [, Y, X] = loaded.cellImage.shape;
-    const exportShape: [number, number, number] =
-      loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
     try {
-      const [cell, marker] = await Promise.all([
-        readLabelMask(p.cellMaskPath, exportShape, 'cell masks'),
-        readLabelMask(p.markerMaskPath, exportShape, 'marker masks'),
-      ]);
-      const region =
-        this.config.optionalRegionModelConfig !== null && existsSync(p.optionalRegionMaskPath)
-          ? await readLabelMask(p.optionalRegionMaskPath, exportShape, 'optional-region masks')
-          : null;
+      const masks = await readLastMasks(this.paths, loaded, this.config);
+      if (!masks) return;
       // The exported masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
       // In the worker: this table pass held the server's thread ~2 s on a 2048² image.
       this.result = await this.analysisWorker.twoChannel(loaded, this.roiLabels, {
         kind: 'two_channel',
-        cellMasks: labelsForAnalysis(cell, loaded),
-        markerMasks: labelsForAnalysis(marker, loaded),
+        cellMasks: labelsForAnalysis(masks.cell, loaded),
+        markerMasks: labelsForAnalysis(masks.marker, loaded),
         colocalizationConfig: this.config.colocalizationConfig,
         options: {
           analysisZBounds: effectiveZBounds(loaded),
-          optionalRegionMasks: region ? labelsForAnalysis(region, loaded) : null,
+          optionalRegionMasks: masks.region ? labelsForAnalysis(masks.region, loaded) : null,
           ownsMasks: true,
           intensityColocalization: this.config.intensityColocalizationConfig ?? null,
         },
         compact: false,
       });
     } catch (err) {
-      this.warnings.push(`the results in ${p.resultsDir} were not loaded: ${(err as Error).message}`);
+      this.warnings.push(`the results in ${this.paths.resultsDir} were not loaded: ${(err as Error).message}`);
       this.result = null;
     }
   }
@@ -241,23 +215,15 @@ export class ViewerSession {
       progress: this.progress,
       error: this.error,
       warnings: this.warnings,
-      edited: { cell: this.editedCell !== null, marker: this.editedMarker !== null },
+      edited: { cell: this.edits.cell !== null, marker: this.edits.marker !== null },
     };
   }
 
   /** Shapes of the last "Save ROIs" (`<stem>_rois.json`), else the config's `rois.shapes`, else none. */
   private async savedShapes(): Promise<RoiShape[]> {
     // Beside the config (since issue 16.7), else in the results folder (older sessions).
-    for (const sidecar of [this.roiFilesBesideConfig().shapesPath, this.roiShapesPath()]) {
-      if (!existsSync(sidecar)) continue;
-      try {
-        const j = JSON.parse(await readFile(sidecar, 'utf8')) as { shapes?: RoiShape[] };
-        if (Array.isArray(j.shapes)) return j.shapes;
-      } catch {
-        // a broken sidecar only loses the editable outlines; the label mask is still shown
-      }
-    }
-    return this.config.rois.kind === 'shapes' ? this.config.rois.shapes : [];
+    const saved = await readSavedShapes([this.roiFilesBesideConfig().shapesPath, this.roiShapesPath()]);
+    return saved ?? (this.config.rois.kind === 'shapes' ? this.config.rois.shapes : []);
   }
 
   roiShapesPath(): string {
@@ -298,8 +264,8 @@ export class ViewerSession {
   /** The label volume of a layer (edited copy where there is one); null = layer absent. */
   labelVolume(layer: Exclude<LabelLayer, 'rois'>): LabelVolume | null {
     const r = this.result;
-    if (layer === 'cell') return this.editedCell ?? r?.cellMasks ?? null;
-    if (layer === 'marker') return this.editedMarker ?? r?.markerMasks ?? null;
+    if (layer === 'cell') return this.edits.cell ?? r?.cellMasks ?? null;
+    if (layer === 'marker') return this.edits.marker ?? r?.markerMasks ?? null;
     if (layer === 'positive') return r?.positiveCellMasks ?? null;
     return r?.optionalRegionMasks ?? null;
   }
@@ -345,55 +311,9 @@ export class ViewerSession {
   /** `PUT /api/labels/<cell|marker>?z=` — replaces one plane of the working copy (copy-on-first-edit). */
   putLabelPlane(layer: EditableLayer, z: number, body: Uint8Array): void {
     this.assertIdle();
-    const [Z, Y, X] = this.shapeZyx;
-    const n = Y * X;
-    if (body.byteLength !== n * 4) {
-      throw new SessionRequestError(400, `body: expected ${n * 4} bytes (uint32 plane of ${Y}×${X}), got ${body.byteLength}`);
-    }
-    if (!Number.isInteger(z) || z < 0 || z >= Z) throw new SessionRequestError(400, `z: expected an integer plane in [0, ${Z}), got ${z}`);
     const base = this.labelVolume(layer);
     if (!base) throw new SessionRequestError(404, `no ${layer} layer yet: run the analysis first`);
-    // Ids bounded before anything is stored (issue 15.5): a drawn object takes the next free id, so an id far
-    // above the layer's largest is a malformed request — and would make re-analysis allocate by that id.
-    const current = this.layerMax(layer, base);
-    const limit = Math.min(MAX_LABEL_ID, current + LABEL_ID_MARGIN);
-    const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
-    const ids = new Uint32Array(aligned.buffer, aligned.byteOffset, n);
-    let planeMax = 0;
-    for (let i = 0; i < n; i++) {
-      const v = ids[i];
-      if (v > planeMax) planeMax = v;
-    }
-    if (planeMax > limit) {
-      const at = ids.findIndex((v) => v > limit);
-      throw new SessionRequestError(
-        400,
-        `labels ${layer}: id ${planeMax} (first above the limit at y=${Math.floor(at / X)}, x=${at % X}) is above ${limit} ` +
-          `(the layer's largest id ${current} + ${LABEL_ID_MARGIN}, and never above 2^24)`,
-      );
-    }
-    this.layerMaxCache[layer] = Math.max(current, planeMax);
-    let target = layer === 'cell' ? this.editedCell : this.editedMarker;
-    if (!target) {
-      target = { data: base.data.slice(), shape: base.shape };
-      if (layer === 'cell') this.editedCell = target;
-      else this.editedMarker = target;
-    }
-    // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
-    new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
-  }
-
-  /** Largest id of an editable layer (cached; an upper bound once planes are replaced). */
-  private layerMaxCache: Partial<Record<EditableLayer, number>> = {};
-  private layerMax(layer: EditableLayer, vol: LabelVolume): number {
-    let m = this.layerMaxCache[layer];
-    if (m === undefined) {
-      m = 0;
-      const d = vol.data;
-      for (let i = 0; i < d.length; i++) if (d[i] > m) m = d[i];
-      this.layerMaxCache[layer] = m;
-    }
-    return m;
+    this.edits.put(layer, z, body, base);
   }
 
   /**
@@ -410,7 +330,7 @@ export class ViewerSession {
     if (!r) throw new SessionRequestError(409, 'no result to re-analyse: run the analysis first');
     const t0 = performance.now();
     const cfg = this.config;
-    const edited = { cell: this.editedCell, marker: this.editedMarker };
+    const edited = { cell: this.edits.cell, marker: this.edits.marker };
     this.result = await this.analysisWorker.twoChannel(this.loaded, this.roiLabels, {
       kind: 'two_channel',
       cellMasks: edited.cell ?? r.cellMasks,
@@ -433,9 +353,7 @@ export class ViewerSession {
       compact: true,
     });
     // Edits made meanwhile are refused (`exclusive`), so the working copies are exactly what was analysed.
-    this.editedCell = null;
-    this.editedMarker = null;
-    this.layerMaxCache = {};
+    this.edits.clear();
     return { ms: performance.now() - t0 };
   }
 
@@ -451,7 +369,6 @@ export class ViewerSession {
     return this.exclusive('refinement', async () => {
       const t0 = performance.now();
       const cfg = this.config;
-      const th = this.sliders.thresholds;
       const cacheRoot = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
       // Only the channels named in the request are rebuilt; the other keeps its current masks (hand edits
       // included), so one slider costs one channel's mask stage. The cache entries stay in memory and the mask
@@ -466,18 +383,11 @@ export class ViewerSession {
         markerModelConfig: req.marker ? cfg.markerModelConfig : null,
         optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
         cacheDir: cacheRoot,
-        thresholds: {
-          cellCellprobThreshold: req.cell ? (th.cell.cellprobThreshold ?? null) : null,
-          cellFlowThreshold: req.cell ? (th.cell.flowThreshold ?? null) : null,
-          markerCellprobThreshold: req.marker ? (th.marker.cellprobThreshold ?? null) : null,
-          markerFlowThreshold: req.marker ? (th.marker.flowThreshold ?? null) : null,
-          optionalRegionCellprobThreshold: req.optional_region ? (th.optional_region.cellprobThreshold ?? null) : null,
-          optionalRegionFlowThreshold: req.optional_region ? (th.optional_region.flowThreshold ?? null) : null,
-        },
+        thresholds: this.sliders.refineThresholds(req),
         runResult: this.result
           ? {
-              cellMasks: this.editedCell ?? this.result.cellMasks,
-              markerMasks: this.editedMarker ?? this.result.markerMasks,
+              cellMasks: this.edits.cell ?? this.result.cellMasks,
+              markerMasks: this.edits.marker ?? this.result.markerMasks,
               optionalRegionMasks: this.result.optionalRegionMasks,
             }
           : null,
@@ -487,9 +397,7 @@ export class ViewerSession {
         analyze: (loaded, roiLabels, cellMasks, markerMasks, colocalizationConfig, { measurementMemo: _m, ...options } = {}) =>
           this.analysisWorker.twoChannel(loaded, roiLabels, { kind: 'two_channel', cellMasks, markerMasks, colocalizationConfig, options, compact: false }),
       });
-      this.editedCell = null;
-      this.editedMarker = null;
-      this.layerMaxCache = {};
+      this.edits.clear();
       return { ms: performance.now() - t0 };
     });
   }
@@ -503,34 +411,10 @@ export class ViewerSession {
   }
 
   protected async exportNow(): Promise<{ files: string[] }> {
-    if (this.editedCell || this.editedMarker) await this.reanalyzeNow();
+    if (this.edits.any) await this.reanalyzeNow();
     const r = this.result;
     if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
-    const loaded = this.loaded;
-    const manifest = await buildManifest({
-      config: this.config,
-      loaded,
-      roiIds: roiIds(this.roiLabels),
-      filterSteps: r.filterSteps,
-      timings: [],
-      paths: this.paths,
-    });
-    manifest.command = 'view';
-    const zStack = zStackManifestEntry(loaded);
-    if (zStack) manifest.zStack = zStack;
-    const written = await exportAnalysisOutputs(
-      {
-        cellMasks: labelsForExport(r.cellMasks, loaded),
-        markerMasks: labelsForExport(r.markerMasks, loaded),
-        positiveCellMasks: labelsForExport(r.positiveCellMasks, loaded),
-        optionalRegionMasks: r.optionalRegionMasks ? labelsForExport(r.optionalRegionMasks, loaded) : null,
-        tables: colocalizationSheets(r.tables),
-        roiLabels: this.roiLabels,
-      },
-      this.paths,
-      { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
-    );
-    return { files: written.map((w) => w.path) };
+    return { files: await exportSessionResult(this.config, this.loaded, this.roiLabels, r, this.paths) };
   }
 
   /**
@@ -577,9 +461,7 @@ export class ViewerSession {
 
   /** ROI files beside the config: `<config stem>_rois.tif` and `<config stem>_rois.json`. */
   roiFilesBesideConfig(): { maskPath: string; shapesPath: string } {
-    const stem = basename(this.configPath, extname(this.configPath));
-    const dir = dirname(this.configPath);
-    return { maskPath: join(dir, `${stem}_rois.tif`), shapesPath: join(dir, `${stem}_rois.json`) };
+    return roiFilesBesideConfig(this.configPath);
   }
 
   /** The mask of the last "Save ROIs" of this session (used by its runs, whether or not the config was changed). */
@@ -608,8 +490,7 @@ export class ViewerSession {
         this.roiLabels = res.roiLabels;
         this.paths = res.paths;
         this.result = res.result;
-        this.editedCell = null;
-        this.editedMarker = null;
+        this.edits.clear();
         this.sliders.resetThresholds();
         this.channelMaxCache.clear();
         this.roiPlaneCache = null;
@@ -638,17 +519,3 @@ export class ViewerSession {
     await this.runPromise;
   }
 }
-
-async function loadImages(config: AnalysisConfig): Promise<Loaded> {
-  const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
-    cropForTesting: config.runtimeConfig.cropForTesting,
-    t: config.runtimeConfig.t,
-    resolutionLevel: config.resolutionLevel,
-  });
-  return prepareLoadedImagesForAnalysis(raw, config);
-}
-
-function resultsPathsOf(config: AnalysisConfig, loaded: Loaded): ResultsPaths {
-  return buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
-}
-

@@ -83,6 +83,31 @@ export const LABEL_ID_MARGIN = 65_536;
  * 1024); the same object otherwise. Memory: one byte per id up to the largest (≤ 2^24 after the PUT bound)
  * and the renumbered copy.
  */
+/**
+ * The largest id of a uint32 label plane sent by the page (`PUT /api/labels`); refuses (400) an id above the
+ * layer's largest `current` + LABEL_ID_MARGIN or above MAX_LABEL_ID, naming it and where it is.
+ */
+export function checkLabelIds(layer: string, body: Uint8Array, [Y, X]: [number, number], current: number): number {
+  const n = Y * X;
+  const limit = Math.min(MAX_LABEL_ID, current + LABEL_ID_MARGIN);
+  const aligned = body.byteOffset % 4 === 0 ? body : body.slice();
+  const ids = new Uint32Array(aligned.buffer, aligned.byteOffset, n);
+  let planeMax = 0;
+  for (let i = 0; i < n; i++) {
+    const v = ids[i];
+    if (v > planeMax) planeMax = v;
+  }
+  if (planeMax > limit) {
+    const at = ids.findIndex((v) => v > limit);
+    throw new SessionRequestError(
+      400,
+      `labels ${layer}: id ${planeMax} (first above the limit at y=${Math.floor(at / X)}, x=${at % X}) is above ${limit} ` +
+        `(the layer's largest id ${current} + ${LABEL_ID_MARGIN}, and never above 2^24)`,
+    );
+  }
+  return planeMax;
+}
+
 export function compactLabelIds<V extends { data: Uint32Array; shape: readonly [number, number, number] }>(vol: V): V {
   const d = vol.data;
   let max = 0;
