@@ -201,12 +201,24 @@ export function closeBits(m: BitMask): void {
  * that cost more than the whole kernel.
  */
 export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
-  const [Z, Y, X] = m.shape;
+  const rows = m.shape[0] * m.shape[1];
+  const invert = value === 0 ? -1 : 0;
+  const n = countTransitions(m, invert) >>> 1; // every run has a start and an end
+  const rowStart = new Int32Array(rows + 1);
+  const x0 = new Int32Array(n);
+  const x1 = new Int32Array(n);
+  recordTransitions(m, invert, rowStart, x0, x1);
+  rowStart[rows] = n;
+  return { rowStart, x0, x1, comp: new Int32Array(n), count: n };
+}
+
+// The two passes are separate functions so that each loop is optimized with its own type feedback (one
+// function's on-stack-replaced code would reach the second loop without any and deoptimize there).
+function countTransitions(m: BitMask, invert: number): number {
   const WX = m.wordsPerRow;
   const bits = m.bits;
-  const rows = Z * Y;
-  const lastMask = lastWordMask(X);
-  const invert = value === 0 ? -1 : 0;
+  const rows = m.shape[0] * m.shape[1];
+  const lastMask = lastWordMask(m.shape[2]);
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const base = r * WX;
@@ -221,10 +233,14 @@ export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
       }
     }
   }
-  const n = total >>> 1; // every run has a start and an end
-  const rowStart = new Int32Array(rows + 1);
-  const x0 = new Int32Array(n);
-  const x1 = new Int32Array(n);
+  return total;
+}
+
+function recordTransitions(m: BitMask, invert: number, rowStart: Int32Array, x0: Int32Array, x1: Int32Array): void {
+  const WX = m.wordsPerRow;
+  const bits = m.bits;
+  const rows = m.shape[0] * m.shape[1];
+  const lastMask = lastWordMask(m.shape[2]);
   let e = 0; // transitions recorded: even = starts, odd = ends
   for (let r = 0; r < rows; r++) {
     rowStart[r] = e >>> 1;
@@ -243,8 +259,6 @@ export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
       }
     }
   }
-  rowStart[rows] = n;
-  return { rowStart, x0, x1, comp: new Int32Array(n), count: n };
 }
 
 /** Sets (value 1) or clears (0) bits `[x0, x1)` of the row starting at word `base`. */
