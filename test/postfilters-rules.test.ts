@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyPostfilters, diskFootprint, ballFootprint, reflectIndex } from '../src/segmentation/postfilters.js';
+import { applyPostfilters } from '../src/segmentation/postfilters.js';
+import { diskFootprint, ballFootprint, reflectIndex } from '../src/segmentation/local-contrast.js';
 import { filterLabelsBySize } from '../src/segmentation/size-filter.js';
 import type { ModelConfig } from '../src/config/types.js';
 import type { LabelVolume, Volume } from '../src/core/volume.js';
