@@ -134,6 +134,7 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
       detailed.groups,
       getColumn(summary, 'marker_positive').values,
       colocalization,
+      cellM.labelRuns ?? null,
     );
     summary = makeTable(summary.name, [...summary.columns, ...extra]);
   }

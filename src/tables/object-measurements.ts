@@ -20,7 +20,7 @@ import { valueError } from '../core/errors.js';
 import { formatShape, sameShape, voxelCount, type LabelVolume, type RoiLabels, type Volume, type VoxelSizeUm } from '../core/volume.js';
 import { scanLabelRuns, type LabelRuns } from './label-runs.js';
 import { passA, type PassAState } from './measurement-passes.js';
-import { eigSym2, eigSym3, medianInPlace, perimeterCodes } from './measurement-kernels.js';
+import { eigSym2, eigSym3, medianInPlace, medianOfUint16Segment, perimeterCodes } from './measurement-kernels.js';
 
 export { eigSym2, eigSym3 };
 
@@ -201,8 +201,10 @@ export function measureObjects(
   const meanIntensity = new Float64Array(n);
   const medianIntensity = new Float64Array(n);
   if (values) {
+    // uint8/uint16 intensities: large objects take the counting median (same value, no quickselect)
+    const small = intensity!.data instanceof Uint16Array || intensity!.data instanceof Uint8Array;
     for (let k = 0; k < n; k++) {
-      medianIntensity[k] = medianInPlace(values, offsets[k], count[k]);
+      medianIntensity[k] = small ? medianOfUint16Segment(values, offsets[k], count[k]) : medianInPlace(values, offsets[k], count[k]);
       meanIntensity[k] = sumI[k] / count[k];
     }
   } else {

@@ -15,6 +15,7 @@ import type { ColocalizationConfig } from '../config/types.js';
 import { column, getColumn, type Column, type Table } from '../core/table.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import type { RoiIndex } from '../roi/roi-index.js';
+import type { LabelRuns } from './label-runs.js';
 import { buildDetailedOverlaps, type OverlapGroups } from './detailed-overlaps.js';
 
 /** spec 11.2, in this order after the cell metrics. */
@@ -40,10 +41,12 @@ export function optionalRegionPositivityColumns(
   cellGroups: OverlapGroups,
   markerPositive: Float64Array,
   colocalization: Pick<ColocalizationConfig, 'minOverlapVoxels' | 'overlapFractionThreshold'>,
+  /** The runs of `cellMasks` from its measurement pass (as for `detailed_overlaps`): only cell voxels are visited. */
+  cellRuns: LabelRuns | null = null,
 ): Column[] {
   // Same pass as `detailed_overlaps` with the third channel in the marker's place: the (ROI, cell) pairs
   // depend only on the cell and ROI images, so its groups are the summary's rows in the same order.
-  const d = buildDetailedOverlaps(cellMasks, regionMasks, roi, zBounds, roiIndex);
+  const d = buildDetailedOverlaps(cellMasks, regionMasks, roi, zBounds, roiIndex, cellRuns);
   const g = d.groups;
   const n = cellGroups.roiId.length;
   if (g.roiId.length !== n) {
