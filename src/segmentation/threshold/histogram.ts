@@ -7,7 +7,7 @@
  * copy and sort of every value (percentile).
  */
 import { thresholdOtsuOfDistinct } from './otsu.js';
-import { valueError } from '../../core/errors.js';
+import { numpyLinearPercentile } from './percentile.js';
 
 export type IntegerVoxels = Uint8Array | Uint16Array | Int8Array | Int16Array;
 
@@ -66,18 +66,7 @@ export function otsuOfHistogram(h: PositiveHistogram): number {
  * order statistics are read off the cumulative counts instead of a sort.
  */
 export function percentileOfHistogram(h: PositiveHistogram, q: number): number {
-  const n = h.nValues;
-  if (n === 0) throw valueError('percentile: no values');
-  if (!(q >= 0 && q <= 100)) throw valueError(`percentile: q must be within [0, 100], got ${q}`);
-  const quantile = q / 100; // np.true_divide(q, 100)
-  const virtual = (n - 1) * quantile;
-  const prev = Math.max(0, Math.min(n - 1, Math.floor(virtual)));
-  const next = Math.min(n - 1, prev + 1);
-  const a = valueAtRank(h, prev);
-  const b = valueAtRank(h, next);
-  const gamma = virtual - prev;
-  const diff = Math.fround(b - a);
-  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+  return numpyLinearPercentile(h.nValues, q, (prev, next) => [valueAtRank(h, prev), valueAtRank(h, next)]);
 }
 
 /** The value at 0-based position `rank` of the sorted values. */

@@ -11,14 +11,21 @@
 import { valueError } from '../../core/errors.js';
 
 export function percentileLinear(values: Float32Array, q: number): number {
-  const n = values.length;
+  return numpyLinearPercentile(values.length, q, (prev, next) => orderStatistics(values, prev, next));
+}
+
+/**
+ * The `linear` method given `n` values and a way to read two order statistics (a selection here, cumulative
+ * histogram counts in histogram.ts): virtual index, clipped neighbours and NumPy's `_lerp` as described above.
+ */
+export function numpyLinearPercentile(n: number, q: number, orderStats: (prev: number, next: number) => [number, number]): number {
   if (n === 0) throw valueError('percentile: no values');
   if (!(q >= 0 && q <= 100)) throw valueError(`percentile: q must be within [0, 100], got ${q}`);
   const quantile = q / 100; // np.true_divide(q, 100)
   const virtual = (n - 1) * quantile;
   const prev = Math.max(0, Math.min(n - 1, Math.floor(virtual)));
   const next = Math.min(n - 1, prev + 1);
-  const [a, b] = orderStatistics(values, prev, next);
+  const [a, b] = orderStats(prev, next);
   const gamma = virtual - prev;
   const diff = Math.fround(b - a);
   return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
