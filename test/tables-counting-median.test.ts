@@ -33,3 +33,27 @@ test('counting median: two-valued even segment gives the mean of the middle pair
   assert.equal(medianOfUint16Segment(new Float64Array([4, 1, 9, 2]), 0, 4), 3);
   assert.ok(Number.isNaN(medianOfUint16Segment(new Float64Array(0), 0, 0)));
 });
+
+test('measureObjects: a large uint16 object (histogram path) has numpy.median, sum and max of its voxels; small objects unchanged', async () => {
+  const { measureObjects } = await import('../src/tables/object-measurements.js');
+  const [Z, Y, X] = [4, 128, 128]; // object 1: planes 0-2 (49152 voxels ≥ the histogram threshold); object 2: 100 voxels
+  const labels = new Uint32Array(Z * Y * X);
+  const inten = new Uint16Array(Z * Y * X);
+  let seed = 3;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const byLabel: number[][] = [[], [], []];
+  for (let i = 0; i < labels.length; i++) {
+    const l = i < 3 * Y * X ? 1 : i < 3 * Y * X + 100 ? 2 : 0;
+    labels[i] = l;
+    inten[i] = Math.floor(rnd() * 65536);
+    if (l) byLabel[l].push(inten[i]);
+  }
+  const m = measureObjects({ data: labels, shape: [Z, Y, X] }, { data: inten, shape: [Z, Y, X] }, null, [1, 1, 1]);
+  assert.deepEqual(Array.from(m.ids), [1, 2]);
+  for (const k of [0, 1]) {
+    const xs = byLabel[k + 1];
+    assert.equal(m.medianIntensity[k], numpyMedian(xs));
+    assert.equal(m.maxIntensity[k], Math.max(...xs));
+    assert.equal(m.sumIntensity[k], xs.reduce((a, b) => a + b, 0));
+  }
+});

@@ -19,46 +19,39 @@ export function medianInPlace(v: Float64Array, a: number, m: number): number {
   return (lower + upper) / 2;
 }
 
-/** Segments at least this long take the counting median when the values are 16-bit integers (O(m + 65536)). */
-const COUNTING_MEDIAN_MIN = 1 << 15;
-let countingHist: Uint32Array | null = null;
+/**
+ * Objects at least this large take a 65536-bin histogram instead of a values segment when the intensities are
+ * uint8/uint16 (the histogram is no bigger than the float64 segment it replaces): the large third-channel regions
+ * (10⁵–10⁶ voxels each) made copying and quickselecting their values the costliest table step of a 3-channel run.
+ */
+export const COUNTING_MEDIAN_MIN = 1 << 15;
 
 /**
- * Same value as `medianInPlace` when every value of `v[a, a + m)` is an integer in [0, 65535] (uint8/uint16
- * intensities): a histogram of the segment, then the middle rank(s) from the cumulative counts. The large
- * third-channel regions (10⁵–10⁶ voxels each) made quickselect the costliest table step of a 3-channel run.
- * Short segments (or no integer guarantee) fall back to quickselect. Leaves `v` unchanged.
+ * numpy.median of the `m` integer values counted in `hist` (bin = value): the middle rank, or the mean of the two
+ * middle ranks for even m — the same float64 as `medianInPlace` on those values.
  */
-export function medianOfUint16Segment(v: Float64Array, a: number, m: number): number {
-  if (m < COUNTING_MEDIAN_MIN) return medianInPlace(v, a, m);
-  const hist = (countingHist ??= new Uint32Array(65536));
-  const end = a + m;
-  let lo = 65535;
-  let hi = 0;
-  for (let i = a; i < end; i++) {
-    const x = v[i];
-    hist[x]++;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
+export function medianFromHistogram(hist: Uint32Array, m: number): number {
+  if (m === 0) return NaN;
   // 0-based ranks: upper middle kHi = m >> 1; for even m the lower middle is rank kHi - 1
   const kHi = m >> 1;
   const kLo = m % 2 === 1 ? kHi : kHi - 1;
   let lower = NaN;
-  let upper = NaN;
   let cum = 0;
-  for (let x = lo; x <= hi; x++) {
+  for (let x = 0; x < hist.length; x++) {
     const c = hist[x];
     if (c === 0) continue;
     if (Number.isNaN(lower) && cum + c > kLo) lower = x;
-    if (cum + c > kHi) {
-      upper = x;
-      break;
-    }
+    if (cum + c > kHi) return m % 2 === 1 ? x : (lower + x) / 2;
     cum += c;
   }
-  hist.fill(0, lo, hi + 1);
-  return m % 2 === 1 ? upper : (lower + upper) / 2;
+  return NaN;
+}
+
+/** `medianInPlace` for a segment of integers in [0, 65535], by its histogram (leaves `v` unchanged). */
+export function medianOfUint16Segment(v: Float64Array, a: number, m: number): number {
+  const hist = new Uint32Array(65536);
+  for (let i = a; i < a + m; i++) hist[v[i]]++;
+  return medianFromHistogram(hist, m);
 }
 
 /** Hoare-partition quickselect: places the k-th smallest of v[lo..hi] at v[k] and returns it. */

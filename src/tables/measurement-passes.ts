@@ -22,6 +22,11 @@ export interface PassAState {
   projected: Uint8Array | null;
   offsets: Float64Array;
   values: Float64Array | null;
+  /**
+   * Per object: a 65536-bin histogram of its intensities instead of a `values` segment (large objects of a uint8/uint16
+   * image: their median is read from the counts, measurement-kernels.ts), or null; null array = none.
+   */
+  hists: (Uint32Array | null)[] | null;
   border: Uint8Array | null;
   borderList: Int32Array;
   borderK: Int32Array;
@@ -46,7 +51,7 @@ export function passA(
   st: PassAState,
 ): void {
   passGeometry(runs, runK, Y, X, st);
-  if (inten && st.values) passIntensity(runs, runK, inten, st.offsets, st.values, st.sumI, st.maxI);
+  if (inten && st.values) passIntensity(runs, runK, inten, st.offsets, st.values, st.sumI, st.maxI, st.hists);
   if (st.border) passBorder(data, runs, runK, Y, X, st.border, st);
   else passFaces(data, runs, runK, Z, Y, X, st.faces);
   if (roiData) passRois(runs, runK, Y, X, roiData, st);
@@ -115,6 +120,7 @@ function passIntensity(
   values: Float64Array,
   sumI: Float64Array,
   maxI: Float64Array,
+  hists: (Uint32Array | null)[] | null,
 ): void {
   const { n: nRuns, start, length } = runs;
   const cursor = offsets.slice(0, offsets.length - 1); // next free slot of each object's segment
@@ -122,6 +128,21 @@ function passIntensity(
     const i0 = start[r];
     const i1 = i0 + length[r];
     const k = runK[r];
+    const hist = hists ? hists[k] : null;
+    if (hist) {
+      // same sum order as below (runs in raster order per object)
+      let sum = 0;
+      let mx = maxI[k];
+      for (let i = i0; i < i1; i++) {
+        const v = inten[i];
+        sum += v;
+        if (v > mx) mx = v;
+        hist[v]++;
+      }
+      sumI[k] += sum;
+      maxI[k] = mx;
+      continue;
+    }
     let sum = 0;
     let mx = maxI[k];
     let w = cursor[k];

@@ -20,7 +20,7 @@ import { valueError } from '../core/errors.js';
 import { formatShape, sameShape, voxelCount, type LabelVolume, type RoiLabels, type Volume, type VoxelSizeUm } from '../core/volume.js';
 import { scanLabelRuns, type LabelRuns } from './label-runs.js';
 import { passA, type PassAState } from './measurement-passes.js';
-import { eigSym2, eigSym3, medianInPlace, medianOfUint16Segment, perimeterCodes } from './measurement-kernels.js';
+import { COUNTING_MEDIAN_MIN, eigSym2, eigSym3, medianFromHistogram, medianInPlace, perimeterCodes } from './measurement-kernels.js';
 
 export { eigSym2, eigSym3 };
 
@@ -160,15 +160,22 @@ export function measureObjects(
   const projected = roiData && !is2d ? new Uint8Array(plane) : null;
 
   // counting-sort grouping of the intensities by label: segment k is values[offsets[k], offsets[k+1])
+  // (large objects of a uint8/uint16 image: a histogram instead, and an empty segment)
+  const integer16 = !!inten && (inten instanceof Uint16Array || inten instanceof Uint8Array);
+  const hists: (Uint32Array | null)[] | null = integer16 ? new Array<Uint32Array | null>(n).fill(null) : null;
   const offsets = new Float64Array(n + 1);
-  for (let k = 0; k < n; k++) offsets[k + 1] = offsets[k] + fullCount[k];
+  for (let k = 0; k < n; k++) {
+    const big = hists !== null && fullCount[k] >= COUNTING_MEDIAN_MIN;
+    if (big) hists[k] = new Uint32Array(65536);
+    offsets[k + 1] = offsets[k] + (big ? 0 : fullCount[k]);
+  }
   const values = inten ? new Float64Array(offsets[n]) : null;
 
   // 2D border pixels (object pixels with a 4-neighbour outside the object), raster order
   const border = is2d ? new Uint8Array(plane) : null;
   const acc: PassAState = {
     count, origin, s1, s2, bbox, faces, sumI, maxI, minRoi, pairKeys, roiVoxels, roiProjectedPx, projected,
-    offsets, values, border, borderList: new Int32Array(is2d ? 1024 : 0), borderK: new Int32Array(is2d ? 1024 : 0), nBorder: 0,
+    offsets, values, hists, border, borderList: new Int32Array(is2d ? 1024 : 0), borderK: new Int32Array(is2d ? 1024 : 0), nBorder: 0,
   };
   passA(data, runs, runK, Z, Y, X, inten, roiData, acc);
   const { borderList, borderK, nBorder } = acc;
@@ -201,10 +208,9 @@ export function measureObjects(
   const meanIntensity = new Float64Array(n);
   const medianIntensity = new Float64Array(n);
   if (values) {
-    // uint8/uint16 intensities: large objects take the counting median (same value, no quickselect)
-    const small = intensity!.data instanceof Uint16Array || intensity!.data instanceof Uint8Array;
     for (let k = 0; k < n; k++) {
-      medianIntensity[k] = small ? medianOfUint16Segment(values, offsets[k], count[k]) : medianInPlace(values, offsets[k], count[k]);
+      const hist = hists ? hists[k] : null;
+      medianIntensity[k] = hist ? medianFromHistogram(hist, count[k]) : medianInPlace(values, offsets[k], count[k]);
       meanIntensity[k] = sumI[k] / count[k];
     }
   } else {
