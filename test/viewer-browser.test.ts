@@ -13,14 +13,13 @@ import { existsSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { readTiffPagesReference, caseDir, readCsv, csvColumn } from './helpers/fixtures.js';
 import { fixtureConfigObject } from './helpers/fixture-config.js';
-import { skipBrowser, HAVE_CHROMIUM, buildApp } from './helpers/viewer-page.js';
+import { skipBrowser, buildApp, launchChromium } from './helpers/viewer-page.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
 // Without Chromium these tests skip with a message on a developer's machine; with CI set they fail instead.
 const skip = skipBrowser;
 
@@ -71,7 +70,6 @@ async function clickPixel(y: number, x: number): Promise<void> {
 
 before(async () => {
   if (skip) return;
-  if (!HAVE_CHROMIUM) throw new Error(`CI is set but ${CHROMIUM} is missing: .ci/run installs Debian's chromium (apt-get install chromium)`);
   dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-'));
   const stat = await buildApp(dir);
   copyFileSync(join(ROOT, 'data/demo/ht29_dna_ph3.ome.tif'), join(dir, 'ht29_dna_ph3.ome.tif'));
@@ -81,11 +79,7 @@ before(async () => {
     readFileSync(join(ROOT, 'data/demo/ht29_demo.yaml'), 'utf8') + 'results_dir: results # keep me\n',
   );
   server = await startViewerServer(join(dir, 'demo.yaml'), { staticDir: stat });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1900, height: 1200 }, acceptDownloads: true });
   page.on('pageerror', (e) => console.error('page error:', e.message));
 });
