@@ -3,10 +3,10 @@
  * filtering — each row takes the filter (None, Sub, Up, Average, Paeth) whose output has the smallest sum of
  * absolute values, the heuristic of the PNG specification (ISO/IEC 15948, 12.8) and libpng — posterised
  * levels, then deflate. On fluorescence overlays this is 2–3× smaller than the viewer's unfiltered RGBA encoder
- * (viewer/render/png.ts, whose CRC this reuses), which keeps a 96-sample gallery within a few MiB.
+ * (render/png.ts, whose CRC this reuses), which keeps a 96-sample gallery within a few MiB.
  */
 import { deflateSync } from 'node:zlib';
-import { pngChunk as chunk } from '../viewer/render/png.js';
+import { pngChunk as chunk } from '../render/png.js';
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;

@@ -1,14 +1,14 @@
 /**
  * Overlay thumbnails of a run, read from its files: the analysed channels of the input image (max projection
  * over the analysed z planes) composited like the viewer (cell channel magenta, marker cyan, third channel
- * red, additive, 0.5/99.5 % percentile contrast — viewer/render/composite.ts), then cell outlines, marker
+ * red, additive, 0.5/99.5 % percentile contrast — render/composite.ts), then cell outlines, marker
  * objects outlined, marker-positive cells filled in the highlight colour and the ROI outline. Downsampled by
  * area averaging (image) and block maximum (labels, so no object vanishes) before compositing, so a 2048²
  * run costs one pass over its pixels. The same pass measures each cell's mean marker intensity.
  */
 import { existsSync } from 'node:fs';
 import { openImageStack } from '../io/image-stack.js';
-import { compositeLayers, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../viewer/render/composite.js';
+import { compositeLayers, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../render/composite.js';
 import { hasColumn, numberColumn } from './csv-table.js';
 import { downImage, downLabels, type Box } from './downsample.js';
 import { encodePngRgbFiltered } from './png-rgb.js';

@@ -1,8 +1,9 @@
 /**
  * Pure compositing of the viewer's layers into one RGBA image (no DOM, no node imports).
  *
- * Shared by the browser app (src/viewer/app) and the headless `cellcoloc snapshot` command, so a saved
- * PNG equals what the view shows. Blending follows napari's defaults in spec 10.2: image layers are
+ * Shared by the browser app (src/viewer/app), the headless `cellcoloc snapshot` command and the reports'
+ * overlay thumbnails (src/report), so a saved PNG equals what the view shows; hence its own folder (src/render/),
+ * which neither the viewer nor the reports own. Blending follows napari's defaults in spec 10.2: image layers are
  * additive (colormap × normalised intensity × opacity added onto the canvas, clipped at 255); label
  * layers are drawn over the result with alpha `opacity` (napari's "translucent" look) in one fixed colour
  * (`color`, src/viewer/layer-style.ts) or a colour that is a hash of the label id, so one label keeps its
