@@ -68,13 +68,15 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   let vals: Float32Array | null = null;
   const intensity = () => (vals ??= c.intensity());
   const smooth = c.smoothingSigmaUm > 0;
+  // The seed map is read only inside the object (maxima of the region, the merge step's saddles and peaks of
+  // its pieces), so the smoothing computes only those voxels (`needed`).
   const seedMap =
     c.method === 'shape'
       ? smooth
-        ? maskedSmooth(distance(), null, c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), true)
+        ? maskedSmooth(distance(), null, c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), true, c.floodMask)
         : distance()
       : smooth
-        ? maskedSmooth(intensity(), c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n))
+        ? maskedSmooth(intensity(), c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), false, c.floodMask)
         : intensity();
   const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
   // One seed: the object is the whole region (what the watershed would give), no flooding needed.
