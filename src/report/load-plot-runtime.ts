@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { importModule } from '../core/import-module.js';
 
 export type PlotRuntime = typeof import('./plot-runtime.js');
 
@@ -16,7 +17,8 @@ export function loadPlotRuntime(): Promise<PlotRuntime> {
     const bundled = new URL('../report/plot-runtime.bundle.mjs', import.meta.url);
     // A non-literal specifier keeps esbuild from inlining the libraries into the CLI bundle.
     const source = './plot-runtime.js';
-    runtime = (existsSync(fileURLToPath(bundled)) ? import(bundled.href) : import(source)) as Promise<PlotRuntime>;
+    // importModule: the CLI's code-cached CommonJS bundle has no import() of its own (core/import-module.ts)
+    runtime = existsSync(fileURLToPath(bundled)) ? importModule<PlotRuntime>(bundled.href) : (import(source) as Promise<PlotRuntime>);
   }
   return runtime;
 }
