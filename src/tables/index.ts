@@ -39,6 +39,7 @@ import type { LabelVolume, RoiLabels, Volume, VoxelSizeUm } from '../core/volume
 import { buildCellSummary, wholeLabelStatsFromMeasurements } from './cell-summary.js';
 import { buildDetailedOverlaps } from './detailed-overlaps.js';
 import { measureObjects, type MeasurementMemo } from './object-measurements.js';
+import type { LabelRuns } from './label-runs.js';
 import { propertiesTableFromMeasurements } from './properties.js';
 import { indexRois } from '../roi/roi-index.js';
 import { buildRoiOverview } from './roi-overview.js';
@@ -85,6 +86,23 @@ export interface ColocalizationTablesInput {
   intensityColocalization?: IntensityColocalizationConfig | null;
   /** `[z, y, x]` of the masks' voxel (0, 0, 0) in the image the centroids refer to (an analysis window); absent = none. */
   coordinateOriginZyx?: readonly [number, number, number] | null;
+}
+
+/** The runs of a label array (`label-runs.ts`) with the array they were scanned from. */
+export interface RunsOfLabels {
+  readonly data: Uint32Array;
+  readonly runs: LabelRuns;
+}
+
+const maskRuns = new WeakMap<ColocalizationTables, RunsOfLabels[]>();
+
+/**
+ * The label runs the measurement passes of `buildColocalizationTables` scanned (cell and marker masks, as given to
+ * it): the label-TIFF export fills its planes from them instead of scanning the masks again (issue 21). Kept beside
+ * the tables, not in them, so that nothing that serialises or compares the tables sees them.
+ */
+export function maskRunsOf(tables: ColocalizationTables): readonly RunsOfLabels[] {
+  return maskRuns.get(tables) ?? [];
 }
 
 export function buildColocalizationTables(input: ColocalizationTablesInput): ColocalizationTables {
@@ -203,6 +221,10 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
       rowsOfRoi: rowsByTouchedRoi(thirdChannelProperties, 'optional_region_label', regionM),
     });
   }
+  const runs: RunsOfLabels[] = [];
+  if (cellM.labelRuns) runs.push({ data: cellMasks.data, runs: cellM.labelRuns });
+  if (markerM.labelRuns) runs.push({ data: markerMasks.data, runs: markerM.labelRuns });
+  maskRuns.set(tables, runs);
   return tables;
 }
 
