@@ -13,6 +13,7 @@ import { deflate as deflateCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Volume } from '../core/volume.js';
 import { labelSubsetOf } from '../core/label-subset.js';
+import type { LabelRuns, RunsOfLabels } from '../core/label-runs.js';
 import { assembleDeflatedTiff, encodeTiffStackChunksAsync, narrowLabelVolume, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 
 const deflateAsync = promisify(deflateCb);
@@ -25,14 +26,8 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 const IN_FLIGHT_BYTES = 8 << 20;
 
-/**
- * The runs of equal non-zero labels of `data` along x, in raster order, never crossing a row (`tables/label-runs.ts`,
- * as the measurement passes scanned them): exactly the non-zero voxels of `data` with their labels.
- */
-export interface LabelArrayRuns {
-  readonly data: Uint32Array;
-  readonly runs: { readonly n: number; readonly start: Float64Array; readonly length: Int32Array; readonly label: Float64Array };
-}
+/** Runs known for a label array (`core/label-runs.ts`): exactly its non-zero voxels with their labels. */
+export type LabelArrayRuns = RunsOfLabels;
 
 /**
  * A label mask (uint32 labels, possibly a lazy subset) as TIFF chunks; any other volume as before. `knownRuns`: runs
@@ -109,7 +104,7 @@ export async function encodeLabelTiffAsync(
  * the zeroed plane; a label above 65535 (kept) means the plane does not fit uint16. The planes come in order, so
  * one cursor walks the runs once.
  */
-function runFiller(runs: LabelArrayRuns['runs'], keep: (label: number) => boolean): (a: number, b: number, out: Uint16Array) => boolean {
+function runFiller(runs: LabelRuns, keep: (label: number) => boolean): (a: number, b: number, out: Uint16Array) => boolean {
   const { n, start, length, label } = runs;
   let r = 0;
   return (a, b, out) => {
