@@ -27,19 +27,21 @@ cached?.writeCache?.();
  * Issue 21: Node 20 keeps no code cache for ES modules, so each run compiled the CLI's start-up JavaScript anew
  * (~40 ms). The build writes the same CLI as one CommonJS file plus V8's code cache for this Node
  * (scripts/bundle-cli.mjs); compiled here with that cache, start-up skips parsing and compiling. Without a cache
- * for this Node/V8 (another Node than the build's), the ES module bundle loads as before.
+ * for this Node/V8 (another Node than the build's), the ES module bundle loads as before. V8 options that change
+ * code generation (e.g. `node --max-old-space-size=…`) make V8 reject the cache: the script is then compiled
+ * from source, correct but without the saving.
  */
 function loadWithCodeCache() {
   if (entry !== bundle) return null;
   const file = fileURLToPath(new URL('../dist/cli/cellcoloc.bundle.cjs', import.meta.url));
   if (!existsSync(file)) return null;
-  const body = readFileSync(file, 'utf8');
-  // the build's content hash (scripts/bundle-cli.mjs): V8 itself compares only the source length with a cache's
-  const key = /^\/\*cellcoloc-code-cache-key (\w+)\*\//.exec(body.slice(0, 64))?.[1];
+  // the build stores the script as one function expression (scripts/bundle-cli.mjs), ASCII only (esbuild's default)
+  const source = readFileSync(file, 'latin1');
+  // the build's content hash: V8 itself compares only the source length with a cache's
+  const key = /^\/\*cellcoloc-code-cache-key (\w+)\*\/\(function /.exec(source.slice(0, 64))?.[1];
   const cacheFile = `${file.slice(0, -4)}.${key}.v8-${process.versions.v8}-${process.arch}.codecache`;
   const write = process.env.CELLCOLOC_WRITE_CODE_CACHE === '1';
   if (!key || (!write && !existsSync(cacheFile))) return null;
-  const source = `(function (exports, require, module, __filename, __dirname, __cellcolocImportMeta) {${body}\n})`;
   const script = new vm.Script(source, {
     filename: file,
     cachedData: write ? undefined : readFileSync(cacheFile),

@@ -96,8 +96,10 @@ await build({
   // A script compiled by vm.Script has no usable import() in Node 20 (src/core/import-module.ts): import() of a
   // literal (node:fs, onnxruntime-node, bundled modules) becomes require(); computed ones go through importModule.
   supported: { 'dynamic-import': false },
-  // ES modules are strict; the launcher wraps this file in a function, where the directive applies to all of it.
+  // ES modules are strict; the file becomes the body of one function below, where the directive applies to all of it.
   banner: { js: "'use strict';" },
+  // the launcher reads the file as latin1 (one byte per character, no decoding)
+  charset: 'ascii',
   // the launcher passes `__cellcolocImportMeta` (bin/cellcoloc.mjs); every module naming import.meta is rewritten above
   define: { 'import.meta.url': '__cellcolocImportMeta.url', 'import.meta.resolve': '__cellcolocImportMeta.resolve' },
 });
@@ -110,7 +112,12 @@ await build({
   const { writeFileSync } = await import('node:fs');
   const body = readFileSync('dist/cli/cellcoloc.bundle.cjs', 'utf8');
   const key = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  writeFileSync('dist/cli/cellcoloc.bundle.cjs', `/*cellcoloc-code-cache-key ${key}*/\n${body}`);
+  // Stored already wrapped as the function the launcher calls (its parameters: the CommonJS module scope plus the
+  // import.meta stand-in), so that the source string V8 keeps is the file's text itself, not a second copy.
+  writeFileSync(
+    'dist/cli/cellcoloc.bundle.cjs',
+    `/*cellcoloc-code-cache-key ${key}*/(function (exports, require, module, __filename, __dirname, __cellcolocImportMeta) {${body}\n})`,
+  );
   const { spawnSync } = await import('node:child_process');
   for (const f of readdirSync('dist/cli')) if (f.endsWith('.codecache')) rmSync(`dist/cli/${f}`);
   const r = spawnSync(process.execPath, ['bin/cellcoloc.mjs', '--version'], {

@@ -82,11 +82,9 @@ export async function runAnalysis<L, R, S>(
   config = await resolveChannelNames(config);
   await step.beforeLoad?.(config);
   const { timings, timed } = stageTimer(options.onProgress);
-  const loaded = await timed('load', () => layout.load(config));
-  // The manifest's input SHA-256s, computed on the thread pool while the run works (export/manifest.ts). Started
-  // after the load, whose inflating keeps the pool busy while the main thread waits; during the segmentation
-  // (main thread only) the second core is free (issue 21).
+  // the manifest's input SHA-256s, computed on the thread pool while the run works (export/manifest.ts)
   prefetchSha256([...configImages(config), ...(config.rois.kind === 'label_image' ? [config.rois.path] : [])]);
+  const loaded = await timed('load', () => layout.load(config));
   // Filter sizes and radii that cannot mean anything for this image are refused before any segmentation.
   checkParametersAgainstImage(config, layout.analysedImage(loaded));
   const roiLabels = await timed('rois', () => layout.roiLabels?.(loaded) ?? resolveRoiLabels(config, layout.planeShape(loaded)));
