@@ -46,8 +46,6 @@ function loadWithCodeCache() {
     filename: file,
     cachedData: write ? undefined : readFileSync(cacheFile),
   });
-  // src/core/import-module.ts: this module's import() for the script's computed imports (the report's runtime)
-  globalThis[Symbol.for('cellcoloc.importModule')] = (specifier) => import(specifier);
   const module = { exports: {} };
   const meta = { url: bundle.href, resolve: (specifier) => import.meta.resolve(specifier) };
   script.runInThisContext()(module.exports, createRequire(file), module, file, fileURLToPath(new URL('.', bundle)), meta);
