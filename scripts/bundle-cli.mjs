@@ -24,7 +24,8 @@ await build({
   target: 'node20',
   legalComments: 'none',
   // onnxruntime-node loads its native binding by a computed path: it must stay a runtime dependency.
-  external: ['onnxruntime-node'],
+  // @mongodb-js/zstd (native libzstd for Zarr chunks) likewise: its platform package is required at run time.
+  external: ['onnxruntime-node', '@mongodb-js/zstd', '@mongodb-js/zstd-*'],
   minify: true,
   keepNames: false,
   logLevel: 'warning',
