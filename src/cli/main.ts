@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isCellColocError } from '../core/errors.js';
 import { loadConfigFile } from '../config/load-config.js';
-import { writeFileAtomic } from '../export/atomic.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { withConfigResultsLock } from './results-lock.js';
 import { checkMemoryBudget } from '../pipeline/memory-guard.js';
 import { runWorkflow, type WorkflowResult } from '../pipeline/workflow.js';

@@ -21,7 +21,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { csvParseRows } from 'd3-dsv';
 import { csvField, pythonFloatRepr } from '../export/csv.js';
-import { writeFilesAtomically, type AtomicEntry } from '../export/atomic.js';
+import { writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
 import { encodeXlsx, SheetWriter } from '../export/xlsx-writer.js';
 import { inputError } from '../core/errors.js';
 import { readDoneRecord, type DoneRecord } from './sample-record.js';

@@ -10,7 +10,7 @@
  */
 import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../export/atomic.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { sha256File } from '../export/manifest.js';
 
 export const DONE_FILE = 'done.json';

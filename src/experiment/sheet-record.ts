@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inputError } from '../core/errors.js';
-import { writeFileAtomic } from '../export/atomic.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import type { SampleSheet } from './sheet.js';
 import type { BaseConfig } from './sample-config.js';
 

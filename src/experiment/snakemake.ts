@@ -26,7 +26,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../export/atomic.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { ownPackageRoot } from '../export/manifest.js';
 import { planExperiment, type BatchOptions, type PlannedSample } from './batch.js';
 import { estimateSampleResources } from './resources.js';

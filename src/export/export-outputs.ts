@@ -14,7 +14,7 @@ import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
 import { encodeTiffStackChunksAsync, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 import { encodeLabelTiffAsync } from './label-tiff.js';
-import { exportError, writeFilesAtomically, type AtomicEntry } from './atomic.js';
+import { exportError, writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
 import { serializeManifest, type Manifest } from './manifest.js';

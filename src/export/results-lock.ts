@@ -16,7 +16,7 @@ import { link, mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from 'node
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { exportError } from './atomic.js';
+import { exportError } from '../io/atomic-write.js';
 
 export const LOCK_NAME = '.cellcoloc.lock';
 

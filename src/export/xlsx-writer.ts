@@ -13,7 +13,7 @@
  * - text: inline strings (`t="inlineStr"`), XML-escaped, characters XML 1.0 forbids replaced by U+FFFD.
  * Output is deterministic: same sheets, same bytes (fixed zip timestamps, no document properties).
  */
-import { exportError } from './atomic.js';
+import { exportError } from '../io/atomic-write.js';
 import { zipDeflated, type ZipEntry } from './zip.js';
 
 /** Excel's sheet limits (rows × columns) and the longest text a cell holds. */

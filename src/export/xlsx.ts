@@ -6,7 +6,7 @@
  */
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import { exportError, writeFileAtomic } from './atomic.js';
+import { exportError, writeFileAtomic } from '../io/atomic-write.js';
 import { encodeXlsx, SheetWriter } from './xlsx-writer.js';
 
 /** A cell as the workbook holds it (`null` = empty). */

@@ -8,7 +8,7 @@
  */
 import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import { exportError } from './atomic.js';
+import { exportError } from '../io/atomic-write.js';
 
 const deflateRawAsync = promisify(zlib.deflateRaw);
 

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inputError } from '../core/errors.js';
-import { writeFileAtomic } from '../export/atomic.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { listRunManifests } from './run-folder.js';
 import { buildExperimentReport } from './experiment-report.js';
 import { REPORT_FILE, writeRunReport } from './write-run.js';

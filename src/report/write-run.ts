@@ -3,7 +3,7 @@
  * whole-image overlay beside it that experiment galleries reuse, atomically.
  */
 import { join } from 'node:path';
-import { writeFilesAtomically } from '../export/atomic.js';
+import { writeFilesAtomically } from '../io/atomic-write.js';
 import { listRunManifests, readRunFolder } from './run-folder.js';
 import { buildRunReport } from './run-report.js';
 

@@ -6,7 +6,7 @@ import { inputError, valueError } from '../core/errors.js';
 import type { RoiLabels } from '../core/volume.js';
 import { openImageStack } from '../io/image-stack.js';
 import { encodeTiffStack } from '../io/tiff-writer.js';
-import { writeFileAtomic } from '../export/atomic.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 
 /** Writes the ROI labels as a single-page uint16 TIFF (temporary name, then rename). */
 export async function saveRoiLabels(path: string, roi: RoiLabels): Promise<void> {

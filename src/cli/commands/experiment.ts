@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../../export/atomic.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { withFolderLock, withResultsLock } from '../../export/results-lock.js';
 import type { MergeResult } from '../../experiment/merge.js';
 import { writeReportAfterRun } from './report.js';

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { exampleConfigYaml, type ImageFacts } from '../../config/example-config.js';
-import { writeFileAtomic } from '../../export/atomic.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { openImageStack } from '../../io/image-stack.js';
 import type { Io } from '../io.js';
 

@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { writeFileAtomic } from '../../export/atomic.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { openViewerSession } from '../../viewer/server/single-channel-session.js';
 import { renderSnapshot, SNAPSHOT_IMAGE_LAYERS, SNAPSHOT_LABEL_LAYERS } from '../../viewer/server/snapshot.js';
 import type { Io } from '../io.js';

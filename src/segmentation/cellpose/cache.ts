@@ -24,7 +24,7 @@ import { promisify } from 'node:util';
 import type { Box2, Volume } from '../../core/volume.js';
 import type { ModelConfig } from '../../config/types.js';
 import { inputError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../export/atomic.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import type { CellposeNetOutput, MaskParams } from './types.js';
 
 const deflateAsync = promisify(deflate);

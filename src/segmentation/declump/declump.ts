@@ -23,7 +23,9 @@
 import type { Shape3 } from '../../core/volume.js';
 import type { ModelConfig } from '../../config/types.js';
 import { valueError } from '../../core/errors.js';
-import { labelComponentsWithBoxes } from '../label.js';
+import { findRuns, resolveComponents, type Runs } from '../runs.js';
+import { findBitRuns } from '../bitmask.js';
+import { componentRunStats } from './component-runs.js';
 import type { BitMask } from '../bitmask.js';
 import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
@@ -142,7 +144,16 @@ export function declumpMask(
   const n = Z * Y * X;
   const P = Y * X;
   const is3d = Z > 1;
-  const { labels: comps, count, boxes } = labelComponentsWithBoxes(mask, shape, 'full');
+  let runs: Runs;
+  if (mask instanceof Uint8Array) {
+    if (mask.length !== n) throw valueError(`declumping: mask has ${mask.length} voxels, shape (${Z}, ${Y}, ${X}) needs ${n}`);
+    runs = findRuns(mask, shape, 1);
+  } else {
+    runs = findBitRuns(mask, 1);
+  }
+  const count = resolveComponents(runs, shape, 'full');
+  const { boxes, voxels: compVoxels, holeFree, faceConnected } = componentRunStats(runs, shape, count);
+  const { rowStart, x0: runX0, x1: runX1, comp: runComp } = runs;
   // Holes filled before the split (CellProfiler fills after thresholding and after declumping) must be smaller
   // than a max-diameter object, so that a ring of touching nuclei keeps the background it encloses.
   const maxHole = s.diameterUm
@@ -167,11 +178,10 @@ export function declumpMask(
   // wider box (`maskedSmooth(..., zerosOutside)`), so its boxes keep the 1-voxel margin only.
   const half = s.method === 'intensity' && s.smoothingSigmaUm > 0 ? smoothingHalfWidths(s.smoothingSigmaUm, spacing) : [0, 0, 0];
   const margin = [is3d ? 1 + half[0] : 0, 1 + half[1], 1 + half[2]];
-  // The output is written into `comps` in place (a second full-size label image would cost a 4-byte-per-voxel
-  // allocation and its page faults, as much as the labelling itself). Written voxels carry the TAG bit until
-  // the end, so that a later component's box sees them as "another object" exactly as it saw the original
-  // component id there; removed objects are written as TAG | 0 for the same reason.
-  const TAG = 0x80000000;
+  // The output: split components are pasted from their boxes as they are processed, the others are painted
+  // from their runs at the end (`direct`).
+  const out = new Uint32Array(n);
+  const direct = new Uint32Array(count + 1);
   let seeds = 0;
   let clumpsSplit = 0;
   let holeVoxelsFilled = 0;
@@ -180,10 +190,63 @@ export function declumpMask(
   const range = s.discardOutsideDiameter ? s.diameterUm : null;
   const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
   const splitsShape = s.method === 'shape';
+  // Border rule for components left whole, from their runs: a run on the first or last row or column, or a
+  // voxel whose 4-neighbour in the plane is outside the ROI (the same test as the box path's below).
+  const touchesBorder = new Uint8Array(count + 1);
+  if (s.excludeBorderObjects) {
+    for (let r = 0; r < Z * Y; r++) {
+      const y = r % Y;
+      for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+        const c = runComp[k];
+        if (touchesBorder[c]) continue;
+        if (y === 0 || y === Y - 1 || runX0[k] === 0 || runX1[k] === X) touchesBorder[c] = 1;
+        else if (roiMask2d) {
+          for (let p = y * X + runX0[k], pEnd = y * X + runX1[k]; p < pEnd; p++) {
+            if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) {
+              touchesBorder[c] = 1;
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
   // Voxels of object 1, 2, …: every voxel a piece covers in its box is pasted (holes included), so the counts of
   // the rules loop are the final ones and the caller need not rescan the labels.
   const objectVoxels: number[] = [];
   for (let c = 1; c <= count; c++) {
+    // Components whose result is known without the per-object work: no hole to fill (none, or not asked to
+    // fill one and not needed for a distance map), and either no splitting or no possible split. With basin
+    // merging, a component (face-connected, holes filled) of fewer than two minimum pieces cannot end in two
+    // objects: the pieces of a partition of fewer than 2·m voxels include at most one of ≥ m voxels at every
+    // stage of `mergeShallowBasins`, so every pair of neighbouring pieces it visits holds a fragment and is
+    // merged; face connectivity makes every piece reachable through such pairs. The watershed result is the
+    // whole component then, exactly as when it is computed.
+    const needsFill = (s.fillHoles || splitsShape) && !holeFree[c];
+    const whole =
+      !(s.fillHoles && needsFill) &&
+      (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnected[c] === 1);
+    if (whole) {
+      seeds++;
+      if (touchesBorder[c]) {
+        counts.removedBorder++;
+        continue;
+      }
+      if (range) {
+        const d = equivalentDiameterUm(compVoxels[c], spacing, is3d);
+        if (d < range[0]) {
+          counts.removedTooSmall++;
+          continue;
+        }
+        if (d > range[1]) {
+          counts.removedTooLarge++;
+          continue;
+        }
+      }
+      direct[c] = ++objects;
+      objectVoxels.push(compVoxels[c]);
+      continue;
+    }
     const b = 6 * c;
     const z0 = Math.max(0, boxes[b] - margin[0]);
     const z1 = Math.min(Z, boxes[b + 1] + margin[0]);
@@ -196,22 +259,23 @@ export function declumpMask(
     const lx = x1 - x0;
     const ln = lz * ly * lx;
     const local: Shape3 = [lz, ly, lx];
-    // Local labels: 1 = this component, OTHER = another component, 0 = background.
-    const own = ownScratch.get(ln);
+    // Local labels from the runs crossing the box: 1 = this component, OTHER = another component, 0 = background.
+    const own = ownScratch.zeroed(ln);
     for (let z = 0, k = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++) {
-        const g = (z0 + z) * P + (y0 + y) * X + x0;
-        for (let x = 0; x < lx; x++, k++) {
-          const v = comps[g + x];
-          own[k] = v === c ? 1 : v === 0 ? 0 : OTHER;
+      for (let y = 0; y < ly; y++, k += lx) {
+        const r = (z0 + z) * Y + y0 + y;
+        for (let q = rowStart[r], qEnd = rowStart[r + 1]; q < qEnd; q++) {
+          const a = runX0[q] > x0 ? runX0[q] : x0;
+          const e = runX1[q] < x1 ? runX1[q] : x1;
+          if (a < e) own.fill(runComp[q] === c ? 1 : OTHER, k + a - x0, k + e - x0);
         }
       }
     }
     let filled = own;
     // Holes left by the size limit of the first filling; without any, the filling after the split has
     // nothing to do (the split pieces cover exactly the filled object).
-    let largeHoles = 1;
-    if (s.fillHoles || splitsShape) {
+    let largeHoles = 0;
+    if (needsFill) {
       filled = filledScratch.get(ln);
       filled.set(own);
       largeHoles = fillLabelHolesCounted(filled, local, maxHole).largeHoles;
@@ -305,34 +369,28 @@ export function declumpMask(
       newId[l] = ++objects;
       objectVoxels.push(voxels[l]);
     }
+    // Paste: only voxels of this object's pieces (its own voxels and the holes it filled, which no other
+    // component covers); removed pieces stay 0.
     for (let z = 0, k = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++) {
         const g = (z0 + z) * P + (y0 + y) * X + x0;
         for (let x = 0; x < lx; x++, k++) {
           const l = labels[k];
-          if (l === 0 || l === OTHER) {
-            // A voxel of this component the pieces do not cover (none today: every one is flooded).
-            if (own[k] === 1) comps[g + x] = TAG;
-            continue;
-          }
+          if (l === 0 || l === OTHER) continue;
           const id = newId[l];
-          comps[g + x] = TAG | id;
-          if (id !== 0 && own[k] !== 1) holeVoxelsFilled++;
+          if (id === 0) continue;
+          out[g + x] = id;
+          if (own[k] !== 1) holeVoxelsFilled++;
         }
       }
     }
   }
-  // Clear the tags (boxes cover every written voxel; a voxel seen twice is already clear).
-  for (let c = 1; c <= count; c++) {
-    const b = 6 * c;
-    for (let z = boxes[b]; z < boxes[b + 1]; z++) {
-      for (let y = boxes[b + 2]; y < boxes[b + 3]; y++) {
-        const g = z * P + y * X;
-        for (let x = boxes[b + 4]; x < boxes[b + 5]; x++) {
-          const v = comps[g + x];
-          if (v & TAG) comps[g + x] = (v & ~TAG) >>> 0;
-        }
-      }
+  // Components left whole, painted from their runs.
+  for (let r = 0; r < Z * Y; r++) {
+    const base = r * X;
+    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+      const id = direct[runComp[k]];
+      if (id !== 0) out.fill(id, base + runX0[k], base + runX1[k]);
     }
   }
   const voxelCounts = new Float64Array(objects + 1);
@@ -340,7 +398,7 @@ export function declumpMask(
   for (let l = 1; l <= objects; l++) foreground += voxelCounts[l] = objectVoxels[l - 1];
   voxelCounts[0] = n - foreground;
   return {
-    labels: comps,
+    labels: out,
     counts: voxelCounts,
     info: {
       method: s.method,

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, relative, dirname, sep, isAbsolute } from 'node:path';
 import { parseDocument, isMap, isScalar, isPair, type Node as YamlNode } from 'yaml';
-import { writeFileAtomic } from '../../export/atomic.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { valueError } from '../../core/errors.js';
 
 export interface ConfigRoisChange {

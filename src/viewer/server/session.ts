@@ -16,7 +16,7 @@ import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import { refineRunResultFromCellposeCache } from '../../pipeline/refine.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
-import { writeFileAtomic } from '../../export/atomic.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';

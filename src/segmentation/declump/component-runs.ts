@@ -1,0 +1,114 @@
+/**
+ * Per-component facts read off the runs of a labelled mask (`runs.ts`, after `resolveComponents(..., 'full')`),
+ * without touching a voxel: bounding box, voxel count, whether the component provably has no hole, and whether
+ * it is face-connected. Declumping uses them to leave out the per-object work (bounding-box copies, hole
+ * filling, distance transform, smoothing, maxima, watershed) for components whose result is known to be the
+ * component itself (`declump.ts`).
+ *
+ * Holes (2-D): model each voxel as a closed unit square (8-connected foreground, 4-connected background, the
+ * duality `fill_labeled_holes` and `binary_fill_holes` use). A run is a closed rectangle; two runs of adjacent
+ * rows touch (8-connectivity) in a segment or a corner point; runs of one row, or rows two apart, never touch;
+ * so every non-empty intersection is contractible and, by the nerve theorem, the component has the homotopy
+ * type of its run graph: Euler number χ = runs − touching pairs = 1 − holes. holes = 0 means that no
+ * background region is enclosed by the component, so hole filling leaves it unchanged. (3-D: χ does not count
+ * cavities alone; no claim is made.)
+ */
+import type { Shape3 } from '../../core/volume.js';
+import type { Runs } from '../runs.js';
+
+export interface ComponentRunStats {
+  /** Half-open `[z0, z1, y0, y1, x0, x1]` of component c at `boxes[6 * c]`. */
+  boxes: Int32Array;
+  /** Voxels of component c (index 0 unused). */
+  voxels: Float64Array;
+  /** 1 = the component provably encloses no background (2-D Euler number); 0 = holes or unknown (3-D). */
+  holeFree: Uint8Array;
+  /** 1 = the component is also connected through faces alone (4 / 6 neighbours). */
+  faceConnected: Uint8Array;
+}
+
+function find(parent: Int32Array, a: number): number {
+  while (parent[a] !== a) {
+    parent[a] = parent[parent[a]];
+    a = parent[a];
+  }
+  return a;
+}
+
+/**
+ * Runs of row `cur` and row `prev` that overlap with `[x0 - ext, x1 + ext)`: each pair is counted in
+ * `edges[comp]` (when given) and united in `parent` (when given).
+ */
+function pairRows(runs: Runs, cur: number, prev: number, ext: number, edges: Int32Array | null, parent: Int32Array | null): void {
+  const { rowStart, x0, x1, comp } = runs;
+  let i = rowStart[cur];
+  const iEnd = rowStart[cur + 1];
+  let j = rowStart[prev];
+  const jEnd = rowStart[prev + 1];
+  while (i < iEnd && j < jEnd) {
+    if (x1[j] + ext <= x0[i]) j++;
+    else if (x1[i] + ext <= x0[j]) i++;
+    else {
+      if (edges) edges[comp[i]]++;
+      if (parent) {
+        const a = find(parent, i);
+        const b = find(parent, j);
+        if (a < b) parent[b] = a;
+        else if (b < a) parent[a] = b;
+      }
+      if (x1[i] < x1[j]) i++;
+      else j++;
+    }
+  }
+}
+
+export function componentRunStats(runs: Runs, shape: Shape3, count: number): ComponentRunStats {
+  const [Z, Y] = shape;
+  const { rowStart, x0, x1, comp } = runs;
+  const boxes = new Int32Array(6 * (count + 1));
+  const voxels = new Float64Array(count + 1);
+  const nRuns = new Int32Array(count + 1);
+  for (let c = 1; c <= count; c++) {
+    boxes[6 * c] = Z;
+    boxes[6 * c + 2] = Y;
+    boxes[6 * c + 4] = shape[2];
+  }
+  for (let z = 0, r = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++, r++) {
+      for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+        const c = comp[k];
+        const b = 6 * c;
+        nRuns[c]++;
+        voxels[c] += x1[k] - x0[k];
+        if (z < boxes[b]) boxes[b] = z;
+        if (z + 1 > boxes[b + 1]) boxes[b + 1] = z + 1;
+        if (y < boxes[b + 2]) boxes[b + 2] = y;
+        if (y + 1 > boxes[b + 3]) boxes[b + 3] = y + 1;
+        if (x0[k] < boxes[b + 4]) boxes[b + 4] = x0[k];
+        if (x1[k] > boxes[b + 5]) boxes[b + 5] = x1[k];
+      }
+    }
+  }
+  const holeFree = new Uint8Array(count + 1);
+  if (Z === 1) {
+    // Touching pairs (8-connectivity) between consecutive rows, per component: holes = pairs − runs + 1.
+    const edges = new Int32Array(count + 1);
+    for (let y = 1; y < Y; y++) pairRows(runs, y, y - 1, 1, edges, null);
+    for (let c = 1; c <= count; c++) holeFree[c] = edges[c] - nRuns[c] + 1 === 0 ? 1 : 0;
+  }
+  // Face connectivity: a union-find over the runs with overlapping (not merely diagonal) x ranges.
+  const parent = new Int32Array(runs.count);
+  for (let k = 0; k < runs.count; k++) parent[k] = k;
+  for (let z = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++) {
+      const r = z * Y + y;
+      if (y > 0) pairRows(runs, r, r - 1, 0, null, parent);
+      if (z > 0) pairRows(runs, r, r - Y, 0, null, parent);
+    }
+  }
+  const roots = new Int32Array(count + 1);
+  for (let k = 0; k < runs.count; k++) if (find(parent, k) === k) roots[comp[k]]++;
+  const faceConnected = new Uint8Array(count + 1);
+  for (let c = 1; c <= count; c++) faceConnected[c] = roots[c] === 1 ? 1 : 0;
+  return { boxes, voxels, holeFree, faceConnected };
+}
