@@ -120,6 +120,8 @@ test('OME-Zarr: drawn ROIs read only the chunks of their union box and give the 
       let diff = 0;
       for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) diff++;
       assert.equal(diff, 0, `${m}: ${diff} voxels differ`);
+      // the same file, byte for byte (the window run streams it from the window, export/placed-tiff.ts)
+      assert.ok(readFileSync(join(tmp, 'out-z', `canvas.ome_${m}.tif`)).equals(readFileSync(join(tmp, 'out-t', `c0_${m}.tif`))), `${m}: same bytes`);
     }
     const manifest = JSON.parse(readFileSync(join(tmp, 'out-z', 'canvas.ome_run_manifest.json'), 'utf8'));
     // Shape vertices span y 6.5–246.5, x 12.5–245.5 of the fixture → 390.5–630.5 × 460.5–693.5 on the canvas:
@@ -164,6 +166,7 @@ for (const [zCrop, projection, chunks] of [
         let diff = 0;
         for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) diff++;
         assert.equal(diff, 0, `${m}: ${diff} voxels differ`);
+        assert.ok(readFileSync(join(outZ, `3d_otsu_zstd.ome_${m}.tif`)).equals(readFileSync(join(outT, `input.ome_${m}.tif`))), `${m}: same bytes`);
       }
       const manifest = JSON.parse(readFileSync(join(outZ, '3d_otsu_zstd.ome_run_manifest.json'), 'utf8'));
       assert.equal(manifest.image.read.chunksRead, chunks);

@@ -13,6 +13,8 @@ import { deflate as deflateCb } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { Volume } from '../core/volume.js';
 import { labelSubsetOf } from '../core/label-subset.js';
+import { placementOf } from '../core/placed-volume.js';
+import { encodePlacedTiffAsync } from './placed-tiff.js';
 import { assembleDeflatedTiff, encodeTiffStackChunksAsync, narrowLabelVolume, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 
 const deflateAsync = promisify(deflateCb);
@@ -27,6 +29,9 @@ const IN_FLIGHT_BYTES = 8 << 20;
 
 /** A label mask (uint32 labels, possibly a lazy subset) as TIFF chunks; any other volume as before. */
 export async function encodeLabelTiffAsync(volume: Volume<TiffVoxelData>, options: TiffWriteOptions): Promise<Uint8Array[]> {
+  // frame-sized masks of an analysis-window run: streamed from their box (placed-tiff.ts)
+  const placed = placementOf(volume);
+  if (placed) return encodePlacedTiffAsync(volume, placed, options);
   const subset = labelSubsetOf(volume as Volume<Uint32Array>);
   if (options.compression !== 'deflate' || !LITTLE_ENDIAN_HOST) return encodeTiffStackChunksAsync(narrowLabelVolume(volume), options);
   if (subset) {
