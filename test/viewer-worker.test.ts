@@ -68,21 +68,21 @@ rois: full
 }
 
 /** Polls `GET /api/state` until `done` settles; returns each answer's `working` and whether it came before `done`. */
-async function pollWhile(port: number, token: string, done: Promise<Resp>): Promise<{ working: string | null; before: boolean; ms: number }[]> {
+async function pollWhile(port: number, token: string, done: Promise<Resp>): Promise<{ working: string | null; step?: string | null; before: boolean; ms: number }[]> {
   let settled: number | null = null;
   void done.then((r) => (settled = r.at));
-  const seen: { working: string | null; before: boolean; ms: number }[] = [];
+  const seen: { working: string | null; step?: string | null; before: boolean; ms: number }[] = [];
   while (settled === null) {
     const t0 = performance.now();
     const r = await http(port, 'GET', `/api/state?token=${token}`);
     assert.equal(r.status, 200);
-    const s = JSON.parse(r.body) as { working: string | null };
-    seen.push({ working: s.working, before: settled === null || r.at < settled, ms: r.at - t0 });
+    const s = JSON.parse(r.body) as { working: string | null; step?: string | null };
+    seen.push({ working: s.working, step: s.step, before: settled === null || r.at < settled, ms: r.at - t0 });
   }
   return seen;
 }
 
-test('viewer: GET /api/state is answered while a re-analysis and an export are in flight (worker thread); edits meanwhile → 409', { timeout: 300_000 }, async (t) => {
+test('viewer: GET /api/state is answered while a re-analysis, an export (and its encoding) and a 20,000-vertex ROI save are in flight (worker thread); edits meanwhile → 409', { timeout: 300_000 }, async (t) => {
   const { dir, cfg, cells } = setup();
   const srv = await startViewerServer(cfg, { port: 0 });
   try {
@@ -131,7 +131,30 @@ test('viewer: GET /api/state is answered while a re-analysis and an export are i
     const exResp = await ex;
     assert.equal(exResp.status, 200, exResp.body);
     assert.ok(seenEx.some((s) => s.before && s.working === 'export'), `no GET /api/state was answered during the export: ${JSON.stringify(seenEx)}`);
+    // The encoding (CSV, xlsx, TIFFs) and writing, in the worker: answers carry its step, which the worker sets
+    // before it starts and clears when every file is written.
+    const encoding = seenEx.filter((s) => s.before && s.working === 'export' && s.step === 'encoding and writing the results').length;
+    t.diagnostic(`export: ${seenEx.length} state answers meanwhile, ${encoding} during its encoding`);
+    assert.ok(encoding >= 1, `no GET /api/state was answered while the export was encoded: ${JSON.stringify(seenEx)}`);
     assert.ok((JSON.parse(exResp.body) as { files: string[] }).files.some((f) => f.endsWith('_cell_summary.csv')));
+
+    // "Save ROIs" with the most vertices accepted (20,000: a circle of radius 500 px): rasterised in the worker.
+    const nV = 20_000;
+    const circle = Array.from({ length: nV }, (_, k) => [512 + 500 * Math.sin((2 * Math.PI * k) / nV), 512 + 500 * Math.cos((2 * Math.PI * k) / nV)]);
+    const body = new TextEncoder().encode(JSON.stringify({ shapes: [{ type: 'polygon', data: circle }] }));
+    const ro = http(port, 'POST', '/api/rois', { ...write, 'Content-Type': 'application/json' }, body);
+    const seenRo = await pollWhile(port, token, ro);
+    const roResp = await ro;
+    assert.equal(roResp.status, 200, roResp.body);
+    assert.deepEqual((JSON.parse(roResp.body) as { roiIds: number[] }).roiIds, [1]);
+    const rasterising = seenRo.filter((s) => s.before && s.working === 'ROI save' && s.step === 'rasterising ROIs').length;
+    t.diagnostic(`ROI save: ${seenRo.length} state answers meanwhile, ${rasterising} while rasterising`);
+    assert.ok(rasterising >= 1, `no GET /api/state was answered while the ROIs were rasterised: ${JSON.stringify(seenRo)}`);
+    // The ROI mask in use is the circle: π·500² pixels within a tenth of a percent.
+    const roi = srv.session.labelPlane('rois', 0)!;
+    let inside = 0;
+    for (const v of roi) if (v === 1) inside++;
+    assert.ok(Math.abs(inside - Math.PI * 500 * 500) < 0.001 * Math.PI * 500 * 500, `${inside} ROI pixels`);
   } finally {
     await srv.close();
     rmSync(dir, { recursive: true, force: true });

@@ -290,13 +290,17 @@ export function declumpMask(
       shape: local,
       spacing,
       floodMask,
-      filled: filled,
+      filled,
+      floodIsFilled: region === filled,
       intensity: () => {
         const vals = intensityScratch.get(ln);
+        // Typed input: one native (converting) copy per box row.
+        const typed = ArrayBuffer.isView(intensity) ? (intensity as unknown as Float32Array) : null;
         for (let z = 0, k = 0; z < lz; z++) {
-          for (let y = 0; y < ly; y++) {
+          for (let y = 0; y < ly; y++, k += lx) {
             const g = (z0 + z) * P + (y0 + y) * X + x0;
-            for (let x = 0; x < lx; x++, k++) vals[k] = intensity[g + x];
+            if (typed) vals.set(typed.subarray(g, g + lx), k);
+            else for (let x = 0; x < lx; x++) vals[k + x] = intensity[g + x];
           }
         }
         return vals;

@@ -37,6 +37,8 @@ export interface ComponentSplit {
   floodMask: Uint8Array;
   /** Local labels with the object's holes filled: 1 = object. */
   filled: Uint32Array;
+  /** True when `floodMask` is exactly `filled === 1` (holes filled, or none): the distance map reads it. */
+  floodIsFilled: boolean;
   /** The (prefiltered) intensity of the box, and the in-ROI voxels (null = all), made on demand. */
   intensity: () => Float32Array;
   roiMask: () => Uint8Array | null;
@@ -61,20 +63,25 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   let dist: Float32Array | null = null;
   const distance = () => {
     if (dist) return dist;
-    const fg = fgScratch.get(n);
-    for (let k = 0; k < n; k++) fg[k] = c.filled[k] === 1 ? 1 : 0;
+    let fg = c.floodMask;
+    if (!c.floodIsFilled) {
+      fg = fgScratch.get(n);
+      for (let k = 0; k < n; k++) fg[k] = c.filled[k] === 1 ? 1 : 0;
+    }
     return (dist = distanceTransform(fg, c.shape, c.spacing, distScratch.get(n)));
   };
   let vals: Float32Array | null = null;
   const intensity = () => (vals ??= c.intensity());
   const smooth = c.smoothingSigmaUm > 0;
+  // The seed map is read only inside the object (maxima of the region, the merge step's saddles and peaks of
+  // its pieces), so the smoothing computes only those voxels (`needed`).
   const seedMap =
     c.method === 'shape'
       ? smooth
-        ? maskedSmooth(distance(), null, c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), true)
+        ? maskedSmooth(distance(), null, c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), true, c.floodMask)
         : distance()
       : smooth
-        ? maskedSmooth(intensity(), c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n))
+        ? maskedSmooth(intensity(), c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), false, c.floodMask)
         : intensity();
   const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
   // One seed: the object is the whole region (what the watershed would give), no flooding needed.

@@ -22,6 +22,7 @@ import { GrowBuffer } from './grow-buffer.js';
 /** Scratch of one 1-D pass, sized for the longest line. */
 interface LineScratch {
   f: Float64Array;
+  g: Float64Array;
   d: Float64Array;
   v: Int32Array;
   z: Float64Array;
@@ -31,7 +32,7 @@ let lineScratch: LineScratch | null = null;
 function scratch(n: number): LineScratch {
   if (lineScratch && lineScratch.f.length >= n) return lineScratch;
   const m = Math.max(n, 64);
-  return (lineScratch = { f: new Float64Array(m), d: new Float64Array(m), v: new Int32Array(m), z: new Float64Array(m + 1) });
+  return (lineScratch = { f: new Float64Array(m), g: new Float64Array(m), d: new Float64Array(m), v: new Int32Array(m), z: new Float64Array(m + 1) });
 }
 const squaredScratch = new GrowBuffer(Float64Array);
 
@@ -39,12 +40,15 @@ const squaredScratch = new GrowBuffer(Float64Array);
  * Lower envelope of the parabolas f(p) + s²(q − p)² over p with finite f (FH 2012, algorithm 1); writes
  * d[q] = min_p(...) for q in [0, n). Lines without a finite sample stay +∞.
  */
-function envelope1d(sc: LineScratch, n: number, s2: number): void {
-  const { f, d, v, z } = sc;
+function envelope1d(sc: LineScratch, n: number, s2: number, start = 0): void {
+  const { f, d, v, z, g } = sc;
+  // g[q] = f[q] + s²q², the parabola's constant part, evaluated once per sample (the same expression as
+  // inline, so the intersections are the same to the last bit).
   let k = -1;
-  for (let q = 0; q < n; q++) {
+  for (let q = start; q < n; q++) {
     const fq = f[q];
     if (fq === Infinity) continue;
+    const gq = (g[q] = fq + s2 * q * q);
     if (k < 0) {
       k = 0;
       v[0] = q;
@@ -54,12 +58,12 @@ function envelope1d(sc: LineScratch, n: number, s2: number): void {
     }
     // Intersection of the parabolas rooted at q and at v[k] (in index units).
     let p = v[k];
-    let x = (fq + s2 * q * q - (f[p] + s2 * p * p)) / (2 * s2 * (q - p));
+    let x = (gq - g[p]) / (2 * s2 * (q - p));
     while (x <= z[k]) {
       k--;
       if (k < 0) break;
       p = v[k];
-      x = (fq + s2 * q * q - (f[p] + s2 * p * p)) / (2 * s2 * (q - p));
+      x = (gq - g[p]) / (2 * s2 * (q - p));
     }
     if (k < 0) {
       k = 0;
@@ -74,11 +78,11 @@ function envelope1d(sc: LineScratch, n: number, s2: number): void {
     z[k + 1] = Infinity;
   }
   if (k < 0) {
-    d.fill(Infinity, 0, n);
+    d.fill(Infinity, start, n);
     return;
   }
   let j = 0;
-  for (let q = 0; q < n; q++) {
+  for (let q = start; q < n; q++) {
     while (z[j + 1] < q) j++;
     const p = v[j];
     const dq = q - p;
@@ -127,15 +131,24 @@ export function squaredDistanceTransform(
       if (dx !== 0 && dx !== Infinity) out[base + x] = sx2 * dx * dx;
     }
   }
-  // Pass 2, along y.
+  // Pass 2, along y, over each column's stretch from the background voxel before its first foreground voxel
+  // to the one after its last: a parabola rooted beyond a background voxel (f = 0) never lies below that
+  // voxel's own parabola inside the stretch, and the voxels outside it are background (0 already).
   const sy2 = spacing[1] * spacing[1];
   if (Y > 1) {
     for (let zz = 0; zz < Z; zz++) {
       for (let x = 0; x < X; x++) {
         const base = zz * Y * X + x;
-        for (let y = 0; y < Y; y++) f[y] = out[base + y * X];
-        envelope1d(sc, Y, sy2);
-        for (let y = 0; y < Y; y++) out[base + y * X] = d[y];
+        let first = 0;
+        while (first < Y && out[base + first * X] === 0) first++;
+        if (first === Y) continue;
+        let last = Y - 1;
+        while (out[base + last * X] === 0) last--;
+        const y0 = first > 0 ? first - 1 : 0;
+        const y1 = last < Y - 1 ? last + 2 : Y;
+        for (let y = y0; y < y1; y++) f[y] = out[base + y * X];
+        envelope1d(sc, y1, sy2, y0);
+        for (let y = y0; y < y1; y++) out[base + y * X] = d[y];
       }
     }
   }

@@ -114,6 +114,8 @@ function convolveAxis(data: Float64Array, shape: Shape3, axis: number, k: Float6
  * @param zerosOutside with `mask` null: the array continues with zeros beyond its edges (divide by the
  * whole kernel's weight) instead of being edge-corrected. For a map that is 0 outside an object (its
  * distance transform) this equals smoothing a larger box around it, without computing that box.
+ * @param needed when given, only voxels where it is non-zero are computed (the others are 0 in `out`); the
+ * computed ones are the same as without it. Planes only (a volume computes every voxel).
  */
 export function maskedSmooth(
   values: ArrayLike<number>,
@@ -123,8 +125,17 @@ export function maskedSmooth(
   sigmaUm: number,
   out: Float32Array = new Float32Array(shape[0] * shape[1] * shape[2]),
   zerosOutside = false,
+  needed: Uint8Array | null = null,
 ): Float32Array {
   const n = shape[0] * shape[1] * shape[2];
+  if (shape[0] === 1 && shape[1] > 1 && shape[2] > 1) {
+    const ky = kernelFor(sigmaUm / spacing[1]);
+    const kx = kernelFor(sigmaUm / spacing[2]);
+    if (ky && kx) {
+      smoothPlane(values, mask, shape[1], shape[2], ky, kx, zerosOutside, out, needed);
+      return out;
+    }
+  }
   if (mask === null) {
     // No mask: the edge correction is separable too (the in-array taps' weight sum per axis).
     const data = numScratch.get(n);
@@ -155,4 +166,132 @@ export function maskedSmooth(
     out[i] = mask[i] && den[i] > 0 ? num[i] / den[i] : 0;
   }
   return out;
+}
+
+const num2Scratch = new GrowBuffer(Float64Array);
+const rowFrom = new GrowBuffer(Int32Array);
+const rowTo = new GrowBuffer(Int32Array);
+const den2Scratch = new GrowBuffer(Float64Array);
+
+/**
+ * `maskedSmooth` of one plane smoothed along both axes (what declumping calls once per 2-D object): the same
+ * sums in the same order as the `convolveAxis` passes (y first, then x; taps lowest first; the same divisors),
+ * so the results are identical to the last bit, with the x pass writing the output directly and the y pass
+ * keeping each sum in a register instead of updating a row buffer once per tap.
+ */
+function smoothPlane(
+  values: ArrayLike<number>,
+  mask: Uint8Array | null,
+  Y: number,
+  X: number,
+  ky: Float64Array,
+  kx: Float64Array,
+  zerosOutside: boolean,
+  out: Float32Array,
+  needed: Uint8Array | null,
+): void {
+  const n = Y * X;
+  // Per row, the x range [from, to) of the needed voxels (empty: from = to = 0); the y pass computes that range
+  // widened by the x kernel's half-width, which is all the x pass reads.
+  const from = rowFrom.get(Y);
+  const to = rowTo.get(Y);
+  for (let y = 0; y < Y; y++) {
+    let a = 0;
+    let e = 0;
+    if (needed) {
+      const row = y * X;
+      let x = 0;
+      while (x < X && !needed[row + x]) x++;
+      if (x < X) {
+        let l = X - 1;
+        while (!needed[row + l]) l--;
+        a = x;
+        e = l + 1;
+      }
+    } else {
+      e = X;
+    }
+    from[y] = a;
+    to[y] = e;
+  }
+  const normalize = mask === null;
+  const hy = (ky.length - 1) >> 1;
+  const hx = (kx.length - 1) >> 1;
+  let kySum = 0;
+  for (let t = 0; t < ky.length; t++) kySum += ky[t];
+  let kxSum = 0;
+  for (let t = 0; t < kx.length; t++) kxSum += kx[t];
+  // Pass along y into `a` (numerator) and `b` (mask weights, masked case only).
+  const a = num2Scratch.get(n);
+  const b = normalize ? a : den2Scratch.get(n);
+  for (let q = 0; q < Y; q++) {
+    const lo = Math.max(-hy, -q);
+    const hi = Math.min(hy, Y - 1 - q);
+    let w = 0;
+    for (let t = lo; t <= hi; t++) w += ky[t + hy];
+    const d = zerosOutside || (lo === -hy && hi === hy) ? kySum : w;
+    const dst = q * X;
+    if (from[q] === to[q]) continue;
+    const xa = Math.max(0, from[q] - hx);
+    const xe = Math.min(X, to[q] + hx);
+    if (normalize) {
+      for (let x = xa; x < xe; x++) {
+        let acc = 0;
+        for (let t = lo, j = (q + lo) * X + x; t <= hi; t++, j += X) acc += values[j] * ky[t + hy];
+        a[dst + x] = acc / d;
+      }
+    } else {
+      for (let x = xa; x < xe; x++) {
+        let acc = 0;
+        let wm = 0;
+        for (let t = lo, j = (q + lo) * X + x; t <= hi; t++, j += X) {
+          const kt = ky[t + hy];
+          // Outside the mask the original adds 0 · k = +0, which leaves a sum (never −0) unchanged.
+          if (mask![j]) {
+            acc += values[j] * kt;
+            wm += kt;
+          }
+        }
+        a[dst + x] = acc;
+        b[dst + x] = wm;
+      }
+    }
+  }
+  // Pass along x, straight into the output.
+  const taps = kx.length;
+  for (let y = 0; y < Y; y++) {
+    const row = y * X;
+    if (from[y] === to[y]) {
+      out.fill(0, row, row + X);
+      continue;
+    }
+    out.fill(0, row, row + from[y]);
+    out.fill(0, row + to[y], row + X);
+    for (let q = from[y]; q < to[y]; q++) {
+      if (needed && !needed[row + q]) {
+        out[row + q] = 0;
+        continue;
+      }
+      let acc = 0;
+      let wm = 0;
+      let dx = kxSum;
+      if (q >= hx && q < X - hx) {
+        for (let t = 0, j = row + q - hx; t < taps; t++, j++) acc += a[j] * kx[t];
+        if (!normalize) for (let t = 0, j = row + q - hx; t < taps; t++, j++) wm += b[j] * kx[t];
+      } else {
+        const lo = Math.max(-hx, -q);
+        const hi = Math.min(hx, X - 1 - q);
+        let w = 0;
+        for (let t = lo; t <= hi; t++) {
+          acc += a[row + q + t] * kx[t + hx];
+          w += kx[t + hx];
+        }
+        if (!normalize) for (let t = lo; t <= hi; t++) wm += b[row + q + t] * kx[t + hx];
+        if (!zerosOutside) dx = w;
+      }
+      const i = row + q;
+      if (normalize) out[i] = acc / dx;
+      else out[i] = mask![i] && wm > 0 ? acc / wm : 0;
+    }
+  }
 }

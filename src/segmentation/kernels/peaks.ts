@@ -84,6 +84,23 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
         }
         const v = values[i];
         if (!(v > 0)) continue;
+        if (!is3d && y > 0 && y < Y - 1 && x > 0 && x < X - 1) {
+          // Interior voxel of a plane (most of them): the 8 neighbours without bounds tests.
+          const a = i - X;
+          const b = i + X;
+          if (
+            (regions[a - 1] === r && values[a - 1] > v) ||
+            (regions[a] === r && values[a] > v) ||
+            (regions[a + 1] === r && values[a + 1] > v) ||
+            (regions[i - 1] === r && values[i - 1] > v) ||
+            (regions[i + 1] === r && values[i + 1] > v) ||
+            (regions[b - 1] === r && values[b - 1] > v) ||
+            (regions[b] === r && values[b] > v) ||
+            (regions[b + 1] === r && values[b + 1] > v)
+          ) continue;
+          cand[nc++] = i;
+          continue;
+        }
         let ok = true;
         for (let dz = is3d ? -1 : 0; ok && dz <= (is3d ? 1 : 0); dz++) {
           const zz = z + dz;

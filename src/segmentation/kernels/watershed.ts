@@ -7,8 +7,9 @@
  * queued first, skimage's `age`), and each unlabelled in-mask neighbour (8 in 2-D, 26 in 3-D) takes the
  * popped voxel's label when it is queued.
  *
- * The queue is a bucket queue on integer ranks: the in-mask values are sorted once (a native typed-array sort)
- * and each voxel's bucket is the rank of its value; a bucket is a FIFO list, and the lowest non-empty bucket is
+ * The queue is a bucket queue on integer ranks: the in-mask values are sorted once (an LSD radix sort of their
+ * order-preserving 32-bit keys, several times faster than a typed-array sort on the small boxes of declumping)
+ * and each voxel's bucket is the rank of its value (equal values, -0 and +0 included, share a rank); a bucket is a FIFO list, and the lowest non-empty bucket is
  * popped first. A pop order of (value, queue age) is exactly the binary heap's, so the labels are the same,
  * with O(1) pushes and pops instead of O(log n) sift-downs over three arrays.
  */
@@ -17,8 +18,14 @@ import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
 
 // Reused between calls (declumping floods one small box per clump; grow-buffer.ts).
-const sortedScratch = new GrowBuffer(Float32Array);
 const rankScratch = new GrowBuffer(Int32Array);
+const keyScratch = new GrowBuffer(Uint32Array);
+const orderScratch = new GrowBuffer(Int32Array);
+const order2Scratch = new GrowBuffer(Int32Array);
+const key2Scratch = new GrowBuffer(Uint32Array);
+const countScratch = new Int32Array(257);
+const bitsView = new Float32Array(1);
+const bitsWord = new Uint32Array(bitsView.buffer);
 const nextScratch = new GrowBuffer(Int32Array);
 const headScratch = new GrowBuffer(Int32Array);
 const tailScratch = new GrowBuffer(Int32Array);
@@ -33,27 +40,8 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
   if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
   const P = Y * X;
   const is3d = Z > 1;
-  let cap = 0;
-  for (let i = 0; i < n; i++) if (mask[i]) cap++;
-  // Distinct in-mask values, ascending (-0 and +0 are one value, as for the `<` of a heap).
-  const sorted = sortedScratch.get(cap);
-  for (let i = 0, k = 0; i < n; i++) if (mask[i]) sorted[k++] = image[i];
-  sorted.sort();
-  let u = 0;
-  for (let k = 0; k < cap; k++) if (u === 0 || sorted[k] !== sorted[u - 1]) sorted[u++] = sorted[k];
   const rank = rankScratch.get(n);
-  for (let i = 0; i < n; i++) {
-    if (!mask[i]) continue;
-    const v = image[i];
-    let lo = 0;
-    let hi = u - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid] < v) lo = mid + 1;
-      else hi = mid;
-    }
-    rank[i] = lo;
-  }
+  const u = rankValues(image, mask, n, rank);
   const next = nextScratch.get(n);
   const head = headScratch.get(Math.max(u, 1)).fill(-1);
   const tail = tailScratch.get(Math.max(u, 1));
@@ -107,4 +95,52 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
       }
     }
   }
+}
+
+/**
+ * Dense ranks (0 = lowest) of the in-mask values of `image` into `rank`; returns the number of distinct values.
+ * The float32 bits are mapped to unsigned keys in the order of the values (sign bit flipped for positives, all
+ * bits for negatives; -0 counted as +0), then the in-mask voxel indices are sorted by key with a stable LSD
+ * radix sort, one byte per pass (a pass where every key has the same byte is skipped).
+ */
+function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) if (mask[i]) m++;
+  let keys = keyScratch.get(m);
+  let order = orderScratch.get(m);
+  for (let i = 0, k = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const v = image[i];
+    bitsView[0] = v === 0 ? 0 : v;
+    const b = bitsWord[0];
+    keys[k] = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    order[k++] = i;
+  }
+  let keys2 = key2Scratch.get(m);
+  let order2 = order2Scratch.get(m);
+  const count = countScratch;
+  for (let shift = 0; shift < 32; shift += 8) {
+    count.fill(0);
+    for (let k = 0; k < m; k++) count[((keys[k] >>> shift) & 255) + 1]++;
+    if (m === 0 || count[((keys[0] >>> shift) & 255) + 1] === m) continue;
+    for (let d = 1; d <= 256; d++) count[d] += count[d - 1];
+    for (let k = 0; k < m; k++) {
+      const d = (keys[k] >>> shift) & 255;
+      const at = count[d]++;
+      keys2[at] = keys[k];
+      order2[at] = order[k];
+    }
+    const tk = keys;
+    keys = keys2;
+    keys2 = tk;
+    const to = order;
+    order = order2;
+    order2 = to;
+  }
+  let u = 0;
+  for (let k = 0; k < m; k++) {
+    if (k > 0 && keys[k] !== keys[k - 1]) u++;
+    rank[order[k]] = u;
+  }
+  return m > 0 ? u + 1 : 0;
 }

@@ -5,60 +5,44 @@
  * take ~1–2 s on a 2048² image; on the server's thread they held every other request (a plane, the state poll)
  * for that long. In the worker, the server keeps answering.
  *
+ * The jobs and what the worker keeps between them (measurement memo, Cellpose cache entries, mask memo) are in
+ * analysis-worker-jobs.ts: besides the table passes, the Cellpose slider's mask stage and its prewarm, an
+ * export's encoding and writing, and rasterising saved ROIs.
+ *
  * Memory: the images and the ROI labels are moved into SharedArrayBuffers once per loaded image (in place: the
  * session's own volumes then live in shared memory), so the worker reads them without a copy. The masks go to the
- * worker as copies (the session keeps showing them) and the results come back transferred (no copy). The worker
- * keeps its own measurement memo (tables/object-measurements.ts), so an unchanged channel is measured once.
+ * worker as copies (the session keeps showing them) and the results come back transferred (no copy).
  *
  * The worker runs this very module (its own URL, or the bundle's when the CLI is bundled, as
  * pipeline/segment-workers.ts): at load time it checks `workerData` and, inside a worker, serves jobs.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { CellColocError, type CellColocErrorTag } from '../../core/errors.js';
-import type { LabelVolume, RoiLabels } from '../../core/volume.js';
-import type { ColocalizationConfig } from '../../config/types.js';
-import { analyzeExistingMasks, type AnalyzeExistingMasksOptions, type ColocalizationRunResult } from '../../pipeline/analyze.js';
+import { CellColocError } from '../../core/errors.js';
+import type { RoiLabels } from '../../core/volume.js';
+import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import type { LoadedImageChannels } from '../../pipeline/load-images.js';
+import type { LoadedSingleChannelImage, SingleChannelRunResult } from '../../pipeline/single-channel.js';
+import type { RefineResult } from '../../pipeline/refine.js';
 import {
-  analyzeExistingSingleChannelMasks,
-  type AnalyzeSingleChannelOptions,
-  type LoadedSingleChannelImage,
-  type SingleChannelAnalysisConfig,
-  type SingleChannelRunResult,
-} from '../../pipeline/single-channel.js';
-import { MeasurementMemo } from '../../tables/object-measurements.js';
-import { compactLabelIds } from './wire.js';
+  NEEDS_CONTEXT,
+  serveAnalysisJobs,
+  type AnalysisJob,
+  type ExportJob,
+  type FromWorker,
+  type JobResults,
+  type PrewarmEntry,
+  type RasterizeRoisJob,
+  type RefineSingleChannelJob,
+  type RefineTwoChannelJob,
+  type SingleChannelJob,
+  type ToWorker,
+  type TwoChannelJob,
+  type WorkerContext,
+} from './analysis-worker-jobs.js';
+
+export type { TwoChannelJob, SingleChannelJob, RefineTwoChannelJob, RefineSingleChannelJob, ExportJob, PrewarmEntry } from './analysis-worker-jobs.js';
 
 const WORKER_FLAG = 'cellcolocViewerAnalysisWorker';
-
-/** What the worker keeps between jobs: the image(s) of the session (shared memory) and its ROI labels. */
-interface Context {
-  loaded: LoadedImageChannels | LoadedSingleChannelImage;
-  roiLabels: RoiLabels;
-}
-
-export interface TwoChannelJob {
-  kind: 'two_channel';
-  cellMasks: LabelVolume;
-  markerMasks: LabelVolume;
-  colocalizationConfig: ColocalizationConfig;
-  options: Omit<AnalyzeExistingMasksOptions, 'measurementMemo'>;
-  /** Renumber sparse ids 1..n first (hand edits; issue 15.5). */
-  compact: boolean;
-}
-
-export interface SingleChannelJob {
-  kind: 'single_channel';
-  masks: LabelVolume;
-  analysisConfig: SingleChannelAnalysisConfig;
-  options: AnalyzeSingleChannelOptions;
-}
-
-type Job = (TwoChannelJob | SingleChannelJob) & { id: number; context: Context | null };
-
-type Reply =
-  | { id: number; ok: true; result: ColocalizationRunResult | SingleChannelRunResult }
-  | { id: number; ok: false; tag: CellColocErrorTag | null; message: string };
 
 type Shareable = { data: ArrayBufferView & { length: number; set(a: ArrayLike<number>): void } };
 
@@ -71,31 +55,32 @@ function shareInPlace(v: Shareable | null | undefined): void {
   (v as { data: Shareable['data'] }).data = shared;
 }
 
-function shareContext(ctx: Context): void {
+function shareContext(ctx: WorkerContext): void {
   const l = ctx.loaded as Partial<LoadedImageChannels & LoadedSingleChannelImage>;
   for (const v of [l.cellImage, l.markerImage, l.optionalRegionImage, l.image, ctx.roiLabels]) shareInPlace(v as Shareable | null | undefined);
 }
 
-/** The buffers of a result that can be transferred back (each once; shared ones stay shared). */
-function transferables(result: ColocalizationRunResult | SingleChannelRunResult): ArrayBuffer[] {
-  const r = result as Partial<ColocalizationRunResult & SingleChannelRunResult>;
-  const out = new Set<ArrayBuffer>();
-  for (const v of [r.cellMasks, r.markerMasks, r.positiveCellMasks, r.optionalRegionMasks, r.masks]) {
-    const b = v?.data.buffer;
-    if (b instanceof ArrayBuffer && b.byteLength > 0) out.add(b);
-  }
-  return [...out];
+/** Called with the step a job is in (`null` = between steps), as the worker reports it. */
+export type OnStep = (step: string | null) => void;
+
+interface Pending {
+  resolve: (r: never) => void;
+  reject: (e: Error) => void;
+  onStep?: OnStep;
+  /** Holds the process alive while it runs (a background prewarm does not). */
+  keepsAlive: boolean;
 }
 
 /**
- * One worker per viewer session, started on first use; one job at a time (the session refuses other changes
- * while a job runs). A worker that dies (out of memory) fails its job and is replaced by the next job.
+ * One worker per viewer session, started on first use; jobs run one at a time in the order posted (the session
+ * refuses other changes while a heavy job runs). A worker that dies (out of memory) fails its jobs and is
+ * replaced by the next job.
  */
 export class AnalysisWorker {
   private worker: Worker | null = null;
-  private sent: Context | null = null;
+  private sent: WorkerContext | null = null;
   private nextId = 1;
-  private pending = new Map<number, { resolve: (r: never) => void; reject: (e: Error) => void }>();
+  private pending = new Map<number, Pending>();
 
   twoChannel(loaded: LoadedImageChannels, roiLabels: RoiLabels, job: TwoChannelJob): Promise<ColocalizationRunResult> {
     return this.post({ loaded, roiLabels }, job);
@@ -105,26 +90,63 @@ export class AnalysisWorker {
     return this.post({ loaded, roiLabels }, job);
   }
 
-  private post<R>(ctx: Context, job: TwoChannelJob | SingleChannelJob): Promise<R> {
+  /** A two-channel slider move: cache entries, mask stage (the worker's `MaskMemo`) and table pass, all in the worker. */
+  refineTwoChannel(loaded: LoadedImageChannels, roiLabels: RoiLabels, job: RefineTwoChannelJob, onStep?: OnStep): Promise<RefineResult> {
+    return this.post({ loaded, roiLabels }, job, onStep);
+  }
+
+  refineSingleChannel(loaded: LoadedSingleChannelImage, roiLabels: RoiLabels, job: RefineSingleChannelJob, onStep?: OnStep): Promise<SingleChannelRunResult> {
+    return this.post({ loaded, roiLabels }, job, onStep);
+  }
+
+  /** The mask stage once per entry in the background; gives way to any later job. Never keeps the process alive. */
+  prewarm(entries: PrewarmEntry[], onStep?: OnStep): Promise<JobResults['prewarm']> {
+    return this.post(null, { kind: 'prewarm', entries }, onStep, false);
+  }
+
+  /** Stops a running prewarm at its next mask computation (a run starts, the server closes). */
+  cancelPrewarm(): void {
+    this.worker?.postMessage({ kind: 'cancel_prewarm' } satisfies ToWorker);
+  }
+
+  /** Encodes and writes an export (CSV, xlsx, TIFFs, manifest) atomically, in the worker. */
+  exportResults(job: ExportJob, onStep?: OnStep): Promise<JobResults['export_two_channel']> {
+    return this.post(null, job, onStep);
+  }
+
+  /** "Save ROIs": the shapes rasterised (and the ROI TIFF written when the mask is not empty) in the worker. */
+  rasterizeRois(job: RasterizeRoisJob, onStep?: OnStep): Promise<JobResults['rasterize_rois']> {
+    return this.post(null, job, onStep);
+  }
+
+  private post<R>(ctx: WorkerContext | null, job: AnalysisJob, onStep?: OnStep, keepsAlive = true): Promise<R> {
     const w = this.worker ?? this.start();
-    let context: Context | null = null;
-    if (!this.sent || this.sent.loaded !== ctx.loaded || this.sent.roiLabels !== ctx.roiLabels) {
-      shareContext(ctx);
-      context = ctx;
-      this.sent = ctx;
+    let context: WorkerContext | null = null;
+    if (NEEDS_CONTEXT.has(job.kind)) {
+      if (!ctx) throw new Error(`analysis worker: a ${job.kind} job needs the image context`);
+      if (!this.sent || this.sent.loaded !== ctx.loaded || this.sent.roiLabels !== ctx.roiLabels) {
+        shareContext(ctx);
+        context = ctx;
+        this.sent = ctx;
+      }
     }
     const id = this.nextId++;
     // Held while a job runs; an idle worker never keeps the process alive (a snapshot or a test ends normally).
-    w.ref();
+    if (keepsAlive) w.ref();
     return new Promise<R>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: never) => void, reject });
+      this.pending.set(id, { resolve: resolve as (r: never) => void, reject, onStep, keepsAlive });
       try {
-        w.postMessage({ ...job, id, context } satisfies Job);
+        w.postMessage({ ...job, id, context } satisfies ToWorker);
       } catch (err) {
         this.pending.delete(id);
+        this.refOnlyWhileNeeded(w);
         reject(err as Error);
       }
     });
+  }
+
+  private refOnlyWhileNeeded(w: Worker): void {
+    if (![...this.pending.values()].some((p) => p.keepsAlive)) w.unref();
   }
 
   private start(): Worker {
@@ -135,11 +157,16 @@ export class AnalysisWorker {
         new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { ...options, eval: true })
       : new Worker(url, options);
     w.unref();
-    w.on('message', (msg: Reply) => {
+    w.on('message', (msg: FromWorker) => {
       const p = this.pending.get(msg.id);
       if (!p) return;
+      if ('step' in msg) {
+        p.onStep?.(msg.step);
+        return;
+      }
       this.pending.delete(msg.id);
-      if (this.pending.size === 0) w.unref();
+      p.onStep?.(null);
+      this.refOnlyWhileNeeded(w);
       if (msg.ok) p.resolve(msg.result as never);
       else p.reject(msg.tag ? new CellColocError(msg.tag, msg.message) : new Error(msg.message));
     });
@@ -148,7 +175,10 @@ export class AnalysisWorker {
         this.worker = null;
         this.sent = null;
       }
-      for (const p of this.pending.values()) p.reject(new Error(`the analysis worker stopped: ${err.message}`));
+      for (const p of this.pending.values()) {
+        p.onStep?.(null);
+        p.reject(new Error(`the analysis worker stopped: ${err.message}`));
+      }
       this.pending.clear();
     };
     w.on('error', fail);
@@ -165,32 +195,4 @@ export class AnalysisWorker {
   }
 }
 
-if (!isMainThread && workerData && (workerData as Record<string, unknown>)[WORKER_FLAG]) {
-  const port = parentPort!;
-  let ctx: Context | null = null;
-  let memo = new MeasurementMemo();
-  port.on('message', (job: Job) => {
-    try {
-      if (job.context) {
-        ctx = job.context;
-        memo = new MeasurementMemo(); // keyed by the image objects, which are new
-      }
-      if (!ctx) throw new Error('analysis worker: no image context');
-      let result: ColocalizationRunResult | SingleChannelRunResult;
-      if (job.kind === 'two_channel') {
-        const cell = job.compact ? compactLabelIds(job.cellMasks) : job.cellMasks;
-        const marker = job.compact ? compactLabelIds(job.markerMasks) : job.markerMasks;
-        result = analyzeExistingMasks(ctx.loaded as LoadedImageChannels, ctx.roiLabels, cell, marker, job.colocalizationConfig, {
-          ...job.options,
-          measurementMemo: memo,
-        });
-      } else {
-        result = analyzeExistingSingleChannelMasks(ctx.loaded as LoadedSingleChannelImage, ctx.roiLabels, job.masks, job.analysisConfig, job.options);
-      }
-      port.postMessage({ id: job.id, ok: true, result } satisfies Reply, transferables(result));
-    } catch (err) {
-      const tag = err instanceof CellColocError ? err._tag : null;
-      port.postMessage({ id: job.id, ok: false, tag, message: err instanceof Error ? err.message : String(err) } satisfies Reply);
-    }
-  });
-}
+if (!isMainThread && workerData && (workerData as Record<string, unknown>)[WORKER_FLAG]) serveAnalysisJobs(parentPort!);

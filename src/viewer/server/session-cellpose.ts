@@ -1,16 +1,17 @@
 /**
  * The Cellpose sliders of a two-channel viewer session (issue 8.5): which channels have a cache, the last
- * thresholds per channel, the cache entries and mask memo kept in memory between refinements, and the prewarm
- * that computes the mask stage once in the background so the first slider move is incremental. The session
- * (session.ts) owns one and calls it from `refine`.
+ * thresholds per channel, and the prewarm that computes the mask stage once in the background so the first
+ * slider move is incremental. The cache entries and the mask memo live in the session's analysis worker
+ * (analysis-worker-jobs.ts), where the mask stage runs (issue 15.5). The session (session.ts) owns one and
+ * calls it from `refine`.
  */
 import { existsSync } from 'node:fs';
 import type { ModelConfig } from '../../config/types.js';
-import { cellposeCacheDir, listCacheEntries, CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
-import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
+import { cellposeCacheDir, listCacheEntries } from '../../segmentation/cellpose/cache.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
 import type { RefineThresholds } from '../../pipeline/refine.js';
 import { SessionRequestError } from './session-error.js';
+import type { AnalysisWorker, OnStep, PrewarmEntry } from './analysis-worker.js';
 
 export interface RefineRequest {
   cell?: { cellprobThreshold?: number; flowThreshold?: number };
@@ -27,11 +28,6 @@ type Thresholds = { cellprobThreshold?: number; flowThreshold?: number };
 export class CellposeSliders {
   /** Last refinement thresholds per channel (kept so refining one channel does not reset the other's). */
   thresholds: Record<RefinableChannel, Thresholds> = { cell: {}, marker: {}, optional_region: {} };
-  /**
-   * Cellpose cache entries read by the sliders (re-read only when a file changes) and the mask stage's memo
-   * (keyed by the entries' flow arrays, so a new run's cache starts afresh).
-   */
-  readonly memo = { entries: new CacheEntryMemo(), masks: new MaskMemo() };
   available: Record<RefinableChannel, boolean> = { cell: false, marker: false, optional_region: false };
   private generation = 0;
 
@@ -92,48 +88,36 @@ export class CellposeSliders {
   }
 
   /** Stops a prewarm that has not finished (a new one, a run, or the server closing). */
-  cancelPrewarm(): void {
+  cancelPrewarm(worker: AnalysisWorker): void {
     this.generation++;
+    worker.cancelPrewarm();
   }
 
   /**
-   * Computes the mask stage of every Cellpose channel once at the current thresholds, in the background after the
-   * results are loaded, so that the first slider move already reuses the trajectories (mask-memo.ts) instead of
-   * integrating every pixel. 3-D (`do_3d`) caches have no incremental path and are skipped. Failures are ignored
-   * here: `refine` reports them. `busy()` stops it (a run or another change started).
+   * Computes the mask stage of every Cellpose channel once at the current thresholds, in the analysis worker
+   * (analysis-worker-jobs.ts `prewarm`) after the results are loaded, so that the first slider move already reuses
+   * the trajectories (mask-memo.ts) instead of integrating every pixel. Failures are ignored here: `refine`
+   * reports them. `busy()` at the start skips it (a run or another change started); any later job stops it.
    */
-  prewarm(paths: ResultsPaths, busy: () => boolean): void {
+  prewarm(paths: ResultsPaths, worker: AnalysisWorker, busy: () => boolean, onStep?: OnStep): void {
     const generation = ++this.generation;
     const timer = setTimeout(() => {
       void (async () => {
         const dir = cellposeCacheDir(paths.resultsDir, paths.stem);
+        const entries: PrewarmEntry[] = [];
         for (const ch of REFINABLE) {
           const mc = this.modelConfigOf(ch);
           if (!this.available[ch] || !mc) continue;
+          const th = this.thresholds[ch];
           for (const path of await listCacheEntries(dir, ch)) {
-            await new Promise((r) => setImmediate(r));
-            if (generation !== this.generation || busy()) return;
-            const e = await this.memo.entries.readEntry(path);
-            if (!e || e.header.mask.do3d) continue;
-            const th = this.thresholds[ch];
-            const params = {
-              ...e.header.mask,
-              cellprobThreshold: th.cellprobThreshold ?? mc.cellprobThreshold,
-              flowThreshold: th.flowThreshold ?? mc.flowThreshold,
-            };
-            // The current thresholds, then a small cellprob step away and back: leaves the memo at the current
-            // thresholds with the incremental path already compiled by the JIT (the first real moves were ~2× slower).
-            this.memo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, params);
-            for (const cp of [params.cellprobThreshold + 0.05, params.cellprobThreshold]) {
-              await new Promise((r) => setImmediate(r));
-              if (generation !== this.generation || busy()) return;
-              this.memo.masks.computeMasks(e.dP, e.cellprob, e.header.shape, { ...params, cellprobThreshold: cp });
-            }
+            entries.push({ path, cellprobThreshold: th.cellprobThreshold ?? mc.cellprobThreshold, flowThreshold: th.flowThreshold ?? mc.flowThreshold });
           }
         }
+        if (entries.length === 0 || generation !== this.generation || busy()) return;
+        await worker.prewarm(entries, onStep);
       })().catch(() => undefined);
-      // A second after the results are in: the page fetches the label layers of its first view meanwhile, and each
-      // mask computation holds the event loop (~0.3 s on 1024², ~1 s on 2048²).
+      // A second after the results are in: the page fetches the label layers of its first view meanwhile, and the
+      // two cores are better spent on those than on the prewarm (~0.3 s per mask computation on 1024², ~1 s on 2048²).
     }, 1000);
     timer.unref();
   }

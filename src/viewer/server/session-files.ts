@@ -13,7 +13,7 @@ import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zSt
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import { readLabelMask } from '../../pipeline/reanalyze.js';
 import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
-import { exportAnalysisOutputs } from '../../export/export-outputs.js';
+import type { ExportJob } from './analysis-worker-jobs.js';
 import { buildManifest } from '../../export/manifest.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { roiIds } from '../../roi/roi-geometry.js';
@@ -54,20 +54,24 @@ export async function readLastMasks(
   return { cell, marker, region };
 }
 
-/** Writes the accepted result (spec 8) atomically into the results folder; returns the files written. */
-export async function exportSessionResult(
+/**
+ * The export of the accepted result (spec 8) as a job for the analysis worker, which encodes and writes it
+ * atomically into the results folder (the manifest is built here: it reads the package and input files).
+ */
+export async function sessionExportJob(
   config: AnalysisConfig,
   loaded: Loaded,
   roiLabels: RoiLabels,
   r: ColocalizationRunResult,
   paths: ResultsPaths,
-): Promise<string[]> {
+): Promise<ExportJob> {
   const manifest = await buildManifest({ config, loaded, roiIds: roiIds(roiLabels), filterSteps: r.filterSteps, timings: [], paths });
   manifest.command = 'view';
   const zStack = zStackManifestEntry(loaded);
   if (zStack) manifest.zStack = zStack;
-  const written = await exportAnalysisOutputs(
-    {
+  return {
+    kind: 'export_two_channel',
+    outputs: {
       cellMasks: labelsForExport(r.cellMasks, loaded),
       markerMasks: labelsForExport(r.markerMasks, loaded),
       positiveCellMasks: labelsForExport(r.positiveCellMasks, loaded),
@@ -76,9 +80,8 @@ export async function exportSessionResult(
       roiLabels,
     },
     paths,
-    { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
-  );
-  return written.map((w) => w.path);
+    options: { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
+  };
 }
 
 /** ROI files beside the config: `<config stem>_rois.tif` and `<config stem>_rois.json`. */

@@ -8,26 +8,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
 import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
-import { notSupported } from '../../core/errors.js';
+import { CellColocError, notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { effectiveZBounds, labelsForAnalysis } from '../../pipeline/z-stack.js';
 import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
-import { refineRunResultFromCellposeCache } from '../../pipeline/refine.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, type PlaneBytes, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
-import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
-import { saveRoiLabels } from '../../roi/roi-io.js';
-import { roiIds } from '../../roi/roi-geometry.js';
 import { proposeRoisChange, applyRoisChange, type ConfigRoisChange } from './config-edit.js';
 import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
 import { AnalysisWorker } from './analysis-worker.js';
 import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
-import { exportSessionResult, loadSessionImages, readLastMasks, readSavedShapes, roiFilesBesideConfig, sessionResultsPaths, type Loaded } from './session-files.js';
+import { sessionExportJob, loadSessionImages, readLastMasks, readSavedShapes, roiFilesBesideConfig, sessionResultsPaths, type Loaded } from './session-files.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
@@ -56,8 +52,12 @@ export class ViewerSession {
   private readonly sliders = new CellposeSliders((ch) => this.modelConfigOf(ch));
   /** The table passes (re-analysis, refinement, the last results) run in a worker thread (issue 15.5). */
   protected readonly analysisWorker = new AnalysisWorker();
-  /** The heavy change in progress (re-analysis, refinement, export): other changes are refused meanwhile. */
+  /** The heavy change in progress (re-analysis, refinement, export, ROI save): other changes are refused meanwhile. */
   protected heavy: string | null = null;
+  /** The step of the heavy change the worker is in (e.g. `cellpose masks`), else null. */
+  protected step: string | null = null;
+  /** Background work in the worker (the Cellpose prewarm's mask computation), else null. */
+  private background: string | null = null;
   private channelMaxCache = new Map<ChannelRole, Volume>();
   protected roiPlaneCache: Uint32Array | null = null;
   busy = false;
@@ -154,7 +154,7 @@ export class ViewerSession {
   }
 
   private prewarmRefinement(): void {
-    this.sliders.prewarm(this.paths, () => this.busy || this.heavy !== null);
+    this.sliders.prewarm(this.paths, this.analysisWorker, () => this.busy || this.heavy !== null, (step) => (this.background = step));
   }
 
   private modelConfigOf(ch: RefinableChannel): ModelConfig | null {
@@ -210,8 +210,12 @@ export class ViewerSession {
       },
       shapes: await this.savedShapes(),
       busy: this.busy,
-      /** The heavy change in progress in the worker (re-analysis, refinement, export), else null. */
+      /** The heavy change in progress in the worker (re-analysis, refinement, export, ROI save), else null. */
       working: this.heavy,
+      /** Its current step, as the worker reports it (`cellpose masks`, …), else null. */
+      step: this.step,
+      /** Background work in the worker (`cellpose prewarm`), else null. */
+      background: this.background,
       progress: this.progress,
       error: this.error,
       warnings: this.warnings,
@@ -298,13 +302,20 @@ export class ViewerSession {
   }
 
   /** Runs a heavy change (in the worker) with every other change refused meanwhile; GET requests are still answered. */
+  /** Records the worker's step of the heavy change in progress (shown by `GET /api/state`). */
+  protected readonly onStep = (step: string | null): void => {
+    if (this.heavy) this.step = step;
+  };
+
   protected async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
     this.assertIdle();
     this.heavy = what;
+    this.step = null;
     try {
       return await work();
     } finally {
       this.heavy = null;
+      this.step = null;
     }
   }
 
@@ -360,8 +371,8 @@ export class ViewerSession {
   /**
    * `POST /api/refine` — masks of the channels named in the request rebuilt from the Cellpose cache with the
    * given thresholds (in memory; Export writes them); the other channel keeps its current masks (hand edits
-   * included). Thresholds not given keep the last ones of this session, else the config's/cache's. The mask
-   * stage runs here (its memo makes a slider move incremental); the table pass in the worker.
+   * included). Thresholds not given keep the last ones of this session, else the config's/cache's. All of it
+   * (cache entries, the mask stage with its memo, the table pass) runs in the worker.
    */
   async refine(req: RefineRequest): Promise<{ ms: number }> {
     this.assertIdle();
@@ -371,32 +382,37 @@ export class ViewerSession {
       const cfg = this.config;
       const cacheRoot = cellposeCacheDir(this.paths.resultsDir, this.paths.stem);
       // Only the channels named in the request are rebuilt; the other keeps its current masks (hand edits
-      // included), so one slider costs one channel's mask stage. The cache entries stay in memory and the mask
-      // memo reuses what the new thresholds cannot change (mask-memo.ts): results identical to a full rebuild.
+      // included), so one slider costs one channel's mask stage. The cache entries stay in the worker's memory and
+      // its mask memo reuses what the new thresholds cannot change (mask-memo.ts): results identical to a full
+      // rebuild. Only the kept channels' masks travel to the worker.
       const keepChannels = REFINABLE.filter((ch) => req[ch] === undefined);
-      this.result = await refineRunResultFromCellposeCache({
-        loaded: this.loaded,
-        roiLabels: this.roiLabels,
-        colocalizationConfig: cfg.colocalizationConfig,
-        intensityColocalization: cfg.intensityColocalizationConfig ?? null,
-        cellModelConfig: req.cell ? cfg.cellModelConfig : null,
-        markerModelConfig: req.marker ? cfg.markerModelConfig : null,
-        optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
-        cacheDir: cacheRoot,
-        thresholds: this.sliders.refineThresholds(req),
-        runResult: this.result
-          ? {
-              cellMasks: this.edits.cell ?? this.result.cellMasks,
-              markerMasks: this.edits.marker ?? this.result.markerMasks,
-              optionalRegionMasks: this.result.optionalRegionMasks,
-            }
-          : null,
-        keepChannels,
-        readEntry: (path) => this.sliders.memo.entries.readEntry(path),
-        stages: { computeMasks: this.sliders.memo.masks.computeMasks },
-        analyze: (loaded, roiLabels, cellMasks, markerMasks, colocalizationConfig, { measurementMemo: _m, ...options } = {}) =>
-          this.analysisWorker.twoChannel(loaded, roiLabels, { kind: 'two_channel', cellMasks, markerMasks, colocalizationConfig, options, compact: false }),
-      });
+      const r = this.result;
+      const kept = (ch: RefinableChannel, v: LabelVolume | null | undefined) => (keepChannels.includes(ch) ? (v ?? null) : null);
+      this.result = await this.analysisWorker.refineTwoChannel(
+        this.loaded,
+        this.roiLabels,
+        {
+          kind: 'refine_two_channel',
+          input: {
+            colocalizationConfig: cfg.colocalizationConfig,
+            intensityColocalization: cfg.intensityColocalizationConfig ?? null,
+            cellModelConfig: req.cell ? cfg.cellModelConfig : null,
+            markerModelConfig: req.marker ? cfg.markerModelConfig : null,
+            optionalRegionModelConfig: req.optional_region ? cfg.optionalRegionModelConfig : null,
+            cacheDir: cacheRoot,
+            thresholds: this.sliders.refineThresholds(req),
+            runResult: r
+              ? {
+                  cellMasks: kept('cell', this.edits.cell ?? r.cellMasks)!,
+                  markerMasks: kept('marker', this.edits.marker ?? r.markerMasks)!,
+                  optionalRegionMasks: kept('optional_region', r.optionalRegionMasks),
+                }
+              : null,
+            keepChannels,
+          },
+        },
+        this.onStep,
+      );
       this.edits.clear();
       return { ms: performance.now() - t0 };
     });
@@ -414,7 +430,8 @@ export class ViewerSession {
     if (this.edits.any) await this.reanalyzeNow();
     const r = this.result;
     if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
-    return { files: await exportSessionResult(this.config, this.loaded, this.roiLabels, r, this.paths) };
+    const job = await sessionExportJob(this.config, this.loaded, this.roiLabels, r, this.paths);
+    return { files: (await this.analysisWorker.exportResults(job, this.onStep)).map((w) => w.path) };
   }
 
   /**
@@ -428,24 +445,28 @@ export class ViewerSession {
     this.assertIdle();
     const shapes = validateShapes(shapesIn);
     const [, Y, X] = this.shapeZyx;
-    let labels: RoiLabels;
-    try {
-      labels = rasterizeShapesToLabels(shapes, [Y, X], [1, 1]);
-    } catch (err) {
-      throw new SessionRequestError(400, (err as Error).message);
-    }
-    const ids = roiIds(labels);
-    if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
-    const { maskPath, shapesPath } = this.roiFilesBesideConfig();
-    await saveRoiLabels(maskPath, labels);
-    await writeFileAtomic(shapesPath, JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
-    this.roiMaskOverride = maskPath;
-    this.pendingRoisChange = await proposeRoisChange(this.configPath, maskPath);
-    this.config = await this.reloadConfig();
-    this.roiLabels = labels;
-    this.roiPlaneCache = null;
-    const { before: _b, after: _a, ...change } = this.pendingRoisChange;
-    return { roiIds: ids, maskPath, shapesPath, config: change };
+    return this.exclusive('ROI save', async () => {
+      const { maskPath, shapesPath } = this.roiFilesBesideConfig();
+      // Rasterising (O(vertices × rows)) and the ROI TIFF's encoding run in the worker, which writes the mask only
+      // when some shape covers a pixel.
+      let raster: { labels: RoiLabels; ids: number[] };
+      try {
+        raster = await this.analysisWorker.rasterizeRois({ kind: 'rasterize_rois', shapes, shapeYx: [Y, X], maskPath }, this.onStep);
+      } catch (err) {
+        if (err instanceof CellColocError && err._tag === 'ValueError') throw new SessionRequestError(400, err.message);
+        throw err;
+      }
+      const { labels, ids } = raster;
+      if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
+      await writeFileAtomic(shapesPath, JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
+      this.roiMaskOverride = maskPath;
+      this.pendingRoisChange = await proposeRoisChange(this.configPath, maskPath);
+      this.config = await this.reloadConfig();
+      this.roiLabels = labels;
+      this.roiPlaneCache = null;
+      const { before: _b, after: _a, ...change } = this.pendingRoisChange;
+      return { roiIds: ids, maskPath, shapesPath, config: change };
+    });
   }
 
   /** `POST /api/rois-config` — applies the config change proposed by the last "Save ROIs" (after the user confirmed). */
@@ -478,6 +499,7 @@ export class ViewerSession {
   startRun(): boolean {
     if (this.busy || this.heavy) return false;
     this.busy = true;
+    this.sliders.cancelPrewarm(this.analysisWorker);
     this.error = null;
     this.progress = { stage: 'starting' };
     this.runPromise = (async () => {
@@ -510,7 +532,7 @@ export class ViewerSession {
 
   /** Stops background work (the refinement prewarm, the analysis worker); the server calls it on close. */
   dispose(): void {
-    this.sliders.cancelPrewarm();
+    this.sliders.cancelPrewarm(this.analysisWorker);
     void this.analysisWorker.close();
   }
 

@@ -20,9 +20,8 @@ import {
   type SingleChannelRunResult,
 } from '../../pipeline/single-channel.js';
 import { readLabelMask } from '../../pipeline/reanalyze.js';
-import { rebuildChannelFromCache } from '../../pipeline/refine.js';
 import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
-import { exportSingleChannelOutputs } from '../../export/single-channel-export.js';
+import type { SingleChannelJob } from './analysis-worker.js';
 import { buildManifest } from '../../export/manifest.js';
 import { roiIds } from '../../roi/roi-geometry.js';
 import { cellposeCacheDir, listCacheEntries } from '../../segmentation/cellpose/cache.js';
@@ -86,9 +85,11 @@ export class SingleChannelSession extends ViewerSession {
 
   /** The table pass, in the session's worker thread (issue 15.5); the worker filters its own copy of the masks. */
   private analyse(masks: LabelVolume, postfilters: boolean): Promise<SingleChannelRunResult> {
-    return this.analysisWorker.singleChannel(this.sc, this.roiLabels, {
-      kind: 'single_channel',
-      masks,
+    return this.analysisWorker.singleChannel(this.sc, this.roiLabels, { kind: 'single_channel', masks, ...this.analysisJob(postfilters) });
+  }
+
+  private analysisJob(postfilters: boolean): Pick<SingleChannelJob, 'analysisConfig' | 'options'> {
+    return {
       analysisConfig: { minObjectVoxels: this.config.singleChannel!.minObjectVoxels },
       options: {
         modelConfig: postfilters ? this.modelConfig : null,
@@ -96,7 +97,7 @@ export class SingleChannelSession extends ViewerSession {
         // As `cellcoloc reanalyze`: an edited mask gets the config's border / diameter rules again (issue 18.5).
         reapplyObjectRules: postfilters,
       },
-    });
+    };
   }
 
   override sheetNames(): string[] {
@@ -174,23 +175,28 @@ export class SingleChannelSession extends ViewerSession {
     return this.exclusive('refinement', () => this.refineNow());
   }
 
+  /** The cache entries, the mask stage (with the worker's mask memo) and the table pass, all in the worker (issue 15.5). */
   private async refineNow(): Promise<{ ms: number }> {
     const t0 = performance.now();
-    const rebuilt = await rebuildChannelFromCache(
-      'object',
+    this.scResult = await this.analysisWorker.refineSingleChannel(
+      this.sc,
+      this.roiLabels,
       {
-        shape: this.sc.image.shape,
-        zBounds: isReducedView(this.sc) ? null : this.sc.analysisZBounds,
-        voxelSizeUm: this.sc.voxelSizeUm,
-        roiLabels: this.roiLabels,
-        cacheDir: cellposeCacheDir(this.paths.resultsDir, this.paths.stem),
-        configKey: 'model_config',
+        kind: 'refine_single_channel',
+        rebuild: {
+          shape: this.sc.image.shape,
+          zBounds: isReducedView(this.sc) ? null : this.sc.analysisZBounds,
+          voxelSizeUm: this.sc.voxelSizeUm,
+          cacheDir: cellposeCacheDir(this.paths.resultsDir, this.paths.stem),
+          configKey: 'model_config',
+        },
+        modelConfig: this.modelConfig,
+        cellprobThreshold: this.thresholds.cellprobThreshold,
+        flowThreshold: this.thresholds.flowThreshold,
+        ...this.analysisJob(true),
       },
-      this.modelConfig,
-      this.thresholds.cellprobThreshold,
-      this.thresholds.flowThreshold,
+      this.onStep,
     );
-    this.scResult = await this.analyse(rebuilt.labels, true);
     this.edited = null;
     return { ms: performance.now() - t0 };
   }
@@ -208,10 +214,16 @@ export class SingleChannelSession extends ViewerSession {
       paths: this.paths,
     } as unknown as Parameters<typeof buildManifest>[0]);
     manifest.command = 'view';
-    const written = await exportSingleChannelOutputs({ masks: r.masks, tables: r.tables, roiLabels: this.roiLabels }, this.paths, {
-      voxelSizeUm: this.sc.voxelSizeUm,
-      manifest,
-    });
+    // Encoded and written in the worker (issue 15.5).
+    const written = await this.analysisWorker.exportResults(
+      {
+        kind: 'export_single_channel',
+        outputs: { masks: r.masks, tables: r.tables, roiLabels: this.roiLabels },
+        paths: this.paths,
+        options: { voxelSizeUm: this.sc.voxelSizeUm, manifest },
+      },
+      this.onStep,
+    );
     return { files: written.map((w) => w.path) };
   }
 

@@ -1,0 +1,293 @@
+/**
+ * What the viewer's analysis worker does (analysis-worker.ts starts it and posts the jobs; issue 15.5: heavy work
+ * does not block other requests). Every job here took the server's thread for a noticeable time:
+ * - the table passes (re-analysis, export's re-analysis, loading the last results): ~1–2 s on a 2048² image;
+ * - a Cellpose slider move (`refine_*`): reading the cache entries, the mask stage (~0.3 s on 1024², ~1 s on
+ *   2048²), the clip/paste and the table pass; and the mask stage's background prewarm (3 mask computations);
+ * - an export's encoding (CSV, xlsx, the TIFFs' uint16 narrowing and deflate) and writing;
+ * - rasterising saved ROI shapes (up to 20,000 vertices; O(vertices × rows)) and writing the ROI TIFF.
+ *
+ * The worker keeps what makes a repeated job cheap: the measurement memo (tables/object-measurements.ts), the
+ * Cellpose cache entries read so far (re-read when a file changes) and the mask memo (mask-memo.ts), which is
+ * keyed by the entries' flow arrays — so it lives here, beside the entries, and a new run's cache starts afresh.
+ * Jobs run one at a time in the order posted; a prewarm gives way to any job posted after it.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { CellColocError, type CellColocErrorTag } from '../../core/errors.js';
+import type { LabelVolume, RoiLabels } from '../../core/volume.js';
+import type { ColocalizationConfig, ModelConfig, RoiShape } from '../../config/types.js';
+import { analyzeExistingMasks, type AnalyzeExistingMasksOptions, type ColocalizationRunResult } from '../../pipeline/analyze.js';
+import type { LoadedImageChannels } from '../../pipeline/load-images.js';
+import type { ZStackLoaded } from '../../pipeline/z-stack.js';
+import {
+  analyzeExistingSingleChannelMasks,
+  type AnalyzeSingleChannelOptions,
+  type LoadedSingleChannelImage,
+  type SingleChannelAnalysisConfig,
+  type SingleChannelRunResult,
+} from '../../pipeline/single-channel.js';
+import { refineRunResultFromCellposeCache, type RefineInput, type RefineResult } from '../../pipeline/refine.js';
+import { rebuildChannelFromCache, type CacheRebuildContext } from '../../pipeline/refine-cache.js';
+import { exportAnalysisOutputs, type AnalysisOutputs, type ExportOptions, type WrittenFile } from '../../export/export-outputs.js';
+import { exportSingleChannelOutputs, type SingleChannelOutputs } from '../../export/single-channel-export.js';
+import type { ResultsPaths } from '../../export/results-paths.js';
+import { CacheEntryMemo } from '../../segmentation/cellpose/cache.js';
+import { MaskMemo } from '../../segmentation/cellpose/dynamics/mask-memo.js';
+import type { MaskParams } from '../../segmentation/cellpose/types.js';
+import { MeasurementMemo } from '../../tables/object-measurements.js';
+import { rasterizeShapesToLabels } from '../../roi/rasterize-shapes.js';
+import { roiIds } from '../../roi/roi-geometry.js';
+import { saveRoiLabels } from '../../roi/roi-io.js';
+import { compactLabelIds } from './wire.js';
+
+/** The image(s) of the session (shared memory) and its ROI labels, kept by the worker between jobs. */
+export interface WorkerContext {
+  loaded: LoadedImageChannels | LoadedSingleChannelImage;
+  roiLabels: RoiLabels;
+}
+
+export interface TwoChannelJob {
+  kind: 'two_channel';
+  cellMasks: LabelVolume;
+  markerMasks: LabelVolume;
+  colocalizationConfig: ColocalizationConfig;
+  options: Omit<AnalyzeExistingMasksOptions, 'measurementMemo'>;
+  /** Renumber sparse ids 1..n first (hand edits; issue 15.5). */
+  compact: boolean;
+}
+
+export interface SingleChannelJob {
+  kind: 'single_channel';
+  masks: LabelVolume;
+  analysisConfig: SingleChannelAnalysisConfig;
+  options: AnalyzeSingleChannelOptions;
+}
+
+/** A two-channel slider move: `refineRunResultFromCellposeCache` on the context's image and ROIs, with the worker's memos. */
+export interface RefineTwoChannelJob {
+  kind: 'refine_two_channel';
+  input: Omit<RefineInput, 'loaded' | 'roiLabels' | 'stages' | 'readEntry' | 'measurementMemo'>;
+}
+
+/** A single-channel slider move: the object channel rebuilt from its cache, then the single-channel table pass. */
+export interface RefineSingleChannelJob {
+  kind: 'refine_single_channel';
+  rebuild: Omit<CacheRebuildContext, 'roiLabels' | 'stages' | 'readEntry'>;
+  modelConfig: ModelConfig;
+  cellprobThreshold?: number;
+  flowThreshold?: number;
+  analysisConfig: SingleChannelAnalysisConfig;
+  options: AnalyzeSingleChannelOptions;
+}
+
+/** One cache entry to prewarm at the channel's current thresholds. */
+export interface PrewarmEntry {
+  path: string;
+  cellprobThreshold: number;
+  flowThreshold: number;
+}
+
+export interface PrewarmJob {
+  kind: 'prewarm';
+  entries: PrewarmEntry[];
+}
+
+export type ExportJob =
+  | { kind: 'export_two_channel'; outputs: AnalysisOutputs; paths: ResultsPaths; options: ExportOptions }
+  | { kind: 'export_single_channel'; outputs: SingleChannelOutputs; paths: ResultsPaths; options: ExportOptions };
+
+/** "Save ROIs": rasterise, list the ids, and (when some shape covers a pixel) write the ROI TIFF. */
+export interface RasterizeRoisJob {
+  kind: 'rasterize_rois';
+  shapes: RoiShape[];
+  shapeYx: [number, number];
+  maskPath: string;
+}
+
+export type AnalysisJob = TwoChannelJob | SingleChannelJob | RefineTwoChannelJob | RefineSingleChannelJob | PrewarmJob | ExportJob | RasterizeRoisJob;
+
+/** What each job answers. */
+export interface JobResults {
+  two_channel: ColocalizationRunResult;
+  single_channel: SingleChannelRunResult;
+  refine_two_channel: RefineResult;
+  refine_single_channel: SingleChannelRunResult;
+  /** false when it gave way to another job (or was cancelled) before the end. */
+  prewarm: { completed: boolean };
+  export_two_channel: WrittenFile[];
+  export_single_channel: WrittenFile[];
+  rasterize_rois: { labels: RoiLabels; ids: number[] };
+}
+
+/** Jobs that read the session's image and ROIs (sent with the first such job after they change). */
+export const NEEDS_CONTEXT: ReadonlySet<AnalysisJob['kind']> = new Set(['two_channel', 'single_channel', 'refine_two_channel', 'refine_single_channel']);
+
+/** Messages to the worker: a job, or the cancellation of a running prewarm. */
+export type ToWorker = (AnalysisJob & { id: number; context: WorkerContext | null }) | { kind: 'cancel_prewarm' };
+
+/** Messages from the worker: a job's answer, or the step it is in (`null` = between steps). */
+export type FromWorker =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; tag: CellColocErrorTag | null; message: string }
+  | { id: number; step: string | null };
+
+/** The step names a job reports while it runs (shown by `GET /api/state`). */
+export const STEP_CELLPOSE_MASKS = 'cellpose masks';
+export const STEP_PREWARM = 'cellpose prewarm';
+export const STEP_ENCODE = 'encoding and writing the results';
+export const STEP_RASTERIZE = 'rasterising ROIs';
+
+/** The buffers of a result that can be transferred back (each once; shared ones stay shared). */
+function transferables(result: unknown): ArrayBuffer[] {
+  const r = (result ?? {}) as Record<string, { data?: ArrayBufferView } | null | undefined>;
+  const out = new Set<ArrayBuffer>();
+  for (const k of ['cellMasks', 'markerMasks', 'positiveCellMasks', 'optionalRegionMasks', 'masks', 'labels']) {
+    const b = r[k]?.data?.buffer;
+    if (b instanceof ArrayBuffer && b.byteLength > 0) out.add(b);
+  }
+  return [...out];
+}
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** The worker's side: serves jobs posted on `port`, one at a time. */
+export function serveAnalysisJobs(port: MessagePort): void {
+  let ctx: WorkerContext | null = null;
+  let measurementMemo = new MeasurementMemo();
+  const entries = new CacheEntryMemo();
+  const masks = new MaskMemo();
+  let prewarmGeneration = 0;
+  /** Jobs posted and not yet started: a running prewarm stops for them. */
+  let waiting = 0;
+  let chain: Promise<void> = Promise.resolve();
+
+  const context = (): WorkerContext => {
+    if (!ctx) throw new Error('analysis worker: no image context');
+    return ctx;
+  };
+
+  async function run(job: AnalysisJob, step: (s: string | null) => void): Promise<unknown> {
+    /** The mask stage with its step reported around it (the proof, in the tests, that the server answered meanwhile). */
+    const computeMasks = (dP: Float32Array, cellprob: Float32Array, shape: [number, number, number], params: MaskParams): Uint32Array => {
+      step(STEP_CELLPOSE_MASKS);
+      try {
+        return masks.computeMasks(dP, cellprob, shape, params);
+      } finally {
+        step(null);
+      }
+    };
+    const readEntry = (path: string) => entries.readEntry(path);
+    switch (job.kind) {
+      case 'two_channel': {
+        const c = context();
+        const cell = job.compact ? compactLabelIds(job.cellMasks) : job.cellMasks;
+        const marker = job.compact ? compactLabelIds(job.markerMasks) : job.markerMasks;
+        return analyzeExistingMasks(c.loaded as LoadedImageChannels, c.roiLabels, cell, marker, job.colocalizationConfig, { ...job.options, measurementMemo });
+      }
+      case 'single_channel': {
+        const c = context();
+        return analyzeExistingSingleChannelMasks(c.loaded as LoadedSingleChannelImage, c.roiLabels, job.masks, job.analysisConfig, job.options);
+      }
+      case 'refine_two_channel': {
+        const c = context();
+        return refineRunResultFromCellposeCache({
+          ...job.input,
+          loaded: c.loaded as LoadedImageChannels & ZStackLoaded,
+          roiLabels: c.roiLabels,
+          stages: { computeMasks },
+          readEntry,
+          measurementMemo,
+        });
+      }
+      case 'refine_single_channel': {
+        const c = context();
+        const rebuilt = await rebuildChannelFromCache(
+          'object',
+          { ...job.rebuild, roiLabels: c.roiLabels, stages: { computeMasks }, readEntry },
+          job.modelConfig,
+          job.cellprobThreshold,
+          job.flowThreshold,
+        );
+        return analyzeExistingSingleChannelMasks(c.loaded as LoadedSingleChannelImage, c.roiLabels, rebuilt.labels, job.analysisConfig, job.options);
+      }
+      case 'prewarm':
+        return prewarm(job, step);
+      case 'export_two_channel':
+      case 'export_single_channel': {
+        step(STEP_ENCODE);
+        try {
+          return job.kind === 'export_two_channel'
+            ? await exportAnalysisOutputs(job.outputs, job.paths, job.options)
+            : await exportSingleChannelOutputs(job.outputs, job.paths, job.options);
+        } finally {
+          step(null);
+        }
+      }
+      case 'rasterize_rois': {
+        step(STEP_RASTERIZE);
+        try {
+          const labels = rasterizeShapesToLabels(job.shapes, job.shapeYx, [1, 1]);
+          const ids = roiIds(labels);
+          if (ids.length > 0) await saveRoiLabels(job.maskPath, labels);
+          return { labels, ids } satisfies JobResults['rasterize_rois'];
+        } finally {
+          step(null);
+        }
+      }
+    }
+  }
+
+  /**
+   * The mask stage of each entry at the current thresholds, then a small cellprob step away and back: leaves the
+   * memo at the current thresholds with the incremental path already compiled by the JIT (the first real slider
+   * moves were ~2× slower without). 3-D (`do_3d`) entries have no incremental path and are skipped. Stops between
+   * computations when cancelled or when another job is waiting; unreadable entries are skipped (refine reports them).
+   */
+  async function prewarm(job: PrewarmJob, step: (s: string | null) => void): Promise<JobResults['prewarm']> {
+    const generation = prewarmGeneration;
+    const stop = () => generation !== prewarmGeneration || waiting > 0;
+    for (const en of job.entries) {
+      await nextTurn();
+      if (stop()) return { completed: false };
+      const e = await entries.readEntry(en.path).catch(() => null);
+      if (!e || e.header.mask.do3d) continue;
+      const params = { ...e.header.mask, cellprobThreshold: en.cellprobThreshold, flowThreshold: en.flowThreshold };
+      for (const cp of [params.cellprobThreshold, params.cellprobThreshold + 0.05, params.cellprobThreshold]) {
+        await nextTurn();
+        if (stop()) return { completed: false };
+        step(STEP_PREWARM);
+        try {
+          masks.computeMasks(e.dP, e.cellprob, e.header.shape, { ...params, cellprobThreshold: cp });
+        } catch {
+          return { completed: false };
+        } finally {
+          step(null);
+        }
+      }
+    }
+    return { completed: true };
+  }
+
+  port.on('message', (msg: ToWorker) => {
+    if (msg.kind === 'cancel_prewarm') {
+      prewarmGeneration++;
+      return;
+    }
+    waiting++;
+    chain = chain.then(async () => {
+      waiting--;
+      const id = msg.id;
+      try {
+        if (msg.context) {
+          ctx = msg.context;
+          measurementMemo = new MeasurementMemo(); // keyed by the image objects, which are new
+        }
+        const result = await run(msg, (step) => port.postMessage({ id, step } satisfies FromWorker));
+        port.postMessage({ id, ok: true, result } satisfies FromWorker, transferables(result));
+      } catch (err) {
+        const tag = err instanceof CellColocError ? err._tag : null;
+        port.postMessage({ id, ok: false, tag, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+      }
+    });
+  });
+}
