@@ -1,7 +1,8 @@
 /**
  * `npm run bench` — reports (issue 17): `cellcoloc report` on a 2048×2048 two-channel run (target ≤ 0.3 s)
  * and on a 48-sample experiment (target ≤ 3 s), each in a fresh process; prints the time inside `writeReport`
- * (CELLCOLOC_REPORT_MS), the whole process wall time, and the report's size. The experiment's samples are
+ * (CELLCOLOC_REPORT_MS) with its CPU time (all threads, and the main thread), the whole process wall time, and
+ * the report's size. The experiment's samples are
  * 512×512 synthetic runs whose own reports exist (as `cellcoloc run`/`batch` leave them); the 96-sample size
  * (≤ 5 MiB) is measured on the same samples twice over. Data goes to bench/out/ (never committed).
  */
@@ -16,7 +17,7 @@ const out = join(root, 'bench', 'out');
 const cli = join(root, 'bin', 'cellcoloc.mjs');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 mkdirSync(out, { recursive: true });
-if (!existsSync(join(root, 'dist', 'report', 'plot-runtime.bundle.mjs'))) {
+if (!existsSync(join(root, 'dist', 'report', 'plot-runtime.bundle.cjs'))) {
   console.error('bench/report: dist/ is missing or old: run `npm run build` first (npm run bench does)');
   process.exit(1);
 }
@@ -37,17 +38,24 @@ const mib = (p: string) => statSync(p).size / 2 ** 20;
 
 function timeReport(dir: string, label: string, target: number): void {
   const inside: number[] = [];
+  const cpu: number[] = [];
+  const mainCpu: number[] = [];
   const walls: number[] = [];
   for (let i = 0; i < runs; i++) {
     const r = sh(['report', dir, '-q'], { CELLCOLOC_BENCH_STATS: '1' });
     const line = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_REPORT_MS '));
     if (!line) throw new Error('bench/report: no CELLCOLOC_REPORT_MS line');
-    inside.push(Number(line.split(' ')[1]) / 1000);
+    // `CELLCOLOC_REPORT_MS <wall ms> cpu <process CPU ms> main <main-thread CPU ms, -1 if unknown>`
+    const f = line.split(' ');
+    inside.push(Number(f[1]) / 1000);
+    cpu.push(Number(f[3]) / 1000);
+    mainCpu.push(Number(f[5]) / 1000);
     walls.push(r.wall);
   }
   const m = med(inside);
   console.log(`\n== report: ${label} (${runs} runs)`);
   console.log(`writeReport: median ${m.toFixed(3)} s (runs: ${inside.map((v) => v.toFixed(3)).join(', ')}); target ≤ ${target} s ${m <= target ? 'MET' : 'NOT MET'}`);
+  console.log(`writeReport CPU: median ${med(cpu).toFixed(3)} s all threads${med(mainCpu) >= 0 ? `, ${med(mainCpu).toFixed(3)} s main thread` : ''} (on a busy machine compare these)`);
   console.log(`whole process wall (node start-up + plotting libraries + report): median ${med(walls).toFixed(3)} s`);
   console.log(`report.html: ${mib(join(dir, 'report.html')).toFixed(2)} MiB`);
 }

@@ -35,18 +35,24 @@ await build({
 
 // The report's plotting libraries (issue 17): Observable Plot + d3 + linkedom in one file of their own, loaded
 // only by `cellcoloc report` and at the end of a run (src/report/load-plot-runtime.ts), never at start-up.
+// CommonJS, because the loader compiles it with vm.Script and V8's code cache, written here after a warm-up render
+// (src/report/plot-runtime-cache.ts, from tsc's output in dist/report/).
+rmSync('dist/report/plot-runtime.bundle.mjs', { force: true }); // the ES-module bundle of earlier builds
 await build({
   entryPoints: ['src/report/plot-runtime.ts'],
-  outfile: 'dist/report/plot-runtime.bundle.mjs',
+  outfile: 'dist/report/plot-runtime.bundle.cjs',
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __cellcolocCreateRequire } from 'node:module'; const require = __cellcolocCreateRequire(import.meta.url);" },
 });
+{
+  const { writePlotRuntimeCodeCache } = await import('../dist/report/plot-runtime-cache.js');
+  writePlotRuntimeCodeCache('dist/report');
+}
 
 // The browser viewer (issue 8): one minified ESM file plus its page and stylesheet in dist/viewer/,
 // the only folder `cellcoloc view` serves static files from.

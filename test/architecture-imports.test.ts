@@ -70,3 +70,17 @@ test('layers point one way: only cli/ imports cli/; pipeline/ does not import ex
   }
   assert.deepEqual(bad, []);
 });
+
+test('shared rendering lives in render/: report/ does not import viewer/; render/ imports neither viewer/ nor report/', () => {
+  const bad: string[] = [];
+  for (const [f, deps] of graph) {
+    const area = rel(f).split('/')[0];
+    for (const d of deps) {
+      const to = rel(d).split('/')[0];
+      if (area === 'report' && to === 'viewer') bad.push(`${rel(f)} → ${rel(d)}`);
+      if (area === 'render' && (to === 'viewer' || to === 'report')) bad.push(`${rel(f)} → ${rel(d)}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+  assert.ok([...graph.keys()].some((f) => rel(f).startsWith('render/')), 'render/ exists');
+});

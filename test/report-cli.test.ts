@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { buildDemoExperiment, cli, demoConfig, DEMO_IMAGE, DEMO_SAMPLES, overviewCounts } from './helpers/report-experiment.js';
 import { writeSyntheticTwoChannel } from '../bench/synthetic.js';
 import { openImageStack } from '../src/io/image-stack.js';
-import { meanPerLabel } from '../src/report/thumbnail.js';
+import { meanPerLabel } from '../src/report/run-planes.js';
 import { parseCsvTable, numberColumn } from '../src/report/csv-table.js';
 
 let dir = '';

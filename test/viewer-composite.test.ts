@@ -1,11 +1,11 @@
 /**
- * The viewer's pure compositor (src/viewer/render/composite.ts), shared by the browser app and
+ * The viewer's pure compositor (src/render/composite.ts), shared by the browser app and
  * `cellcoloc snapshot`: every expected value below is computed by hand from the documented rules
  * (additive image layers, alpha-blended label layers, 4-neighbour outlines, numpy-style percentiles).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compositeLayers, labelColor, percentileContrast } from '../src/viewer/render/composite.js';
+import { compositeLayers, labelColor, percentileContrast } from '../src/render/composite.js';
 
 /** Uint8ClampedArray's rounding: to nearest, ties to even. */
 const rne = (v: number): number => {

@@ -17,7 +17,7 @@ import { hostAllowed, newSessionToken, parsePlane, presentedToken, tokenMatches,
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { decodeRuns, encodeRuns } from '../src/viewer/render/label-runs.js';
 import { main } from '../src/cli/main.js';
-import { crc32, encodePngRgba } from '../src/viewer/render/png.js';
+import { crc32, encodePngRgba } from '../src/render/png.js';
 import { inflateSync } from 'node:zlib';
 
 const CASE = caseDir('2d_two_channel_otsu_fullroi');

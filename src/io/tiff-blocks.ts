@@ -15,6 +15,13 @@ import { arrayForDtype, DTYPE_BYTES as BYTES, type TiffPage } from './tiff-page.
 export const DEFLATE = new Set([8, 32946]);
 /** Bytes a deflate stream may decode to beyond its block (writers pad rarely, never by much). */
 export const INFLATE_SLACK = 1 << 16;
+/**
+ * Bytes beyond a block's expected size in zlib's output chunk. When the output fills a chunk exactly, node's zlib
+ * allocates the next chunk before it learns that the stream has ended (lib/zlib.js, processCallback): with
+ * chunkSize = expected size, every inflate of a 2048² uint16 page allocated 8 MiB twice (16 MiB of external
+ * memory per page, GCs for "external memory pressure"). One spare byte keeps the chunk from ever filling.
+ */
+export const OUTPUT_SPARE = 1;
 /** Blocks of one page decoded concurrently (libuv's pool has 4 threads by default). */
 const MAX_IN_FLIGHT = 8;
 
@@ -231,9 +238,9 @@ export async function fastDecode(file: BlockSource, page: TiffPage, sample: numb
     } else {
       try {
         // Async inflate runs on the libuv thread pool, so the strips of a page decode in parallel;
-        // chunkSize = expected size → zlib hands back one buffer (no concatenation); maxOutputLength
-        // stops a stream that would expand beyond the block.
-        src = await inflateAsync(raw, { chunkSize: Math.max(64, need), maxOutputLength: need + INFLATE_SLACK });
+        // chunkSize = expected size + OUTPUT_SPARE → zlib hands back one buffer (no concatenation);
+        // maxOutputLength stops a stream that would expand beyond the block.
+        src = await inflateAsync(raw, { chunkSize: Math.max(64, need + OUTPUT_SPARE), maxOutputLength: need + INFLATE_SLACK });
       } catch (e) {
         const why = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `expands beyond the ${need} bytes the block needs` : (e as Error).message;
         throw inputError(`${file.path}: corrupt deflate data in ${kind} ${b} of page ${page.index} (${why})`, e);

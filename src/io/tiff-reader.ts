@@ -23,7 +23,7 @@ import type { VoxelData } from '../core/volume.js';
 import { walkPageChain } from './tiff-structure.js';
 import { undoPredictor, swapBytes } from './tiff-codecs.js';
 import { viewForDtype, canFastDecode, checkGreyPalette, tiffDtype, validatePage, DTYPE_BYTES as BYTES, type TiffPage } from './tiff-page.js';
-import { blocksFor, checkBlocks, fastDecode, inflateAsync, quietly, readBlock, DEFLATE, INFLATE_SLACK, type BlockDecoder, type BlockSource } from './tiff-blocks.js';
+import { blocksFor, checkBlocks, fastDecode, inflateAsync, quietly, readBlock, DEFLATE, INFLATE_SLACK, OUTPUT_SPARE, type BlockDecoder, type BlockSource } from './tiff-blocks.js';
 
 export { arrayForDtype, pageDtype, tiffDtype, checkGreyPalette, type TiffDtype, type TiffPage } from './tiff-page.js';
 
@@ -274,13 +274,15 @@ export class TiffReader {
       src = raw;
     } else {
       try {
-        src = await inflateAsync(raw, { chunkSize: Math.max(64, need), maxOutputLength: need + INFLATE_SLACK });
+        // One byte over the page: zlib's output buffer is then never full, and it does not allocate a second,
+        // unused page-sized buffer (tiff-blocks.ts, OUTPUT_SPARE).
+        src = await inflateAsync(raw, { chunkSize: Math.max(64, need + OUTPUT_SPARE), maxOutputLength: need + INFLATE_SLACK });
       } catch {
         return null;
       }
     }
-    // Only a buffer that is exactly the page (own memory, offset 0) becomes the result.
-    if (src.length !== need || src.byteOffset !== 0 || src.buffer.byteLength !== need) return null;
+    // Only a buffer that is the page (own memory, offset 0, at most the spare byte more) becomes the result.
+    if (src.length !== need || src.byteOffset !== 0 || src.buffer.byteLength > need + OUTPUT_SPARE) return null;
     if (!this.littleEndian && bps > 1) swapBytes(src, 0, need, bps);
     const out = viewForDtype(dtype, src.buffer as ArrayBuffer, need / bps);
     if (page.predictor === 2) undoPredictor(out, 0, page.height, page.width, 1);

@@ -3,9 +3,13 @@
  * block maximum for label planes (so that no object vanishes). Block v of an axis covers source pixels
  * `[floor(v·f), max(start + 1, floor((v + 1)·f)))` of the box, `f` = box size / output size.
  *
- * Kept as the plain block-by-block loops: a row-by-row variant (rows folded into a line accumulator, then the
- * line's blocks) was measured no faster warm on 2048² planes and slower in a fresh process, where these loops
- * run mostly before V8 has optimised them.
+ * The full-resolution passes (a 2048² run's planes: 4 × 4 Mpixel per report) walk the source row by row, in
+ * memory order: labels through a column → block table, skipping background (most pixels) with one test; integer
+ * images as one run of columns per block, summed in a register and added to a line of per-block sums, with the
+ * plane's exact histogram (the display contrast, render/composite.ts `histogramContrast`) counted in the same
+ * pass. Integer sums are exact in float64 in any order, so the thumbnails are bit-identical to the
+ * block-at-a-time loops (kept below: float images, whose sums depend on the order, and any box whose blocks are
+ * not contiguous, i.e. `f < 1`, which a thumbnail never has).
  */
 
 /** A box of a plane in source pixels, half-open `[y0, y1) × [x0, x1)`. */
@@ -16,8 +20,114 @@ export interface Box {
   x1: number;
 }
 
+/**
+ * Block bounds of an axis of `size` source pixels shrunk to `n` (relative to the box): block v is
+ * `[start[v], start[v + 1])`; `start[n]` ≤ size (the last pixels are in no block when `floor(n·f)` falls
+ * short). Null when the blocks are not contiguous (`f < 1`).
+ */
+export function blockStarts(size: number, n: number): Int32Array | null {
+  const f = size / n;
+  const start = new Int32Array(n + 1);
+  for (let v = 0; v < n; v++) {
+    const s0 = Math.floor(v * f);
+    const s1 = Math.max(s0 + 1, Math.floor((v + 1) * f));
+    if ((v > 0 && s0 !== start[v]) || s1 > size) return null;
+    start[v] = s0;
+    start[v + 1] = s1;
+  }
+  return start;
+}
+
+/** Integer sample types: their sums are exact in float64 whatever the order. */
+function isIntegerArray(a: ArrayLike<number>): boolean {
+  return a instanceof Uint8Array || a instanceof Uint16Array || a instanceof Int16Array || a instanceof Uint32Array || a instanceof Int32Array;
+}
+
 /** Block-maximum downsampling of a label plane (row length `X`) to `w × h`. */
 export function downLabels(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Uint32Array {
+  const rows = blockStarts(box.y1 - box.y0, h);
+  const cols = blockStarts(box.x1 - box.x0, w);
+  if (!rows || !cols) return downLabelsByBlock(src, X, box, w, h);
+  const out = new Uint32Array(w * h);
+  const end = cols[w];
+  const colOf = new Int32Array(end);
+  for (let u = 0; u < w; u++) colOf.fill(u, cols[u], cols[u + 1]);
+  for (let v = 0; v < h; v++) {
+    const line = v * w;
+    for (let y = box.y0 + rows[v]; y < box.y0 + rows[v + 1]; y++) {
+      const row = y * X + box.x0;
+      for (let x = 0; x < end; x++) {
+        const val = src[row + x];
+        // Labels are ≥ 0 and mostly background: only a nonzero value can raise a block's maximum.
+        if (val !== 0) {
+          const k = line + colOf[x];
+          if (val > out[k]) out[k] = val;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Area-average downsampling of an image plane (row length `X`) to `w × h`; NaN and −∞ (no data) count as 0. */
+export function downImage(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Float32Array {
+  return (isIntegerArray(src) && downImageInteger(src, X, box, w, h, null, 0)) || downImageByBlock(src, X, box, w, h);
+}
+
+/**
+ * `downImage` of an integer plane that also counts every pixel of the box (covered by a block or not) into
+ * `hist[value + offset]`, in the same pass; null (nothing counted) when the blocks are not contiguous.
+ */
+export function downImageCounting(src: ArrayLike<number>, X: number, box: Box, w: number, h: number, hist: Uint32Array, offset: number): Float32Array | null {
+  if (!isIntegerArray(src)) return null;
+  return downImageInteger(src, X, box, w, h, hist, offset);
+}
+
+function downImageInteger(src: ArrayLike<number>, X: number, box: Box, w: number, h: number, hist: Uint32Array | null, offset: number): Float32Array | null {
+  const bw = box.x1 - box.x0;
+  const bh = box.y1 - box.y0;
+  const rows = blockStarts(bh, h);
+  const cols = blockStarts(bw, w);
+  if (!rows || !cols) return null;
+  const out = new Float32Array(w * h);
+  const acc = new Float64Array(w);
+  const end = cols[w];
+  for (let v = 0; v < h; v++) {
+    acc.fill(0);
+    for (let y = box.y0 + rows[v]; y < box.y0 + rows[v + 1]; y++) {
+      const row = y * X + box.x0;
+      if (hist) {
+        for (let u = 0; u < w; u++) {
+          let s = 0;
+          for (let i = row + cols[u], e = row + cols[u + 1]; i < e; i++) {
+            const val = src[i];
+            s += val;
+            hist[val + offset]++;
+          }
+          acc[u] += s;
+        }
+        for (let i = row + end; i < row + bw; i++) hist[src[i] + offset]++;
+      } else {
+        for (let u = 0; u < w; u++) {
+          let s = 0;
+          for (let i = row + cols[u], e = row + cols[u + 1]; i < e; i++) s += src[i];
+          acc[u] += s;
+        }
+      }
+    }
+    const n = rows[v + 1] - rows[v];
+    for (let u = 0; u < w; u++) out[v * w + u] = acc[u] / (n * (cols[u + 1] - cols[u]));
+  }
+  if (hist) {
+    for (let y = box.y0 + rows[h]; y < box.y1; y++) {
+      for (let i = y * X + box.x0, e = i + bw; i < e; i++) hist[src[i] + offset]++;
+    }
+  }
+  return out;
+}
+
+/** The block-at-a-time form of `downLabels` (any `f`, overlapping blocks included). */
+export function downLabelsByBlock(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Uint32Array {
   const out = new Uint32Array(w * h);
   const fy = (box.y1 - box.y0) / h;
   const fx = (box.x1 - box.x0) / w;
@@ -38,8 +148,8 @@ export function downLabels(src: ArrayLike<number>, X: number, box: Box, w: numbe
   return out;
 }
 
-/** Area-average downsampling of an image plane (row length `X`) to `w × h`; NaN and −∞ (no data) count as 0. */
-export function downImage(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Float32Array {
+/** The block-at-a-time form of `downImage`: float planes (their sums keep this order) and `f < 1`. */
+export function downImageByBlock(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Float32Array {
   const out = new Float32Array(w * h);
   const fy = (box.y1 - box.y0) / h;
   const fx = (box.x1 - box.x0) / w;

@@ -3,10 +3,10 @@
  * filtering — each row takes the filter (None, Sub, Up, Average, Paeth) whose output has the smallest sum of
  * absolute values, the heuristic of the PNG specification (ISO/IEC 15948, 12.8) and libpng — posterised
  * levels, then deflate. On fluorescence overlays this is 2–3× smaller than the viewer's unfiltered RGBA encoder
- * (viewer/render/png.ts, whose CRC this reuses), which keeps a 96-sample gallery within a few MiB.
+ * (render/png.ts, whose CRC this reuses), which keeps a 96-sample gallery within a few MiB.
  */
 import { deflateSync } from 'node:zlib';
-import { pngChunk as chunk } from '../viewer/render/png.js';
+import { pngChunk as chunk } from '../render/png.js';
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
@@ -33,10 +33,22 @@ export function encodePngRgbFiltered(
   const top = 255 - ((1 << shift) - 1);
   if (rgba.length !== 4 * width * height) throw new Error(`encodePngRgbFiltered: expected ${4 * width * height} bytes, got ${rgba.length}`);
   const stride = 3 * width;
+  const raw = new Uint8Array((stride + 1) * height);
+  if (filters.length === 1 && filters[0] === 0) {
+    // Filter None on every row (the default): the posterised bytes go straight into the scanlines.
+    for (let y = 0, s = 0, o = 0; y < height; y++) {
+      raw[o++] = 0;
+      for (let x = 0; x < width; x++, s += 4) {
+        raw[o++] = Math.min(top, ((rgba[s] + half) >> shift) << shift);
+        raw[o++] = Math.min(top, ((rgba[s + 1] + half) >> shift) << shift);
+        raw[o++] = Math.min(top, ((rgba[s + 2] + half) >> shift) << shift);
+      }
+    }
+    return pngFile(width, height, raw);
+  }
   const prev = new Uint8Array(stride);
   const cur = new Uint8Array(stride);
   const cand = [new Uint8Array(stride), new Uint8Array(stride), new Uint8Array(stride), new Uint8Array(stride), new Uint8Array(stride)];
-  const raw = new Uint8Array((stride + 1) * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0, s = 4 * width * y; x < width; x++, s += 4) {
       // round to the nearest level (clamped to the top level)
@@ -67,6 +79,11 @@ export function encodePngRgbFiltered(
     raw.set(cand[best], y * (stride + 1) + 1);
     prev.set(cur);
   }
+  return pngFile(width, height, raw);
+}
+
+/** The PNG file of RGB scanlines (each with its filter byte). */
+function pngFile(width: number, height: number, raw: Uint8Array): Uint8Array {
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);

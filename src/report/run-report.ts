@@ -9,7 +9,8 @@ import { loadPlotRuntime } from './load-plot-runtime.js';
 import { renderPlot } from './render-plot.js';
 import { runFacts, type RunFolder } from './run-folder.js';
 import { displayNames, planRunPlots, positiveLabels } from './run-plots.js';
-import { OVERLAY, pngDataUri, readRunPlanes, renderThumbnail, type Box, type RunPlanes, type Thumbnail } from './thumbnail.js';
+import { readRunPlanes, type RunPlanes } from './run-planes.js';
+import { OVERLAY, pngDataUri, renderThumbnail, type Box, type Thumbnail } from './thumbnail.js';
 
 /** Longer side of a ROI's overlay in the run report, and of the gallery overlay an experiment report shows. */
 export const ROI_THUMB_SIDE = 560;

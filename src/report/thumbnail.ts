@@ -1,200 +1,15 @@
 /**
- * Overlay thumbnails of a run, read from its files: the analysed channels of the input image (max projection
- * over the analysed z planes) composited like the viewer (cell channel magenta, marker cyan, third channel
- * red, additive, 0.5/99.5 % percentile contrast — viewer/render/composite.ts), then cell outlines, marker
- * objects outlined, marker-positive cells filled in the highlight colour and the ROI outline. Downsampled by
- * area averaging (image) and block maximum (labels, so no object vanishes) before compositing, so a 2048²
- * run costs one pass over its pixels. The same pass measures each cell's mean marker intensity.
+ * Overlay thumbnails of a run (planes from run-planes.ts): the analysed channels composited like the viewer
+ * (cell channel magenta, marker cyan, third channel red, additive, 0.5/99.5 % percentile contrast —
+ * render/composite.ts), then cell outlines, marker objects outlined, marker-positive cells filled in the
+ * highlight colour and the ROI outline. Downsampled by area averaging (image) and block maximum (labels, so no
+ * object vanishes) before compositing, so a 2048² run costs one pass over its pixels; an overlay of the whole
+ * plane counts the channels' histograms (their display contrast) in that same pass.
  */
-import { existsSync } from 'node:fs';
-import { openImageStack } from '../io/image-stack.js';
-import { compositeLayers, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../viewer/render/composite.js';
-import { hasColumn, numberColumn } from './csv-table.js';
-import { downImage, downLabels, type Box } from './downsample.js';
+import { compositeLayers, histogramBins, histogramContrast, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../render/composite.js';
+import { downImage, downImageCounting, downLabels, type Box } from './downsample.js';
 import { encodePngRgbFiltered } from './png-rgb.js';
-import type { RunFolder } from './run-folder.js';
-
-export interface RunPlanes {
-  width: number;
-  height: number;
-  /** Max projections of the analysed channels (null: the image could not be read). */
-  /**
-   * Max projections of the analysed channels (null: the image could not be read), with the display contrast
-   * (0.5/99.5 % percentiles of the whole analysed plane, so every overlay of a run is scaled alike).
-   */
-  channels: { role: 'cell' | 'marker' | 'optional_region' | 'objects'; plane: ArrayLike<number>; contrast?: [number, number] }[];
-  /** Label planes (max over z). */
-  cell: ArrayLike<number> | null;
-  marker: ArrayLike<number> | null;
-  region: ArrayLike<number> | null;
-  objects: ArrayLike<number> | null;
-  rois: ArrayLike<number> | null;
-  /** Mean raw marker intensity per cell label (null without image or cell mask). */
-  cellMarkerMean: Map<number, number> | null;
-  /** Why the image part is missing, if it is. */
-  imageNote: string | null;
-}
-
-type Plane = ArrayLike<number>;
-type VolumeLike = { data: ArrayLike<number>; shape: readonly number[] };
-
-/** A label mask's plane (maximum over z; a 2D mask's own array, no copy). */
-async function readLabelPlane(path: string | undefined): Promise<{ data: Plane; volume: VolumeLike } | null> {
-  if (!path) return null;
-  const stack = await openImageStack(path);
-  const vol = await stack.readChannel(0, 0);
-  return { data: vol.shape[0] === 1 ? vol.data : maxOverZ(vol.data, vol.shape, null, new Uint32Array(vol.shape[1] * vol.shape[2])), volume: vol };
-}
-
-/** Maximum over the planes `zRange` (default all) into `out`. */
-function maxOverZ<T extends Uint32Array | Float32Array>(data: ArrayLike<number>, shape: readonly number[], zRange: [number, number] | null, out: T): T {
-  const [Z, Y, X] = shape;
-  const P = Y * X;
-  const [z0, z1] = zRange ?? [0, Z];
-  const first = Math.max(0, z0);
-  for (let i = 0; i < P; i++) out[i] = data[first * P + i];
-  for (let z = first + 1; z < Math.min(Z, z1); z++) {
-    const o = z * P;
-    for (let i = 0; i < P; i++) {
-      const v = data[o + i];
-      if (v > out[i]) out[i] = v;
-    }
-  }
-  return out;
-}
-
-/** The image plane shown: the plane itself in 2D (no copy), else the max projection over the analysed planes. */
-function maxProject(data: ArrayLike<number>, shape: readonly number[], zRange: [number, number] | null): Plane {
-  if (shape[0] === 1) return data;
-  return maxOverZ(data, shape, zRange, new Float32Array(shape[1] * shape[2]));
-}
-
-/** Reads the image channels and label masks the thumbnails and the intensity plot need. */
-export async function readRunPlanes(run: RunFolder): Promise<RunPlanes> {
-  const m = run.manifest;
-  const single = run.kind === 'single_channel';
-  // Masks and image channels are decoded concurrently (deflate strips inflate on node's thread pool).
-  const images = readImageChannels(run).catch((err: Error) => ({ note: `the input image could not be read (${err.message}): thumbnails show the masks only` }));
-  const [cell, marker, region, objects, rois] = await Promise.all([
-    single ? null : readLabelPlane(run.masks.cell),
-    single ? null : readLabelPlane(run.masks.marker),
-    single ? null : readLabelPlane(run.masks.region),
-    single ? readLabelPlane(run.masks.objects) : null,
-    // A whole-image ROI (`rois: full`) has nothing to outline: its mask is not read.
-    readLabelPlane(m.config.rois?.kind === 'full' ? undefined : run.masks.rois),
-  ]);
-  const anyLabels = cell ?? objects ?? rois;
-  const shape = m.image?.analysedShapeZyx ?? anyLabels?.volume.shape ?? null;
-  if (!shape) throw new Error(`${run.manifestPath}: no image shape and no mask to take it from`);
-  const [, Y, X] = shape;
-  const res: RunPlanes = {
-    width: X,
-    height: Y,
-    channels: [],
-    cell: cell?.data ?? null,
-    marker: marker?.data ?? null,
-    region: region?.data ?? null,
-    objects: objects?.data ?? null,
-    rois: rois?.data ?? null,
-    cellMarkerMean: null,
-    imageNote: null,
-  };
-  const img = await images;
-  if ('note' in img) {
-    res.imageNote = img.note;
-    return res;
-  }
-  const zRange = (m.zStack?.zCrop as [number, number] | null | undefined) ?? null;
-  for (const { role, c, vol } of img.channels) {
-    if (vol.shape[1] !== Y || vol.shape[2] !== X) {
-      res.imageNote = `the input image's channel ${c} is ${vol.shape[1]}×${vol.shape[2]}, the masks ${Y}×${X}: the image changed since the run; thumbnails show the masks only`;
-      res.channels = [];
-      return res;
-    }
-    const plane = maxProject(vol.data, vol.shape, zRange);
-    res.channels.push({ role, plane, contrast: percentileContrast(plane) });
-    if (role === 'marker' && cell) res.cellMarkerMean = meanPerLabel(cell.volume, vol, plane, maxTableLabel(run));
-  }
-  return res;
-}
-
-type Role = RunPlanes['channels'][number]['role'];
-
-/** The largest cell label of `cell_summary` (the intensity plot's cells); undefined without the table. */
-function maxTableLabel(run: RunFolder): number | undefined {
-  const cs = run.tables.get('cell_summary');
-  if (!cs || !hasColumn(cs, 'cell_label')) return undefined;
-  let m = 0;
-  for (const v of numberColumn(cs, 'cell_label')) if (v > m) m = v;
-  return m;
-}
-
-/** The analysed channels of the input image (time point and crop of the run), or why they are not there. */
-async function readImageChannels(run: RunFolder): Promise<{ channels: { role: Role; c: number; vol: VolumeLike }[] } | { note: string }> {
-  const m = run.manifest;
-  const imagePaths = imageSourcePaths(run);
-  if (!imagePaths.length || !imagePaths.every((p) => existsSync(p))) {
-    return { note: `the input image ${imagePaths.join(', ') || '(none recorded)'} is not there any more: thumbnails show the masks only` };
-  }
-  const stack = await openImageStack(imagePaths.length === 1 ? imagePaths[0] : imagePaths);
-  const t = m.image?.timePoint ?? 0;
-  const crop = m.image?.cropForTesting ?? null;
-  const cc = m.config.channel_config ?? {};
-  const roles: [Role, number | null | undefined][] =
-    run.kind === 'single_channel'
-      ? [['objects', m.config.single_channel_config?.channel_index]]
-      : [
-          ['cell', cc.cell_channel],
-          ['marker', cc.marker_channel],
-          ['optional_region', cc.optional_region_channel],
-        ];
-  const wanted = roles.filter((r): r is [Role, number] => typeof r[1] === 'number');
-  const vols = await Promise.all(wanted.map(([, c]) => stack.readChannel(c, t)));
-  return { channels: wanted.map(([role, c], i) => ({ role, c, vol: cropVolume(vols[i], crop) })) };
-}
-
-/** The image file(s) of the run (the manifest's config `image`, a path or a list). */
-export function imageSourcePaths(run: RunFolder): string[] {
-  const img = run.manifest.config.image;
-  return Array.isArray(img) ? img.map(String) : typeof img === 'string' ? [img] : [];
-}
-
-function cropVolume(vol: { data: ArrayLike<number>; shape: readonly number[] }, crop: [[number, number], [number, number], [number, number]] | null) {
-  if (!crop) return vol;
-  const [Z, Y, X] = vol.shape;
-  const [[z0, z1], [y0, y1], [x0, x1]] = crop;
-  const nz = Math.min(z1, Z) - z0, ny = Math.min(y1, Y) - y0, nx = Math.min(x1, X) - x0;
-  const out = new Float32Array(nz * ny * nx);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) out[(z * ny + y) * nx + x] = vol.data[((z + z0) * Y + y + y0) * X + x + x0];
-  return { data: out, shape: [nz, ny, nx] as const };
-}
-
-/**
- * Mean marker intensity over each cell's voxels: voxel by voxel when the mask and the channel have the same z
- * size; on the max projection when the run analysed a projection (one-plane masks of a stack).
- */
-export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected: ArrayLike<number>, maxLabel?: number): Map<number, number> {
-  const sameZ = labels.shape[0] === channel.shape[0];
-  const values: ArrayLike<number> = sameZ ? channel.data : projected;
-  const n = sameZ ? labels.data.length : projected.length;
-  const lab = labels.data;
-  // `maxLabel` (the largest label the caller asks about) spares a pass over the mask; larger labels are skipped.
-  if (maxLabel === undefined) {
-    maxLabel = 0;
-    for (let i = 0; i < n; i++) if (lab[i] > maxLabel) maxLabel = lab[i];
-  }
-  const sum = new Float64Array(maxLabel + 1);
-  const count = new Float64Array(maxLabel + 1);
-  for (let i = 0; i < n; i++) {
-    const l = lab[i];
-    if (l === 0 || l > maxLabel) continue;
-    sum[l] += values[i];
-    count[l]++;
-  }
-  const out = new Map<number, number>();
-  for (let l = 1; l <= maxLabel; l++) if (count[l] > 0) out.set(l, sum[l] / count[l]);
-  return out;
-}
+import type { RunPlanes } from './run-planes.js';
 
 export type { Box } from './downsample.js';
 
@@ -216,9 +31,11 @@ export const OVERLAY = {
   roi: [150, 150, 150, 1],
 } as const;
 
-function isEdge(d: Uint32Array, w: number, h: number, i: number, id: number): boolean {
-  const x = i % w;
-  const y = (i - x) / w;
+const NO_IMAGE_FILL = [90, 90, 90, 1] as const;
+const MAX_LOOKUP_LABEL = 1 << 24;
+
+/** Whether pixel (x, y) = i of a `w × h` label plane carries `id` and has a 4-neighbour that does not. */
+function isEdge(d: Uint32Array, w: number, h: number, x: number, y: number, i: number, id: number): boolean {
   return (x > 0 && d[i - 1] !== id) || (x < w - 1 && d[i + 1] !== id) || (y > 0 && d[i - w] !== id) || (y < h - 1 && d[i + w] !== id);
 }
 
@@ -231,13 +48,11 @@ function blend(rgba: Uint8ClampedArray, i: number, c: readonly [number, number, 
 }
 
 /**
- * The overlay of `box` (default: the whole image) at most `maxSide` pixels on its longer side (never upscaled).
- * `roiId` draws only that ROI's outline; `positive` holds the marker-positive cell labels.
- */
-/**
  * `box` of the planes (default: all) block-downsampled to at most `maxSide` pixels on its longer side (never
  * upscaled). The result is itself a RunPlanes, so a gallery overlay can be taken from a whole-image overlay's
- * level instead of from the full-resolution planes again.
+ * level instead of from the full-resolution planes again. A channel without its display contrast yet gets it
+ * here, on `planes` itself (so later overlays reuse it): from the histogram counted while downsampling when the
+ * box is the whole plane of an 8/16-bit channel, else from a pass of its own (percentileContrast).
  */
 export function downsamplePlanes(planes: RunPlanes, box: Box | undefined, maxSide: number): RunPlanes & { scale: number } {
   const X = planes.width;
@@ -247,11 +62,25 @@ export function downsamplePlanes(planes: RunPlanes, box: Box | undefined, maxSid
   const scale = Math.max(1, Math.max(bh, bw) / maxSide);
   const w = Math.max(1, Math.round(bw / scale));
   const h = Math.max(1, Math.round(bh / scale));
+  const whole = b.y0 === 0 && b.x0 === 0 && b.y1 === planes.height && b.x1 === X;
   const down = (p: ArrayLike<number> | null) => (p ? downLabels(p, X, b, w, h) : null);
+  const channels = planes.channels.map((c) => {
+    const bins = !c.contrast && whole ? histogramBins(c.plane) : null;
+    if (bins) {
+      const hist = new Uint32Array(bins.size);
+      const plane = downImageCounting(c.plane, X, b, w, h, hist, bins.offset);
+      if (plane) {
+        c.contrast = histogramContrast(hist, bins.offset);
+        return { ...c, plane };
+      }
+    }
+    c.contrast ??= percentileContrast(c.plane);
+    return { ...c, plane: downImage(c.plane, X, b, w, h) };
+  });
   return {
     width: w,
     height: h,
-    channels: planes.channels.map((c) => ({ ...c, plane: downImage(c.plane, X, b, w, h) })),
+    channels,
     cell: down(planes.cell),
     marker: down(planes.marker),
     region: down(planes.region),
@@ -279,25 +108,41 @@ export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: n
     visible: true,
   }));
   const rgba = compositeLayers(w, h, layers);
+  drawLabels(rgba, level, opts.positive, opts.roiId);
+  return { width: w, height: h, png: encodePngRgbFiltered(w, h, rgba, { bits: opts.bits ?? 5 }), scale: level.scale, level };
+}
+
+/** The label overlays, pixel by pixel in this order: cell fill and outline, third-channel, marker, ROI outlines. */
+function drawLabels(rgba: Uint8ClampedArray, level: RunPlanes, positive: Set<number>, roiId: number | undefined): void {
+  const { width: w, height: h } = level;
   const cell = (level.cell ?? level.objects) as Uint32Array | null;
   const marker = level.marker as Uint32Array | null;
   const region = level.region as Uint32Array | null;
   const rois = level.rois as Uint32Array | null;
-  const n = w * h;
   const noImage = level.channels.length === 0;
-  for (let i = 0; i < n; i++) {
-    if (cell && cell[i] !== 0) {
-      const id = cell[i];
-      if (noImage) blend(rgba, i, [90, 90, 90, 1]);
-      const pos = opts.positive.has(id);
-      if (pos) blend(rgba, i, OVERLAY.positive);
-      if (isEdge(cell, w, h, i, id)) blend(rgba, i, pos ? OVERLAY.positiveOutline : OVERLAY.cellOutline);
+  // Positive labels as a lookup table (a Set lookup per cell pixel was a visible share of a 560² overlay);
+  // labels too large for a table of bytes keep the Set.
+  let maxPositive = 0;
+  for (const id of positive) if (id > maxPositive && Number.isInteger(id)) maxPositive = id;
+  const table = maxPositive <= MAX_LOOKUP_LABEL;
+  const isPositive = new Uint8Array(table ? maxPositive + 1 : 0);
+  if (table) for (const id of positive) if (id >= 0 && Number.isInteger(id)) isPositive[id] = 1;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++, i++) {
+      if (cell) {
+        const id = cell[i];
+        if (id !== 0) {
+          if (noImage) blend(rgba, i, NO_IMAGE_FILL);
+          const pos = table ? id <= maxPositive && isPositive[id] === 1 : positive.has(id);
+          if (pos) blend(rgba, i, OVERLAY.positive);
+          if (isEdge(cell, w, h, x, y, i, id)) blend(rgba, i, pos ? OVERLAY.positiveOutline : OVERLAY.cellOutline);
+        }
+      }
+      if (region && region[i] !== 0 && isEdge(region, w, h, x, y, i, region[i])) blend(rgba, i, OVERLAY.region);
+      if (marker && marker[i] !== 0 && isEdge(marker, w, h, x, y, i, marker[i])) blend(rgba, i, OVERLAY.marker);
+      if (rois && (roiId === undefined ? rois[i] !== 0 : rois[i] === roiId) && isEdge(rois, w, h, x, y, i, rois[i])) blend(rgba, i, OVERLAY.roi);
     }
-    if (region && region[i] !== 0 && isEdge(region, w, h, i, region[i])) blend(rgba, i, OVERLAY.region);
-    if (marker && marker[i] !== 0 && isEdge(marker, w, h, i, marker[i])) blend(rgba, i, OVERLAY.marker);
-    if (rois && (opts.roiId === undefined ? rois[i] !== 0 : rois[i] === opts.roiId) && isEdge(rois, w, h, i, rois[i])) blend(rgba, i, OVERLAY.roi);
   }
-  return { width: w, height: h, png: encodePngRgbFiltered(w, h, rgba, { bits: opts.bits ?? 5 }), scale: level.scale, level };
 }
 
 export function pngDataUri(png: Uint8Array): string {

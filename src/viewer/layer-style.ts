@@ -1,7 +1,7 @@
 /**
  * How each label layer looks by default (issue 16.2), shared by the browser app and `cellcoloc snapshot` so a
  * saved PNG matches the view. Pure data, no DOM and no rendering code: the app's model reads it, the compositor
- * (render/composite.ts) draws what it says.
+ * (src/render/composite.ts) draws what it says.
  *
  * The look answers "which cells are positive?" at a glance: positive cells filled in one fixed highlight colour,
  * every other cell only outlined (the signal stays visible inside), marker objects outlined in their own fixed

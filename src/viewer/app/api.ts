@@ -2,7 +2,7 @@
  * Browser-side client of the viewer's HTTP API (contract: docs/viewer.md). Every request carries the
  * session token from the page URL in the `X-CellColoc-Token` header; the server refuses requests without it.
  */
-import type { PixelArray } from '../render/composite.js';
+import type { PixelArray } from '../../render/composite.js';
 import { decodeRuns } from '../render/label-runs.js';
 
 export interface RoiShape {

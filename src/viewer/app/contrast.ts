@@ -4,7 +4,7 @@
  * "auto" (0.5 / 99.5 percentiles of the plane, napari's and the server's default), "reset" (the plane's full
  * range, Fiji's Reset) and a gamma slider.
  */
-import { percentileContrast } from '../render/composite.js';
+import { percentileContrast } from '../../render/composite.js';
 import type { ImageState, PixelArray } from './state.js';
 import { el } from './dom.js';
 

@@ -3,7 +3,7 @@
  * for label layers) and the legend that says what each colour on screen means, in the config's display names
  * (issue 16.2).
  */
-import { COLORMAPS, labelColor } from '../render/composite.js';
+import { COLORMAPS, labelColor } from '../../render/composite.js';
 import { LABEL_LAYER_ORDER, rgbHex, hexRgb, type LabelDrawMode, type LabelColorMode } from '../layer-style.js';
 import { model, type ColormapName } from './state.js';
 import { recomposite, scheduleRecomposite } from './render.js';

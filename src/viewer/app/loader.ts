@@ -2,7 +2,7 @@
  * Loading the session's state and the visible plane's layers from the server into the model, with the
  * progressive first paint of large images (a block-mean preview first, then the full planes).
  */
-import { percentileContrast, ROLE_COLORMAP, type Layer } from '../render/composite.js';
+import { percentileContrast, ROLE_COLORMAP, type Layer } from '../../render/composite.js';
 import { LABEL_LAYER_ORDER, labelLayerTitles } from '../layer-style.js';
 import * as api from './api.js';
 import type { ZSel } from './api.js';

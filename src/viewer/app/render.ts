@@ -1,10 +1,10 @@
 /**
- * Compositing and the canvas (issue 16.8). The visible plane is composited once (render/composite.ts, shared
+ * Compositing and the canvas (issue 16.8). The visible plane is composited once (src/render/composite.ts, shared
  * with `cellcoloc snapshot`) into an image-sized canvas; pan and zoom only redraw that canvas with a transform
  * (one drawImage per frame), so they stay smooth on 2048×2048 images. Recompositing happens only when the data
  * or a layer setting changes. Vector overlays (overlays.ts) are drawn in screen space on top.
  */
-import { compositeLayers, type Layer } from '../render/composite.js';
+import { compositeLayers, type Layer } from '../../render/composite.js';
 import { LABEL_LAYER_ORDER } from '../layer-style.js';
 import { model, hooks } from './state.js';
 import { fitView as fitViewTo } from './geometry.js';

@@ -10,7 +10,7 @@ import { DEFAULT_LABEL_STYLE, type LabelLayerName, type LabelStyle } from '../la
 export type { LabelLayerName } from '../layer-style.js';
 export type Tool = 'pan' | 'select' | 'polygon' | 'rectangle' | 'ellipse' | 'shape' | 'paint' | 'erase' | 'fill' | 'pick' | 'split';
 export type EditableLayer = 'cell' | 'marker';
-/** Names of the colormaps of render/composite.ts (kept as names here: the model holds no colour tables). */
+/** Names of the colormaps of src/render/composite.ts (kept as names here: the model holds no colour tables). */
 export type ColormapName = 'gray' | 'magenta' | 'cyan' | 'red' | 'green' | 'blue' | 'yellow';
 export type PixelArray = Uint8Array | Uint16Array | Uint32Array | Int16Array | Float32Array | Float64Array;
 

@@ -3,7 +3,7 @@
  * (block means), as the plane's dtype or as uint8 display levels of its contrast limits, and the contrast limits
  * themselves (0.5 / 99.5 percentiles, as the app computes them) — each computed once per plane memory.
  */
-import { percentileContrast } from '../render/composite.js';
+import { percentileContrast } from '../../render/composite.js';
 import type { PlaneBytes, WireDtype } from './wire.js';
 
 /** Largest preview reduction (`?step=`) accepted. */

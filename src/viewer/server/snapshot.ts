@@ -3,8 +3,8 @@
  * the browser uses, with the app's default look (channel colormaps by role, contrast from the 0.5/99.5
  * percentiles, the label layers' default styles of layer-style.ts, the app's layer order), encoded as PNG.
  */
-import { compositeLayers, percentileContrast, ROLE_COLORMAP, type Layer, type PixelArray } from '../render/composite.js';
-import { encodePngRgba } from '../render/png.js';
+import { compositeLayers, percentileContrast, ROLE_COLORMAP, type Layer, type PixelArray } from '../../render/composite.js';
+import { encodePngRgba } from '../../render/png.js';
 import { DEFAULT_LABEL_STYLE } from '../layer-style.js';
 import type { ChannelRole, LabelLayer } from './security.js';
 import type { ViewerSession } from './session.js';

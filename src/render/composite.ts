@@ -1,8 +1,9 @@
 /**
  * Pure compositing of the viewer's layers into one RGBA image (no DOM, no node imports).
  *
- * Shared by the browser app (src/viewer/app) and the headless `cellcoloc snapshot` command, so a saved
- * PNG equals what the view shows. Blending follows napari's defaults in spec 10.2: image layers are
+ * Shared by the browser app (src/viewer/app), the headless `cellcoloc snapshot` command and the reports'
+ * overlay thumbnails (src/report), so a saved PNG equals what the view shows; hence its own folder (src/render/),
+ * which neither the viewer nor the reports own. Blending follows napari's defaults in spec 10.2: image layers are
  * additive (colormap × normalised intensity × opacity added onto the canvas, clipped at 255); label
  * layers are drawn over the result with alpha `opacity` (napari's "translucent" look) in one fixed colour
  * (`color`, src/viewer/layer-style.ts) or a colour that is a hash of the label id, so one label keeps its
@@ -70,44 +71,67 @@ export type Layer = ImageLayer | LabelLayer;
 export function percentileContrast(data: ArrayLike<number>, loPct = 0.5, hiPct = 99.5): [number, number] {
   const n = data.length;
   if (n === 0) return [0, 1];
-  let at: (p: number) => number;
-  if (data instanceof Uint8Array || data instanceof Uint16Array || data instanceof Int16Array) {
-    const offset = data instanceof Int16Array ? 32768 : 0;
-    const hist = new Uint32Array(data instanceof Uint8Array ? 256 : 65536);
+  const bins = histogramBins(data);
+  if (bins) {
+    const hist = new Uint32Array(bins.size);
+    const offset = bins.offset;
     for (let i = 0; i < n; i++) hist[data[i] + offset]++;
-    // Value at 0-based rank k of the sorted data, walking the cumulative histogram.
-    const valueAtRank = (k: number): number => {
-      let c = 0;
-      for (let v = 0; v < hist.length; v++) {
-        c += hist[v];
-        if (c > k) return v - offset;
-      }
-      return hist.length - 1 - offset;
-    };
-    at = (p) => {
-      const pos = (p / 100) * (n - 1);
-      const i0 = Math.floor(pos);
-      const v0 = valueAtRank(i0);
-      const v1 = i0 + 1 < n ? valueAtRank(i0 + 1) : v0;
-      return v0 + (v1 - v0) * (pos - i0);
-    };
-  } else {
-    const stride = Math.max(1, Math.ceil(n / 262_144));
-    const sample = new Float64Array(Math.ceil(n / stride));
-    let m = 0;
-    for (let i = 0; i < n; i += stride) {
-      const v = data[i];
-      if (v === v) sample[m++] = v; // skip NaN
-    }
-    if (m === 0) return [0, 1];
-    const s = sample.subarray(0, m).sort();
-    at = (p) => {
-      const pos = (p / 100) * (m - 1);
-      const i0 = Math.floor(pos);
-      const i1 = Math.min(m - 1, i0 + 1);
-      return s[i0] + (s[i1] - s[i0]) * (pos - i0);
-    };
+    return histogramContrast(hist, offset, loPct, hiPct);
   }
+  const stride = Math.max(1, Math.ceil(n / 262_144));
+  const sample = new Float64Array(Math.ceil(n / stride));
+  let m = 0;
+  for (let i = 0; i < n; i += stride) {
+    const v = data[i];
+    if (v === v) sample[m++] = v; // skip NaN
+  }
+  if (m === 0) return [0, 1];
+  const s = sample.subarray(0, m).sort();
+  const at = (p: number) => {
+    const pos = (p / 100) * (m - 1);
+    const i0 = Math.floor(pos);
+    const i1 = Math.min(m - 1, i0 + 1);
+    return s[i0] + (s[i1] - s[i0]) * (pos - i0);
+  };
+  const lo = at(loPct);
+  let hi = at(hiPct);
+  if (!(hi > lo)) hi = lo + 1;
+  return [lo, hi];
+}
+
+/**
+ * The exact-histogram layout of an 8- or 16-bit integer plane (`hist[value + offset]` counts `value`), or null
+ * for other types (percentileContrast then samples). Callers that already visit every pixel (the reports'
+ * downsampling) count the histogram in that pass and finish with `histogramContrast`.
+ */
+export function histogramBins(data: ArrayLike<number>): { size: number; offset: number } | null {
+  if (data instanceof Uint8Array) return { size: 256, offset: 0 };
+  if (data instanceof Uint16Array) return { size: 65536, offset: 0 };
+  if (data instanceof Int16Array) return { size: 65536, offset: 32768 };
+  return null;
+}
+
+/** `percentileContrast`'s limits from the exact histogram of a whole plane (layout of `histogramBins`). */
+export function histogramContrast(hist: Uint32Array, offset: number, loPct = 0.5, hiPct = 99.5): [number, number] {
+  let n = 0;
+  for (let v = 0; v < hist.length; v++) n += hist[v];
+  if (n === 0) return [0, 1];
+  // Value at 0-based rank k of the sorted data, walking the cumulative histogram.
+  const valueAtRank = (k: number): number => {
+    let c = 0;
+    for (let v = 0; v < hist.length; v++) {
+      c += hist[v];
+      if (c > k) return v - offset;
+    }
+    return hist.length - 1 - offset;
+  };
+  const at = (p: number) => {
+    const pos = (p / 100) * (n - 1);
+    const i0 = Math.floor(pos);
+    const v0 = valueAtRank(i0);
+    const v1 = i0 + 1 < n ? valueAtRank(i0 + 1) : v0;
+    return v0 + (v1 - v0) * (pos - i0);
+  };
   const lo = at(loPct);
   let hi = at(hiPct);
   if (!(hi > lo)) hi = lo + 1;
