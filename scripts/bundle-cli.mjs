@@ -41,7 +41,8 @@ const esm = await build({
   target: 'node20',
   legalComments: 'none',
   // onnxruntime-node loads its native binding by a computed path: it must stay a runtime dependency.
-  external: ['onnxruntime-node'],
+  // @mongodb-js/zstd (native libzstd for Zarr chunks) likewise: its platform package is required at run time.
+  external: ['onnxruntime-node', '@mongodb-js/zstd', '@mongodb-js/zstd-*'],
   plugins: [zodEnglishOnly],
   minify: true,
   keepNames: false,
@@ -88,7 +89,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   legalComments: 'none',
-  external: ['onnxruntime-node'],
+  external: ['onnxruntime-node', '@mongodb-js/zstd', '@mongodb-js/zstd-*'],
   plugins: [zodEnglishOnly, esmChunkImportMeta],
   minify: true,
   keepNames: false,

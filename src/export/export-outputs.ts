@@ -12,8 +12,9 @@ import { basename } from 'node:path';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import { encodeTiffStackChunksAsync, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
+import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
+import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
 import { exportError, writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
@@ -124,11 +125,8 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
   // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
   const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns) }));
   if (files.roiLabels) {
-    const [Y, X] = files.roiLabels.shape;
-    tiffJobs.push({
-      path: paths.roiMaskPath,
-      job: encodeTiffStackChunksAsync({ data: files.roiLabels.data, shape: [1, Y, X] }, tiff),
-    });
+    // (a window run's ROI raster is streamed from its box, placed-tiff.ts)
+    tiffJobs.push({ path: paths.roiMaskPath, job: encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
   for (const t of tiffJobs) t.job.catch(() => undefined);

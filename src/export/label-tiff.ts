@@ -14,6 +14,8 @@ import { promisify } from 'node:util';
 import type { Volume } from '../core/volume.js';
 import { labelSubsetOf } from '../core/label-subset.js';
 import type { LabelRuns, RunsOfLabels } from '../core/label-runs.js';
+import { placementOf } from '../core/placed-volume.js';
+import { encodePlacedTiffAsync } from './placed-tiff.js';
 import { assembleDeflatedTiff, encodeTiffStackChunksAsync, narrowLabelVolume, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 
 const deflateAsync = promisify(deflateCb);
@@ -40,6 +42,9 @@ export async function encodeLabelTiffAsync(
   options: TiffWriteOptions,
   knownRuns: readonly LabelArrayRuns[] = [],
 ): Promise<Uint8Array[]> {
+  // frame-sized masks of an analysis-window run: streamed from their box (placed-tiff.ts)
+  const placed = placementOf(volume);
+  if (placed) return encodePlacedTiffAsync(volume, placed, options);
   const subset = labelSubsetOf(volume as Volume<Uint32Array>);
   if (options.compression !== 'deflate' || !LITTLE_ENDIAN_HOST) return encodeTiffStackChunksAsync(narrowLabelVolume(volume), options);
   if (subset) {
