@@ -87,3 +87,42 @@ test('batch --only jobs of one experiment run side by side (no lock between them
     await kill(held);
   }
 });
+
+test('two batch --only jobs given the same sample: the second refuses naming the first (one line, nothing run); a full batch too; a killed job\'s sample lock is taken over', { timeout: 600_000 }, async () => {
+  const out = join(dir, 'exp-same-sample');
+  const sampleLock = join(out, 'samples', 'q1', LOCK_NAME);
+  // Job 1 holds sample q1 (blocked inside it).
+  const held = await startHeld(['batch', 'two.csv', '--config', 'base.yaml', '--results-dir', out, '--only', 'q1', '-q'], 'q1', () => existsSync(sampleLock));
+  try {
+    const holder = JSON.parse(readFileSync(sampleLock, 'utf8')) as { pid: number; host: string; command: string };
+    assert.equal(holder.pid, held.pid);
+    assert.equal(holder.host, hostname());
+    assert.equal(holder.command, 'batch two.csv --only q1');
+    const refused = new RegExp(
+      `^cellcoloc: error: ${join(out, 'samples', 'q1')}: sample "q1" is being run by another cellcoloc batch \\(pid ${held.pid} on ${hostname()}, started [^)]*: batch two\\.csv --only q1\\)`,
+    );
+    for (const args of [
+      ['batch', 'two.csv', '--config', 'base.yaml', '--results-dir', out, '--only', 'q1', '-q'],
+      ['batch', 'two.csv', '--config', 'base.yaml', '--results-dir', out, '--only', 'q2,q1', '-q'],
+      ['batch', 'two.csv', '--config', 'base.yaml', '--results-dir', out, '-q'],
+    ]) {
+      const r = await cellcolocAsync(args, { cwd: dir });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
+      const lines = r.err.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, r.err);
+      assert.match(lines[0], refused, args.join(' '));
+    }
+    assert.equal(existsSync(join(out, 'samples', 'q2', 'done.json')), false, 'the refused jobs ran nothing');
+    assert.equal(existsSync(join(out, 'samples', 'q2', LOCK_NAME)), false, 'and released what they had taken');
+    assert.equal(existsSync(join(out, LOCK_NAME)), false, 'the refused full batch released the experiment folder');
+    assert.equal((JSON.parse(readFileSync(sampleLock, 'utf8')) as { pid: number }).pid, held.pid, 'the holder keeps its lock');
+  } finally {
+    await kill(held);
+  }
+  // Job 1 was killed: its lock on q1 is stale; the next job takes it over with a notice and runs q1.
+  const r = await cellcolocAsync(['batch', 'two.csv', '--config', 'base.yaml', '--results-dir', out, '--only', 'q1', '-q'], { cwd: dir });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, new RegExp(`cellcoloc: notice: sample folder ${join(out, 'samples', 'q1')}: took over the lock of a run that is no longer running \\(pid ${held.pid} `));
+  assert.equal(JSON.parse(readFileSync(join(out, 'samples', 'q1', 'done.json'), 'utf8')).status, 'ok');
+  assert.equal(existsSync(sampleLock), false, 'released after the job');
+});

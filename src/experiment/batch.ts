@@ -184,17 +184,22 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const plan = await planExperiment(options);
   // One batch per experiment folder (issue 15.4): a full batch holds the folder's lock through the merge; `--only`
   // jobs (cluster chunks, which run side by side, each writing only its own samples) only check that no full
-  // batch, merge or report holds it. Sample runs write into samples/<sample>/, which has no lock of its own.
-  let lock: ResultsLock | null = null;
-  if (options.only && options.only.length > 0) await assertResultsFolderFree(plan.resultsDir);
-  else {
-    lock = await acquireResultsLock(plan.resultsDir, options.lockCommand ?? `batch ${options.sheet}`);
-    for (const n of lock.notices) options.onNotice?.(n);
-  }
+  // batch, merge or report holds it. Either kind then locks the folders of the samples it will run
+  // (samples/<sample>/.cellcoloc.lock, same format), so that two `--only` jobs given the same sample (Snakemake's
+  // chunks never overlap, but a user's can), or a full batch started beside an `--only` job, cannot both run it:
+  // the second refuses before running anything, naming the holder.
+  const only = options.only && options.only.length > 0 ? options.only : null;
+  const command = options.lockCommand ?? `batch ${options.sheet}${only ? ` --only ${only.join(',')}` : ''}`;
+  const locks: ResultsLock[] = [];
   try {
+    if (only) await assertResultsFolderFree(plan.resultsDir);
+    else locks.push(await acquireResultsLock(plan.resultsDir, command));
+    for (const s of plan.samples) if (s.run) locks.push(await acquireResultsLock(s.sampleDir, command, { sample: s.row.sample }));
+    for (const l of locks) for (const n of l.notices) options.onNotice?.(n);
     return await runPlanned(plan, options, t0);
   } finally {
-    await lock?.release();
+    // Samples first, the experiment folder last (a full batch's merge ran under it).
+    for (const l of locks.reverse()) await l.release();
   }
 }
 

@@ -8,6 +8,7 @@
  * effective config's hash and the package version; otherwise it runs again (its old done.json is removed first, so
  * an interrupted rerun never leaves a stale "ok" beside half-replaced files).
  */
+import { LOCK_NAME } from '../export/results-lock.js';
 import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -99,7 +100,7 @@ export async function resumeDecision(
 /**
  * Before a (re)run: the sample folder is emptied of an earlier run's files (so that it holds exactly what this run
  * writes), keeping the Cellpose network caches (`*_cellpose_cache`: the network output of unchanged network
- * settings is reused, issue 7). done.json goes first.
+ * settings is reused, issue 7) and the batch's lock on the sample. done.json goes first.
  */
 export async function clearSampleDir(sampleDir: string): Promise<void> {
   await rm(join(sampleDir, DONE_FILE), { force: true });
@@ -109,5 +110,7 @@ export async function clearSampleDir(sampleDir: string): Promise<void> {
   } catch {
     return;
   }
-  await Promise.all(names.filter((n) => !n.endsWith('_cellpose_cache')).map((n) => rm(join(sampleDir, n), { recursive: true, force: true })));
+  // The batch's lock on this sample (results-lock.ts) stays: it is held while this very run works.
+  const keep = (n: string) => n.endsWith('_cellpose_cache') || n === LOCK_NAME || n.startsWith(`${LOCK_NAME}.tmp-`);
+  await Promise.all(names.filter((n) => !keep(n)).map((n) => rm(join(sampleDir, n), { recursive: true, force: true })));
 }

@@ -5,8 +5,9 @@
  * is created complete or not at all: written under a temporary name, then hard-linked to its final name
  * (`link` fails if the name exists — the atomic "create if absent" of POSIX file systems, NFS included).
  *
- * The same lock guards an experiment folder (`batch`, `merge`, `report`): its sample runs write into
- * `samples/<sample>/`, sub-folders without a lock of their own, so the two never wait for each other.
+ * The same lock guards an experiment folder (`batch`, `merge`, `report`), and each sample folder
+ * (`samples/<sample>/`) while a batch runs that sample: two `batch --only` jobs (which run side by side in one
+ * experiment folder) given the same sample cannot both run it.
  *
  * After taking the lock, temporary files of killed runs (`.<name>.tmp-<pid>-<hex>`, src/export/atomic.ts)
  * whose process is gone are removed, so killed runs never litter a results folder for good.
@@ -65,7 +66,15 @@ async function inspectLock(path: string): Promise<{ holder: LockHolder | null; s
   return { holder, stale };
 }
 
-function inUse(dir: string, path: string, holder: LockHolder | null) {
+function inUse(dir: string, path: string, holder: LockHolder | null, sample?: string) {
+  if (sample !== undefined) {
+    return exportError(
+      holder
+        ? `${dir}: sample ${JSON.stringify(sample)} is being run by another cellcoloc batch (${describe(holder)}); wait for it to ` +
+            `finish (if that run is gone for good, delete ${path})`
+        : `${dir}: sample ${JSON.stringify(sample)} is locked (${path} exists but is unreadable); delete it if no other batch runs this sample`,
+    );
+  }
   return exportError(
     holder
       ? `${dir}: the results folder is in use by another cellcoloc run (${describe(holder)}); wait for it to finish or choose ` +
@@ -90,9 +99,10 @@ const describe = (h: LockHolder) => `pid ${h.pid} on ${h.host}, started ${h.star
 
 /**
  * Takes the results folder's lock (creating the folder). Throws one ExportError naming the folder and the
- * holder when another live run holds it.
+ * holder when another live run holds it. With `sample`, the folder is one sample's folder of an experiment
+ * (`samples/<sample>/`, locked by the batch that runs it) and the messages say so.
  */
-export async function acquireResultsLock(dir: string, command = ''): Promise<ResultsLock> {
+export async function acquireResultsLock(dir: string, command = '', options: { sample?: string } = {}): Promise<ResultsLock> {
   let created = false;
   try {
     created = (await mkdir(dir, { recursive: true })) !== undefined;
@@ -115,9 +125,9 @@ export async function acquireResultsLock(dir: string, command = ''): Promise<Res
         }
       }
       const { holder, stale } = await inspectLock(path);
-      if (!stale) throw inUse(dir, path, holder);
+      if (!stale) throw inUse(dir, path, holder, options.sample);
       notices.push(
-        `results folder ${dir}: took over the lock of a run that is no longer running (${holder ? describe(holder) : 'unreadable lock file'})`,
+        `${options.sample !== undefined ? `sample folder` : 'results folder'} ${dir}: took over the lock of a run that is no longer running (${holder ? describe(holder) : 'unreadable lock file'})`,
       );
       await rm(path, { force: true });
     }

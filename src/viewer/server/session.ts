@@ -1,84 +1,48 @@
 /**
- * State of one `cellcoloc view` session (issue 8): the config, the analysed image, the ROI labels, the result of
- * the last run (read back from its results folder, or produced in the session), the hand-edited label layers,
- * and the operations of the HTTP API (save ROIs, run, edit planes, re-analyse, refine from the Cellpose cache,
- * export). Every file path comes from the config or from `buildResultsPaths` — never from a request.
+ * A two-channel `cellcoloc view` session (issue 8): on top of what every session has (session-base.ts: image,
+ * ROIs, views, one heavy change at a time, "Save ROIs"), the result of the last run (read back from its results
+ * folder, or produced in the session), the hand-edited label layers, and the two-channel operations of the HTTP
+ * API (state, run, edit planes, re-analyse, refine from the Cellpose cache, export). The heavy parts run in the
+ * analysis worker (issue 15.5). Every file path comes from the config or from `buildResultsPaths`.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { AnalysisConfig, ModelConfig, RoiShape } from '../../config/types.js';
-import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
-import { CellColocError, notSupported } from '../../core/errors.js';
+import type { AnalysisConfig, ModelConfig } from '../../config/types.js';
+import type { LabelVolume, RoiLabels } from '../../core/volume.js';
+import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { effectiveZBounds, labelsForAnalysis } from '../../pipeline/z-stack.js';
 import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
-import type { ProgressEvent } from '../../pipeline/progress.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
-import { writeFileAtomic } from '../../io/atomic-write.js';
-import { oneLine, wireDtype, toWire, maxProjection, tableToJson, validateShapes, type PlaneBytes, type TableJson } from './wire.js';
+import { oneLine, wireDtype, tableToJson, type TableJson } from './wire.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
-import { proposeRoisChange, applyRoisChange, type ConfigRoisChange } from './config-edit.js';
 import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
-import { AnalysisWorker } from './analysis-worker.js';
 import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
-import { sessionExportJob, loadSessionImages, readLastMasks, readSavedShapes, roiFilesBesideConfig, sessionResultsPaths, type Loaded } from './session-files.js';
+import { sessionExportJob, loadSessionImages, readLastMasks, sessionResultsPaths, type Loaded } from './session-files.js';
+import { ViewerSessionBase, type ViewerSessionOptions } from './session-base.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
 export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
-
+export type { ViewerSessionOptions } from './session-base.js';
 export type { RefineRequest } from './session-cellpose.js';
 
 export { SessionRequestError } from './session-error.js';
 import { SessionRequestError } from './session-error.js';
 
-export interface ViewerSessionOptions {
-  /** `--results-dir` override, as for `cellcoloc run`. */
-  resultsDir?: string;
-}
-
-export class ViewerSession {
-  config: AnalysisConfig;
-  loaded: Loaded;
-  roiLabels: RoiLabels;
-  paths: ResultsPaths;
+export class ViewerSession extends ViewerSessionBase {
   /** Accepted result (tables, positive layer, filtered masks): the last run, re-analysis or refinement. */
   result: ColocalizationRunResult | null = null;
   /** Working copies of the label layers while the user edits them (session-edits.ts). */
   private readonly edits = new LabelEdits();
-  /** Cellpose sliders: caches available, last thresholds, entries and mask memo (session-cellpose.ts). */
+  /** Cellpose sliders: caches available, last thresholds, the prewarm (session-cellpose.ts). */
   private readonly sliders = new CellposeSliders((ch) => this.modelConfigOf(ch));
-  /** The table passes (re-analysis, refinement, the last results) run in a worker thread (issue 15.5). */
-  protected readonly analysisWorker = new AnalysisWorker();
-  /** The heavy change in progress (re-analysis, refinement, export, ROI save): other changes are refused meanwhile. */
-  protected heavy: string | null = null;
-  /** The step of the heavy change the worker is in (e.g. `cellpose masks`), else null. */
-  protected step: string | null = null;
   /** Background work in the worker (the Cellpose prewarm's mask computation), else null. */
   private background: string | null = null;
-  private channelMaxCache = new Map<ChannelRole, Volume>();
-  protected roiPlaneCache: Uint32Array | null = null;
-  busy = false;
-  progress: ProgressEvent | null = null;
-  error: string | null = null;
-  /** Warnings of loading (voxel-size fallback, stale result files, …). */
-  warnings: string[] = [];
-  protected runPromise: Promise<void> | null = null;
 
-  protected constructor(
-    readonly configPath: string,
-    protected readonly options: ViewerSessionOptions,
-    config: AnalysisConfig,
-    loaded: Loaded,
-    roiLabels: RoiLabels,
-    paths: ResultsPaths,
-  ) {
-    this.config = config;
-    this.loaded = loaded;
-    this.roiLabels = roiLabels;
-    this.paths = paths;
+  protected constructor(configPath: string, options: ViewerSessionOptions, config: AnalysisConfig, loaded: Loaded, roiLabels: RoiLabels, paths: ResultsPaths) {
+    super(configPath, options, config, loaded, roiLabels, paths);
   }
 
   /**
@@ -162,11 +126,6 @@ export class ViewerSession {
     return ch === 'cell' ? c.cellModelConfig : ch === 'marker' ? c.markerModelConfig : c.optionalRegionModelConfig;
   }
 
-  get shapeZyx(): [number, number, number] {
-    const [z, y, x] = this.loaded.cellImage.shape;
-    return [z, y, x];
-  }
-
   /** Sheet names of the accepted result, spec 7.6 order. */
   sheetNames(): string[] {
     return this.result ? colocalizationSheets(this.result.tables).map((t) => t.name) : [];
@@ -223,50 +182,8 @@ export class ViewerSession {
     };
   }
 
-  /** Shapes of the last "Save ROIs" (`<stem>_rois.json`), else the config's `rois.shapes`, else none. */
-  private async savedShapes(): Promise<RoiShape[]> {
-    // Beside the config (since issue 16.7), else in the results folder (older sessions).
-    const saved = await readSavedShapes([this.roiFilesBesideConfig().shapesPath, this.roiShapesPath()]);
-    return saved ?? (this.config.rois.kind === 'shapes' ? this.config.rois.shapes : []);
-  }
-
-  roiShapesPath(): string {
-    return join(this.paths.resultsDir, `${this.paths.stem}_rois.json`);
-  }
-
-  channelCount(): number {
-    return this.loaded.optionalRegionImage ? 3 : 2;
-  }
-
-  private image(role: ChannelRole): Volume | null {
-    if (role === 'cell') return this.loaded.cellImage;
-    if (role === 'marker') return this.loaded.markerImage;
-    return this.loaded.optionalRegionImage;
-  }
-
-  /** `GET /api/channel/<role>?z=` — one plane (a view, no copy) or the max projection (computed once). */
-  channelPlane(role: ChannelRole, z: number | 'max'): PlaneBytes | null {
-    const img = this.image(role);
-    if (!img) return null;
-    const [Z, Y, X] = img.shape;
-    const n = Y * X;
-    let plane: Volume['data'];
-    if (z === 'max') {
-      let mp = this.channelMaxCache.get(role);
-      if (!mp) {
-        mp = maxProjection(img);
-        this.channelMaxCache.set(role, mp);
-      }
-      plane = mp.data;
-    } else {
-      if (z >= Z) return null;
-      plane = img.data.subarray(z * n, (z + 1) * n);
-    }
-    return { ...toWire(plane), shapeYx: [Y, X] };
-  }
-
   /** The label volume of a layer (edited copy where there is one); null = layer absent. */
-  labelVolume(layer: Exclude<LabelLayer, 'rois'>): LabelVolume | null {
+  override labelVolume(layer: Exclude<LabelLayer, 'rois'>): LabelVolume | null {
     const r = this.result;
     if (layer === 'cell') return this.edits.cell ?? r?.cellMasks ?? null;
     if (layer === 'marker') return this.edits.marker ?? r?.markerMasks ?? null;
@@ -274,49 +191,11 @@ export class ViewerSession {
     return r?.optionalRegionMasks ?? null;
   }
 
-  /** `GET /api/labels/<layer>?z=` — Uint32 plane; `max` = the largest id over z; null = no such layer. */
-  labelPlane(layer: LabelLayer, z: number | 'max'): Uint32Array | null {
-    const [Z, Y, X] = this.shapeZyx;
-    const n = Y * X;
-    if (layer === 'rois') {
-      if (!this.roiPlaneCache) this.roiPlaneCache = new Uint32Array(this.roiLabels.data); // typed-array copy, not the (slow) iterator path of Uint32Array.from
-      return this.roiPlaneCache;
-    }
-    const vol = this.labelVolume(layer);
-    if (!vol) return null;
-    if (z === 'max') return maxProjection(vol).data as Uint32Array;
-    if (z >= Z) return null;
-    return vol.data.subarray(z * n, (z + 1) * n);
-  }
-
   /** `GET /api/table/<sheet>` */
   tableJson(sheet: string): TableJson | null {
     if (!this.result) return null;
     const t = colocalizationSheets(this.result.tables).find((x) => x.name === sheet);
     return t ? tableToJson(t) : null;
-  }
-
-  protected assertIdle(): void {
-    if (this.busy) throw new SessionRequestError(409, 'the analysis is running; wait until it has finished');
-    if (this.heavy) throw new SessionRequestError(409, `a ${this.heavy} is in progress; wait until it has finished`);
-  }
-
-  /** Runs a heavy change (in the worker) with every other change refused meanwhile; GET requests are still answered. */
-  /** Records the worker's step of the heavy change in progress (shown by `GET /api/state`). */
-  protected readonly onStep = (step: string | null): void => {
-    if (this.heavy) this.step = step;
-  };
-
-  protected async exclusive<T>(what: string, work: () => Promise<T>): Promise<T> {
-    this.assertIdle();
-    this.heavy = what;
-    this.step = null;
-    try {
-      return await work();
-    } finally {
-      this.heavy = null;
-      this.step = null;
-    }
   }
 
   /** `PUT /api/labels/<cell|marker>?z=` — replaces one plane of the working copy (copy-on-first-edit). */
@@ -434,67 +313,6 @@ export class ViewerSession {
     return { files: (await this.analysisWorker.exportResults(job, this.onStep)).map((w) => w.path) };
   }
 
-  /**
-   * `POST /api/rois` — rasterises the shapes (pixel units, napari layout) and writes `<config stem>_rois.tif` and
-   * `<config stem>_rois.json` beside the config (not into the results folder: deleting results must not break the
-   * config). The config file is NOT changed here: the answer carries the proposed minimal edit (config-edit.ts),
-   * which `POST /api/rois-config` applies once the user confirms. Meanwhile this session's runs use the new mask.
-   * The accepted result stays until the next run (its masks were segmented per the old ROIs).
-   */
-  async saveRois(shapesIn: unknown): Promise<{ roiIds: number[]; maskPath: string; shapesPath: string; config: Omit<ConfigRoisChange, 'before' | 'after'> }> {
-    this.assertIdle();
-    const shapes = validateShapes(shapesIn);
-    const [, Y, X] = this.shapeZyx;
-    return this.exclusive('ROI save', async () => {
-      const { maskPath, shapesPath } = this.roiFilesBesideConfig();
-      // Rasterising (O(vertices × rows)) and the ROI TIFF's encoding run in the worker, which writes the mask only
-      // when some shape covers a pixel.
-      let raster: { labels: RoiLabels; ids: number[] };
-      try {
-        raster = await this.analysisWorker.rasterizeRois({ kind: 'rasterize_rois', shapes, shapeYx: [Y, X], maskPath }, this.onStep);
-      } catch (err) {
-        if (err instanceof CellColocError && err._tag === 'ValueError') throw new SessionRequestError(400, err.message);
-        throw err;
-      }
-      const { labels, ids } = raster;
-      if (ids.length === 0) throw new SessionRequestError(400, 'shapes: no shape covers a pixel centre of the image (the ROI mask would be empty)');
-      await writeFileAtomic(shapesPath, JSON.stringify({ format: 'napari-shapes', units: 'pixel', shapes }, null, 2) + '\n');
-      this.roiMaskOverride = maskPath;
-      this.pendingRoisChange = await proposeRoisChange(this.configPath, maskPath);
-      this.config = await this.reloadConfig();
-      this.roiLabels = labels;
-      this.roiPlaneCache = null;
-      const { before: _b, after: _a, ...change } = this.pendingRoisChange;
-      return { roiIds: ids, maskPath, shapesPath, config: change };
-    });
-  }
-
-  /** `POST /api/rois-config` — applies the config change proposed by the last "Save ROIs" (after the user confirmed). */
-  async applyRoisConfig(): Promise<{ configPath: string; line: string }> {
-    this.assertIdle();
-    const change = this.pendingRoisChange;
-    if (!change) throw new SessionRequestError(409, 'no ROI change to apply: press "Save ROIs" first');
-    await applyRoisChange(change);
-    this.pendingRoisChange = null;
-    this.config = await this.reloadConfig();
-    return { configPath: change.configPath, line: change.line };
-  }
-
-  /** ROI files beside the config: `<config stem>_rois.tif` and `<config stem>_rois.json`. */
-  roiFilesBesideConfig(): { maskPath: string; shapesPath: string } {
-    return roiFilesBesideConfig(this.configPath);
-  }
-
-  /** The mask of the last "Save ROIs" of this session (used by its runs, whether or not the config was changed). */
-  private roiMaskOverride: string | null = null;
-  private pendingRoisChange: ConfigRoisChange | null = null;
-
-  protected async reloadConfig(): Promise<AnalysisConfig> {
-    const c = await loadConfigFile(this.configPath, this.options.resultsDir !== undefined ? { resultsDir: this.options.resultsDir } : {});
-    if (this.roiMaskOverride) c.rois = { kind: 'label_image', path: this.roiMaskOverride };
-    return c;
-  }
-
   /** `POST /api/run` — false when a run is already going; else starts it in the background. */
   startRun(): boolean {
     if (this.busy || this.heavy) return false;
@@ -536,8 +354,4 @@ export class ViewerSession {
     void this.analysisWorker.close();
   }
 
-  /** Resolves when the background run (if any) has finished (tests, shutdown). */
-  async waitForRun(): Promise<void> {
-    await this.runPromise;
-  }
 }
