@@ -10,8 +10,10 @@
  * export's encoding and writing, and rasterising saved ROIs.
  *
  * Memory: the images and the ROI labels are moved into SharedArrayBuffers once per loaded image (in place: the
- * session's own volumes then live in shared memory), so the worker reads them without a copy. The masks go to the
- * worker as copies (the session keeps showing them) and the results come back transferred (no copy).
+ * session's own volumes then live in shared memory), so the worker reads them without a copy. The results' label
+ * volumes come back in shared memory too (made so on the worker's thread), and the hand-edited copies are made
+ * in shared memory (session-edits.ts), so masks travel both ways without a copy on the server's thread; the
+ * worker copies what it filters in place.
  *
  * The worker runs this very module (its own URL, or the bundle's when the CLI is bundled, as
  * pipeline/segment-workers.ts): at load time it checks `workerData` and, inside a worker, serves jobs.
@@ -26,10 +28,12 @@ import type { RefineResult } from '../../pipeline/refine.js';
 import {
   NEEDS_CONTEXT,
   serveAnalysisJobs,
+  shareInPlace,
   type AnalysisJob,
   type ExportJob,
   type FromWorker,
   type JobResults,
+  type LoadTwoChannelJob,
   type PrewarmEntry,
   type RasterizeRoisJob,
   type RefineSingleChannelJob,
@@ -44,20 +48,9 @@ export type { TwoChannelJob, SingleChannelJob, RefineTwoChannelJob, RefineSingle
 
 const WORKER_FLAG = 'cellcolocViewerAnalysisWorker';
 
-type Shareable = { data: ArrayBufferView & { length: number; set(a: ArrayLike<number>): void } };
-
-/** Moves a volume's data into a SharedArrayBuffer, in place (the same object, so every holder sees it). */
-function shareInPlace(v: Shareable | null | undefined): void {
-  if (!v || v.data.buffer instanceof SharedArrayBuffer) return;
-  const Ctor = v.data.constructor as new (b: SharedArrayBuffer) => Shareable['data'];
-  const shared = new Ctor(new SharedArrayBuffer(v.data.byteLength));
-  shared.set(v.data as unknown as ArrayLike<number>);
-  (v as { data: Shareable['data'] }).data = shared;
-}
-
 function shareContext(ctx: WorkerContext): void {
   const l = ctx.loaded as Partial<LoadedImageChannels & LoadedSingleChannelImage>;
-  for (const v of [l.cellImage, l.markerImage, l.optionalRegionImage, l.image, ctx.roiLabels]) shareInPlace(v as Shareable | null | undefined);
+  for (const v of [l.cellImage, l.markerImage, l.optionalRegionImage, l.image, ctx.roiLabels]) shareInPlace(v as Parameters<typeof shareInPlace>[0]);
 }
 
 /** Called with the step a job is in (`null` = between steps), as the worker reports it. */
@@ -87,6 +80,11 @@ export class AnalysisWorker {
   }
 
   singleChannel(loaded: LoadedSingleChannelImage, roiLabels: RoiLabels, job: SingleChannelJob): Promise<SingleChannelRunResult> {
+    return this.post({ loaded, roiLabels }, job);
+  }
+
+  /** The last run's masks read and analysed in the worker; null when the results folder has none. */
+  loadTwoChannel(loaded: LoadedImageChannels, roiLabels: RoiLabels, job: LoadTwoChannelJob): Promise<ColocalizationRunResult | null> {
     return this.post({ loaded, roiLabels }, job);
   }
 

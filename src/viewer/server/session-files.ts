@@ -37,7 +37,7 @@ export function sessionResultsPaths(config: AnalysisConfig, loaded: Loaded): Res
 export async function readLastMasks(
   paths: ResultsPaths,
   loaded: Loaded,
-  config: AnalysisConfig,
+  config: Pick<AnalysisConfig, 'optionalRegionModelConfig'>,
 ): Promise<{ cell: LabelVolume; marker: LabelVolume; region: LabelVolume | null } | null> {
   if (!existsSync(paths.cellMaskPath) || !existsSync(paths.markerMaskPath)) return null;
   const [, Y, X] = loaded.cellImage.shape;

@@ -10,7 +10,7 @@ import type { AnalysisConfig, ModelConfig } from '../../config/types.js';
 import type { LabelVolume, RoiLabels } from '../../core/volume.js';
 import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
-import { effectiveZBounds, labelsForAnalysis } from '../../pipeline/z-stack.js';
+import { effectiveZBounds } from '../../pipeline/z-stack.js';
 import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
@@ -19,7 +19,7 @@ import { colocalizationSheets } from '../../tables/optional-region.js';
 import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
 import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
-import { sessionExportJob, loadSessionImages, readLastMasks, sessionResultsPaths, type Loaded } from './session-files.js';
+import { sessionExportJob, loadSessionImages, sessionResultsPaths, type Loaded } from './session-files.js';
 import { ViewerSessionBase, type ViewerSessionOptions } from './session-base.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
@@ -94,22 +94,18 @@ export class ViewerSession extends ViewerSessionBase {
   private async loadPreviousResult(): Promise<void> {
     const loaded = this.loaded;
     try {
-      const masks = await readLastMasks(this.paths, loaded, this.config);
-      if (!masks) return;
-      // The exported masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
-      // In the worker: this table pass held the server's thread ~2 s on a 2048² image.
-      this.result = await this.analysisWorker.twoChannel(loaded, this.roiLabels, {
-        kind: 'two_channel',
-        cellMasks: labelsForAnalysis(masks.cell, loaded),
-        markerMasks: labelsForAnalysis(masks.marker, loaded),
+      // The mask TIFFs are read and the table pass runs in the worker (together ~2 s on a 2048² image). The exported
+      // masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
+      this.result = await this.analysisWorker.loadTwoChannel(loaded, this.roiLabels, {
+        kind: 'load_two_channel',
+        paths: this.paths,
+        config: { optionalRegionModelConfig: this.config.optionalRegionModelConfig },
         colocalizationConfig: this.config.colocalizationConfig,
         options: {
           analysisZBounds: effectiveZBounds(loaded),
-          optionalRegionMasks: masks.region ? labelsForAnalysis(masks.region, loaded) : null,
           ownsMasks: true,
           intensityColocalization: this.config.intensityColocalizationConfig ?? null,
         },
-        compact: false,
       });
     } catch (err) {
       this.warnings.push(`the results in ${this.paths.resultsDir} were not loaded: ${(err as Error).message}`);
