@@ -25,6 +25,7 @@ import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import type { LoadedImageChannels } from '../../pipeline/load-images.js';
 import type { LoadedSingleChannelImage, SingleChannelRunResult } from '../../pipeline/single-channel.js';
 import type { RefineResult } from '../../pipeline/refine.js';
+import type { ProgressEvent } from '../../pipeline/progress.js';
 import {
   NEEDS_CONTEXT,
   serveAnalysisJobs,
@@ -34,6 +35,7 @@ import {
   type FromWorker,
   type JobResults,
   type LoadTwoChannelJob,
+  type RunJob,
   type PrewarmEntry,
   type RasterizeRoisJob,
   type RefineSingleChannelJob,
@@ -60,6 +62,7 @@ interface Pending {
   resolve: (r: never) => void;
   reject: (e: Error) => void;
   onStep?: OnStep;
+  onProgress?: (e: ProgressEvent) => void;
   /** Holds the process alive while it runs (a background prewarm does not). */
   keepsAlive: boolean;
 }
@@ -81,6 +84,11 @@ export class AnalysisWorker {
 
   singleChannel(loaded: LoadedSingleChannelImage, roiLabels: RoiLabels, job: SingleChannelJob): Promise<SingleChannelRunResult> {
     return this.post({ loaded, roiLabels }, job);
+  }
+
+  /** "Run": the whole workflow in the worker; `onProgress` gets its progress events. */
+  run<K extends RunJob['kind']>(job: RunJob & { kind: K }, onProgress: (e: ProgressEvent) => void): Promise<JobResults[K]> {
+    return this.post(null, job, undefined, true, onProgress);
   }
 
   /** The last run's masks read and analysed in the worker; null when the results folder has none. */
@@ -117,7 +125,7 @@ export class AnalysisWorker {
     return this.post(null, job, onStep);
   }
 
-  private post<R>(ctx: WorkerContext | null, job: AnalysisJob, onStep?: OnStep, keepsAlive = true): Promise<R> {
+  private post<R>(ctx: WorkerContext | null, job: AnalysisJob, onStep?: OnStep, keepsAlive = true, onProgress?: (e: ProgressEvent) => void): Promise<R> {
     const w = this.worker ?? this.start();
     let context: WorkerContext | null = null;
     if (NEEDS_CONTEXT.has(job.kind)) {
@@ -132,7 +140,7 @@ export class AnalysisWorker {
     // Held while a job runs; an idle worker never keeps the process alive (a snapshot or a test ends normally).
     if (keepsAlive) w.ref();
     return new Promise<R>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: never) => void, reject, onStep, keepsAlive });
+      this.pending.set(id, { resolve: resolve as (r: never) => void, reject, onStep, onProgress, keepsAlive });
       try {
         w.postMessage({ ...job, id, context } satisfies ToWorker);
       } catch (err) {
@@ -160,6 +168,10 @@ export class AnalysisWorker {
       if (!p) return;
       if ('step' in msg) {
         p.onStep?.(msg.step);
+        return;
+      }
+      if ('progress' in msg) {
+        p.onProgress?.(msg.progress);
         return;
       }
       this.pending.delete(msg.id);

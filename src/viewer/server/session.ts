@@ -11,7 +11,7 @@ import type { LabelVolume, RoiLabels } from '../../core/volume.js';
 import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import { effectiveZBounds } from '../../pipeline/z-stack.js';
-import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
+import { resolveRoiLabels } from '../../pipeline/workflow.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
 import { oneLine, wireDtype, tableToJson, type TableJson } from './wire.js';
@@ -19,7 +19,7 @@ import { colocalizationSheets } from '../../tables/optional-region.js';
 import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
 import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
-import { sessionExportJob, loadSessionImages, sessionResultsPaths, type Loaded } from './session-files.js';
+import { sessionExport, loadSessionImages, sessionResultsPaths, type Loaded } from './session-files.js';
 import { ViewerSessionBase, type ViewerSessionOptions } from './session-base.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
@@ -305,7 +305,7 @@ export class ViewerSession extends ViewerSessionBase {
     if (this.edits.any) await this.reanalyzeNow();
     const r = this.result;
     if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
-    const job = await sessionExportJob(this.config, this.loaded, this.roiLabels, r, this.paths);
+    const job = { kind: 'export_two_channel' as const, ...(await sessionExport(this.config, this.loaded, this.roiLabels, r, this.paths)) };
     return { files: (await this.analysisWorker.exportResults(job, this.onStep)).map((w) => w.path) };
   }
 
@@ -320,7 +320,8 @@ export class ViewerSession extends ViewerSessionBase {
       try {
         const config = await this.reloadConfig();
         if (config.singleChannel) throw notSupported(`${this.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only`);
-        const res = await runWorkflow(config, { onProgress: (e) => (this.progress = e) });
+        // In the worker (issue 15.5): the run's reading, table pass and export held the server's thread.
+        const res = await this.analysisWorker.run({ kind: 'run_two_channel', config }, (e) => (this.progress = e));
         this.config = config;
         this.loaded = res.loaded as Loaded;
         this.roiLabels = res.roiLabels;
