@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zarr from 'zarrita';
@@ -120,6 +121,8 @@ test('OME-Zarr: drawn ROIs read only the chunks of their union box and give the 
       let diff = 0;
       for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) diff++;
       assert.equal(diff, 0, `${m}: ${diff} voxels differ`);
+      // the same file, byte for byte (the window run streams it from the window, export/placed-tiff.ts)
+      assert.ok(readFileSync(join(tmp, 'out-z', `canvas.ome_${m}.tif`)).equals(readFileSync(join(tmp, 'out-t', `c0_${m}.tif`))), `${m}: same bytes`);
     }
     const manifest = JSON.parse(readFileSync(join(tmp, 'out-z', 'canvas.ome_run_manifest.json'), 'utf8'));
     // Shape vertices span y 6.5–246.5, x 12.5–245.5 of the fixture → 390.5–630.5 × 460.5–693.5 on the canvas:
@@ -164,6 +167,7 @@ for (const [zCrop, projection, chunks] of [
         let diff = 0;
         for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) diff++;
         assert.equal(diff, 0, `${m}: ${diff} voxels differ`);
+        assert.ok(readFileSync(join(outZ, `3d_otsu_zstd.ome_${m}.tif`)).equals(readFileSync(join(outT, `input.ome_${m}.tif`))), `${m}: same bytes`);
       }
       const manifest = JSON.parse(readFileSync(join(outZ, '3d_otsu_zstd.ome_run_manifest.json'), 'utf8'));
       assert.equal(manifest.image.read.chunksRead, chunks);
@@ -175,3 +179,41 @@ for (const [zCrop, projection, chunks] of [
     }
   });
 }
+
+test('memory estimate of a window run: a small drawn ROI on a store declaring 2 × 16384² is not refused, the whole image is', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cellcoloc-zarr-huge-'));
+  try {
+    // Zarr v2, (c, y, x) = (2, 16384, 16384) uint16 in 256² zlib chunks: 1 GiB of pixels declared (a whole-image run
+    // needs several GiB), and only the chunk the ROI touches written (rows 9984–10239 = chunk row 39, columns
+    // 11776–12031 = chunk column 46).
+    const store = join(tmp, 'huge.ome.zarr');
+    mkdirSync(join(store, '0'), { recursive: true });
+    writeFileSync(join(store, '.zgroup'), JSON.stringify({ zarr_format: 2 }));
+    writeFileSync(join(store, '.zattrs'), JSON.stringify({
+      multiscales: [{ version: '0.4', axes: [{ name: 'c', type: 'channel' }, { name: 'y', type: 'space', unit: 'micrometer' }, { name: 'x', type: 'space', unit: 'micrometer' }], datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, 0.5, 0.5] }] }] }],
+    }));
+    writeFileSync(join(store, '0', '.zarray'), JSON.stringify({ zarr_format: 2, shape: [2, 16384, 16384], chunks: [1, 256, 256], dtype: '<u2', compressor: { id: 'zlib', level: 1 }, fill_value: 0, order: 'C', filters: null, dimension_separator: '/' }));
+    const tile = noise(3, 256 * 256, 200);
+    for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) if (((y % 40) - 20) ** 2 + ((x % 40) - 20) ** 2 < 64) tile[y * 256 + x] += 2000;
+    for (const c of [0, 1]) {
+      mkdirSync(join(store, '0', String(c), '39'), { recursive: true });
+      writeFileSync(join(store, '0', String(c), '39', '46'), deflateSync(Buffer.from(tile.buffer)));
+    }
+    const base = `image: ${store}\nchannel_config: {cell_channel: 0, marker_channel: 1}\ncell_model_config: {segmentation_method: otsu}\nmarker_model_config: {segmentation_method: otsu}\nruntime_config: {max_memory_gb: 2}\n`;
+    writeFileSync(join(tmp, 'full.yaml'), base + `results_dir: ${join(tmp, 'out-full')}\n`);
+    writeFileSync(join(tmp, 'roi.yaml'), base + `results_dir: ${join(tmp, 'out-roi')}\nrois: {shapes: [{type: rectangle, data: [[10000, 11800], [10100, 11800], [10100, 11900], [10000, 11900]]}]}\n`);
+    const full = cli(['run', join(tmp, 'full.yaml'), '-q', '--no-report']);
+    assert.equal(full.status, 1);
+    assert.match(full.stderr, /declares T×Z×C×Y×X = 1×1×2×16384×16384 uint16; this run would need an estimated \d+\.\d+ GiB, more than the limit of 2\.00 GiB/);
+    const roi = cli(['run', join(tmp, 'roi.yaml'), '-q', '--no-report']);
+    assert.equal(roi.status, 0, roi.stderr);
+    const manifest = JSON.parse(readFileSync(join(tmp, 'out-roi', 'huge.ome_run_manifest.json'), 'utf8'));
+    assert.equal(manifest.image.read.chunksRead, 2, 'one chunk per channel');
+    // the window lies inside the rectangle's candidate box (its vertices, +1 past the last: rasterize-shapes.ts)
+    const [[z0, z1], [y0, y1], [x0, x1]] = manifest.image.read.window.region as number[][];
+    assert.deepEqual([z0, z1], [0, 1]);
+    assert.ok(y0 >= 10000 && y1 <= 10101 && x0 >= 11800 && x1 <= 11901 && y1 - y0 >= 99 && x1 - x0 >= 99, JSON.stringify(manifest.image.read.window.region));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -216,10 +216,23 @@ function resolveDescription(volume: Volume<TiffVoxelData>, info: PixelInfo, opti
 }
 
 /**
+ * One page's strip: its bytes, or the pieces a streaming encoder produced in order (written one after the other,
+ * never concatenated: export/placed-tiff.ts).
+ */
+export type Strip = Uint8Array | readonly Uint8Array[];
+
+function stripLength(s: Strip): number {
+  if (s instanceof Uint8Array) return s.length;
+  let n = 0;
+  for (const p of s) n += p.length;
+  return n;
+}
+
+/**
  * Lays the file out around already-encoded strips (one per page) and returns the chunks to write in order:
  * the head (header, tag data, all IFDs) followed by the strips (views, not copies).
  */
-function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: Uint8Array[], compressed: boolean, options: TiffWriteOptions): Uint8Array[] {
+function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: readonly Strip[], compressed: boolean, options: TiffWriteOptions): Uint8Array[] {
   const [Z, Y, X] = volume.shape;
   const enc = new TextEncoder();
   const desc = enc.encode(resolveDescription(volume, info, options) + '\0');
@@ -239,7 +252,7 @@ function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: Uint8A
   const nTags = 11 + (vs ? 3 : 0);
   const even = (n: number) => n + (n & 1);
   let stripTotal = 0;
-  for (const s of strips) stripTotal += compressed ? even(s.length) : s.length;
+  for (const s of strips) stripTotal += compressed ? even(stripLength(s)) : stripLength(s);
 
   const layout = (big: boolean) => {
     const headerSize = big ? 16 : 8;
@@ -293,7 +306,7 @@ function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: Uint8A
 
   let stripPos = L.headSize;
   for (let z = 0; z < Z; z++) {
-    const stripLen = strips[z].length;
+    const stripLen = stripLength(strips[z]);
     const entries: Entry[] = [
       { tag: TAG.ImageWidth, type: T_LONG, count: 1, value: X },
       { tag: TAG.ImageLength, type: T_LONG, count: 1, value: Y },
@@ -359,15 +372,16 @@ function assemble(volume: Volume<TiffVoxelData>, info: PixelInfo, strips: Uint8A
   if (compressed) {
     const pad = new Uint8Array(1);
     for (const s of strips) {
-      chunks.push(s);
-      if (s.length & 1) chunks.push(pad);
+      if (s instanceof Uint8Array) chunks.push(s);
+      else chunks.push(...s);
+      if (stripLength(s) & 1) chunks.push(pad);
     }
   } else if (LITTLE_ENDIAN_HOST) {
     // Uncompressed planes are contiguous in the volume: one view over all of them.
     const d = volume.data;
     chunks.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
   } else {
-    chunks.push(...strips);
+    for (const s of strips) chunks.push(...(s instanceof Uint8Array ? [s] : s));
   }
   return chunks;
 }
@@ -428,7 +442,7 @@ export async function encodeTiffStackChunksAsync(volume: Volume<TiffVoxelData>, 
  * plane by plane). `sample` only selects the pixel type (an empty array of it is enough). Same bytes as
  * `encodeTiffStackChunks` on the whole volume with the same options.
  */
-export function assembleDeflatedTiff(shape: Shape3, sample: TiffVoxelData, strips: Uint8Array[], options: TiffWriteOptions): Uint8Array[] {
+export function assembleDeflatedTiff(shape: Shape3, sample: TiffVoxelData, strips: readonly Strip[], options: TiffWriteOptions): Uint8Array[] {
   if (strips.length !== shape[0]) throw valueError(`assembleDeflatedTiff: ${strips.length} strips for ${shape[0]} planes`);
   level(options);
   return assemble({ shape, data: sample }, pixelInfo(sample), strips, true, { ...options, compression: 'deflate' });

@@ -10,7 +10,8 @@
  * - table coordinates: `centroid_*` are computed from frame-coordinate object origins (integer, exact) in the
  *   measurement pass; the ROI bounding box columns of `detailed_overlaps` are shifted (integers);
  * - label TIFFs: padded with zeros into the frame shape (as a z-crop's masks are, spec 12.1), and the ROI
- *   label TIFF is the frame's raster.
+ *   label TIFF is the frame's raster — both streamed from the window (export/placed-tiff.ts), never built
+ *   frame-sized; drawn shapes are rasterised inside their candidate boxes only. Memory follows the window.
  *
  * Why the union box and not one read per ROI: the label images and the tables are per run, not per ROI, and a
  * ROI's labels must land in one array with the running offsets (Q43 overlaps). ROIs far apart make the union
@@ -25,6 +26,8 @@ import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { indexRois } from '../roi/roi-index.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
+import { rasterizeShapesToLabels, shapesCandidateBox } from '../roi/rasterize-shapes.js';
+import { placedRoiLabels, placedVolume } from '../core/placed-volume.js';
 
 /** Half-open `[[z0, z1], [y0, y1], [x0, x1]]`. */
 type CropZyx = [[number, number], [number, number], [number, number]];
@@ -35,7 +38,10 @@ export interface AnalysisWindow {
   region: CropZyx;
   /** `[Z, Y, X]` of the frame: the shape outputs are written in. */
   frameShape: [number, number, number];
-  /** The ROI raster of the whole frame (exported as `{stem}_roi_labelmask.tif`). */
+  /**
+   * The ROI raster of the whole frame (exported as `{stem}_roi_labelmask.tif`): placed from the window's raster
+   * (core/placed-volume.ts), materialised only if someone reads its `data`.
+   */
   frameRoiLabels: RoiLabels;
   /** The ROI raster cut to the window (what the analysis uses). */
   roiLabels: RoiLabels;
@@ -56,11 +62,24 @@ export async function planAnalysisWindow(
   const models = [config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig];
   if (models.some((m) => m?.segmentationMethod === 'cellpose')) return null;
   if (config.rois.kind === 'full' && zCrop === null) return null;
-  const frameRoiLabels = await resolveRoiLabels(config, [Y, X]);
-  if (frameRoiLabels.shape[0] !== Y || frameRoiLabels.shape[1] !== X) return null;
-  const index = indexRois(frameRoiLabels);
+  // Drawn shapes are rasterised only inside the union of their candidate boxes (the same pixels as the whole-frame
+  // raster there, rasterize-shapes.ts): the raster is window-sized, not frame-sized (a 512² ROI on a 16384² image:
+  // 0.5 MiB instead of 512 MiB). A ROI label image is read whole, as it is stored.
+  const candidate = config.rois.kind === 'shapes' ? shapesCandidateBox(config.rois.shapes, [Y, X]) : null;
+  const raster = candidate
+    ? rasterizeShapesToLabels(config.rois.kind === 'shapes' ? config.rois.shapes : [], [Y, X], [1, 1], {
+        y0: candidate.yMin,
+        x0: candidate.xMin,
+        h: candidate.yMax - candidate.yMin,
+        w: candidate.xMax - candidate.xMin,
+      })
+    : await resolveRoiLabels(config, [Y, X]);
+  const [ry, rx] = candidate ? [candidate.yMin, candidate.xMin] : [0, 0]; // raster origin in the frame
+  if (!candidate && (raster.shape[0] !== Y || raster.shape[1] !== X)) return null;
+  const index = indexRois(raster);
   if (index.ids.length === 0) return null;
-  let y0 = Y, y1 = 0, x0 = X, x1 = 0;
+  // The union box of the ROIs, in raster coordinates.
+  let y0 = Infinity, y1 = 0, x0 = Infinity, x1 = 0;
   for (const b of index.boxes) {
     y0 = Math.min(y0, b.yMin);
     y1 = Math.max(y1, b.yMax);
@@ -68,16 +87,18 @@ export async function planAnalysisWindow(
     x1 = Math.max(x1, b.xMax);
   }
   const [z0, z1] = zCrop ?? [0, Z];
-  if (z0 === 0 && z1 === Z && y0 === 0 && y1 === Y && x0 === 0 && x1 === X) return null;
+  if (z0 === 0 && z1 === Z && ry + y0 === 0 && ry + y1 === Y && rx + x0 === 0 && rx + x1 === X) return null;
   const h = y1 - y0, w = x1 - x0;
+  const RX = raster.shape[1];
   const roi = new Uint16Array(h * w);
-  const src = frameRoiLabels.data;
-  for (let y = 0; y < h; y++) roi.set(src.subarray((y0 + y) * X + x0, (y0 + y) * X + x1), y * w);
+  const src = raster.data;
+  for (let y = 0; y < h; y++) roi.set(src.subarray((y0 + y) * RX + x0, (y0 + y) * RX + x1), y * w);
+  const roiLabels: RoiLabels = { data: roi, shape: [h, w] };
   return {
-    region: [[z0, z1], [y0, y1], [x0, x1]],
+    region: [[z0, z1], [ry + y0, ry + y1], [rx + x0, rx + x1]],
     frameShape: [Z, Y, X],
-    frameRoiLabels,
-    roiLabels: { data: roi, shape: [h, w] } as RoiLabels,
+    frameRoiLabels: placedRoiLabels(roiLabels, [Y, X], [ry + y0, rx + x0]),
+    roiLabels,
   };
 }
 
@@ -100,21 +121,15 @@ export function windowOrigin(window: AnalysisWindow | null | undefined, reducedV
 export function padLabelsToFrame(labels: LabelVolume, window: AnalysisWindow, projected: boolean): LabelVolume {
   const [Z, Y, X] = window.frameShape;
   const [[z0], [y0], [x0]] = window.region;
-  const [lz, h, w] = labels.shape;
   const outZ = projected ? 1 : Z;
   const zOff = projected ? 0 : z0;
-  let max = 0;
-  for (let i = 0; i < labels.data.length; i++) if (labels.data[i] > max) max = labels.data[i];
-  // The export accepts any unsigned label array (`Volume<TiffVoxelData>`); LabelVolume names uint32 only.
-  const data = (max <= 0xffff ? new Uint16Array(outZ * Y * X) : new Uint32Array(outZ * Y * X)) as Uint32Array;
   const src = labels.data;
-  for (let z = 0; z < lz; z++) {
-    for (let y = 0; y < h; y++) {
-      const s = (z * h + y) * w;
-      data.set(src.subarray(s, s + w), ((zOff + z) * Y + y0 + y) * X + x0);
-    }
-  }
-  return { data, shape: [outZ, Y, X] };
+  let max = 0;
+  for (let i = 0; i < src.length; i++) if (src[i] > max) max = src[i];
+  // The export accepts any unsigned label array (`Volume<TiffVoxelData>`); LabelVolume names uint32 only.
+  const box = (max <= 0xffff ? new Uint16Array(src) : src) as Uint32Array;
+  // Frame-sized only on paper: the label TIFFs are streamed from the window (export/placed-tiff.ts).
+  return placedVolume({ data: box, shape: labels.shape }, [outZ, Y, X], [zOff, y0, x0]);
 }
 
 /** The ROI bounding-box columns of `detailed_overlaps` (`y_min … x_max`), shifted to frame coordinates (integers: exact). */

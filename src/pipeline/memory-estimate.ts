@@ -26,6 +26,8 @@
 import type { AnalysisConfig, ModelConfig } from '../config/types.js';
 import type { StackDtype } from '../io/image-stack.js';
 import { openImageStack } from '../io/image-stack.js';
+import { planAnalysisWindow } from './analysis-window.js';
+import { resolveZCrop } from './z-stack.js';
 
 const MiB = 1024 * 1024;
 /** Node + the CLI's modules + one small image's bookkeeping (bytes). */
@@ -68,11 +70,17 @@ function modelConfigs(config: AnalysisConfig): ModelConfig[] {
   return [config.cellModelConfig, config.markerModelConfig, ...(config.optionalRegionModelConfig ? [config.optionalRegionModelConfig] : [])];
 }
 
-/** Estimated peak memory of running `config` on an image of the declared size (pure; no file is opened). */
-export function estimatePeakMemory(image: DeclaredImage, config: AnalysisConfig): MemoryEstimate {
+/**
+ * Estimated peak memory of running `config` on an image of the declared size (pure; no file is opened).
+ * `window`: the analysis window a region read will analyse (`[[z0, z1], [y0, y1], [x0, x1]]`, analysis-window.ts):
+ * then every term follows the window, not the image — channels, segmentation, labels (the frame-sized mask TIFFs
+ * are streamed from the window) and the ROI raster are window-sized.
+ */
+export function estimatePeakMemory(image: DeclaredImage, config: AnalysisConfig, window?: readonly (readonly [number, number])[] | null): MemoryEstimate {
   const [, sizeZ, , sizeY, sizeX] = image.shapeTzcyx;
   const crop = config.runtimeConfig.cropForTesting;
-  const extent = (a: number, full: number) => (crop ? Math.max(0, Math.min(full, crop[a][1]) - Math.max(0, crop[a][0])) : full);
+  const extent = (a: number, full: number) =>
+    window ? window[a][1] - window[a][0] : crop ? Math.max(0, Math.min(full, crop[a][1]) - Math.max(0, crop[a][0])) : full;
   const Z = extent(0, sizeZ), Y = extent(1, sizeY), X = extent(2, sizeX);
   const V = Z * Y * X;
   const bps = BYTES_PER_SAMPLE[image.dtype] ?? 4;
@@ -118,9 +126,30 @@ export function estimatePeakMemory(image: DeclaredImage, config: AnalysisConfig)
   };
 }
 
-/** The config's image header(s) read (metadata only, no pixels), then `estimatePeakMemory`. */
-export async function estimatePeakMemoryForConfig(config: AnalysisConfig): Promise<MemoryEstimate & { image: DeclaredImage }> {
+/**
+ * The config's image header(s) read (metadata only, no pixels), then `estimatePeakMemory` — for the analysis
+ * window where `cellcoloc run` and batch samples will read only that (formats that read by region, drawn ROIs or a
+ * z-crop: analysis-window.ts), so that a small ROI on a huge store is not refused for the store's size.
+ */
+export async function estimatePeakMemoryForConfig(config: AnalysisConfig): Promise<MemoryEstimate & { image: DeclaredImage; window: CropZyx | null }> {
   const stack = await openImageStack(config.image, { resolutionLevel: config.resolutionLevel });
   const image: DeclaredImage = { shapeTzcyx: stack.rawShapeTzcyx, dtype: stack.dtype };
-  return { ...estimatePeakMemory(image, config), image };
+  const window = stack.readRegion ? await plannedWindow(config, image) : null;
+  return { ...estimatePeakMemory(image, config, window), image, window };
+}
+
+type CropZyx = [[number, number], [number, number], [number, number]];
+
+/** The window the run will read, in voxels of the frame (the image, or `crop_for_testing`'s crop); null = all of it. */
+async function plannedWindow(config: AnalysisConfig, image: DeclaredImage): Promise<CropZyx | null> {
+  if (config.singleChannel) return null;
+  const [, Z, , Y, X] = image.shapeTzcyx;
+  const crop = config.runtimeConfig.cropForTesting;
+  const frame: [number, number, number] = crop ? [crop[0][1] - crop[0][0], crop[1][1] - crop[1][0], crop[2][1] - crop[2][0]] : [Z, Y, X];
+  try {
+    const w = await planAnalysisWindow(config, frame, resolveZCrop(config, frame[0]));
+    return w ? w.region : null;
+  } catch {
+    return null; // a bad ROI or z-crop: the run reports it; estimate the whole frame meanwhile
+  }
 }

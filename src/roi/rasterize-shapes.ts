@@ -18,10 +18,24 @@ import { valueError } from '../core/errors.js';
 /** Largest ROI id a uint16 raster can hold. */
 export const MAX_ROI_ID = 65535;
 
+/** A box of the image, `[y0, y0 + h) × [x0, x0 + w)`: rasterise only there (the analysis window, issue 20.3). */
+export interface RasterWindow {
+  y0: number;
+  x0: number;
+  h: number;
+  w: number;
+}
+
+/**
+ * `window` (optional): the raster holds only that box of the image (shape `[h, w]`, pixel `(y, x)` of the image at
+ * `(y - y0, x - x0)`), with the same pixels as the whole-image raster there — every pixel is classified on its own
+ * (see `rasterizePolygonMpl`), so cutting the candidate boxes to the window changes nothing inside it.
+ */
 export function rasterizeShapesToLabels(
   shapes: RoiShape[],
   imageShapeYx: [number, number],
   scaleYx: [number, number] = [1, 1],
+  window?: RasterWindow,
 ): RoiLabels {
   const [Y, X] = imageShapeYx;
   if (!Number.isInteger(Y) || !Number.isInteger(X) || Y < 1 || X < 1) {
@@ -34,7 +48,14 @@ export function rasterizeShapesToLabels(
   if (shapes.length > MAX_ROI_ID) {
     throw valueError(`rois.shapes has ${shapes.length} shapes; at most ${MAX_ROI_ID} fit the uint16 ROI label image`);
   }
-  const out = new Uint16Array(Y * X);
+  const win = window ?? { y0: 0, x0: 0, h: Y, w: X };
+  if (!(win.y0 >= 0 && win.x0 >= 0 && win.h >= 1 && win.w >= 1 && win.y0 + win.h <= Y && win.x0 + win.w <= X)) {
+    throw valueError(`rasterizeShapesToLabels: window ${JSON.stringify(win)} is not inside the image (${Y}, ${X})`);
+  }
+  const out = new Uint16Array(win.h * win.w);
+  // out[base + y * stride + x] is image pixel (y, x)
+  const stride = win.w;
+  const base = -(win.y0 * stride + win.x0);
 
   for (let s = 0; s < shapes.length; s++) {
     const roiId = s + 1;
@@ -56,28 +77,68 @@ export function rasterizeShapesToLabels(
     }
     if (n === 0) continue;
 
-    let aMin = Infinity, aMax = -Infinity, bMin = Infinity, bMax = -Infinity;
-    for (let k = 0; k < n; k++) {
-      if (a[k] < aMin) aMin = a[k];
-      if (a[k] > aMax) aMax = a[k];
-      if (b[k] < bMin) bMin = b[k];
-      if (b[k] > bMax) bMax = b[k];
-    }
+    const full = candidateBox(a, b, Y, X);
     const box = {
-      yMin: Math.max(Math.floor(aMin), 0),
-      yMax: Math.min(Math.ceil(aMax) + 1, Y),
-      xMin: Math.max(Math.floor(bMin), 0),
-      xMax: Math.min(Math.ceil(bMax) + 1, X),
+      yMin: Math.max(full.yMin, win.y0),
+      yMax: Math.min(full.yMax, win.y0 + win.h),
+      xMin: Math.max(full.xMin, win.x0),
+      xMax: Math.min(full.xMax, win.x0 + win.w),
     };
     if (box.yMax <= box.yMin || box.xMax <= box.xMin) continue;
 
-    if (shape.type === 'ellipse') rasterizeEllipse(a, b, box, out, X, roiId);
-    else rasterizePolygonMpl(a, b, box, out, X, roiId);
+    if (shape.type === 'ellipse') rasterizeEllipse(a, b, box, out, stride, base, roiId);
+    else rasterizePolygonMpl(a, b, box, out, stride, base, roiId);
   }
-  return { data: out, shape: [Y, X] };
+  return { data: out, shape: [win.h, win.w] };
 }
 
-interface Box {
+/** The original's candidate box of a shape with pixel vertices `(a, b)` = `(y, x)` on a `Y × X` image (may be empty). */
+function candidateBox(a: Float64Array, b: Float64Array, Y: number, X: number): Box {
+  let aMin = Infinity, aMax = -Infinity, bMin = Infinity, bMax = -Infinity;
+  for (let k = 0; k < a.length; k++) {
+    if (a[k] < aMin) aMin = a[k];
+    if (a[k] > aMax) aMax = a[k];
+    if (b[k] < bMin) bMin = b[k];
+    if (b[k] > bMax) bMax = b[k];
+  }
+  return {
+    yMin: Math.max(Math.floor(aMin), 0),
+    yMax: Math.min(Math.ceil(aMax) + 1, Y),
+    xMin: Math.max(Math.floor(bMin), 0),
+    xMax: Math.min(Math.ceil(bMax) + 1, X),
+  };
+}
+
+/**
+ * The union of the shapes' candidate boxes on a `Y × X` image (pixel units, `scaleYx` [1, 1]): every pixel any
+ * shape can cover lies inside. null when no shape can cover a pixel, or a vertex is not a finite `[y, x]` pair
+ * (the whole-image rasteriser reports that).
+ */
+export function shapesCandidateBox(shapes: readonly RoiShape[], imageShapeYx: readonly [number, number]): Box | null {
+  const [Y, X] = imageShapeYx;
+  const u: Box = { yMin: Y, yMax: 0, xMin: X, xMax: 0 };
+  for (const shape of shapes) {
+    const n = shape.data.length;
+    if (n === 0) continue;
+    const a = new Float64Array(n);
+    const b = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const v = shape.data[k];
+      if (!Array.isArray(v) || v.length < 2 || !Number.isFinite(v[0]) || !Number.isFinite(v[1])) return null;
+      a[k] = v[0];
+      b[k] = v[1];
+    }
+    const box = candidateBox(a, b, Y, X);
+    if (box.yMax <= box.yMin || box.xMax <= box.xMin) continue;
+    u.yMin = Math.min(u.yMin, box.yMin);
+    u.yMax = Math.max(u.yMax, box.yMax);
+    u.xMin = Math.min(u.xMin, box.xMin);
+    u.xMax = Math.max(u.xMax, box.xMax);
+  }
+  return u.yMax > u.yMin && u.xMax > u.xMin ? u : null;
+}
+
+export interface Box {
   yMin: number;
   yMax: number;
   xMin: number;
@@ -121,7 +182,7 @@ export function pointInPathMpl(a: ArrayLike<number>, b: ArrayLike<number>, ta: n
  * predicate, so every pixel gets the bit-identical answer of the per-pixel test, in
  * O(columns × edges × log rows + pixels) instead of O(pixels × edges).
  */
-function rasterizePolygonMpl(a: Float64Array, b: Float64Array, box: Box, out: Uint16Array, X: number, roiId: number): void {
+function rasterizePolygonMpl(a: Float64Array, b: Float64Array, box: Box, out: Uint16Array, stride: number, base: number, roiId: number): void {
   const n = a.length;
   if (n < 3) return; // matplotlib: fewer than 3 vertices contain nothing
   const rows = box.yMax - box.yMin;
@@ -164,7 +225,7 @@ function rasterizePolygonMpl(a: Float64Array, b: Float64Array, box: Box, out: Ui
     let parity = 0;
     for (let r = 0; r < rows; r++) {
       parity ^= diff[r];
-      if (parity) out[(box.yMin + r) * X + tb] = roiId;
+      if (parity) out[base + (box.yMin + r) * stride + tb] = roiId;
     }
   }
 }
@@ -188,7 +249,7 @@ function firstIndex(lo: number, hi: number, pred: (t: number) => boolean): numbe
  * `cross(d, v)² + cross(u, d)² <= cross(u, v)²` (exact for the half-integer corners napari snaps to).
  * A degenerate box (zero area) covers nothing.
  */
-function rasterizeEllipse(a: Float64Array, b: Float64Array, box: Box, out: Uint16Array, X: number, roiId: number): void {
+function rasterizeEllipse(a: Float64Array, b: Float64Array, box: Box, out: Uint16Array, stride: number, base: number, roiId: number): void {
   const ca = (a[0] + a[1] + a[2] + a[3]) / 4;
   const cb = (b[0] + b[1] + b[2] + b[3]) / 4;
   const ua = (a[1] - a[0]) / 2, ub = (b[1] - b[0]) / 2;
@@ -198,7 +259,7 @@ function rasterizeEllipse(a: Float64Array, b: Float64Array, box: Box, out: Uint1
   const det2 = det * det;
   for (let y = box.yMin; y < box.yMax; y++) {
     const da = y - ca;
-    const row = y * X;
+    const row = base + y * stride;
     for (let x = box.xMin; x < box.xMax; x++) {
       const db = x - cb;
       const sNum = da * vb - db * va; // cross(d, v) = s · det

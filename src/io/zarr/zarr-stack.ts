@@ -17,7 +17,11 @@ import { inputError, isCellColocError } from '../../core/errors.js';
 import type { Volume, VoxelData } from '../../core/volume.js';
 import { assembleRegion, type AxisSelection } from './assemble.js';
 import { POOL_MIN_CHUNKS, poolDecodes, startDecodePool } from './decode-pool.js';
+import { installNativeCodecs } from './native-codecs.js';
 import { isZarrPath, parseNgffImage, readGroupAttributes, type NgffImage } from './ngff-metadata.js';
+
+// After decode-pool.js has wrapped numcodecs' entries: the native decoders fall back to those.
+installNativeCodecs();
 
 /** Half-open `[[z0, z1], [y0, y1], [x0, x1]]` in voxels of the stored level. */
 export type ZyxRegion = [[number, number], [number, number], [number, number]];
