@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Thin launcher. `npm install` (prepare) or `npm run build` compiles dist/: the bundled CLI (fast start)
 // and the plain modules (library entry, and the fallback here).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 const bundle = new URL('../dist/cli/cellcoloc.bundle.mjs', import.meta.url);
 const plain = new URL('../dist/cli/main.js', import.meta.url);
 const entry = existsSync(fileURLToPath(bundle)) ? bundle : plain;
@@ -16,5 +18,43 @@ process.on('unhandledRejection', (e) => {
   process.stderr.write(`cellcoloc: error: ${msg.replace(/\s*\n\s*/g, ' ').trim()}\n`);
   process.exit(1);
 });
-const { main } = await import(entry.href);
+const cached = loadWithCodeCache();
+const { main } = cached?.exports ?? (await import(entry.href));
 process.exitCode = await main(process.argv);
+cached?.writeCache?.();
+
+/**
+ * Issue 21: Node 20 keeps no code cache for ES modules, so each run compiled the CLI's start-up JavaScript anew
+ * (~40 ms). The build writes the same CLI as one CommonJS file plus V8's code cache for this Node
+ * (scripts/bundle-cli.mjs); compiled here with that cache, start-up skips parsing and compiling. Without a cache
+ * for this Node/V8 (another Node than the build's), the ES module bundle loads as before. V8 options that change
+ * code generation (e.g. `node --max-old-space-size=…`) make V8 reject the cache: the script is then compiled
+ * from source, correct but without the saving.
+ */
+function loadWithCodeCache() {
+  if (entry !== bundle) return null;
+  const file = fileURLToPath(new URL('../dist/cli/cellcoloc.bundle.cjs', import.meta.url));
+  if (!existsSync(file)) return null;
+  // the build stores the script as one function expression (scripts/bundle-cli.mjs), ASCII only (esbuild's default)
+  const source = readFileSync(file, 'latin1');
+  // the build's content hash: V8 itself compares only the source length with a cache's
+  const key = /^\/\*cellcoloc-code-cache-key (\w+)\*\/\(function /.exec(source.slice(0, 64))?.[1];
+  const cacheFile = `${file.slice(0, -4)}.${key}.v8-${process.versions.v8}-${process.arch}.codecache`;
+  const write = process.env.CELLCOLOC_WRITE_CODE_CACHE === '1';
+  if (!key || (!write && !existsSync(cacheFile))) return null;
+  const script = new vm.Script(source, {
+    filename: file,
+    cachedData: write ? undefined : readFileSync(cacheFile),
+  });
+  const module = { exports: {} };
+  const meta = { url: bundle.href, resolve: (specifier) => import.meta.resolve(specifier) };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, fileURLToPath(new URL('.', bundle)), meta);
+  // the build (CELLCOLOC_WRITE_CODE_CACHE=1, `--version`): the cache holds what start-up compiled
+  const writeCache = write
+    ? () => {
+        writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+        renameSync(`${cacheFile}.tmp`, cacheFile);
+      }
+    : null;
+  return { exports: module.exports, writeCache };
+}

@@ -4,15 +4,32 @@
 // codecs (1.4 MB of WebAssembly as base64), geotiff's decoders — goes to chunk files beside the entry, so that a
 // run no longer parses 2.9 MB of JavaScript at start-up (1.2 MB now; ~12 MiB less resident memory). Every chunk
 // lives in dist/cli/ like the entry, so `import.meta.url`-relative paths resolve as before.
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { build } from 'esbuild';
+
+// zod re-exports its 49 translated error-message locales as a namespace (`z.locales`), which a bundler cannot
+// tree-shake: 264 KB of the 1.1 MB parsed at every start-up (issue 21). CellColoc only ever uses English (zod's
+// default, registered by its schemas module from `locales/en.js` directly), so the namespace keeps only `en`.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 
 // chunks of earlier builds (content-hashed names) would pile up in the package
 for (const f of readdirSync('dist/cli', { withFileTypes: true })) {
   if (f.isFile() && /-[A-Z0-9]{8}\.mjs$/.test(f.name)) rmSync(`dist/cli/${f.name}`);
 }
 
-await build({
+const esm = await build({
   entryPoints: { 'cellcoloc.bundle': 'src/cli/main.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.mjs' },
@@ -26,12 +43,93 @@ await build({
   // onnxruntime-node loads its native binding by a computed path: it must stay a runtime dependency.
   // @mongodb-js/zstd (native libzstd for Zarr chunks) likewise: its platform package is required at run time.
   external: ['onnxruntime-node', '@mongodb-js/zstd', '@mongodb-js/zstd-*'],
+  plugins: [zodEnglishOnly],
   minify: true,
   keepNames: false,
   logLevel: 'warning',
+  metafile: true,
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __cellcolocCreateRequire } from 'node:module'; const require = __cellcolocCreateRequire(import.meta.url);" },
 });
+
+// The same CLI as one CommonJS script for the launcher's V8 code cache (issue 21). Node 20 keeps no code cache for
+// ES modules, so every run compiled the 1.1 MB of JavaScript it loads at start-up (~40 ms of a 2D run's ~0.5 s);
+// bin/cellcoloc.mjs instead compiles this file with `vm.Script` and the cache written below (measured: ~60 ms less
+// CPU per `cellcoloc run`). Only the main thread uses it: each module's `import.meta.url` is the URL of its ESM
+// chunk (same folder), so worker threads, sample processes and `import.meta.url`-relative paths (report runtime,
+// models, package.json) are exactly those of the ESM bundle. What the ESM build loads on demand is inlined here, but with the cache V8
+// neither parses nor compiles it until it runs.
+// A module that names its own URL (a worker or a forked sample process runs "this very module"; files beside it)
+// must see the URL of the ES module chunk that holds it, exactly as in the ESM bundle.
+const chunkOfModule = new Map();
+for (const [out, o] of Object.entries(esm.metafile.outputs)) {
+  for (const input of Object.keys(o.inputs)) {
+    const file = resolvePath(input);
+    if (/\.(ts|js|mjs|cjs)$/.test(file) && existsSync(file) && readFileSync(file, 'utf8').includes('import.meta')) chunkOfModule.set(file, basename(out));
+  }
+}
+const esmChunkImportMeta = {
+  name: 'esm-chunk-import-meta',
+  setup(b) {
+    b.onLoad({ filter: /\.(ts|js|mjs|cjs)$/ }, (args) => {
+      const chunk = chunkOfModule.get(args.path);
+      if (!chunk) return undefined;
+      const contents = readFileSync(args.path, 'utf8')
+        .replaceAll('import.meta.url', `new URL(${JSON.stringify(`./${chunk}`)}, __cellcolocImportMeta.url).href`)
+        .replaceAll('import.meta.resolve', '__cellcolocImportMeta.resolve');
+      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli/cellcoloc.bundle.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'none',
+  external: ['onnxruntime-node', '@mongodb-js/zstd', '@mongodb-js/zstd-*'],
+  plugins: [zodEnglishOnly, esmChunkImportMeta],
+  minify: true,
+  keepNames: false,
+  logLevel: 'warning',
+  // A script compiled by vm.Script has no usable import() in Node 20 (no callback without --experimental-vm-modules,
+  // none at all from a code cache): import() of a literal (node:fs, onnxruntime-node, bundled modules) becomes
+  // require(). No computed import() of an ES module may run in the CLI's main thread (the report's runtime is
+  // CommonJS, compiled with vm.Script itself: src/report/load-plot-runtime.ts).
+  supported: { 'dynamic-import': false },
+  // ES modules are strict; the file becomes the body of one function below, where the directive applies to all of it.
+  banner: { js: "'use strict';" },
+  // the launcher reads the file as latin1 (one byte per character, no decoding)
+  charset: 'ascii',
+  // the launcher passes `__cellcolocImportMeta` (bin/cellcoloc.mjs); every module naming import.meta is rewritten above
+  define: { 'import.meta.url': '__cellcolocImportMeta.url', 'import.meta.resolve': '__cellcolocImportMeta.resolve' },
+});
+// The code cache of this build of the script and this Node/V8, written by the launcher after compiling and running
+// `--version` (start-up code compiled; the rest compiles lazily as before). V8 checks only the source's length
+// against a cache, so the script's first line carries a hash of its content and the cache file is named by it (and
+// by the V8 version and CPU architecture): a cache meets no other build, and another Node falls back to the ESM bundle.
+{
+  const { createHash } = await import('node:crypto');
+  const { writeFileSync } = await import('node:fs');
+  const body = readFileSync('dist/cli/cellcoloc.bundle.cjs', 'utf8');
+  const key = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  // Stored already wrapped as the function the launcher calls (its parameters: the CommonJS module scope plus the
+  // import.meta stand-in), so that the source string V8 keeps is the file's text itself, not a second copy.
+  writeFileSync(
+    'dist/cli/cellcoloc.bundle.cjs',
+    `/*cellcoloc-code-cache-key ${key}*/(function (exports, require, module, __filename, __dirname, __cellcolocImportMeta) {${body}\n})`,
+  );
+  const { spawnSync } = await import('node:child_process');
+  for (const f of readdirSync('dist/cli')) if (f.endsWith('.codecache')) rmSync(`dist/cli/${f}`);
+  const r = spawnSync(process.execPath, ['bin/cellcoloc.mjs', '--version'], {
+    env: { ...process.env, CELLCOLOC_WRITE_CODE_CACHE: '1' },
+    encoding: 'utf8',
+  });
+  // No cache is no error: the launcher then loads the ESM bundle, as before.
+  if (r.status !== 0) console.warn(`bundle-cli: no V8 code cache written (the CLI will load the ES module bundle): ${r.stderr.trim()}`);
+}
 
 // The report's plotting libraries (issue 17): Observable Plot + d3 + linkedom in one file of their own, loaded
 // only by `cellcoloc report` and at the end of a run (src/report/load-plot-runtime.ts), never at start-up.

@@ -13,6 +13,7 @@ import { lazyLabelSubset, labelSubsetOf } from '../src/core/label-subset.js';
 import { buildPositiveCellMask, positiveCellMaskLazy } from '../src/colocalization/positive-mask.js';
 import { makeTable, column } from '../src/core/table.js';
 import type { LabelVolume } from '../src/core/volume.js';
+import { scanLabelRuns } from '../src/tables/label-runs.js';
 
 const concat = (chunks: Uint8Array[]) => Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
 const opts = (Z: number): TiffWriteOptions => ({ compression: 'deflate', deflateLevel: 1, voxelSizeUm: [2, 0.5, 0.25], description: Z > 1 ? 'imagej' : 'ome' });
@@ -99,6 +100,38 @@ test('positive-cell subset: encoded with the keep flags equals the materialised 
   const { bits, planes } = await readBack(concat(await encodeLabelTiffAsync(sub, opts(2))));
   assert.equal(bits, 32);
   assert.deepEqual(planes.flat(), Array.from(big.data, (l) => (l === 2 || l === 90000 ? l : 0)));
+});
+
+test('masks filled from the runs of the measurement passes: same bytes as the scanned masks (plain, positive subset, id > 65535); other arrays are scanned', async () => {
+  const runsOf = (v: LabelVolume) => ({ data: v.data, runs: scanLabelRuns(v.data, v.shape[2]) });
+  for (const shape of [[1, 37, 53], [40, 64, 64], [3, 2048, 2048]] as [number, number, number][]) {
+    const v = labels(shape, 300, 65535);
+    const ours = concat(await encodeLabelTiffAsync(v, opts(shape[0]), [runsOf(v)]));
+    assert.ok(ours.equals(await reference(v, opts(shape[0]))), `shape ${shape}`);
+  }
+  // a label above 65535 on a later plane: the uint32 file
+  const wide = labels([5, 30, 40], 20, 70000);
+  assert.ok(concat(await encodeLabelTiffAsync(wide, opts(5), [runsOf(wide)])).equals(await reference(wide, opts(5))));
+  // the positive-cell subset of a cell mask whose runs are known
+  const cell = labels([4, 40, 50], 30);
+  const ids = Array.from({ length: 30 }, (_, i) => i + 1);
+  const summary = makeTable('cell_summary', [
+    column('cell_label', 'int', Float64Array.from(ids)),
+    column('marker_positive', 'bool', Float64Array.from(ids, (id) => (id % 3 === 0 ? 1 : 0))),
+  ]);
+  const lazy = positiveCellMaskLazy(cell, summary);
+  const ours = concat(await encodeLabelTiffAsync(lazy, opts(4), [runsOf(cell)]));
+  assert.ok(ours.equals(await reference(buildPositiveCellMask(cell, summary), opts(4))));
+  // the runs are what is written (not a rescan): runs of this very array minus its first run leave that run out
+  const all = scanLabelRuns(cell.data, 50);
+  const fewer = { n: all.n - 1, start: all.start.subarray(1), length: all.length.subarray(1), label: all.label.subarray(1) };
+  const without = new Uint32Array(cell.data);
+  without.fill(0, all.start[0], all.start[0] + all.length[0]);
+  const partial = concat(await encodeLabelTiffAsync(cell, opts(4), [{ data: cell.data, runs: fewer }]));
+  assert.ok(partial.equals(await reference({ data: without, shape: cell.shape }, opts(4))));
+  // runs of another array (same shape, other labels) are not used for this one
+  const other = labels([4, 40, 50], 7);
+  assert.ok(concat(await encodeLabelTiffAsync(cell, opts(4), [runsOf(other)])).equals(await reference(cell, opts(4))));
 });
 
 test('other voxel types and uncompressed files go through the whole-volume encoder unchanged', async () => {

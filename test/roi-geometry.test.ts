@@ -6,6 +6,8 @@ import { createFullImageRoiLabels } from '../src/roi/full-image.js';
 import { getBbox2d, getRoiLabelPoints, roiAreas, roiIds } from '../src/roi/roi-geometry.js';
 import type { RoiLabels } from '../src/core/volume.js';
 import { isCellColocError } from '../src/core/errors.js';
+import { resolveRoiLabels } from '../src/roi/resolve-rois.js';
+import { indexRois } from '../src/roi/roi-index.js';
 
 test('createFullImageRoiLabels: all ones, uint16, shape [y, x]', () => {
   const roi = createFullImageRoiLabels([3, 5]);
@@ -16,6 +18,15 @@ test('createFullImageRoiLabels: all ones, uint16, shape [y, x]', () => {
   assert.deepEqual(roiIds(roi), [1]);
   assert.deepEqual(getBbox2d(roi.data, roi.shape), { yMin: 0, yMax: 3, xMin: 0, xMax: 5 });
   assert.throws(() => createFullImageRoiLabels([0, 5]), (e) => isCellColocError(e, 'ValueError'));
+});
+
+test('rois: full — the index remembered without a scan equals the index of the same pixels scanned', async () => {
+  const roi = await resolveRoiLabels({ rois: { kind: 'full' } }, [7, 33]);
+  assert.ok(roi.data.every((v) => v === 1));
+  // a copy of the pixels is a raster the index has never seen: indexRois scans it
+  const scanned = indexRois({ data: roi.data.slice(), shape: roi.shape });
+  assert.deepEqual(indexRois(roi), scanned);
+  assert.deepEqual(scanned, { ids: [1], areaPx: [7 * 33], boxes: [{ yMin: 0, yMax: 7, xMin: 0, xMax: 33 }] });
 });
 
 test('getBbox2d: half-open box of non-zero pixels, null when empty', () => {

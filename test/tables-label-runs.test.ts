@@ -76,3 +76,38 @@ test('overlap table from the cell runs equals the whole-volume scan (several ROI
     assert.deepEqual(Object.values(b.groups).map((v) => Array.from(v)), Object.values(a.groups).map((v) => Array.from(v)));
   }
 });
+
+test('runs from run-length labelling equal the scan of the painted labels; the size filter keeps them equal to a scan of its result', async () => {
+  const { packMask } = await import('../src/segmentation/bitmask.js');
+  const { labelBitMask } = await import('../src/segmentation/label.js');
+  const { filterLabelsBySize } = await import('../src/segmentation/size-filter.js');
+  let s = 7;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  // widths around the 32-bit word boundaries of the packed mask; 2D and 3D; sparse and dense
+  for (const shape of [[1, 23, 31], [1, 40, 64], [1, 17, 97], [4, 19, 33]] as [number, number, number][]) {
+    for (const density of [0.2, 0.55]) {
+      const n = shape[0] * shape[1] * shape[2];
+      const mask = new Uint8Array(n);
+      for (let i = 0; i < n; i++) mask[i] = rnd() < density ? 1 : 0;
+      const r = labelBitMask(packMask(mask, shape), 'full');
+      const scanned = scanLabelRuns(r.labels, shape[2]);
+      const runs = r.labelRuns;
+      assert.equal(runs.n, scanned.n, `${shape} ${density}`);
+      assert.deepEqual(Array.from(runs.start), Array.from(scanned.start.subarray(0, scanned.n)));
+      assert.deepEqual(Array.from(runs.length), Array.from(scanned.length.subarray(0, scanned.n)));
+      assert.deepEqual(Array.from(runs.label), Array.from(scanned.label.subarray(0, scanned.n)));
+      // the size filter with runs: same labels as without, and runs equal to a scan of them (min size: one more
+      // than the smallest object, so that at least that one goes)
+      const minSize = 1 + Math.min(...Array.from(r.counts.subarray(1)));
+      const plain = filterLabelsBySize({ data: r.labels.slice(), shape }, minSize, { counts: r.counts });
+      const withRuns = filterLabelsBySize({ data: r.labels, shape }, minSize, { counts: r.counts, runs, inPlace: true });
+      assert.ok(plain.removed.length > 0, 'some labels removed');
+      assert.deepEqual(withRuns.removed, plain.removed);
+      assert.deepEqual(Array.from(withRuns.labels.data), Array.from(plain.labels.data));
+      const after = scanLabelRuns(withRuns.labels.data, shape[2]);
+      assert.deepEqual(Array.from(withRuns.runs!.start), Array.from(after.start.subarray(0, after.n)));
+      assert.deepEqual(Array.from(withRuns.runs!.label), Array.from(after.label.subarray(0, after.n)));
+      assert.deepEqual(Array.from(withRuns.runs!.length), Array.from(after.length.subarray(0, after.n)));
+    }
+  }
+});

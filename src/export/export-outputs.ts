@@ -13,7 +13,7 @@ import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
 import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
-import { encodeLabelTiffAsync } from './label-tiff.js';
+import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
 import { exportError, writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
@@ -31,6 +31,8 @@ export interface AnalysisOutputs {
   tables: readonly Table[];
   /** Written as `{stem}_roi_labelmask.tif` (fix Q39: the original never saved whole-image ROIs); null → skipped. */
   roiLabels: RoiLabels | null;
+  /** Label runs of mask arrays already scanned (the tables' measurement passes): those masks are not scanned again. */
+  labelRuns?: readonly LabelArrayRuns[];
 }
 
 export interface ExportOptions {
@@ -79,6 +81,7 @@ export async function exportAnalysisOutputs(
       roiLabels: result.roiLabels,
       csvs: result.tables.map((table) => ({ path: csvPathForSheet(paths, table.name), table })),
       workbook: { path: paths.excelPath, tables: result.tables },
+      labelRuns: result.labelRuns,
     },
     paths,
     options,
@@ -92,6 +95,8 @@ export interface ResultFiles {
   roiLabels: RoiLabels | null;
   csvs: { path: string; table: Table }[];
   workbook: { path: string; tables: readonly Table[] };
+  /** See `AnalysisOutputs.labelRuns`. */
+  labelRuns?: readonly LabelArrayRuns[];
 }
 
 /**
@@ -118,7 +123,7 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
   // planes OME-XML.
   const maskTiff = (v: Volume<TiffVoxelData>): TiffWriteOptions => (v.shape[0] > 1 ? { ...tiff, description: 'imagej' } : tiff);
   // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
-  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume)) }));
+  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns) }));
   if (files.roiLabels) {
     // (a window run's ROI raster is streamed from its box, placed-tiff.ts)
     tiffJobs.push({ path: paths.roiMaskPath, job: encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });

@@ -4,6 +4,7 @@
  */
 import { valueError } from '../core/errors.js';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
+import type { LabelRuns, RunsOfLabels } from '../core/label-runs.js';
 import { sameShape, formatShape } from '../core/volume.js';
 import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig } from '../config/types.js';
 import { filterLabelsBySize } from '../segmentation/size-filter.js';
@@ -41,6 +42,12 @@ export interface AnalyzeExistingMasksOptions {
   analysisZBounds?: [number, number] | null;
   /** Exact voxel count per id of `cellMasks` (index 0 = background) from the segmentation: the size filter skips its scan. */
   cellLabelCounts?: Float64Array | null;
+  /**
+   * The runs of `cellMasks` / `markerMasks` from the segmentation (`core/label-runs.ts`): the size filter, the
+   * measurement passes and the label TIFFs skip their scans of these masks (issue 21).
+   */
+  cellLabelRuns?: LabelRuns | null;
+  markerLabelRuns?: LabelRuns | null;
   /** When given, the channel's postfilters are re-applied (fix Q42 for manual re-analysis). */
   cellModelConfig?: ModelConfig | null;
   markerModelConfig?: ModelConfig | null;
@@ -89,7 +96,11 @@ export function analyzeExistingMasks(
     inPlace: options.ownsMasks === true || cell !== cellMasks,
     // The segmentation's counts describe `cellMasks` only while no z bound has copied and cut it.
     counts: cell === cellMasks ? options.cellLabelCounts : null,
+    runs: cell === cellMasks ? options.cellLabelRuns : null,
   });
+  // the runs of the filtered cell labels (the filter keeps them up to date), and of the untouched marker labels
+  let cellRuns = sized.runs ?? null;
+  let markerRuns = marker === markerMasks ? (options.markerLabelRuns ?? null) : null;
   const nIn = sized.nIn; // counted by the size filter's pass
   filterSteps.push({
     channel: 'cell',
@@ -111,8 +122,16 @@ export function analyzeExistingMasks(
     for (const s of r.steps) filterSteps.push({ channel, step: s.postfilter, nIn: s.nIn, nOut: s.nOut, removed: s.removed });
     return r.labels;
   };
+  // object rules and postfilters change labels (possibly in place): their runs are no longer known
+  const changesLabels = (config: ModelConfig | null | undefined) =>
+    (options.reapplyObjectRules === true && hasObjectRemovalRules(config)) || (!!config && config.postfilters.length > 0);
+  if (changesLabels(options.cellModelConfig)) cellRuns = null;
+  if (changesLabels(options.markerModelConfig)) markerRuns = null;
   cell = post('cell', cell, loaded.cellImage, options.cellModelConfig);
   marker = post('marker', marker, loaded.markerImage, options.markerModelConfig);
+  const knownRuns: RunsOfLabels[] = [];
+  if (cellRuns) knownRuns.push({ data: cell.data, runs: cellRuns });
+  if (markerRuns) knownRuns.push({ data: marker.data, runs: markerRuns });
   // spec 7.1 step 5: third-channel masks, z-bounded, then its postfilters (which need its intensity image)
   let region = regionIn ? applyZBounds(regionIn, zb) : null;
   if (region && options.reapplyObjectRules && hasObjectRemovalRules(options.optionalRegionModelConfig) && !(options.optionalRegionModelConfig.postfilters.length > 0)) {
@@ -143,6 +162,7 @@ export function analyzeExistingMasks(
     measurementMemo: options.measurementMemo ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
     coordinateOriginZyx: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
+    knownRuns,
   });
   if (loaded.analysisWindow) shiftRoiBoxColumns(Object.values(tables).filter((t): t is Table => !!t && 'columns' in t), loaded.analysisWindow);
   // built on first read of its data; the TIFF export applies the keep-flags while encoding (core/label-subset.ts)

@@ -122,6 +122,8 @@ export async function runRoiColocalization(
     optionalRegionModelConfig: regionConfig,
     ownsMasks: true,
     cellLabelCounts: cell.labelCounts ?? null,
+    cellLabelRuns: cell.labelRuns ?? null,
+    markerLabelRuns: marker.labelRuns ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
   });
   timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });

@@ -13,6 +13,7 @@ import { buildManifest } from '../export/manifest.js';
 import { getColumn, type Table } from '../core/table.js';
 import type { ColocalizationRunResult } from './analyze.js';
 import { colocalizationSheets } from '../tables/optional-region.js';
+import { maskRunsOf } from '../tables/index.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZCrop, resolveZProjection, zStackManifestEntry } from './z-stack.js';
@@ -207,6 +208,8 @@ export async function exportRunOutputs(
       tables: colocalizationSheets(result.tables),
       // a window run analysed the window's ROI raster; the file is the frame's, as a full read writes it
       roiLabels: loaded.analysisWindow?.frameRoiLabels ?? roiLabels,
+      // the masks' runs from the measurement passes: the TIFFs of those very arrays are filled without a rescan
+      labelRuns: maskRunsOf(result.tables),
     },
     paths,
     { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },

@@ -5,7 +5,7 @@
  * levels, then deflate. On fluorescence overlays this is 2–3× smaller than the viewer's unfiltered RGBA encoder
  * (render/png.ts, whose CRC this reuses), which keeps a 96-sample gallery within a few MiB.
  */
-import { deflateSync } from 'node:zlib';
+import { deflate, deflateSync } from 'node:zlib';
 import { pngChunk as chunk } from '../render/png.js';
 
 function paeth(a: number, b: number, c: number): number {
@@ -27,6 +27,31 @@ export function encodePngRgbFiltered(
   rgba: Uint8Array | Uint8ClampedArray,
   opts: { filters?: readonly number[]; bits?: number } = {},
 ): Uint8Array {
+  return pngFile(width, height, deflateSync(scanlines(width, height, rgba, opts), DEFLATE_OPTIONS));
+}
+
+/**
+ * `encodePngRgbFiltered` with the deflate on node's thread pool (the same zlib stream, so the same bytes):
+ * the caller's thread goes on with other work meanwhile.
+ */
+export function encodePngRgbFilteredAsync(
+  width: number,
+  height: number,
+  rgba: Uint8Array | Uint8ClampedArray,
+  opts: { filters?: readonly number[]; bits?: number } = {},
+): Promise<Uint8Array> {
+  const raw = scanlines(width, height, rgba, opts);
+  return new Promise((ok, fail) => deflate(raw, DEFLATE_OPTIONS, (err, idat) => (err ? fail(err) : ok(pngFile(width, height, idat)))));
+}
+
+// Level 9 is pathological on posterised noise (a 560² overlay took 4.5 s vs 0.26 s at 6 and 0.06 s at 3 for
+// +20 % size). Level 4 (zlib's first lazy-matching level) measured best on the 2048² bench run's overlays:
+// 560²: 6.1 ms and 113 KB vs 6.9 ms and 120 KB at 3 (21 ms, 99 KB at 6); 180² gallery: 0.8 ms and 12.3 KB
+// vs 3.6 ms and 10.9 KB at 6.
+const DEFLATE_OPTIONS = { level: 4 };
+
+/** The PNG scanlines (filter byte + posterised RGB) of an RGBA buffer. */
+function scanlines(width: number, height: number, rgba: Uint8Array | Uint8ClampedArray, opts: { filters?: readonly number[]; bits?: number }): Uint8Array {
   const filters = opts.filters ?? [0];
   const shift = 8 - Math.min(8, Math.max(1, opts.bits ?? 8));
   const half = shift > 0 ? 1 << (shift - 1) : 0;
@@ -44,7 +69,7 @@ export function encodePngRgbFiltered(
         raw[o++] = Math.min(top, ((rgba[s + 2] + half) >> shift) << shift);
       }
     }
-    return pngFile(width, height, raw);
+    return raw;
   }
   const prev = new Uint8Array(stride);
   const cur = new Uint8Array(stride);
@@ -79,22 +104,17 @@ export function encodePngRgbFiltered(
     raw.set(cand[best], y * (stride + 1) + 1);
     prev.set(cur);
   }
-  return pngFile(width, height, raw);
+  return raw;
 }
 
-/** The PNG file of RGB scanlines (each with its filter byte). */
-function pngFile(width: number, height: number, raw: Uint8Array): Uint8Array {
+/** The PNG file of deflated RGB scanlines. */
+function pngFile(width: number, height: number, idat: Buffer): Uint8Array {
   const ihdr = new Uint8Array(13);
   const dv = new DataView(ihdr.buffer);
   dv.setUint32(0, width);
   dv.setUint32(4, height);
   ihdr[8] = 8;
   ihdr[9] = 2; // RGB
-  // Level 9 is pathological on posterised noise (a 560² overlay took 4.5 s vs 0.26 s at 6 and 0.06 s at 3 for
-  // +20 % size). Level 4 (zlib's first lazy-matching level) measured best on the 2048² bench run's overlays:
-  // 560²: 6.1 ms and 113 KB vs 6.9 ms and 120 KB at 3 (21 ms, 99 KB at 6); 180² gallery: 0.8 ms and 12.3 KB
-  // vs 3.6 ms and 10.9 KB at 6.
-  const idat = deflateSync(raw, { level: 4 });
   const parts = [
     Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
     chunk('IHDR', ihdr),

@@ -10,7 +10,7 @@ import { renderPlot } from './render-plot.js';
 import { runFacts, type RunFolder } from './run-folder.js';
 import { displayNames, planRunPlots, positiveLabels } from './run-plots.js';
 import { readRunPlanes, type RunPlanes } from './run-planes.js';
-import { OVERLAY, pngDataUri, renderThumbnail, type Box, type Thumbnail } from './thumbnail.js';
+import { OVERLAY, pngDataUri, renderThumbnail, renderThumbnailAsync, type Box, type Thumbnail } from './thumbnail.js';
 
 /** Longer side of a ROI's overlay in the run report, and of the gallery overlay an experiment report shows. */
 export const ROI_THUMB_SIDE = 560;
@@ -64,7 +64,9 @@ export async function buildRunReport(run: RunFolder): Promise<RunReport> {
   const boxes = roiBoxes(run, planes);
   // Many ROIs: smaller overlays, so that the page stays mailable (≈ 40 KiB instead of ≈ 150 KiB each).
   const side = boxes.length > 6 ? ROI_THUMB_SIDE / 2 : ROI_THUMB_SIDE;
-  const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnail(planes, { box, maxSide: side, positive, roiId }) }));
+  // Their PNGs deflate on the thread pool while the gallery overlay and the first sections are made.
+  const thumbs = boxes.map(({ roiId, box }) => ({ roiId, box, t: renderThumbnailAsync(planes, { box, maxSide: side, positive, roiId }) }));
+  thumbs.forEach(({ t }) => t.png.catch(() => {})); // awaited below; no unhandled rejection meanwhile
   // 4 bits per colour level: ~16 KiB a sample, so a 96-sample gallery stays near 2 MiB.
   // From a whole-image overlay's downsampled level when there is one (one pass over the full planes, not two).
   const whole = thumbs.find(({ box }) => box.y0 === 0 && box.x0 === 0 && box.y1 === planes.height && box.x1 === planes.width);
@@ -100,11 +102,12 @@ ${thresholdTable(run)}
         facts.is3d || (m.image?.analysedShapeZyx?.[0] ?? 1) > 1 ? ' (max projection over the analysed planes; labels: maximum over z)' : ''
       }; contrast 0.5–99.5 %.</p>`
     : '';
+  const pngs = await Promise.all(thumbs.map(({ t }) => t.png));
   sections.push(`<section id="overlays"><h2>Overlays</h2>${legend(legendItems)}${channelLegend}
 <div class="thumbs">${thumbs
     .map(
-      ({ roiId, box, t }) =>
-        `<figure class="thumb" data-roi="${roiId}"><img alt="overlay of ROI ${roiId}" ${displaySize(t)} src="${pngDataUri(t.png)}"><figcaption>ROI ${roiId}: y ${box.y0}–${box.y1}, x ${box.x0}–${box.x1}${
+      ({ roiId, box, t }, i) =>
+        `<figure class="thumb" data-roi="${roiId}"><img alt="overlay of ROI ${roiId}" ${displaySize(t)} src="${pngDataUri(pngs[i])}"><figcaption>ROI ${roiId}: y ${box.y0}–${box.y1}, x ${box.x0}–${box.x1}${
           t.scale > 1 ? ` (1 : ${fmtNumber(t.scale, 3)})` : ''
         }</figcaption></figure>`,
     )
@@ -128,7 +131,7 @@ ${thresholdTable(run)}
 }
 
 /** Small ROIs are shown enlarged (pixels kept sharp) so that a 100-pixel ROI is still readable. */
-function displaySize(t: Thumbnail): string {
+function displaySize(t: { width: number; height: number }): string {
   const k = Math.max(t.width, t.height) < 320 ? 320 / Math.max(t.width, t.height) : 1;
   return `width="${Math.round(t.width * k)}" height="${Math.round(t.height * k)}"${k > 1 ? ' style="image-rendering: pixelated"' : ''}`;
 }

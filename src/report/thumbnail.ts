@@ -8,7 +8,7 @@
  */
 import { compositeLayers, histogramBins, histogramContrast, percentileContrast, ROLE_COLORMAP, type ImageLayer } from '../render/composite.js';
 import { downImage, downImageCounting, downLabels, type Box } from './downsample.js';
-import { encodePngRgbFiltered } from './png-rgb.js';
+import { encodePngRgbFiltered, encodePngRgbFilteredAsync } from './png-rgb.js';
 import type { RunPlanes } from './run-planes.js';
 
 export type { Box } from './downsample.js';
@@ -92,11 +92,24 @@ export function downsamplePlanes(planes: RunPlanes, box: Box | undefined, maxSid
   };
 }
 
+type ThumbnailOptions = { box?: Box; maxSide: number; positive: Set<number>; roiId?: number; bits?: number };
+
 /**
  * The overlay of `box` (default: the whole image) at most `maxSide` pixels on its longer side. `roiId` draws only
  * that ROI's outline; `positive` holds the marker-positive cell labels; `bits` posterises the PNG (png-rgb.ts).
  */
-export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: number; positive: Set<number>; roiId?: number; bits?: number }): Thumbnail & { level: RunPlanes } {
+export function renderThumbnail(planes: RunPlanes, opts: ThumbnailOptions): Thumbnail & { level: RunPlanes } {
+  const { level, rgba } = drawOverlay(planes, opts);
+  return { width: level.width, height: level.height, png: encodePngRgbFiltered(level.width, level.height, rgba, { bits: opts.bits ?? 5 }), scale: level.scale, level };
+}
+
+/** `renderThumbnail` whose PNG deflates on node's thread pool while the caller goes on (same bytes). */
+export function renderThumbnailAsync(planes: RunPlanes, opts: ThumbnailOptions): Omit<Thumbnail, 'png'> & { png: Promise<Uint8Array>; level: RunPlanes } {
+  const { level, rgba } = drawOverlay(planes, opts);
+  return { width: level.width, height: level.height, png: encodePngRgbFilteredAsync(level.width, level.height, rgba, { bits: opts.bits ?? 5 }), scale: level.scale, level };
+}
+
+function drawOverlay(planes: RunPlanes, opts: ThumbnailOptions): { level: RunPlanes & { scale: number }; rgba: Uint8ClampedArray } {
   const level = downsamplePlanes(planes, opts.box, opts.maxSide);
   const { width: w, height: h } = level;
   const layers: ImageLayer[] = level.channels.map(({ role, plane, contrast }) => ({
@@ -109,7 +122,7 @@ export function renderThumbnail(planes: RunPlanes, opts: { box?: Box; maxSide: n
   }));
   const rgba = compositeLayers(w, h, layers);
   drawLabels(rgba, level, opts.positive, opts.roiId);
-  return { width: w, height: h, png: encodePngRgbFiltered(w, h, rgba, { bits: opts.bits ?? 5 }), scale: level.scale, level };
+  return { level, rgba };
 }
 
 /** The label overlays, pixel by pixel in this order: cell fill and outline, third-channel, marker, ROI outlines. */

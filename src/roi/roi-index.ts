@@ -30,6 +30,16 @@ export function indexRois(roi: RoiLabels): RoiIndex {
   return index;
 }
 
+/**
+ * Records the index of a raster its maker knows without reading it (the full-image ROI: one id, every pixel), so
+ * the first `indexRois` needs no pass over it (~10 ms on a 2048² image, issue 21).
+ */
+export function rememberRoiIndex(roi: RoiLabels, ids: number[], areaPx: number[], boxes: Box2[]): void {
+  for (const b of boxes) Object.freeze(b);
+  const index = Object.freeze({ ids: Object.freeze(ids) as number[], areaPx: Object.freeze(areaPx) as number[], boxes: Object.freeze(boxes) as Box2[] });
+  cache.set(roi.data, { Y: roi.shape[0], X: roi.shape[1], index });
+}
+
 function computeRoiIndex(roi: RoiLabels): RoiIndex {
   const [Y, X] = roi.shape;
   const area = new Float64Array(65536);

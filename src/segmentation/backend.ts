@@ -3,6 +3,7 @@
  * The threshold backends live here; Cellpose is added later as another implementation of the interface.
  */
 import type { Box2, LabelVolume, Volume } from '../core/volume.js';
+import type { LabelRuns } from '../core/label-runs.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { notSupported, valueError } from '../core/errors.js';
 import { segmentThresholdChannel, isThresholdMethod } from './threshold-segmentation.js';
@@ -12,6 +13,8 @@ export interface CropSegmentation {
   labels: LabelVolume;
   /** Optional: exact voxel count per id of `labels` (index 0 = background), so the size filter skips its scan. */
   labelCounts?: Float64Array;
+  /** Optional: the runs of `labels` (`core/label-runs.ts`), so the size filter and the tables skip their scans. */
+  labelRuns?: LabelRuns;
   /** diagnostics for the manifest */
   info: {
     method: SegmentationMethod;
@@ -59,6 +62,7 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
       return {
         labels: r.labels,
         ...(r.labelCounts ? { labelCounts: r.labelCounts } : {}),
+        ...(r.labelRuns ? { labelRuns: r.labelRuns } : {}),
         info: {
           method,
           threshold: r.threshold,

@@ -8,6 +8,7 @@
  * A volume with `shape[0] == 1` behaves exactly like the 2-D plane (there are no z neighbours).
  */
 import type { Shape3 } from '../core/volume.js';
+import type { LabelRuns } from '../core/label-runs.js';
 import { valueError } from '../core/errors.js';
 import { componentSizes, findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
 import { findBitRuns, type BitMask } from './bitmask.js';
@@ -32,9 +33,11 @@ export function labelComponents(mask: Uint8Array, shape: Shape3, connectivity: C
 
 /**
  * `labelComponents` of a bit-packed mask (`bitmask.ts`): the runs come from whole words. Also returns the voxel
- * count per id (`counts[0]` = background), summed over the runs, so that later steps need not rescan the labels.
+ * count per id (`counts[0]` = background), summed over the runs, and the label runs (`core/label-runs.ts`: each
+ * run of set bits is one maximal run of its label, since horizontal neighbours always connect), so that later steps
+ * need not rescan the labels.
  */
-export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult & { counts: Float64Array } {
+export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult & { counts: Float64Array; labelRuns: LabelRuns } {
   const [Z, Y, X] = mask.shape;
   const runs = findBitRuns(mask, 1);
   const count = resolveComponents(runs, mask.shape, connectivity);
@@ -44,7 +47,26 @@ export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelRe
   let foreground = 0;
   for (let c = 1; c <= count; c++) foreground += counts[c];
   counts[0] = Z * Y * X - foreground;
-  return { labels, count, counts };
+  return { labels, count, counts, labelRuns: labelRunsOf(runs, mask.shape) };
+}
+
+/** The resolved runs as label runs (flat start index, length, component id), raster order. */
+function labelRunsOf(runs: ReturnType<typeof findBitRuns>, shape: Shape3): LabelRuns {
+  const X = shape[2];
+  const rows = shape[0] * shape[1];
+  const n = runs.count;
+  const start = new Float64Array(n);
+  const length = new Int32Array(n);
+  const label = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    const base = r * X;
+    for (let k = runs.rowStart[r]; k < runs.rowStart[r + 1]; k++) {
+      start[k] = base + runs.x0[k];
+      length[k] = runs.x1[k] - runs.x0[k];
+      label[k] = runs.comp[k];
+    }
+  }
+  return { n, start, length, label };
 }
 
 /**

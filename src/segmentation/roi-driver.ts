@@ -7,6 +7,7 @@
  * boxes overlap, the later ROI's higher ids win).
  */
 import type { Box2, LabelVolume, RoiLabels, Volume, VoxelData } from '../core/volume.js';
+import type { LabelRuns } from '../core/label-runs.js';
 import type { ModelConfig } from '../config/types.js';
 import { formatShape } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
@@ -85,6 +86,8 @@ export async function segmentChannelByRoi(
   calls: RoiSegmentationCall[];
   /** Voxel count per id of `labels` (index 0 = background) when known without a scan (one whole-image ROI). */
   labelCounts?: Float64Array;
+  /** The runs of `labels` when known without a scan (one whole-image ROI, `core/label-runs.ts`). */
+  labelRuns?: LabelRuns;
 }> {
   const [Z, Y, X] = image.shape;
   if (roiLabels.shape[0] !== Y || roiLabels.shape[1] !== X) {
@@ -113,6 +116,7 @@ export async function segmentChannelByRoi(
   let offset = 0;
   let done = 0;
   let labelCounts: Float64Array | undefined;
+  let labelRuns: LabelRuns | undefined;
   for (let k = 0; k < total; k++) {
     const roiId = index.ids[k];
     const box = index.boxes[k];
@@ -171,9 +175,12 @@ export async function segmentChannelByRoi(
     if (applyOffsets && rawMax > 0) offset += rawMax;
     if (total === 1 && zc === Z && h === Y && w === X) {
       // One ROI covering the whole image (the default `rois: full`): its labels are the result. With offset 0
-      // and nothing clipped they are the backend's own, so its counts still describe them.
+      // and nothing clipped they are the backend's own, so its counts and runs still describe them.
       fullData = labels;
-      if (fillsBox || !clipToRoi) labelCounts = seg.labelCounts;
+      if (fillsBox || !clipToRoi) {
+        labelCounts = seg.labelCounts;
+        labelRuns = seg.labelRuns;
+      }
     } else for (let z = 0, full = fullArray(); z < zc; z++) {
       for (let y = 0; y < h; y++) {
         const t = ((z0 + z) * Y + box.yMin + y) * X + box.xMin;
@@ -188,5 +195,5 @@ export async function segmentChannelByRoi(
     done++;
     options.onRoi?.(done, total);
   }
-  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}) };
+  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}), ...(labelRuns ? { labelRuns } : {}) };
 }

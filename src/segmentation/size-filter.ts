@@ -3,6 +3,7 @@
  * `minSize` voxels are deleted; surviving ids are kept (no relabelling).
  */
 import type { LabelVolume } from '../core/volume.js';
+import type { LabelRuns } from '../core/label-runs.js';
 import { valueError } from '../core/errors.js';
 
 /**
@@ -50,8 +51,13 @@ export function filterLabelsBySize(
     /** modify `labels` itself (callers that own the array save a full-size copy) */ inPlace?: boolean;
     /** exact voxel count per id of `labels` (index 0 = background, e.g. from labelling): skips the counting pass */
     counts?: Float64Array | null;
+    /**
+     * the runs of `labels` (`core/label-runs.ts`, e.g. from labelling): only the deleted labels' runs are zeroed (no
+     * pass over the image), and the result carries the runs of its labels
+     */
+    runs?: LabelRuns | null;
   } = {},
-): { labels: LabelVolume; removed: number[]; nIn: number } {
+): { labels: LabelVolume; removed: number[]; nIn: number; runs?: LabelRuns } {
   if (!Number.isFinite(minSize)) {
     throw valueError(`filterLabelsBySize: min_size must be a finite number, got ${minSize}`);
   }
@@ -60,7 +66,8 @@ export function filterLabelsBySize(
   const shape = [labels.shape[0], labels.shape[1], labels.shape[2]] as const;
   const counts = options.counts ?? labelVoxelCounts(src);
   const maxId = counts.length - 1;
-  if (maxId === 0) return { labels: { data: out, shape }, removed: [], nIn: 0 };
+  const runs = options.runs ?? null;
+  if (maxId === 0) return { labels: { data: out, shape }, removed: [], nIn: 0, ...(runs ? { runs } : {}) };
   // Lookup table: 1 = delete this id. One more pass applies it (no per-label image scans, Q46).
   const drop = new Uint8Array(maxId + 1);
   const removed: number[] = [];
@@ -72,8 +79,26 @@ export function filterLabelsBySize(
       removed.push(id);
     }
   }
-  if (removed.length > 0) {
+  if (removed.length === 0) return { labels: { data: out, shape }, removed, nIn, ...(runs ? { runs } : {}) };
+  if (!runs) {
     for (let i = 0; i < out.length; i++) if (drop[out[i]] === 1) out[i] = 0;
+    return { labels: { data: out, shape }, removed, nIn };
   }
-  return { labels: { data: out, shape }, removed, nIn };
+  // the deleted labels' runs are zeroed; the others are the runs of the result
+  let kept = 0;
+  for (let r = 0; r < runs.n; r++) if (drop[runs.label[r]] !== 1) kept++;
+  const start = new Float64Array(kept);
+  const length = new Int32Array(kept);
+  const label = new Float64Array(kept);
+  for (let r = 0, k = 0; r < runs.n; r++) {
+    const l = runs.label[r];
+    if (drop[l] === 1) {
+      out.fill(0, runs.start[r], runs.start[r] + runs.length[r]);
+    } else {
+      start[k] = runs.start[r];
+      length[k] = runs.length[r];
+      label[k++] = l;
+    }
+  }
+  return { labels: { data: out, shape }, removed, nIn, runs: { n: kept, start, length, label } };
 }

@@ -13,6 +13,7 @@
  * config asks for any of them.
  */
 import type { LabelVolume, Volume } from '../core/volume.js';
+import type { LabelRuns } from '../core/label-runs.js';
 import type { ModelConfig, SegmentationMethod } from '../config/types.js';
 import { valueError } from '../core/errors.js';
 import { skimageGaussian } from './kernels/gaussian.js';
@@ -40,6 +41,8 @@ export interface ThresholdSegmentation {
   maxLabel: number;
   /** Voxel count per label id (index 0 = background), when the chain knows it without a scan. */
   labelCounts?: Float64Array;
+  /** The runs of `labels` (`core/label-runs.ts`), when the chain knows them without a scan. */
+  labelRuns?: LabelRuns;
   /** Declumping and object-rule counts, when the config enables any of them. */
   declump?: DeclumpInfo;
 }
@@ -148,10 +151,10 @@ export function segmentThresholdChannel(
     releaseBitMask(bits);
     return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: d.info.objects, labelCounts: d.counts, declump: d.info };
   }
-  const { labels, count, counts } = labelBitMask(bits, 'full');
+  const { labels, count, counts, labelRuns } = labelBitMask(bits, 'full');
   releaseBitMask(bits);
   // Ids are 1..count in raster order, so the count is the largest id (no rescan of the labels).
-  return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: count, labelCounts: counts };
+  return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: count, labelCounts: counts, labelRuns };
 }
 
 function emptyResult(n: number, shape: [number, number, number]): ThresholdSegmentation {

@@ -39,6 +39,7 @@ import type { LabelVolume, RoiLabels, Volume, VoxelSizeUm } from '../core/volume
 import { buildCellSummary, wholeLabelStatsFromMeasurements } from './cell-summary.js';
 import { buildDetailedOverlaps } from './detailed-overlaps.js';
 import { measureObjects, type MeasurementMemo } from './object-measurements.js';
+import type { RunsOfLabels } from '../core/label-runs.js';
 import { propertiesTableFromMeasurements } from './properties.js';
 import { indexRois } from '../roi/roi-index.js';
 import { buildRoiOverview } from './roi-overview.js';
@@ -85,6 +86,19 @@ export interface ColocalizationTablesInput {
   intensityColocalization?: IntensityColocalizationConfig | null;
   /** `[z, y, x]` of the masks' voxel (0, 0, 0) in the image the centroids refer to (an analysis window); absent = none. */
   coordinateOriginZyx?: readonly [number, number, number] | null;
+  /** Runs of mask arrays known without a scan (labelling): a mask whose very array is listed is not scanned. */
+  knownRuns?: readonly RunsOfLabels[];
+}
+
+const maskRuns = new WeakMap<ColocalizationTables, RunsOfLabels[]>();
+
+/**
+ * The label runs the measurement passes of `buildColocalizationTables` scanned (cell and marker masks, as given to
+ * it): the label-TIFF export fills its planes from them instead of scanning the masks again (issue 21). Kept beside
+ * the tables, not in them, so that nothing that serialises or compares the tables sees them.
+ */
+export function maskRunsOf(tables: ColocalizationTables): readonly RunsOfLabels[] {
+  return maskRuns.get(tables) ?? [];
 }
 
 export function buildColocalizationTables(input: ColocalizationTablesInput): ColocalizationTables {
@@ -94,8 +108,11 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
   // one measurement pass per channel serves the property table, the summary centroids/sizes,
   // ROI membership (`roi_id`, objects per ROI) and the overview occupancy
   const memo = input.measurementMemo ?? null;
+  const known = input.knownRuns ?? [];
   const measure = (labels: LabelVolume, intensity: Volume | null) =>
-    memo ? memo.measure(labels, intensity, roi, voxelSizeUm) : measureObjects(labels, intensity, roi, voxelSizeUm, input.coordinateOriginZyx ?? null);
+    memo
+      ? memo.measure(labels, intensity, roi, voxelSizeUm)
+      : measureObjects(labels, intensity, roi, voxelSizeUm, input.coordinateOriginZyx ?? null, known.find((k) => k.data === labels.data)?.runs ?? null);
   const cellM = measure(cellMasks, input.cellIntensity);
   const markerM = measure(markerMasks, input.markerIntensity);
   const cellProps = propertiesTableFromMeasurements(cellM, {
@@ -203,6 +220,10 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
       rowsOfRoi: rowsByTouchedRoi(thirdChannelProperties, 'optional_region_label', regionM),
     });
   }
+  const runs: RunsOfLabels[] = [];
+  if (cellM.labelRuns) runs.push({ data: cellMasks.data, runs: cellM.labelRuns });
+  if (markerM.labelRuns) runs.push({ data: markerMasks.data, runs: markerM.labelRuns });
+  maskRuns.set(tables, runs);
   return tables;
 }
 

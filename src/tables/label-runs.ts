@@ -8,16 +8,9 @@
  * branches it had not seen yet — and ran unoptimised meanwhile (~100 ms of a cold 2048² run).
  */
 
-export interface LabelRuns {
-  /** Number of runs. */
-  readonly n: number;
-  /** Flat voxel index (C order) of each run's first voxel (float64: stacks may exceed 2^31 voxels). */
-  readonly start: Float64Array;
-  /** Run length in voxels. */
-  readonly length: Int32Array;
-  /** The run's label value. */
-  readonly label: Float64Array;
-}
+import type { LabelRuns } from '../core/label-runs.js';
+
+export type { LabelRuns };
 
 /** All runs of `data` (rows of `X` voxels). */
 export function scanLabelRuns(data: Uint32Array, X: number): LabelRuns {

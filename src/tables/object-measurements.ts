@@ -125,6 +125,8 @@ export function measureObjects(
    * the centroids are bit-identical to measuring the frame. Default: none.
    */
   coordinateOrigin: readonly [number, number, number] | null = null,
+  /** The runs of `labels.data` when already known (labelling, `core/label-runs.ts`): no scan of the volume. */
+  knownRuns: LabelRuns | null = null,
 ): ObjectMeasurements {
   const [Z, Y, X] = labels.shape;
   if (labels.data.length !== voxelCount(labels.shape)) {
@@ -137,7 +139,7 @@ export function measureObjects(
     throw valueError(`ROI label image shape ${formatShape(roi.shape)} does not match image plane ${formatShape([Y, X])}`);
   }
   const data = labels.data;
-  const runs = scanLabelRuns(data, X);
+  const runs = knownRuns ?? scanLabelRuns(data, X);
   const { ids, counts: fullCount, runK } = indexRuns(runs);
   const n = ids.length;
   const plane = Y * X;

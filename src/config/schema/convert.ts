@@ -179,7 +179,9 @@ export function parseConfigWithSchema(
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
     throw configError(`${label}: expected a mapping of sections (image, channel_config, ...) at the top level, got ${obj === null || obj === undefined ? 'an empty document' : formatValue(obj)}`);
   }
-  const r = ConfigFileSchema.safeParse(obj, { reportInput: true });
+  // jitless: zod otherwise generates and compiles (new Function) a fast parser per object schema on its first parse;
+  // a config is parsed once per process, so that code generation only costs start-up time (issue 21)
+  const r = ConfigFileSchema.safeParse(obj, { reportInput: true, jitless: true });
   if (!r.success) throw configError(formatConfigIssues(r.error.issues, label));
   return toAnalysisConfig(r.data, configPath, resolvePath);
 }

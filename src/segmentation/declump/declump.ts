@@ -62,6 +62,14 @@ export interface DeclumpSettings {
   minDistancePx: number;
 }
 
+/**
+ * Rows `ly` × `lx` of `src` starting at `g` (row stride `X`) into `dst` from `k`. A plain loop in its own
+ * function: faster than a closure's loop, and than typed-array `set` from a subarray per row (measured).
+ */
+function copyBoxPlane(src: ArrayLike<number>, g: number, X: number, dst: Float32Array, k: number, ly: number, lx: number): void {
+  for (let y = 0; y < ly; y++, g += X) for (let x = 0; x < lx; x++, k++) dst[k] = src[g + x];
+}
+
 /** True when the config asks for anything beyond the original threshold chain. */
 export function declumpingActive(config: ModelConfig): boolean {
   return config.declumpMethod !== 'none' || config.fillHoles || config.excludeBorderObjects || config.discardOutsideDiameter;
@@ -294,15 +302,7 @@ export function declumpMask(
       floodIsFilled: region === filled,
       intensity: () => {
         const vals = intensityScratch.get(ln);
-        // Typed input: one native (converting) copy per box row.
-        const typed = ArrayBuffer.isView(intensity) ? (intensity as unknown as Float32Array) : null;
-        for (let z = 0, k = 0; z < lz; z++) {
-          for (let y = 0; y < ly; y++, k += lx) {
-            const g = (z0 + z) * P + (y0 + y) * X + x0;
-            if (typed) vals.set(typed.subarray(g, g + lx), k);
-            else for (let x = 0; x < lx; x++) vals[k + x] = intensity[g + x];
-          }
-        }
+        for (let z = 0, k = 0; z < lz; z++, k += ly * lx) copyBoxPlane(intensity, (z0 + z) * P + y0 * X + x0, X, vals, k, ly, lx);
         return vals;
       },
       roiMask: () => {

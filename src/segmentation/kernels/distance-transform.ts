@@ -100,6 +100,20 @@ export function squaredDistanceTransform(
   spacing: readonly [number, number, number],
   out: Float64Array = new Float64Array(shape[0] * shape[1] * shape[2]),
 ): Float64Array {
+  return edt(mask, shape, spacing, out, null);
+}
+
+/**
+ * The transform; with `root` (planes with Y > 1 only) the last pass writes the distances themselves there
+ * (0 for background) instead of the squares into `out`.
+ */
+function edt(
+  mask: Uint8Array,
+  shape: Shape3,
+  spacing: readonly [number, number, number],
+  out: Float64Array,
+  root: Float32Array | null,
+): Float64Array {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   if (mask.length !== n || out.length !== n) throw valueError(`distance transform: mask has ${mask.length} voxels, shape needs ${n}`);
@@ -123,18 +137,20 @@ export function squaredDistanceTransform(
     last = -1;
     for (let x = X - 1; x >= 0; x--) {
       const i = base + x;
-      if (!mask[i]) last = x;
-      else if (last >= 0 && last - x < out[i]) out[i] = last - x;
-    }
-    for (let x = 0; x < X; x++) {
-      const dx = out[base + x];
-      if (dx !== 0 && dx !== Infinity) out[base + x] = sx2 * dx * dx;
+      if (!mask[i]) {
+        last = x;
+        continue;
+      }
+      let dx = out[i];
+      if (last >= 0 && last - x < dx) dx = last - x;
+      out[i] = dx === Infinity ? Infinity : sx2 * dx * dx;
     }
   }
   // Pass 2, along y, over each column's stretch from the background voxel before its first foreground voxel
   // to the one after its last: a parabola rooted beyond a background voxel (f = 0) never lies below that
   // voxel's own parabola inside the stretch, and the voxels outside it are background (0 already).
   const sy2 = spacing[1] * spacing[1];
+  if (root) root.fill(0);
   if (Y > 1) {
     for (let zz = 0; zz < Z; zz++) {
       for (let x = 0; x < X; x++) {
@@ -148,7 +164,8 @@ export function squaredDistanceTransform(
         const y1 = last < Y - 1 ? last + 2 : Y;
         for (let y = y0; y < y1; y++) f[y] = out[base + y * X];
         envelope1d(sc, y1, sy2, y0);
-        for (let y = y0; y < y1; y++) out[base + y * X] = d[y];
+        if (root) for (let y = y0; y < y1; y++) root[base + y * X] = Math.sqrt(d[y]);
+        else for (let y = y0; y < y1; y++) out[base + y * X] = d[y];
       }
     }
   }
@@ -175,6 +192,11 @@ export function distanceTransform(
   spacing: readonly [number, number, number],
   out: Float32Array = new Float32Array(shape[0] * shape[1] * shape[2]),
 ): Float32Array {
+  if (shape[0] === 1 && shape[1] > 1 && mask.length === out.length) {
+    // A plane: the column pass writes the roots directly (no separate pass over the squares).
+    edt(mask, shape, spacing, squaredScratch.get(mask.length), out);
+    return out;
+  }
   const sq = squaredDistanceTransform(mask, shape, spacing, squaredScratch.get(mask.length));
   for (let i = 0; i < sq.length; i++) out[i] = Math.sqrt(sq[i]);
   return out;

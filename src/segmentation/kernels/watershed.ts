@@ -77,6 +77,30 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
     const rem = i - z * P;
     const y = (rem / X) | 0;
     const x = rem - y * X;
+    if (!is3d && y > 0 && y < Y - 1 && x > 0 && x < X - 1) {
+      // Interior pixel of a plane: the 8 neighbours in the same order as below, without bounds tests.
+      for (let j = i - X - 1; j <= i - X + 1; j++) {
+        if (labels[j] === 0 && mask[j]) {
+          labels[j] = lab;
+          push(j);
+        }
+      }
+      if (labels[i - 1] === 0 && mask[i - 1]) {
+        labels[i - 1] = lab;
+        push(i - 1);
+      }
+      if (labels[i + 1] === 0 && mask[i + 1]) {
+        labels[i + 1] = lab;
+        push(i + 1);
+      }
+      for (let j = i + X - 1; j <= i + X + 1; j++) {
+        if (labels[j] === 0 && mask[j]) {
+          labels[j] = lab;
+          push(j);
+        }
+      }
+      continue;
+    }
     for (let dz = z0; dz <= z1; dz++) {
       const zz = z + dz;
       if (zz < 0 || zz >= Z) continue;
