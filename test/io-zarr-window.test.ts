@@ -217,3 +217,63 @@ test('memory estimate of a window run: a small drawn ROI on a store declaring 2 
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('single-channel configs read only the window too: drawn ROIs and a z-crop give the TIFF run\'s tables and masks', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'cellcoloc-zarr-sc-'));
+  try {
+    // 2D: the li/percentile fixture's channel 1 pasted into a 768 × 1024 noise field, its three ROIs shifted.
+    const dir = caseDir('2d_two_channel_li_percentile_rois');
+    const src = await openImageStack(join(dir, 'input.ome.tif'));
+    const fixture = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    const v = await src.readChannel(1, 0);
+    const canvas = noise(11, H * W, 1500);
+    for (let y = 0; y < 256; y++) canvas.set((v.data as Uint16Array).subarray(y * 256, (y + 1) * 256), (OFF_Y + y) * W + OFF_X);
+    writeFileSync(join(tmp, 'c.tif'), encodeTiffStack({ data: canvas, shape: [1, H, W] }, { compression: 'deflate' }));
+    const store = join(tmp, 'sc.ome.zarr');
+    await writeV3Store(store, [canvas], [1, H, W], [1, 64, 64]);
+    const shapes = (fixture.roi.shapes as { napari_shape_type: string; data_yx_px: [number, number][] }[]).map((s) => ({
+      type: s.napari_shape_type,
+      data: s.data_yx_px.map(([y, x]) => [y + OFF_Y, x + OFF_X]),
+    }));
+    const body =
+      `single_channel_config: {channel_index: 0}\nmodel_config: {segmentation_method: percentile, threshold_percentile: 97, prefilter: median, postfilters: [min_size], postfilter_min_object_voxels: 20}\n` +
+      `analysis_config: {min_object_voxels: 10}\nvoxel_scale_zyx: [0.5, 0.5]\nrois: ${JSON.stringify({ shapes })}\n`;
+    writeFileSync(join(tmp, 'tiff.yaml'), `image: ${join(tmp, 'c.tif')}\nresults_dir: ${join(tmp, 'out-t')}\n` + body);
+    writeFileSync(join(tmp, 'zarr.yaml'), `image: ${store}\nresults_dir: ${join(tmp, 'out-z')}\n` + body);
+    for (const c of ['tiff', 'zarr']) {
+      const r = cli(['run', join(tmp, `${c}.yaml`), '-q', '--no-report']);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const t = csvs(join(tmp, 'out-t'), 'c');
+    const z = csvs(join(tmp, 'out-z'), 'sc.ome');
+    assert.ok(t.size >= 3, [...t.keys()].join(', '));
+    assert.deepEqual([...z.keys()], [...t.keys()]);
+    for (const [role, text] of t) assert.equal(z.get(role), text, `${role} differs`);
+    for (const f of readdirSync(join(tmp, 'out-t')).filter((f) => f.endsWith('.tif'))) {
+      assert.ok(readFileSync(join(tmp, 'out-z', f.replace(/^c/, 'sc.ome'))).equals(readFileSync(join(tmp, 'out-t', f))), `${f}: same bytes`);
+    }
+    const manifest = JSON.parse(readFileSync(join(tmp, 'out-z', 'sc.ome_run_manifest.json'), 'utf8'));
+    assert.equal(manifest.image.read.chunksRead, 16, 'the ROIs\' 4 × 4 chunks of the one channel (see the two-channel test)');
+
+    // 3D z-crop: planes 4–7 of the zstd fixture's channel 1 (one z-chunk × 4 yx-chunks) against the OME-TIFF.
+    const d3 = caseDir('3d_two_channel_otsu_fullroi');
+    const body3 = `single_channel_config: {channel_index: 1}\nmodel_config: {segmentation_method: otsu, z_crop: [4, 8]}\nanalysis_config: {min_object_voxels: 5}\nvoxel_scale_zyx: [2, 0.5, 0.5]\n`;
+    writeFileSync(join(tmp, 't3.yaml'), `image: ${join(d3, 'input.ome.tif')}\nresults_dir: ${join(tmp, 'out-t3')}\n` + body3);
+    writeFileSync(join(tmp, 'z3.yaml'), `image: ${join(FIXTURES, 'zarr', '3d_otsu_zstd.ome.zarr')}\nresults_dir: ${join(tmp, 'out-z3')}\n` + body3);
+    for (const c of ['t3', 'z3']) {
+      const r = cli(['run', join(tmp, `${c}.yaml`), '-q', '--no-report']);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const t3 = csvs(join(tmp, 'out-t3'), 'input.ome');
+    const z3 = csvs(join(tmp, 'out-z3'), '3d_otsu_zstd.ome');
+    assert.ok(t3.size >= 3);
+    for (const [role, text] of t3) assert.equal(z3.get(role), text, `3D ${role} differs`);
+    for (const f of readdirSync(join(tmp, 'out-t3')).filter((f) => f.endsWith('_masks.tif'))) {
+      assert.ok(readFileSync(join(tmp, 'out-z3', f.replace(/^input/, '3d_otsu_zstd'))).equals(readFileSync(join(tmp, 'out-t3', f))), `3D ${f}: same bytes`);
+    }
+    const m3 = JSON.parse(readFileSync(join(tmp, 'out-z3', '3d_otsu_zstd.ome_run_manifest.json'), 'utf8'));
+    assert.equal(m3.image.read.chunksRead, 4, 'z-chunk 1 × 4 yx-chunks of one channel');
+  } finally {
+    if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true }); else console.log(tmp);
+  }
+});

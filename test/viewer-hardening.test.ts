@@ -154,7 +154,7 @@ test('label ids: above the layer maximum + margin or 2^24 → 400 naming the id;
     assert.equal(r.status, 400);
     assert.match(r.body, new RegExp(`id 1000000000 \\(first above the limit at y=5, x=7\\) is above ${max + 65536}`));
     // Re-analysis and export still work (the plane was never stored).
-    assert.equal((await http(srv.port, 'POST', '/api/reanalyze', h)).status, 200);
+    { const rr = await http(srv.port, 'POST', '/api/reanalyze', h); assert.equal(rr.status, 200, rr.body); }
     // An id within the margin but far above the others: accepted, and re-analysis compacts it.
     const sparse = plane.slice();
     for (let y = 50; y < 56; y++) for (let x = 5; x < 11; x++) sparse[y * 64 + x] = max + 60_000;

@@ -1,7 +1,8 @@
 /**
- * Issue 15.5: heavy viewer work does not block other requests. Re-analysis and export run their table pass in a
- * worker thread (src/viewer/server/analysis-worker.ts); while one is in flight, a cheap request (`GET /api/state`)
- * is answered, and `/api/state` reports the work in progress (`working`). With the table pass on the server's
+ * Issue 15.5: heavy viewer work does not block other requests. A run, re-analysis, export (its table pass and its
+ * encoding) and "Save ROIs" (rasterising) run in a worker thread (src/viewer/server/analysis-worker.ts); while one
+ * is in flight, a cheap request (`GET /api/state`) is answered, and `/api/state` reports the work in progress
+ * (`working`, its `step`, the run's `progress`). With the table pass on the server's
  * thread no request could observe `working` set: the whole pass ran within one turn of the event loop.
  * No timing is asserted (the machine may be loaded): the proof is the order of the answers.
  */
@@ -82,15 +83,26 @@ async function pollWhile(port: number, token: string, done: Promise<Resp>): Prom
   return seen;
 }
 
-test('viewer: GET /api/state is answered while a re-analysis, an export (and its encoding) and a 20,000-vertex ROI save are in flight (worker thread); edits meanwhile → 409', { timeout: 300_000 }, async (t) => {
+test('viewer: GET /api/state is answered while a run, a re-analysis, an export (and its encoding) and a 20,000-vertex ROI save are in flight (worker thread); edits meanwhile → 409', { timeout: 300_000 }, async (t) => {
   const { dir, cfg, cells } = setup();
   const srv = await startViewerServer(cfg, { port: 0 });
   try {
     const { port, token } = srv;
     const write = { 'X-CellColoc-Token': token, Origin: `http://127.0.0.1:${port}` };
+    // Run: the whole workflow in the worker. The run reports `tables` just before its table pass, which is one
+    // synchronous block: on the server's thread, no answer could carry that stage.
     assert.ok(srv.session.startRun());
-    await srv.session.waitForRun();
+    let running = true;
+    const runDone = srv.session.waitForRun().finally(() => (running = false));
+    let duringTables = 0;
+    while (running) {
+      const st = JSON.parse((await http(port, 'GET', `/api/state?token=${token}`)).body) as { busy: boolean; progress: { stage: string } | null };
+      if (st.busy && st.progress?.stage === 'tables') duringTables++;
+    }
+    await runDone;
     assert.equal(srv.session.error, null);
+    t.diagnostic(`run: ${duringTables} state answers during its table pass`);
+    assert.ok(duringTables >= 1, 'no GET /api/state was answered during the run\'s table pass');
     const overview0 = JSON.parse((await http(port, 'GET', `/api/table/roi_coloc_overview?token=${token}`)).body) as { columns: { name: string }[]; rows: number[][] };
     const nCol = overview0.columns.findIndex((c) => c.name === 'n_cells');
     assert.equal(overview0.rows[0][nCol], cells);

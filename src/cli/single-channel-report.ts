@@ -15,7 +15,7 @@ export async function runSingleChannelAndReport(config: AnalysisConfig, io: Repo
   const reporter = createProgressReporter(process.stderr, quiet);
   let res: SingleChannelWorkflowResult;
   try {
-    res = await runSingleChannelWorkflow(config, { onProgress: (e) => reporter.onProgress(e) });
+    res = await runSingleChannelWorkflow(config, { onProgress: (e) => reporter.onProgress(e), regionReads: true });
   } finally {
     reporter.stop();
   }

@@ -59,7 +59,7 @@ export async function planAnalysisWindow(
   zCrop: [number, number] | null,
 ): Promise<AnalysisWindow | null> {
   const [Z, Y, X] = frameShape;
-  const models = [config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig];
+  const models = config.singleChannel ? [config.singleChannel.modelConfig] : [config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig];
   if (models.some((m) => m?.segmentationMethod === 'cellpose')) return null;
   if (config.rois.kind === 'full' && zCrop === null) return null;
   // Drawn shapes are rasterised only inside the union of their candidate boxes (the same pixels as the whole-frame

@@ -27,7 +27,7 @@ import type { AnalysisConfig, ModelConfig } from '../config/types.js';
 import type { StackDtype } from '../io/image-stack.js';
 import { openImageStack } from '../io/image-stack.js';
 import { planAnalysisWindow } from './analysis-window.js';
-import { resolveZCrop } from './z-stack.js';
+import { windowZCrop } from './z-stack.js';
 
 const MiB = 1024 * 1024;
 /** Node + the CLI's modules + one small image's bookkeeping (bytes). */
@@ -142,12 +142,11 @@ type CropZyx = [[number, number], [number, number], [number, number]];
 
 /** The window the run will read, in voxels of the frame (the image, or `crop_for_testing`'s crop); null = all of it. */
 async function plannedWindow(config: AnalysisConfig, image: DeclaredImage): Promise<CropZyx | null> {
-  if (config.singleChannel) return null;
   const [, Z, , Y, X] = image.shapeTzcyx;
   const crop = config.runtimeConfig.cropForTesting;
   const frame: [number, number, number] = crop ? [crop[0][1] - crop[0][0], crop[1][1] - crop[1][0], crop[2][1] - crop[2][0]] : [Z, Y, X];
   try {
-    const w = await planAnalysisWindow(config, frame, resolveZCrop(config, frame[0]));
+    const w = await planAnalysisWindow(config, frame, windowZCrop(config, frame[0]));
     return w ? w.region : null;
   } catch {
     return null; // a bad ROI or z-crop: the run reports it; estimate the whole frame meanwhile

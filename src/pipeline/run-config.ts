@@ -16,7 +16,7 @@ export async function runConfiguredWorkflow(
   config: AnalysisConfig,
   options: { onProgress?: ProgressCallback; parallel?: 'auto' | boolean } = {},
 ): Promise<ConfiguredRun> {
-  if (config.singleChannel) return { kind: 'single-channel', run: await runSingleChannelWorkflow(config, { onProgress: options.onProgress }) };
   // A batch sample reads by region like `cellcoloc run` (only the ROIs' box of an OME-Zarr field).
+  if (config.singleChannel) return { kind: 'single-channel', run: await runSingleChannelWorkflow(config, { onProgress: options.onProgress, regionReads: true }) };
   return { kind: 'two-channel', run: await runWorkflow(config, { regionReads: true, ...options }) };
 }

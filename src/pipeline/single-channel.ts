@@ -33,11 +33,12 @@ import { getColumn, type Table } from '../core/table.js';
 import type { ResultsPaths } from '../export/results-paths.js';
 import { buildManifest } from '../export/manifest.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
-import { applyCrop, imageReadInfo, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
+import { applyCrop, checkCrop, imageReadInfo, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
+import { padLabelsToFrame, planAnalysisWindow, windowManifestEntry, windowOrigin, type AnalysisWindow } from './analysis-window.js';
 import { applyZBounds } from './analyze.js';
 import type { ProgressCallback } from './progress.js';
 import { appendTimings, configImages, resultsPathsFor, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
-import { normalizeZCrop, planeView, projectZ, zStackManifestEntry, type ZStackInfo } from './z-stack.js';
+import { normalizeZCrop, planeView, projectZ, windowZCrop, zStackManifestEntry, type ZStackInfo } from './z-stack.js';
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
 export interface SingleChannelAnalysisConfig {
@@ -69,9 +70,11 @@ export interface LoadedSingleChannelImage {
   zProjectionMethod?: ZProjectionMethod | null;
   /** What the z handling did (crop, projection, one plane analysed as 2D), for export and manifest. */
   zStack?: ZStackInfo | null;
+  /** Set when only an analysis window was read (OME-Zarr, analysis-window.ts); results go back to the frame. */
+  analysisWindow?: AnalysisWindow | null;
 }
 
-type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack'>;
+type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack' | 'analysisWindow'>;
 
 /** A projected or one-plane view: its array already is the analysed planes, so no z bounds apply. */
 export function isReducedView(loaded: AnalysisView): boolean {
@@ -89,16 +92,19 @@ export function prepareSingleChannelImageForAnalysis(
   modelConfig: Pick<ModelConfig, 'zCrop' | 'zProjection'>,
   configLabel = 'config',
 ): LoadedSingleChannelImage {
-  const fullZ = loaded.image.shape[0];
+  // A window read holds only the z-crop's planes already (`held`): z settings refer to the frame.
+  const window = loaded.analysisWindow ?? null;
+  const fullZ = window ? window.frameShape[0] : loaded.image.shape[0];
   const crop = modelConfig.zCrop === null ? null : normalizeZCrop(modelConfig.zCrop, fullZ, `${configLabel}: model_config.z_crop`);
   const method = modelConfig.zProjection;
   if (crop === null && method === null) return loaded;
+  const held = !!window && crop !== null;
   const trueVoxelSizeUm: [number, number, number] = [...loaded.voxelSizeUm];
   const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
   if (method !== null) {
     return {
       ...loaded,
-      image: projectZ(loaded.image, method, crop),
+      image: projectZ(loaded.image, method, held ? null : crop),
       voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]],
       analysisZBounds: crop,
       zProjectionMethod: method,
@@ -108,13 +114,14 @@ export function prepareSingleChannelImageForAnalysis(
   const c = crop!;
   if (c[1] - c[0] === 1 && fullZ > 1) {
     info.singlePlane = c[0];
-    return { ...loaded, image: planeView(loaded.image, c[0]), analysisZBounds: c, zProjectionMethod: null, zStack: info };
+    return { ...loaded, image: held ? loaded.image : planeView(loaded.image, c[0]), analysisZBounds: c, zProjectionMethod: null, zStack: info };
   }
-  return { ...loaded, analysisZBounds: c, zProjectionMethod: null, zStack: info };
+  return { ...loaded, analysisZBounds: held ? null : c, zProjectionMethod: null, zStack: info };
 }
 
 /** Labels of a one-plane view padded back to the full stack for export (zeros on the other planes). */
 function labelsForExport(labels: LabelVolume, loaded: AnalysisView): LabelVolume {
+  if (loaded.analysisWindow) return padLabelsToFrame(labels, loaded.analysisWindow, !!loaded.zProjectionMethod);
   const zs = loaded.zStack;
   if (!zs || zs.singlePlane === null) return labels;
   const [, Y, X] = labels.shape;
@@ -127,7 +134,13 @@ export async function loadSingleChannelImage(
   source: string | string[],
   channelIndex: number,
   voxelScaleZyx: readonly number[] | null,
-  options: { cropForTesting?: CropZyx | null; t?: number; resolutionLevel?: number } = {},
+  options: {
+    cropForTesting?: CropZyx | null;
+    t?: number;
+    resolutionLevel?: number;
+    /** Decides the analysis window from the frame's `[Z, Y, X]` where the format reads by region (load-images.ts). */
+    planWindow?: (frameShape: [number, number, number]) => Promise<AnalysisWindow | null>;
+  } = {},
 ): Promise<LoadedSingleChannelImage> {
   const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
   const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
@@ -142,8 +155,16 @@ export async function loadSingleChannelImage(
     throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
   }
   const crop = options.cropForTesting ?? null;
-  const image = await readChannelCropped(stack, channelIndex, t, crop);
-  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, image.shape[0] > 1);
+  let window: AnalysisWindow | null = null;
+  if (options.planWindow && stack.readRegion) {
+    if (crop) checkCrop([sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]], crop);
+    window = await options.planWindow(crop ? (crop.map(([a, b]) => b - a) as [number, number, number]) : [sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]]);
+  }
+  // the window is in frame voxels; the frame starts at the crop's corner
+  const region = window ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx) : crop;
+  const image = await readChannelCropped(stack, channelIndex, t, region);
+  // 2D or 3D is the frame's (a one-plane window of a stack keeps the stack's z spacing)
+  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, (window ? window.frameShape[0] : image.shape[0]) > 1);
   return {
     sourcePaths: stack.sourcePaths,
     voxelSizeUm: voxel.voxelSizeUm,
@@ -159,8 +180,13 @@ export async function loadSingleChannelImage(
     timePoint: t,
     cropForTesting: crop,
     analysisZBounds: null,
-    imageRead: imageReadInfo(stack, options.resolutionLevel ?? 0),
+    imageRead: withWindow(imageReadInfo(stack, options.resolutionLevel ?? 0), window),
+    analysisWindow: window,
   };
+}
+
+function withWindow(info: ImageReadInfo | null, window: AnalysisWindow | null): ImageReadInfo | null {
+  return info && window ? { ...info, window: windowManifestEntry(window) } : info;
 }
 
 /** One label-deleting step, recorded for the manifest (`channel` is always `objects`). */
@@ -233,6 +259,7 @@ export function analyzeExistingSingleChannelMasks(
     roi: roiLabels,
     voxelSizeUm: loaded.voxelSizeUm,
     zBounds: zb,
+    coordinateOriginZyx: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
   });
   return { masks: labels, tables, analysisZBounds: zb, filterSteps };
 }
@@ -297,11 +324,12 @@ export interface SingleChannelWorkflowResult {
 /** config → load → ROIs → segment → filters → tables → export, for a config with `single_channel_config`. */
 export async function runSingleChannelWorkflow(
   config: AnalysisConfig,
-  options: { onProgress?: ProgressCallback } = {},
+  /** `regionReads`: read and analyse only the ROIs' box × z-crop where the format allows (`cellcoloc run`, batch). */
+  options: { onProgress?: ProgressCallback; regionReads?: boolean } = {},
 ): Promise<SingleChannelWorkflowResult> {
   return runAnalysis<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation, SingleChannelSummaryLine>(
     config,
-    singleChannelLayout,
+    options.regionReads ? windowedSingleChannelLayout : singleChannelLayout,
     segmentSingleChannel(),
     options,
   );
@@ -337,6 +365,26 @@ export const singleChannelLayout: AnalysisLayout<LoadedSingleChannelImage, Singl
   warnings: (loaded) => loaded.warnings,
   write: (ctx, result, extend) => exportSingleChannelRun(ctx.config, ctx.loaded, ctx.roiLabels, result, ctx.paths, ctx.timings, extend),
   summary: (result) => singleChannelSummaryLines(result.tables.overview),
+};
+
+/** `singleChannelLayout` reading only the analysis window where the format allows (analysis-window.ts). */
+const windowedSingleChannelLayout: typeof singleChannelLayout = {
+  ...singleChannelLayout,
+  load(config) {
+    const sc = requireSingleChannel(config);
+    return loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
+      cropForTesting: config.runtimeConfig.cropForTesting,
+      t: config.runtimeConfig.t,
+      resolutionLevel: config.resolutionLevel,
+      planWindow: (frame) => planAnalysisWindow(config, frame, windowZCrop(config, frame[0])),
+    }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
+  },
+  roiLabels: (loaded) => loaded.analysisWindow?.roiLabels ?? null,
+  // the filters' size checks are bounded by the frame the user gave, not by the window
+  analysedImage: (loaded) => {
+    const f = loaded.analysisWindow?.frameShape;
+    return { shapeZyx: f ? [loaded.image.shape[0], f[1], f[2]] : loaded.image.shape, voxelSizeUm: loaded.voxelSizeUm };
+  },
 };
 
 /** The single-channel `run` step: segmentation ROI by ROI with `model_config`, then the tables (spec 13.1). */
@@ -406,7 +454,8 @@ export async function exportSingleChannelRun(
   if (zStack) manifest.zStack = zStack;
   await extend?.(manifest);
   // masks in the stack's geometry and true voxel size (a projection's z = 1.0 is an analysis convention, Q24)
-  await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels }, paths, {
+  const roiOut = loaded.analysisWindow?.frameRoiLabels ?? roiLabels; // a window run writes the frame's raster
+  await exportSingleChannelOutputs({ masks: labelsForExport(result.masks, loaded), tables: result.tables, roiLabels: roiOut }, paths, {
     voxelSizeUm: loaded.zStack ? loaded.zStack.trueVoxelSizeUm : loaded.voxelSizeUm,
     manifest,
   });

@@ -94,6 +94,16 @@ export function resolveZProjection(config: AnalysisConfig): ZProjectionMethod | 
 }
 
 /** The common normalised `z_crop` for a stack of `sizeZ` planes (null when none sets one); a conflict is a config error. */
+/**
+ * The z-crop an analysis window covers (analysis-window.ts): the single-channel config's `model_config.z_crop`, or
+ * the two-channel common crop (`resolveZCrop`).
+ */
+export function windowZCrop(config: AnalysisConfig, sizeZ: number): [number, number] | null {
+  const sc = config.singleChannel;
+  if (!sc) return resolveZCrop(config, sizeZ);
+  return sc.modelConfig.zCrop === null ? null : normalizeZCrop(sc.modelConfig.zCrop, sizeZ, `${label(config)}: model_config.z_crop`);
+}
+
 export function resolveZCrop(config: AnalysisConfig, sizeZ: number): [number, number] | null {
   let found: [string, [number | null, number | null], [number, number]] | null = null;
   for (const [key, m] of zParticipants(config)) {

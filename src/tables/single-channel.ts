@@ -48,13 +48,15 @@ export interface SingleChannelTablesInput {
   voxelSizeUm: VoxelSizeUm;
   /** Analysis z bounds `[z0, z1)` or null (all planes); the masks are already zero outside. */
   zBounds: readonly [number, number] | null;
+  /** Where the arrays start in the image (`[z, y, x]`, an analysis window, issue 20.3): centroids in image coordinates. */
+  coordinateOriginZyx?: readonly [number, number, number] | null;
 }
 
 export function buildSingleChannelTables(input: SingleChannelTablesInput): SingleChannelTables {
   const { masks, roi, voxelSizeUm } = input;
   const roiIndex = indexRois(roi);
   // one measurement pass serves the property rows, the plausibility counts, ROI membership and occupancy
-  const m = measureObjects(masks, input.intensity, roi, voxelSizeUm);
+  const m = measureObjects(masks, input.intensity, roi, voxelSizeUm, input.coordinateOriginZyx ?? null);
   const objects = propertiesTableFromMeasurements(m, {
     prefix: 'object',
     labelColumn: 'object_label',

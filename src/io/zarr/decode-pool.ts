@@ -1,5 +1,7 @@
 /**
- * Blosc and zstd chunks decoded on worker threads (issue 20, speed).
+ * Blosc and zstd chunks decoded on worker threads (issue 20, speed) — since native-codecs.ts decodes zstd and
+ * blosc-zstd/zlib with libzstd and zlib on the thread pool, only for what falls back to numcodecs.js (bit-shuffled,
+ * lz4, blosclz or snappy blosc frames; a platform without the native package).
  *
  * zarrita decodes these codecs with numcodecs.js' Emscripten builds of c-blosc / zstd, synchronously on the calling
  * thread, one chunk after the other. In a fresh process (every `cellcoloc run`) the wasm runs in V8's baseline tier

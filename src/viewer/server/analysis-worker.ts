@@ -10,8 +10,10 @@
  * export's encoding and writing, and rasterising saved ROIs.
  *
  * Memory: the images and the ROI labels are moved into SharedArrayBuffers once per loaded image (in place: the
- * session's own volumes then live in shared memory), so the worker reads them without a copy. The masks go to the
- * worker as copies (the session keeps showing them) and the results come back transferred (no copy).
+ * session's own volumes then live in shared memory), so the worker reads them without a copy. The results' label
+ * volumes come back in shared memory too (made so on the worker's thread), and the hand-edited copies are made
+ * in shared memory (session-edits.ts), so masks travel both ways without a copy on the server's thread; the
+ * worker copies what it filters in place.
  *
  * The worker runs this very module (its own URL, or the bundle's when the CLI is bundled, as
  * pipeline/segment-workers.ts): at load time it checks `workerData` and, inside a worker, serves jobs.
@@ -23,13 +25,17 @@ import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import type { LoadedImageChannels } from '../../pipeline/load-images.js';
 import type { LoadedSingleChannelImage, SingleChannelRunResult } from '../../pipeline/single-channel.js';
 import type { RefineResult } from '../../pipeline/refine.js';
+import type { ProgressEvent } from '../../pipeline/progress.js';
 import {
   NEEDS_CONTEXT,
   serveAnalysisJobs,
+  shareInPlace,
   type AnalysisJob,
   type ExportJob,
   type FromWorker,
   type JobResults,
+  type LoadTwoChannelJob,
+  type RunJob,
   type PrewarmEntry,
   type RasterizeRoisJob,
   type RefineSingleChannelJob,
@@ -44,20 +50,9 @@ export type { TwoChannelJob, SingleChannelJob, RefineTwoChannelJob, RefineSingle
 
 const WORKER_FLAG = 'cellcolocViewerAnalysisWorker';
 
-type Shareable = { data: ArrayBufferView & { length: number; set(a: ArrayLike<number>): void } };
-
-/** Moves a volume's data into a SharedArrayBuffer, in place (the same object, so every holder sees it). */
-function shareInPlace(v: Shareable | null | undefined): void {
-  if (!v || v.data.buffer instanceof SharedArrayBuffer) return;
-  const Ctor = v.data.constructor as new (b: SharedArrayBuffer) => Shareable['data'];
-  const shared = new Ctor(new SharedArrayBuffer(v.data.byteLength));
-  shared.set(v.data as unknown as ArrayLike<number>);
-  (v as { data: Shareable['data'] }).data = shared;
-}
-
 function shareContext(ctx: WorkerContext): void {
   const l = ctx.loaded as Partial<LoadedImageChannels & LoadedSingleChannelImage>;
-  for (const v of [l.cellImage, l.markerImage, l.optionalRegionImage, l.image, ctx.roiLabels]) shareInPlace(v as Shareable | null | undefined);
+  for (const v of [l.cellImage, l.markerImage, l.optionalRegionImage, l.image, ctx.roiLabels]) shareInPlace(v as Parameters<typeof shareInPlace>[0]);
 }
 
 /** Called with the step a job is in (`null` = between steps), as the worker reports it. */
@@ -67,6 +62,7 @@ interface Pending {
   resolve: (r: never) => void;
   reject: (e: Error) => void;
   onStep?: OnStep;
+  onProgress?: (e: ProgressEvent) => void;
   /** Holds the process alive while it runs (a background prewarm does not). */
   keepsAlive: boolean;
 }
@@ -87,6 +83,16 @@ export class AnalysisWorker {
   }
 
   singleChannel(loaded: LoadedSingleChannelImage, roiLabels: RoiLabels, job: SingleChannelJob): Promise<SingleChannelRunResult> {
+    return this.post({ loaded, roiLabels }, job);
+  }
+
+  /** "Run": the whole workflow in the worker; `onProgress` gets its progress events. */
+  run<K extends RunJob['kind']>(job: RunJob & { kind: K }, onProgress: (e: ProgressEvent) => void): Promise<JobResults[K]> {
+    return this.post(null, job, undefined, true, onProgress);
+  }
+
+  /** The last run's masks read and analysed in the worker; null when the results folder has none. */
+  loadTwoChannel(loaded: LoadedImageChannels, roiLabels: RoiLabels, job: LoadTwoChannelJob): Promise<ColocalizationRunResult | null> {
     return this.post({ loaded, roiLabels }, job);
   }
 
@@ -119,7 +125,7 @@ export class AnalysisWorker {
     return this.post(null, job, onStep);
   }
 
-  private post<R>(ctx: WorkerContext | null, job: AnalysisJob, onStep?: OnStep, keepsAlive = true): Promise<R> {
+  private post<R>(ctx: WorkerContext | null, job: AnalysisJob, onStep?: OnStep, keepsAlive = true, onProgress?: (e: ProgressEvent) => void): Promise<R> {
     const w = this.worker ?? this.start();
     let context: WorkerContext | null = null;
     if (NEEDS_CONTEXT.has(job.kind)) {
@@ -134,7 +140,7 @@ export class AnalysisWorker {
     // Held while a job runs; an idle worker never keeps the process alive (a snapshot or a test ends normally).
     if (keepsAlive) w.ref();
     return new Promise<R>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: never) => void, reject, onStep, keepsAlive });
+      this.pending.set(id, { resolve: resolve as (r: never) => void, reject, onStep, onProgress, keepsAlive });
       try {
         w.postMessage({ ...job, id, context } satisfies ToWorker);
       } catch (err) {
@@ -162,6 +168,10 @@ export class AnalysisWorker {
       if (!p) return;
       if ('step' in msg) {
         p.onStep?.(msg.step);
+        return;
+      }
+      if ('progress' in msg) {
+        p.onProgress?.(msg.progress);
         return;
       }
       this.pending.delete(msg.id);

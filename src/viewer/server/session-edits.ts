@@ -40,7 +40,12 @@ export class LabelEdits {
     const planeMax = checkLabelIds(layer, body, [Y, X], current);
     this.maxCache[layer] = Math.max(current, planeMax);
     let target = this[layer];
-    if (!target) target = this[layer] = { data: base.data.slice(), shape: base.shape };
+    // In shared memory: a re-analysis or an export sends it to the analysis worker without a copy on this thread.
+    if (!target) {
+      const data = new Uint32Array(new SharedArrayBuffer(base.data.byteLength));
+      data.set(base.data);
+      target = this[layer] = { data, shape: base.shape };
+    }
     // copy byte-wise: the request buffer need not be 4-byte aligned (little-endian wire = host order on x86/arm64)
     new Uint8Array(target.data.buffer, target.data.byteOffset + z * n * 4, n * 4).set(body);
   }

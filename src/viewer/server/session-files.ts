@@ -13,7 +13,7 @@ import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zSt
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import { readLabelMask } from '../../pipeline/reanalyze.js';
 import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
-import type { ExportJob } from './analysis-worker-jobs.js';
+import type { AnalysisOutputs, ExportOptions } from '../../export/export-outputs.js';
 import { buildManifest } from '../../export/manifest.js';
 import { colocalizationSheets } from '../../tables/optional-region.js';
 import { roiIds } from '../../roi/roi-geometry.js';
@@ -37,7 +37,7 @@ export function sessionResultsPaths(config: AnalysisConfig, loaded: Loaded): Res
 export async function readLastMasks(
   paths: ResultsPaths,
   loaded: Loaded,
-  config: AnalysisConfig,
+  config: Pick<AnalysisConfig, 'optionalRegionModelConfig'>,
 ): Promise<{ cell: LabelVolume; marker: LabelVolume; region: LabelVolume | null } | null> {
   if (!existsSync(paths.cellMaskPath) || !existsSync(paths.markerMaskPath)) return null;
   const [, Y, X] = loaded.cellImage.shape;
@@ -54,23 +54,29 @@ export async function readLastMasks(
   return { cell, marker, region };
 }
 
+/** What an export writes: the outputs, where, and how (the analysis worker encodes and writes them). */
+export interface SessionExport {
+  outputs: AnalysisOutputs;
+  paths: ResultsPaths;
+  options: ExportOptions;
+}
+
 /**
- * The export of the accepted result (spec 8) as a job for the analysis worker, which encodes and writes it
- * atomically into the results folder (the manifest is built here: it reads the package and input files).
+ * The export of the accepted result (spec 8), for the analysis worker, which encodes and writes it atomically into
+ * the results folder (the manifest is built here: it reads the package and input files).
  */
-export async function sessionExportJob(
+export async function sessionExport(
   config: AnalysisConfig,
   loaded: Loaded,
   roiLabels: RoiLabels,
   r: ColocalizationRunResult,
   paths: ResultsPaths,
-): Promise<ExportJob> {
+): Promise<SessionExport> {
   const manifest = await buildManifest({ config, loaded, roiIds: roiIds(roiLabels), filterSteps: r.filterSteps, timings: [], paths });
   manifest.command = 'view';
   const zStack = zStackManifestEntry(loaded);
   if (zStack) manifest.zStack = zStack;
   return {
-    kind: 'export_two_channel',
     outputs: {
       cellMasks: labelsForExport(r.cellMasks, loaded),
       markerMasks: labelsForExport(r.markerMasks, loaded),

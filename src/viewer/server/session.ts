@@ -10,8 +10,8 @@ import type { AnalysisConfig, ModelConfig } from '../../config/types.js';
 import type { LabelVolume, RoiLabels } from '../../core/volume.js';
 import { notSupported } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
-import { effectiveZBounds, labelsForAnalysis } from '../../pipeline/z-stack.js';
-import { resolveRoiLabels, runWorkflow } from '../../pipeline/workflow.js';
+import { effectiveZBounds } from '../../pipeline/z-stack.js';
+import { resolveRoiLabels } from '../../pipeline/workflow.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
 import { oneLine, wireDtype, tableToJson, type TableJson } from './wire.js';
@@ -19,7 +19,7 @@ import { colocalizationSheets } from '../../tables/optional-region.js';
 import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
 import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
-import { sessionExportJob, loadSessionImages, readLastMasks, sessionResultsPaths, type Loaded } from './session-files.js';
+import { sessionExport, loadSessionImages, sessionResultsPaths, type Loaded } from './session-files.js';
 import { ViewerSessionBase, type ViewerSessionOptions } from './session-base.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
@@ -94,22 +94,18 @@ export class ViewerSession extends ViewerSessionBase {
   private async loadPreviousResult(): Promise<void> {
     const loaded = this.loaded;
     try {
-      const masks = await readLastMasks(this.paths, loaded, this.config);
-      if (!masks) return;
-      // The exported masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
-      // In the worker: this table pass held the server's thread ~2 s on a 2048² image.
-      this.result = await this.analysisWorker.twoChannel(loaded, this.roiLabels, {
-        kind: 'two_channel',
-        cellMasks: labelsForAnalysis(masks.cell, loaded),
-        markerMasks: labelsForAnalysis(masks.marker, loaded),
+      // The mask TIFFs are read and the table pass runs in the worker (together ~2 s on a 2048² image). The exported
+      // masks are already filtered: only the size filter (idempotent) runs again, no postfilters.
+      this.result = await this.analysisWorker.loadTwoChannel(loaded, this.roiLabels, {
+        kind: 'load_two_channel',
+        paths: this.paths,
+        config: { optionalRegionModelConfig: this.config.optionalRegionModelConfig },
         colocalizationConfig: this.config.colocalizationConfig,
         options: {
           analysisZBounds: effectiveZBounds(loaded),
-          optionalRegionMasks: masks.region ? labelsForAnalysis(masks.region, loaded) : null,
           ownsMasks: true,
           intensityColocalization: this.config.intensityColocalizationConfig ?? null,
         },
-        compact: false,
       });
     } catch (err) {
       this.warnings.push(`the results in ${this.paths.resultsDir} were not loaded: ${(err as Error).message}`);
@@ -309,7 +305,7 @@ export class ViewerSession extends ViewerSessionBase {
     if (this.edits.any) await this.reanalyzeNow();
     const r = this.result;
     if (!r) throw new SessionRequestError(409, 'nothing to export: run the analysis first');
-    const job = await sessionExportJob(this.config, this.loaded, this.roiLabels, r, this.paths);
+    const job = { kind: 'export_two_channel' as const, ...(await sessionExport(this.config, this.loaded, this.roiLabels, r, this.paths)) };
     return { files: (await this.analysisWorker.exportResults(job, this.onStep)).map((w) => w.path) };
   }
 
@@ -324,7 +320,8 @@ export class ViewerSession extends ViewerSessionBase {
       try {
         const config = await this.reloadConfig();
         if (config.singleChannel) throw notSupported(`${this.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only`);
-        const res = await runWorkflow(config, { onProgress: (e) => (this.progress = e) });
+        // In the worker (issue 15.5): the run's reading, table pass and export held the server's thread.
+        const res = await this.analysisWorker.run({ kind: 'run_two_channel', config }, (e) => (this.progress = e));
         this.config = config;
         this.loaded = res.loaded as Loaded;
         this.roiLabels = res.roiLabels;

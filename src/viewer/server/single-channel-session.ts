@@ -15,7 +15,6 @@ import {
   isReducedView,
   loadSingleChannelImage,
   prepareSingleChannelImageForAnalysis,
-  runSingleChannelWorkflow,
   type LoadedSingleChannelImage,
   type SingleChannelRunResult,
 } from '../../pipeline/single-channel.js';
@@ -236,7 +235,8 @@ export class SingleChannelSession extends ViewerSession {
       try {
         const config = await this.reloadConfig();
         if (!config.singleChannel) throw notSupported(`${this.configPath}: single_channel_config was removed from the config: open the viewer again`);
-        const res = await runSingleChannelWorkflow(config, { onProgress: (e) => (this.progress = e) });
+        // In the worker (issue 15.5), as the two-channel run.
+        const res = await this.analysisWorker.run({ kind: 'run_single_channel', config }, (e) => (this.progress = e));
         this.config = config;
         this.sc = res.loaded;
         this.loaded = asBaseLoaded(res.loaded);
