@@ -197,6 +197,11 @@ export class AnalysisWorker {
     return w;
   }
 
+  /** Whether the worker thread has been started (it starts on the first job). */
+  get started(): boolean {
+    return this.worker !== null;
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
