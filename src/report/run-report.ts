@@ -9,7 +9,7 @@ import { loadPlotRuntime } from './load-plot-runtime.js';
 import { renderPlot } from './render-plot.js';
 import { runFacts, type RunFolder } from './run-folder.js';
 import { displayNames, planRunPlots, positiveLabels } from './run-plots.js';
-import { readRunPlanes, type RunPlanes } from './run-planes.js';
+import { startRunPlanes, type RunPlanes } from './run-planes.js';
 import { OVERLAY, pngDataUri, renderThumbnail, renderThumbnailAsync, type Box, type Thumbnail } from './thumbnail.js';
 
 /** Longer side of a ROI's overlay in the run report, and of the gallery overlay an experiment report shows. */
@@ -37,13 +37,15 @@ const rgb = (c: readonly number[]) => `rgb(${c[0]},${c[1]},${c[2]})`;
 export async function buildRunReport(run: RunFolder): Promise<RunReport> {
   // Decoding and plotting overlap: the image and the masks inflate on node's thread pool while this thread loads
   // the plotting libraries and renders every plot that needs only the tables; the marker-intensity plot (it needs
-  // the decoded image and cell mask) and the overlays follow. (A worker thread for the plots was measured too: on
-  // the 2-core machine its start-up cost more CPU than the overlap saved.)
-  const reading = readRunPlanes(run);
+  // the decoded image and cell mask) and the overlays follow. The libraries load (synchronously, ~40 ms) only once
+  // the pixel reads are under way (run-planes.ts, `underway`, says why); the table-only plots are planned
+  // meanwhile. (A worker thread for the plots was measured too: on the 2-core machine its start-up cost more CPU
+  // than the overlap saved.)
+  const { planes: reading, underway } = startRunPlanes(run);
   reading.catch(() => {}); // awaited below, after the plots: no unhandled rejection meanwhile
-  const runtime = loadPlotRuntime();
   const plan = planRunPlots(run);
-  const rt = await runtime;
+  await underway;
+  const rt = await loadPlotRuntime();
   const figures: string[] = [];
   for (const p of plan.specs) {
     // Between plots, pending file reads get to hand their strips to the thread pool.
