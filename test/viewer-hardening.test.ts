@@ -7,35 +7,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startViewerServer, type ViewerServer } from '../src/viewer/server/server.js';
 import { compactLabelIds } from '../src/viewer/server/session.js';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
+import { http, type TimedResponse as Resp } from './helpers/http.js';
 
-interface Resp {
-  status: number;
-  body: string;
-  raw: Buffer;
-}
 
-function http(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string | Uint8Array): Promise<Resp> {
-  return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks);
-        ok({ status: res.statusCode ?? 0, body: raw.toString(), raw });
-      });
-    });
-    req.on('error', fail);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 /** A raw request with hand-written header lines (duplicate Host headers). */
 function rawRequest(port: number, lines: string[]): Promise<string> {

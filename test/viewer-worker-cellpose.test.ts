@@ -13,11 +13,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { http, type TimedResponse as Resp } from './helpers/http.js';
 import { startViewerServer } from '../src/viewer/server/server.js';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 import { loadConfigFile } from '../src/config/load-config.js';
@@ -30,24 +30,7 @@ import { getColumn } from '../src/core/table.js';
 
 const MODEL = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
 
-interface Resp {
-  status: number;
-  body: string;
-  at: number;
-}
 
-function http(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Resp> {
-  return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), at: performance.now() }));
-    });
-    req.on('error', fail);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 interface State {
   busy: boolean;

@@ -8,31 +8,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { http, type TimedResponse as Resp } from './helpers/http.js';
 import { startViewerServer } from '../src/viewer/server/server.js';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 
-interface Resp {
-  status: number;
-  body: string;
-  at: number;
-}
 
-function http(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array): Promise<Resp> {
-  return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), at: performance.now() }));
-    });
-    req.on('error', fail);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
 
 /** 1024² two channels: a 48 × 48 grid of disks (r = 6 px, 2304 cells) and the marker on every other disk. */
 function setup(): { dir: string; cfg: string; cells: number } {

@@ -29,7 +29,7 @@ import { componentRunStats } from './component-runs.js';
 import type { BitMask } from '../bitmask.js';
 import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
-import { equivalentDiameterUm, fillLabelHoles, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
+import { fillLabelHoles, removedByObjectRules, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
@@ -236,21 +236,7 @@ export function declumpMask(
       (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnected[c] === 1);
     if (whole) {
       seeds++;
-      if (touchesBorder[c]) {
-        counts.removedBorder++;
-        continue;
-      }
-      if (range) {
-        const d = equivalentDiameterUm(compVoxels[c], spacing, is3d);
-        if (d < range[0]) {
-          counts.removedTooSmall++;
-          continue;
-        }
-        if (d > range[1]) {
-          counts.removedTooLarge++;
-          continue;
-        }
-      }
+      if (removedByObjectRules(compVoxels[c], touchesBorder[c] !== 0, range, spacing, is3d, counts)) continue;
       direct[c] = ++objects;
       objectVoxels.push(compVoxels[c]);
       continue;
@@ -355,21 +341,7 @@ export function declumpMask(
     const newId = new Uint32Array(nSeeds + 1);
     for (let l = 1; l <= nSeeds; l++) {
       if (voxels[l] === 0) continue;
-      if (touches[l]) {
-        counts.removedBorder++;
-        continue;
-      }
-      if (range) {
-        const d = equivalentDiameterUm(voxels[l], spacing, is3d);
-        if (d < range[0]) {
-          counts.removedTooSmall++;
-          continue;
-        }
-        if (d > range[1]) {
-          counts.removedTooLarge++;
-          continue;
-        }
-      }
+      if (removedByObjectRules(voxels[l], touches[l] !== 0, range, spacing, is3d, counts)) continue;
       newId[l] = ++objects;
       objectVoxels.push(voxels[l]);
     }

@@ -146,6 +146,35 @@ export function equivalentDiameterUm(voxels: number, spacing: readonly [number, 
   return 2 * Math.sqrt((voxels * spacing[1] * spacing[2]) / Math.PI);
 }
 
+/**
+ * Whether the per-object rules remove an object of `voxels` voxels, counting the rule that does in `counts`: the
+ * border rule first (`touchesBorder`), then the equivalent-diameter range in µm (null = every size is kept).
+ */
+export function removedByObjectRules(
+  voxels: number,
+  touchesBorder: boolean,
+  rangeUm: readonly [number, number] | null,
+  spacing: readonly [number, number, number],
+  is3d: boolean,
+  counts: Pick<ObjectRuleCounts, 'removedBorder' | 'removedTooSmall' | 'removedTooLarge'>,
+): boolean {
+  if (touchesBorder) {
+    counts.removedBorder++;
+    return true;
+  }
+  if (!rangeUm) return false;
+  const d = equivalentDiameterUm(voxels, spacing, is3d);
+  if (d < rangeUm[0]) {
+    counts.removedTooSmall++;
+    return true;
+  }
+  if (d > rangeUm[1]) {
+    counts.removedTooLarge++;
+    return true;
+  }
+  return false;
+}
+
 export interface ObjectRuleCounts {
   removedBorder: number;
   removedTooSmall: number;
