@@ -6,18 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rng } from '../bench/synthetic.js';
 import { downImage, downImageByBlock, downImageCounting, downLabels, downLabelsByBlock, type Box } from '../src/report/downsample.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const cases: { Y: number; X: number; box: Box; w: number; h: number }[] = [
   { Y: 301, X: 517, box: { y0: 0, y1: 301, x0: 0, x1: 517 }, w: 140, h: 82 },

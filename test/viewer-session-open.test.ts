@@ -5,43 +5,33 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openViewerSession } from '../src/viewer/server/single-channel-session.js';
 import { spawnSync } from 'node:child_process';
 import { BIN } from './helpers/fuzz-runner.js';
-import { encodeTiffStack } from '../src/io/tiff-writer.js';
+import { writeTwoChannelStudy } from './helpers/two-channel-study.js';
 
 /** 64² two channels, four bright disks (r = 5 px); the marker on two of them. */
 function setup(): { dir: string; cfg: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-open-'));
   const N = 64;
-  const files = [0, 1].map((c) => {
+  const planes = [0, 1].map((c) => {
     const d = new Uint16Array(N * N).fill(100);
     for (const [k, [cy, cx]] of [[16, 16], [16, 46], [46, 16], [46, 46]].entries()) {
       if (c === 1 && k % 2 === 1) continue;
       for (let y = cy - 5; y <= cy + 5; y++) for (let x = cx - 5; x <= cx + 5; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= 25) d[y * N + x] = 2000;
     }
-    const f = join(dir, `c${c}.tif`);
-    writeFileSync(f, encodeTiffStack({ data: d, shape: [1, N, N] }, {}));
-    return f;
+    return d;
   });
-  const cfg = join(dir, 'config.yaml');
-  writeFileSync(
-    cfg,
-    [
-      `image: [${files.map((f) => JSON.stringify(f)).join(', ')}]`,
-      `results_dir: ${JSON.stringify(join(dir, 'results'))}`,
-      'voxel_scale_zyx: [1.0, 1.0]',
-      'channel_config: {cell_channel: 0, marker_channel: 1}',
-      'cell_model_config: {segmentation_method: otsu}',
-      'marker_model_config: {segmentation_method: otsu}',
-      'colocalization_config: {min_cell_voxels: 10, min_overlap_voxels: 5}',
-      'rois: full',
-      '',
-    ].join('\n'),
-  );
+  const { cfg } = writeTwoChannelStudy(dir, planes, N, [
+    'channel_config: {cell_channel: 0, marker_channel: 1}',
+    'cell_model_config: {segmentation_method: otsu}',
+    'marker_model_config: {segmentation_method: otsu}',
+    'colocalization_config: {min_cell_voxels: 10, min_overlap_voxels: 5}',
+    'rois: full',
+  ]);
   return { dir, cfg };
 }
 

@@ -27,6 +27,7 @@ import { CELLPOSE_MAX_SIZE_FRACTION, CELLPOSE_MIN_SIZE, CELLPOSE_STITCH_THRESHOL
 import { masksToFlows } from '../src/segmentation/cellpose/dynamics/masks-to-flows.js';
 import { refineRunResultFromCellposeCache } from '../src/pipeline/refine.js';
 import { getColumn } from '../src/core/table.js';
+import { writeTwoChannelStudy } from './helpers/two-channel-study.js';
 
 const MODEL = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'cellpose', 'v4net', 'cpsam_tiny_random.onnx');
 
@@ -61,26 +62,18 @@ function disks(): { masks: Uint32Array; centres: { y: number; x: number }[] } {
 async function setup(): Promise<{ dir: string; cfg: string; nCells: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-worker-cp-'));
   const { masks, centres } = disks();
-  const images = [0, 1].map((c) => {
+  const planes = [0, 1].map((c) => {
     const d = new Uint16Array(N * N).fill(100);
     for (let i = 0; i < N * N; i++) if (masks[i] && (c === 0 || masks[i] % 2 === 0)) d[i] = 2000;
-    const f = join(dir, `c${c}.tif`);
-    writeFileSync(f, encodeTiffStack({ data: d, shape: [1, N, N] }, {}));
-    return f;
+    return d;
   });
-  const cfg = join(dir, 'config.yaml');
-  writeFileSync(
-    cfg,
-    `image: [${images.map((f) => JSON.stringify(f)).join(', ')}]
-results_dir: ${JSON.stringify(join(dir, 'results'))}
-voxel_scale_zyx: [1.0, 1.0]
-channel_config: {cell_channel: 0, marker_channel: 1}
-cell_model_config: {segmentation_method: cellpose, model_name_or_path: ${JSON.stringify(MODEL)}}
-marker_model_config: {segmentation_method: otsu, threshold_min_object_voxels: 0}
-colocalization_config: {min_cell_voxels: 1, overlap_fraction_threshold: 0.01, min_overlap_voxels: 1}
-rois: full
-`,
-  );
+  const { cfg, images } = writeTwoChannelStudy(dir, planes, N, [
+    'channel_config: {cell_channel: 0, marker_channel: 1}',
+    `cell_model_config: {segmentation_method: cellpose, model_name_or_path: ${JSON.stringify(MODEL)}}`,
+    'marker_model_config: {segmentation_method: otsu, threshold_min_object_voxels: 0}',
+    'colocalization_config: {min_cell_voxels: 1, overlap_fraction_threshold: 0.01, min_overlap_voxels: 1}',
+    'rois: full',
+  ]);
   // The last run's results: the disks as cell masks, the marker's disks as marker masks.
   const config = await loadConfigFile(cfg);
   const paths = buildResultsPaths(images[0], { resultsDir: config.resultsDir });

@@ -8,12 +8,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, type TimedResponse as Resp } from './helpers/http.js';
 import { startViewerServer } from '../src/viewer/server/server.js';
-import { encodeTiffStack } from '../src/io/tiff-writer.js';
+import { writeTwoChannelStudy } from './helpers/two-channel-study.js';
 
 
 
@@ -21,7 +21,7 @@ import { encodeTiffStack } from '../src/io/tiff-writer.js';
 function setup(): { dir: string; cfg: string; cells: number } {
   const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-worker-'));
   const N = 1024;
-  const files = [0, 1].map((c) => {
+  const planes = [0, 1].map((c) => {
     const d = new Uint16Array(N * N).fill(100);
     for (let gy = 0; gy < 48; gy++) {
       for (let gx = 0; gx < 48; gx++) {
@@ -31,23 +31,15 @@ function setup(): { dir: string; cfg: string; cells: number } {
         for (let y = cy - 6; y <= cy + 6; y++) for (let x = cx - 6; x <= cx + 6; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= 36) d[y * N + x] = 2000;
       }
     }
-    const f = join(dir, `c${c}.tif`);
-    writeFileSync(f, encodeTiffStack({ data: d, shape: [1, N, N] }, {}));
-    return f;
+    return d;
   });
-  const cfg = join(dir, 'config.yaml');
-  writeFileSync(
-    cfg,
-    `image: [${files.map((f) => JSON.stringify(f)).join(', ')}]
-results_dir: ${JSON.stringify(join(dir, 'results'))}
-voxel_scale_zyx: [1.0, 1.0]
-channel_config: {cell_channel: 0, marker_channel: 1}
-cell_model_config: {segmentation_method: otsu, threshold_min_object_voxels: 0, postfilters: [min_size], postfilter_min_object_voxels: 5}
-marker_model_config: {segmentation_method: otsu, threshold_min_object_voxels: 0}
-colocalization_config: {min_cell_voxels: 1, overlap_fraction_threshold: 0.01, min_overlap_voxels: 1}
-rois: full
-`,
-  );
+  const { cfg } = writeTwoChannelStudy(dir, planes, N, [
+    'channel_config: {cell_channel: 0, marker_channel: 1}',
+    'cell_model_config: {segmentation_method: otsu, threshold_min_object_voxels: 0, postfilters: [min_size], postfilter_min_object_voxels: 5}',
+    'marker_model_config: {segmentation_method: otsu, threshold_min_object_voxels: 0}',
+    'colocalization_config: {min_cell_voxels: 1, overlap_fraction_threshold: 0.01, min_overlap_voxels: 1}',
+    'rois: full',
+  ]);
   return { dir, cfg, cells: 48 * 48 };
 }
 
