@@ -15,7 +15,8 @@ import { isCellColocError } from '../core/errors.js';
 import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
-import { exportError, writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
+import { streamedPlacedTiff, streamedRoiLabelsTiff } from './placed-tiff-stream.js';
+import { exportError, isStreamed, writeFilesAtomically, type AtomicEntry, type FileData, type StreamedContent } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
 import { serializeManifest, type Manifest } from './manifest.js';
@@ -56,9 +57,10 @@ export interface WrittenFile {
   bytes: number;
 }
 
-function byteLength(data: AtomicEntry['data']): number {
+function byteLength(data: FileData): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (data instanceof Uint8Array) return data.byteLength;
+  if (isStreamed(data)) throw new Error('byteLength: a streamed file has its size once written');
   let n = 0;
   for (const c of data) n += c.byteLength;
   return n;
@@ -122,11 +124,19 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
   // carry ImageJ's description (unit=micron, spacing=) so that Fiji without Bio-Formats shows the z scale, single
   // planes OME-XML.
   const maskTiff = (v: Volume<TiffVoxelData>): TiffWriteOptions => (v.shape[0] > 1 ? { ...tiff, description: 'imagej' } : tiff);
-  // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
-  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns) }));
+  // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs. A window
+  // run's frame-sized files are streamed from their box into the temporary files instead (placed-tiff-stream.ts);
+  // their sizes are known once written.
+  const sizes = new Map<string, number>();
+  const sized = (path: string, c: StreamedContent | null): Promise<FileData> | null =>
+    c && Promise.resolve({ stream: async (sink) => (sizes.set(path, await c.stream(sink)), sizes.get(path)!) });
+  const tiffJobs = files.masks.map((m) => ({
+    path: m.path,
+    job: sized(m.path, streamedPlacedTiff(m.volume, maskTiff(m.volume))) ?? encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns),
+  }));
   if (files.roiLabels) {
-    // (a window run's ROI raster is streamed from its box, placed-tiff.ts)
-    tiffJobs.push({ path: paths.roiMaskPath, job: encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
+    const job = sized(paths.roiMaskPath, streamedRoiLabelsTiff(files.roiLabels, tiff)) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff);
+    tiffJobs.push({ path: paths.roiMaskPath, job });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
   for (const t of tiffJobs) t.job.catch(() => undefined);
@@ -141,13 +151,23 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
     throw exportError(`${paths.resultsDir}: could not encode the results (${(err as Error)?.message ?? err})`, err);
   }
 
-  const written: WrittenFile[] = entries.map((e) => ({ path: e.path, bytes: byteLength(e.data) }));
+  const fileEntries = entries.slice();
+  const bytesOf = (e: AtomicEntry) => sizes.get(e.path) ?? byteLength(e.data as FileData);
+  let manifestBytes = 0;
   if (options.manifest) {
-    const outputs = [...written.map((w) => ({ file: basename(w.path), bytes: w.bytes })), { file: basename(paths.manifestPath), bytes: null }];
-    const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
-    entries.push({ path: paths.manifestPath, data: text });
-    written.push({ path: paths.manifestPath, bytes: byteLength(text) });
+    // written once every other file is (the streamed files' sizes are known only then)
+    entries.push({
+      path: paths.manifestPath,
+      data: () => {
+        const outputs = [...fileEntries.map((e) => ({ file: basename(e.path), bytes: bytesOf(e) })), { file: basename(paths.manifestPath), bytes: null }];
+        const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
+        manifestBytes = byteLength(text);
+        return text;
+      },
+    });
   }
   await writeFilesAtomically(entries);
+  const written: WrittenFile[] = fileEntries.map((e) => ({ path: e.path, bytes: bytesOf(e) }));
+  if (options.manifest) written.push({ path: paths.manifestPath, bytes: manifestBytes });
   return written;
 }

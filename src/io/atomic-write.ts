@@ -9,12 +9,34 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CellColocError } from '../core/errors.js';
 
-/** File content: bytes, text (UTF-8) or a list of byte chunks written in order (no concatenation copy). */
-export type FileData = Uint8Array | string | readonly Uint8Array[];
+/**
+ * File content: bytes, text (UTF-8), a list of byte chunks written in order (no concatenation copy), or content
+ * produced while it is written (`StreamedContent`: never held whole in memory).
+ */
+export type FileData = Uint8Array | string | readonly Uint8Array[] | StreamedContent;
+
+/** Content written into the temporary file piece by piece as it is produced (a frame-sized TIFF streamed from its box). */
+export interface StreamedContent {
+  /** Writes the whole content through `sink` (any order of positions); resolves with the file's size in bytes. */
+  stream(sink: FileSink): Promise<number>;
+}
+
+export interface FileSink {
+  /** Writes `bytes` at byte `position` of the file. */
+  writeAt(bytes: Uint8Array, position: number): Promise<void>;
+}
 
 export interface AtomicEntry {
   path: string;
-  data: FileData;
+  /**
+   * A function is called only once every other entry's temporary file is written (a manifest listing the sizes of
+   * streamed files, known only then).
+   */
+  data: FileData | (() => FileData);
+}
+
+export function isStreamed(data: FileData): data is StreamedContent {
+  return typeof data === 'object' && 'stream' in data;
 }
 
 export const exportError = (m: string, cause?: unknown) => new CellColocError('ExportError', m, { cause });
@@ -37,6 +59,16 @@ async function writeTemp(tmp: string, data: FileData): Promise<void> {
       await fh.writeFile(data, 'utf8');
     } else if (data instanceof Uint8Array) {
       await fh.writeFile(data);
+    } else if (isStreamed(data)) {
+      await data.stream({
+        async writeAt(bytes, position) {
+          // `write` may write less than asked (like write(2)): loop until every byte is out.
+          for (let done = 0; done < bytes.length; ) {
+            const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+            done += bytesWritten;
+          }
+        },
+      });
     } else {
       // Sequential writes at the current position; `writeFile` loops over partial writes (> 2 GiB chunks).
       for (const chunk of data) await fh.writeFile(chunk);
@@ -68,12 +100,21 @@ export async function writeFilesAtomically(entries: readonly AtomicEntry[]): Pro
     seen.add(e.path);
   }
   const temps = entries.map((e) => tempPathFor(e.path));
-  const results = await Promise.allSettled(entries.map((e, i) => writeTemp(temps[i], e.data)));
-  const failed = results.findIndex((r) => r.status === 'rejected');
-  if (failed >= 0) {
-    await Promise.all(temps.map(removeQuietly));
-    const err = (results[failed] as PromiseRejectedResult).reason;
-    throw exportError(`${entries[failed].path}: could not write the file (${reason(err)})`, err);
+  // Plain contents first (in parallel), then the deferred ones (which may describe the others).
+  for (const deferred of [false, true]) {
+    const idx = entries.map((_, i) => i).filter((i) => (typeof entries[i].data === 'function') === deferred);
+    const results = await Promise.allSettled(
+      idx.map(async (i) => {
+        const d = entries[i].data;
+        await writeTemp(temps[i], typeof d === 'function' ? d() : d);
+      }),
+    );
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
+      await Promise.all(temps.map(removeQuietly));
+      const err = (results[failed] as PromiseRejectedResult).reason;
+      throw exportError(`${entries[idx[failed]].path}: could not write the file (${reason(err)})`, err);
+    }
   }
   // A directory in a target's place would make that rename fail after earlier renames succeeded: check first.
   for (const e of entries) {
