@@ -12,7 +12,8 @@ import { basename } from 'node:path';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
+import type { TiffVoxelData } from '../io/tiff-writer.js';
+import { baseTiffOptions, maskTiffOptions, type TiffsAhead } from './tiffs-ahead.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
 import { exportError, writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
@@ -49,6 +50,8 @@ export interface ExportOptions {
   deflateLevel?: number;
   /** Write the xlsx workbook (default true). */
   workbook?: boolean;
+  /** TIFFs the run started encoding ahead of the export (tiffs-ahead.ts); a raster found there is not encoded again. */
+  tiffsAhead?: TiffsAhead | null;
 }
 
 export interface WrittenFile {
@@ -112,21 +115,18 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
     throw exportError(`${paths.resultsDir}: cannot create the results folder (${why})`, err);
   }
 
-  const tiff: TiffWriteOptions = {
-    voxelSizeUm: options.voxelSizeUm,
-    compression: options.compression ?? 'deflate',
-    deflateLevel: options.deflateLevel ?? 1,
-    description: 'ome',
-  };
-  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts); z stacks
-  // carry ImageJ's description (unit=micron, spacing=) so that Fiji without Bio-Formats shows the z scale, single
-  // planes OME-XML.
-  const maskTiff = (v: Volume<TiffVoxelData>): TiffWriteOptions => (v.shape[0] > 1 ? { ...tiff, description: 'imagej' } : tiff);
-  // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
-  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns) }));
+  const tiff = baseTiffOptions(options);
+  const ahead = options.tiffsAhead ?? null;
+  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts). Start the
+  // TIFF encodes first (unless the run started them already): their deflate work runs on the thread pool while the
+  // code below runs.
+  const tiffJobs = files.masks.map((m) => {
+    const o = maskTiffOptions(m.volume, tiff);
+    return { path: m.path, job: ahead?.take(m.volume, o) ?? encodeLabelTiffAsync(m.volume, o, files.labelRuns) };
+  });
   if (files.roiLabels) {
     // (a window run's ROI raster is streamed from its box, placed-tiff.ts)
-    tiffJobs.push({ path: paths.roiMaskPath, job: encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
+    tiffJobs.push({ path: paths.roiMaskPath, job: ahead?.take(files.roiLabels, tiff) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
   for (const t of tiffJobs) t.job.catch(() => undefined);

@@ -9,16 +9,14 @@
  * is ≤ 65535, uint32 otherwise; one zlib stream per plane at the same level (zlib's output depends only on the
  * bytes and the level).
  */
-import { deflate as deflateCb } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { Volume } from '../core/volume.js';
 import { labelSubsetOf } from '../core/label-subset.js';
 import type { LabelRuns, RunsOfLabels } from '../core/label-runs.js';
 import { placementOf } from '../core/placed-volume.js';
 import { encodePlacedTiffAsync } from './placed-tiff.js';
+import { deflateOnPool } from '../io/pool-deflate.js';
 import { assembleDeflatedTiff, encodeTiffStackChunksAsync, narrowLabelVolume, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 
-const deflateAsync = promisify(deflateCb);
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
@@ -157,7 +155,7 @@ async function deflatePlanes(
     const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     // zlib reads `out` on a pool thread until its deflate completes; then it is free again
     pending.push(
-      deflateAsync(bytes, { level }).then((b) => {
+      deflateOnPool(bytes, level).then((b) => {
         strips[z] = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
         return out;
       }),
