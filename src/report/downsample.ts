@@ -10,8 +10,12 @@
  * plane's exact histogram (the display contrast, render/composite.ts `histogramContrast`) counted in the same
  * pass. Integer sums are exact in float64 in any order, so the thumbnails are bit-identical to the
  * block-at-a-time loops (kept below: float images, whose sums depend on the order, and any box whose blocks are
- * not contiguous, i.e. `f < 1`, which a thumbnail never has).
+ * not contiguous, i.e. `f < 1`, which a thumbnail never has). Uint16 planes (what runs and most microscopes
+ * write) take the same passes in WebAssembly (kernels-wasm.ts: same bits, compiled before it runs); the loops here
+ * are for the other types and where WebAssembly is unavailable.
  */
+
+import { downImageU16, downLabelsU16 } from './kernels-wasm.js';
 
 /** A box of a plane in source pixels, half-open `[y0, y1) × [x0, x1)`. */
 export interface Box {
@@ -49,10 +53,14 @@ export function downLabels(src: ArrayLike<number>, X: number, box: Box, w: numbe
   const rows = blockStarts(box.y1 - box.y0, h);
   const cols = blockStarts(box.x1 - box.x0, w);
   if (!rows || !cols) return downLabelsByBlock(src, X, box, w, h);
-  const out = new Uint32Array(w * h);
   const end = cols[w];
   const colOf = new Int32Array(end);
   for (let u = 0; u < w; u++) colOf.fill(u, cols[u], cols[u + 1]);
+  if (src instanceof Uint16Array) {
+    const fast = downLabelsU16(src, X, box, w, h, rows, colOf);
+    if (fast) return fast;
+  }
+  const out = new Uint32Array(w * h);
   // 16-bit masks (what runs write when the labels fit): four background pixels at a time, as two 32-bit words.
   const words = src instanceof Uint16Array && src.byteOffset % 4 === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.length >> 1) : null;
   for (let v = 0; v < h; v++) {
@@ -106,6 +114,10 @@ function downImageInteger(src: ArrayLike<number>, X: number, box: Box, w: number
   const rows = blockStarts(bh, h);
   const cols = blockStarts(bw, w);
   if (!rows || !cols) return null;
+  if (src instanceof Uint16Array && offset === 0) {
+    const fast = downImageU16(src, X, box, w, h, rows, cols, hist);
+    if (fast) return fast;
+  }
   const out = new Float32Array(w * h);
   const acc = new Float64Array(w);
   const end = cols[w];

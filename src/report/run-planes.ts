@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { openImageStack } from '../io/image-stack.js';
 import { hasColumn, numberColumn } from './csv-table.js';
+import { labelSumsU16 } from './kernels-wasm.js';
 import type { RunFolder } from './run-folder.js';
 
 export interface RunPlanes {
@@ -216,13 +217,17 @@ export function meanPerLabel(labels: VolumeLike, channel: VolumeLike, projected:
     maxLabel = 0;
     for (let i = 0; i < n; i++) if (lab[i] > maxLabel) maxLabel = lab[i];
   }
-  const sum = new Float64Array(maxLabel + 1);
-  const count = new Float64Array(maxLabel + 1);
-  for (let i = 0; i < n; i++) {
-    const l = lab[i];
-    if (l === 0 || l > maxLabel) continue;
-    sum[l] += values[i];
-    count[l]++;
+  // 16-bit masks and channels (the common case): the WebAssembly pass (kernels-wasm.ts), same sums.
+  const fast = lab instanceof Uint16Array && values instanceof Uint16Array ? labelSumsU16(lab.subarray(0, n), values.subarray(0, n), maxLabel) : null;
+  const sum = fast?.sum ?? new Float64Array(maxLabel + 1);
+  const count = fast?.count ?? new Float64Array(maxLabel + 1);
+  if (!fast) {
+    for (let i = 0; i < n; i++) {
+      const l = lab[i];
+      if (l === 0 || l > maxLabel) continue;
+      sum[l] += values[i];
+      count[l]++;
+    }
   }
   const out = new Map<number, number>();
   for (let l = 1; l <= maxLabel; l++) if (count[l] > 0) out.set(l, sum[l] / count[l]);

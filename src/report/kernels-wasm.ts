@@ -1,0 +1,173 @@
+/**
+ * The run report's full-resolution passes over 16-bit planes in WebAssembly (wasm/report-kernels.wat): block
+ * sums with the histogram (downsample.ts `downImageInteger`), block maxima of labels (`downLabels`) and per-label
+ * sums (run-planes.ts `meanPerLabel`). Each pass is called once per plane of a report, so in JavaScript it ran
+ * mostly unoptimised (2048² bench run: ≈ 60 ms of the main thread's ≈ 200 ms, CPU profile); WebAssembly is
+ * compiled before it runs. The planes are copied into the module's memory a few rows at a time (a block row of
+ * the thumbnail, or 64 Ki pixels), so the memory stays small whatever the image size. Every sum is of integers,
+ * so the results are the same bits as the JavaScript loops (test/report-kernels-wasm.test.ts). Each function
+ * returns null where WebAssembly (with SIMD) is unavailable or `reportKernels.engine` is 'js': the caller then
+ * runs its JavaScript loops.
+ */
+import { REPORT_KERNELS_WASM } from './wasm/report-kernels-wasm.js';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  sumsHistU16(data: number, nRows: number, bw: number, cols: number, w: number, acc: number, hist: number): void;
+  maxU16(data: number, nRows: number, bw: number, end: number, colOf: number, out: number): void;
+  labelSumsU16(lab: number, val: number, n: number, maxLabel: number, sum: number, count: number): void;
+}
+
+/** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
+export const reportKernels: { engine: 'wasm' | 'js' } = { engine: 'wasm' };
+
+let instance: KernelExports | null | undefined;
+
+function kernels(): KernelExports | null {
+  if (reportKernels.engine !== 'wasm') return null;
+  if (instance === undefined) {
+    try {
+      instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(REPORT_KERNELS_WASM, 'base64')), {}).exports as unknown as KernelExports;
+    } catch {
+      instance = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
+    }
+  }
+  return instance;
+}
+
+/** The module's memory, grown to at least `bytes` (64 KiB pages). */
+function memoryOf(k: KernelExports, bytes: number): ArrayBuffer {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  return k.memory.buffer;
+}
+
+const align = (n: number, a: number) => Math.ceil(n / a) * a;
+const HIST_BYTES = 65536 * 4;
+
+/** Rows `[y0, y1)` of the box's columns `[x0, x0 + bw)` of `src` (row length X) into `mem` at element `at`. */
+function copyRows(mem: Uint16Array, at: number, src: Uint16Array, X: number, x0: number, bw: number, y0: number, y1: number): void {
+  if (x0 === 0 && bw === X) {
+    mem.set(src.subarray(y0 * X, y1 * X), at);
+    return;
+  }
+  for (let y = y0; y < y1; y++, at += bw) mem.set(src.subarray(y * X + x0, y * X + x0 + bw), at);
+}
+
+/** Largest block height of `rows` (at least 1). */
+function tallestBlock(rows: Int32Array): number {
+  let m = 1;
+  for (let v = 0; v + 1 < rows.length; v++) m = Math.max(m, rows[v + 1] - rows[v]);
+  return m;
+}
+
+/**
+ * Area averages of the blocks (`rows` × `cols`, downsample.ts `blockStarts`) of a box of a uint16 plane; with
+ * `hist`, every pixel of the box is also counted into `hist[value]` (65536 bins).
+ */
+export function downImageU16(
+  src: Uint16Array,
+  X: number,
+  box: { y0: number; y1: number; x0: number; x1: number },
+  w: number,
+  h: number,
+  rows: Int32Array,
+  cols: Int32Array,
+  hist: Uint32Array | null,
+): Float32Array | null {
+  const k = kernels();
+  if (!k || (hist && hist.length !== 65536)) return null;
+  const bw = box.x1 - box.x0;
+  const chunkRows = tallestBlock(rows);
+  const HIST = 0;
+  const COLS = hist ? HIST_BYTES : 0;
+  const ACC = align(COLS + 4 * (w + 1), 8);
+  const DATA = align(ACC + 8 * w, 16);
+  const buf = memoryOf(k, DATA + 2 * bw * chunkRows);
+  const mem16 = new Uint16Array(buf);
+  const acc = new Float64Array(buf, ACC, w);
+  new Int32Array(buf, COLS, w + 1).set(cols);
+  const histMem = hist ? new Uint32Array(buf, HIST, 65536) : null;
+  histMem?.set(hist!);
+  const histAt = hist ? HIST : -1;
+  const out = new Float32Array(w * h);
+  for (let v = 0; v < h; v++) {
+    const n = rows[v + 1] - rows[v];
+    acc.fill(0);
+    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v], box.y0 + rows[v + 1]);
+    k.sumsHistU16(DATA, n, bw, COLS, w, ACC, histAt);
+    for (let u = 0; u < w; u++) out[v * w + u] = acc[u] / (n * (cols[u + 1] - cols[u]));
+  }
+  if (histMem) {
+    // Rows below the last block: counted, in no block (cols[0] = 0 and w = 0: the histogram only).
+    for (let y = box.y0 + rows[h]; y < box.y1; y += chunkRows) {
+      const y1 = Math.min(box.y1, y + chunkRows);
+      copyRows(mem16, DATA / 2, src, X, box.x0, bw, y, y1);
+      k.sumsHistU16(DATA, y1 - y, bw, COLS, 0, ACC, HIST);
+    }
+    hist!.set(histMem);
+  }
+  return out;
+}
+
+/** Block maxima (`rows` × the columns' block index `colOf`, `[0, colOf.length)`) of a box of a uint16 label plane. */
+export function downLabelsU16(
+  src: Uint16Array,
+  X: number,
+  box: { y0: number; y1: number; x0: number; x1: number },
+  w: number,
+  h: number,
+  rows: Int32Array,
+  colOf: Int32Array,
+): Uint32Array | null {
+  const k = kernels();
+  if (!k) return null;
+  const bw = box.x1 - box.x0;
+  const end = colOf.length;
+  const chunkRows = tallestBlock(rows);
+  const COLOF = 0;
+  const OUT = align(4 * end, 16);
+  const DATA = align(OUT + 4 * w, 16);
+  const buf = memoryOf(k, DATA + 2 * bw * chunkRows);
+  const mem16 = new Uint16Array(buf);
+  new Int32Array(buf, COLOF, end).set(colOf);
+  const line = new Uint32Array(buf, OUT, w);
+  const out = new Uint32Array(w * h);
+  for (let v = 0; v < h; v++) {
+    line.fill(0);
+    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v], box.y0 + rows[v + 1]);
+    k.maxU16(DATA, rows[v + 1] - rows[v], bw, end, COLOF, OUT);
+    out.set(line, v * w);
+  }
+  return out;
+}
+
+const SUM_CHUNK = 1 << 16;
+/** Labels beyond this keep the JavaScript loop (16 bytes of sums per label in the module's memory). */
+const MAX_SUM_LABEL = 1 << 22;
+
+/**
+ * Per label l in `[1, maxLabel]`: the sum of `values` over the pixels labelled l, and their count (Float64Array
+ * each, index = label), for uint16 labels and values of the same length.
+ */
+export function labelSumsU16(labels: Uint16Array, values: Uint16Array, maxLabel: number): { sum: Float64Array; count: Float64Array } | null {
+  const k = kernels();
+  if (!k || maxLabel > MAX_SUM_LABEL || labels.length !== values.length) return null;
+  const SUM = 0;
+  const COUNT = 8 * (maxLabel + 1);
+  const LAB = align(COUNT + 8 * (maxLabel + 1), 16);
+  const VAL = LAB + 2 * SUM_CHUNK;
+  const buf = memoryOf(k, VAL + 2 * SUM_CHUNK);
+  const mem16 = new Uint16Array(buf);
+  const sum = new Float64Array(buf, SUM, maxLabel + 1);
+  const count = new Float64Array(buf, COUNT, maxLabel + 1);
+  sum.fill(0);
+  count.fill(0);
+  for (let i = 0; i < labels.length; i += SUM_CHUNK) {
+    const e = Math.min(labels.length, i + SUM_CHUNK);
+    mem16.set(labels.subarray(i, e), LAB / 2);
+    mem16.set(values.subarray(i, e), VAL / 2);
+    k.labelSumsU16(LAB, VAL, e - i, maxLabel, SUM, COUNT);
+  }
+  return { sum: sum.slice(), count: count.slice() };
+}

@@ -1,0 +1,144 @@
+;; The run report's full-resolution passes over 16-bit planes (downsample.ts, run-planes.ts): block sums of an
+;; image plane with its exact histogram, block maxima of a label plane, and per-label sums of a channel. In
+;; JavaScript these ran mostly before V8 had optimised them (one call per plane, ~60 ms of a 2048² report's main
+;; thread); WebAssembly is compiled before it runs. Every sum is of integers (u16 values; i64 within a row's
+;; block, f64 across rows: exact below 2^53), so the results are the same bits as the JavaScript loops whatever
+;; the order.
+;; Pointers are byte offsets into the exported memory, which the caller (kernels-wasm.ts) lays out and grows.
+;; Build: node scripts/build-report-wasm.mjs (needs the `wabt` npm package; output committed).
+(module
+  (memory (export "memory") 1)
+
+  ;; Block sums and histogram of $nRows rows of $bw u16 values (row r at $data + 2·r·$bw): for each block u of
+  ;; the w blocks (columns [cols[u], cols[u+1]), i32 at $cols, cols[0] = 0), acc[u] (f64 at $acc) += the sum of
+  ;; the block's values in these rows; hist[v] (u32 at $hist, 65536 bins) += 1 for every value of the rows,
+  ;; columns [0, $bw) (also those right of the last block). $w = 0 (with cols[0] = 0) counts the histogram only.
+  ;; $hist = -1: no histogram.
+  (func (export "sumsHistU16") (param $data i32) (param $nRows i32) (param $bw i32) (param $cols i32) (param $w i32)
+      (param $acc i32) (param $hist i32)
+    (local $r i32) (local $p i32) (local $u i32) (local $x i32) (local $e i32) (local $v i32) (local $s i64)
+    (local $h i32)
+    (block $rdone
+      (loop $rows
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $nRows)))
+        (local.set $p (i32.add (local.get $data) (i32.shl (i32.mul (local.get $r) (local.get $bw)) (i32.const 1))))
+        (local.set $u (i32.const 0))
+        (local.set $x (i32.load (local.get $cols)))
+        (block $udone
+          (loop $blocks
+            (br_if $udone (i32.ge_u (local.get $u) (local.get $w)))
+            (local.set $e (i32.load (i32.add (local.get $cols) (i32.shl (i32.add (local.get $u) (i32.const 1)) (i32.const 2)))))
+            (local.set $s (i64.const 0))
+            (if (i32.eq (local.get $hist) (i32.const -1))
+              (then
+                (block $sdone
+                  (loop $sum
+                    (br_if $sdone (i32.ge_u (local.get $x) (local.get $e)))
+                    (local.set $s (i64.add (local.get $s)
+                      (i64.load16_u (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 1))))))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (br $sum))))
+              (else
+                (block $xdone
+                  (loop $px
+                    (br_if $xdone (i32.ge_u (local.get $x) (local.get $e)))
+                    (local.set $v (i32.load16_u (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 1)))))
+                    (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (local.get $v))))
+                    (local.set $h (i32.add (local.get $hist) (i32.shl (local.get $v) (i32.const 2))))
+                    (i32.store (local.get $h) (i32.add (i32.load (local.get $h)) (i32.const 1)))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (br $px)))))
+            (local.set $h (i32.add (local.get $acc) (i32.shl (local.get $u) (i32.const 3))))
+            (f64.store (local.get $h) (f64.add (f64.load (local.get $h)) (f64.convert_i64_u (local.get $s))))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $blocks)))
+        ;; right of the last block: counted, in no block
+        (if (i32.ne (local.get $hist) (i32.const -1))
+          (then
+            (block $tdone
+              (loop $tail
+                (br_if $tdone (i32.ge_u (local.get $x) (local.get $bw)))
+                (local.set $h (i32.add (local.get $hist)
+                  (i32.shl (i32.load16_u (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 1)))) (i32.const 2))))
+                (i32.store (local.get $h) (i32.add (i32.load (local.get $h)) (i32.const 1)))
+                (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                (br $tail)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; Block maxima of $nRows rows of a u16 label plane (row r at $data + 2·r·$bw), columns [0, $end): out[colOf[x]]
+  ;; (u32 at $out; colOf: i32 per column at $colOf) = max(out[…], label). Labels are mostly background: eight
+  ;; pixels are tested at once (v128.any_true), and only a group with a nonzero label is walked pixel by pixel.
+  (func (export "maxU16") (param $data i32) (param $nRows i32) (param $bw i32) (param $end i32) (param $colOf i32)
+      (param $out i32)
+    (local $r i32) (local $p i32) (local $x i32) (local $e8 i32)
+    (local.set $e8 (i32.and (local.get $end) (i32.const -8)))
+    (block $rdone
+      (loop $rows
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $nRows)))
+        (local.set $p (i32.add (local.get $data) (i32.shl (i32.mul (local.get $r) (local.get $bw)) (i32.const 1))))
+        (local.set $x (i32.const 0))
+        (block $gdone
+          (loop $groups
+            (br_if $gdone (i32.ge_u (local.get $x) (local.get $e8)))
+            (if (v128.any_true (v128.load align=1 (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 1)))))
+              (then (call $maxRun (local.get $p) (local.get $x) (i32.add (local.get $x) (i32.const 8)) (local.get $colOf) (local.get $out))))
+            (local.set $x (i32.add (local.get $x) (i32.const 8)))
+            (br $groups)))
+        (call $maxRun (local.get $p) (local.get $x) (local.get $end) (local.get $colOf) (local.get $out))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows))))
+
+  ;; out[colOf[x]] = max(out[colOf[x]], row[x]) for x in [$x0, $x1) of the row at $p (u16), nonzero labels only.
+  (func $maxRun (param $p i32) (param $x0 i32) (param $x1 i32) (param $colOf i32) (param $out i32)
+    (local $x i32) (local $v i32) (local $o i32)
+    (local.set $x (local.get $x0))
+    (block $done
+      (loop $px
+        (br_if $done (i32.ge_u (local.get $x) (local.get $x1)))
+        (local.set $v (i32.load16_u (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 1)))))
+        (if (local.get $v)
+          (then
+            (local.set $o (i32.add (local.get $out)
+              (i32.shl (i32.load (i32.add (local.get $colOf) (i32.shl (local.get $x) (i32.const 2)))) (i32.const 2))))
+            (if (i32.gt_u (local.get $v) (i32.load (local.get $o)))
+              (then (i32.store (local.get $o) (local.get $v))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $px))))
+
+  ;; For the $n pixels i with label l = lab[i] (u16 at $lab), 0 < l ≤ $maxLabel: sum[l] += val[i] (u16 at $val;
+  ;; f64 at $sum, exact for integers below 2^53) and count[l] += 1 (f64 at $count). Background is skipped eight
+  ;; pixels at a time.
+  (func (export "labelSumsU16") (param $lab i32) (param $val i32) (param $n i32) (param $maxLabel i32) (param $sum i32)
+      (param $count i32)
+    (local $i i32) (local $n8 i32)
+    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (block $gdone
+      (loop $groups
+        (br_if $gdone (i32.ge_u (local.get $i) (local.get $n8)))
+        (if (v128.any_true (v128.load align=1 (i32.add (local.get $lab) (i32.shl (local.get $i) (i32.const 1)))))
+          (then (call $sumRun (local.get $lab) (local.get $val) (local.get $i) (i32.add (local.get $i) (i32.const 8))
+            (local.get $maxLabel) (local.get $sum) (local.get $count))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $groups)))
+    (call $sumRun (local.get $lab) (local.get $val) (local.get $i) (local.get $n) (local.get $maxLabel) (local.get $sum)
+      (local.get $count)))
+
+  (func $sumRun (param $lab i32) (param $val i32) (param $i0 i32) (param $i1 i32) (param $maxLabel i32) (param $sum i32)
+      (param $count i32)
+    (local $i i32) (local $l i32) (local $o i32)
+    (local.set $i (local.get $i0))
+    (block $done
+      (loop $px
+        (br_if $done (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $l (i32.load16_u (i32.add (local.get $lab) (i32.shl (local.get $i) (i32.const 1)))))
+        (if (i32.and (i32.ne (local.get $l) (i32.const 0)) (i32.le_u (local.get $l) (local.get $maxLabel)))
+          (then
+            (local.set $o (i32.shl (local.get $l) (i32.const 3)))
+            (f64.store (i32.add (local.get $sum) (local.get $o))
+              (f64.add (f64.load (i32.add (local.get $sum) (local.get $o)))
+                (f64.convert_i32_u (i32.load16_u (i32.add (local.get $val) (i32.shl (local.get $i) (i32.const 1)))))))
+            (f64.store (i32.add (local.get $count) (local.get $o))
+              (f64.add (f64.load (i32.add (local.get $count) (local.get $o))) (f64.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $px)))))

@@ -1,0 +1,81 @@
+/**
+ * The report's WebAssembly passes over 16-bit planes (src/report/kernels-wasm.ts) against plain references written
+ * here: block sums and the histogram against the block-at-a-time loop (downImageByBlock) and a direct count, block
+ * maxima against downLabelsByBlock, per-cell means against a direct sum per label — bit for bit, on random planes
+ * with odd widths (row tails shorter than the eight pixels tested at once), boxes at odd offsets, labels past the
+ * largest one asked about, and chunk boundaries (more than 64 Ki pixels). The JavaScript loops (engine 'js') must
+ * give the same bits, and in Node the WebAssembly engine must really be the one used.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rng } from '../bench/synthetic.js';
+import { downImage, downImageByBlock, downImageCounting, downLabels, downLabelsByBlock, type Box } from '../src/report/downsample.js';
+import { downImageU16, labelSumsU16, reportKernels } from '../src/report/kernels-wasm.js';
+import { meanPerLabel } from '../src/report/run-planes.js';
+
+const cases: { Y: number; X: number; box: Box; w: number; h: number }[] = [
+  { Y: 301, X: 517, box: { y0: 0, y1: 301, x0: 0, x1: 517 }, w: 140, h: 82 },
+  { Y: 257, X: 263, box: { y0: 17, y1: 240, x0: 33, x1: 250 }, w: 61, h: 63 },
+  { Y: 64, X: 67, box: { y0: 1, y1: 64, x0: 3, x1: 62 }, w: 59, h: 63 }, // no shrink
+  { Y: 700, X: 130, box: { y0: 0, y1: 700, x0: 0, x1: 130 }, w: 13, h: 70 }, // tall blocks, 91 000 pixels
+];
+
+function sparseLabels(n: number, rand: () => number, maxId: number): Uint16Array {
+  const labels = new Uint16Array(n);
+  for (let i = 0; i < n; i++) if (rand() < 0.04) labels.fill(1 + Math.floor(rand() * maxId), i, Math.min(n, i + 1 + Math.floor(rand() * 12)));
+  return labels;
+}
+
+test('the WebAssembly kernels are used in Node, and give the reference bits; the JavaScript loops give the same', () => {
+  assert.ok(downImageU16(new Uint16Array(16), 4, { y0: 0, y1: 4, x0: 0, x1: 4 }, 2, 2, Int32Array.of(0, 2, 4), Int32Array.of(0, 2, 4), null), 'WebAssembly unavailable');
+  const rand = rng(23);
+  for (const { Y, X, box, w, h } of cases) {
+    const image = new Uint16Array(Y * X);
+    for (let i = 0; i < image.length; i++) image[i] = Math.floor(rand() * 65536);
+    const labels = sparseLabels(Y * X, rand, 65535);
+    const ref = downImageByBlock(image, X, box, w, h);
+    const expectedHist = new Uint32Array(65536);
+    for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) expectedHist[image[y * X + x]]++;
+    const refLabels = downLabelsByBlock(labels, X, box, w, h);
+    for (const engine of ['wasm', 'js'] as const) {
+      reportKernels.engine = engine;
+      try {
+        const hist = new Uint32Array(65536);
+        assert.deepEqual(downImageCounting(image, X, box, w, h, hist, 0), ref, `${engine} sums ${X}×${Y}`);
+        assert.deepEqual(hist, expectedHist, `${engine} histogram ${X}×${Y}`);
+        assert.deepEqual(downImage(image, X, box, w, h), ref, `${engine} sums without histogram ${X}×${Y}`);
+        assert.deepEqual(downLabels(labels, X, box, w, h), refLabels, `${engine} labels ${X}×${Y}`);
+      } finally {
+        reportKernels.engine = 'wasm';
+      }
+    }
+  }
+});
+
+test('per-cell means: uint16 labels and channel, labels above maxLabel skipped, chunk boundaries', () => {
+  const rand = rng(29);
+  const n = 3 * 65536 + 1234;
+  const labels = sparseLabels(n, rand, 900);
+  const values = new Uint16Array(n);
+  for (let i = 0; i < n; i++) values[i] = Math.floor(rand() * 65536);
+  const maxLabel = 700; // the table's largest label: labels 701..900 are not asked about
+  const sum = new Map<number, number>();
+  const count = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const l = labels[i];
+    if (l === 0 || l > maxLabel) continue;
+    sum.set(l, (sum.get(l) ?? 0) + values[i]);
+    count.set(l, (count.get(l) ?? 0) + 1);
+  }
+  const expected = new Map([...sum.keys()].sort((a, b) => a - b).map((l) => [l, sum.get(l)! / count.get(l)!]));
+  const vol = (data: Uint16Array) => ({ data, shape: [1, 1, n] as const });
+  const fast = labelSumsU16(labels, values, maxLabel);
+  assert.ok(fast, 'WebAssembly unavailable');
+  assert.deepEqual(meanPerLabel(vol(labels), vol(values), values, maxLabel), expected);
+  reportKernels.engine = 'js';
+  try {
+    assert.deepEqual(meanPerLabel(vol(labels), vol(values), values, maxLabel), expected);
+  } finally {
+    reportKernels.engine = 'wasm';
+  }
+});
