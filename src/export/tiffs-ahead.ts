@@ -12,10 +12,16 @@ import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
-import type { ExportOptions } from './export-outputs.js';
+
+/** The TIFF-related fields of the export's options (`ExportOptions` in export-outputs.ts). */
+export interface TiffExportSettings {
+  voxelSizeUm: readonly [number, number, number];
+  compression?: 'none' | 'deflate';
+  deflateLevel?: number;
+}
 
 /** The TIFF options of the ROI label raster (and the base of the masks') for the export's options. */
-export function baseTiffOptions(options: ExportOptions): TiffWriteOptions {
+export function baseTiffOptions(options: TiffExportSettings): TiffWriteOptions {
   return {
     voxelSizeUm: options.voxelSizeUm,
     compression: options.compression ?? 'deflate',
@@ -37,7 +43,7 @@ export class TiffsAhead {
   private readonly base: TiffWriteOptions;
 
   /** `options`: those the export will be called with (only the TIFF-related fields matter). */
-  constructor(options: ExportOptions) {
+  constructor(options: TiffExportSettings) {
     this.base = baseTiffOptions(options);
   }
 
