@@ -2,7 +2,8 @@
  * The report's WebAssembly passes over 16-bit planes (src/report/kernels-wasm.ts) against plain references written
  * here: block sums and the histogram against the block-at-a-time loop (downImageByBlock) and a direct count, block
  * maxima against downLabelsByBlock, per-cell means against a direct sum per label — bit for bit, on random planes
- * with odd widths (row tails shorter than the eight pixels tested at once), boxes at odd offsets, labels past the
+ * with odd widths (row tails shorter than the eight pixels tested at once), boxes at odd offsets, a plane copied
+ * into the module's memory in pieces, labels past the
  * largest one asked about, and chunk boundaries (more than 64 Ki pixels). The JavaScript loops (engine 'js') must
  * give the same bits, and in Node the WebAssembly engine must really be the one used.
  */
@@ -18,6 +19,7 @@ const cases: { Y: number; X: number; box: Box; w: number; h: number }[] = [
   { Y: 257, X: 263, box: { y0: 17, y1: 240, x0: 33, x1: 250 }, w: 61, h: 63 },
   { Y: 64, X: 67, box: { y0: 1, y1: 64, x0: 3, x1: 62 }, w: 59, h: 63 }, // no shrink
   { Y: 700, X: 130, box: { y0: 0, y1: 700, x0: 0, x1: 130 }, w: 13, h: 70 }, // tall blocks, 91 000 pixels
+  { Y: 2101, X: 1100, box: { y0: 0, y1: 2101, x0: 0, x1: 1100 }, w: 180, h: 344 }, // 4.4 MiB: many pieces of ≤ 256 KiB
 ];
 
 function sparseLabels(n: number, rand: () => number, maxId: number): Uint16Array {

@@ -3,8 +3,8 @@
  * sums with the histogram (downsample.ts `downImageInteger`), block maxima of labels (`downLabels`) and per-label
  * sums (run-planes.ts `meanPerLabel`). Each pass is called once per plane of a report, so in JavaScript it ran
  * mostly unoptimised (2048² bench run: ≈ 60 ms of the main thread's ≈ 200 ms, CPU profile); WebAssembly is
- * compiled before it runs. The planes are copied into the module's memory a few rows at a time (a block row of
- * the thumbnail, or 64 Ki pixels), so the memory stays small whatever the image size. Every sum is of integers,
+ * compiled before it runs. The planes are copied into the module's memory in pieces (whole block rows of the
+ * thumbnail, ≤ 256 KiB; 64 Ki pixels for the sums), so the memory stays small whatever the image size. Every sum is of integers,
  * so the results are the same bits as the JavaScript loops (test/report-kernels-wasm.test.ts). Each function
  * returns null where WebAssembly (with SIMD) is unavailable or `reportKernels.engine` is 'js': the caller then
  * runs its JavaScript loops.
@@ -14,7 +14,8 @@ import { REPORT_KERNELS_WASM } from './wasm/report-kernels-wasm.js';
 interface KernelExports {
   memory: WebAssembly.Memory;
   sumsHistU16(data: number, nRows: number, bw: number, cols: number, w: number, acc: number, hist: number): void;
-  maxU16(data: number, nRows: number, bw: number, end: number, colOf: number, out: number): void;
+  downU16(data: number, nBlocks: number, rows: number, bw: number, cols: number, w: number, acc: number, hist: number, out: number): void;
+  downMaxU16(data: number, nBlocks: number, rows: number, bw: number, end: number, colOf: number, w: number, out: number): void;
   labelSumsU16(lab: number, val: number, n: number, maxLabel: number, sum: number, count: number): void;
 }
 
@@ -54,11 +55,32 @@ function copyRows(mem: Uint16Array, at: number, src: Uint16Array, X: number, x0:
   for (let y = y0; y < y1; y++, at += bw) mem.set(src.subarray(y * X + x0, y * X + x0 + bw), at);
 }
 
-/** Largest block height of `rows` (at least 1). */
-function tallestBlock(rows: Int32Array): number {
-  let m = 1;
-  for (let v = 0; v + 1 < rows.length; v++) m = Math.max(m, rows[v + 1] - rows[v]);
-  return m;
+/**
+ * Bytes of the plane's rows copied into the module's memory per call (at most; a taller block row is one call).
+ * Not the whole plane: WebAssembly has no on-stack replacement, so a function runs its first, baseline-compiled
+ * code until the call returns; in pieces of 256 KiB (32 calls for a 2048² uint16 plane) the later calls get the
+ * optimised code. Measured on the bench run's two channels (first calls, fresh process): ≈ 16 ms at 256 KiB
+ * against ≈ 26 ms in 4 MiB pieces; 16 and 64 KiB gained nothing more (noisy 2-core machine).
+ */
+const CHUNK_BYTES = 256 << 10;
+
+/**
+ * Consecutive block rows `[v0, v1)` of `rows` whose source rows fit CHUNK_BYTES (at least one block row), and the
+ * tallest such group's row count (the memory to reserve).
+ */
+function blockRowChunks(rows: Int32Array, rowBytes: number): { chunks: [number, number][]; maxRows: number } {
+  const limit = Math.max(1, Math.floor(CHUNK_BYTES / rowBytes));
+  const chunks: [number, number][] = [];
+  let maxRows = 1;
+  const h = rows.length - 1;
+  for (let v0 = 0; v0 < h; ) {
+    let v1 = v0 + 1;
+    while (v1 < h && rows[v1 + 1] - rows[v0] <= limit) v1++;
+    chunks.push([v0, v1]);
+    maxRows = Math.max(maxRows, rows[v1] - rows[v0]);
+    v0 = v1;
+  }
+  return { chunks, maxRows };
 }
 
 /**
@@ -78,30 +100,32 @@ export function downImageU16(
   const k = kernels();
   if (!k || (hist && hist.length !== 65536)) return null;
   const bw = box.x1 - box.x0;
-  const chunkRows = tallestBlock(rows);
+  const { chunks, maxRows } = blockRowChunks(rows, 2 * bw);
+  const maxBlocks = Math.max(...chunks.map(([v0, v1]) => v1 - v0));
   const HIST = 0;
   const COLS = hist ? HIST_BYTES : 0;
-  const ACC = align(COLS + 4 * (w + 1), 8);
-  const DATA = align(ACC + 8 * w, 16);
-  const buf = memoryOf(k, DATA + 2 * bw * chunkRows);
+  const ROWS = align(COLS + 4 * (w + 1), 16);
+  const ACC = align(ROWS + 4 * (h + 1), 16);
+  const OUT = align(ACC + 8 * w, 16);
+  const DATA = align(OUT + 4 * w * maxBlocks, 16);
+  const buf = memoryOf(k, DATA + 2 * bw * maxRows);
   const mem16 = new Uint16Array(buf);
-  const acc = new Float64Array(buf, ACC, w);
   new Int32Array(buf, COLS, w + 1).set(cols);
+  const rowsMem = new Int32Array(buf, ROWS, h + 1);
   const histMem = hist ? new Uint32Array(buf, HIST, 65536) : null;
   histMem?.set(hist!);
   const histAt = hist ? HIST : -1;
   const out = new Float32Array(w * h);
-  for (let v = 0; v < h; v++) {
-    const n = rows[v + 1] - rows[v];
-    acc.fill(0);
-    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v], box.y0 + rows[v + 1]);
-    k.sumsHistU16(DATA, n, bw, COLS, w, ACC, histAt);
-    for (let u = 0; u < w; u++) out[v * w + u] = acc[u] / (n * (cols[u + 1] - cols[u]));
+  for (const [v0, v1] of chunks) {
+    for (let v = v0; v <= v1; v++) rowsMem[v - v0] = rows[v] - rows[v0];
+    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v0], box.y0 + rows[v1]);
+    k.downU16(DATA, v1 - v0, ROWS, bw, COLS, w, ACC, histAt, OUT);
+    out.set(new Float32Array(buf, OUT, w * (v1 - v0)), v0 * w);
   }
   if (histMem) {
     // Rows below the last block: counted, in no block (cols[0] = 0 and w = 0: the histogram only).
-    for (let y = box.y0 + rows[h]; y < box.y1; y += chunkRows) {
-      const y1 = Math.min(box.y1, y + chunkRows);
+    for (let y = box.y0 + rows[h]; y < box.y1; y += maxRows) {
+      const y1 = Math.min(box.y1, y + maxRows);
       copyRows(mem16, DATA / 2, src, X, box.x0, bw, y, y1);
       k.sumsHistU16(DATA, y1 - y, bw, COLS, 0, ACC, HIST);
     }
@@ -124,20 +148,22 @@ export function downLabelsU16(
   if (!k) return null;
   const bw = box.x1 - box.x0;
   const end = colOf.length;
-  const chunkRows = tallestBlock(rows);
+  const { chunks, maxRows } = blockRowChunks(rows, 2 * bw);
+  const maxBlocks = Math.max(...chunks.map(([v0, v1]) => v1 - v0));
   const COLOF = 0;
-  const OUT = align(4 * end, 16);
-  const DATA = align(OUT + 4 * w, 16);
-  const buf = memoryOf(k, DATA + 2 * bw * chunkRows);
+  const ROWS = align(4 * end, 16);
+  const OUT = align(ROWS + 4 * (h + 1), 16);
+  const DATA = align(OUT + 4 * w * maxBlocks, 16);
+  const buf = memoryOf(k, DATA + 2 * bw * maxRows);
   const mem16 = new Uint16Array(buf);
   new Int32Array(buf, COLOF, end).set(colOf);
-  const line = new Uint32Array(buf, OUT, w);
+  const rowsMem = new Int32Array(buf, ROWS, h + 1);
   const out = new Uint32Array(w * h);
-  for (let v = 0; v < h; v++) {
-    line.fill(0);
-    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v], box.y0 + rows[v + 1]);
-    k.maxU16(DATA, rows[v + 1] - rows[v], bw, end, COLOF, OUT);
-    out.set(line, v * w);
+  for (const [v0, v1] of chunks) {
+    for (let v = v0; v <= v1; v++) rowsMem[v - v0] = rows[v] - rows[v0];
+    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v0], box.y0 + rows[v1]);
+    k.downMaxU16(DATA, v1 - v0, ROWS, bw, end, COLOF, w, OUT);
+    out.set(new Uint32Array(buf, OUT, w * (v1 - v0)), v0 * w);
   }
   return out;
 }

@@ -14,7 +14,7 @@
   ;; the block's values in these rows; hist[v] (u32 at $hist, 65536 bins) += 1 for every value of the rows,
   ;; columns [0, $bw) (also those right of the last block). $w = 0 (with cols[0] = 0) counts the histogram only.
   ;; $hist = -1: no histogram.
-  (func (export "sumsHistU16") (param $data i32) (param $nRows i32) (param $bw i32) (param $cols i32) (param $w i32)
+  (func $sumsHistU16 (export "sumsHistU16") (param $data i32) (param $nRows i32) (param $bw i32) (param $cols i32) (param $w i32)
       (param $acc i32) (param $hist i32)
     (local $r i32) (local $p i32) (local $u i32) (local $x i32) (local $e i32) (local $v i32) (local $s i64)
     (local $h i32)
@@ -66,10 +66,60 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rows))))
 
+  ;; Area averages of $nBlocks block rows of a u16 plane: block row v is rows [rows[v], rows[v+1]) (i32 at $rows,
+  ;; relative to $data, row r at $data + 2·r·$bw); out[v·w + u] (f32 at $out) = (sum of block (v, u)) / (its pixel
+  ;; count), divided in f64 and rounded to f32 as JavaScript's Float32Array store does. $acc: w f64 of scratch.
+  ;; $hist as in sumsHistU16.
+  (func (export "downU16") (param $data i32) (param $nBlocks i32) (param $rows i32) (param $bw i32) (param $cols i32)
+      (param $w i32) (param $acc i32) (param $hist i32) (param $out i32)
+    (local $v i32) (local $r0 i32) (local $n i32) (local $u i32) (local $c0 i32) (local $c1 i32) (local $o i32)
+    (block $vdone
+      (loop $blockRows
+        (br_if $vdone (i32.ge_u (local.get $v) (local.get $nBlocks)))
+        (local.set $r0 (i32.load (i32.add (local.get $rows) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $n (i32.sub (i32.load (i32.add (local.get $rows) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2))))
+          (local.get $r0)))
+        (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $w) (i32.const 3)))
+        (call $sumsHistU16 (i32.add (local.get $data) (i32.shl (i32.mul (local.get $r0) (local.get $bw)) (i32.const 1)))
+          (local.get $n) (local.get $bw) (local.get $cols) (local.get $w) (local.get $acc) (local.get $hist))
+        (local.set $u (i32.const 0))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $v) (local.get $w)) (i32.const 2))))
+        (local.set $c0 (i32.load (local.get $cols)))
+        (block $udone
+          (loop $blocks
+            (br_if $udone (i32.ge_u (local.get $u) (local.get $w)))
+            (local.set $c1 (i32.load (i32.add (local.get $cols) (i32.shl (i32.add (local.get $u) (i32.const 1)) (i32.const 2)))))
+            (f32.store (i32.add (local.get $o) (i32.shl (local.get $u) (i32.const 2)))
+              (f32.demote_f64 (f64.div (f64.load (i32.add (local.get $acc) (i32.shl (local.get $u) (i32.const 3))))
+                (f64.mul (f64.convert_i32_u (local.get $n)) (f64.convert_i32_u (i32.sub (local.get $c1) (local.get $c0)))))))
+            (local.set $c0 (local.get $c1))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $blocks)))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $blockRows))))
+
+  ;; Block maxima of $nBlocks block rows of a u16 label plane (rows as in downU16): out[v·w + u] (u32 at $out) = the
+  ;; largest label of block (v, u), 0 if none; columns [0, $end), colOf as in maxU16.
+  (func (export "downMaxU16") (param $data i32) (param $nBlocks i32) (param $rows i32) (param $bw i32) (param $end i32)
+      (param $colOf i32) (param $w i32) (param $out i32)
+    (local $v i32) (local $r0 i32) (local $o i32)
+    (block $vdone
+      (loop $blockRows
+        (br_if $vdone (i32.ge_u (local.get $v) (local.get $nBlocks)))
+        (local.set $r0 (i32.load (i32.add (local.get $rows) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $v) (local.get $w)) (i32.const 2))))
+        (memory.fill (local.get $o) (i32.const 0) (i32.shl (local.get $w) (i32.const 2)))
+        (call $maxU16 (i32.add (local.get $data) (i32.shl (i32.mul (local.get $r0) (local.get $bw)) (i32.const 1)))
+          (i32.sub (i32.load (i32.add (local.get $rows) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2))))
+            (local.get $r0))
+          (local.get $bw) (local.get $end) (local.get $colOf) (local.get $o))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $blockRows))))
+
   ;; Block maxima of $nRows rows of a u16 label plane (row r at $data + 2·r·$bw), columns [0, $end): out[colOf[x]]
   ;; (u32 at $out; colOf: i32 per column at $colOf) = max(out[…], label). Labels are mostly background: eight
   ;; pixels are tested at once (v128.any_true), and only a group with a nonzero label is walked pixel by pixel.
-  (func (export "maxU16") (param $data i32) (param $nRows i32) (param $bw i32) (param $end i32) (param $colOf i32)
+  (func $maxU16 (param $data i32) (param $nRows i32) (param $bw i32) (param $end i32) (param $colOf i32)
       (param $out i32)
     (local $r i32) (local $p i32) (local $x i32) (local $e8 i32)
     (local.set $e8 (i32.and (local.get $end) (i32.const -8)))
