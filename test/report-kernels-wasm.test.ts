@@ -5,14 +5,17 @@
  * with odd widths (row tails shorter than the eight pixels tested at once), boxes at odd offsets, a plane copied
  * into the module's memory in pieces, labels past the
  * largest one asked about, and chunk boundaries (more than 64 Ki pixels). The JavaScript loops (engine 'js') must
- * give the same bits, and in Node the WebAssembly engine must really be the one used.
+ * give the same bits, and in Node the WebAssembly engine must really be the one used. Overlays (compositing,
+ * outlines, posterised scanlines): the PNG bytes of both engines, with three channels (one float, with NaN), a
+ * ROI's box and outline, masks without image, single-channel objects.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rng } from '../bench/synthetic.js';
 import { downImage, downImageByBlock, downImageCounting, downLabels, downLabelsByBlock, type Box } from '../src/report/downsample.js';
 import { downImageU16, labelSumsU16, reportKernels } from '../src/report/kernels-wasm.js';
-import { meanPerLabel } from '../src/report/run-planes.js';
+import { meanPerLabel, type RunPlanes } from '../src/report/run-planes.js';
+import { renderThumbnail } from '../src/report/thumbnail.js';
 
 const cases: { Y: number; X: number; box: Box; w: number; h: number }[] = [
   { Y: 301, X: 517, box: { y0: 0, y1: 301, x0: 0, x1: 517 }, w: 140, h: 82 },
@@ -79,5 +82,53 @@ test('per-cell means: uint16 labels and channel, labels above maxLabel skipped, 
     assert.deepEqual(meanPerLabel(vol(labels), vol(values), values, maxLabel), expected);
   } finally {
     reportKernels.engine = 'wasm';
+  }
+});
+
+/** Round blobs of labels 1..n (later ones on top) on a w × h plane. */
+function blobs(w: number, h: number, n: number, rand: () => number, r: [number, number]): Uint16Array {
+  const out = new Uint16Array(w * h);
+  for (let id = 1; id <= n; id++) {
+    const cx = rand() * w, cy = rand() * h, rr = r[0] + rand() * (r[1] - r[0]);
+    for (let y = Math.max(0, Math.floor(cy - rr)); y < Math.min(h, cy + rr); y++) {
+      for (let x = Math.max(0, Math.floor(cx - rr)); x < Math.min(w, cx + rr); x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= rr * rr) out[y * w + x] = id;
+    }
+  }
+  return out;
+}
+
+test('overlays: the WebAssembly compositing, outlines and scanlines give the PNG bytes of the JavaScript path', () => {
+  const rand = rng(31);
+  const W = 731, H = 402;
+  const channel = (lo: number, hi: number) => {
+    const c = new Uint16Array(W * H);
+    for (let i = 0; i < c.length; i++) c[i] = lo + Math.floor(rand() * (hi - lo));
+    return c;
+  };
+  const cell = blobs(W, H, 120, rand, [6, 14]);
+  const marker = blobs(W, H, 90, rand, [2, 6]);
+  const region = blobs(W, H, 30, rand, [4, 9]);
+  const rois = new Uint16Array(W * H);
+  for (let y = 40; y < 300; y++) for (let x = 50; x < 400; x++) rois[y * W + x] = 1;
+  for (let y = 200; y < 390; y++) for (let x = 420; x < 700; x++) rois[y * W + x] = 2;
+  const floats = new Float32Array(W * H);
+  for (let i = 0; i < floats.length; i++) floats[i] = rand() < 0.01 ? NaN : rand() * 1000 - 100;
+  const [c1, c2, c3, c4] = [channel(100, 4000), channel(0, 300), channel(7, 8), channel(0, 65535)];
+  const positive = new Set([3, 5, 8, 13, 21, 34, 55, 89, 100, 119]);
+  const base = { width: W, height: H, cell, marker, region, objects: null, rois, cellMarkerMean: null, imageNote: null };
+  const cases: { name: string; planes: () => RunPlanes; opts: Parameters<typeof renderThumbnail>[1] }[] = [
+    { name: 'whole image, three channels', planes: () => ({ ...base, channels: [{ role: 'cell', plane: c1 }, { role: 'marker', plane: c2 }, { role: 'optional_region', plane: floats }] }), opts: { maxSide: 300, positive } },
+    { name: 'ROI 2 at full size, 4 bits', planes: () => ({ ...base, channels: [{ role: 'cell', plane: c1 }, { role: 'marker', plane: c3 }] }), opts: { box: { y0: 200, y1: 390, x0: 420, x1: 700 }, maxSide: 560, positive, roiId: 2, bits: 4 } },
+    { name: 'masks only', planes: () => ({ ...base, channels: [] }), opts: { maxSide: 180, positive } },
+    { name: 'single-channel objects', planes: () => ({ ...base, cell: null, marker: null, region: null, objects: cell, rois: null, channels: [{ role: 'objects', plane: c4 }] }), opts: { maxSide: 200, positive: new Set() } },
+  ];
+  for (const { name, planes, opts } of cases) {
+    const wasm = renderThumbnail(planes(), opts).png;
+    reportKernels.engine = 'js';
+    try {
+      assert.deepEqual(Buffer.from(wasm), Buffer.from(renderThumbnail(planes(), opts).png), name);
+    } finally {
+      reportKernels.engine = 'wasm';
+    }
   }
 });

@@ -17,6 +17,9 @@ interface KernelExports {
   downU16(data: number, nBlocks: number, rows: number, bw: number, cols: number, w: number, acc: number, hist: number, out: number): void;
   downMaxU16(data: number, nBlocks: number, rows: number, bw: number, end: number, colOf: number, w: number, out: number): void;
   labelSumsU16(lab: number, val: number, n: number, maxLabel: number, sum: number, count: number): void;
+  addImageF32(d: number, n: number, lo: number, span: number, kr: number, kg: number, kb: number, rgba: number): void;
+  drawLabels(y0: number, y1: number, w: number, h: number, cell: number, marker: number, region: number, rois: number, rgba: number, pos: number, maxPos: number, noImage: number, roiId: number, colors: number): void;
+  scanlinesNone(w: number, h: number, rgba: number, raw: number, shift: number, half: number, top: number): void;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -196,4 +199,75 @@ export function labelSumsU16(labels: Uint16Array, values: Uint16Array, maxLabel:
     k.labelSumsU16(LAB, VAL, e - i, maxLabel, SUM, COUNT);
   }
   return { sum: sum.slice(), count: count.slice() };
+}
+
+/** Pixels per call of the overlay's passes (≈ 20 calls per pass of a 560² overlay). */
+const OVERLAY_PIECE = 16384;
+
+/** What thumbnail.ts draws, for `overlayScanlines`. */
+export interface OverlayPlanes {
+  width: number;
+  height: number;
+  /** Image layers, bottom first: f32 planes, contrast limits, colour (0..1 per channel, opacity 1, gamma 1). */
+  images: { data: Float32Array; contrast: readonly [number, number]; rgb: readonly [number, number, number] }[];
+  cell: Uint32Array | null;
+  marker: Uint32Array | null;
+  region: Uint32Array | null;
+  rois: Uint32Array | null;
+  /** 1 at the marker-positive cell labels. */
+  isPositive: Uint8Array;
+  noImage: boolean;
+  roiId: number | undefined;
+  /** RGBA (alpha 0..1) of: no-image fill, positive fill, positive outline, cell outline, third channel, marker, ROI. */
+  colors: readonly (readonly number[])[];
+  /** Posterisation: colour bits kept (png-rgb.ts). */
+  bits: number;
+}
+
+/**
+ * The PNG scanlines (filter None, posterised to `bits`) of a thumbnail's overlay: the image layers composited as
+ * render/composite.ts `compositeLayers` does on an opaque black background, then thumbnail.ts's label drawing —
+ * the same arithmetic, so the same bytes as the JavaScript path.
+ */
+export function overlayScanlines(o: OverlayPlanes): Uint8Array | null {
+  const k = kernels();
+  if (!k || o.roiId === -1) return null;
+  const { width: w, height: h } = o;
+  const n = w * h;
+  const pad = 16;
+  let at = pad;
+  const take = (bytes: number) => {
+    const p = at;
+    at = align(at + bytes + pad, 16);
+    return p;
+  };
+  const RGBA = take(4 * n);
+  const RAW = take((3 * w + 1) * h);
+  const COLORS = take(7 * 32);
+  const POS = take(o.isPositive.length);
+  const SCRATCH = take(4 * n);
+  const planes = [o.cell, o.marker, o.region, o.rois].map((p) => (p ? take(4 * n) : -1));
+  const buf = memoryOf(k, at);
+  new Uint32Array(buf, RGBA, n).fill(0xff000000); // opaque black (little-endian bytes 0, 0, 0, 255)
+  const f32 = new Float32Array(buf);
+  // In pieces of OVERLAY_PIECE pixels (bands of rows): the later calls run the optimised code (CHUNK_BYTES says why).
+  const band = Math.max(1, Math.floor(OVERLAY_PIECE / w));
+  for (const { data, contrast, rgb } of o.images) {
+    const [lo, hi] = contrast;
+    f32.set(data, SCRATCH / 4);
+    for (let i = 0; i < n; i += band * w) {
+      k.addImageF32(SCRATCH + 4 * i, Math.min(band * w, n - i), lo, hi > lo ? hi - lo : 1, rgb[0] * 255, rgb[1] * 255, rgb[2] * 255, RGBA + 4 * i);
+    }
+  }
+  new Float64Array(buf, COLORS, 28).set(o.colors.flat());
+  new Uint8Array(buf, POS, o.isPositive.length).set(o.isPositive);
+  const u32 = new Uint32Array(buf);
+  [o.cell, o.marker, o.region, o.rois].forEach((p, j) => p && u32.set(p, planes[j] / 4));
+  const shift = 8 - Math.min(8, Math.max(1, o.bits));
+  for (let y = 0; y < h; y += band) {
+    const y1 = Math.min(h, y + band);
+    k.drawLabels(y, y1, w, h, planes[0], planes[1], planes[2], planes[3], RGBA, POS, o.isPositive.length - 1, o.noImage ? 1 : 0, o.roiId ?? -1, COLORS);
+    k.scanlinesNone(w, y1 - y, RGBA + 4 * w * y, RAW + (3 * w + 1) * y, shift, shift > 0 ? 1 << (shift - 1) : 0, 255 - ((1 << shift) - 1));
+  }
+  return new Uint8Array(buf, RAW, (3 * w + 1) * h).slice();
 }
