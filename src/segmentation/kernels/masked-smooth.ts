@@ -10,6 +10,7 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
+import { xPassRow, yPassRow } from './smooth-rows.js';
 
 // Reused between calls: declumping smooths one small box per object (see grow-buffer.ts).
 const numScratch = new GrowBuffer(Float64Array);
@@ -235,6 +236,7 @@ function smoothPlane(
     const xa = Math.max(0, from[q] - hx);
     const xe = Math.min(X, to[q] + hx);
     if (normalize) {
+      if (lo === -hy && hi === hy && values instanceof Float32Array && yPassRow(values, ky, q, X, xa, xe, a, dst, d)) continue;
       for (let x = xa; x < xe; x++) {
         let acc = 0;
         for (let t = lo, j = (q + lo) * X + x; t <= hi; t++, j += X) acc += values[j] * ky[t + hy];
@@ -267,7 +269,19 @@ function smoothPlane(
     }
     out.fill(0, row, row + from[y]);
     out.fill(0, row + to[y], row + X);
+    // The voxels whose taps all lie inside the row, unrolled (`smooth-rows.ts`); the others below.
+    let qa = from[y];
+    let qe = qa;
+    if (normalize) {
+      qa = Math.max(from[y], hx);
+      qe = Math.max(qa, Math.min(to[y], X - hx));
+      if (!xPassRow(a, kx, row, qa, qe, needed, out, kxSum)) qe = qa;
+    }
     for (let q = from[y]; q < to[y]; q++) {
+      if (q === qa && qe > qa) {
+        q = qe - 1;
+        continue;
+      }
       if (needed && !needed[row + q]) {
         out[row + q] = 0;
         continue;
