@@ -1,7 +1,8 @@
 /**
- * The report's WebAssembly passes over 16-bit planes (src/report/kernels-wasm.ts) against plain references written
- * here: block sums and the histogram against the block-at-a-time loop (downImageByBlock) and a direct count, block
- * maxima against downLabelsByBlock, per-cell means against a direct sum per label — bit for bit, on random planes
+ * The report's WebAssembly passes (src/report/kernels-wasm.ts) against plain references: block sums of 16-bit
+ * planes and the histogram against the block-at-a-time loop (downImageByBlock) and a direct count, block maxima of
+ * 16- and 32-bit labels against downLabelsByBlock, float planes (NaN and −∞ skipped) against the JavaScript block
+ * loop's sums, per-cell means against a direct sum per label — bit for bit, on random planes
  * with odd widths (row tails shorter than the eight pixels tested at once), boxes at odd offsets, a plane copied
  * into the module's memory in pieces, labels past the
  * largest one asked about, and chunk boundaries (more than 64 Ki pixels). The JavaScript loops (engine 'js') must
@@ -38,10 +39,18 @@ test('the WebAssembly kernels are used in Node, and give the reference bits; the
     const image = new Uint16Array(Y * X);
     for (let i = 0; i < image.length; i++) image[i] = Math.floor(rand() * 65536);
     const labels = sparseLabels(Y * X, rand, 65535);
+    const labels32 = new Uint32Array(labels.length);
+    for (let i = 0; i < labels.length; i++) labels32[i] = labels[i] === 0 ? 0 : labels[i] * 70001;
+    const floats = new Float32Array(Y * X);
+    for (let i = 0; i < floats.length; i++) floats[i] = rand() < 0.01 ? NaN : rand() < 0.01 ? -Infinity : (rand() - 0.3) * 1e4;
     const ref = downImageByBlock(image, X, box, w, h);
     const expectedHist = new Uint32Array(65536);
     for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) expectedHist[image[y * X + x]]++;
     const refLabels = downLabelsByBlock(labels, X, box, w, h);
+    const refLabels32 = downLabelsByBlock(labels32, X, box, w, h);
+    reportKernels.engine = 'js';
+    const refFloats = downImageByBlock(floats, X, box, w, h); // float sums: the JavaScript block loop's order
+    reportKernels.engine = 'wasm';
     for (const engine of ['wasm', 'js'] as const) {
       reportKernels.engine = engine;
       try {
@@ -50,6 +59,8 @@ test('the WebAssembly kernels are used in Node, and give the reference bits; the
         assert.deepEqual(hist, expectedHist, `${engine} histogram ${X}×${Y}`);
         assert.deepEqual(downImage(image, X, box, w, h), ref, `${engine} sums without histogram ${X}×${Y}`);
         assert.deepEqual(downLabels(labels, X, box, w, h), refLabels, `${engine} labels ${X}×${Y}`);
+        assert.deepEqual(downLabels(labels32, X, box, w, h), refLabels32, `${engine} 32-bit labels ${X}×${Y}`);
+        assert.deepEqual(downImage(floats, X, box, w, h), refFloats, `${engine} float sums ${X}×${Y}`);
       } finally {
         reportKernels.engine = 'wasm';
       }

@@ -16,6 +16,8 @@ interface KernelExports {
   sumsHistU16(data: number, nRows: number, bw: number, cols: number, w: number, acc: number, hist: number): void;
   downU16(data: number, nBlocks: number, rows: number, bw: number, cols: number, w: number, acc: number, hist: number, out: number): void;
   downMaxU16(data: number, nBlocks: number, rows: number, bw: number, end: number, colOf: number, w: number, out: number): void;
+  downMaxU32(data: number, nBlocks: number, rows: number, bw: number, end: number, colOf: number, w: number, out: number): void;
+  downF32(data: number, nBlocks: number, rs: number, re: number, bw: number, cs: number, ce: number, w: number, out: number): void;
   labelSumsU16(lab: number, val: number, n: number, maxLabel: number, sum: number, count: number): void;
   addImageF32(d: number, n: number, lo: number, span: number, kr: number, kg: number, kb: number, rgba: number): void;
   drawLabels(y0: number, y1: number, w: number, h: number, cell: number, marker: number, region: number, rois: number, rgba: number, pos: number, maxPos: number, noImage: number, roiId: number, colors: number): void;
@@ -49,13 +51,20 @@ function memoryOf(k: KernelExports, bytes: number): ArrayBuffer {
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 const HIST_BYTES = 65536 * 4;
 
-/** Rows `[y0, y1)` of the box's columns `[x0, x0 + bw)` of `src` (row length X) into `mem` at element `at`. */
-function copyRows(mem: Uint16Array, at: number, src: Uint16Array, X: number, x0: number, bw: number, y0: number, y1: number): void {
+type Plane = Uint16Array | Uint32Array | Float32Array;
+
+/** Rows `[y0, y1)` of the box's columns `[x0, x0 + bw)` of `src` (row length X) into `mem` (same type) at element `at`. */
+function copyRows<T extends Plane>(mem: T, at: number, src: T, X: number, x0: number, bw: number, y0: number, y1: number): void {
   if (x0 === 0 && bw === X) {
-    mem.set(src.subarray(y0 * X, y1 * X), at);
+    mem.set(src.subarray(y0 * X, y1 * X) as never, at);
     return;
   }
-  for (let y = y0; y < y1; y++, at += bw) mem.set(src.subarray(y * X + x0, y * X + x0 + bw), at);
+  for (let y = y0; y < y1; y++, at += bw) mem.set(src.subarray(y * X + x0, y * X + x0 + bw) as never, at);
+}
+
+/** The module's memory viewed as `src`'s type. */
+function viewLike<T extends Plane>(src: T, buf: ArrayBuffer): T {
+  return new (src.constructor as new (b: ArrayBuffer) => T)(buf);
 }
 
 /**
@@ -137,9 +146,12 @@ export function downImageU16(
   return out;
 }
 
-/** Block maxima (`rows` × the columns' block index `colOf`, `[0, colOf.length)`) of a box of a uint16 label plane. */
-export function downLabelsU16(
-  src: Uint16Array,
+/**
+ * Block maxima (`rows` × the columns' block index `colOf`, `[0, colOf.length)`) of a box of a uint16 or uint32
+ * label plane.
+ */
+export function downLabelsWasm(
+  src: Uint16Array | Uint32Array,
   X: number,
   box: { y0: number; y1: number; x0: number; x1: number },
   w: number,
@@ -151,22 +163,79 @@ export function downLabelsU16(
   if (!k) return null;
   const bw = box.x1 - box.x0;
   const end = colOf.length;
-  const { chunks, maxRows } = blockRowChunks(rows, 2 * bw);
+  const bytes = src.BYTES_PER_ELEMENT;
+  const { chunks, maxRows } = blockRowChunks(rows, bytes * bw);
   const maxBlocks = Math.max(...chunks.map(([v0, v1]) => v1 - v0));
   const COLOF = 0;
   const ROWS = align(4 * end, 16);
   const OUT = align(ROWS + 4 * (h + 1), 16);
   const DATA = align(OUT + 4 * w * maxBlocks, 16);
-  const buf = memoryOf(k, DATA + 2 * bw * maxRows);
-  const mem16 = new Uint16Array(buf);
+  const buf = memoryOf(k, DATA + bytes * bw * maxRows);
+  const mem = viewLike(src, buf);
   new Int32Array(buf, COLOF, end).set(colOf);
   const rowsMem = new Int32Array(buf, ROWS, h + 1);
   const out = new Uint32Array(w * h);
+  const kernel = bytes === 2 ? k.downMaxU16 : k.downMaxU32;
   for (const [v0, v1] of chunks) {
     for (let v = v0; v <= v1; v++) rowsMem[v - v0] = rows[v] - rows[v0];
-    copyRows(mem16, DATA / 2, src, X, box.x0, bw, box.y0 + rows[v0], box.y0 + rows[v1]);
-    k.downMaxU16(DATA, v1 - v0, ROWS, bw, end, COLOF, w, OUT);
+    copyRows(mem, DATA / bytes, src, X, box.x0, bw, box.y0 + rows[v0], box.y0 + rows[v1]);
+    kernel(DATA, v1 - v0, ROWS, bw, end, COLOF, w, OUT);
     out.set(new Uint32Array(buf, OUT, w * (v1 - v0)), v0 * w);
+  }
+  return out;
+}
+
+/**
+ * downsample.ts `downImageByBlock` of a float32 plane (the overlays' own levels, 3D max projections): blocks
+ * `[rs[v], re[v]) × [cs[u], ce[u])` relative to the box, summed in the same order (same float sums).
+ */
+export function downImageF32(
+  src: Float32Array,
+  X: number,
+  box: { y0: number; y1: number; x0: number; x1: number },
+  w: number,
+  h: number,
+  rs: Int32Array,
+  re: Int32Array,
+  cs: Int32Array,
+  ce: Int32Array,
+): Float32Array | null {
+  const k = kernels();
+  if (!k) return null;
+  const bw = box.x1 - box.x0;
+  // Pieces of consecutive block rows (rows and blocks never decrease along v; blocks may overlap only if f < 1).
+  const limit = Math.max(1, Math.floor(CHUNK_BYTES / (4 * bw)));
+  const chunks: [number, number][] = [];
+  let maxRows = 1;
+  for (let v0 = 0; v0 < h; ) {
+    let v1 = v0 + 1;
+    while (v1 < h && re[v1] - rs[v0] <= limit) v1++;
+    chunks.push([v0, v1]);
+    maxRows = Math.max(maxRows, re[v1 - 1] - rs[v0]);
+    v0 = v1;
+  }
+  const maxBlocks = Math.max(...chunks.map(([v0, v1]) => v1 - v0));
+  const CS = 0;
+  const CE = align(4 * w, 16);
+  const RS = align(CE + 4 * w, 16);
+  const RE = align(RS + 4 * h, 16);
+  const OUT = align(RE + 4 * h, 16);
+  const DATA = align(OUT + 4 * w * maxBlocks, 16);
+  const buf = memoryOf(k, DATA + 4 * bw * maxRows);
+  const mem = new Float32Array(buf);
+  new Int32Array(buf, CS, w).set(cs);
+  new Int32Array(buf, CE, w).set(ce);
+  const rsMem = new Int32Array(buf, RS, h);
+  const reMem = new Int32Array(buf, RE, h);
+  const out = new Float32Array(w * h);
+  for (const [v0, v1] of chunks) {
+    for (let v = v0; v < v1; v++) {
+      rsMem[v - v0] = rs[v] - rs[v0];
+      reMem[v - v0] = re[v] - rs[v0];
+    }
+    copyRows(mem, DATA / 4, src, X, box.x0, bw, box.y0 + rs[v0], box.y0 + re[v1 - 1]);
+    k.downF32(DATA, v1 - v0, RS, RE, bw, CS, CE, w, OUT);
+    out.set(new Float32Array(buf, OUT, w * (v1 - v0)), v0 * w);
   }
   return out;
 }

@@ -98,6 +98,89 @@
         (local.set $v (i32.add (local.get $v) (i32.const 1)))
         (br $blockRows))))
 
+  ;; Block maxima of $nBlocks block rows of a u32 label plane: as downMaxU16, four pixels tested at once.
+  (func (export "downMaxU32") (param $data i32) (param $nBlocks i32) (param $rows i32) (param $bw i32) (param $end i32)
+      (param $colOf i32) (param $w i32) (param $out i32)
+    (local $v i32) (local $r i32) (local $r1 i32) (local $o i32) (local $p i32) (local $x i32)
+      (local $val i32) (local $q i32)
+    (block $vdone
+      (loop $blockRows
+        (br_if $vdone (i32.ge_u (local.get $v) (local.get $nBlocks)))
+        (local.set $r (i32.load (i32.add (local.get $rows) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $r1 (i32.load (i32.add (local.get $rows) (i32.shl (i32.add (local.get $v) (i32.const 1)) (i32.const 2)))))
+        (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $v) (local.get $w)) (i32.const 2))))
+        (memory.fill (local.get $o) (i32.const 0) (i32.shl (local.get $w) (i32.const 2)))
+        (block $rdone
+          (loop $rowsL
+            (br_if $rdone (i32.ge_u (local.get $r) (local.get $r1)))
+            (local.set $p (i32.add (local.get $data) (i32.shl (i32.mul (local.get $r) (local.get $bw)) (i32.const 2))))
+            (local.set $x (i32.const 0))
+            (block $xdone
+              (loop $px
+                (br_if $xdone (i32.ge_u (local.get $x) (local.get $end)))
+                ;; a group of four background labels is skipped at once
+                (if (i32.and (i32.le_u (i32.add (local.get $x) (i32.const 4)) (local.get $end)) (i32.eqz (i32.and (local.get $x) (i32.const 3))))
+                  (then (if (i32.eqz (v128.any_true (v128.load align=1 (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 2))))))
+                    (then (local.set $x (i32.add (local.get $x) (i32.const 4))) (br $px)))))
+                (local.set $val (i32.load (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 2)))))
+                (if (local.get $val)
+                  (then
+                    (local.set $q (i32.add (local.get $o)
+                      (i32.shl (i32.load (i32.add (local.get $colOf) (i32.shl (local.get $x) (i32.const 2)))) (i32.const 2))))
+                    (if (i32.gt_u (local.get $val) (i32.load (local.get $q)))
+                      (then (i32.store (local.get $q) (local.get $val))))))
+                (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                (br $px)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rowsL)))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $blockRows))))
+
+  ;; downsample.ts downImageByBlock on an f32 plane: block (v, u) of $nBlocks block rows covers rows [rs[v], re[v])
+  ;; (relative to $data, row length $bw) and columns [cs[u], ce[u]) (i32 arrays); its values that are > −∞ (not NaN,
+  ;; not −∞) are summed in f64 row by row, left to right — the JavaScript order, so the same float sums —
+  ;; and out[v·w + u] = f32(sum / pixel count).
+  (func (export "downF32") (param $data i32) (param $nBlocks i32) (param $rs i32) (param $re i32) (param $bw i32)
+      (param $cs i32) (param $ce i32) (param $w i32) (param $out i32)
+    (local $v i32) (local $u i32) (local $y i32) (local $y1 i32) (local $x i32) (local $x0 i32) (local $x1 i32)
+      (local $s f64) (local $val f32) (local $p i32)
+    (block $vdone
+      (loop $blockRows
+        (br_if $vdone (i32.ge_u (local.get $v) (local.get $nBlocks)))
+        (local.set $y1 (i32.load (i32.add (local.get $re) (i32.shl (local.get $v) (i32.const 2)))))
+        (local.set $u (i32.const 0))
+        (block $udone
+          (loop $blocks
+            (br_if $udone (i32.ge_u (local.get $u) (local.get $w)))
+            (local.set $x0 (i32.load (i32.add (local.get $cs) (i32.shl (local.get $u) (i32.const 2)))))
+            (local.set $x1 (i32.load (i32.add (local.get $ce) (i32.shl (local.get $u) (i32.const 2)))))
+            (local.set $s (f64.const 0))
+            (local.set $y (i32.load (i32.add (local.get $rs) (i32.shl (local.get $v) (i32.const 2)))))
+            (block $ydone
+              (loop $rowsL
+                (br_if $ydone (i32.ge_u (local.get $y) (local.get $y1)))
+                (local.set $p (i32.add (local.get $data) (i32.shl (i32.mul (local.get $y) (local.get $bw)) (i32.const 2))))
+                (local.set $x (local.get $x0))
+                (block $xdone
+                  (loop $px
+                    (br_if $xdone (i32.ge_u (local.get $x) (local.get $x1)))
+                    (local.set $val (f32.load (i32.add (local.get $p) (i32.shl (local.get $x) (i32.const 2)))))
+                    (if (f32.gt (local.get $val) (f32.const -inf))
+                      (then (local.set $s (f64.add (local.get $s) (f64.promote_f32 (local.get $val))))))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (br $px)))
+                (local.set $y (i32.add (local.get $y) (i32.const 1)))
+                (br $rowsL)))
+            (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $v) (local.get $w)) (local.get $u)) (i32.const 2)))
+              (f32.demote_f64 (f64.div (local.get $s)
+                (f64.mul
+                  (f64.convert_i32_u (i32.sub (local.get $y1) (i32.load (i32.add (local.get $rs) (i32.shl (local.get $v) (i32.const 2))))))
+                  (f64.convert_i32_u (i32.sub (local.get $x1) (local.get $x0)))))))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $blocks)))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $blockRows))))
+
   ;; Block maxima of $nBlocks block rows of a u16 label plane (rows as in downU16): out[v·w + u] (u32 at $out) = the
   ;; largest label of block (v, u), 0 if none; columns [0, $end), colOf as in maxU16.
   (func (export "downMaxU16") (param $data i32) (param $nBlocks i32) (param $rows i32) (param $bw i32) (param $end i32)
