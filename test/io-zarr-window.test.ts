@@ -12,13 +12,13 @@ import { spawnSync } from 'node:child_process';
 import { deflateSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as zarr from 'zarrita';
-import FileSystemStore from '@zarrita/storage/fs';
+import { writeV3Store } from './helpers/zarr-store.js';
 import { caseDir, FIXTURES, REPO_ROOT, readTiffPagesReference } from './helpers/fixtures.js';
 import { openImageStack } from '../src/io/image-stack.js';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 import { configFromFixture } from './helpers/fixture-config.js';
 import { runWorkflow } from '../src/pipeline/workflow.js';
+import { reanalyzeWorkflow } from '../src/pipeline/reanalyze.js';
 import type { AnalysisConfig, ZProjectionMethod } from '../src/config/types.js';
 
 const CLI = join(REPO_ROOT, 'bin', 'cellcoloc.mjs');
@@ -38,35 +38,6 @@ function noise(seed: number, n: number, max: number): Uint16Array {
     out[i] = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max);
   }
   return out;
-}
-
-async function writeV3Store(path: string, channels: Uint16Array[], shape: number[], chunkShape: number[]): Promise<void> {
-  mkdirSync(path);
-  const root = zarr.root(new FileSystemStore(path));
-  const spatial = shape.length === 4 ? ['z', 'y', 'x'] : ['y', 'x'];
-  await zarr.create(root, {
-    attributes: {
-      ome: {
-        version: '0.5',
-        multiscales: [
-          {
-            axes: [{ name: 'c', type: 'channel' }, ...spatial.map((n) => ({ name: n, type: 'space', unit: 'micrometer' }))],
-            datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, ...spatial.map((n) => (n === 'z' ? 2 : 0.5))] }] }],
-          },
-        ],
-      },
-    },
-  });
-  const arr = await zarr.create(root.resolve('0'), {
-    shape,
-    chunkShape,
-    dtype: 'uint16',
-    codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'zstd', configuration: { level: 1, checksum: false } }],
-  });
-  const all = new Uint16Array(channels.length * channels[0].length);
-  channels.forEach((c, i) => all.set(c, i * c.length));
-  const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  await zarr.set(arr, null, { data: all, shape, stride });
 }
 
 const OFF_Y = 384;
@@ -173,6 +144,19 @@ for (const [zCrop, projection, chunks] of [
       assert.equal(manifest.image.read.chunksRead, chunks);
       const tm = JSON.parse(readFileSync(join(outT, 'input.ome_run_manifest.json'), 'utf8'));
       assert.deepEqual(manifest.zStack, tm.zStack, 'the same z handling is recorded');
+
+      // reanalyze of the run's masks reads the same chunks (the masks cut to the crop's planes / the projection's plane)
+      const masks = { cellMasks: join(outT, 'input.ome_cell_masks.tif'), markerMasks: join(outT, 'input.ome_marker_masks.tif') };
+      await reanalyzeWorkflow(patch(base, join(dir, 'input.ome.tif'), join(outT, 're')), masks, { regionReads: true });
+      const rz = await reanalyzeWorkflow(patch(base, join(FIXTURES, 'zarr', '3d_otsu_zstd.ome.zarr'), join(outZ, 're')), masks, { regionReads: true });
+      assert.ok(rz.loaded.analysisWindow, 'reanalyze read a window');
+      const rt = csvs(join(outT, 're'), 'input.ome');
+      const rzc = csvs(join(outZ, 're'), '3d_otsu_zstd.ome');
+      assert.ok(rt.size >= 6);
+      for (const [role, text] of rt) assert.equal(rzc.get(role), text, `reanalyze: ${role} differs`);
+      for (const [role, text] of t) assert.equal(rt.get(role), text, `reanalyze of the run's own masks: ${role} differs from the run`);
+      const rm = JSON.parse(readFileSync(join(outZ, 're', '3d_otsu_zstd.ome_run_manifest.json'), 'utf8'));
+      assert.equal(rm.image.read.chunksRead, chunks);
     } finally {
       rmSync(outT, { recursive: true, force: true });
       rmSync(outZ, { recursive: true, force: true });

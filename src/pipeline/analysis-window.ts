@@ -17,9 +17,13 @@
  * ROI's labels must land in one array with the running offsets (Q43 overlaps). ROIs far apart make the union
  * large; analyse them as separate runs (or crops) when that matters.
  *
- * Not windowed (full-frame read as before): Cellpose channels (the network cache is keyed by the ROI box in frame
- * coordinates, which `refine` looks up), the viewer (it edits full-frame masks), `reanalyze`/`refine` (they read
- * full-frame masks), and formats that read whole planes anyway (TIFF).
+ * Cellpose channels are windowed too: the network sees the same crops, and the backends are given ROI boxes and
+ * first planes in frame coordinates (roi-driver.ts `frameOrigin`), so the cache keys and headers are the full
+ * read's and `refine` (windowed or not) finds them. `refine` and `reanalyze` read the same window (the masks they
+ * rebuild or read are cut to it, reanalyze-window.ts).
+ *
+ * Not windowed (full-frame read as before): the viewer (it edits full-frame masks) and formats that read whole
+ * planes anyway (TIFF).
  */
 import type { AnalysisConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
@@ -49,8 +53,8 @@ export interface AnalysisWindow {
 
 /**
  * The window for `config` on a frame of `frameShape` whose common z-crop is `zCrop` (normalised, z-stack.ts), or
- * null when the whole frame is needed anyway (whole-image ROIs without z-crop, a window equal to the frame,
- * Cellpose channels, a ROI raster of the wrong size — whose error the full-frame path reports as before).
+ * null when the whole frame is needed anyway (whole-image ROIs without z-crop, a window equal to the frame, a ROI
+ * raster of the wrong size — whose error the full-frame path reports as before).
  * A z-projection reduces the crop's planes only, so the window's z range is the crop either way.
  */
 export async function planAnalysisWindow(
@@ -59,8 +63,6 @@ export async function planAnalysisWindow(
   zCrop: [number, number] | null,
 ): Promise<AnalysisWindow | null> {
   const [Z, Y, X] = frameShape;
-  const models = config.singleChannel ? [config.singleChannel.modelConfig] : [config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig];
-  if (models.some((m) => m?.segmentationMethod === 'cellpose')) return null;
   if (config.rois.kind === 'full' && zCrop === null) return null;
   // Drawn shapes are rasterised only inside the union of their candidate boxes (the same pixels as the whole-frame
   // raster there, rasterize-shapes.ts): the raster is window-sized, not frame-sized (a 512² ROI on a 16384² image:

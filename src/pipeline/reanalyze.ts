@@ -27,12 +27,14 @@ import type { ResultsPaths } from '../export/results-paths.js';
 import { describeInputFile } from '../export/manifest.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
-import { twoChannelLayout, type RoiSummaryLine } from './workflow.js';
+import { twoChannelLayout, windowedTwoChannelLayoutFor, type RoiSummaryLine } from './workflow.js';
+import { cutMaskToWindow, exportShapeOf, MaskSet } from './reanalyze-window.js';
 import type { ProgressCallback } from './progress.js';
 import { runAnalysis, type AnalysisStep } from './runner.js';
 import {
   analyzeExistingSingleChannelMasks,
   singleChannelLayout,
+  windowedSingleChannelLayoutFor,
   type LoadedSingleChannelImage,
   type SingleChannelRunResult,
   type SingleChannelSummaryLine,
@@ -96,7 +98,8 @@ export async function readLabelMask(path: string, expected: readonly [number, nu
 export async function reanalyzeWorkflow(
   config: AnalysisConfig,
   masks: ReanalyzeMaskFiles,
-  options: { onProgress?: ProgressCallback } = {},
+  /** `regionReads`: on OME-Zarr, read only the ROIs' window when it holds every label (reanalyze-window.ts; the CLI). */
+  options: { onProgress?: ProgressCallback; regionReads?: boolean } = {},
 ): Promise<ReanalyzeResult> {
   if (config.singleChannel) {
     throw valueError(
@@ -117,6 +120,7 @@ export async function reanalyzeWorkflow(
   ];
   if (masks.optionalRegionMasks) maskFiles.push(['optional_region', resolve(masks.optionalRegionMasks)]);
   const what = (role: string) => `${role.replace('_', '-')} masks`;
+  const maskSet = new MaskSet((shape) => Promise.all(maskFiles.map(([role, p]) => readLabelMask(p, shape, what(role)))));
 
   const step: AnalysisStep<LoadedImageChannels, ColocalizationRunResult> = {
     beforeLoad() {
@@ -126,24 +130,30 @@ export async function reanalyzeWorkflow(
     async analyse({ config: cfg, loaded, roiLabels, timed }) {
       const [, Y, X] = loaded.cellImage.shape;
       assertRoiHasIds(roiLabels, [Y, X]);
+      const window = loaded.analysisWindow ?? null;
+      const projected = !!loaded.zProjectionMethod;
       // The shape a run exports (a one-plane crop exports the full stack; see z-stack.ts).
-      const exportShape: [number, number, number] =
-        loaded.zStack?.singlePlane != null ? [loaded.zStack.fullZ, Y, X] : [loaded.cellImage.shape[0], Y, X];
-      const [cellRead, markerRead, regionRead] = await timed('read masks', () =>
-        Promise.all(maskFiles.map(([role, p]) => readLabelMask(p, exportShape, what(role)))),
-      );
+      const exportShape: [number, number, number] = window
+        ? exportShapeOf(window, projected)
+        : loaded.zStack?.singlePlane != null
+          ? [loaded.zStack.fullZ, Y, X]
+          : [loaded.cellImage.shape[0], Y, X];
+      const read = await timed('read masks', () => maskSet.get(exportShape));
+      // a window run: the masks (checked to lie inside it while loading) cut to the analysed view
+      const view = (m: LabelVolume) => (window ? cutMaskToWindow(m, window, projected) : labelsForAnalysis(m, loaded));
+      const [cellRead, markerRead, regionRead] = read;
       return timed('filters + tables', () =>
         analyzeExistingMasks(
           loaded,
           roiLabels,
-          labelsForAnalysis(cellRead, loaded),
-          labelsForAnalysis(markerRead, loaded),
+          view(cellRead),
+          view(markerRead),
           cfg.colocalizationConfig,
           {
             analysisZBounds: effectiveZBounds(loaded),
             cellModelConfig: cfg.cellModelConfig,
             markerModelConfig: cfg.markerModelConfig,
-            optionalRegionMasks: regionRead ? labelsForAnalysis(regionRead, loaded) : null,
+            optionalRegionMasks: regionRead ? view(regionRead) : null,
             optionalRegionModelConfig: cfg.optionalRegionModelConfig,
             ownsMasks: true,
             reapplyObjectRules: true,
@@ -154,7 +164,8 @@ export async function reanalyzeWorkflow(
     },
     extendManifest: (_ctx, _result, manifest) => recordMaskInputs(manifest, maskFiles),
   };
-  return runAnalysis<LoadedImageChannels, ColocalizationRunResult, RoiSummaryLine>(config, twoChannelLayout, step, options);
+  const layout = options.regionReads ? windowedTwoChannelLayoutFor(maskSet.accept) : twoChannelLayout;
+  return runAnalysis<LoadedImageChannels, ColocalizationRunResult, RoiSummaryLine>(config, layout, step, options);
 }
 
 /** The manifest of a re-analysis: `command: reanalyze` and every mask file read, with its SHA-256. */
@@ -187,7 +198,8 @@ export interface SingleChannelReanalyzeResult {
 export async function reanalyzeSingleChannelWorkflow(
   config: AnalysisConfig,
   masksPath: string,
-  options: { onProgress?: ProgressCallback } = {},
+  /** `regionReads`: as for `reanalyzeWorkflow`. */
+  options: { onProgress?: ProgressCallback; regionReads?: boolean } = {},
 ): Promise<SingleChannelReanalyzeResult> {
   if (!config.singleChannel) {
     throw valueError(`${config.configPath ?? 'config'}: single_channel_config is not set: re-analyse two-channel masks with --cell-masks and --marker-masks`);
@@ -201,6 +213,7 @@ export async function reanalyzeSingleChannelWorkflow(
     );
   }
   const path = resolve(masksPath);
+  const maskSet = new MaskSet(async (shape) => [await readLabelMask(path, shape, 'masks')]);
   const step: AnalysisStep<LoadedSingleChannelImage, SingleChannelRunResult> = {
     beforeLoad() {
       if (!existsSync(path)) throw inputError(`masks ${path}: file not found`);
@@ -208,12 +221,19 @@ export async function reanalyzeSingleChannelWorkflow(
     async analyse({ loaded, roiLabels, timed }) {
       const [Z, Y, X] = loaded.image.shape;
       assertRoiHasIds(roiLabels, [Y, X]);
-      const masks = await timed('read masks', () => readLabelMask(path, [Z, Y, X], 'masks'));
+      const window = loaded.analysisWindow ?? null;
+      const [read] = await timed('read masks', () => maskSet.get(window ? exportShapeOf(window, false) : [Z, Y, X]));
+      const masks = window ? cutMaskToWindow(read, window, false) : read;
       return timed('filters + tables', () =>
         analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true, reapplyObjectRules: true }),
       );
     },
     extendManifest: (_ctx, _result, manifest) => recordMaskInputs(manifest, [['objects', path]]),
   };
-  return runAnalysis<LoadedSingleChannelImage, SingleChannelRunResult, SingleChannelSummaryLine>(config, singleChannelLayout, step, options);
+  return runAnalysis<LoadedSingleChannelImage, SingleChannelRunResult, SingleChannelSummaryLine>(
+    config,
+    options.regionReads ? windowedSingleChannelLayoutFor(maskSet.accept) : singleChannelLayout,
+    step,
+    options,
+  );
 }

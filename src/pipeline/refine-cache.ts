@@ -9,7 +9,7 @@ import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape, maxLabel } from '../core/volume.js';
 import { inputError, valueError } from '../core/errors.js';
 import { indexRois } from '../roi/roi-index.js';
-import { relabelWithOffset, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
+import { relabelWithOffset, shiftBox, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import { readCacheEntry, cacheFileName, type CacheChannel, type CellposeCacheEntry } from '../segmentation/cellpose/cache.js';
 import { defaultCellposeStages, resolveCellposeEval, type CellposeStages } from '../segmentation/cellpose/backend.js';
 import { join } from 'node:path';
@@ -96,6 +96,11 @@ export interface CacheRebuildContext {
   /** Config key named in errors (`cell_model_config`, `model_config`, …). */
   configKey: string;
   stages?: Pick<CellposeStages, 'computeMasks'>;
+  /**
+   * Where the analysed arrays start in the frame, `[z, y, x]`, when only an analysis window was read (issue 20.3):
+   * the cache entries hold frame coordinates (roi-driver.ts `frameOrigin`); absent = the whole frame.
+   */
+  frameOrigin?: readonly [number, number, number] | null;
   readEntry?: (path: string) => Promise<CellposeCacheEntry | null>;
 }
 
@@ -146,7 +151,8 @@ export async function rebuildChannelFromCache(
       const r = (box.yMin + y) * X + box.xMin;
       for (let x = 0; x < w; x++) inside += roiMask[y * w + x] = roi[r + x] === roiId ? 1 : 0;
     }
-    checkEntry(entry, roiId, box, roiMask, zb, config, ctx.voxelSizeUm, key);
+    const oz = ctx.frameOrigin?.[0] ?? 0;
+    checkEntry(entry, roiId, shiftBox(box, ctx.frameOrigin), roiMask, [zb[0] + oz, zb[1] + oz], config, ctx.voxelSizeUm, key);
     const cp = pick(argCellprob, config, 'cellprobThreshold', entry.header.mask.cellprobThreshold);
     const fl = pick(argFlow, config, 'flowThreshold', entry.header.mask.flowThreshold);
     info.cellprobThreshold = cp.value;
@@ -168,7 +174,7 @@ export async function rebuildChannelFromCache(
     relabelWithOffset(labels, offset);
     if (rawMax > 0) offset += rawMax;
     // fix Q9: paste into the cached planes [z0, z0 + d) only.
-    const z0 = entry.header.z0;
+    const z0 = entry.header.z0 - oz; // the cached first plane, in the analysed (window) stack
     if (index.ids.length === 1 && plane === Y * X && zc === Z && z0 === 0) full = labels;
     full ??= new Uint32Array(Z * Y * X);
     for (let z = 0; full !== labels && z < zc; z++) {
@@ -183,7 +189,7 @@ export async function rebuildChannelFromCache(
     }
     calls.push({
       roiId,
-      box,
+      box: shiftBox(box, ctx.frameOrigin), // frame coordinates, as the run records them
       info: {
         method: 'cellpose',
         threshold: null,

@@ -28,8 +28,9 @@ import type { ResultsPaths } from '../export/results-paths.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import type { MeasurementMemo } from '../tables/object-measurements.js';
 import type { LoadedImageChannels } from './load-images.js';
-import { effectiveZBounds, type ZStackLoaded } from './z-stack.js';
-import { twoChannelLayout, type RoiSummaryLine } from './workflow.js';
+import { effectiveZBounds, isReducedView, type ZStackLoaded } from './z-stack.js';
+import { twoChannelLayout, windowedTwoChannelLayout, type RoiSummaryLine } from './workflow.js';
+import { windowOrigin } from './analysis-window.js';
 import { appendTimings, runAnalysis, type AnalysisStep } from './runner.js';
 import { rebuildChannelFromCache, type RefinedChannelInfo } from './refine-cache.js';
 
@@ -113,6 +114,7 @@ function rebuildFromCache(
       voxelSizeUm: loaded.voxelSizeUm,
       roiLabels: input.roiLabels,
       cacheDir: input.cacheDir,
+      frameOrigin: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
       configKey: `${channel}_model_config`,
       stages: input.stages,
       readEntry: input.readEntry,
@@ -174,7 +176,11 @@ export async function refineRunResultFromCellposeCache(input: RefineInput): Prom
       }
       const image = ch === 'cell' ? loaded.cellImage : ch === 'marker' ? loaded.markerImage : loaded.optionalRegionImage;
       if (!image) throw valueError(`refine: optional_region_model_config is set, but channel_config.optional_region_channel is not`);
-      const r = await segmentChannelByRoi(image, roiLabels, config, { zBounds, voxelSizeUm: loaded.voxelSizeUm });
+      const r = await segmentChannelByRoi(image, roiLabels, config, {
+        zBounds,
+        voxelSizeUm: loaded.voxelSizeUm,
+        frameOrigin: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
+      });
       const info: RefinedChannelInfo = {
         source: 'threshold_resegmentation',
         cellprobThreshold: null,
@@ -262,7 +268,12 @@ export function assertRefinable(config: AnalysisConfig, thresholds: RefineThresh
 
 export async function runRefineWorkflow(
   config: AnalysisConfig,
-  options: { thresholds?: RefineThresholds; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
+  options: {
+    thresholds?: RefineThresholds;
+    stages?: Pick<CellposeStages, 'computeMasks'>;
+    /** Read only the ROIs' union box × z-crop where the format allows (OME-Zarr; `cellcoloc refine`), as `run` does. */
+    regionReads?: boolean;
+  } = {},
 ): Promise<RefineWorkflowResult> {
   assertSupported(config);
   assertRefinable(config, options.thresholds);
@@ -312,7 +323,12 @@ export async function runRefineWorkflow(
       };
     },
   };
-  const run = await runAnalysis<LoadedImageChannels & ZStackLoaded, RefineResult, RoiSummaryLine>(config, twoChannelLayout, step, {});
+  const run = await runAnalysis<LoadedImageChannels & ZStackLoaded, RefineResult, RoiSummaryLine>(
+    config,
+    options.regionReads ? windowedTwoChannelLayout : twoChannelLayout,
+    step,
+    {},
+  );
   return { loaded: run.loaded, roiLabels: run.roiLabels, result: run.result, paths: run.paths, cacheDir, summary: run.summary, warnings: run.warnings };
 }
 

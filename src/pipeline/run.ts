@@ -11,7 +11,8 @@ import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import { analyzeExistingMasks, type AnalyzeExistingMasksOptions, type ColocalizationRunResult } from './analyze.js';
 import type { LoadedImageChannels } from './load-images.js';
-import { effectiveZBounds } from './z-stack.js';
+import { effectiveZBounds, isReducedView } from './z-stack.js';
+import { windowOrigin } from './analysis-window.js';
 import type { ProgressCallback } from './progress.js';
 import type { SegmentationWorker } from './segment-workers.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
@@ -60,6 +61,8 @@ export async function runRoiColocalization(
   const timings: { stage: string; ms: number }[] = [];
   // A projected or one-plane view already holds only the analysed planes (spec 12.2).
   const zBounds = effectiveZBounds(loaded);
+  // A window run (analysis-window.ts): boxes and planes in frame coordinates for the backends (Cellpose cache keys).
+  const frameOrigin = windowOrigin(loaded.analysisWindow, isReducedView(loaded));
   const segment = async (channel: 'cell' | 'marker', config: ModelConfig) => {
     const t0 = performance.now();
     const image = channel === 'cell' ? loaded.cellImage : loaded.markerImage;
@@ -67,6 +70,7 @@ export async function runRoiColocalization(
       zBounds,
       voxelSizeUm: loaded.voxelSizeUm,
       backend: options.backends?.[channel],
+      frameOrigin,
       onRoi: (done, total) => options.onProgress?.({ stage: `segment ${channel}`, done, total }),
     });
     timings.push({ stage: `segment ${channel}`, ms: performance.now() - t0 });
@@ -87,6 +91,7 @@ export async function runRoiColocalization(
       voxelSizeUm: loaded.voxelSizeUm,
       backend: options.backends?.optionalRegion,
       applyOffsets: true,
+      frameOrigin,
       onRoi: (done, total) => options.onProgress?.({ stage: 'segment optional region', done, total }),
     });
     timings.push({ stage: 'segment optional region', ms: performance.now() - t0 });
@@ -99,7 +104,7 @@ export async function runRoiColocalization(
   if (options.worker && !options.backends?.marker) {
     const t0 = performance.now();
     const markerJob = options.worker.segment(
-      { image: loaded.markerImage, roiLabels, config: markerModelConfig, zBounds, voxelSizeUm: loaded.voxelSizeUm },
+      { image: loaded.markerImage, roiLabels, config: markerModelConfig, zBounds, voxelSizeUm: loaded.voxelSizeUm, frameOrigin },
       (done, total) => options.onProgress?.({ stage: 'segment marker', done, total }),
     );
     // Keep a rejection from going unhandled while the cell channel is still being segmented.

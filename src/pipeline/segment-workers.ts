@@ -21,6 +21,8 @@ export interface SegmentationJob {
   config: ModelConfig;
   zBounds: [number, number] | null;
   voxelSizeUm: readonly [number, number, number];
+  /** The window's origin in the frame (roi-driver.ts `frameOrigin`); absent = the whole frame. */
+  frameOrigin?: readonly [number, number, number] | null;
 }
 
 export interface ChannelSegmentation {
@@ -106,6 +108,7 @@ if (!isMainThread && workerData && (workerData as Record<string, unknown>)[WORKE
       const r = await segmentChannelByRoi(job.image, job.roiLabels, job.config, {
         zBounds: job.zBounds,
         voxelSizeUm: job.voxelSizeUm,
+        frameOrigin: job.frameOrigin ?? null,
         onRoi: (done, total) => port.postMessage({ kind: 'progress', done, total } satisfies WorkerReply),
       });
       port.postMessage({ kind: 'done', labels: r.labels, calls: r.calls } satisfies WorkerReply, [r.labels.data.buffer as ArrayBuffer]);

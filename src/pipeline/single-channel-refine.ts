@@ -15,11 +15,13 @@ import type { CellposeStages } from '../segmentation/cellpose/backend.js';
 import type { ResultsPaths } from '../export/results-paths.js';
 import { previousRunRecord, readPreviousManifest, rebuildChannelFromCache, type RefinedChannelInfo } from './refine.js';
 import { appendTimings, runAnalysis, type AnalysisStep } from './runner.js';
+import { windowOrigin } from './analysis-window.js';
 import {
   analyzeExistingSingleChannelMasks,
   isReducedView,
   requireSingleChannel,
   singleChannelLayout,
+  windowedSingleChannelLayout,
   type LoadedSingleChannelImage,
   type SingleChannelRunResultWithSegmentation,
   type SingleChannelSummaryLine,
@@ -38,7 +40,12 @@ export interface SingleChannelRefineResult {
 
 export async function runSingleChannelRefineWorkflow(
   config: AnalysisConfig,
-  options: { thresholds?: { cellprobThreshold?: number | null; flowThreshold?: number | null }; stages?: Pick<CellposeStages, 'computeMasks'> } = {},
+  options: {
+    thresholds?: { cellprobThreshold?: number | null; flowThreshold?: number | null };
+    stages?: Pick<CellposeStages, 'computeMasks'>;
+    /** Read only the ROIs' union box × z-crop where the format allows (OME-Zarr; `cellcoloc refine`), as `run` does. */
+    regionReads?: boolean;
+  } = {},
 ): Promise<SingleChannelRefineResult> {
   const sc = requireSingleChannel(config, 'a single-channel refinement');
   assertSupported(config);
@@ -61,7 +68,16 @@ export async function runSingleChannelRefineWorkflow(
       const zBounds = isReducedView(loaded) ? null : loaded.analysisZBounds;
       const rebuilt = await rebuildChannelFromCache(
         'object',
-        { shape: loaded.image.shape, zBounds, voxelSizeUm: loaded.voxelSizeUm, roiLabels, cacheDir, configKey: 'model_config', stages: options.stages },
+        {
+          shape: loaded.image.shape,
+          zBounds,
+          voxelSizeUm: loaded.voxelSizeUm,
+          roiLabels,
+          cacheDir,
+          configKey: 'model_config',
+          stages: options.stages,
+          frameOrigin: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
+        },
         sc.modelConfig,
         th.cellprobThreshold,
         th.flowThreshold,
@@ -87,7 +103,7 @@ export async function runSingleChannelRefineWorkflow(
   };
   const run = await runAnalysis<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation, SingleChannelSummaryLine>(
     config,
-    singleChannelLayout,
+    options.regionReads ? windowedSingleChannelLayout : singleChannelLayout,
     step,
     {},
   );

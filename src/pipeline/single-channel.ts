@@ -291,6 +291,8 @@ export async function runRoiSingleChannelSegmentation(
     zBounds,
     voxelSizeUm: loaded.voxelSizeUm,
     backend: options.backend,
+    // a window run: boxes and planes in frame coordinates for the backend (Cellpose cache keys, refine)
+    frameOrigin: windowOrigin(loaded.analysisWindow, isReducedView(loaded)),
     onRoi: (done, total) => options.onProgress?.({ stage: 'segment objects', done, total }),
   });
   timings.push({ stage: 'segment objects', ms: performance.now() - t0 });
@@ -351,14 +353,7 @@ type SingleChannelResult = SingleChannelRunResult & { segmentation?: RoiSegmenta
  * handling, the files of `exportSingleChannelRun`, one summary line per ROI.
  */
 export const singleChannelLayout: AnalysisLayout<LoadedSingleChannelImage, SingleChannelResult, SingleChannelSummaryLine> = {
-  load(config) {
-    const sc = requireSingleChannel(config);
-    return loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
-      cropForTesting: config.runtimeConfig.cropForTesting,
-      t: config.runtimeConfig.t,
-      resolutionLevel: config.resolutionLevel,
-    }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
-  },
+  load: (config) => loadForLayout(config, undefined),
   planeShape: (loaded) => [loaded.image.shape[1], loaded.image.shape[2]],
   analysedImage: (loaded) => ({ shapeZyx: loaded.image.shape, voxelSizeUm: loaded.voxelSizeUm }),
   firstSource: (loaded) => loaded.sourcePaths[0],
@@ -367,25 +362,40 @@ export const singleChannelLayout: AnalysisLayout<LoadedSingleChannelImage, Singl
   summary: (result) => singleChannelSummaryLines(result.tables.overview),
 };
 
-/** `singleChannelLayout` reading only the analysis window where the format allows (analysis-window.ts). */
-const windowedSingleChannelLayout: typeof singleChannelLayout = {
-  ...singleChannelLayout,
-  load(config) {
-    const sc = requireSingleChannel(config);
-    return loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
-      cropForTesting: config.runtimeConfig.cropForTesting,
-      t: config.runtimeConfig.t,
-      resolutionLevel: config.resolutionLevel,
-      planWindow: (frame) => planAnalysisWindow(config, frame, windowZCrop(config, frame[0])),
-    }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
-  },
-  roiLabels: (loaded) => loaded.analysisWindow?.roiLabels ?? null,
-  // the filters' size checks are bounded by the frame the user gave, not by the window
-  analysedImage: (loaded) => {
-    const f = loaded.analysisWindow?.frameShape;
-    return { shapeZyx: f ? [loaded.image.shape[0], f[1], f[2]] : loaded.image.shape, voxelSizeUm: loaded.voxelSizeUm };
-  },
-};
+type AcceptWindow = (window: AnalysisWindow, config: AnalysisConfig) => Promise<boolean>;
+
+function loadForLayout(config: AnalysisConfig, planWindow: ((frame: [number, number, number]) => Promise<AnalysisWindow | null>) | undefined) {
+  const sc = requireSingleChannel(config);
+  return loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
+    cropForTesting: config.runtimeConfig.cropForTesting,
+    t: config.runtimeConfig.t,
+    resolutionLevel: config.resolutionLevel,
+    planWindow,
+  }).then((l) => prepareSingleChannelImageForAnalysis(l, sc.modelConfig, config.configPath ?? 'config'));
+}
+
+/**
+ * `singleChannelLayout` reading only the analysis window where the format allows (analysis-window.ts); the window
+ * must also pass `accept` when given (`reanalyze`: the masks must lie inside it, reanalyze-window.ts).
+ */
+export function windowedSingleChannelLayoutFor(accept: AcceptWindow | null): typeof singleChannelLayout {
+  return {
+    ...singleChannelLayout,
+    load: (config) =>
+      loadForLayout(config, async (frame) => {
+        const w = await planAnalysisWindow(config, frame, windowZCrop(config, frame[0]));
+        return w && (!accept || (await accept(w, config))) ? w : null;
+      }),
+    roiLabels: (loaded) => loaded.analysisWindow?.roiLabels ?? null,
+    // the filters' size checks are bounded by the frame the user gave, not by the window
+    analysedImage: (loaded) => {
+      const f = loaded.analysisWindow?.frameShape;
+      return { shapeZyx: f ? [loaded.image.shape[0], f[1], f[2]] : loaded.image.shape, voxelSizeUm: loaded.voxelSizeUm };
+    },
+  };
+}
+
+export const windowedSingleChannelLayout = windowedSingleChannelLayoutFor(null);
 
 /** The single-channel `run` step: segmentation ROI by ROI with `model_config`, then the tables (spec 13.1). */
 function segmentSingleChannel(): AnalysisStep<LoadedSingleChannelImage, SingleChannelRunResultWithSegmentation> {

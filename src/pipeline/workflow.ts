@@ -19,7 +19,7 @@ import { maskRunsOf } from '../tables/index.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
 import { exportVoxelSizeUm, exportsLabelsAsAnalysed, labelsForExport, prepareLoadedImagesForAnalysis, resolveZCrop, resolveZProjection, zStackManifestEntry } from './z-stack.js';
-import { planAnalysisWindow } from './analysis-window.js';
+import { planAnalysisWindow, type AnalysisWindow } from './analysis-window.js';
 import type { ProgressCallback } from './progress.js';
 import { appendTimings, configImages, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
@@ -152,17 +152,30 @@ export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelRes
  * `twoChannelLayout` reading only the analysis window where the format allows (analysis-window.ts): the ROIs are
  * resolved on the frame before any pixel is read, and cut to the window for the analysis.
  */
-export const windowedTwoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelResult, RoiSummaryLine> = {
-  ...twoChannelLayout,
-  load: (config) =>
-    loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
-      cropForTesting: config.runtimeConfig.cropForTesting,
-      t: config.runtimeConfig.t,
-      resolutionLevel: config.resolutionLevel,
-      planWindow: (frame) => planAnalysisWindow(config, frame, resolveZCrop(config, frame[0])),
-    }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
-  roiLabels: (loaded) => loaded.analysisWindow?.roiLabels ?? null,
-};
+export const windowedTwoChannelLayout = windowedTwoChannelLayoutFor(null);
+
+/**
+ * `windowedTwoChannelLayout` whose planned window must also pass `accept` (`reanalyze`: the masks read from disk
+ * must lie inside it, reanalyze-window.ts); a refused window = the whole frame is read, as without windows.
+ */
+export function windowedTwoChannelLayoutFor(
+  accept: ((window: AnalysisWindow, config: AnalysisConfig) => Promise<boolean>) | null,
+): AnalysisLayout<LoadedImageChannels, TwoChannelResult, RoiSummaryLine> {
+  return {
+    ...twoChannelLayout,
+    load: (config) =>
+      loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
+        cropForTesting: config.runtimeConfig.cropForTesting,
+        t: config.runtimeConfig.t,
+        resolutionLevel: config.resolutionLevel,
+        planWindow: async (frame) => {
+          const w = await planAnalysisWindow(config, frame, resolveZCrop(config, frame[0]));
+          return w && (!accept || (await accept(w, config))) ? w : null;
+        },
+      }).then((l) => prepareLoadedImagesForAnalysis(l, config)),
+    roiLabels: (loaded) => loaded.analysisWindow?.roiLabels ?? null,
+  };
+}
 
 /**
  * The `run` step: both channels (and the optional third) segmented ROI by ROI, then every table (spec 7.1). The ROI

@@ -58,6 +58,13 @@ export function relabelWithOffset(labels: Uint32Array, offset: number): void {
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) labels[i] += offset;
 }
 
+/** `box` moved by the `[z, y, x]` origin's y and x (the box itself when there is none). */
+export function shiftBox(box: Box2, origin: readonly [number, number, number] | null | undefined): Box2 {
+  if (!origin || (origin[1] === 0 && origin[2] === 0)) return box;
+  const [, dy, dx] = origin;
+  return { yMin: box.yMin + dy, yMax: box.yMax + dy, xMin: box.xMin + dx, xMax: box.xMax + dx };
+}
+
 /** Bounding boxes (half-open) of every non-zero ROI id, ids ascending (one run-wise pass, `indexRois`). */
 export function roiBoundingBoxes(roi: RoiLabels): Map<number, Box2> {
   const index = indexRois(roi);
@@ -73,6 +80,12 @@ export interface SegmentChannelOptions {
   applyOffsets?: boolean;
   /** Zero labels outside the ROI polygon (default true = fix Q7; false = the original's initial run). */
   clipToRoi?: boolean;
+  /**
+   * Where `image` starts in the frame, `[z, y, x]`, when only an analysis window was read (issue 20.3,
+   * pipeline/analysis-window.ts): the backends see ROI boxes and first planes in frame coordinates — the Cellpose
+   * cache keys and headers are the full read's, so `refine` finds them either way — and the calls record them so.
+   */
+  frameOrigin?: readonly [number, number, number] | null;
   onRoi?: (done: number, total: number) => void;
 }
 
@@ -158,6 +171,8 @@ export async function segmentChannelByRoi(
       }
       crop = filtered;
     }
+    const frameBox = shiftBox(box, options.frameOrigin);
+    const frameZ0 = z0 + (options.frameOrigin?.[0] ?? 0);
     // The all-ones mask of a ROI filling its box only when a backend reads it (the threshold chain reads it only to
     // declump): 4 MiB of fresh memory on a 2048² image (issue 21).
     const seg = await backend.segmentCrop(crop, config, {
@@ -166,8 +181,8 @@ export async function segmentChannelByRoi(
       get roiMask2d() {
         return roiMask2d ?? onesMask(plane);
       },
-      box,
-      z0,
+      box: frameBox,
+      z0: frameZ0,
     });
     const labels = seg.labels.data;
     if (labels.length !== zc * plane) {
@@ -201,7 +216,7 @@ export async function segmentChannelByRoi(
         }
       }
     }
-    calls.push({ roiId, box, info: seg.info });
+    calls.push({ roiId, box: frameBox, info: seg.info });
     done++;
     options.onRoi?.(done, total);
   }

@@ -50,7 +50,7 @@ export function register(program: Command, io: Io): void {
         const reporter = createProgressReporter(process.stderr, !!opts.quiet);
         let res: SingleChannelReanalyzeResult;
         try {
-          res = await reanalyzeSingleChannelWorkflow(config, opts.masks!, { onProgress: (e) => reporter.onProgress(e) });
+          res = await reanalyzeSingleChannelWorkflow(config, opts.masks!, { onProgress: (e) => reporter.onProgress(e), regionReads: true });
         } finally {
           reporter.stop();
         }
@@ -70,7 +70,7 @@ export function register(program: Command, io: Io): void {
         res = await reanalyzeWorkflow(
           config,
           { cellMasks: opts.cellMasks!, markerMasks: opts.markerMasks!, optionalRegionMasks: opts.optionalRegionMasks ?? null },
-          { onProgress: (e) => reporter.onProgress(e) },
+          { onProgress: (e) => reporter.onProgress(e), regionReads: true }, // OME-Zarr: the ROIs' window only
         );
       } finally {
         reporter.stop();

@@ -71,7 +71,10 @@ export function register(program: Command, io: Io): void {
         if (twoChannelFlags.length > 0) {
           throw valueError(`${config.configPath}: ${twoChannelFlags.join(', ')}: a single-channel config has one channel: use --cellprob-threshold / --flow-threshold`);
         }
-        const res = await runSingleChannelRefineWorkflow(config, { thresholds: { cellprobThreshold: opts.cellprobThreshold ?? null, flowThreshold: opts.flowThreshold ?? null } });
+        const res = await runSingleChannelRefineWorkflow(config, {
+          thresholds: { cellprobThreshold: opts.cellprobThreshold ?? null, flowThreshold: opts.flowThreshold ?? null },
+          regionReads: true, // OME-Zarr: only the ROIs' window, as `run` read it
+        });
         for (const w of res.warnings) io.err(`cellcoloc: warning: ${w}\n`);
         const r = res.refinement;
         const lines = [`objects: from cache, cellprob_threshold ${r.cellprobThreshold} (${r.thresholdSource.cellprob}), flow_threshold ${r.flowThreshold} (${r.thresholdSource.flow})`, 'ROI  objects'];
@@ -91,6 +94,7 @@ export function register(program: Command, io: Io): void {
           optionalRegionCellprobThreshold: opts.optionalRegionCellprobThreshold ?? null,
           optionalRegionFlowThreshold: opts.optionalRegionFlowThreshold ?? null,
         },
+        regionReads: true, // OME-Zarr: only the ROIs' window, as `run` read it
       });
       for (const w of res.warnings) io.err(`cellcoloc: warning: ${w}\n`);
       const lines: string[] = [];
