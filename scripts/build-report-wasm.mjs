@@ -7,7 +7,7 @@ const wabtInit = require(process.env.WABT_MODULE ?? 'wabt');
 const dir = new URL('../src/report/wasm/', import.meta.url);
 const src = readFileSync(new URL('report-kernels.wat', dir), 'utf8');
 const wabt = await wabtInit();
-const mod = wabt.parseWat('report-kernels.wat', src, { simd: true });
+const mod = wabt.parseWat('report-kernels.wat', src, { simd: true, bulk_memory: true });
 mod.validate();
 const { buffer } = mod.toBinary({});
 const b64 = Buffer.from(buffer).toString('base64');

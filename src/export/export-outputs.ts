@@ -2,9 +2,10 @@
  * `exportAnalysisOutputs` (spec 8.1, with fixes for Q39): CSVs (one per sheet), uint32 label-mask TIFFs
  * `(Z, Y, X)` with physical size, the ROI label TIFF (uint16, 2D), the workbook and the run manifest.
  *
- * Everything is encoded first — the TIFF planes are deflated on libuv's thread pool while the main thread
- * builds the CSVs and the workbook — then written under temporary names and renamed only once every file
- * is complete (`writeFilesAtomically`), so a failed export leaves the previous results untouched.
+ * The TIFF planes are deflated on libuv's thread pool (started by the run itself where it can, tiffs-ahead.ts) while
+ * the main thread builds the CSVs and the workbook; each file goes to a temporary name as soon as it is encoded, and
+ * all are renamed only once every file is complete (`AtomicFileBatch`), so a failed export leaves the previous
+ * results untouched.
  * CSV and TIFF bytes depend only on the data (no timestamps): the same input gives identical files.
  */
 import { mkdir } from 'node:fs/promises';
@@ -12,11 +13,12 @@ import { basename } from 'node:path';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
+import type { TiffVoxelData } from '../io/tiff-writer.js';
+import { baseTiffOptions, maskTiffOptions, type TiffsAhead } from './tiffs-ahead.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
 import { streamedPlacedTiff, streamedRoiLabelsTiff } from './placed-tiff-stream.js';
-import { exportError, isStreamed, writeFilesAtomically, type AtomicEntry, type FileData, type StreamedContent } from '../io/atomic-write.js';
+import { AtomicFileBatch, exportError, isStreamed, type FileData, type StreamedContent } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
 import { serializeManifest, type Manifest } from './manifest.js';
@@ -50,6 +52,8 @@ export interface ExportOptions {
   deflateLevel?: number;
   /** Write the xlsx workbook (default true). */
   workbook?: boolean;
+  /** TIFFs the run started encoding ahead of the export (tiffs-ahead.ts); a raster found there is not encoded again. */
+  tiffsAhead?: TiffsAhead | null;
 }
 
 export interface WrittenFile {
@@ -57,10 +61,9 @@ export interface WrittenFile {
   bytes: number;
 }
 
-function byteLength(data: FileData): number {
+function byteLength(data: Exclude<FileData, StreamedContent>): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (data instanceof Uint8Array) return data.byteLength;
-  if (isStreamed(data)) throw new Error('byteLength: a streamed file has its size once written');
   let n = 0;
   for (const c of data) n += c.byteLength;
   return n;
@@ -114,60 +117,59 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
     throw exportError(`${paths.resultsDir}: cannot create the results folder (${why})`, err);
   }
 
-  const tiff: TiffWriteOptions = {
-    voxelSizeUm: options.voxelSizeUm,
-    compression: options.compression ?? 'deflate',
-    deflateLevel: options.deflateLevel ?? 1,
-    description: 'ome',
-  };
-  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts); z stacks
-  // carry ImageJ's description (unit=micron, spacing=) so that Fiji without Bio-Formats shows the z scale, single
-  // planes OME-XML.
-  const maskTiff = (v: Volume<TiffVoxelData>): TiffWriteOptions => (v.shape[0] > 1 ? { ...tiff, description: 'imagej' } : tiff);
-  // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs. A window
-  // run's frame-sized files are streamed from their box into the temporary files instead (placed-tiff-stream.ts);
-  // their sizes are known once written.
+  const tiff = baseTiffOptions(options);
+  const ahead = options.tiffsAhead ?? null;
+  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts). Start the
+  // TIFF encodes first (unless the run started them already): their deflate work runs on the thread pool while the
+  // code below runs. A window run's frame-sized files are streamed from their box into the temporary files instead
+  // (placed-tiff-stream.ts); their sizes are known once written.
   const sizes = new Map<string, number>();
   const sized = (path: string, c: StreamedContent | null): Promise<FileData> | null =>
-    c && Promise.resolve({ stream: async (sink) => (sizes.set(path, await c.stream(sink)), sizes.get(path)!) });
-  const tiffJobs = files.masks.map((m) => ({
-    path: m.path,
-    job: sized(m.path, streamedPlacedTiff(m.volume, maskTiff(m.volume))) ?? encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns),
-  }));
+    c && Promise.resolve<FileData>({ stream: async (sink) => (sizes.set(path, await c.stream(sink)), sizes.get(path)!) });
+  const tiffJobs: { path: string; job: Promise<FileData> }[] = files.masks.map((m) => {
+    const o = maskTiffOptions(m.volume, tiff);
+    return {
+      path: m.path,
+      job: ahead?.take(m.volume, o) ?? sized(m.path, streamedPlacedTiff(m.volume, o)) ?? encodeLabelTiffAsync(m.volume, o, files.labelRuns),
+    };
+  });
   if (files.roiLabels) {
-    const job = sized(paths.roiMaskPath, streamedRoiLabelsTiff(files.roiLabels, tiff)) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff);
+    const job =
+      ahead?.take(files.roiLabels, tiff) ?? sized(paths.roiMaskPath, streamedRoiLabelsTiff(files.roiLabels, tiff)) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff);
     tiffJobs.push({ path: paths.roiMaskPath, job });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
   for (const t of tiffJobs) t.job.catch(() => undefined);
 
-  const entries: AtomicEntry[] = [];
+  // each file goes to its temporary name as soon as it is encoded (the CSVs while the workbook is being built)
+  const batch = new AtomicFileBatch();
+  const written: WrittenFile[] = [];
+  const add = (path: string, data: FileData) => {
+    batch.add(path, data);
+    written.push({ path, bytes: isStreamed(data) ? -1 : byteLength(data) }); // a streamed file's size: once written
+  };
+  const streamedSizes = () => {
+    for (const w of written) if (sizes.has(w.path)) w.bytes = sizes.get(w.path)!;
+  };
   try {
-    for (const c of files.csvs) entries.push({ path: c.path, data: tableToCsv(c.table) });
-    if (options.workbook ?? true) entries.push({ path: files.workbook.path, data: await encodeWorkbook(files.workbook.tables) });
-    for (const t of tiffJobs) entries.push({ path: t.path, data: await t.job });
+    for (const c of files.csvs) add(c.path, tableToCsv(c.table));
+    if (options.workbook ?? true) add(files.workbook.path, await encodeWorkbook(files.workbook.tables));
+    for (const t of tiffJobs) add(t.path, await t.job);
   } catch (err) {
+    await batch.abort();
     if (isCellColocError(err)) throw err;
     throw exportError(`${paths.resultsDir}: could not encode the results (${(err as Error)?.message ?? err})`, err);
   }
 
-  const fileEntries = entries.slice();
-  const bytesOf = (e: AtomicEntry) => sizes.get(e.path) ?? byteLength(e.data as FileData);
-  let manifestBytes = 0;
   if (options.manifest) {
-    // written once every other file is (the streamed files' sizes are known only then)
-    entries.push({
-      path: paths.manifestPath,
-      data: () => {
-        const outputs = [...fileEntries.map((e) => ({ file: basename(e.path), bytes: bytesOf(e) })), { file: basename(paths.manifestPath), bytes: null }];
-        const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
-        manifestBytes = byteLength(text);
-        return text;
-      },
-    });
+    // the manifest lists every file with its size: streamed files have theirs once written
+    if (written.some((w) => w.bytes < 0)) await batch.settled();
+    streamedSizes();
+    const outputs = [...written.map((w) => ({ file: basename(w.path), bytes: w.bytes })), { file: basename(paths.manifestPath), bytes: null }];
+    const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
+    add(paths.manifestPath, text);
   }
-  await writeFilesAtomically(entries);
-  const written: WrittenFile[] = fileEntries.map((e) => ({ path: e.path, bytes: bytesOf(e) }));
-  if (options.manifest) written.push({ path: paths.manifestPath, bytes: manifestBytes });
+  await batch.commit();
+  streamedSizes();
   return written;
 }

@@ -15,7 +15,7 @@
  * are for the other types and where WebAssembly is unavailable.
  */
 
-import { downImageU16, downLabelsU16 } from './kernels-wasm.js';
+import { downImageF32, downImageU16, downLabelsWasm } from './kernels-wasm.js';
 
 /** A box of a plane in source pixels, half-open `[y0, y1) × [x0, x1)`. */
 export interface Box {
@@ -56,8 +56,8 @@ export function downLabels(src: ArrayLike<number>, X: number, box: Box, w: numbe
   const end = cols[w];
   const colOf = new Int32Array(end);
   for (let u = 0; u < w; u++) colOf.fill(u, cols[u], cols[u + 1]);
-  if (src instanceof Uint16Array) {
-    const fast = downLabelsU16(src, X, box, w, h, rows, colOf);
+  if (src instanceof Uint16Array || src instanceof Uint32Array) {
+    const fast = downLabelsWasm(src, X, box, w, h, rows, colOf);
     if (fast) return fast;
   }
   const out = new Uint32Array(w * h);
@@ -179,9 +179,23 @@ export function downLabelsByBlock(src: ArrayLike<number>, X: number, box: Box, w
 
 /** The block-at-a-time form of `downImage`: float planes (their sums keep this order) and `f < 1`. */
 export function downImageByBlock(src: ArrayLike<number>, X: number, box: Box, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h);
   const fy = (box.y1 - box.y0) / h;
   const fx = (box.x1 - box.x0) / w;
+  if (src instanceof Float32Array) {
+    // The same blocks and sums in WebAssembly (kernels-wasm.ts); bounds relative to the box.
+    const rs = new Int32Array(h), re = new Int32Array(h), cs = new Int32Array(w), ce = new Int32Array(w);
+    for (let v = 0; v < h; v++) {
+      rs[v] = Math.floor(v * fy);
+      re[v] = Math.max(rs[v] + 1, Math.floor((v + 1) * fy));
+    }
+    for (let u = 0; u < w; u++) {
+      cs[u] = Math.floor(u * fx);
+      ce[u] = Math.max(cs[u] + 1, Math.floor((u + 1) * fx));
+    }
+    const fast = downImageF32(src, X, box, w, h, rs, re, cs, ce);
+    if (fast) return fast;
+  }
+  const out = new Float32Array(w * h);
   for (let v = 0; v < h; v++) {
     const sy0 = box.y0 + Math.floor(v * fy);
     const sy1 = Math.max(sy0 + 1, box.y0 + Math.floor((v + 1) * fy));

@@ -27,7 +27,7 @@ export function encodePngRgbFiltered(
   rgba: Uint8Array | Uint8ClampedArray,
   opts: { filters?: readonly number[]; bits?: number } = {},
 ): Uint8Array {
-  return pngFile(width, height, deflateSync(scanlines(width, height, rgba, opts), DEFLATE_OPTIONS));
+  return pngFile(width, height, deflateSync(pngScanlines(width, height, rgba, opts), DEFLATE_OPTIONS));
 }
 
 /**
@@ -40,7 +40,17 @@ export function encodePngRgbFilteredAsync(
   rgba: Uint8Array | Uint8ClampedArray,
   opts: { filters?: readonly number[]; bits?: number } = {},
 ): Promise<Uint8Array> {
-  const raw = scanlines(width, height, rgba, opts);
+  const raw = pngScanlines(width, height, rgba, opts);
+  return new Promise((ok, fail) => deflate(raw, DEFLATE_OPTIONS, (err, idat) => (err ? fail(err) : ok(pngFile(width, height, idat)))));
+}
+
+/** PNG bytes of ready scanlines (`pngScanlines`' layout: a filter byte and RGB per row), deflated as above. */
+export function pngFromScanlines(width: number, height: number, raw: Uint8Array): Uint8Array {
+  return pngFile(width, height, deflateSync(raw, DEFLATE_OPTIONS));
+}
+
+/** `pngFromScanlines` with the deflate on node's thread pool (same bytes). */
+export function pngFromScanlinesAsync(width: number, height: number, raw: Uint8Array): Promise<Uint8Array> {
   return new Promise((ok, fail) => deflate(raw, DEFLATE_OPTIONS, (err, idat) => (err ? fail(err) : ok(pngFile(width, height, idat)))));
 }
 
@@ -51,7 +61,7 @@ export function encodePngRgbFilteredAsync(
 const DEFLATE_OPTIONS = { level: 4 };
 
 /** The PNG scanlines (filter byte + posterised RGB) of an RGBA buffer. */
-function scanlines(width: number, height: number, rgba: Uint8Array | Uint8ClampedArray, opts: { filters?: readonly number[]; bits?: number }): Uint8Array {
+export function pngScanlines(width: number, height: number, rgba: Uint8Array | Uint8ClampedArray, opts: { filters?: readonly number[]; bits?: number }): Uint8Array {
   const filters = opts.filters ?? [0];
   const shift = 8 - Math.min(8, Math.max(1, opts.bits ?? 8));
   const half = shift > 0 ? 1 << (shift - 1) : 0;

@@ -58,15 +58,25 @@ export function mergeShallowBasins(
       cur[3 * c + 2]++;
     }
   };
+  // The first two maps in locals: a property load per voxel and criterion cost more than the comparison.
+  const m0 = criteria[0].map;
+  const m1 = nc > 1 ? criteria[1].map : m0;
   for (let z = 0, i = 0; z < Z; z++) {
     for (let y = 0; y < Y; y++) {
       for (let x = 0; x < X; x++, i++) {
         const a = labels[i];
         if (a === 0) continue;
         vox[a]++;
-        for (let c = 0; c < nc; c++) {
-          const v = criteria[c].map[i];
-          if (v > peak[a * nc + c]) peak[a * nc + c] = v;
+        const pa = a * nc;
+        const v0 = m0[i];
+        if (v0 > peak[pa]) peak[pa] = v0;
+        if (nc > 1) {
+          const v1 = m1[i];
+          if (v1 > peak[pa + 1]) peak[pa + 1] = v1;
+          for (let c = 2; c < nc; c++) {
+            const v = criteria[c].map[i];
+            if (v > peak[pa + c]) peak[pa + c] = v;
+          }
         }
         if (x + 1 < X) { const b = labels[i + 1]; if (b !== 0 && b !== a) see(a, b, i, i + 1); }
         if (y + 1 < Y) { const b = labels[i + X]; if (b !== 0 && b !== a) see(a, b, i, i + X); }
@@ -106,6 +116,8 @@ export function mergeShallowBasins(
   let m = 0;
   for (let l = 1; l <= k; l++) if (find(l) === l) map[l] = ++m;
   for (let l = 1; l <= k; l++) map[l] = map[find(l)];
+  // Nothing merged: every id maps to itself (roots are numbered in order), so the labels stand as they are.
+  if (m === k) return k;
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) labels[i] = map[labels[i]];
   return m;
 }

@@ -91,7 +91,8 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   for (let k = 0; k < n; k++) flood[k] = -lines[k];
   const labels = region.fill(0);
   for (let k = 0; k < peaks.length; k++) labels[peaks[k]] = k + 1;
-  seededWatershed(flood, labels, c.floodMask, c.shape);
+  // The negated distance map holds few distinct values (square roots of sums of squares), ranked by hashing.
+  seededWatershed(flood, labels, c.floodMask, c.shape, c.method === 'shape');
   let seeds = peaks.length;
   if (seeds > 1 && (c.mergeNeckUm > 0 || c.mergeContrast > 0)) {
     const criteria: SaddleCriterion[] = [];

@@ -32,16 +32,18 @@ const tailScratch = new GrowBuffer(Int32Array);
 
 /**
  * In place: `labels` holds the markers (seed ids > 0, else 0) on entry and the flooded labels on return;
- * voxels outside `mask` keep 0, in-mask voxels not reachable from any marker too.
+ * voxels outside `mask` keep 0, in-mask voxels not reachable from any marker too. `fewValues`: the image holds
+ * few distinct values (a distance map), so they are ranked through a hash table instead of a radix sort (same
+ * ranks, `rankFewValues`).
  */
-export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3): void {
+export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3, fewValues = false): void {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
   const P = Y * X;
   const is3d = Z > 1;
   const rank = rankScratch.get(n);
-  const u = rankValues(image, mask, n, rank);
+  const u = rankValues(image, mask, n, rank, fewValues);
   const next = nextScratch.get(n);
   const head = headScratch.get(Math.max(u, 1)).fill(-1);
   const tail = tailScratch.get(Math.max(u, 1));
@@ -127,7 +129,9 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
  * bits for negatives; -0 counted as +0), then the in-mask voxel indices are sorted by key with a stable LSD
  * radix sort, one byte per pass (a pass where every key has the same byte is skipped).
  */
-function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array): number {
+function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array, fewValues: boolean): number {
+  const few = fewValues ? rankFewValues(image, mask, n, rank) : -1;
+  if (few >= 0) return few;
   let m = 0;
   for (let i = 0; i < n; i++) if (mask[i]) m++;
   let keys = keyScratch.get(m);
@@ -167,4 +171,86 @@ function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int3
     rank[order[k]] = u;
   }
   return m > 0 ? u + 1 : 0;
+}
+
+// Hash table of `rankFewValues`: slot → index into `distinct` + 1, 0 = empty (all 0 between calls).
+let slots = new Int32Array(1024);
+const distinctScratch = new GrowBuffer(Uint32Array);
+const rankOfScratch = new GrowBuffer(Int32Array);
+
+/**
+ * The same dense ranks as the radix sort when the box has few distinct values (a distance map: square roots of
+ * a few hundred integers): each value's key goes into a hash table once, only the distinct keys are sorted, and
+ * every voxel's rank is looked up. Returns -1 (rank partly written) as soon as the values are too many for this
+ * to pay (more than a quarter of the box, or over 2¹⁵ of them).
+ */
+function rankFewValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array): number {
+  let size = slots.length;
+  let shift = 32 - (31 - Math.clz32(size));
+  const limit = Math.min(32768, (n >> 2) + 64);
+  let distinct = distinctScratch.get(Math.min(limit, 4096));
+  let u = 0;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    m++;
+    const v = image[i];
+    bitsView[0] = v === 0 ? 0 : v;
+    const b = bitsWord[0];
+    const key = (b & 0x80000000 ? ~b : b | 0x80000000) >>> 0;
+    let h = Math.imul(key, 0x9e3779b1) >>> shift;
+    let id = 0;
+    for (let sl = slots[h]; sl !== 0; sl = slots[h]) {
+      if (distinct[sl - 1] === key) {
+        id = sl;
+        break;
+      }
+      h = (h + 1) & (size - 1);
+    }
+    if (id === 0) {
+      if (u === limit) {
+        slots.fill(0);
+        return -1;
+      }
+      if (u === distinct.length) {
+        const grown = new Uint32Array(limit);
+        grown.set(distinct);
+        distinct = grown;
+      }
+      if (2 * (u + 1) > size) {
+        // Keep the load under one half: double the table and re-insert the keys seen so far.
+        size *= 2;
+        shift--;
+        slots = new Int32Array(size);
+        for (let d = 0; d < u; d++) {
+          let g = Math.imul(distinct[d], 0x9e3779b1) >>> shift;
+          while (slots[g] !== 0) g = (g + 1) & (size - 1);
+          slots[g] = d + 1;
+        }
+        h = Math.imul(key, 0x9e3779b1) >>> shift;
+        while (slots[h] !== 0) h = (h + 1) & (size - 1);
+      }
+      distinct[u++] = key;
+      slots[h] = id = u;
+    }
+    rank[i] = id - 1;
+  }
+  // Dense rank of each distinct key (the keys are distinct, so a key's sorted position is its rank); the slots
+  // are cleared on the way.
+  const sorted = distinct.slice(0, u).sort();
+  const rankOf = rankOfScratch.get(u);
+  for (let r = 0; r < u; r++) {
+    const key = sorted[r];
+    let g = Math.imul(key, 0x9e3779b1) >>> shift;
+    while (distinct[slots[g] - 1] !== key) g = (g + 1) & (size - 1);
+    rankOf[slots[g] - 1] = r;
+  }
+  for (let d = 0; d < u; d++) {
+    let g = Math.imul(distinct[d], 0x9e3779b1) >>> shift;
+    while (slots[g] !== d + 1) g = (g + 1) & (size - 1);
+    slots[g] = 0;
+  }
+  if (m === 0) return 0;
+  for (let i = 0; i < n; i++) if (mask[i]) rank[i] = rankOf[rank[i]];
+  return u;
 }

@@ -1,0 +1,87 @@
+/**
+ * Declumping leaves convex components whole (`src/segmentation/declump/convex-hull.ts`):
+ * - the convex hull's pixel count against scikit-image `convex_hull_image(mask, offset_coordinates=False)`
+ *   (test/data/declump/convex-hull.json from scripts/gen-convex-hull-reference.py), and collinear masks by hand;
+ * - the rule in `declumpMask`: a convex ellipse stays one object without the per-object work (recorded as
+ *   `convexWhole`), two touching disks (solidity ≈ 0.89) are still split, and the thresholds are 0.97 for
+ *   `shape`, 0.98 for `intensity`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
+import { hullPixels } from '../src/segmentation/declump/convex-hull.js';
+import { declumpMask, resolveDeclumpSettings } from '../src/segmentation/declump/declump.js';
+import { defaultModelConfig } from '../src/config/schema.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ref = JSON.parse(readFileSync(join(here, 'data', 'declump', 'convex-hull.json'), 'utf8')) as {
+  cases: { name: string; rows: string[]; area: number; hull_pixels: number }[];
+};
+
+function maskOf(rows: string[]): { mask: Uint8Array; Y: number; X: number } {
+  const Y = rows.length;
+  const X = rows[0].length;
+  const mask = new Uint8Array(Y * X);
+  for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) mask[y * X + x] = rows[y][x] === '1' ? 1 : 0;
+  return { mask, Y, X };
+}
+
+function hullOf(rows: string[]): number {
+  const { mask, Y, X } = maskOf(rows);
+  const runs = findRuns(mask, [1, Y, X], 1);
+  assert.equal(resolveComponents(runs, [1, Y, X], 'full'), 1, 'one component');
+  return hullPixels(runs, 1, 0, Y);
+}
+
+test('convex hull pixel counts match scikit-image convex_hull_image (pixel centres)', () => {
+  assert.ok(ref.cases.length >= 7);
+  for (const c of ref.cases) assert.equal(hullOf(c.rows), c.hull_pixels, c.name);
+});
+
+test('collinear masks: the pixels of the segment (counted by hand)', () => {
+  assert.equal(hullOf(['1']), 1);
+  assert.equal(hullOf(['1111111']), 7);
+  assert.equal(hullOf(['100', '010', '001']), 3);
+  assert.equal(hullOf(['10', '01']), 2);
+  assert.equal(hullOf(['1', '1', '1', '1']), 4);
+});
+
+function declump(rows: string[], method: 'shape' | 'intensity') {
+  const { mask, Y, X } = maskOf(rows);
+  const intensity = new Float32Array(Y * X);
+  for (let i = 0; i < intensity.length; i++) intensity[i] = mask[i] ? 100 : 0;
+  const config = { ...defaultModelConfig({ segmentationMethod: 'otsu' }), declumpMethod: method, typicalDiameterPx: [12, 24] as [number, number] };
+  return declumpMask(mask, intensity, [1, Y, X], [1, 1, 1], null, resolveDeclumpSettings(config, [1, 1, 1]));
+}
+
+function pad(rows: string[], n: number): string[] {
+  const blank = '0'.repeat(rows[0].length + 2 * n);
+  return [...Array(n).fill(blank), ...rows.map((r) => '0'.repeat(n) + r + '0'.repeat(n)), ...Array(n).fill(blank)];
+}
+
+test('declumpMask shape: a convex ellipse is one object by the rule, two touching disks are still split', () => {
+  const ellipse = pad(ref.cases.find((c) => c.name === 'ellipse')!.rows, 3);
+  const e = declump(ellipse, 'shape');
+  assert.equal(e.info.objects, 1);
+  assert.equal(e.info.convexWhole, 1);
+  const pair = ref.cases.find((c) => c.name === 'two touching disks')!;
+  assert.ok(pair.area / pair.hull_pixels < 0.97);
+  const p = declump(pad(pair.rows, 3), 'shape');
+  assert.equal(p.info.convexWhole, 0);
+  assert.equal(p.info.objects, 2);
+  assert.equal(p.info.clumpsSplit, 1);
+});
+
+test('declumpMask: the solidity thresholds, 0.97 for shape and 0.98 for intensity', () => {
+  const ellipse = pad(ref.cases.find((c) => c.name === 'ellipse')!.rows, 3);
+  assert.equal(declump(ellipse, 'intensity').info.convexWhole, 1);
+  // A ragged disk of solidity 316 / 325 ≈ 0.972 (scikit-image's hull): whole for shape, processed for intensity.
+  const ragged = ref.cases.find((c) => c.name === 'ragged disk')!;
+  const solidity = ragged.area / ragged.hull_pixels;
+  assert.ok(solidity >= 0.97 && solidity < 0.98, `solidity ${solidity}`);
+  assert.equal(declump(pad(ragged.rows, 3), 'shape').info.convexWhole, 1);
+  assert.equal(declump(pad(ragged.rows, 3), 'intensity').info.convexWhole, 0);
+});
