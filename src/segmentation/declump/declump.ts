@@ -31,7 +31,7 @@ import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
 import { fillLabelHoles, removedByObjectRules, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
-import { convexComponent } from './convex-hull.js';
+import { CONVEX_SOLIDITY, convexComponent } from './convex-hull.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
 const ownScratch = new GrowBuffer(Uint32Array);
@@ -130,7 +130,7 @@ export interface DeclumpInfo extends ObjectRuleCounts {
   seeds: number;
   /** Components split into more than one object. */
   clumpsSplit: number;
-  /** Components left whole by `shape`'s convexity rule (2-D; `convex-hull.ts`). */
+  /** Components left whole by the convexity rule (2-D; `convex-hull.ts`). */
   convexWhole: number;
   /** Objects kept after every rule. */
   objects: number;
@@ -225,9 +225,10 @@ export function declumpMask(
   // Voxels of object 1, 2, …: every voxel a piece covers in its box is pasted (holes included), so the counts of
   // the rules loop are the final ones and the caller need not rescan the labels.
   const objectVoxels: number[] = [];
-  // `shape` on a plane: components convex enough to be one object (`convex-hull.ts`), up to twice the area of
-  // the largest typical object (a larger convex blob may still be two nuclei side by side).
-  const convexMaxVoxels = splitsShape && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
+  // On a plane: components convex enough to be one object (`convex-hull.ts`), up to twice the area of the
+  // largest typical object (a larger convex blob may still be two nuclei side by side).
+  const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
+  const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
   let convexWhole = 0;
   for (let c = 1; c <= count; c++) {
     // Components whose result is known without the per-object work: no hole to fill (none, or not asked to
@@ -242,7 +243,7 @@ export function declumpMask(
       !(s.fillHoles && needsFill) &&
       (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnected[c] === 1);
     // Convex components are left whole by rule (not a proof: this changes labels, docs/declumping.md).
-    if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels)) {
+    if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels, convexSolidity)) {
       whole = true;
       convexWhole++;
     }
