@@ -2,9 +2,10 @@
  * `exportAnalysisOutputs` (spec 8.1, with fixes for Q39): CSVs (one per sheet), uint32 label-mask TIFFs
  * `(Z, Y, X)` with physical size, the ROI label TIFF (uint16, 2D), the workbook and the run manifest.
  *
- * Everything is encoded first — the TIFF planes are deflated on libuv's thread pool while the main thread
- * builds the CSVs and the workbook — then written under temporary names and renamed only once every file
- * is complete (`writeFilesAtomically`), so a failed export leaves the previous results untouched.
+ * The TIFF planes are deflated on libuv's thread pool (started by the run itself where it can, tiffs-ahead.ts) while
+ * the main thread builds the CSVs and the workbook; each file goes to a temporary name as soon as it is encoded, and
+ * all are renamed only once every file is complete (`AtomicFileBatch`), so a failed export leaves the previous
+ * results untouched.
  * CSV and TIFF bytes depend only on the data (no timestamps): the same input gives identical files.
  */
 import { mkdir } from 'node:fs/promises';
@@ -12,10 +13,11 @@ import { basename } from 'node:path';
 import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
 import type { Table } from '../core/table.js';
 import { isCellColocError } from '../core/errors.js';
-import type { TiffVoxelData, TiffWriteOptions } from '../io/tiff-writer.js';
+import type { TiffVoxelData } from '../io/tiff-writer.js';
+import { baseTiffOptions, maskTiffOptions, type TiffsAhead } from './tiffs-ahead.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
-import { exportError, writeFilesAtomically, type AtomicEntry } from '../io/atomic-write.js';
+import { AtomicFileBatch, exportError, type AtomicEntry } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
 import { serializeManifest, type Manifest } from './manifest.js';
@@ -49,6 +51,8 @@ export interface ExportOptions {
   deflateLevel?: number;
   /** Write the xlsx workbook (default true). */
   workbook?: boolean;
+  /** TIFFs the run started encoding ahead of the export (tiffs-ahead.ts); a raster found there is not encoded again. */
+  tiffsAhead?: TiffsAhead | null;
 }
 
 export interface WrittenFile {
@@ -112,42 +116,44 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
     throw exportError(`${paths.resultsDir}: cannot create the results folder (${why})`, err);
   }
 
-  const tiff: TiffWriteOptions = {
-    voxelSizeUm: options.voxelSizeUm,
-    compression: options.compression ?? 'deflate',
-    deflateLevel: options.deflateLevel ?? 1,
-    description: 'ome',
-  };
-  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts); z stacks
-  // carry ImageJ's description (unit=micron, spacing=) so that Fiji without Bio-Formats shows the z scale, single
-  // planes OME-XML.
-  const maskTiff = (v: Volume<TiffVoxelData>): TiffWriteOptions => (v.shape[0] > 1 ? { ...tiff, description: 'imagej' } : tiff);
-  // Start the TIFF encodes first: their deflate work runs on the thread pool while the code below runs.
-  const tiffJobs = files.masks.map((m) => ({ path: m.path, job: encodeLabelTiffAsync(m.volume, maskTiff(m.volume), files.labelRuns) }));
+  const tiff = baseTiffOptions(options);
+  const ahead = options.tiffsAhead ?? null;
+  // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts). Start the
+  // TIFF encodes first (unless the run started them already): their deflate work runs on the thread pool while the
+  // code below runs.
+  const tiffJobs = files.masks.map((m) => {
+    const o = maskTiffOptions(m.volume, tiff);
+    return { path: m.path, job: ahead?.take(m.volume, o) ?? encodeLabelTiffAsync(m.volume, o, files.labelRuns) };
+  });
   if (files.roiLabels) {
     // (a window run's ROI raster is streamed from its box, placed-tiff.ts)
-    tiffJobs.push({ path: paths.roiMaskPath, job: encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
+    tiffJobs.push({ path: paths.roiMaskPath, job: ahead?.take(files.roiLabels, tiff) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
   for (const t of tiffJobs) t.job.catch(() => undefined);
 
-  const entries: AtomicEntry[] = [];
+  // each file goes to its temporary name as soon as it is encoded (the CSVs while the workbook is being built)
+  const batch = new AtomicFileBatch();
+  const written: WrittenFile[] = [];
+  const add = (path: string, data: AtomicEntry['data']) => {
+    batch.add(path, data);
+    written.push({ path, bytes: byteLength(data) });
+  };
   try {
-    for (const c of files.csvs) entries.push({ path: c.path, data: tableToCsv(c.table) });
-    if (options.workbook ?? true) entries.push({ path: files.workbook.path, data: await encodeWorkbook(files.workbook.tables) });
-    for (const t of tiffJobs) entries.push({ path: t.path, data: await t.job });
+    for (const c of files.csvs) add(c.path, tableToCsv(c.table));
+    if (options.workbook ?? true) add(files.workbook.path, await encodeWorkbook(files.workbook.tables));
+    for (const t of tiffJobs) add(t.path, await t.job);
   } catch (err) {
+    await batch.abort();
     if (isCellColocError(err)) throw err;
     throw exportError(`${paths.resultsDir}: could not encode the results (${(err as Error)?.message ?? err})`, err);
   }
 
-  const written: WrittenFile[] = entries.map((e) => ({ path: e.path, bytes: byteLength(e.data) }));
   if (options.manifest) {
     const outputs = [...written.map((w) => ({ file: basename(w.path), bytes: w.bytes })), { file: basename(paths.manifestPath), bytes: null }];
     const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
-    entries.push({ path: paths.manifestPath, data: text });
-    written.push({ path: paths.manifestPath, bytes: byteLength(text) });
+    add(paths.manifestPath, text);
   }
-  await writeFilesAtomically(entries);
+  await batch.commit();
   return written;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { webcrypto } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -97,19 +97,49 @@ function prefetchKey(path: string, st: { size: number; mtimeMs: number }): strin
 }
 
 /**
- * Starts hashing the run's input files now, on the thread pool, so that `sha256File` (the manifest, at the end of the
+ * Starts hashing the run's input files on the thread pool, so that `sha256File` (the manifest, at the end of the
  * run) finds the digest ready instead of hashing on the main thread. Used once per file (a later call hashes again);
  * a file changed in between (size or mtime) is hashed again.
+ *
+ * Each file is read now; its digest starts once `digestAfter` has settled. The runner passes the image load: its
+ * inflates keep both cores of a 2-core machine busy, and a digest beside them lengthened the 2D bench load by
+ * ~12 ms (issue 21); after the load it runs on the core that the main thread's segmentation leaves idle.
  */
-export function prefetchSha256(paths: readonly string[]): void {
+export function prefetchSha256(paths: readonly string[], digestAfter: Promise<unknown> = Promise.resolve()): void {
+  const gate = digestAfter.then(
+    () => undefined,
+    () => undefined,
+  );
   for (const path of paths) {
-    const job = stat(path).then(async (st) => {
+    const job = stat(path).then((st) => {
       if (!st.isFile() || st.size > PREFETCH_MAX_BYTES) return;
-      const digest = readFile(path).then(async (buf) => Buffer.from(await webcrypto.subtle.digest('SHA-256', buf)).toString('hex'));
+      const digest = Promise.all([readWhole(path, st.size), gate]).then(async ([buf]) =>
+        Buffer.from(await webcrypto.subtle.digest('SHA-256', buf)).toString('hex'),
+      );
       digest.catch(() => undefined); // a failure falls back to streaming in sha256File
       prefetched.set(prefetchKey(path, st), digest);
     });
     job.catch(() => undefined);
+  }
+}
+
+/**
+ * The whole file in one read request: `fs.promises.readFile` reads 512 KiB per request, and each next request
+ * waits for a turn of the main thread's event loop, which synchronous work (segmentation, tables) holds up.
+ */
+async function readWhole(path: string, size: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await fh.read(buf, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === size ? buf : buf.subarray(0, done);
+  } finally {
+    void fh.close().catch(() => undefined);
   }
 }
 

@@ -7,10 +7,8 @@
  * directory, then the end-of-central-directory record. No ZIP64: an entry or archive over 4 GiB is refused.
  */
 import * as zlib from 'node:zlib';
-import { promisify } from 'node:util';
 import { exportError } from '../io/atomic-write.js';
-
-const deflateRawAsync = promisify(zlib.deflateRaw);
+import { deflateRawOnPool } from '../io/pool-deflate.js';
 
 export interface ZipEntry {
   /** ASCII path inside the archive, `/`-separated. */
@@ -56,7 +54,7 @@ export const crc32Fallback = crc32Table;
  * (measured here, noisy), and the XML is generated text that compresses well at any level.
  */
 export async function zipDeflated(entries: readonly ZipEntry[], level = 1): Promise<Uint8Array> {
-  const compressed = await Promise.all(entries.map((e) => deflateRawAsync(e.data, { level })));
+  const compressed = await Promise.all(entries.map((e) => deflateRawOnPool(e.data, level)));
   const names = entries.map((e) => Buffer.from(e.name, 'ascii'));
   let localSize = 0;
   let centralSize = 0;

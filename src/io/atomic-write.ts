@@ -67,28 +67,64 @@ export async function writeFilesAtomically(entries: readonly AtomicEntry[]): Pro
     if (seen.has(e.path)) throw exportError(`${e.path}: listed twice in one export`);
     seen.add(e.path);
   }
-  const temps = entries.map((e) => tempPathFor(e.path));
-  const results = await Promise.allSettled(entries.map((e, i) => writeTemp(temps[i], e.data)));
-  const failed = results.findIndex((r) => r.status === 'rejected');
-  if (failed >= 0) {
-    await Promise.all(temps.map(removeQuietly));
-    const err = (results[failed] as PromiseRejectedResult).reason;
-    throw exportError(`${entries[failed].path}: could not write the file (${reason(err)})`, err);
+  const batch = new AtomicFileBatch();
+  for (const e of entries) batch.add(e.path, e.data);
+  await batch.commit();
+}
+
+/**
+ * `writeFilesAtomically` for files whose contents become ready one after another: each file goes to its temporary
+ * name as soon as it is added (a results folder's CSVs are written and synced while its workbook is still being
+ * built, issue 21); `commit` then publishes all of them exactly as `writeFilesAtomically` does, or `abort` removes
+ * every temporary file (a later content could not be produced).
+ */
+export class AtomicFileBatch {
+  private readonly paths: string[] = [];
+  private readonly temps: string[] = [];
+  private readonly writes: Promise<void>[] = [];
+
+  /** Starts writing `data` under a temporary name beside `path`. A path added twice is an ExportError. */
+  add(path: string, data: FileData): void {
+    if (this.paths.includes(path)) throw exportError(`${path}: listed twice in one export`);
+    const temp = tempPathFor(path);
+    const write = writeTemp(temp, data);
+    write.catch(() => undefined); // reported by commit, in the order the files were added
+    this.paths.push(path);
+    this.temps.push(temp);
+    this.writes.push(write);
   }
-  // A directory in a target's place would make that rename fail after earlier renames succeeded: check first.
-  for (const e of entries) {
-    const st = await stat(e.path).catch(() => null);
-    if (st?.isDirectory()) {
+
+  /** Removes the temporary files (waiting for writes in progress first); the targets are left as they were. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.writes);
+    await Promise.all(this.temps.map(removeQuietly));
+  }
+
+  /** Waits for every write, then renames every temporary file onto its target (see `writeFilesAtomically`). */
+  async commit(): Promise<void> {
+    const { paths, temps } = this;
+    const results = await Promise.allSettled(this.writes);
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed >= 0) {
       await Promise.all(temps.map(removeQuietly));
-      throw exportError(`${e.path}: cannot write the file, a directory with this name exists`);
+      const err = (results[failed] as PromiseRejectedResult).reason;
+      throw exportError(`${paths[failed]}: could not write the file (${reason(err)})`, err);
     }
-  }
-  for (let i = 0; i < entries.length; i++) {
-    try {
-      await rename(temps[i], entries[i].path);
-    } catch (err) {
-      await Promise.all(temps.slice(i).map(removeQuietly));
-      throw exportError(`${entries[i].path}: could not replace the file (${reason(err)})`, err);
+    // A directory in a target's place would make that rename fail after earlier renames succeeded: check first.
+    for (const p of paths) {
+      const st = await stat(p).catch(() => null);
+      if (st?.isDirectory()) {
+        await Promise.all(temps.map(removeQuietly));
+        throw exportError(`${p}: cannot write the file, a directory with this name exists`);
+      }
+    }
+    for (let i = 0; i < paths.length; i++) {
+      try {
+        await rename(temps[i], paths[i]);
+      } catch (err) {
+        await Promise.all(temps.slice(i).map(removeQuietly));
+        throw exportError(`${paths[i]}: could not replace the file (${reason(err)})`, err);
+      }
     }
   }
 }

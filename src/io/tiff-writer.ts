@@ -17,12 +17,11 @@
  * Bio-Formats reads the z step only from an ImageDescription that starts with `ImageJ=` (ij.io.FileOpener),
  * and Bio-Formats, tifffile and napari read that description too.
  */
-import { deflate as deflateCb, deflateSync } from 'node:zlib';
-import { promisify } from 'node:util';
+import { deflateSync } from 'node:zlib';
+import { deflateOnPool } from './pool-deflate.js';
 import { valueError } from '../core/errors.js';
 import type { Shape3, Volume } from '../core/volume.js';
 
-const deflateAsync = promisify(deflateCb);
 
 export type TiffVoxelData = Uint8Array | Uint16Array | Uint32Array | Float32Array;
 
@@ -431,7 +430,7 @@ export async function encodeTiffStackChunksAsync(volume: Volume<TiffVoxelData>, 
   if (!compressed) return encodeTiffStackChunks(volume, options);
   const lv = level(options);
   const strips = await Promise.all(
-    Array.from({ length: Z }, async (_, z) => new Uint8Array(await deflateAsync(planeBytes(volume.data, z, Y * X), { level: lv }))),
+    Array.from({ length: Z }, async (_, z) => new Uint8Array(await deflateOnPool(planeBytes(volume.data, z, Y * X), lv))),
   );
   return assemble(volume, info, strips, compressed, options);
 }

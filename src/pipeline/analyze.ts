@@ -69,6 +69,12 @@ export interface AnalyzeExistingMasksOptions {
   measurementMemo?: MeasurementMemo | null;
   /** `intensity_colocalization_config` (issue 19): the intensity sheets when enabled; absent/null = none. */
   intensityColocalization?: IntensityColocalizationConfig | null;
+  /**
+   * Called once the cell and marker labels are final (z bounds, size filter, object rules and postfilters applied),
+   * before the tables are built, with the runs known for them: nothing changes these arrays afterwards, so a run can
+   * start encoding their TIFFs while the tables are built (export/tiffs-ahead.ts).
+   */
+  onMasksFinal?: (cell: LabelVolume, marker: LabelVolume, knownRuns: readonly RunsOfLabels[]) => void;
 }
 
 export function analyzeExistingMasks(
@@ -132,6 +138,7 @@ export function analyzeExistingMasks(
   const knownRuns: RunsOfLabels[] = [];
   if (cellRuns) knownRuns.push({ data: cell.data, runs: cellRuns });
   if (markerRuns) knownRuns.push({ data: marker.data, runs: markerRuns });
+  options.onMasksFinal?.(cell, marker, knownRuns);
   // spec 7.1 step 5: third-channel masks, z-bounded, then its postfilters (which need its intensity image)
   let region = regionIn ? applyZBounds(regionIn, zb) : null;
   if (region && options.reapplyObjectRules && hasObjectRemovalRules(options.optionalRegionModelConfig) && !(options.optionalRegionModelConfig.postfilters.length > 0)) {

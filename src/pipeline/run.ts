@@ -9,7 +9,7 @@ import type { ColocalizationConfig, IntensityColocalizationConfig, ModelConfig, 
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
-import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
+import { analyzeExistingMasks, type AnalyzeExistingMasksOptions, type ColocalizationRunResult } from './analyze.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { effectiveZBounds, isReducedView } from './z-stack.js';
 import { windowOrigin } from './analysis-window.js';
@@ -36,6 +36,8 @@ export interface RunOptions {
   optionalRegionModelConfig?: ModelConfig | null;
   /** `intensity_colocalization_config` (issue 19); absent/null = no intensity sheets. */
   intensityColocalization?: IntensityColocalizationConfig | null;
+  /** See `AnalyzeExistingMasksOptions.onMasksFinal`. */
+  onMasksFinal?: AnalyzeExistingMasksOptions['onMasksFinal'];
 }
 
 export async function runRoiColocalization(
@@ -130,6 +132,7 @@ export async function runRoiColocalization(
     cellLabelRuns: cell.labelRuns ?? null,
     markerLabelRuns: marker.labelRuns ?? null,
     intensityColocalization: options.intensityColocalization ?? null,
+    onMasksFinal: options.onMasksFinal,
   });
   timings.push({ stage: 'filters + tables', ms: performance.now() - t0 });
   return {

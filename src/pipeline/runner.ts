@@ -82,9 +82,10 @@ export async function runAnalysis<L, R, S>(
   config = await resolveChannelNames(config);
   await step.beforeLoad?.(config);
   const { timings, timed } = stageTimer(options.onProgress);
-  // the manifest's input SHA-256s, computed on the thread pool while the run works (export/manifest.ts)
-  prefetchSha256([...configImages(config), ...(config.rois.kind === 'label_image' ? [config.rois.path] : [])]);
-  const loaded = await timed('load', () => layout.load(config));
+  const loading = timed('load', () => layout.load(config));
+  // the manifest's input SHA-256s: read now, digested on the thread pool once the load is done (export/manifest.ts)
+  prefetchSha256([...configImages(config), ...(config.rois.kind === 'label_image' ? [config.rois.path] : [])], loading);
+  const loaded = await loading;
   // Filter sizes and radii that cannot mean anything for this image are refused before any segmentation.
   checkParametersAgainstImage(config, layout.analysedImage(loaded));
   const roiLabels = await timed('rois', () => layout.roiLabels?.(loaded) ?? resolveRoiLabels(config, layout.planeShape(loaded)));

@@ -3,12 +3,14 @@
  */
 import { basename } from 'node:path';
 import type { AnalysisConfig } from '../config/types.js';
-import type { RoiLabels } from '../core/volume.js';
+import type { LabelVolume, RoiLabels } from '../core/volume.js';
+import type { RunsOfLabels } from '../core/label-runs.js';
 import { assertSupported } from '../config/schema.js';
 import { valueError } from '../core/errors.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import type { ResultsPaths } from '../export/results-paths.js';
 import { exportAnalysisOutputs } from '../export/export-outputs.js';
+import { TiffsAhead } from '../export/tiffs-ahead.js';
 import { buildManifest } from '../export/manifest.js';
 import { getColumn, type Table } from '../core/table.js';
 import type { ColocalizationRunResult } from './analyze.js';
@@ -16,7 +18,7 @@ import { colocalizationSheets } from '../tables/optional-region.js';
 import { maskRunsOf } from '../tables/index.js';
 import { loadAnalysisImages, type LoadedImageChannels } from './load-images.js';
 import { runRoiColocalization, type RunResultWithSegmentation } from './run.js';
-import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, resolveZCrop, resolveZProjection, zStackManifestEntry } from './z-stack.js';
+import { exportVoxelSizeUm, exportsLabelsAsAnalysed, labelsForExport, prepareLoadedImagesForAnalysis, resolveZCrop, resolveZProjection, zStackManifestEntry } from './z-stack.js';
 import { planAnalysisWindow, type AnalysisWindow } from './analysis-window.js';
 import type { ProgressCallback } from './progress.js';
 import { appendTimings, configImages, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
@@ -103,7 +105,11 @@ async function runWorkflowWith(
   return runAnalysis<LoadedImageChannels, RunResultWithSegmentation, RoiSummaryLine>(config, layout, segmentTwoChannels(worker, parallel), options);
 }
 
-type TwoChannelResult = ColocalizationRunResult & { segmentation?: Readonly<Record<string, readonly unknown[]>> };
+type TwoChannelResult = ColocalizationRunResult & {
+  segmentation?: Readonly<Record<string, readonly unknown[]>>;
+  /** The TIFFs `run` started encoding during the analysis (export/tiffs-ahead.ts). */
+  tiffsAhead?: TiffsAhead | null;
+};
 
 /**
  * The two-channel colocalisation layout of the runner: `loadAnalysisImages` + z handling (spec 3, 12), masks and
@@ -137,7 +143,7 @@ export const twoChannelLayout: AnalysisLayout<LoadedImageChannels, TwoChannelRes
       paths: ctx.paths,
     });
     await extend(manifest);
-    await exportRunOutputs(ctx.loaded, ctx.roiLabels, result, ctx.paths, manifest);
+    await exportRunOutputs(ctx.loaded, ctx.roiLabels, result, ctx.paths, manifest, result.tiffsAhead ?? null);
   },
   summary: (result) => roiSummaryLines(result.tables.overview),
 };
@@ -171,10 +177,24 @@ export function windowedTwoChannelLayoutFor(
   };
 }
 
-/** The `run` step: both channels (and the optional third) segmented ROI by ROI, then every table (spec 7.1). */
-function segmentTwoChannels(worker: SegmentationWorker | null, parallel: 'auto' | boolean): AnalysisStep<LoadedImageChannels, RunResultWithSegmentation> {
+/**
+ * The `run` step: both channels (and the optional third) segmented ROI by ROI, then every table (spec 7.1). The ROI
+ * label TIFF is encoded during the segmentation and the cell and marker mask TIFFs while the tables are built, on the
+ * thread pool (export/tiffs-ahead.ts: the second core is otherwise idle then).
+ */
+function segmentTwoChannels(
+  worker: SegmentationWorker | null,
+  parallel: 'auto' | boolean,
+): AnalysisStep<LoadedImageChannels, RunResultWithSegmentation & { tiffsAhead: TiffsAhead }> {
   return {
     async analyse({ config, loaded, roiLabels, timings, onProgress }) {
+      // the same options as exportRunOutputs's export (only the voxel size is set there)
+      const tiffsAhead = new TiffsAhead({ voxelSizeUm: exportVoxelSizeUm(loaded) });
+      tiffsAhead.roiLabels(roiLabelsForExport(loaded, roiLabels));
+      // masks that the export writes as they are (no z-stack padding, no window placement)
+      const ahead = (labels: LabelVolume, runs: readonly RunsOfLabels[]) => {
+        if (exportsLabelsAsAnalysed(loaded)) tiffsAhead.mask(labels, runs);
+      };
       const result = await runRoiColocalization(
         loaded,
         roiLabels,
@@ -191,10 +211,14 @@ function segmentTwoChannels(worker: SegmentationWorker | null, parallel: 'auto' 
           optionalRegionModelConfig: config.optionalRegionModelConfig,
           // intensity correlation sheets (issue 19)
           intensityColocalization: config.intensityColocalizationConfig ?? null,
+          onMasksFinal: (cell, marker, runs) => {
+            ahead(cell, runs);
+            ahead(marker, runs);
+          },
         },
       );
       appendTimings(timings, result.timings);
-      return result;
+      return { ...result, tiffsAhead };
     },
   };
 }
@@ -209,6 +233,7 @@ export async function exportRunOutputs(
   result: ColocalizationRunResult,
   paths: ResultsPaths,
   manifest: Record<string, unknown>,
+  tiffsAhead: TiffsAhead | null = null,
 ): Promise<void> {
   const zStack = zStackManifestEntry(loaded);
   if (zStack) manifest.zStack = zStack;
@@ -219,14 +244,18 @@ export async function exportRunOutputs(
       positiveCellMasks: labelsForExport(result.positiveCellMasks, loaded),
       optionalRegionMasks: result.optionalRegionMasks ? labelsForExport(result.optionalRegionMasks, loaded) : null,
       tables: colocalizationSheets(result.tables),
-      // a window run analysed the window's ROI raster; the file is the frame's, as a full read writes it
-      roiLabels: loaded.analysisWindow?.frameRoiLabels ?? roiLabels,
+      roiLabels: roiLabelsForExport(loaded, roiLabels),
       // the masks' runs from the measurement passes: the TIFFs of those very arrays are filled without a rescan
       labelRuns: maskRunsOf(result.tables),
     },
     paths,
-    { voxelSizeUm: exportVoxelSizeUm(loaded), manifest },
+    { voxelSizeUm: exportVoxelSizeUm(loaded), manifest, tiffsAhead },
   );
+}
+
+/** The ROI raster written as `{stem}_roi_labelmask.tif`: a window run analysed the window's; the file is the frame's, as a full read writes it. */
+function roiLabelsForExport(loaded: LoadedImageChannels, roiLabels: RoiLabels): RoiLabels {
+  return loaded.analysisWindow?.frameRoiLabels ?? roiLabels;
 }
 
 /** Per-ROI summary lines (cells, marker-positive cells, marker objects) from `roi_coloc_overview`. */

@@ -262,18 +262,23 @@ export function isReducedView(loaded: LoadedImageChannels & ZStackLoaded): boole
   return !!loaded.zProjectionMethod || loaded.zStack?.singlePlane != null;
 }
 
+/** True when `labelsForExport` returns label images as they are (no window placement, no one-plane padding). */
+export function exportsLabelsAsAnalysed(loaded: LoadedImageChannels & ZStackLoaded): boolean {
+  return !loaded.analysisWindow && (!loaded.zStack || loaded.zStack.singlePlane === null);
+}
+
 /**
  * A label image of the analysed view in the shape it is exported (and read back by `reanalyze`): a one-plane
  * crop is padded back to the full stack (zeros on every other plane); anything else is returned as is.
  */
 export function labelsForExport(labels: LabelVolume, loaded: LoadedImageChannels & ZStackLoaded): LabelVolume {
+  if (exportsLabelsAsAnalysed(loaded)) return labels;
   if (loaded.analysisWindow) return padLabelsToFrame(labels, loaded.analysisWindow, !!loaded.zProjectionMethod);
-  const zs = loaded.zStack;
-  if (!zs || zs.singlePlane === null) return labels;
+  const zs = loaded.zStack!;
   const [, Y, X] = labels.shape;
   const plane = Y * X;
   const data = new Uint32Array(zs.fullZ * plane);
-  data.set(labels.data, zs.singlePlane * plane);
+  data.set(labels.data, zs.singlePlane! * plane);
   return { data, shape: [zs.fullZ, Y, X] };
 }
 

@@ -58,7 +58,13 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
   return {
     method,
     async segmentCrop(crop, config, ctx) {
-      const r = segmentThresholdChannel(crop, config, method, { voxelSizeUm: ctx.voxelSizeUm, roiMask2d: ctx.roiMask2d });
+      // the ROI mask read only where the chain needs it (a getter: a whole-image ROI's all-ones mask is made lazily)
+      const r = segmentThresholdChannel(crop, config, method, {
+        voxelSizeUm: ctx.voxelSizeUm,
+        get roiMask2d() {
+          return ctx.roiMask2d;
+        },
+      });
       return {
         labels: r.labels,
         ...(r.labelCounts ? { labelCounts: r.labelCounts } : {}),

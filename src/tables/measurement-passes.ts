@@ -49,12 +49,15 @@ export function passA(
   inten: VoxelData | null,
   roiData: Uint16Array | null,
   st: PassAState,
+  /** The ROI id of every pixel when one ROI covers the whole raster (`uniformRoiId`), else 0. */
+  uniformRoi = 0,
 ): void {
   passGeometry(runs, runK, Y, X, st);
   if (inten && st.values) passIntensity(runs, runK, inten, st.offsets, st.values, st.sumI, st.maxI, st.hists);
   if (st.border) passBorder(data, runs, runK, Y, X, st.border, st);
   else passFaces(data, runs, runK, Z, Y, X, st.faces);
-  if (roiData) passRois(runs, runK, Y, X, roiData, st);
+  if (roiData && uniformRoi !== 0) passRoisUniform(runs, runK, uniformRoi, st);
+  else if (roiData) passRois(runs, runK, Y, X, roiData, st);
 }
 
 /** Counts, first voxel, bbox and the coordinate moments (closed forms per run: exact integers in float64). */
@@ -220,6 +223,39 @@ function passFaces(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Z: numb
     faces[o3] += fz;
     faces[o3 + 1] += fy;
     faces[o3 + 2] += 2;
+  }
+}
+
+/**
+ * `passRois` for a raster whose every pixel is ROI `id` (the whole-image ROI): per run instead of per voxel (issue 21),
+ * the same counts (integers, exact in float64) and the same (object, ROI) pairs.
+ */
+function passRoisUniform(runs: LabelRuns, runK: Int32Array, id: number, st: PassAState): void {
+  const { minRoi, pairKeys, roiVoxels, roiProjectedPx, projected } = st;
+  const { n: nRuns, start, length } = runs;
+  const plane = projected ? projected.length : 0;
+  let lastK = -1;
+  for (let r = 0; r < nRuns; r++) {
+    const k = runK[r];
+    const L = length[r];
+    roiVoxels[id] += L;
+    if (projected) {
+      const i0 = start[r];
+      const p0 = i0 - Math.floor(i0 / plane) * plane;
+      for (let p = p0, pe = p0 + L; p < pe; p++) {
+        if (projected[p] === 0) {
+          projected[p] = 1;
+          roiProjectedPx[id]++;
+        }
+      }
+    } else {
+      roiProjectedPx[id] += L; // one plane: every voxel is its own projection pixel
+    }
+    if (k !== lastK) {
+      lastK = k;
+      if (id < minRoi[k]) minRoi[k] = id;
+      pairKeys.add(k * 65536 + id);
+    }
   }
 }
 

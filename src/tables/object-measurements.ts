@@ -20,6 +20,7 @@ import { valueError } from '../core/errors.js';
 import { formatShape, sameShape, voxelCount, type LabelVolume, type RoiLabels, type Volume, type VoxelSizeUm } from '../core/volume.js';
 import { scanLabelRuns, type LabelRuns } from './label-runs.js';
 import { passA, type PassAState } from './measurement-passes.js';
+import { uniformRoiId } from '../roi/roi-index.js';
 import { COUNTING_MEDIAN_MIN, eigSym2, eigSym3, medianFromHistogram, medianInPlace, perimeterCodes } from './measurement-kernels.js';
 
 export { eigSym2, eigSym3 };
@@ -174,12 +175,12 @@ export function measureObjects(
   const values = inten ? new Float64Array(offsets[n]) : null;
 
   // 2D border pixels (object pixels with a 4-neighbour outside the object), raster order
-  const border = is2d ? new Uint8Array(plane) : null;
+  const border = is2d ? takeBorderRaster(plane) : null;
   const acc: PassAState = {
     count, origin, s1, s2, bbox, faces, sumI, maxI, minRoi, pairKeys, roiVoxels, roiProjectedPx, projected,
     offsets, values, hists, border, borderList: new Int32Array(is2d ? 1024 : 0), borderK: new Int32Array(is2d ? 1024 : 0), nBorder: 0,
   };
-  passA(data, runs, runK, Z, Y, X, inten, roiData, acc);
+  passA(data, runs, runK, Z, Y, X, inten, roiData, acc, roi ? uniformRoiId(roi) : 0);
   const { borderList, borderK, nBorder } = acc;
 
 
@@ -225,6 +226,7 @@ export function measureObjects(
   // skimage perimeter(neighborhood=4) per object (2D only)
   const perimeterPx = new Float64Array(n).fill(NaN);
   if (border && n > 0) perimeterCodes(data, n, Y, X, border, borderList, borderK, nBorder, perimeterPx);
+  if (border) giveBackBorderRaster(border, borderList, nBorder);
 
   const objectsByRoi = new Map<number, Int32Array>();
   if (pairKeys.size) {
@@ -293,4 +295,26 @@ export class MeasurementMemo {
     this.slots.length = Math.min(this.slots.length, this.maxSlots);
     return m;
   }
+}
+
+/**
+ * The 2D border-flag raster, kept between calls and cleared through its border list (issue 21): a fresh 4 MiB raster
+ * per channel of a 2048² image cost ~2–3 ms of page faults (fresh memory ~0.6 ms/MiB here); clearing the few flags
+ * that were set costs microseconds. One raster is kept, of the most recent plane size.
+ */
+let borderScratch: Uint8Array | null = null;
+
+function takeBorderRaster(plane: number): Uint8Array {
+  const b = borderScratch;
+  if (b && b.length === plane) {
+    borderScratch = null;
+    return b;
+  }
+  return new Uint8Array(plane);
+}
+
+/** Clears the flags listed (every flag set in pass A is in the list) and keeps the raster for the next call. */
+function giveBackBorderRaster(border: Uint8Array, list: Int32Array, n: number): void {
+  for (let j = 0; j < n; j++) border[list[j]] = 0;
+  borderScratch = border;
 }
