@@ -26,6 +26,7 @@ import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
 import { cellposeBackendsForConfig } from '../segmentation/cellpose/backend.js';
 import { statSync } from 'node:fs';
+import { declaredLevelBytes } from '../io/zarr/zarr-path.js';
 
 export interface RoiSummaryLine {
   roiId: number;
@@ -73,7 +74,7 @@ export async function runWorkflow(
   resolveZProjection(config); // a projection conflict fails before any reading (spec 12.2)
   const parallel = options.parallel ?? 'auto';
   const images = configImages(config);
-  const inputBytes = images.reduce((a, p) => a + (safeSize(p) ?? 0), 0);
+  const inputBytes = images.reduce((a, p) => a + (inputSize(p, config) ?? 0), 0);
   let worker: SegmentationWorker | null =
     parallel === true || (parallel === 'auto' && inputBytes >= WORKER_MIN_INPUT_BYTES && shouldUseWorker(Infinity))
       ? SegmentationWorker.start()
@@ -86,12 +87,21 @@ export async function runWorkflow(
   }
 }
 
-function safeSize(path: string): number | null {
+/**
+ * What decides the early worker start (opt-in, `CELLCOLOC_THREADS`): a file's size; for an OME-Zarr store (a
+ * folder, whose own size of a few KiB says nothing) the pixels its metadata declares, when the run reads the whole
+ * frame — a window run (drawn ROIs, crops) starts none up front. Before, Zarr runs never started the worker.
+ */
+function inputSize(path: string, config: AnalysisConfig): number | null {
   try {
-    return statSync(path).size;
+    const st = statSync(path);
+    if (!st.isDirectory()) return st.size;
   } catch {
     return null;
   }
+  const zCrop = [config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig].some((m) => m && m.zCrop !== null);
+  const wholeFrame = config.rois.kind === 'full' && !config.runtimeConfig.cropForTesting && !zCrop;
+  return wholeFrame ? declaredLevelBytes(path, config.resolutionLevel ?? 0) : null;
 }
 
 async function runWorkflowWith(
