@@ -4,7 +4,8 @@
  *
  * Times the segmentation stage of one channel (`segmentChannelByRoi`, whole-image ROI, Otsu), BENCH_RUNS
  * interleaved runs (default 5) in this process: median and best wall time, and best CPU time (user + system of
- * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time). Variants:
+ * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time), each run
+ * after a full garbage collection. Variants:
  * - `otsu, no declumping`: the original's chain (connected components only);
  * - `otsu + rules, no declumping`: the same with the object rules the declumping variants also switch on
  *   (fill_holes, exclude_border_objects, discard_outside_diameter; typical diameter [20, 32] px) — separate
@@ -15,6 +16,8 @@
  * against the chain with the same rules (the cost of declumping alone, the fair reading of the target).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticTwoChannel } from './synthetic.js';
@@ -35,8 +38,15 @@ const cells = await (await openImageStack(image)).readChannel(0, 0);
 const [, Y, X] = cells.shape;
 const roi = { data: new Uint16Array(Y * X).fill(1), shape: [Y, X] as [number, number] };
 
+// A full garbage collection before each timed run, so that no variant pays for the previous one's garbage (each
+// run leaves a few 16 MB label and mask arrays behind; collecting them inside the next timed run made whichever
+// variant came next look slower).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
 /** One timed segmentation of the cell channel. */
 async function once(config: ModelConfig): Promise<{ ms: number; cpuMs: number; objects: number; info: unknown }> {
+  gc();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await segmentChannelByRoi(cells, roi, config, { zBounds: null, voxelSizeUm: [1, 1, 1] });
