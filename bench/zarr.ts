@@ -173,7 +173,7 @@ for (const size of bigSizes) {
   console.log(`${size}² (${((size * size * 2) / 2 ** 20).toFixed(0)} MiB of pixels): median ${med(w).toFixed(3)} s, peak RSS ${Math.max(...r).toFixed(0)} MiB`);
   // The same 512² as a drawn ROI (two-channel run, both roles on channel 0): only the ROI's chunks are read and
   // analysed (src/pipeline/analysis-window.ts); the ROI raster and the labels are window-sized, the frame-sized
-  // mask TIFFs are streamed from the window (src/export/placed-tiff.ts).
+  // mask TIFFs are streamed from the window into their files (src/export/placed-tiff*.ts, zero-run-deflate.ts).
   const y0 = size > 8512 ? 8000 : 2000;
   const roiCfg = join(out, `big_${size}_roi.yaml`);
   writeFileSync(
@@ -193,5 +193,5 @@ for (const size of bigSizes) {
 }
 if (bigRss.length === 2) {
   console.log(`RSS 16384² / 4096²: crop ${(bigRss[1] / bigRss[0]).toFixed(2)}× (target: independent of the full size ${bigRss[1] <= bigRss[0] * 1.1 ? 'MET' : 'NOT MET'}); ` +
-    `drawn ROI ${(roiRss[1] / roiRss[0]).toFixed(2)}× (${roiRss[1] <= roiRss[0] * 1.1 ? 'MET' : 'NOT MET'}; what grows is the compressed frame-sized mask files held for the atomic write)`);
+    `drawn ROI ${(roiRss[1] / roiRss[0]).toFixed(2)}× (${roiRss[1] <= roiRss[0] * 1.1 ? 'MET' : 'NOT MET'}; what grows: the zeros next to the window still fed to zlib and their output, src/export/zero-run-deflate.ts)`);
 }

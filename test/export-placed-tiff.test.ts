@@ -9,6 +9,8 @@ import { placedRoiLabels, placedVolume } from '../src/core/placed-volume.js';
 import { encodeLabelTiffAsync } from '../src/export/label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from '../src/export/placed-tiff.js';
 import { encodeTiffStackChunksAsync } from '../src/io/tiff-writer.js';
+import { streamedPlacedTiff, streamedRoiLabelsTiff } from '../src/export/placed-tiff-stream.js';
+import type { StreamedContent } from '../src/io/atomic-write.js';
 import { rasterizeShapesToLabels, shapesCandidateBox } from '../src/roi/rasterize-shapes.js';
 import type { RoiShape } from '../src/config/types.js';
 
@@ -36,6 +38,24 @@ function materialise(box: Uint16Array | Uint32Array, bs: [number, number, number
   return out;
 }
 
+/** A streamed file written into memory by positional writes (as the atomic write's temporary file gets it). */
+async function streamToMemory(c: StreamedContent | null): Promise<Buffer> {
+  assert.ok(c, 'the placed file is streamed');
+  let file = Buffer.alloc(0);
+  let writes = 0;
+  const size = await c.stream({
+    async writeAt(bytes, position) {
+      writes++;
+      const end = position + bytes.length;
+      if (end > file.length) file = Buffer.concat([file, Buffer.alloc(end - file.length)]);
+      file.set(bytes, position);
+    },
+  });
+  assert.equal(size, file.length, 'the size it reports');
+  assert.ok(writes >= 2, 'written in pieces (strips, then the head)');
+  return file;
+}
+
 const OPTS = { compression: 'deflate' as const, deflateLevel: 1, voxelSizeUm: [2, 0.5, 0.5] as [number, number, number] };
 
 for (const [name, frame, bs, origin, base, wide] of [
@@ -52,6 +72,9 @@ for (const [name, frame, bs, origin, base, wide] of [
     const streamed = concat(await encodeLabelTiffAsync(placed, opts));
     const whole = concat(await encodeLabelTiffAsync({ data: materialise(box, bs, frame, origin), shape: frame }, opts));
     assert.ok(streamed.equals(whole), `${streamed.length} vs ${whole.length} bytes`);
+    // streamed into the file (placed-tiff-stream.ts): the same bytes again
+    const toFile = await streamToMemory(streamedPlacedTiff(placed, opts));
+    assert.ok(toFile.equals(whole), `streamed to the file: ${toFile.length} vs ${whole.length} bytes`);
     // other readers see the materialised frame
     assert.deepEqual([...placed.data.subarray(0, 10)], [...materialise(box, bs, frame, origin).subarray(0, 10)]);
     assert.equal(placed.data.length, frame[0] * frame[1] * frame[2]);
@@ -66,6 +89,7 @@ test('placed ROI raster TIFF = the whole-frame encoder\'s bytes', async () => {
   const frame = new Uint16Array(materialise(box, bs, [1, 2500, 1800], [0, 1000, 1234]));
   const whole = concat(await encodeTiffStackChunksAsync({ data: frame, shape: [1, 2500, 1800] }, OPTS));
   assert.ok(streamed.equals(whole));
+  assert.ok((await streamToMemory(streamedRoiLabelsTiff(roi, OPTS))).equals(whole), 'streamed to the file');
   assert.deepEqual(roi.data, frame);
 });
 

@@ -17,7 +17,8 @@ import type { TiffVoxelData } from '../io/tiff-writer.js';
 import { baseTiffOptions, maskTiffOptions, type TiffsAhead } from './tiffs-ahead.js';
 import { encodeLabelTiffAsync, type LabelArrayRuns } from './label-tiff.js';
 import { encodeRoiLabelsTiffAsync } from './placed-tiff.js';
-import { AtomicFileBatch, exportError, type AtomicEntry } from '../io/atomic-write.js';
+import { streamedPlacedTiff, streamedRoiLabelsTiff } from './placed-tiff-stream.js';
+import { AtomicFileBatch, exportError, isStreamed, type FileData, type StreamedContent } from '../io/atomic-write.js';
 import { tableToCsv } from './csv.js';
 import { encodeWorkbook } from './xlsx.js';
 import { serializeManifest, type Manifest } from './manifest.js';
@@ -60,7 +61,7 @@ export interface WrittenFile {
   bytes: number;
 }
 
-function byteLength(data: AtomicEntry['data']): number {
+function byteLength(data: Exclude<FileData, StreamedContent>): number {
   if (typeof data === 'string') return Buffer.byteLength(data, 'utf8');
   if (data instanceof Uint8Array) return data.byteLength;
   let n = 0;
@@ -120,14 +121,22 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
   const ahead = options.tiffsAhead ?? null;
   // Label masks: uint16 when the largest label fits, else uint32 (narrowed plane by plane, label-tiff.ts). Start the
   // TIFF encodes first (unless the run started them already): their deflate work runs on the thread pool while the
-  // code below runs.
-  const tiffJobs = files.masks.map((m) => {
+  // code below runs. A window run's frame-sized files are streamed from their box into the temporary files instead
+  // (placed-tiff-stream.ts); their sizes are known once written.
+  const sizes = new Map<string, number>();
+  const sized = (path: string, c: StreamedContent | null): Promise<FileData> | null =>
+    c && Promise.resolve<FileData>({ stream: async (sink) => (sizes.set(path, await c.stream(sink)), sizes.get(path)!) });
+  const tiffJobs: { path: string; job: Promise<FileData> }[] = files.masks.map((m) => {
     const o = maskTiffOptions(m.volume, tiff);
-    return { path: m.path, job: ahead?.take(m.volume, o) ?? encodeLabelTiffAsync(m.volume, o, files.labelRuns) };
+    return {
+      path: m.path,
+      job: ahead?.take(m.volume, o) ?? sized(m.path, streamedPlacedTiff(m.volume, o)) ?? encodeLabelTiffAsync(m.volume, o, files.labelRuns),
+    };
   });
   if (files.roiLabels) {
-    // (a window run's ROI raster is streamed from its box, placed-tiff.ts)
-    tiffJobs.push({ path: paths.roiMaskPath, job: ahead?.take(files.roiLabels, tiff) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff) });
+    const job =
+      ahead?.take(files.roiLabels, tiff) ?? sized(paths.roiMaskPath, streamedRoiLabelsTiff(files.roiLabels, tiff)) ?? encodeRoiLabelsTiffAsync(files.roiLabels, tiff);
+    tiffJobs.push({ path: paths.roiMaskPath, job });
   }
   // Avoid unhandled rejections while the main thread is busy; errors are rethrown by the await below.
   for (const t of tiffJobs) t.job.catch(() => undefined);
@@ -135,9 +144,12 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
   // each file goes to its temporary name as soon as it is encoded (the CSVs while the workbook is being built)
   const batch = new AtomicFileBatch();
   const written: WrittenFile[] = [];
-  const add = (path: string, data: AtomicEntry['data']) => {
+  const add = (path: string, data: FileData) => {
     batch.add(path, data);
-    written.push({ path, bytes: byteLength(data) });
+    written.push({ path, bytes: isStreamed(data) ? -1 : byteLength(data) }); // a streamed file's size: once written
+  };
+  const streamedSizes = () => {
+    for (const w of written) if (sizes.has(w.path)) w.bytes = sizes.get(w.path)!;
   };
   try {
     for (const c of files.csvs) add(c.path, tableToCsv(c.table));
@@ -150,10 +162,14 @@ export async function writeResultFiles(files: ResultFiles, paths: ResultsPaths, 
   }
 
   if (options.manifest) {
+    // the manifest lists every file with its size: streamed files have theirs once written
+    if (written.some((w) => w.bytes < 0)) await batch.settled();
+    streamedSizes();
     const outputs = [...written.map((w) => ({ file: basename(w.path), bytes: w.bytes })), { file: basename(paths.manifestPath), bytes: null }];
     const text = serializeManifest({ ...(options.manifest as Manifest), outputs });
     add(paths.manifestPath, text);
   }
   await batch.commit();
+  streamedSizes();
   return written;
 }

@@ -9,8 +9,26 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CellColocError } from '../core/errors.js';
 
-/** File content: bytes, text (UTF-8) or a list of byte chunks written in order (no concatenation copy). */
-export type FileData = Uint8Array | string | readonly Uint8Array[];
+/**
+ * File content: bytes, text (UTF-8), a list of byte chunks written in order (no concatenation copy), or content
+ * produced while it is written (`StreamedContent`: never held whole in memory).
+ */
+export type FileData = Uint8Array | string | readonly Uint8Array[] | StreamedContent;
+
+/** Content written into the temporary file piece by piece as it is produced (a frame-sized TIFF streamed from its box). */
+export interface StreamedContent {
+  /** Writes the whole content through `sink` (any order of positions); resolves with the file's size in bytes. */
+  stream(sink: FileSink): Promise<number>;
+}
+
+export interface FileSink {
+  /** Writes `bytes` at byte `position` of the file. */
+  writeAt(bytes: Uint8Array, position: number): Promise<void>;
+}
+
+export function isStreamed(data: FileData): data is StreamedContent {
+  return typeof data === 'object' && 'stream' in data;
+}
 
 export interface AtomicEntry {
   path: string;
@@ -37,6 +55,16 @@ async function writeTemp(tmp: string, data: FileData): Promise<void> {
       await fh.writeFile(data, 'utf8');
     } else if (data instanceof Uint8Array) {
       await fh.writeFile(data);
+    } else if (isStreamed(data)) {
+      await data.stream({
+        async writeAt(bytes, position) {
+          // `write` may write less than asked (like write(2)): loop until every byte is out.
+          for (let done = 0; done < bytes.length; ) {
+            const { bytesWritten } = await fh.write(bytes, done, bytes.length - done, position + done);
+            done += bytesWritten;
+          }
+        },
+      });
     } else {
       // Sequential writes at the current position; `writeFile` loops over partial writes (> 2 GiB chunks).
       for (const chunk of data) await fh.writeFile(chunk);
@@ -92,6 +120,14 @@ export class AtomicFileBatch {
     this.paths.push(path);
     this.temps.push(temp);
     this.writes.push(write);
+  }
+
+  /**
+   * Waits until every file added so far is written (or has failed: `commit` reports it): a manifest listing the
+   * sizes of streamed files is built only then.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.writes);
   }
 
   /** Removes the temporary files (waiting for writes in progress first); the targets are left as they were. */

@@ -63,23 +63,36 @@ export async function assembleRegion(
     if (a < 0) break;
   }
   const place = (cc: number[], ch: ChunkLike) => {
-    const step = ch.stride[nd - 1];
+    const st = ch.stride;
+    const step = st[nd - 1];
     // Overlap of this chunk with the region, per axis, in array coordinates.
     const start = cc.map((k, i) => Math.max(lo[i], k * chunkShape[i]));
     const stop = cc.map((k, i) => Math.min(hi[i], (k + 1) * chunkShape[i]));
     const run = stop[nd - 1] - start[nd - 1];
-    const pos = [...start];
     const src = ch.data;
+    // Rows (the second-to-last axis, y in NGFF order) in a tight loop with running offsets; the axes before it by
+    // odometer. In a fresh process this runs mostly unoptimised (the 2048² bench image: 128 calls of 256 rows), so
+    // the work per row counts: recomputing both offsets over every axis per row cost 30–41 ms of CPU for that
+    // image's 128 chunks against 25–29 ms now (cold process, loaded 2-core machine, noisy).
+    const ya = nd - 2;
+    const rows = ya >= 0 ? stop[ya] - start[ya] : 1;
+    const sy = ya >= 0 ? st[ya] : 0;
+    const dy = ya >= 0 ? outStride[ya] : 0;
+    const pos = [...start];
     for (;;) {
       let s = 0;
       let d = 0;
       for (let i = 0; i < nd; i++) {
-        s += (pos[i] - cc[i] * chunkShape[i]) * ch.stride[i];
+        s += (pos[i] - cc[i] * chunkShape[i]) * st[i];
         d += (pos[i] - lo[i]) * outStride[i];
       }
-      if (step === 1) out.set(src.subarray(s, s + run) as never, d);
-      else for (let k = 0; k < run; k++) out[d + k] = src[s + k * step]; // Fortran-order chunk (Zarr v2 order F)
-      let a = nd - 2;
+      if (step === 1) {
+        for (let y = 0; y < rows; y++, s += sy, d += dy) out.set(src.subarray(s, s + run) as never, d);
+      } else {
+        // Fortran-order chunk (Zarr v2 order F): element by element along the chunk's strides
+        for (let y = 0; y < rows; y++, s += sy, d += dy) for (let k = 0; k < run; k++) out[d + k] = src[s + k * step];
+      }
+      let a = nd - 3;
       while (a >= 0 && ++pos[a] >= stop[a]) {
         pos[a] = start[a];
         a--;
