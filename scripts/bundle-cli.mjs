@@ -136,6 +136,32 @@ await build({
 // CommonJS, because the loader compiles it with vm.Script and V8's code cache, written here after a warm-up render
 // (src/report/plot-runtime-cache.ts, from tsc's output in dist/report/).
 rmSync('dist/report/plot-runtime.bundle.mjs', { force: true }); // the ES-module bundle of earlier builds
+// Two number formatters were created when the libraries load: Observable Plot's default format (format.js) and
+// cssomnom's CSS number serialiser (linkedom's CSSStyleDeclaration). The first Intl object of a process
+// initialises ICU (≈ 12 ms CPU here), and a run report never formats a number with either (counted on the bench
+// run, a single-channel and a 3D run: no `format` call); so each is created on its first use instead — the same
+// formatter, the same text. Each replaced text must be found: a changed dependency stops the build here.
+const lazyNumberFormats = {
+  name: 'lazy-number-formats',
+  setup(b) {
+    const patch = (filter, from, to) =>
+      b.onLoad({ filter }, (args) => {
+        const src = readFileSync(args.path, 'utf8');
+        if (!src.includes(from)) throw new Error(`bundle-cli: lazy-number-formats: the expected code is not in ${args.path} (dependency changed?)`);
+        return { contents: src.replace(from, to), loader: 'js' };
+      });
+    patch(
+      /@observablehq[\\/]plot[\\/]src[\\/]format\.js$/,
+      'export function formatNumber(locale = "en-US") {\n  const format = numberFormat(locale);\n  return (i) => (i != null && !isNaN(i) ? format.format(i) : undefined);\n}',
+      'export function formatNumber(locale = "en-US") {\n  let format;\n  return (i) => (i != null && !isNaN(i) ? (format ??= numberFormat(locale)).format(i) : undefined);\n}',
+    );
+    patch(
+      /cssomnom[\\/]dist[\\/]CSSStyleDeclaration-[^\\/]*\.js$/,
+      'const formatter = new Intl.NumberFormat("en-US", {',
+      'let formatterInstance;\nconst formatter = { format: (v) => (formatterInstance ??= new Intl.NumberFormat("en-US", formatterOptions)).format(v) };\nconst formatterOptions = ({',
+    );
+  },
+};
 await build({
   entryPoints: ['src/report/plot-runtime.ts'],
   outfile: 'dist/report/plot-runtime.bundle.cjs',
@@ -146,6 +172,7 @@ await build({
   legalComments: 'none',
   minify: true,
   logLevel: 'warning',
+  plugins: [lazyNumberFormats],
 });
 {
   const { writePlotRuntimeCodeCache } = await import('../dist/report/plot-runtime-cache.js');

@@ -90,6 +90,8 @@ export async function sha256File(path: string): Promise<string> {
  * 19 MB 3D one). Larger files are streamed (constant memory) when the manifest is built.
  */
 const PREFETCH_MAX_BYTES = 64 << 20;
+/** Files up to this size are digested after the load (see `prefetchSha256`). */
+const DEFER_MAX_BYTES = 16 << 20;
 const prefetched = new Map<string, Promise<string>>();
 
 function prefetchKey(path: string, st: { size: number; mtimeMs: number }): string {
@@ -101,9 +103,11 @@ function prefetchKey(path: string, st: { size: number; mtimeMs: number }): strin
  * run) finds the digest ready instead of hashing on the main thread. Used once per file (a later call hashes again);
  * a file changed in between (size or mtime) is hashed again.
  *
- * Each file is read now; its digest starts once `digestAfter` has settled. The runner passes the image load: its
- * inflates keep both cores of a 2-core machine busy, and a digest beside them lengthened the 2D bench load by
- * ~12 ms (issue 21); after the load it runs on the core that the main thread's segmentation leaves idle.
+ * Each file is read now; the digest of a file up to `DEFER_MAX_BYTES` starts once `digestAfter` has settled. The
+ * runner passes the image load: its inflates keep both cores of a 2-core machine busy, and a digest beside them
+ * lengthened the 2D bench load by ~12 ms (issue 21); after the load it runs on the core that the main thread's
+ * segmentation leaves idle. A larger file is digested at once: held over the load, its bytes and WebCrypto's copy of
+ * them (twice the file) were still alive at the 3D bench run's memory peak (+22 MiB RSS for its 19 MB file).
  */
 export function prefetchSha256(paths: readonly string[], digestAfter: Promise<unknown> = Promise.resolve()): void {
   const gate = digestAfter.then(
@@ -113,7 +117,8 @@ export function prefetchSha256(paths: readonly string[], digestAfter: Promise<un
   for (const path of paths) {
     const job = stat(path).then((st) => {
       if (!st.isFile() || st.size > PREFETCH_MAX_BYTES) return;
-      const digest = Promise.all([readWhole(path, st.size), gate]).then(async ([buf]) =>
+      const after = st.size <= DEFER_MAX_BYTES ? gate : undefined;
+      const digest = Promise.all([readWhole(path, st.size), after]).then(async ([buf]) =>
         Buffer.from(await webcrypto.subtle.digest('SHA-256', buf)).toString('hex'),
       );
       digest.catch(() => undefined); // a failure falls back to streaming in sha256File
