@@ -84,3 +84,16 @@ test('shared rendering lives in render/: report/ does not import viewer/; render
   assert.deepEqual(bad, []);
   assert.ok([...graph.keys()].some((f) => rel(f).startsWith('render/')), 'render/ exists');
 });
+
+test('segmentation/ and roi/ sit below the outputs: they import neither export/, tables/, pipeline/ nor experiment/', () => {
+  const bad: string[] = [];
+  for (const [f, deps] of graph) {
+    const area = rel(f).split('/')[0];
+    if (area !== 'segmentation' && area !== 'roi') continue;
+    for (const d of deps) {
+      const to = rel(d).split('/')[0];
+      if (['export', 'tables', 'pipeline', 'experiment'].includes(to)) bad.push(`${rel(f)} → ${rel(d)}`);
+    }
+  }
+  assert.deepEqual(bad, []);
+});

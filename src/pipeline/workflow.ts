@@ -197,7 +197,7 @@ function segmentTwoChannels(
   parallel: 'auto' | boolean,
 ): AnalysisStep<LoadedImageChannels, RunResultWithSegmentation & { tiffsAhead: TiffsAhead }> {
   return {
-    async analyse({ config, loaded, roiLabels, timings, onProgress }) {
+    async analyse({ config, loaded, roiLabels, paths, timings, onProgress }) {
       // the same options as exportRunOutputs's export (only the voxel size is set there)
       const tiffsAhead = new TiffsAhead({ voxelSizeUm: exportVoxelSizeUm(loaded) });
       tiffsAhead.roiLabels(roiLabelsForExport(loaded, roiLabels));
@@ -216,7 +216,7 @@ function segmentTwoChannels(
           onProgress,
           worker: worker && (parallel === true || shouldUseWorker(loaded.cellImage.data.length)) ? worker : null,
           // Cellpose channels: shared models, GPU, on-disk network cache in the results folder (issue 7).
-          backends: cellposeBackendsForConfig(config, loaded.sourcePaths[0], { warn: (w) => loaded.warnings.push(w) }),
+          backends: cellposeBackendsForConfig(config, paths, { warn: (w) => loaded.warnings.push(w) }),
           // third channel (spec 11.1)
           optionalRegionModelConfig: config.optionalRegionModelConfig,
           // intensity correlation sheets (issue 19)

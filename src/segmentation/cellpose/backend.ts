@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Box2, Volume } from '../../core/volume.js';
 import type { AnalysisConfig, ModelConfig } from '../../config/types.js';
-import { buildResultsPaths } from '../../export/results-paths.js';
 import { configError, valueError } from '../../core/errors.js';
 import { maxLabel } from '../../core/volume.js';
 import type { CropSegmentation, SegmentationBackend } from '../backend.js';
@@ -354,7 +353,8 @@ export function createCellposeBackends(
  */
 export function cellposeBackendsForConfig(
   config: AnalysisConfig,
-  sourcePath: string,
+  /** The run's results folder and file stem (export/results-paths.ts): the network cache lives there. */
+  results: { resultsDir: string; stem: string },
   options: { warn: (message: string) => void; stages?: CellposeStages; onNetworkCall?: CellposeBackendOptions['onNetworkCall'] },
 ): { cell?: SegmentationBackend; marker?: SegmentationBackend; optionalRegion?: SegmentationBackend } {
   const region = config.optionalRegionModelConfig;
@@ -370,8 +370,7 @@ export function cellposeBackendsForConfig(
       );
     }
   }
-  const paths = buildResultsPaths(sourcePath, { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
-  const cacheDir = cellposeCacheDir(paths.resultsDir, paths.stem);
+  const cacheDir = cellposeCacheDir(results.resultsDir, results.stem);
   const { cell, marker } = createCellposeBackends(
     { cell: config.cellModelConfig, marker: config.markerModelConfig },
     { useGpu: config.runtimeConfig.useGpu, warn: options.warn, cacheDir, stages: options.stages, onNetworkCall: options.onNetworkCall },
