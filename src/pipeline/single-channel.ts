@@ -3,9 +3,8 @@
  * small objects are removed (`analysis_config.min_object_voxels`), the channel's postfilters run, and the
  * tables `object_summary`, `voxel_plausibility_check` and `roi_overview` are built and exported.
  *
- *  - `loadSingleChannelImage` (spec 3.4): the rules of `loadAnalysisImages` for one channel (same reader,
- *    time point, crop and voxel-size resolution; errors name `single_channel_config.channel_index`);
- *    `prepareSingleChannelImageForAnalysis` applies `model_config.z_crop` / `z_projection` (spec 12).
+ *  - Loading (`loadSingleChannelImage`, spec 3.4; `prepareSingleChannelImageForAnalysis`, spec 12) lives in
+ *    single-channel-load.ts and is re-exported here.
  *  - `runRoiSingleChannelSegmentation` (spec 13.1): the per-ROI driver of spec 4.1 (label offsets per ROI,
  *    labels clipped to their ROI polygon = fix Q7), then `analyzeExistingSingleChannelMasks`.
  *  - `analyzeExistingSingleChannelMasks`: z bounds → `filterLabelsBySize(min_object_voxels)` (count over
@@ -13,12 +12,11 @@
  *  - `runSingleChannelWorkflow`: config → load → ROIs → run → export, the counterpart of `runWorkflow`.
  */
 import { basename } from 'node:path';
-import { configError, inputError, valueError } from '../core/errors.js';
-import type { LabelVolume, RoiLabels, Volume } from '../core/volume.js';
+import { configError, valueError } from '../core/errors.js';
+import type { LabelVolume, RoiLabels } from '../core/volume.js';
 import { formatShape, sameShape } from '../core/volume.js';
-import type { AnalysisConfig, ModelConfig, RuntimeConfig, ZProjectionMethod } from '../config/types.js';
+import type { AnalysisConfig, ModelConfig, RuntimeConfig } from '../config/types.js';
 import { assertSupported } from '../config/schema.js';
-import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
 import { createCellposeBackend, CellposeModelPool, defaultCellposeStages } from '../segmentation/cellpose/backend.js';
@@ -33,93 +31,25 @@ import { getColumn, type Table } from '../core/table.js';
 import type { ResultsPaths } from '../export/results-paths.js';
 import { buildManifest } from '../export/manifest.js';
 import { exportSingleChannelOutputs } from '../export/single-channel-export.js';
-import { applyCrop, checkCrop, imageReadInfo, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
-import { padLabelsToFrame, planAnalysisWindow, windowManifestEntry, windowOrigin, type AnalysisWindow } from './analysis-window.js';
+import { padLabelsToFrame, planAnalysisWindow, windowOrigin, type AnalysisWindow } from './analysis-window.js';
 import { applyZBounds } from './analyze.js';
 import type { ProgressCallback } from './progress.js';
 import { appendTimings, configImages, resultsPathsFor, runAnalysis, type AnalysisLayout, type AnalysisStep } from './runner.js';
-import { normalizeZCrop, planeView, projectZ, windowZCrop, zStackManifestEntry, type ZStackInfo } from './z-stack.js';
+import { windowZCrop, zStackManifestEntry } from './z-stack.js';
+import {
+  isReducedView,
+  loadSingleChannelImage,
+  prepareSingleChannelImageForAnalysis,
+  type AnalysisView,
+  type LoadedSingleChannelImage,
+  type SingleChannelAnalysisConfig,
+} from './single-channel-load.js';
+
+// the loading half lives in single-channel-load.ts; importers of this module keep their names
+export { isReducedView, loadSingleChannelImage, prepareSingleChannelImageForAnalysis };
+export type { LoadedSingleChannelImage, SingleChannelAnalysisConfig };
 
 /** spec 2.6 `SingleChannelAnalysisConfig`. */
-export interface SingleChannelAnalysisConfig {
-  /** Objects with fewer voxels are removed before the postfilters and tables (default 50 in the config file). */
-  minObjectVoxels: number;
-}
-
-/** spec 3.4: the loaded channel and the metadata the tables, export and manifest need. */
-export interface LoadedSingleChannelImage {
-  /** How the pixels were read (OME-Zarr: level, chunks, bytes), for the manifest; absent for TIFF. */
-  imageRead?: ImageReadInfo | null;
-  sourcePaths: string[];
-  voxelSizeUm: [number, number, number];
-  voxelSizeSource: 'config' | 'metadata' | 'fallback';
-  warnings: string[];
-  /** The counted channel at the chosen time point, ZYX (cropped by `crop_for_testing`). */
-  image: Volume;
-  channelIndex: number;
-  rawShapeTzcyx: [number, number, number, number, number];
-  rawZSize: number;
-  is3d: boolean;
-  dtype: string;
-  channelNames: string[];
-  timePoint: number;
-  cropForTesting: CropZyx | null;
-  /** z range of the analysis (`model_config.z_crop`, spec 12.1); null = all planes. */
-  analysisZBounds: [number, number] | null;
-  /** Set when `image` is a z-projection (spec 12.2): the tables then ignore the z bounds. */
-  zProjectionMethod?: ZProjectionMethod | null;
-  /** What the z handling did (crop, projection, one plane analysed as 2D), for export and manifest. */
-  zStack?: ZStackInfo | null;
-  /** Set when only an analysis window was read (OME-Zarr, analysis-window.ts); results go back to the frame. */
-  analysisWindow?: AnalysisWindow | null;
-}
-
-type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack' | 'analysisWindow'>;
-
-/** A projected or one-plane view: its array already is the analysed planes, so no z bounds apply. */
-export function isReducedView(loaded: AnalysisView): boolean {
-  return !!loaded.zProjectionMethod || loaded.zStack?.singlePlane != null;
-}
-
-/**
- * spec 12 for the single channel (`prepare_loaded_single_channel_image_for_analysis`), with the fixes of
- * `z-stack.ts`: `model_config.z_crop` (negative = from the end, Q25) becomes `analysisZBounds` on the full
- * stack; a one-plane crop is analysed as that plane in 2D (Q26); `z_projection` reduces the (cropped) stack
- * to a `(1, Y, X)` float32 view with z spacing 1.0 µm (Q24; exports keep the true spacing).
- */
-export function prepareSingleChannelImageForAnalysis(
-  loaded: LoadedSingleChannelImage,
-  modelConfig: Pick<ModelConfig, 'zCrop' | 'zProjection'>,
-  configLabel = 'config',
-): LoadedSingleChannelImage {
-  // A window read holds only the z-crop's planes already (`held`): z settings refer to the frame.
-  const window = loaded.analysisWindow ?? null;
-  const fullZ = window ? window.frameShape[0] : loaded.image.shape[0];
-  const crop = modelConfig.zCrop === null ? null : normalizeZCrop(modelConfig.zCrop, fullZ, `${configLabel}: model_config.z_crop`);
-  const method = modelConfig.zProjection;
-  if (crop === null && method === null) return loaded;
-  const held = !!window && crop !== null;
-  const trueVoxelSizeUm: [number, number, number] = [...loaded.voxelSizeUm];
-  const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
-  if (method !== null) {
-    return {
-      ...loaded,
-      image: projectZ(loaded.image, method, held ? null : crop),
-      voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]],
-      analysisZBounds: crop,
-      zProjectionMethod: method,
-      zStack: info,
-    };
-  }
-  const c = crop!;
-  if (c[1] - c[0] === 1 && fullZ > 1) {
-    info.singlePlane = c[0];
-    return { ...loaded, image: held ? loaded.image : planeView(loaded.image, c[0]), analysisZBounds: c, zProjectionMethod: null, zStack: info };
-  }
-  return { ...loaded, analysisZBounds: held ? null : c, zProjectionMethod: null, zStack: info };
-}
-
-/** Labels of a one-plane view padded back to the full stack for export (zeros on the other planes). */
 function labelsForExport(labels: LabelVolume, loaded: AnalysisView): LabelVolume {
   if (loaded.analysisWindow) return padLabelsToFrame(labels, loaded.analysisWindow, !!loaded.zProjectionMethod);
   const zs = loaded.zStack;
@@ -128,65 +58,6 @@ function labelsForExport(labels: LabelVolume, loaded: AnalysisView): LabelVolume
   const data = new Uint32Array(zs.fullZ * Y * X);
   data.set(labels.data, zs.singlePlane * Y * X);
   return { data, shape: [zs.fullZ, Y, X] };
-}
-
-export async function loadSingleChannelImage(
-  source: string | string[],
-  channelIndex: number,
-  voxelScaleZyx: readonly number[] | null,
-  options: {
-    cropForTesting?: CropZyx | null;
-    t?: number;
-    resolutionLevel?: number;
-    /** Decides the analysis window from the frame's `[Z, Y, X]` where the format reads by region (load-images.ts). */
-    planWindow?: (frameShape: [number, number, number]) => Promise<AnalysisWindow | null>;
-  } = {},
-): Promise<LoadedSingleChannelImage> {
-  const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
-  const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
-  const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
-  if (!Number.isInteger(channelIndex) || channelIndex < 0 || channelIndex >= sizeC) {
-    throw inputError(
-      `single_channel_config.channel_index: expected an index < ${sizeC} (${where} has ${sizeC} channel${sizeC === 1 ? '' : 's'}), got ${channelIndex}`,
-    );
-  }
-  const t = options.t ?? 0;
-  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
-    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
-  }
-  const crop = options.cropForTesting ?? null;
-  let window: AnalysisWindow | null = null;
-  if (options.planWindow && stack.readRegion) {
-    if (crop) checkCrop([sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]], crop);
-    window = await options.planWindow(crop ? (crop.map(([a, b]) => b - a) as [number, number, number]) : [sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]]);
-  }
-  // the window is in frame voxels; the frame starts at the crop's corner
-  const region = window ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx) : crop;
-  const image = await readChannelCropped(stack, channelIndex, t, region);
-  // 2D or 3D is the frame's (a one-plane window of a stack keeps the stack's z spacing)
-  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, (window ? window.frameShape[0] : image.shape[0]) > 1);
-  return {
-    sourcePaths: stack.sourcePaths,
-    voxelSizeUm: voxel.voxelSizeUm,
-    voxelSizeSource: voxel.source,
-    warnings: voxel.warnings,
-    image,
-    channelIndex,
-    rawShapeTzcyx: stack.rawShapeTzcyx,
-    rawZSize: sizeZ,
-    is3d: sizeZ > 1,
-    dtype: stack.dtype,
-    channelNames: stack.channelNames,
-    timePoint: t,
-    cropForTesting: crop,
-    analysisZBounds: null,
-    imageRead: withWindow(imageReadInfo(stack, options.resolutionLevel ?? 0), window),
-    analysisWindow: window,
-  };
-}
-
-function withWindow(info: ImageReadInfo | null, window: AnalysisWindow | null): ImageReadInfo | null {
-  return info && window ? { ...info, window: windowManifestEntry(window) } : info;
 }
 
 /** One label-deleting step, recorded for the manifest (`channel` is always `objects`). */

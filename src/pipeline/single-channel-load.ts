@@ -1,0 +1,153 @@
+/**
+ * Loading for the single-channel counting workflow (spec 3.4, 12): `loadSingleChannelImage` applies the rules of
+ * `loadAnalysisImages` (load-images.ts) to one channel (same reader, time point, crop, analysis window and voxel-size
+ * resolution; errors name `single_channel_config.channel_index`), and `prepareSingleChannelImageForAnalysis` applies
+ * `model_config.z_crop` / `z_projection`. Split from single-channel.ts, which runs and exports the workflow.
+ */
+import { inputError } from '../core/errors.js';
+import type { Volume } from '../core/volume.js';
+import type { ModelConfig, ZProjectionMethod } from '../config/types.js';
+import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
+import { checkCrop, imageReadInfo, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
+import { windowManifestEntry, type AnalysisWindow } from './analysis-window.js';
+import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
+
+export interface SingleChannelAnalysisConfig {
+  /** Objects with fewer voxels are removed before the postfilters and tables (default 50 in the config file). */
+  minObjectVoxels: number;
+}
+
+/** spec 3.4: the loaded channel and the metadata the tables, export and manifest need. */
+export interface LoadedSingleChannelImage {
+  /** How the pixels were read (OME-Zarr: level, chunks, bytes), for the manifest; absent for TIFF. */
+  imageRead?: ImageReadInfo | null;
+  sourcePaths: string[];
+  voxelSizeUm: [number, number, number];
+  voxelSizeSource: 'config' | 'metadata' | 'fallback';
+  warnings: string[];
+  /** The counted channel at the chosen time point, ZYX (cropped by `crop_for_testing`). */
+  image: Volume;
+  channelIndex: number;
+  rawShapeTzcyx: [number, number, number, number, number];
+  rawZSize: number;
+  is3d: boolean;
+  dtype: string;
+  channelNames: string[];
+  timePoint: number;
+  cropForTesting: CropZyx | null;
+  /** z range of the analysis (`model_config.z_crop`, spec 12.1); null = all planes. */
+  analysisZBounds: [number, number] | null;
+  /** Set when `image` is a z-projection (spec 12.2): the tables then ignore the z bounds. */
+  zProjectionMethod?: ZProjectionMethod | null;
+  /** What the z handling did (crop, projection, one plane analysed as 2D), for export and manifest. */
+  zStack?: ZStackInfo | null;
+  /** Set when only an analysis window was read (OME-Zarr, analysis-window.ts); results go back to the frame. */
+  analysisWindow?: AnalysisWindow | null;
+}
+
+export type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack' | 'analysisWindow'>;
+
+/** A projected or one-plane view: its array already is the analysed planes, so no z bounds apply. */
+export function isReducedView(loaded: AnalysisView): boolean {
+  return !!loaded.zProjectionMethod || loaded.zStack?.singlePlane != null;
+}
+
+/**
+ * spec 12 for the single channel (`prepare_loaded_single_channel_image_for_analysis`), with the fixes of
+ * `z-stack.ts`: `model_config.z_crop` (negative = from the end, Q25) becomes `analysisZBounds` on the full
+ * stack; a one-plane crop is analysed as that plane in 2D (Q26); `z_projection` reduces the (cropped) stack
+ * to a `(1, Y, X)` float32 view with z spacing 1.0 µm (Q24; exports keep the true spacing).
+ */
+export function prepareSingleChannelImageForAnalysis(
+  loaded: LoadedSingleChannelImage,
+  modelConfig: Pick<ModelConfig, 'zCrop' | 'zProjection'>,
+  configLabel = 'config',
+): LoadedSingleChannelImage {
+  // A window read holds only the z-crop's planes already (`held`): z settings refer to the frame.
+  const window = loaded.analysisWindow ?? null;
+  const fullZ = window ? window.frameShape[0] : loaded.image.shape[0];
+  const crop = modelConfig.zCrop === null ? null : normalizeZCrop(modelConfig.zCrop, fullZ, `${configLabel}: model_config.z_crop`);
+  const method = modelConfig.zProjection;
+  if (crop === null && method === null) return loaded;
+  const held = !!window && crop !== null;
+  const trueVoxelSizeUm: [number, number, number] = [...loaded.voxelSizeUm];
+  const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
+  if (method !== null) {
+    return {
+      ...loaded,
+      image: projectZ(loaded.image, method, held ? null : crop),
+      voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]],
+      analysisZBounds: crop,
+      zProjectionMethod: method,
+      zStack: info,
+    };
+  }
+  const c = crop!;
+  if (c[1] - c[0] === 1 && fullZ > 1) {
+    info.singlePlane = c[0];
+    return { ...loaded, image: held ? loaded.image : planeView(loaded.image, c[0]), analysisZBounds: c, zProjectionMethod: null, zStack: info };
+  }
+  return { ...loaded, analysisZBounds: held ? null : c, zProjectionMethod: null, zStack: info };
+}
+
+/** Labels of a one-plane view padded back to the full stack for export (zeros on the other planes). */
+
+export async function loadSingleChannelImage(
+  source: string | string[],
+  channelIndex: number,
+  voxelScaleZyx: readonly number[] | null,
+  options: {
+    cropForTesting?: CropZyx | null;
+    t?: number;
+    resolutionLevel?: number;
+    /** Decides the analysis window from the frame's `[Z, Y, X]` where the format reads by region (load-images.ts). */
+    planWindow?: (frameShape: [number, number, number]) => Promise<AnalysisWindow | null>;
+  } = {},
+): Promise<LoadedSingleChannelImage> {
+  const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
+  const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
+  const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
+  if (!Number.isInteger(channelIndex) || channelIndex < 0 || channelIndex >= sizeC) {
+    throw inputError(
+      `single_channel_config.channel_index: expected an index < ${sizeC} (${where} has ${sizeC} channel${sizeC === 1 ? '' : 's'}), got ${channelIndex}`,
+    );
+  }
+  const t = options.t ?? 0;
+  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
+    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
+  }
+  const crop = options.cropForTesting ?? null;
+  let window: AnalysisWindow | null = null;
+  if (options.planWindow && stack.readRegion) {
+    if (crop) checkCrop([sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]], crop);
+    window = await options.planWindow(crop ? (crop.map(([a, b]) => b - a) as [number, number, number]) : [sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]]);
+  }
+  // the window is in frame voxels; the frame starts at the crop's corner
+  const region = window ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx) : crop;
+  const image = await readChannelCropped(stack, channelIndex, t, region);
+  // 2D or 3D is the frame's (a one-plane window of a stack keeps the stack's z spacing)
+  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, (window ? window.frameShape[0] : image.shape[0]) > 1);
+  return {
+    sourcePaths: stack.sourcePaths,
+    voxelSizeUm: voxel.voxelSizeUm,
+    voxelSizeSource: voxel.source,
+    warnings: voxel.warnings,
+    image,
+    channelIndex,
+    rawShapeTzcyx: stack.rawShapeTzcyx,
+    rawZSize: sizeZ,
+    is3d: sizeZ > 1,
+    dtype: stack.dtype,
+    channelNames: stack.channelNames,
+    timePoint: t,
+    cropForTesting: crop,
+    analysisZBounds: null,
+    imageRead: withWindow(imageReadInfo(stack, options.resolutionLevel ?? 0), window),
+    analysisWindow: window,
+  };
+}
+
+function withWindow(info: ImageReadInfo | null, window: AnalysisWindow | null): ImageReadInfo | null {
+  return info && window ? { ...info, window: windowManifestEntry(window) } : info;
+}
+
