@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
-import { hullPixels } from '../src/segmentation/declump/convex-hull.js';
+import { componentRunIndex, hullPixels, hullPixelsIndexed } from '../src/segmentation/declump/convex-hull.js';
 import { declumpMask, resolveDeclumpSettings } from '../src/segmentation/declump/declump.js';
 import { defaultModelConfig } from '../src/config/schema.js';
 
@@ -33,12 +33,32 @@ function hullOf(rows: string[]): number {
   const { mask, Y, X } = maskOf(rows);
   const runs = findRuns(mask, [1, Y, X], 1);
   assert.equal(resolveComponents(runs, [1, Y, X], 'full'), 1, 'one component');
-  return hullPixels(runs, 1, 0, Y);
+  const byRows = hullPixels(runs, 1, 0, Y);
+  // The indexed variant (declumping's path) reads the component's own runs: the same points, the same count.
+  assert.equal(hullPixelsIndexed(runs, componentRunIndex(runs, 1, Y), 1, Y), byRows, 'indexed = row scan');
+  return byRows;
 }
 
 test('convex hull pixel counts match scikit-image convex_hull_image (pixel centres)', () => {
   assert.ok(ref.cases.length >= 7);
   for (const c of ref.cases) assert.equal(hullOf(c.rows), c.hull_pixels, c.name);
+});
+
+test('indexed hull over many components: every reference case stacked in one mask (blank rows between)', () => {
+  const X = Math.max(...ref.cases.map((c) => c.rows[0].length)) + 3;
+  const rows: string[] = [];
+  const starts: number[] = [];
+  for (const [i, c] of ref.cases.entries()) {
+    starts.push(rows.length);
+    // Shifted right by i % 3 columns, so that the components do not share their x range.
+    for (const r of c.rows) rows.push(('0'.repeat(i % 3) + r).padEnd(X, '0'));
+    rows.push('0'.repeat(X));
+  }
+  const { mask, Y } = maskOf(rows);
+  const runs = findRuns(mask, [1, Y, X], 1);
+  assert.equal(resolveComponents(runs, [1, Y, X], 'full'), ref.cases.length);
+  const index = componentRunIndex(runs, ref.cases.length, Y);
+  for (const [i, c] of ref.cases.entries()) assert.equal(hullPixelsIndexed(runs, index, i + 1, c.rows.length), c.hull_pixels, c.name);
 });
 
 test('collinear masks: the pixels of the segment (counted by hand)', () => {

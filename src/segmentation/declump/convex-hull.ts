@@ -58,6 +58,62 @@ export function hullPixels(runs: Runs, c: number, y0: number, y1: number): numbe
       py[m++] = y;
     }
   }
+  return hullOfRowExtremes(px, py, m);
+}
+
+/**
+ * Runs of each component in raster order (`runsOf[runStart[c] .. runStart[c + 1] - 1]`, indices into `runs`),
+ * with the row of each run: the convexity test reads only its component's runs instead of every run of the
+ * rows its box spans (one pass over the runs for all components).
+ */
+export interface ComponentRunIndex {
+  runStart: Int32Array;
+  runsOf: Int32Array;
+  rowOf: Int32Array;
+}
+
+/** `rows`: the rows of `runs` (Z · Y). */
+export function componentRunIndex(runs: Runs, count: number, rows: number): ComponentRunIndex {
+  const { rowStart, comp } = runs;
+  const runStart = new Int32Array(count + 2);
+  for (let k = 0; k < runs.count; k++) runStart[comp[k] + 1]++;
+  for (let c = 1; c <= count + 1; c++) runStart[c] += runStart[c - 1];
+  const fill = runStart.slice(0, count + 1);
+  const runsOf = new Int32Array(runs.count);
+  const rowOf = new Int32Array(runs.count);
+  for (let r = 0; r < rows; r++) {
+    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) rowOf[k] = r;
+  }
+  for (let k = 0; k < runs.count; k++) runsOf[fill[comp[k]]++] = k;
+  return { runStart, runsOf, rowOf };
+}
+
+/** `hullPixels` of component `c` (plane 0) from its own runs (`componentRunIndex`): the same points, so the same count. */
+export function hullPixelsIndexed(runs: Runs, index: ComponentRunIndex, c: number, rows: number): number {
+  const { x0, x1 } = runs;
+  const { runStart, runsOf, rowOf } = index;
+  const px = pxScratch.get(2 * rows);
+  const py = pyScratch.get(2 * rows);
+  let m = 0;
+  for (let q = runStart[c], qEnd = runStart[c + 1]; q < qEnd; ) {
+    const k = runsOf[q];
+    const y = rowOf[k];
+    const a = x0[k];
+    let e = x1[k] - 1;
+    // The row's last run of this component gives its right end (runs of a row are in x order).
+    for (q++; q < qEnd && rowOf[runsOf[q]] === y; q++) e = x1[runsOf[q]] - 1;
+    px[m] = a;
+    py[m++] = y;
+    if (e !== a) {
+      px[m] = e;
+      py[m++] = y;
+    }
+  }
+  return hullOfRowExtremes(px, py, m);
+}
+
+/** Lattice points of the convex hull of `m` points sorted by (y, x) (Pick's theorem, see above). */
+function hullOfRowExtremes(px: Int32Array, py: Int32Array, m: number): number {
   // One or two points: the lattice points of the segment between them.
   if (m <= 2) return m === 0 ? 0 : gcd(Math.abs(px[m - 1] - px[0]), Math.abs(py[m - 1] - py[0])) + 1;
   // Andrew's monotone chain (points sorted by y, then x): one chain forward, one backward.
@@ -96,6 +152,6 @@ export const CONVEX_SOLIDITY = { shape: 0.97, intensity: 0.98 } as const;
  * True when component `c` (2-D, rows [y0, y1), `voxels` pixels) has at least the given solidity and at most
  * `maxVoxels` pixels.
  */
-export function convexComponent(runs: Runs, c: number, y0: number, y1: number, voxels: number, maxVoxels: number, solidity: number): boolean {
-  return voxels <= maxVoxels && voxels >= solidity * hullPixels(runs, c, y0, y1);
+export function convexComponent(runs: Runs, c: number, y0: number, y1: number, voxels: number, maxVoxels: number, solidity: number, index?: ComponentRunIndex): boolean {
+  return voxels <= maxVoxels && voxels >= solidity * (index ? hullPixelsIndexed(runs, index, c, y1 - y0) : hullPixels(runs, c, y0, y1));
 }

@@ -31,7 +31,7 @@ import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
 import { fillLabelHoles, removedByObjectRules, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
-import { CONVEX_SOLIDITY, convexComponent } from './convex-hull.js';
+import { CONVEX_SOLIDITY, componentRunIndex, convexComponent } from './convex-hull.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
 const ownScratch = new GrowBuffer(Uint32Array);
@@ -230,6 +230,7 @@ export function declumpMask(
   const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
   const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
   let convexWhole = 0;
+  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y) : undefined;
   for (let c = 1; c <= count; c++) {
     // Components whose result is known without the per-object work: no hole to fill (none, or not asked to
     // fill one and not needed for a distance map), and either no splitting or no possible split. With basin
@@ -243,7 +244,7 @@ export function declumpMask(
       !(s.fillHoles && needsFill) &&
       (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnected[c] === 1);
     // Convex components are left whole by rule (not a proof: this changes labels, docs/declumping.md).
-    if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels, convexSolidity)) {
+    if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels, convexSolidity, runIndex)) {
       whole = true;
       convexWhole++;
     }
