@@ -88,7 +88,7 @@ export async function loadAnalysisImages(
   options: LoadAnalysisImagesOptions = {},
 ): Promise<LoadedImageChannels> {
   const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
-  const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
+  const sizeC = stack.rawShapeTzcyx[2];
   const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
   const checkChannel = (key: string, c: number) => {
     if (!Number.isInteger(c) || c < 0 || c >= sizeC) {
@@ -100,22 +100,7 @@ export async function loadAnalysisImages(
   checkChannel('cell_channel', channelConfig.cellChannel);
   checkChannel('marker_channel', channelConfig.markerChannel);
   if (channelConfig.optionalRegionChannel !== null) checkChannel('optional_region_channel', channelConfig.optionalRegionChannel);
-  const t = options.t ?? 0;
-  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
-    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
-  }
-  const crop = options.cropForTesting ?? null;
-  let window: AnalysisWindow | null = null;
-  if (options.planWindow && stack.readRegion) {
-    const [, Z, , Y, X] = stack.rawShapeTzcyx;
-    if (crop) checkCrop([Z, Y, X], crop);
-    const frame: [number, number, number] = crop ? [crop[0][1] - crop[0][0], crop[1][1] - crop[1][0], crop[2][1] - crop[2][0]] : [Z, Y, X];
-    window = await options.planWindow(frame);
-  }
-  // The window is in frame voxels; the frame starts at the crop's corner.
-  const region: CropZyx | null = window
-    ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx)
-    : crop;
+  const { t, crop, window, region } = await planStackRead(stack, options);
   const read = (c: number) => readChannelCropped(stack, c, t, region);
   // Distinct channels are read once even when cell and marker share an index.
   const cache = new Map<number, Promise<Volume>>();
@@ -132,24 +117,67 @@ export async function loadAnalysisImages(
   // 2D or 3D is the frame's (a one-plane window of a stack keeps the stack's z spacing, as the full read does).
   const is3d = (window ? window.frameShape[0] : cellImage.shape[0]) > 1;
   const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, is3d);
+  return { ...loadedStackMetadata(stack, { t, crop, window }, voxel, options.resolutionLevel ?? 0), cellImage, markerImage, optionalRegionImage };
+}
+
+/** What a loader decides before reading any pixel: the time point, `crop_for_testing`, the analysis window and so the region to read. */
+export interface StackReadPlan {
+  t: number;
+  crop: CropZyx | null;
+  window: AnalysisWindow | null;
+  /** Region of the stored stack to read (the window shifted to the crop's corner, or the crop); null = all. */
+  region: CropZyx | null;
+}
+
+/**
+ * The checks and decisions both workflows' loaders share (spec 3.4): the time point (fix Q19: one clear error,
+ * never silently z), the crop, and — where the format reads by region — the analysis window, planned on the
+ * frame (the stack after `crop_for_testing`) before any pixel is read.
+ */
+export async function planStackRead(stack: ImageStack, options: Pick<LoadAnalysisImagesOptions, 'cropForTesting' | 't' | 'planWindow'>): Promise<StackReadPlan> {
+  const [sizeT, Z, , Y, X] = stack.rawShapeTzcyx;
+  const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
+  const t = options.t ?? 0;
+  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
+    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
+  }
+  const crop = options.cropForTesting ?? null;
+  let window: AnalysisWindow | null = null;
+  if (options.planWindow && stack.readRegion) {
+    if (crop) checkCrop([Z, Y, X], crop);
+    const frame: [number, number, number] = crop ? [crop[0][1] - crop[0][0], crop[1][1] - crop[1][0], crop[2][1] - crop[2][0]] : [Z, Y, X];
+    window = await options.planWindow(frame);
+  }
+  // The window is in frame voxels; the frame starts at the crop's corner.
+  const region: CropZyx | null = window
+    ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx)
+    : crop;
+  return { t, crop, window, region };
+}
+
+/** The fields of a loaded image that come from the stack, the read plan and the voxel size (both workflows). */
+export function loadedStackMetadata(
+  stack: ImageStack,
+  plan: Pick<StackReadPlan, 't' | 'crop' | 'window'>,
+  voxel: ReturnType<typeof resolveVoxelScale>,
+  resolutionLevel: number,
+) {
+  const sizeZ = stack.rawShapeTzcyx[1];
   return {
     sourcePaths: stack.sourcePaths,
     voxelSizeUm: voxel.voxelSizeUm,
     voxelSizeSource: voxel.source,
     warnings: voxel.warnings,
-    cellImage,
-    markerImage,
-    optionalRegionImage,
     rawShapeTzcyx: stack.rawShapeTzcyx,
     rawZSize: sizeZ,
     is3d: sizeZ > 1,
     dtype: stack.dtype,
     channelNames: stack.channelNames,
-    timePoint: t,
-    cropForTesting: crop,
+    timePoint: plan.t,
+    cropForTesting: plan.crop,
     analysisZBounds: null,
-    imageRead: withWindow(imageReadInfo(stack, options.resolutionLevel ?? 0), window),
-    analysisWindow: window,
+    imageRead: withWindow(imageReadInfo(stack, resolutionLevel), plan.window),
+    analysisWindow: plan.window,
   };
 }
 

@@ -8,8 +8,8 @@ import { inputError } from '../core/errors.js';
 import type { Volume } from '../core/volume.js';
 import type { ModelConfig, ZProjectionMethod } from '../config/types.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
-import { checkCrop, imageReadInfo, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
-import { windowManifestEntry, type AnalysisWindow } from './analysis-window.js';
+import { loadedStackMetadata, planStackRead, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
+import type { AnalysisWindow } from './analysis-window.js';
 import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
 
 export interface SingleChannelAnalysisConfig {
@@ -105,49 +105,16 @@ export async function loadSingleChannelImage(
   } = {},
 ): Promise<LoadedSingleChannelImage> {
   const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
-  const [sizeT, sizeZ, sizeC] = stack.rawShapeTzcyx;
+  const sizeC = stack.rawShapeTzcyx[2];
   const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
   if (!Number.isInteger(channelIndex) || channelIndex < 0 || channelIndex >= sizeC) {
     throw inputError(
       `single_channel_config.channel_index: expected an index < ${sizeC} (${where} has ${sizeC} channel${sizeC === 1 ? '' : 's'}), got ${channelIndex}`,
     );
   }
-  const t = options.t ?? 0;
-  if (!Number.isInteger(t) || t < 0 || t >= sizeT) {
-    throw inputError(`runtime_config.t: expected a time point < ${sizeT} (${where} has ${sizeT} time point${sizeT === 1 ? '' : 's'}), got ${t}`);
-  }
-  const crop = options.cropForTesting ?? null;
-  let window: AnalysisWindow | null = null;
-  if (options.planWindow && stack.readRegion) {
-    if (crop) checkCrop([sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]], crop);
-    window = await options.planWindow(crop ? (crop.map(([a, b]) => b - a) as [number, number, number]) : [sizeZ, stack.rawShapeTzcyx[3], stack.rawShapeTzcyx[4]]);
-  }
-  // the window is in frame voxels; the frame starts at the crop's corner
-  const region = window ? (window.region.map(([a, b], i) => [a + (crop ? crop[i][0] : 0), b + (crop ? crop[i][0] : 0)]) as CropZyx) : crop;
-  const image = await readChannelCropped(stack, channelIndex, t, region);
+  const plan = await planStackRead(stack, options);
+  const image = await readChannelCropped(stack, channelIndex, plan.t, plan.region);
   // 2D or 3D is the frame's (a one-plane window of a stack keeps the stack's z spacing)
-  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, (window ? window.frameShape[0] : image.shape[0]) > 1);
-  return {
-    sourcePaths: stack.sourcePaths,
-    voxelSizeUm: voxel.voxelSizeUm,
-    voxelSizeSource: voxel.source,
-    warnings: voxel.warnings,
-    image,
-    channelIndex,
-    rawShapeTzcyx: stack.rawShapeTzcyx,
-    rawZSize: sizeZ,
-    is3d: sizeZ > 1,
-    dtype: stack.dtype,
-    channelNames: stack.channelNames,
-    timePoint: t,
-    cropForTesting: crop,
-    analysisZBounds: null,
-    imageRead: withWindow(imageReadInfo(stack, options.resolutionLevel ?? 0), window),
-    analysisWindow: window,
-  };
+  const voxel = resolveVoxelScale(voxelScaleZyx, stack.physicalSize, (plan.window ? plan.window.frameShape[0] : image.shape[0]) > 1);
+  return { ...loadedStackMetadata(stack, plan, voxel, options.resolutionLevel ?? 0), image, channelIndex };
 }
-
-function withWindow(info: ImageReadInfo | null, window: AnalysisWindow | null): ImageReadInfo | null {
-  return info && window ? { ...info, window: windowManifestEntry(window) } : info;
-}
-
