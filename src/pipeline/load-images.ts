@@ -23,17 +23,15 @@ export interface ZStackInfo {
 
 export type CropZyx = [[number, number], [number, number], [number, number]];
 
-export interface LoadedImageChannels {
-  /** Absolute input path(s): one OME/ImageJ/plain TIFF, or single-channel files stacked as channels. */
+/** The fields every loaded image has, whatever its channels: where it came from, its geometry and how it was read. */
+export interface LoadedStackFields {
+  /** Absolute input path(s): one OME/ImageJ/plain TIFF or OME-Zarr, or single-channel files stacked as channels. */
   sourcePaths: string[];
   voxelSizeUm: [number, number, number];
   /** Where the voxel size came from (fix Q21: a fallback is never silent). */
   voxelSizeSource: 'config' | 'metadata' | 'fallback';
   /** Warnings for stderr and the manifest (voxel-size fallbacks, …). */
   warnings: string[];
-  cellImage: Volume;
-  markerImage: Volume;
-  optionalRegionImage: Volume | null;
   /** Shape of the stored image before channel selection and crop, as TZCYX. */
   rawShapeTzcyx: [number, number, number, number, number];
   rawZSize: number;
@@ -43,9 +41,9 @@ export interface LoadedImageChannels {
   channelNames: string[];
   timePoint: number;
   cropForTesting: CropZyx | null;
-  /** z range of the analysis (the common z-crop, spec 12.1, in planes of the loaded stack); null = all planes. */
+  /** z range of the analysis (the z-crop, spec 12.1, in planes of the loaded stack); null = all planes. */
   analysisZBounds: [number, number] | null;
-  /** spec 12.2: set on a projected `(1, Y, X)` view (see `z-stack.ts`); absent/null = not projected. */
+  /** spec 12.2: set on a projected `(1, Y, X)` view (see `z-stack.ts`); absent/null = not projected (the tables then ignore the z bounds). */
   zProjectionMethod?: ZProjectionMethod | null;
   /** What the z handling did (crop, projection, one-plane view, true voxel size); absent/null = none. */
   zStack?: ZStackInfo | null;
@@ -56,6 +54,13 @@ export interface LoadedImageChannels {
    * analysis-window.ts): the channel arrays hold the window, results are translated back to the frame.
    */
   analysisWindow?: AnalysisWindow | null;
+}
+
+/** The two-channel workflow's load (spec 3.1): cell, marker and optional third channel, ZYX, cropped. */
+export interface LoadedImageChannels extends LoadedStackFields {
+  cellImage: Volume;
+  markerImage: Volume;
+  optionalRegionImage: Volume | null;
 }
 
 /** OME-Zarr reads, for the manifest: the level analysed and what was fetched from the store. */

@@ -6,9 +6,9 @@
  */
 import { inputError } from '../core/errors.js';
 import type { Volume } from '../core/volume.js';
-import type { ModelConfig, ZProjectionMethod } from '../config/types.js';
+import type { ModelConfig } from '../config/types.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
-import { loadedStackMetadata, planStackRead, readChannelCropped, type CropZyx, type ImageReadInfo } from './load-images.js';
+import { loadedStackMetadata, planStackRead, readChannelCropped, type CropZyx, type LoadedStackFields } from './load-images.js';
 import type { AnalysisWindow } from './analysis-window.js';
 import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
 
@@ -18,31 +18,10 @@ export interface SingleChannelAnalysisConfig {
 }
 
 /** spec 3.4: the loaded channel and the metadata the tables, export and manifest need. */
-export interface LoadedSingleChannelImage {
-  /** How the pixels were read (OME-Zarr: level, chunks, bytes), for the manifest; absent for TIFF. */
-  imageRead?: ImageReadInfo | null;
-  sourcePaths: string[];
-  voxelSizeUm: [number, number, number];
-  voxelSizeSource: 'config' | 'metadata' | 'fallback';
-  warnings: string[];
+export interface LoadedSingleChannelImage extends LoadedStackFields {
   /** The counted channel at the chosen time point, ZYX (cropped by `crop_for_testing`). */
   image: Volume;
   channelIndex: number;
-  rawShapeTzcyx: [number, number, number, number, number];
-  rawZSize: number;
-  is3d: boolean;
-  dtype: string;
-  channelNames: string[];
-  timePoint: number;
-  cropForTesting: CropZyx | null;
-  /** z range of the analysis (`model_config.z_crop`, spec 12.1); null = all planes. */
-  analysisZBounds: [number, number] | null;
-  /** Set when `image` is a z-projection (spec 12.2): the tables then ignore the z bounds. */
-  zProjectionMethod?: ZProjectionMethod | null;
-  /** What the z handling did (crop, projection, one plane analysed as 2D), for export and manifest. */
-  zStack?: ZStackInfo | null;
-  /** Set when only an analysis window was read (OME-Zarr, analysis-window.ts); results go back to the frame. */
-  analysisWindow?: AnalysisWindow | null;
 }
 
 export type AnalysisView = Pick<LoadedSingleChannelImage, 'image' | 'voxelSizeUm' | 'analysisZBounds' | 'zProjectionMethod' | 'zStack' | 'analysisWindow'>;
