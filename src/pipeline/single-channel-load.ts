@@ -10,7 +10,7 @@ import type { ModelConfig } from '../config/types.js';
 import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
 import { loadedStackMetadata, planStackRead, readChannelCropped, type CropZyx, type LoadedStackFields } from './load-images.js';
 import type { AnalysisWindow } from './analysis-window.js';
-import { normalizeZCrop, planeView, projectZ, type ZStackInfo } from './z-stack.js';
+import { normalizeZCrop, zAnalysisView } from './z-stack.js';
 
 export interface SingleChannelAnalysisConfig {
   /** Objects with fewer voxels are removed before the postfilters and tables (default 50 in the config file). */
@@ -42,34 +42,11 @@ export function prepareSingleChannelImageForAnalysis(
   modelConfig: Pick<ModelConfig, 'zCrop' | 'zProjection'>,
   configLabel = 'config',
 ): LoadedSingleChannelImage {
-  // A window read holds only the z-crop's planes already (`held`): z settings refer to the frame.
-  const window = loaded.analysisWindow ?? null;
-  const fullZ = window ? window.frameShape[0] : loaded.image.shape[0];
+  const fullZ = loaded.analysisWindow ? loaded.analysisWindow.frameShape[0] : loaded.image.shape[0];
   const crop = modelConfig.zCrop === null ? null : normalizeZCrop(modelConfig.zCrop, fullZ, `${configLabel}: model_config.z_crop`);
-  const method = modelConfig.zProjection;
-  if (crop === null && method === null) return loaded;
-  const held = !!window && crop !== null;
-  const trueVoxelSizeUm: [number, number, number] = [...loaded.voxelSizeUm];
-  const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
-  if (method !== null) {
-    return {
-      ...loaded,
-      image: projectZ(loaded.image, method, held ? null : crop),
-      voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]],
-      analysisZBounds: crop,
-      zProjectionMethod: method,
-      zStack: info,
-    };
-  }
-  const c = crop!;
-  if (c[1] - c[0] === 1 && fullZ > 1) {
-    info.singlePlane = c[0];
-    return { ...loaded, image: held ? loaded.image : planeView(loaded.image, c[0]), analysisZBounds: c, zProjectionMethod: null, zStack: info };
-  }
-  return { ...loaded, analysisZBounds: held ? null : c, zProjectionMethod: null, zStack: info };
+  const view = zAnalysisView(loaded, fullZ, crop, modelConfig.zProjection);
+  return view === null ? loaded : { ...loaded, ...view.fields, image: view.reduce(loaded.image) };
 }
-
-/** Labels of a one-plane view padded back to the full stack for export (zeros on the other planes). */
 
 export async function loadSingleChannelImage(
   source: string | string[],

@@ -19,7 +19,7 @@
 import { configError } from '../core/errors.js';
 import type { LabelVolume, Volume } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, ZProjectionMethod } from '../config/types.js';
-import type { LoadedImageChannels, ZStackInfo } from './load-images.js';
+import type { LoadedImageChannels, LoadedStackFields, ZStackInfo } from './load-images.js';
 import { padLabelsToFrame } from './analysis-window.js';
 
 export type { ZStackInfo } from './load-images.js';
@@ -195,64 +195,67 @@ export function planeView(volume: Volume, z: number): Volume {
   return { data: volume.data.subarray(z * plane, (z + 1) * plane) as Volume['data'], shape: [1, Y, X] };
 }
 
+/** What spec 12 does to a loaded image: how each channel array is reduced and the fields that describe the view. */
+export interface ZAnalysisView {
+  /** Maps a loaded channel array to the analysed one (projection, one-plane view, or the array itself). */
+  reduce: (v: Volume) => Volume;
+  fields: Pick<LoadedStackFields, 'analysisZBounds' | 'zProjectionMethod' | 'zStack'> & { voxelSizeUm?: [number, number, number] };
+}
+
 /**
- * The analysis view of a loaded bundle (spec 12): unchanged when no z setting applies; the common crop as
- * `analysisZBounds` (full-stack arrays, spec 12.1); a one-plane crop as that plane (2D, fix Q26); or the
- * projected `(1, Y, X)` float32 channels with z spacing 1.0 (spec 12.2, Q24).
+ * The z decision of spec 12 for any loaded image (both workflows): null when no z setting applies; the crop as
+ * `analysisZBounds` on the full-stack arrays (spec 12.1); a one-plane crop as that plane (2D, fix Q26); or the
+ * projected `(1, Y, X)` float32 view with z spacing 1.0 (spec 12.2, Q24; exports keep the true spacing).
+ * `crop` is already normalised against the frame's `fullZ`.
  */
-export function prepareLoadedImagesForAnalysis<L extends LoadedImageChannels>(loaded: L, config: AnalysisConfig): L & ZStackLoaded {
-  const method = resolveZProjection(config);
+export function zAnalysisView(
+  loaded: Pick<LoadedStackFields, 'voxelSizeUm' | 'analysisWindow'>,
+  fullZ: number,
+  crop: [number, number] | null,
+  method: ZProjectionMethod | null,
+): ZAnalysisView | null {
+  if (method === null && crop === null) return null;
   // A window read (analysis-window.ts) already holds only the z-crop's planes: z settings refer to the frame.
-  const window = loaded.analysisWindow ?? null;
-  const fullZ = window ? window.frameShape[0] : loaded.cellImage.shape[0];
-  const crop = resolveZCrop(config, fullZ);
-  if (method === null && crop === null) return loaded;
-  const held: [number, number] | null = window && crop ? crop : null; // planes the arrays hold, when already cut
+  const held = !!loaded.analysisWindow && crop !== null;
   const trueVoxelSizeUm: [number, number, number] = [loaded.voxelSizeUm[0], loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]];
-  const info: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
-  // Channels that share an index share one array: reduce each distinct array once.
-  const memo = new Map<Volume, Volume>();
-  const each = (fn: (v: Volume) => Volume) => (v: Volume) => {
-    let r = memo.get(v);
-    if (!r) memo.set(v, (r = fn(v)));
-    return r;
-  };
+  const zStack: ZStackInfo = { fullZ, zCrop: crop, zProjection: method, singlePlane: null, trueVoxelSizeUm };
   if (method !== null) {
-    const proj = each((v) => projectZ(v, method, held ? null : crop));
     return {
-      ...loaded,
-      cellImage: proj(loaded.cellImage),
-      markerImage: proj(loaded.markerImage),
-      optionalRegionImage: loaded.optionalRegionImage ? proj(loaded.optionalRegionImage) : null,
-      voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]],
-      analysisZBounds: crop,
-      zProjectionMethod: method,
-      zStack: info,
+      reduce: (v) => projectZ(v, method, held ? null : crop),
+      fields: { voxelSizeUm: [1.0, loaded.voxelSizeUm[1], loaded.voxelSizeUm[2]], analysisZBounds: crop, zProjectionMethod: method, zStack },
     };
   }
   const c = crop!;
   if (c[1] - c[0] === 1 && fullZ > 1) {
-    info.singlePlane = c[0];
-    const view = each((v) => (held ? v : planeView(v, c[0])));
-    return {
-      ...loaded,
-      cellImage: view(loaded.cellImage),
-      markerImage: view(loaded.markerImage),
-      optionalRegionImage: loaded.optionalRegionImage ? view(loaded.optionalRegionImage) : null,
-      analysisZBounds: c,
-      zProjectionMethod: null,
-      zStack: info,
-    };
+    zStack.singlePlane = c[0];
+    return { reduce: (v) => (held ? v : planeView(v, c[0])), fields: { analysisZBounds: c, zProjectionMethod: null, zStack } };
   }
   // Arrays already cut to the crop: every plane is analysed (the export pads them back, analysis-window.ts).
-  return { ...loaded, analysisZBounds: held ? null : c, zProjectionMethod: null, zStack: info };
+  return { reduce: (v) => v, fields: { analysisZBounds: held ? null : c, zProjectionMethod: null, zStack } };
 }
 
-/**
- * The z bounds the segmentation and the tables must apply to the analysed arrays: none for a projected or
- * one-plane view (its arrays already are the analysed planes; spec 12.2 "run/refine/analyze ignore z-crops"),
- * else the loaded bundle's `analysisZBounds`.
- */
+/** The analysis view of a loaded two-channel bundle (spec 12, `zAnalysisView`), the common z settings of its channels. */
+export function prepareLoadedImagesForAnalysis<L extends LoadedImageChannels>(loaded: L, config: AnalysisConfig): L & ZStackLoaded {
+  const method = resolveZProjection(config); // a projection conflict is reported before a crop error
+  const fullZ = loaded.analysisWindow ? loaded.analysisWindow.frameShape[0] : loaded.cellImage.shape[0];
+  const view = zAnalysisView(loaded, fullZ, resolveZCrop(config, fullZ), method);
+  if (view === null) return loaded;
+  // Channels that share an index share one array: reduce each distinct array once.
+  const memo = new Map<Volume, Volume>();
+  const reduce = (v: Volume) => {
+    let r = memo.get(v);
+    if (!r) memo.set(v, (r = view.reduce(v)));
+    return r;
+  };
+  return {
+    ...loaded,
+    ...view.fields,
+    cellImage: reduce(loaded.cellImage),
+    markerImage: reduce(loaded.markerImage),
+    optionalRegionImage: loaded.optionalRegionImage ? reduce(loaded.optionalRegionImage) : null,
+  };
+}
+
 export function effectiveZBounds(loaded: LoadedImageChannels & ZStackLoaded): [number, number] | null {
   return isReducedView(loaded) ? null : loaded.analysisZBounds;
 }
