@@ -3,11 +3,14 @@
  * (`rankFewValues`) instead of the radix sort: the flooding order, and so the labels, must be the same to the
  * voxel — on maps with few distinct values (negated distances, signed values, −0 beside +0), and on maps with too
  * many, where it falls back to the radix sort. (The radix path itself is checked against scikit-image in
- * segmentation-declump.test.ts.)
+ * segmentation-declump.test.ts.) `seededWatershedOfDistance` (integer squared distances as ranks) must give the radix
+ * sort's labels of the negated distance map, and fall back where its premises do not hold.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
+import { seededWatershedOfDistance } from '../src/segmentation/kernels/watershed-distance.js';
+import { distanceTransform } from '../src/segmentation/kernels/distance-transform.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -43,3 +46,52 @@ for (const [name, value] of cases) {
     }
   });
 }
+
+/** Touching random disks (balls) on a background margin, or cut by the box's edge when `clip`. */
+function blobMask(r: () => number, shape: [number, number, number], clip: boolean): Uint8Array {
+  const [Z, Y, X] = shape;
+  const mask = new Uint8Array(Z * Y * X);
+  const m = clip ? 0 : 1;
+  for (let b = 0; b < 4; b++) {
+    const cz = r() * Z;
+    const cy = r() * Y;
+    const cx = r() * X;
+    const rad = 3 + r() * 6;
+    for (let z = 0, i = 0; z < Z; z++) {
+      for (let y = 0; y < Y; y++) {
+        for (let x = 0; x < X; x++, i++) {
+          const inside = y >= m && y < Y - m && x >= m && x < X - m && (Z === 1 || (z >= m && z < Z - m));
+          if (inside && (z - cz) ** 2 + (y - cy) ** 2 + (x - cx) ** 2 <= rad * rad) mask[i] = 1;
+        }
+      }
+    }
+  }
+  return mask;
+}
+
+test('the watershed of a negated distance map ranked by integer squares gives the radix sort\'s labels', () => {
+  // Square pixels of several sizes (the integer ranking), anisotropic pixels and stacks (the fallback), masks cut
+  // by the box's edge (the fallback), a smoothed map (not a distance map: the fallback).
+  const spacings: [number, number, number][] = [[1, 1, 1], [1, 0.65, 0.65], [1, 0.1, 0.1], [1, 3, 3], [1, 0.5, 0.7], [2, 0.5, 0.5]];
+  let trials = 0;
+  for (const spacing of spacings) {
+    for (let trial = 0; trial < 12; trial++) {
+      const r = lcg(trial * 104729 + spacing[1] * 1000 + spacing[0]);
+      const shape: [number, number, number] = spacing[0] === 2 ? [7, 18, 20] : [1, 30 + (trial % 7), 41];
+      const mask = blobMask(r, shape, trial % 4 === 3);
+      const n = mask.length;
+      const dist = distanceTransform(mask, shape, spacing);
+      if (trial % 6 === 5) for (let i = 0; i < n; i++) dist[i] = Math.fround(dist[i] * 1.0001);
+      const markers = new Uint32Array(n);
+      for (let i = 0; i < n; i++) if (mask[i] && r() < 0.01) markers[i] = 1 + Math.floor(r() * 3);
+      const negated = new Float32Array(n);
+      for (let i = 0; i < n; i++) negated[i] = -dist[i];
+      const expected = flood(negated, markers, mask, shape, false);
+      const got = markers.slice();
+      seededWatershedOfDistance(dist, got, mask, shape, spacing[1] === spacing[2] ? spacing[2] ** 2 : 0);
+      assert.deepEqual(got, expected, `spacing ${spacing}, trial ${trial}`);
+      trials++;
+    }
+  }
+  assert.equal(trials, 72);
+});

@@ -18,6 +18,7 @@ import { distanceTransform } from '../kernels/distance-transform.js';
 import { maskedSmooth } from '../kernels/masked-smooth.js';
 import { peakLocalMax } from '../kernels/peaks.js';
 import { seededWatershed } from '../kernels/watershed.js';
+import { seededWatershedOfDistance } from '../kernels/watershed-distance.js';
 import { mergeShallowBasins, type SaddleCriterion } from './merge-shallow.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 
@@ -86,13 +87,19 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
   // One seed: the object is the whole region (what the watershed would give), no flooding needed.
   if (peaks.length === 1) return { labels: region, seeds: 1 };
-  const flood = floodScratch.get(n);
-  const lines = c.method === 'shape' ? distance() : intensity();
-  for (let k = 0; k < n; k++) flood[k] = -lines[k];
   const labels = region.fill(0);
   for (let k = 0; k < peaks.length; k++) labels[peaks[k]] = k + 1;
-  // The negated distance map holds few distinct values (square roots of sums of squares), ranked by hashing.
-  seededWatershed(flood, labels, c.floodMask, c.shape, c.method === 'shape');
+  if (c.method === 'shape') {
+    // The distance map's values are square roots of (sums of) squares: ranked by their integer squares on a
+    // plane with square pixels, else by hashing its few distinct values (`watershed-distance.ts`).
+    const [, sy, sx] = c.spacing;
+    seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0);
+  } else {
+    const flood = floodScratch.get(n);
+    const lines = intensity();
+    for (let k = 0; k < n; k++) flood[k] = -lines[k];
+    seededWatershed(flood, labels, c.floodMask, c.shape);
+  }
   let seeds = peaks.length;
   if (seeds > 1 && (c.mergeNeckUm > 0 || c.mergeContrast > 0)) {
     const criteria: SaddleCriterion[] = [];
