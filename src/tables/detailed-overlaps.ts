@@ -13,7 +13,7 @@
  */
 import { valueError } from '../core/errors.js';
 import { column, makeTable, type Table } from '../core/table.js';
-import { formatShape, sameShape, type LabelVolume, type RoiLabels } from '../core/volume.js';
+import { formatShape, sameShape, type LabelData, type LabelVolume, type RoiLabels } from '../core/volume.js';
 import { indexRois, resolveZRange, type RoiIndex } from '../roi/roi-index.js';
 import type { LabelRuns } from './label-runs.js';
 
@@ -183,7 +183,7 @@ interface TripleRun {
 type Flush = (r: number, c: number, m: number, run: number) => void;
 
 /** Every voxel of planes `[z0, z1)`. */
-function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
+function tripleRunsOfVolume(cd: LabelData, md: LabelData, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
   let { curR, curC, curM, run } = st;
   for (let z = z0; z < z1; z++) {
     const base = z * plane;
@@ -213,8 +213,8 @@ function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, p
 /** Only the voxels of the cell runs that lie in planes `[z0, z1)` (same voxels, same order as the volume scan). */
 function tripleRunsOfCellRuns(
   runs: LabelRuns,
-  cd: Uint32Array,
-  md: Uint32Array,
+  cd: LabelData,
+  md: LabelData,
   rd: Uint16Array,
   plane: number,
   z0: number,

@@ -2,7 +2,7 @@
  * Pass A of `measureObjects` (object-measurements.ts): the per-object accumulators filled from the runs of the
  * labels (`label-runs.ts`), one small loop per kind of statistic.
  */
-import type { VoxelData } from '../core/volume.js';
+import type { LabelData, VoxelData } from '../core/volume.js';
 import type { LabelRuns } from './label-runs.js';
 
 /** Accumulators of pass A (typed arrays indexed by compact object index). */
@@ -40,7 +40,7 @@ export interface PassAState {
  * order, so every sum is accumulated in the same order as a voxel-by-voxel scan would.
  */
 export function passA(
-  data: Uint32Array,
+  data: LabelData,
   runs: LabelRuns,
   runK: Int32Array,
   Z: number,
@@ -162,7 +162,7 @@ function passIntensity(
 }
 
 /** 2D: border pixels (a 4-neighbour outside the object), flagged and listed in raster order with their object. */
-function passBorder(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Y: number, X: number, border: Uint8Array, st: PassAState): void {
+function passBorder(data: LabelData, runs: LabelRuns, runK: Int32Array, Y: number, X: number, border: Uint8Array, st: PassAState): void {
   const { n: nRuns, start, length } = runs;
   let borderList = st.borderList;
   let borderK = st.borderK;
@@ -202,7 +202,7 @@ function passBorder(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Y: num
  * 3D: voxel-face transitions with zero padding (surface area, spec 7.5.1); along x a run has exactly two (its
  * ends border another label, background or the image edge).
  */
-function passFaces(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Z: number, Y: number, X: number, faces: Float64Array): void {
+function passFaces(data: LabelData, runs: LabelRuns, runK: Int32Array, Z: number, Y: number, X: number, faces: Float64Array): void {
   const { n: nRuns, start, length } = runs;
   const plane = Y * X;
   for (let r = 0; r < nRuns; r++) {
