@@ -127,7 +127,6 @@ export async function segmentChannelByRoi(
   const total = index.ids.length;
   const zc = z1 - z0;
   const src = image.data;
-  const roi = roiLabels.data;
   let offset = 0;
   let done = 0;
   let labelCounts: Float64Array | undefined;
@@ -143,6 +142,8 @@ export async function segmentChannelByRoi(
     const fillsBox = index.areaPx[k] === plane;
     const roiMask2d = fillsBox ? null : new Uint8Array(plane);
     if (roiMask2d) {
+      // the raster itself only here: a whole-image ROI's may not even be built (roi/full-image.ts)
+      const roi = roiLabels.data;
       for (let y = 0; y < h; y++) {
         const r = (box.yMin + y) * X + box.xMin;
         for (let x = 0; x < w; x++) roiMask2d[y * w + x] = roi[r + x] === roiId ? 1 : 0;
@@ -223,6 +224,9 @@ export async function segmentChannelByRoi(
     calls.push({ roiId, box: frameBox, info: seg.info });
     done++;
     options.onRoi?.(done, total);
+    // One turn of the event loop per ROI: the thread pool's finished tasks (the TIFFs encoded ahead, the input's
+    // digest) hand over their next piece of work now instead of waiting until the export (issue 21).
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return { labels: { data: wholeImage ?? fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}), ...(labelRuns ? { labelRuns } : {}) };
 }

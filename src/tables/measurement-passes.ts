@@ -47,6 +47,7 @@ export function passA(
   Y: number,
   X: number,
   inten: VoxelData | null,
+  /** The ROI raster (null: no ROIs, or one ROI covering it: `uniformRoi`). */
   roiData: Uint16Array | null,
   st: PassAState,
   /** The ROI id of every pixel when one ROI covers the whole raster (`uniformRoiId`), else 0. */
@@ -56,7 +57,7 @@ export function passA(
   if (inten && st.values) passIntensity(runs, runK, inten, st.offsets, st.values, st.sumI, st.maxI, st.hists);
   if (st.border) passBorder(data, runs, runK, Y, X, st.border, st);
   else passFaces(data, runs, runK, Z, Y, X, st.faces);
-  if (roiData && uniformRoi !== 0) passRoisUniform(runs, runK, uniformRoi, st);
+  if (uniformRoi !== 0) passRoisUniform(runs, runK, uniformRoi, st);
   else if (roiData) passRois(runs, runK, Y, X, roiData, st);
 }
 
