@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createFullImageRoiLabels } from '../src/roi/full-image.js';
+import { lazyFullImageRoiLabels } from '../src/roi/full-image.js';
 import { indexRois, uniformRoiId } from '../src/roi/roi-index.js';
 import { encodeRoiLabelsTiffAsync } from '../src/export/placed-tiff.js';
 import { encodeTiffStackChunksAsync, type TiffWriteOptions } from '../src/io/tiff-writer.js';
@@ -16,7 +16,7 @@ test('whole-image ROI TIFF: same bytes as the encoder on the ones raster (sizes 
   for (const [Y, X] of [[1, 1], [37, 53], [512, 512], [1100, 700]] as [number, number][]) {
     for (const level of [1, 6]) {
       const opts: TiffWriteOptions = { compression: 'deflate', deflateLevel: level, voxelSizeUm: [1, 0.25, 0.25], description: 'ome' };
-      const roi = createFullImageRoiLabels([Y, X]);
+      const roi = lazyFullImageRoiLabels([Y, X]);
       const ours = concat(await encodeRoiLabelsTiffAsync(roi, opts));
       const ones = { data: new Uint16Array(Y * X).fill(1), shape: [1, Y, X] as [number, number, number] };
       assert.ok(ours.equals(concat(await encodeTiffStackChunksAsync(ones, opts))), `${Y}×${X} level ${level}`);
@@ -25,7 +25,7 @@ test('whole-image ROI TIFF: same bytes as the encoder on the ones raster (sizes 
 });
 
 test('whole-image ROI: index and uniform id known without the raster; the raster, when read, is all ones', () => {
-  const roi = createFullImageRoiLabels([3, 4]);
+  const roi = lazyFullImageRoiLabels([3, 4]);
   assert.equal(uniformRoiId(roi), 1);
   assert.deepEqual(indexRois(roi).ids, [1]);
   assert.deepEqual(indexRois(roi).boxes, [{ yMin: 0, yMax: 3, xMin: 0, xMax: 4 }]);

@@ -4,7 +4,7 @@
  */
 import type { RoiSpec } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
-import { createFullImageRoiLabels } from './full-image.js';
+import { lazyFullImageRoiLabels } from './full-image.js';
 import { rasterizeShapesToLabels } from './rasterize-shapes.js';
 import { loadRoiLabels } from './roi-io.js';
 
@@ -14,7 +14,7 @@ export async function resolveRoiLabels(config: { rois: RoiSpec }, shapeYx: [numb
     case 'full':
       // Its index is known (one id, every pixel; full-image.ts): the driver, the tables and the manifest need not
       // scan it, nor build it. The workflows never change a ROI raster in place (roi-index.ts).
-      return createFullImageRoiLabels(shapeYx);
+      return lazyFullImageRoiLabels(shapeYx);
     case 'label_image':
       return loadRoiLabels(rois.path);
     case 'shapes':
