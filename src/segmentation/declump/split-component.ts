@@ -36,10 +36,12 @@ export interface ComponentSplit {
   spacing: readonly [number, number, number];
   /** 1 = voxel of the object (holes filled when `fill_holes`), 0 = elsewhere. */
   floodMask: Uint8Array;
-  /** Local labels with the object's holes filled: 1 = object. */
-  filled: Uint32Array;
-  /** True when `floodMask` is exactly `filled === 1` (holes filled, or none): the distance map reads it. */
-  floodIsFilled: boolean;
+  /**
+   * Local labels with the object's holes filled (1 = object) when they differ from `floodMask` (holes kept by
+   * `fill_holes: false`); null when `floodMask` is the filled object (holes filled, or none): the distance map
+   * reads it then.
+   */
+  filled: Uint32Array | null;
   /** The (prefiltered) intensity of the box, and the in-ROI voxels (null = all), made on demand. */
   intensity: () => Float32Array;
   roiMask: () => Uint8Array | null;
@@ -65,9 +67,10 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   const distance = () => {
     if (dist) return dist;
     let fg = c.floodMask;
-    if (!c.floodIsFilled) {
+    if (c.filled) {
+      const filled = c.filled;
       fg = fgScratch.get(n);
-      for (let k = 0; k < n; k++) fg[k] = c.filled[k] === 1 ? 1 : 0;
+      for (let k = 0; k < n; k++) fg[k] = filled[k] === 1 ? 1 : 0;
     }
     return (dist = distanceTransform(fg, c.shape, c.spacing, distScratch.get(n)));
   };
