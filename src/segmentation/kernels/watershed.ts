@@ -223,6 +223,8 @@ function floodInteriorPlane(rank: Int32Array, u: number, labels: Uint32Array, ma
  * radix sort, one byte per pass (a pass where every key has the same byte is skipped).
  */
 function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array, fewValues: boolean): number {
+  const integral = integerRanks(image, mask, n, rank);
+  if (integral >= 0) return integral;
   const few = fewValues ? rankFewValues(image, mask, n, rank) : -1;
   if (few >= 0) return few;
   let m = 0;
@@ -264,6 +266,29 @@ function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int3
     rank[order[k]] = u;
   }
   return m > 0 ? u + 1 : 0;
+}
+
+/**
+ * Ranks v − min when every in-mask value is an integer and the range max − min is below the box's voxel count
+ * (an unfiltered 8- or 16-bit image: the intensity watershed's negated raw values): order-preserving, equal
+ * values share a rank (−0 and +0 too), so the flooding is the same as with the dense ranks; buckets of values
+ * that do not occur stay empty, and there are fewer of them than voxels. Returns the number of buckets, or -1
+ * (nothing written) when a value is not an integer or the range is wider.
+ */
+function integerRanks(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const v = image[i];
+    if (!Number.isInteger(v)) return -1;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return 0;
+  if (hi - lo >= n) return -1;
+  for (let i = 0; i < n; i++) if (mask[i]) rank[i] = image[i] - lo;
+  return hi - lo + 1;
 }
 
 // Hash table of `rankFewValues`: slot → index into `distinct` + 1, 0 = empty (all 0 between calls).
