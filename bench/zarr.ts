@@ -5,6 +5,7 @@
  *     BENCH_RUNS (target: within 10 %), and the same with the WebAssembly decoders (CELLCOLOC_ZARR_NATIVE=0);
  *  2. a 512² `crop_for_testing` of a 16384² single-level single-channel image and of a 4096² one (Zarr v2, zlib,
  *     256² chunks, chunk files written directly): wall time and peak RSS (target: RSS independent of the full size).
+ *     The same 512² as a drawn ROI, and `reanalyze` of that run's frame-sized masks (peak RSS must not follow the frame).
  * Everything is generated into bench/out/ (never committed).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,18 +28,19 @@ const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 
 const TIME = '/usr/bin/time'; // GNU time, for the child's CPU time (user + sys); without it CPU is not printed
 const haveTime = existsSync(TIME);
 
-function runCli(cfg: string, env: Record<string, string> = {}): { wall: number; cpu: number; rssMiB: number } {
+function runCli(cfg: string, env: Record<string, string> = {}, argv = [cli, 'run', cfg, '--quiet', '--no-report']): { wall: number; cpu: number; rssMiB: number } {
   const t0 = performance.now();
-  const argv = [cli, 'run', cfg, '--quiet', '--no-report'];
   const r = haveTime
-    ? spawnSync(TIME, ['-f', 'CELLCOLOC_TIME %U %S', process.execPath, ...argv], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1', ...env }, encoding: 'utf8' })
+    ? spawnSync(TIME, ['-f', 'CELLCOLOC_TIME %U %S %M', process.execPath, ...argv], { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1', ...env }, encoding: 'utf8' })
     : spawnSync(process.execPath, argv, { env: { ...process.env, CELLCOLOC_BENCH_STATS: '1', ...env }, encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`bench/zarr: ${cfg}: ${r.stderr}`);
-  const line = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_BENCH_STATS '))!;
+  const line = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_BENCH_STATS '));
   const tl = r.stderr.split('\n').find((l) => l.startsWith('CELLCOLOC_TIME '));
   const cpu = tl ? tl.split(' ').slice(1, 3).reduce((a, v) => a + Number(v), 0) : NaN;
-  return { wall, cpu, rssMiB: (JSON.parse(line.slice('CELLCOLOC_BENCH_STATS '.length)) as { maxRssKiB: number }).maxRssKiB / 1024 };
+  // `run` prints its own peak RSS; for other commands (reanalyze) GNU time's %M (KiB) gives it.
+  const rssKiB = line ? (JSON.parse(line.slice('CELLCOLOC_BENCH_STATS '.length)) as { maxRssKiB: number }).maxRssKiB : Number(tl?.split(' ')[3]);
+  return { wall, cpu, rssMiB: rssKiB / 1024 };
 }
 
 // --- 1. 2048² two-channel: OME-TIFF vs OME-Zarr
@@ -153,6 +155,7 @@ function writeBigZarr(path: string, size: number): void {
 console.log(`\n== 512² crop_for_testing of a large single-level OME-Zarr (single channel, ${runs} runs each)`);
 const bigRss: number[] = [];
 const roiRss: number[] = [];
+const reRss: number[] = [];
 const bigSizes = (process.env.BENCH_ZARR_BIG_SIZES ?? '4096,16384').split(',').map(Number);
 for (const size of bigSizes) {
   const p = join(out, `big_${size}.ome.zarr`);
@@ -190,8 +193,22 @@ for (const size of bigSizes) {
   }
   roiRss.push(Math.max(...rr));
   console.log(`${size}², 512² drawn ROI: median ${med(wr).toFixed(3)} s, peak RSS ${Math.max(...rr).toFixed(0)} MiB`);
+  // `reanalyze` of that run's frame-sized masks: streamed row band by row band and cut to the window
+  // (src/pipeline/label-masks.ts), so its memory follows the ROI too.
+  const masks = (role: string) => join(out, `big_${size}_roi_results`, `big_${size}.ome_${role}_masks.tif`);
+  const reArgv = [cli, 'reanalyze', roiCfg, '--cell-masks', masks('cell'), '--marker-masks', masks('marker'), '--results-dir', join(out, `big_${size}_reanalyze`), '--quiet'];
+  const we: number[] = [];
+  const re: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const m = runCli(roiCfg, {}, reArgv);
+    we.push(m.wall);
+    re.push(m.rssMiB);
+  }
+  reRss.push(Math.max(...re));
+  console.log(`${size}², reanalyze of the drawn ROI's masks: median ${med(we).toFixed(3)} s, peak RSS ${Math.max(...re).toFixed(0)} MiB`);
 }
 if (bigRss.length === 2) {
   console.log(`RSS 16384² / 4096²: crop ${(bigRss[1] / bigRss[0]).toFixed(2)}× (target: independent of the full size ${bigRss[1] <= bigRss[0] * 1.1 ? 'MET' : 'NOT MET'}); ` +
-    `drawn ROI ${(roiRss[1] / roiRss[0]).toFixed(2)}× (${roiRss[1] <= roiRss[0] * 1.1 ? 'MET' : 'NOT MET'}; what grows: the zeros next to the window still fed to zlib and their output, src/export/zero-run-deflate.ts)`);
+    `drawn ROI ${(roiRss[1] / roiRss[0]).toFixed(2)}× (${roiRss[1] <= roiRss[0] * 1.1 ? 'MET' : 'NOT MET'}; what grows: the zeros next to the window still fed to zlib and their output, src/export/zero-run-deflate.ts); ` +
+    `reanalyze ${(reRss[1] / reRss[0]).toFixed(2)}× (${reRss[1] <= reRss[0] * 1.1 ? 'MET' : 'NOT MET'})`);
 }

@@ -42,10 +42,10 @@ export {
 export {
   reanalyzeWorkflow,
   reanalyzeSingleChannelWorkflow,
-  readLabelMask,
   type ReanalyzeMaskFiles,
   type ReanalyzeResult,
 } from './pipeline/reanalyze.js';
+export { readLabelMask } from './pipeline/label-masks.js';
 export {
   loadSingleChannelImage,
   runRoiSingleChannelSegmentation,

@@ -11,6 +11,7 @@ import { inputError, valueError } from '../core/errors.js';
 import type { Volume, VoxelData } from '../core/volume.js';
 import { openTiff, pageDtype, arrayForDtype, type TiffReader, type TiffPage, type TiffDtype } from './tiff-reader.js';
 import { DTYPE_BYTES } from './tiff-page.js';
+import type { RowBandSink } from './tiff-rows.js';
 import { isOmeXml, parseOmeXml, planeIndex, OmeXmlError, type OmePhysicalSize } from './ome-xml.js';
 import { isZarrPath } from './zarr/zarr-path.js';
 import { isImageJDescription, parseImageJDescription, imageJPageIndex } from './imagej.js';
@@ -46,6 +47,12 @@ export interface ImageStack {
    * present where the format can read by region without the whole plane (OME-Zarr: only the chunks touched).
    */
   readRegion?(c: number, t: number, region: [[number, number], [number, number], [number, number]]): Promise<Volume>;
+  /**
+   * Streams plane z of channel c at time t to `sink` in row bands, holding one band, never the plane (io/tiff-rows.ts):
+   * true when every row was delivered, false when the sink stopped it, null (nothing read) where the file's layout
+   * cannot be streamed (then `readChannel`). TIFF only.
+   */
+  streamPlaneRows?(c: number, t: number, z: number, sink: RowBandSink): Promise<boolean | null>;
   /** Chunks and bytes read so far (OME-Zarr), for the manifest. */
   readStats?(): { chunks: number; bytes: number };
 }
@@ -240,22 +247,7 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
   }
   const out = allocateChannel(f, Z, Y, X);
   const readPlane = async (z: number) => {
-    const ref = f.planeOf(c, z, t);
-    if (ref.page < 0) {
-      throw inputError(`${f.path}: OME-XML TiffData maps no IFD to plane (z=${z}, c=${c}, t=${t})`);
-    }
-    if (ref.page >= tiff.pageCount) {
-      throw inputError(
-        `${f.path}: plane (z=${z}, c=${c}, t=${t}) is IFD ${ref.page} but the file has ${tiff.pageCount} page${tiff.pageCount === 1 ? '' : 's'}`,
-      );
-    }
-    const page = await tiff.page(ref.page);
-    if (page.width !== X || page.height !== Y || pageDtype(page) !== f.dtype || ref.sample >= page.samplesPerPixel) {
-      throw inputError(
-        `${f.path}: page ${ref.page} is ${page.height} × ${page.width} ${pageDtype(page) ?? '?'} with ${page.samplesPerPixel} sample(s), ` +
-          `expected ${Y} × ${X} ${f.dtype} like page 0`,
-      );
-    }
+    const ref = await checkedPlane(f, tiff, c, z, t);
     await tiff.readSample(ref.page, ref.sample, out, z * plane);
   };
   try {
@@ -277,6 +269,43 @@ async function readSingleChannel(f: SingleFile, c: number, t: number): Promise<V
     await tiff.close();
   }
   return { data: out, shape: [Z, Y, X] };
+}
+
+/** Where plane (c, z, t) lives, checked: mapped to a page of the file, of page 0's size and dtype. */
+async function checkedPlane(f: SingleFile, tiff: TiffReader, c: number, z: number, t: number): Promise<PlaneRef> {
+  const [, , , Y, X] = f.shape;
+  const ref = f.planeOf(c, z, t);
+  if (ref.page < 0) {
+    throw inputError(`${f.path}: OME-XML TiffData maps no IFD to plane (z=${z}, c=${c}, t=${t})`);
+  }
+  if (ref.page >= tiff.pageCount) {
+    throw inputError(
+      `${f.path}: plane (z=${z}, c=${c}, t=${t}) is IFD ${ref.page} but the file has ${tiff.pageCount} page${tiff.pageCount === 1 ? '' : 's'}`,
+    );
+  }
+  const page = await tiff.page(ref.page);
+  if (page.width !== X || page.height !== Y || pageDtype(page) !== f.dtype || ref.sample >= page.samplesPerPixel) {
+    throw inputError(
+      `${f.path}: page ${ref.page} is ${page.height} × ${page.width} ${pageDtype(page) ?? '?'} with ${page.samplesPerPixel} sample(s), ` +
+        `expected ${Y} × ${X} ${f.dtype} like page 0`,
+    );
+  }
+  return ref;
+}
+
+/** `ImageStack.streamPlaneRows` of one file: plane z of channel c at time t, in row bands (tiff-rows.ts). */
+async function streamSinglePlane(f: SingleFile, c: number, t: number, z: number, sink: RowBandSink): Promise<boolean | null> {
+  const [T, Z, C] = f.shape;
+  if (!Number.isInteger(c) || c < 0 || c >= C) throw inputError(`${f.path}: channel ${c} requested but the image has ${C} channel${C === 1 ? '' : 's'} (SizeC=${C})`);
+  if (!Number.isInteger(t) || t < 0 || t >= T) throw inputError(`${f.path}: time point t=${t} requested but the image has SizeT=${T}`);
+  if (!Number.isInteger(z) || z < 0 || z >= Z) throw inputError(`${f.path}: plane z=${z} requested but the image has SizeZ=${Z}`);
+  const tiff = await openTiff(f.path);
+  try {
+    const ref = await checkedPlane(f, tiff, c, z, t);
+    return await tiff.streamSampleRows(ref.page, ref.sample, sink);
+  } finally {
+    await tiff.close();
+  }
 }
 
 /**
@@ -330,6 +359,7 @@ export async function openImageStack(paths: string | string[], options: OpenImag
       channelNames: f.channelNames,
       physicalSize: f.physicalSize,
       readChannel: (c, t) => readSingleChannel(f, c, t),
+      streamPlaneRows: (c, t, z, sink) => streamSinglePlane(f, c, t, z, sink),
     };
   }
   const files = await Promise.all(abs.map(openSingle));
@@ -365,6 +395,12 @@ export async function openImageStack(paths: string | string[], options: OpenImag
         );
       }
       return readSingleChannel(files[c], 0, t);
+    },
+    streamPlaneRows: (c, t, z, sink) => {
+      if (!Number.isInteger(c) || c < 0 || c >= files.length) {
+        return Promise.reject(inputError(`channel ${c} requested but ${files.length} stacked files were given (${abs.join(', ')})`));
+      }
+      return streamSinglePlane(files[c], 0, t, z, sink);
     },
   };
 }

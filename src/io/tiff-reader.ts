@@ -21,6 +21,7 @@ import { fromFile, getDecoder, type GeoTIFF, type GeoTIFFImage } from 'geotiff';
 import { inputError, CellColocError } from '../core/errors.js';
 import type { VoxelData } from '../core/volume.js';
 import { walkPageChain } from './tiff-structure.js';
+import { canStreamRows, streamRows, type RowBandSink } from './tiff-rows.js';
 import { undoPredictor, swapBytes } from './tiff-codecs.js';
 import { viewForDtype, canFastDecode, checkGreyPalette, tiffDtype, validatePage, DTYPE_BYTES as BYTES, type TiffPage } from './tiff-page.js';
 import { blocksFor, checkBlocks, fastDecode, inflateAsync, quietly, readBlock, DEFLATE, INFLATE_SLACK, OUTPUT_SPARE, type BlockDecoder, type BlockSource } from './tiff-blocks.js';
@@ -287,6 +288,18 @@ export class TiffReader {
     const out = viewForDtype(dtype, src.buffer as ArrayBuffer, need / bps);
     if (page.predictor === 2) undoPredictor(out, 0, page.height, page.width, 1);
     return out;
+  }
+
+  /**
+   * Streams sample `sample` of page `pageIndex` to `sink` in row bands (tiff-rows.ts) without holding the page:
+   * true when every row was delivered, false when the sink stopped it; null, with nothing read, for a layout that
+   * cannot be streamed (then `readSample` it whole).
+   */
+  async streamSampleRows(pageIndex: number, sample: number, sink: RowBandSink): Promise<boolean | null> {
+    const page = await this.page(pageIndex);
+    if (!canStreamRows(page, sample)) return null;
+    checkBlocks(this.path, this.fileSize, page, sample);
+    return streamRows(this.blockSource(), page, sample, sink);
   }
 
   private decoders = new Map<number, Promise<BlockDecoder>>();

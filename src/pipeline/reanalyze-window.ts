@@ -10,29 +10,61 @@
  *   others are zeroed by the z bounds anyway) lies inside the window's y/x box;
  * - none lies on the window's edge outside every ROI: `exclude_border_objects` takes the array edge as a border
  *   (declump/reapply.ts), and the window's edge is the frame's only where a ROI ends there.
- * Otherwise (labels painted outside the ROIs) the whole frame is read, as before. The masks are read (whole, as
- * they are stored) before the image, to decide; the analysis step then takes them from here instead of reading
- * them again.
+ * Otherwise (labels painted outside the ROIs) the whole frame is read, as before. The masks are read before the
+ * image, to decide: streamed row band by row band and cut to the window as they come (label-masks.ts), so memory
+ * follows the window; a layout that cannot be streamed is read whole and cut. The analysis step then takes them
+ * from here instead of reading them again.
  */
 import type { AnalysisConfig } from '../config/types.js';
 import type { LabelVolume } from '../core/volume.js';
 import type { AnalysisWindow } from './analysis-window.js';
+import { analysedPlanes, readLabelMask, readLabelMaskWindow, rowFitsWindow } from './label-masks.js';
 import { resolveZProjection } from './z-stack.js';
+
+/** One label TIFF of a re-analysis and how its errors name it (`cell masks`, …). */
+export interface MaskFile {
+  path: string;
+  what: string;
+}
 
 /** The masks a re-analysis reads, read once (by the window check, or by the analysis step). */
 export class MaskSet {
-  private read: Promise<LabelVolume[]> | null = null;
-  constructor(private readonly readAll: (frameShape: [number, number, number]) => Promise<LabelVolume[]>) {}
+  private whole: Promise<LabelVolume[]> | null = null;
+  /** The masks already cut to the accepted window (streamed by `accept`). */
+  private cut: LabelVolume[] | null = null;
+  constructor(private readonly files: readonly MaskFile[]) {}
 
   /** The masks in the frame's export shape `[Z or 1, Y, X]` (a projection exports one plane). */
   get(frameShape: [number, number, number]): Promise<LabelVolume[]> {
-    return (this.read ??= this.readAll(frameShape));
+    return (this.whole ??= Promise.all(this.files.map((f) => readLabelMask(f.path, frameShape, f.what))));
+  }
+
+  /** The masks cut to `window` (the analysed view's shape), for a run whose window `accept` took. */
+  async inWindow(window: AnalysisWindow, projected: boolean): Promise<LabelVolume[]> {
+    if (this.cut) return this.cut;
+    return (await this.get(exportShapeOf(window, projected))).map((m) => cutMaskToWindow(m, window, projected));
   }
 
   /** `accept` for `windowed…LayoutFor`: reads the masks and says whether the window holds all their labels. */
   accept = async (window: AnalysisWindow, config: AnalysisConfig): Promise<boolean> => {
     const projected = isProjected(config);
-    const masks = await this.get(exportShapeOf(window, projected));
+    const shape = exportShapeOf(window, projected);
+    // All masks at once (their inflates run on the thread pool); the first with a label outside stops the others,
+    // since the frame is then read whole anyway.
+    let outside = false;
+    const cuts = await Promise.all(
+      this.files.map(async (f) => {
+        const cut = await readLabelMaskWindow(f.path, shape, f.what, window, projected, () => outside);
+        if (cut === null) outside = true;
+        return cut;
+      }),
+    );
+    if (outside) return false;
+    if (cuts.every((c): c is LabelVolume => c !== undefined)) {
+      this.cut = cuts;
+      return true;
+    }
+    const masks = await this.get(shape);
     return masks.every((m) => labelsInsideWindow(m, window, projected));
   };
 }
@@ -48,30 +80,12 @@ export function exportShapeOf(window: AnalysisWindow, projected: boolean): [numb
   return [projected ? 1 : Z, Y, X];
 }
 
-/** The planes of an exported mask that the analysis looks at. */
-function analysedPlanes(window: AnalysisWindow, projected: boolean): [number, number] {
-  return projected ? [0, 1] : window.region[0];
-}
-
 /** See the module comment: true when the window holds every label voxel of the analysed planes. */
 export function labelsInsideWindow(mask: LabelVolume, window: AnalysisWindow, projected: boolean): boolean {
   const [, Y, X] = mask.shape;
   const [z0, z1] = analysedPlanes(window, projected);
-  const [, [y0, y1], [x0, x1]] = window.region;
-  const w = x1 - x0;
-  const roi = window.roiLabels.data;
-  const d = mask.data;
   for (let z = z0; z < z1; z++) {
-    for (let y = 0; y < Y; y++) {
-      const row = (z * Y + y) * X;
-      const inY = y >= y0 && y < y1;
-      const edgeY = y === y0 || y === y1 - 1;
-      for (let x = 0; x < X; x++) {
-        if (d[row + x] === 0) continue;
-        if (!inY || x < x0 || x >= x1) return false;
-        if ((edgeY || x === x0 || x === x1 - 1) && roi[(y - y0) * w + (x - x0)] === 0) return false;
-      }
-    }
+    for (let y = 0; y < Y; y++) if (!rowFitsWindow(mask.data, (z * Y + y) * X, X, y, window)) return false;
   }
   return true;
 }

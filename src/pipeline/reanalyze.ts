@@ -17,10 +17,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AnalysisConfig } from '../config/types.js';
 import type { LabelVolume, RoiLabels } from '../core/volume.js';
-import { formatShape } from '../core/volume.js';
 import { inputError, notSupported, valueError } from '../core/errors.js';
 import { assertSupported } from '../config/schema.js';
-import { openImageStack } from '../io/image-stack.js';
 import { assertRoiMatchesImage } from '../roi/roi-io.js';
 import { roiIds } from '../roi/roi-geometry.js';
 import type { ResultsPaths } from '../export/results-paths.js';
@@ -28,7 +26,7 @@ import { describeInputFile } from '../export/manifest.js';
 import type { LoadedImageChannels } from './load-images.js';
 import { analyzeExistingMasks, type ColocalizationRunResult } from './analyze.js';
 import { twoChannelLayout, windowedTwoChannelLayoutFor, type RoiSummaryLine } from './workflow.js';
-import { cutMaskToWindow, exportShapeOf, MaskSet } from './reanalyze-window.js';
+import { exportShapeOf, MaskSet } from './reanalyze-window.js';
 import type { ProgressCallback } from './progress.js';
 import { runAnalysis, type AnalysisStep } from './runner.js';
 import {
@@ -61,40 +59,6 @@ export interface ReanalyzeResult {
   timings: { stage: string; ms: number }[];
 }
 
-/**
- * Reads a label TIFF as uint32 labels of exactly `expected` (Z, Y, X). One-line errors name the file and,
- * for a shape mismatch, both shapes; float and negative values are refused (a label image holds ids).
- */
-export async function readLabelMask(path: string, expected: readonly [number, number, number], what: string): Promise<LabelVolume> {
-  if (!existsSync(path)) throw inputError(`${what} ${path}: file not found`);
-  const stack = await openImageStack(path);
-  const [T, Z, C, Y, X] = stack.rawShapeTzcyx;
-  if (stack.dtype === 'float32') {
-    throw inputError(
-      `${what} ${path}: expected an integer label image (uint8, uint16, uint32, int16 or int32), got float32 (in Fiji: Image › Type › 16-bit before saving)`,
-    );
-  }
-  if (T !== 1 || C !== 1) {
-    throw inputError(`${what} ${path}: expected one channel and one time point, got TZCYX shape (${T}, ${Z}, ${C}, ${Y}, ${X})`);
-  }
-  if (Z !== expected[0] || Y !== expected[1] || X !== expected[2]) {
-    throw inputError(
-      `${what} ${path}: shape (Z, Y, X) ${formatShape([Z, Y, X])} does not match the analysed image's ${formatShape([...expected])} (masks must have the shape a run of this config exports)`,
-    );
-  }
-  const v = await stack.readChannel(0, 0);
-  if (v.data instanceof Uint32Array) return { data: v.data, shape: [Z, Y, X] };
-  const src = v.data;
-  const data = new Uint32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const x = src[i];
-    if (x < 0) throw inputError(`${what} ${path}: expected label ids >= 0, got ${x} at voxel ${i}`);
-    data[i] = x;
-  }
-  return { data, shape: [Z, Y, X] };
-}
-
-
 export async function reanalyzeWorkflow(
   config: AnalysisConfig,
   masks: ReanalyzeMaskFiles,
@@ -120,7 +84,7 @@ export async function reanalyzeWorkflow(
   ];
   if (masks.optionalRegionMasks) maskFiles.push(['optional_region', resolve(masks.optionalRegionMasks)]);
   const what = (role: string) => `${role.replace('_', '-')} masks`;
-  const maskSet = new MaskSet((shape) => Promise.all(maskFiles.map(([role, p]) => readLabelMask(p, shape, what(role)))));
+  const maskSet = new MaskSet(maskFiles.map(([role, p]) => ({ path: p, what: what(role) })));
 
   const step: AnalysisStep<LoadedImageChannels, ColocalizationRunResult> = {
     beforeLoad() {
@@ -138,9 +102,9 @@ export async function reanalyzeWorkflow(
         : loaded.zStack?.singlePlane != null
           ? [loaded.zStack.fullZ, Y, X]
           : [loaded.cellImage.shape[0], Y, X];
-      const read = await timed('read masks', () => maskSet.get(exportShape));
       // a window run: the masks (checked to lie inside it while loading) cut to the analysed view
-      const view = (m: LabelVolume) => (window ? cutMaskToWindow(m, window, projected) : labelsForAnalysis(m, loaded));
+      const read = await timed('read masks', () => (window ? maskSet.inWindow(window, projected) : maskSet.get(exportShape)));
+      const view = (m: LabelVolume) => (window ? m : labelsForAnalysis(m, loaded));
       const [cellRead, markerRead, regionRead] = read;
       return timed('filters + tables', () =>
         analyzeExistingMasks(
@@ -213,7 +177,7 @@ export async function reanalyzeSingleChannelWorkflow(
     );
   }
   const path = resolve(masksPath);
-  const maskSet = new MaskSet(async (shape) => [await readLabelMask(path, shape, 'masks')]);
+  const maskSet = new MaskSet([{ path, what: 'masks' }]);
   const step: AnalysisStep<LoadedSingleChannelImage, SingleChannelRunResult> = {
     beforeLoad() {
       if (!existsSync(path)) throw inputError(`masks ${path}: file not found`);
@@ -222,8 +186,7 @@ export async function reanalyzeSingleChannelWorkflow(
       const [Z, Y, X] = loaded.image.shape;
       assertRoiHasIds(roiLabels, [Y, X]);
       const window = loaded.analysisWindow ?? null;
-      const [read] = await timed('read masks', () => maskSet.get(window ? exportShapeOf(window, false) : [Z, Y, X]));
-      const masks = window ? cutMaskToWindow(read, window, false) : read;
+      const [masks] = await timed('read masks', () => (window ? maskSet.inWindow(window, false) : maskSet.get([Z, Y, X])));
       return timed('filters + tables', () =>
         analyzeExistingSingleChannelMasks(loaded, roiLabels, masks, { minObjectVoxels: sc.minObjectVoxels }, { modelConfig: mc, ownsMasks: true, reapplyObjectRules: true }),
       );

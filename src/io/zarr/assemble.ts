@@ -1,16 +1,21 @@
 /**
- * Assembles a region of a Zarr array from its chunks with one `TypedArray.set` per chunk row (issue 20, speed).
+ * Assembles a region of a Zarr array from its chunks (issue 20, speed).
  *
- * zarrita's `get` copies every chunk into the output through its generic strided setter (`setFromChunkBinary`,
- * element by element): profiled, that copy was as costly on the main thread as decoding for a 2048² image. Here
- * each chunk's overlap with the region is copied row by row (runs along x, the last NGFF axis, contiguous in a
- * C-order chunk) straight into the output, and the chunks are fetched concurrently so that file reads and the
- * decode workers (decode-pool.ts) overlap. Fortran-order chunks (Zarr v2 `order: F`) are copied element by element
- * along the chunk's strides; the output is always C order (zarrita's `get` returns an F-order array's region in F
- * order, which the reader used to take for C order).
+ * Chunks go through a few lanes at a time: a lane reads its chunk file (synchronously, see zarr-stack.ts), hands
+ * its compressed streams to the thread pool and, while they decode, the next lane reads the next file — so file
+ * reads, decoding on libuv's threads and the main thread's placing overlap, and no more than `LANES` decoded
+ * chunks are alive at once (a whole 16384² level is 4096 chunks). Before, every file was read before the first
+ * decode could start.
+ *
+ * Each chunk's overlap with the region is copied by its row plan (place-rows.ts). Chunks of the common layouts are
+ * decoded here without zarrita (direct-decode.ts); the others through zarrita's `getChunk`, Fortran-order chunks
+ * (Zarr v2 `order: F`) element by element along their strides. The output is always C order (zarrita's `get`
+ * returns an F-order array's region in F order, which the reader once took for C order).
  */
-import type * as zarr from 'zarrita';
 import type { VoxelData } from '../../core/volume.js';
+import { decodeChunk, placeTarget, type DirectCodec } from './direct-decode.js';
+import { prefault } from './prefault.js';
+import { placeElements, rowPlan } from './place-rows.js';
 
 /** Per axis of the array: a single index (t, c) or a half-open `[start, stop)` range (z, y, x). */
 export type AxisSelection = number | readonly [number, number];
@@ -25,21 +30,35 @@ const CTORS: Record<string, Ctor> = {
   float32: Float32Array,
 };
 
-interface ChunkLike {
+/** A decoded chunk as zarrita returns it. */
+export interface ChunkLike {
   data: VoxelData;
   shape: number[];
   stride: number[];
 }
 
+/** Where the chunks come from (zarr-stack.ts). */
+export interface ChunkSource {
+  chunkShape: readonly number[];
+  /** The direct decoder for this array, or null: every chunk through `zarritaChunk`. */
+  codec: DirectCodec | null;
+  /** A chunk's stored bytes (counted; a missing or truncated chunk throws). */
+  readChunk(cc: readonly number[]): Uint8Array;
+  /** zarrita's decoded chunk; `bytes` = its stored bytes when already read (not read or counted again). */
+  zarritaChunk(cc: readonly number[], bytes?: Uint8Array): Promise<ChunkLike>;
+}
+
+/**
+ * Chunks in flight at once: enough to keep libuv's 4 threads busy (a blosc chunk is one or two jobs) while the
+ * main thread reads and places, few enough to bound the decoded chunks alive at once.
+ */
+const LANES = 16;
+
 /** The region in C order over the range axes (absent axes of size 1); null for a data type it does not know. */
-export async function assembleRegion(
-  arr: zarr.Array<zarr.DataType, zarr.Readable>,
-  sel: readonly AxisSelection[],
-  dtype: string,
-): Promise<VoxelData | null> {
+export async function assembleRegion(src: ChunkSource, sel: readonly AxisSelection[], dtype: string): Promise<VoxelData | null> {
   const Out = CTORS[dtype];
   if (!Out) return null;
-  const chunkShape = (arr as unknown as { chunks: number[] }).chunks;
+  const chunkShape = src.chunkShape;
   const nd = sel.length;
   const lo = sel.map((s) => (typeof s === 'number' ? s : s[0]));
   const hi = sel.map((s) => (typeof s === 'number' ? s + 1 : s[1]));
@@ -48,58 +67,94 @@ export async function assembleRegion(
   const outStride = new Array<number>(nd).fill(1);
   for (let i = nd - 2; i >= 0; i--) outStride[i] = outStride[i + 1] * ext[i + 1];
   const out = new Out(ext.reduce((a, b) => a * b, 1));
+  const target = placeTarget(out);
+  const chunkElems = chunkShape.reduce((a, b) => a * b, 1);
   const c0 = lo.map((l, i) => Math.floor(l / chunkShape[i]));
   const c1 = hi.map((h, i) => Math.ceil(h / chunkShape[i]));
   const coords: number[][] = [];
-  const cur = [...c0];
-  for (;;) {
-    coords.push([...cur]);
-    let a = nd - 1;
-    while (a >= 0) {
-      if (++cur[a] < c1[a]) break;
-      cur[a] = c0[a];
-      a--;
-    }
-    if (a < 0) break;
-  }
-  const place = (cc: number[], ch: ChunkLike) => {
-    const st = ch.stride;
-    const step = st[nd - 1];
-    // Overlap of this chunk with the region, per axis, in array coordinates.
-    const start = cc.map((k, i) => Math.max(lo[i], k * chunkShape[i]));
-    const stop = cc.map((k, i) => Math.min(hi[i], (k + 1) * chunkShape[i]));
-    const run = stop[nd - 1] - start[nd - 1];
-    const src = ch.data;
-    // Rows (the second-to-last axis, y in NGFF order) in a tight loop with running offsets; the axes before it by
-    // odometer. In a fresh process this runs mostly unoptimised (the 2048² bench image: 128 calls of 256 rows), so
-    // the work per row counts: recomputing both offsets over every axis per row cost 30–41 ms of CPU for that
-    // image's 128 chunks against 25–29 ms now (cold process, loaded 2-core machine, noisy).
-    const ya = nd - 2;
-    const rows = ya >= 0 ? stop[ya] - start[ya] : 1;
-    const sy = ya >= 0 ? st[ya] : 0;
-    const dy = ya >= 0 ? outStride[ya] : 0;
-    const pos = [...start];
+  if (c0.every((v, i) => v < c1[i])) {
+    const cur = [...c0];
     for (;;) {
-      let s = 0;
-      let d = 0;
-      for (let i = 0; i < nd; i++) {
-        s += (pos[i] - cc[i] * chunkShape[i]) * st[i];
-        d += (pos[i] - lo[i]) * outStride[i];
-      }
-      if (step === 1) {
-        for (let y = 0; y < rows; y++, s += sy, d += dy) out.set(src.subarray(s, s + run) as never, d);
-      } else {
-        // Fortran-order chunk (Zarr v2 order F): element by element along the chunk's strides
-        for (let y = 0; y < rows; y++, s += sy, d += dy) for (let k = 0; k < run; k++) out[d + k] = src[s + k * step];
-      }
-      let a = nd - 3;
-      while (a >= 0 && ++pos[a] >= stop[a]) {
-        pos[a] = start[a];
+      coords.push([...cur]);
+      let a = nd - 1;
+      while (a >= 0) {
+        if (++cur[a] < c1[a]) break;
+        cur[a] = c0[a];
         a--;
       }
       if (a < 0) break;
     }
+  }
+  const viaZarrita = (cc: number[], ch: ChunkLike) => {
+    const plan = rowPlan(cc, chunkShape, lo, hi, outStride);
+    if (isCOrder(ch.stride, chunkShape)) placeElements(out, plan, ch.data, 0, 0, chunkElems);
+    else placeStrided(out, cc, ch, chunkShape, lo, hi, outStride);
   };
-  await Promise.all(coords.map(async (cc) => place(cc, (await arr.getChunk(cc)) as unknown as ChunkLike)));
+  // The output's pages are touched on the thread pool while the first chunks are read; nothing is written into it
+  // before that is done (prefault.ts).
+  const ready = prefault(out);
+  const one = async (cc: number[]) => {
+    if (src.codec === null) {
+      const ch = await src.zarritaChunk(cc);
+      await ready;
+      return viaZarrita(cc, ch);
+    }
+    const bytes = src.readChunk(cc);
+    const place = await decodeChunk(bytes, src.codec, target, chunkElems);
+    const ch = place ? null : await src.zarritaChunk(cc, bytes);
+    await ready;
+    if (place) place(rowPlan(cc, chunkShape, lo, hi, outStride));
+    else viaZarrita(cc, ch!);
+  };
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < coords.length) {
+      try {
+        await one(coords[next++]);
+      } catch (e) {
+        failed = true; // the other lanes stop reading
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LANES, coords.length) }, lane));
   return out;
+}
+
+function isCOrder(stride: readonly number[], shape: readonly number[]): boolean {
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] > 1 && stride[i] !== s) return false;
+    s *= shape[i];
+  }
+  return true;
+}
+
+/** A chunk of any strides (Fortran order) into the region, element by element. */
+function placeStrided(out: VoxelData, cc: readonly number[], ch: ChunkLike, chunkShape: readonly number[], lo: readonly number[], hi: readonly number[], outStride: readonly number[]): void {
+  const nd = cc.length;
+  const st = ch.stride;
+  const src = ch.data;
+  const start = cc.map((k, i) => Math.max(lo[i], k * chunkShape[i]));
+  const stop = cc.map((k, i) => Math.min(hi[i], (k + 1) * chunkShape[i]));
+  if (start.some((s, i) => s >= stop[i])) return;
+  const run = stop[nd - 1] - start[nd - 1];
+  const step = st[nd - 1];
+  const pos = [...start];
+  for (;;) {
+    let s = 0;
+    let d = 0;
+    for (let i = 0; i < nd; i++) {
+      s += (pos[i] - cc[i] * chunkShape[i]) * st[i];
+      d += (pos[i] - lo[i]) * outStride[i];
+    }
+    for (let k = 0; k < run; k++) out[d + k] = src[s + k * step];
+    let a = nd - 2;
+    while (a >= 0 && ++pos[a] >= stop[a]) {
+      pos[a] = start[a];
+      a--;
+    }
+    if (a < 0) break;
+  }
 }

@@ -51,12 +51,28 @@ export function readBloscHeader(frame: Uint8Array): BloscHeader {
   };
 }
 
+/** One decoded block of a blosc frame: its decoded streams in frame order (before unshuffling). */
+export interface BloscBlock {
+  /** Offset of the block in the frame's decoded bytes. */
+  offset: number;
+  /** Decoded size of the block (bytes). */
+  size: number;
+  /** The block's streams: one per byte of the element when split (`typesize` of them), else one. */
+  parts: Uint8Array[];
+}
+
+/** A blosc frame's decoded contents: its bytes as they are (stored uncompressed), or its blocks. */
+export type BloscContent =
+  | { bytes: Uint8Array }
+  | { blocks: BloscBlock[]; shuffled: boolean; typesize: number; nbytes: number; blocksize: number };
+
 /**
- * The decoded bytes of a blosc frame, or null when the frame needs a decoder this module does not have
+ * The decoded blocks of a blosc frame, or null when the frame needs a decoder this module does not have
  * (`decoders` maps the formats it may use). Streams are decoded concurrently (native decoders run on libuv's
  * thread pool); a stream that does not decode to its declared size, or offsets outside the frame, throw.
+ * Kept apart from the unshuffle so that a reader can unshuffle straight into its destination (direct-read.ts).
  */
-export async function decodeBloscFrame(frame: Uint8Array, decoders: Partial<Record<number, StreamDecoder>>): Promise<Uint8Array | null> {
+export async function decodeBloscBlocks(frame: Uint8Array, decoders: Partial<Record<number, StreamDecoder>>): Promise<BloscContent | null> {
   const h = readBloscHeader(frame);
   if (h.version !== 2) return null;
   const { flags, typesize, nbytes, blocksize } = h;
@@ -64,12 +80,12 @@ export async function decodeBloscFrame(frame: Uint8Array, decoders: Partial<Reco
   if (flags & 0x02) {
     // Stored uncompressed after the header.
     if (16 + nbytes > frame.byteLength) throw new Error(`blosc frame stored uncompressed holds ${frame.byteLength - 16} of ${nbytes} bytes`);
-    return frame.slice(16, 16 + nbytes);
+    return { bytes: frame.subarray(16, 16 + nbytes) };
   }
   if (flags & 0x04) return null; // bit shuffle
   const decode = decoders[h.format];
   if (!decode) return null;
-  if (nbytes === 0) return new Uint8Array(0);
+  if (nbytes === 0) return { bytes: new Uint8Array(0) };
   if (blocksize <= 0) throw new Error(`blosc frame declares a block size of ${blocksize}`);
   const shuffled = (flags & 0x01) !== 0 && typesize > 1;
   const dontSplit = (flags & 0x10) !== 0;
@@ -78,20 +94,16 @@ export async function decodeBloscFrame(frame: Uint8Array, decoders: Partial<Reco
   if (16 + 4 * nblocks > frame.byteLength) throw new Error(`blosc frame of ${frame.byteLength} bytes is too short for the offsets of its ${nblocks} blocks`);
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
 
-  // Every stream of every block, in frame order, with where its decoded bytes go (before unshuffling).
-  interface Stream {
-    block: number;
-    at: number; // offset in the block's (shuffled) bytes
-    size: number; // decoded size
-    raw: boolean;
-    data: Uint8Array;
-  }
-  const streams: Stream[] = [];
-  const blockSizes: number[] = [];
+  // Every stream of every block, in frame order; decoding starts once the whole frame's layout is checked (a
+  // decode started before a later offset throws would reject unobserved).
+  const streams: { data: Uint8Array; raw: boolean }[] = [];
+  const sizes: number[] = [];
+  const owner: number[] = [];
+  const blocks: BloscBlock[] = [];
   for (let j = 0; j < nblocks; j++) {
     const isLeftover = j === nblocks - 1 && leftover > 0;
     const bsize = isLeftover ? leftover : blocksize;
-    blockSizes.push(bsize);
+    blocks.push({ offset: j * blocksize, size: bsize, parts: [] });
     const nsplits = !dontSplit && typesize <= 16 && Math.floor(bsize / typesize) >= 128 && !isLeftover ? typesize : 1;
     const neblock = Math.floor(bsize / nsplits);
     let src = dv.getUint32(16 + 4 * j, true);
@@ -100,35 +112,66 @@ export async function decodeBloscFrame(frame: Uint8Array, decoders: Partial<Reco
       const cb = dv.getInt32(src, true);
       src += 4;
       if (cb < 0 || src + cb > frame.byteLength) throw new Error(`blosc block ${j} declares a stream of ${cb} bytes past the end of the frame`);
-      streams.push({ block: j, at: s * neblock, size: neblock, raw: cb === neblock, data: frame.subarray(src, src + cb) });
+      const data = frame.subarray(src, src + cb);
+      streams.push({ data, raw: cb === neblock });
+      sizes.push(neblock);
+      owner.push(j);
       src += cb;
     }
   }
-  const decoded = await Promise.all(streams.map((s) => (s.raw ? s.data : decode(s.data, s.size))));
+  const decoded = await Promise.all(streams.map((st, i) => (st.raw ? st.data : decode(st.data, sizes[i]))));
   decoded.forEach((d, i) => {
-    if (d.byteLength !== streams[i].size) throw new Error(`blosc block ${streams[i].block} decoded to ${d.byteLength} bytes, expected ${streams[i].size}`);
+    if (d.byteLength !== sizes[i]) throw new Error(`blosc block ${owner[i]} decoded to ${d.byteLength} bytes, expected ${sizes[i]}`);
+    blocks[owner[i]].parts.push(d);
   });
-  // One unshuffled, unsplit stream that is the whole frame: hand it over without a copy.
-  if (!shuffled && streams.length === 1 && !streams[0].raw) return decoded[0];
+  return { blocks, shuffled, typesize, nbytes, blocksize };
+}
+
+/**
+ * The decoded bytes of a blosc frame, or null when the frame needs a decoder this module does not have
+ * (see `decodeBloscBlocks`).
+ */
+export async function decodeBloscFrame(frame: Uint8Array, decoders: Partial<Record<number, StreamDecoder>>): Promise<Uint8Array | null> {
+  const c = await decodeBloscBlocks(frame, decoders);
+  return c && bloscBytes(c, frame);
+}
+
+/** The bytes of a decoded frame (`decodeBloscBlocks` of `frame`): its blocks joined and unshuffled. */
+export function bloscBytes(c: BloscContent, frame: Uint8Array): Uint8Array {
+  // A view into the frame (stored uncompressed) is copied: the caller owns what it gets.
+  if ('bytes' in c) return c.bytes.buffer === frame.buffer ? c.bytes.slice() : c.bytes;
+  const { blocks, shuffled, typesize, nbytes, blocksize } = c;
+  // One unshuffled, unsplit block that is the whole frame: hand it over without a copy.
+  if (!shuffled && blocks.length === 1 && blocks[0].parts.length === 1) {
+    const only = blocks[0].parts[0];
+    return only.buffer === frame.buffer ? only.slice() : only;
+  }
   const out = new Uint8Array(nbytes);
   if (!shuffled) {
-    decoded.forEach((d, i) => out.set(d, streams[i].block * blocksize + streams[i].at));
+    for (const b of blocks) concatParts(b, out, b.offset);
     return out;
   }
   // Byte shuffle: a block of n elements of `typesize` bytes is stored as n first bytes, n second bytes, …; the
   // bytes of a trailing partial element follow unshuffled (c-blosc's `unshuffle_generic`).
-  let k = 0;
   const tmp = new Uint8Array(blocksize);
-  for (let j = 0; j < nblocks; j++) {
-    const bsize = blockSizes[j];
-    for (; k < streams.length && streams[k].block === j; k++) tmp.set(decoded[k], streams[k].at);
-    unshuffleBlock(tmp, bsize, typesize, out, j * blocksize);
+  for (const b of blocks) {
+    concatParts(b, tmp, 0);
+    unshuffleBlock(tmp, b.size, typesize, out, b.offset);
   }
   return out;
 }
 
+/** A block's streams one after the other (its bytes as stored, shuffled or not) into `dst` at `at`. */
+export function concatParts(b: BloscBlock, dst: Uint8Array, at: number): void {
+  let o = at;
+  for (const p of b.parts) {
+    dst.set(p, o);
+    o += p.byteLength;
+  }
+}
+
 /** c-blosc's byte unshuffle of one block of `bsize` bytes from `src` into `dst` at `at`. */
-function unshuffleBlock(src: Uint8Array, bsize: number, typesize: number, dst: Uint8Array, at: number): void {
+export function unshuffleBlock(src: Uint8Array, bsize: number, typesize: number, dst: Uint8Array, at: number): void {
   const n = Math.floor(bsize / typesize);
   if (typesize === 2) {
     for (let i = 0; i < n; i++) {

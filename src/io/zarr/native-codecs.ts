@@ -48,7 +48,7 @@ export function nativeZstd(): NativeZstd | null {
   return null;
 }
 
-const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 function zlibAsync(fn: typeof inflate, what: string): (b: Uint8Array) => Promise<Uint8Array> {
   return (b) =>
@@ -56,8 +56,8 @@ function zlibAsync(fn: typeof inflate, what: string): (b: Uint8Array) => Promise
       fn(b, (err, out) => (err ? reject(new Error(`${what}: ${err.message}`)) : resolve(out)));
     });
 }
-const inflateAsync = zlibAsync(inflate, 'zlib');
-const gunzipAsync = zlibAsync(gunzip as typeof inflate, 'gzip');
+export const inflateAsync = zlibAsync(inflate, 'zlib');
+export const gunzipAsync = zlibAsync(gunzip as typeof inflate, 'gzip');
 
 /** Stream decoders by blosc compressor format. */
 export function bloscDecoders(): Partial<Record<number, StreamDecoder>> {

@@ -15,7 +15,8 @@ import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
 import { inputError, isCellColocError } from '../../core/errors.js';
 import type { Volume, VoxelData } from '../../core/volume.js';
-import { assembleRegion, type AxisSelection } from './assemble.js';
+import { assembleRegion, type AxisSelection, type ChunkLike, type ChunkSource } from './assemble.js';
+import { chunkKeyEncoder, directCodecOf, type ArrayMetadata } from './direct-decode.js';
 import { POOL_MIN_CHUNKS, poolDecodes, startDecodePool } from './decode-pool.js';
 import { installNativeCodecs } from './native-codecs.js';
 import { isZarrPath, parseNgffImage, readGroupAttributes, type NgffImage } from './ngff-metadata.js';
@@ -28,6 +29,7 @@ export type ZyxRegion = [[number, number], [number, number], [number, number]];
 
 export type ZarrDtype = 'uint8' | 'uint16' | 'uint32' | 'int16' | 'int32' | 'float32';
 const DTYPES: Record<string, ZarrDtype> = { uint8: 'uint8', uint16: 'uint16', uint32: 'uint32', int16: 'int16', int32: 'int32', float32: 'float32' };
+const ITEM_BYTES: Record<ZarrDtype, number> = { uint8: 1, uint16: 2, uint32: 4, int16: 2, int32: 4, float32: 4 };
 
 export interface ZarrReadStats {
   chunks: number;
@@ -62,24 +64,38 @@ class CountingStore extends FileSystemStore {
   bytes = 0;
   /** Set once the array's metadata says its chunks are blosc frames. */
   bloscFrames = false;
+  /** Chunks already read by the direct path and handed to zarrita (chunks it does not decode): not read again. */
+  private readonly preloaded = new Map<string, Uint8Array>();
   constructor(root: string, private readonly label: string) {
     super(root);
   }
   override async get(key: `/${string}`): Promise<Uint8Array | undefined> {
-    const v = readLocal(join(this.root, key.slice(1)));
-    const isMeta = /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json|\.zmetadata)$/.test(key);
-    if (!isMeta) {
-      if (v === undefined) throw inputError(`${this.label}: chunk ${key.slice(1)} is missing (expected a chunk file; the store may be incomplete)`);
-      if (this.bloscFrames) {
-        const declared = v.byteLength >= 16 ? new DataView(v.buffer, v.byteOffset, 16).getUint32(12, true) : -1;
-        if (declared !== v.byteLength) {
-          throw inputError(`${this.label}: chunk ${key.slice(1)} is truncated or corrupt (a blosc frame of ${v.byteLength} bytes${declared >= 0 ? ` declaring ${declared}` : ''})`);
-        }
-      }
-      this.chunks++;
-      this.bytes += v.byteLength;
+    const path = join(this.root, key.slice(1));
+    const pre = this.preloaded.get(path);
+    if (pre) {
+      this.preloaded.delete(path);
+      return pre;
     }
+    const isMeta = /(^|\/)(\.zarray|\.zattrs|\.zgroup|zarr\.json|\.zmetadata)$/.test(key);
+    return isMeta ? readLocal(path) : this.readChunk(path, key.slice(1));
+  }
+  /** A chunk file's bytes (`key` = its key in the store, for messages), checked and counted. */
+  readChunk(path: string, key: string): Uint8Array {
+    const v = readLocal(path);
+    if (v === undefined) throw inputError(`${this.label}: chunk ${key} is missing (expected a chunk file; the store may be incomplete)`);
+    if (this.bloscFrames) {
+      const declared = v.byteLength >= 16 ? new DataView(v.buffer, v.byteOffset, 16).getUint32(12, true) : -1;
+      if (declared !== v.byteLength) {
+        throw inputError(`${this.label}: chunk ${key} is truncated or corrupt (a blosc frame of ${v.byteLength} bytes${declared >= 0 ? ` declaring ${declared}` : ''})`);
+      }
+    }
+    this.chunks++;
+    this.bytes += v.byteLength;
     return v;
+  }
+  /** The next `get` of the chunk at `path` returns `bytes` (already read and counted). */
+  preload(path: string, bytes: Uint8Array): void {
+    this.preloaded.set(path, bytes);
   }
 }
 
@@ -115,7 +131,8 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
   } catch (e) {
     throw inputError(`${label}: cannot open the array (${(e as Error).message.split('\n')[0]})`, e);
   }
-  const codecs = await codecNames(join(path, lv.path));
+  const meta = await readArrayMetadata(join(path, lv.path));
+  const codecs = codecNames(meta);
   // An unknown codec is refused before any chunk is read (else it surfaces as an undecodable chunk).
   // (`sharding_indexed` is zarrita's own, outside the registry.)
   const unknown = codecs.find((n) => n !== 'sharding_indexed' && !zarr.registry.has(n) && !zarr.registry.has(`numcodecs.${n}`));
@@ -148,6 +165,21 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
     return lv.scale[i] * ngff.unitUm[i]!;
   };
   const voxelUm: [number | null, number | null, number | null] = [um('z'), um('y'), um('x')];
+  const chunkShape = (arr as unknown as { chunks: number[] }).chunks;
+  const arrayDir = join(path, lv.path);
+  const chunkKey = chunkKeyEncoder(meta);
+  const source: ChunkSource = {
+    chunkShape,
+    codec: directCodecOf(meta, ITEM_BYTES[dtype]),
+    readChunk: (cc) => {
+      const key = chunkKey(cc);
+      return store.readChunk(join(arrayDir, key), `${lv.path}/${key}`);
+    },
+    zarritaChunk: async (cc, bytes) => {
+      if (bytes) store.preload(join(arrayDir, chunkKey(cc)), bytes);
+      return (await arr.getChunk(cc as number[])) as unknown as ChunkLike;
+    },
+  };
 
   const read = async (c: number, t: number, region: ZyxRegion | null): Promise<Volume> => {
     const [T, Z, C, Y, X] = shapeTzcyx;
@@ -175,7 +207,7 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
     const bounds: AxisSelection[] = ngff.axes.map((a) => (a === 't' ? t : a === 'c' ? c : r[a === 'z' ? 0 : a === 'y' ? 1 : 2]));
     let chunk: { data: unknown; shape: number[] };
     try {
-      const fast = await assembleRegion(arr, bounds, dtype);
+      const fast = await assembleRegion(source, bounds, dtype);
       chunk = fast ? { data: fast, shape: [] } : ((await zarr.get(arr, sel)) as { data: unknown; shape: number[] });
     } catch (e) {
       if (isCellColocError(e)) throw e;
@@ -194,25 +226,30 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
     dtype,
     voxelUm,
     warnings,
-    chunkShape: (arr as unknown as { chunks: number[] }).chunks,
+    chunkShape,
     read,
     stats: () => ({ chunks: store.chunks, bytes: store.bytes }),
   };
 }
 
-/** The array's compression codecs: Zarr v2 `.zarray` `compressor.id`, or the v3 `zarr.json` codec names. */
-async function codecNames(arrayPath: string): Promise<string[]> {
+/** The array's metadata file: Zarr v2 `.zarray` or v3 `zarr.json` ({} when neither parses: zarrita opened it). */
+async function readArrayMetadata(arrayPath: string): Promise<ArrayMetadata> {
   const read = async (f: string) => {
     try {
-      return JSON.parse(await readFile(join(arrayPath, f), 'utf8')) as { compressor?: { id?: string } | null; codecs?: { name?: string }[] };
+      return JSON.parse(await readFile(join(arrayPath, f), 'utf8')) as ArrayMetadata;
     } catch {
       return null;
     }
   };
   const v2 = await read('.zarray');
-  if (v2) return v2.compressor?.id ? [v2.compressor.id] : [];
-  const v3 = await read('zarr.json');
-  return (v3?.codecs ?? []).map((c) => c?.name ?? '').filter((n) => n !== '');
+  if (v2) return { ...v2, zarr_format: 2 };
+  return (await read('zarr.json')) ?? {};
+}
+
+/** The array's compression codecs: Zarr v2 `.zarray` `compressor.id`, or the v3 `zarr.json` codec names. */
+function codecNames(meta: ArrayMetadata): string[] {
+  if (meta.zarr_format === 2) return meta.compressor?.id ? [meta.compressor.id] : [];
+  return (meta.codecs ?? []).map((c) => c?.name ?? '').filter((n) => n !== '');
 }
 
 /** Chunks of an array with chunk shape `chunks` that a selection (index or [start, stop) per axis) touches. */

@@ -21,6 +21,8 @@ import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 
 function gcd(a: number, b: number): number {
+  // Most hull edges of a digitised outline are short or axis-aligned: no division needed.
+  if (a <= 1 || b <= 1) return a === 0 ? b : b === 0 ? a : 1;
   while (b !== 0) {
     const t = a % b;
     a = b;

@@ -18,6 +18,7 @@ import { distanceTransform } from '../kernels/distance-transform.js';
 import { maskedSmooth } from '../kernels/masked-smooth.js';
 import { peakLocalMax } from '../kernels/peaks.js';
 import { seededWatershed } from '../kernels/watershed.js';
+import { seededWatershedOfDistance } from '../kernels/watershed-distance.js';
 import { mergeShallowBasins, type SaddleCriterion } from './merge-shallow.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 
@@ -35,10 +36,12 @@ export interface ComponentSplit {
   spacing: readonly [number, number, number];
   /** 1 = voxel of the object (holes filled when `fill_holes`), 0 = elsewhere. */
   floodMask: Uint8Array;
-  /** Local labels with the object's holes filled: 1 = object. */
-  filled: Uint32Array;
-  /** True when `floodMask` is exactly `filled === 1` (holes filled, or none): the distance map reads it. */
-  floodIsFilled: boolean;
+  /**
+   * Local labels with the object's holes filled (1 = object) when they differ from `floodMask` (holes kept by
+   * `fill_holes: false`); null when `floodMask` is the filled object (holes filled, or none): the distance map
+   * reads it then.
+   */
+  filled: Uint32Array | null;
   /** The (prefiltered) intensity of the box, and the in-ROI voxels (null = all), made on demand. */
   intensity: () => Float32Array;
   roiMask: () => Uint8Array | null;
@@ -64,9 +67,10 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   const distance = () => {
     if (dist) return dist;
     let fg = c.floodMask;
-    if (!c.floodIsFilled) {
+    if (c.filled) {
+      const filled = c.filled;
       fg = fgScratch.get(n);
-      for (let k = 0; k < n; k++) fg[k] = c.filled[k] === 1 ? 1 : 0;
+      for (let k = 0; k < n; k++) fg[k] = filled[k] === 1 ? 1 : 0;
     }
     return (dist = distanceTransform(fg, c.shape, c.spacing, distScratch.get(n)));
   };
@@ -86,13 +90,19 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
   const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
   // One seed: the object is the whole region (what the watershed would give), no flooding needed.
   if (peaks.length === 1) return { labels: region, seeds: 1 };
-  const flood = floodScratch.get(n);
-  const lines = c.method === 'shape' ? distance() : intensity();
-  for (let k = 0; k < n; k++) flood[k] = -lines[k];
   const labels = region.fill(0);
   for (let k = 0; k < peaks.length; k++) labels[peaks[k]] = k + 1;
-  // The negated distance map holds few distinct values (square roots of sums of squares), ranked by hashing.
-  seededWatershed(flood, labels, c.floodMask, c.shape, c.method === 'shape');
+  if (c.method === 'shape') {
+    // The distance map's values are square roots of (sums of) squares: ranked by their integer squares on a
+    // plane with square pixels, else by hashing its few distinct values (`watershed-distance.ts`).
+    const [, sy, sx] = c.spacing;
+    seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0);
+  } else {
+    const flood = floodScratch.get(n);
+    const lines = intensity();
+    for (let k = 0; k < n; k++) flood[k] = -lines[k];
+    seededWatershed(flood, labels, c.floodMask, c.shape);
+  }
   let seeds = peaks.length;
   if (seeds > 1 && (c.mergeNeckUm > 0 || c.mergeContrast > 0)) {
     const criteria: SaddleCriterion[] = [];

@@ -18,6 +18,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
+import { unitPlaneDistanceTransform } from './distance-transform-int.js';
 
 /** Scratch of one 1-D pass, sized for the longest line. */
 interface LineScratch {
@@ -192,6 +193,10 @@ export function distanceTransform(
   spacing: readonly [number, number, number],
   out: Float32Array = new Float32Array(shape[0] * shape[1] * shape[2]),
 ): Float32Array {
+  // A plane with unit pixels (declumping in pixels): integer passes, the same distances (distance-transform-int.ts).
+  if (shape[0] === 1 && spacing[1] === 1 && spacing[2] === 1 && mask.length === shape[1] * shape[2] && out.length === mask.length) {
+    if (unitPlaneDistanceTransform(mask, shape[1], shape[2], out)) return out;
+  }
   if (shape[0] === 1 && shape[1] > 1 && mask.length === out.length) {
     // A plane: the column pass writes the roots directly (no separate pass over the squares).
     edt(mask, shape, spacing, squaredScratch.get(mask.length), out);

@@ -37,13 +37,27 @@ const tailScratch = new GrowBuffer(Int32Array);
  * ranks, `rankFewValues`).
  */
 export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3, fewValues = false): void {
+  const n = shape[0] * shape[1] * shape[2];
+  if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
+  const rank = rankScratch.get(n);
+  floodByRank(rank, rankValues(image, mask, n, rank, fewValues), labels, mask, shape);
+}
+
+/**
+ * The flooding itself, on ranks in [0, u) of the in-mask voxels (`rank`, lowest popped first; buckets without a
+ * voxel are allowed): the same pops and labels as `seededWatershed` gives for the values the ranks order.
+ */
+export function floodByRank(rank: Int32Array, u: number, labels: Uint32Array, mask: Uint8Array, shape: Shape3): void {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
-  if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
+  // A plane whose mask leaves the outer rows and columns empty (declumping's boxes keep a background margin):
+  // every queued voxel is interior.
+  if (Z === 1 && n <= PLANE_VOXELS && u <= PLANE_VOXELS && maskBorderEmpty(mask, Y, X)) {
+    floodInteriorPlane(rank, u, labels, mask, X, n);
+    return;
+  }
   const P = Y * X;
   const is3d = Z > 1;
-  const rank = rankScratch.get(n);
-  const u = rankValues(image, mask, n, rank, fewValues);
   const next = nextScratch.get(n);
   const head = headScratch.get(Math.max(u, 1)).fill(-1);
   const tail = tailScratch.get(Math.max(u, 1));
@@ -123,6 +137,85 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
   }
 }
 
+
+/** True when no voxel of the plane's first or last row or column is in the mask (and the plane is ≥ 3 × 3). */
+export function maskBorderEmpty(mask: Uint8Array, Y: number, X: number): boolean {
+  if (Y < 3 || X < 3) return false;
+  const last = (Y - 1) * X;
+  for (let x = 0; x < X; x++) if (mask[x] || mask[last + x]) return false;
+  for (let y = X; y < last; y += X) if (mask[y] || mask[y + X - 1]) return false;
+  return true;
+}
+
+/**
+ * The queue of `floodInteriorPlane` (boxes of at most `PLANE_VOXELS` voxels): fixed module constants rather than
+ * grown buffers, because TurboFan then embeds their addresses and lengths in the compiled loop (about a fifth
+ * faster on declumping's boxes, measured, Node 20). 768 KiB, committed by the OS only where touched.
+ */
+const PLANE_VOXELS = 1 << 16;
+const NEXT = new Int32Array(PLANE_VOXELS);
+const HEAD = new Int32Array(PLANE_VOXELS);
+const TAIL = new Int32Array(PLANE_VOXELS);
+
+/**
+ * `floodByRank` on a plane whose in-mask voxels are all interior: no coordinates, no bounds tests, the bucket
+ * queue kept in locals and the 8 neighbours written out in the order of the general loop (a closure for the
+ * push kept `cur` in a heap context, and a loop over an offset table cost branches: this form floods the bench
+ * image's clumps in about two thirds of the time). A voxel is queued once, when it is labelled, so the queue
+ * is empty when every bucket from `cur` up is.
+ */
+function floodInteriorPlane(rank: Int32Array, u: number, labels: Uint32Array, mask: Uint8Array, X: number, n: number): void {
+  const next = NEXT;
+  const head = HEAD;
+  const tail = TAIL;
+  head.fill(-1, 0, u);
+  let cur = u;
+  for (let i = 0; i < n; i++) {
+    if (labels[i] === 0) continue;
+    if (!mask[i]) {
+      labels[i] = 0;
+      continue;
+    }
+    const b = rank[i];
+    next[i] = -1;
+    if (head[b] < 0) head[b] = i;
+    else next[tail[b]] = i;
+    tail[b] = i;
+    if (b < cur) cur = b;
+  }
+  for (;;) {
+    while (cur < u && head[cur] < 0) cur++;
+    if (cur === u) return;
+    const i = head[cur];
+    head[cur] = next[i];
+    const lab = labels[i];
+    let j = i - X - 1;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i - X;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i - X + 1;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i - 1;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i + 1;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i + X - 1;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i + X;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+    j = i + X + 1;
+    // prettier-ignore
+    if (labels[j] === 0 && mask[j]) { labels[j] = lab; const b = rank[j]; next[j] = -1; if (head[b] < 0) head[b] = j; else next[tail[b]] = j; tail[b] = j; if (b < cur) cur = b; }
+  }
+}
+
 /**
  * Dense ranks (0 = lowest) of the in-mask values of `image` into `rank`; returns the number of distinct values.
  * The float32 bits are mapped to unsigned keys in the order of the values (sign bit flipped for positives, all
@@ -130,6 +223,8 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
  * radix sort, one byte per pass (a pass where every key has the same byte is skipped).
  */
 function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array, fewValues: boolean): number {
+  const integral = integerRanks(image, mask, n, rank);
+  if (integral >= 0) return integral;
   const few = fewValues ? rankFewValues(image, mask, n, rank) : -1;
   if (few >= 0) return few;
   let m = 0;
@@ -171,6 +266,29 @@ function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int3
     rank[order[k]] = u;
   }
   return m > 0 ? u + 1 : 0;
+}
+
+/**
+ * Ranks v − min when every in-mask value is an integer and the range max − min is below the box's voxel count
+ * (an unfiltered 8- or 16-bit image: the intensity watershed's negated raw values): order-preserving, equal
+ * values share a rank (−0 and +0 too), so the flooding is the same as with the dense ranks; buckets of values
+ * that do not occur stay empty, and there are fewer of them than voxels. Returns the number of buckets, or -1
+ * (nothing written) when a value is not an integer or the range is wider.
+ */
+function integerRanks(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const v = image[i];
+    if (!Number.isInteger(v)) return -1;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return 0;
+  if (hi - lo >= n) return -1;
+  for (let i = 0; i < n; i++) if (mask[i]) rank[i] = image[i] - lo;
+  return hi - lo + 1;
 }
 
 // Hash table of `rankFewValues`: slot → index into `distinct` + 1, 0 = empty (all 0 between calls).

@@ -11,7 +11,7 @@ import type { LabelVolume, RoiLabels } from '../../core/volume.js';
 import { loadAnalysisImages, type LoadedImageChannels } from '../../pipeline/load-images.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zStackManifestEntry, type ZStackLoaded } from '../../pipeline/z-stack.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
-import { readLabelMask } from '../../pipeline/reanalyze.js';
+import { readLabelMask } from '../../pipeline/label-masks.js';
 import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
 import type { AnalysisOutputs, ExportOptions } from '../../export/export-outputs.js';
 import { buildManifest } from '../../export/manifest.js';

@@ -18,7 +18,7 @@ import {
   type LoadedSingleChannelImage,
   type SingleChannelRunResult,
 } from '../../pipeline/single-channel.js';
-import { readLabelMask } from '../../pipeline/reanalyze.js';
+import { readLabelMask } from '../../pipeline/label-masks.js';
 import { buildResultsPaths, type ResultsPaths } from '../../export/results-paths.js';
 import type { SingleChannelJob } from './analysis-worker.js';
 import { buildManifest } from '../../export/manifest.js';

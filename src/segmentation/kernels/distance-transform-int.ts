@@ -1,0 +1,121 @@
+/**
+ * The exact Euclidean distance transform of a plane with unit pixels in integer arithmetic: the same float32
+ * distances as the Felzenszwalb–Huttenlocher passes of `distance-transform.ts` (with unit spacing every squared
+ * distance is an integer, exact in both, and the root of the same integer is the same float), faster on
+ * declumping's small boxes.
+ *
+ * Algorithm: A. Meijster, J. B. T. M. Roerdink, W. H. Hesselink, "A general algorithm for computing distance
+ * transforms in linear time", Mathematical Morphology and its Applications to Image and Signal Processing
+ * (2000), with the two phases swapped so that both run over contiguous memory: phase 1 gives every voxel the
+ * distance h to the nearest background voxel of its COLUMN by a downward and an upward sweep taken row by row;
+ * phase 2 takes, along each ROW, the lower envelope of the parabolas (x − i)² + h(i)² (Meijster's `Sep`
+ * intersections, integer numerators), over the row's stretch from the background voxel before its first
+ * foreground voxel to the one after its last (voxels outside it are background; a parabola rooted beyond a
+ * background voxel never lies below that voxel's own inside the stretch).
+ */
+/**
+ * Scratch of at most `BOX_VOXELS` voxels and rows of at most `ROW_VOXELS`: fixed module constants rather than
+ * grown buffers, because TurboFan then embeds their addresses and lengths in the compiled loops — the same
+ * passes ran about 30 % slower on declumping's boxes with views of grow-buffers (measured, Node 20). Larger
+ * planes take the general passes. 256 KiB + 48 KiB, committed by the OS only where touched.
+ */
+const BOX_VOXELS = 1 << 16;
+const ROW_VOXELS = 1 << 12;
+const H = new Int32Array(BOX_VOXELS);
+const F = new Int32Array(ROW_VOXELS);
+const S = new Int32Array(ROW_VOXELS);
+const T = new Int32Array(ROW_VOXELS);
+
+/** Larger than any distance in a plane of fewer than 2¹⁴ rows and columns: a column without background. */
+const FAR = 1 << 15;
+
+/**
+ * Distances (0 for background) of a Y × X plane with unit pixels into `out`. Returns false, with
+ * `out` unspecified, when the plane has no background voxel (the transform is +∞ there) or is larger than the
+ * scratch; the caller then uses the general passes.
+ */
+export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array): boolean {
+  if (Y * X > BOX_VOXELS || X > ROW_VOXELS || Y >= 1 << 14) return false;
+  const h = H;
+  // Phase 1, downward: distance to the nearest background voxel above (FAR = none yet).
+  let background = false;
+  for (let x = 0; x < X; x++) {
+    if (mask[x]) h[x] = FAR;
+    else {
+      h[x] = 0;
+      background = true;
+    }
+  }
+  for (let i = X, end = Y * X; i < end; i++) {
+    if (!mask[i]) {
+      h[i] = 0;
+      background = true;
+    } else {
+      const v = h[i - X] + 1;
+      h[i] = v > FAR ? FAR : v;
+    }
+  }
+  if (!background) return false;
+  // Upward: the nearest background voxel below, where nearer.
+  for (let i = (Y - 1) * X - 1; i >= 0; i--) {
+    const v = h[i + X] + 1;
+    if (v < h[i]) h[i] = v;
+  }
+  // Phase 2, along each row: f(i) = h(i)² ≤ 2³⁰, the envelope's roots s[] and the starts t[] of their segments
+  // (every sum below stays within int32).
+  const f = F;
+  const s = S;
+  const t = T;
+  for (let y = 0; y < Y; y++) {
+    const row = y * X;
+    let first = 0;
+    while (first < X && !mask[row + first]) first++;
+    if (first === X) {
+      out.fill(0, row, row + X);
+      continue;
+    }
+    let last = X - 1;
+    while (!mask[row + last]) last--;
+    const x0 = first > 0 ? first - 1 : 0;
+    const x1 = last < X - 1 ? last + 2 : X;
+    out.fill(0, row, row + x0);
+    out.fill(0, row + x1, row + X);
+    const m = x1 - x0;
+    for (let u = 0; u < m; u++) {
+      const v = h[row + x0 + u];
+      f[u] = v * v;
+    }
+    let q = 0;
+    s[0] = 0;
+    t[0] = 0;
+    for (let u = 1; u < m; u++) {
+      const fu = f[u];
+      // Drop the parabolas that u's lies below at the start of their segment.
+      while (q >= 0) {
+        const a = t[q] - s[q];
+        const b = t[q] - u;
+        if (a * a + f[s[q]] <= b * b + fu) break;
+        q--;
+      }
+      if (q < 0) {
+        q = 0;
+        s[0] = u;
+      } else {
+        // Meijster's Sep(s[q], u) + 1: the first x where u's parabola is strictly below s[q]'s.
+        const p = s[q];
+        const w = 1 + Math.floor((u * u - p * p + fu - f[p]) / (2 * (u - p)));
+        if (w < m) {
+          q++;
+          s[q] = u;
+          t[q] = w;
+        }
+      }
+    }
+    for (let u = m - 1; u >= 0; u--) {
+      const a = u - s[q];
+      out[row + x0 + u] = Math.sqrt(a * a + f[s[q]]);
+      if (u === t[q]) q--;
+    }
+  }
+  return true;
+}
