@@ -200,14 +200,8 @@
 
   ;; Transitions of the rows of a packed mask (bitmask.ts `findBitRuns`): row r's $WX words at $bits + 4·r·$WX,
   ;; xor $invert (-1: runs of zeros), the last word masked with $lastMask, and a virtual zero word after the row
-  ;; (a run reaching the row's end closes there). A transition is a bit of w ^ (w << 1 | carry).
-  (func $rowWord (param $bits i32) (param $k i32) (param $WX i32) (param $lastMask i32) (param $invert i32) (result i32)
-    (if (result i32) (i32.lt_u (local.get $k) (local.get $WX))
-      (then
-        (i32.and (i32.xor (i32.load (i32.add (local.get $bits) (i32.shl (local.get $k) (i32.const 2)))) (local.get $invert))
-          (select (local.get $lastMask) (i32.const -1) (i32.eq (i32.add (local.get $k) (i32.const 1)) (local.get $WX)))))
-      (else (i32.const 0))))
-
+  ;; (a run reaching the row's end closes there). A transition is a bit of w ^ (w << 1 | carry). The word after the
+;; row is read but not used (the caller leaves room after the mask): a select instead of a call or a branch per word.
   ;; The number of transitions of $rows rows (twice the number of runs).
   (func $countTrans (export "countTrans") (param $bits i32) (param $rows i32) (param $WX i32) (param $lastMask i32) (param $invert i32)
       (result i32)
@@ -221,7 +215,11 @@
         (block $kdone
           (loop $kl
             (br_if $kdone (i32.gt_u (local.get $k) (local.get $WX)))
-            (local.set $w (call $rowWord (local.get $row) (local.get $k) (local.get $WX) (local.get $lastMask) (local.get $invert)))
+            (local.set $w (select
+              (i32.and (i32.xor (i32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $invert))
+                (select (local.get $lastMask) (i32.const -1) (i32.eq (i32.add (local.get $k) (i32.const 1)) (local.get $WX))))
+              (i32.const 0)
+              (i32.lt_u (local.get $k) (local.get $WX))))
             (local.set $total (i32.add (local.get $total)
               (i32.popcnt (i32.xor (local.get $w) (i32.or (i32.shl (local.get $w) (i32.const 1)) (local.get $carry))))))
             (local.set $carry (i32.shr_u (local.get $w) (i32.const 31)))
@@ -246,7 +244,11 @@
         (block $kdone
           (loop $kl
             (br_if $kdone (i32.gt_u (local.get $k) (local.get $WX)))
-            (local.set $w (call $rowWord (local.get $row) (local.get $k) (local.get $WX) (local.get $lastMask) (local.get $invert)))
+            (local.set $w (select
+              (i32.and (i32.xor (i32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $invert))
+                (select (local.get $lastMask) (i32.const -1) (i32.eq (i32.add (local.get $k) (i32.const 1)) (local.get $WX))))
+              (i32.const 0)
+              (i32.lt_u (local.get $k) (local.get $WX))))
             (local.set $t (i32.xor (local.get $w) (i32.or (i32.shl (local.get $w) (i32.const 1)) (local.get $carry))))
             (local.set $carry (i32.shr_u (local.get $w) (i32.const 31)))
             (block $tdone
