@@ -13,8 +13,8 @@
  */
 import { valueError } from '../core/errors.js';
 import { column, makeTable, type Table } from '../core/table.js';
-import { formatShape, sameShape, type LabelVolume, type RoiLabels } from '../core/volume.js';
-import { indexRois, resolveZRange, type RoiIndex } from '../roi/roi-index.js';
+import { formatShape, sameShape, type LabelData, type LabelVolume, type RoiLabels } from '../core/volume.js';
+import { indexRois, resolveZRange, uniformRoiId, type RoiIndex } from '../roi/roi-index.js';
 import type { LabelRuns } from './label-runs.js';
 
 export const DETAILED_COLUMNS = [
@@ -70,7 +70,8 @@ export function buildDetailedOverlaps(
   const plane = Y * X;
   const cd = cell.data;
   const md = marker.data;
-  const rd = roi.data;
+  // one ROI covering the raster (its index says so): its id everywhere, no read of the raster (roi/full-image.ts)
+  const uniform = uniformRoiId(roi);
 
   // (roi, cell) → pair id; per pair: roi, cell, voxels in polygon, union overlap
   const pairIndex = new Map<number, number>();
@@ -104,8 +105,9 @@ export function buildDetailedOverlaps(
   // The triples of the cell voxels inside a ROI, in raster order; the cell runs visit exactly those voxels in that
   // order (sums are integers and the rows are sorted below, so the flush points do not matter).
   const st = { curR: 0, curC: 0, curM: 0, run: 0 };
-  if (cellRuns) tripleRunsOfCellRuns(cellRuns, cd, md, rd, plane, z0, z1, st, flush);
-  else tripleRunsOfVolume(cd, md, rd, plane, z0, z1, st, flush);
+  if (cellRuns && uniform !== 0) tripleRunsOfCellRunsUniform(cellRuns, cd, md, uniform, plane, z0, z1, st, flush);
+  else if (cellRuns) tripleRunsOfCellRuns(cellRuns, cd, md, roi.data, plane, z0, z1, st, flush);
+  else tripleRunsOfVolume(cd, md, roi.data, plane, z0, z1, st, flush);
   if (st.run > 0) flush(st.curR, st.curC, st.curM, st.run);
   if (pRoi.length >= 2 ** 21) throw valueError(`too many (ROI, cell) pairs for the overlap table: ${pRoi.length}`);
 
@@ -183,7 +185,7 @@ interface TripleRun {
 type Flush = (r: number, c: number, m: number, run: number) => void;
 
 /** Every voxel of planes `[z0, z1)`. */
-function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
+function tripleRunsOfVolume(cd: LabelData, md: LabelData, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
   let { curR, curC, curM, run } = st;
   for (let z = z0; z < z1; z++) {
     const base = z * plane;
@@ -213,8 +215,8 @@ function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, p
 /** Only the voxels of the cell runs that lie in planes `[z0, z1)` (same voxels, same order as the volume scan). */
 function tripleRunsOfCellRuns(
   runs: LabelRuns,
-  cd: Uint32Array,
-  md: Uint32Array,
+  cd: LabelData,
+  md: LabelData,
   rd: Uint16Array,
   plane: number,
   z0: number,
@@ -235,6 +237,46 @@ function tripleRunsOfCellRuns(
     for (let i = i0, p = p0; i < i1; i++, p++) {
       const r = rd[p];
       if (r === 0) continue;
+      const m = md[i];
+      if (r === curR && c === curC && m === curM) {
+        run++;
+      } else {
+        if (run > 0) flush(curR, curC, curM, run);
+        curR = r;
+        curC = c;
+        curM = m;
+        run = 1;
+      }
+    }
+  }
+  st.curR = curR;
+  st.curC = curC;
+  st.curM = curM;
+  st.run = run;
+}
+
+/** `tripleRunsOfCellRuns` when one ROI (`r`) covers every pixel: the same triples without reading the raster. */
+function tripleRunsOfCellRunsUniform(
+  runs: LabelRuns,
+  cd: LabelData,
+  md: LabelData,
+  r: number,
+  plane: number,
+  z0: number,
+  z1: number,
+  st: TripleRun,
+  flush: Flush,
+): void {
+  let { curR, curC, curM, run } = st;
+  const { n, start, length } = runs;
+  const lo = z0 * plane;
+  const hi = z1 * plane;
+  for (let j = 0; j < n; j++) {
+    const i0 = start[j];
+    if (i0 < lo || i0 >= hi) continue; // a run never crosses a row, so never a plane
+    const i1 = i0 + length[j];
+    const c = cd[i0];
+    for (let i = i0; i < i1; i++) {
       const m = md[i];
       if (r === curR && c === curC && m === curM) {
         run++;

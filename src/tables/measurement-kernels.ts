@@ -2,6 +2,7 @@
  * Per-object kernels of the measurement pass (`object-measurements.ts`): medians by quickselect, skimage's
  * 2D perimeter codes, and the eigenvalues of the inertia tensors (properties.ts).
  */
+import type { LabelData } from '../core/volume.js';
 
 /**
  * numpy.median of `v[a, a + m)` (mean of the two middle values for even m), by quickselect in place
@@ -105,7 +106,7 @@ const PERIMETER_WEIGHTS = (() => {
  * perimeter = bincount(codes, 50) · weights, per object.
  */
 export function perimeterCodes(
-  data: Uint32Array,
+  data: LabelData,
   n: number,
   Y: number,
   X: number,
