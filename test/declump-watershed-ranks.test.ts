@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
 import { seededWatershedOfDistance } from '../src/segmentation/kernels/watershed-distance.js';
 import { distanceTransform } from '../src/segmentation/kernels/distance-transform.js';
+import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -91,6 +92,16 @@ test('the watershed of a negated distance map ranked by integer squares gives th
       const got = markers.slice();
       seededWatershedOfDistance(dist, got, mask, shape, spacing[1] === spacing[2] ? spacing[2] ** 2 : 0);
       assert.deepEqual(got, expected, `spacing ${spacing}, trial ${trial}`);
+      if (shape[0] === 1 && spacing[1] === 1 && spacing[2] === 1 && trial % 6 !== 5) {
+        // The integer transform's own ranks (declumping's path for unit pixels).
+        const ranks = new Int32Array(n);
+        const own = new Float32Array(n);
+        assert.ok(unitPlaneDistanceTransform(mask, shape[1], shape[2], own, ranks));
+        assert.deepEqual(own, dist);
+        const withRanks = markers.slice();
+        seededWatershedOfDistance(own, withRanks, mask, shape, 1, ranks);
+        assert.deepEqual(withRanks, expected, `ranks from the transform, trial ${trial}`);
+      }
       trials++;
     }
   }

@@ -15,6 +15,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import type { DeclumpMethod } from '../../config/types.js';
 import { distanceTransform } from '../kernels/distance-transform.js';
+import { unitPlaneDistanceTransform } from '../kernels/distance-transform-int.js';
 import { maskedSmooth } from '../kernels/masked-smooth.js';
 import { peakLocalMax } from '../kernels/peaks.js';
 import { seededWatershed } from '../kernels/watershed.js';
@@ -29,6 +30,7 @@ const distScratch = new GrowBuffer(Float32Array);
 const seedMapScratch = new GrowBuffer(Float32Array);
 const floodScratch = new GrowBuffer(Float32Array);
 const labelScratch = new GrowBuffer(Uint32Array);
+const rankScratch = new GrowBuffer(Int32Array);
 
 export interface ComponentSplit {
   method: DeclumpMethod;
@@ -61,7 +63,7 @@ export interface ComponentSplit {
 export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds: number } {
   const n = c.floodMask.length;
   const region = labelScratch.get(n);
-  for (let k = 0; k < n; k++) region[k] = c.floodMask[k];
+  region.set(c.floodMask); // native conversion: faster than a loop here (measured)
   if (c.method === 'none') return { labels: region, seeds: 1 };
   let dist: Float32Array | null = null;
   const distance = () => {
@@ -72,8 +74,20 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
       fg = fgScratch.get(n);
       for (let k = 0; k < n; k++) fg[k] = filled[k] === 1 ? 1 : 0;
     }
+    const [Z, Y, X] = c.shape;
+    // A plane with unit pixels (`shape`'s dividing lines): the integer transform also gives the watershed its
+    // flooding ranks (the integer squares), so that they need not be derived from the distances.
+    if (c.method === 'shape' && Z === 1 && c.spacing[1] === 1 && c.spacing[2] === 1) {
+      const out = distScratch.get(n);
+      const r = rankScratch.get(n);
+      if (unitPlaneDistanceTransform(fg, Y, X, out, r)) {
+        ranks = r;
+        return (dist = out);
+      }
+    }
     return (dist = distanceTransform(fg, c.shape, c.spacing, distScratch.get(n)));
   };
+  let ranks: Int32Array | null = null;
   let vals: Float32Array | null = null;
   const intensity = () => (vals ??= c.intensity());
   const smooth = c.smoothingSigmaUm > 0;
@@ -96,7 +110,7 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
     // The distance map's values are square roots of (sums of) squares: ranked by their integer squares on a
     // plane with square pixels, else by hashing its few distinct values (`watershed-distance.ts`).
     const [, sy, sx] = c.spacing;
-    seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0);
+    seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0, ranks);
   } else {
     const flood = floodScratch.get(n);
     const lines = intensity();
