@@ -1,13 +1,13 @@
 /**
  * The threshold chain's WebAssembly kernels (segmentation/kernels/threshold-wasm.ts) give the same bits as its
  * JavaScript loops, which test/segmentation-bitmask.test.ts checks against scikit-image: the value histogram, the
- * packed `v > t` mask (row padding, thresholds at the ends of the uint16 range) and the closing (2D and 3D, widths
- * that are and are not multiples of 32).
+ * packed `v > t` mask (row padding, thresholds at the ends of the uint16 range), the closing and the runs of set and
+ * of clear bits (2D and 3D, widths that are and are not multiples of 32).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Shape3 } from '../src/core/volume.js';
-import { closeBits, releaseBitMask, thresholdToBits } from '../src/segmentation/bitmask.js';
+import { closeBits, findBitRuns, releaseBitMask, thresholdToBits } from '../src/segmentation/bitmask.js';
 import { positiveHistogram } from '../src/segmentation/threshold/histogram.js';
 import { thresholdKernels, thresholdKernelsLoaded } from '../src/segmentation/kernels/threshold-wasm.js';
 
@@ -59,13 +59,18 @@ test('threshold kernels: WebAssembly and JavaScript give the same histogram, pac
             const bits = Array.from(m.bits);
             closeBits(m);
             const closed = Array.from(m.bits);
+            const runs = ([1, 0] as const).map((v) => {
+              const r = findBitRuns(m, v);
+              return [Array.from(r.rowStart), Array.from(r.x0.subarray(0, r.count)), Array.from(r.x1.subarray(0, r.count)), r.count];
+            });
             releaseBitMask(m);
-            return { bits, closed };
+            return { bits, closed, runs };
           });
         const w = packed('wasm');
         const j = packed('js');
         assert.deepEqual(w.bits, j.bits, `${shape} max ${max} t ${t}: packed mask`);
         assert.deepEqual(w.closed, j.closed, `${shape} max ${max} t ${t}: closing`);
+        assert.deepEqual(w.runs, j.runs, `${shape} max ${max} t ${t}: runs of set and of clear bits`);
       }
     }
   }

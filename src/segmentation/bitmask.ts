@@ -10,7 +10,7 @@
  */
 import type { Shape3 } from '../core/volume.js';
 import type { Runs } from './runs.js';
-import { closeBitsWasm, thresholdBitsU16 } from './kernels/threshold-wasm.js';
+import { bitRunsWasm, closeBitsWasm, thresholdBitsU16 } from './kernels/threshold-wasm.js';
 
 export interface BitMask {
   /** Row r = z * Y + y occupies words `[r * wordsPerRow, (r + 1) * wordsPerRow)`. */
@@ -208,6 +208,9 @@ export function closeBits(m: BitMask): void {
 export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
   const rows = m.shape[0] * m.shape[1];
   const invert = value === 0 ? -1 : 0;
+  // the same two passes in WebAssembly (popcnt / ctz per word), compiled before they run (kernels/threshold-wasm.ts)
+  const fast = bitRunsWasm(m.bits, rows, m.wordsPerRow, lastWordMask(m.shape[2]), invert);
+  if (fast) return { rowStart: fast.rowStart, x0: fast.x0, x1: fast.x1, comp: new Int32Array(fast.n), count: fast.n };
   const n = countTransitions(m, invert) >>> 1; // every run has a start and an end
   const rowStart = new Int32Array(rows + 1);
   const x0 = new Int32Array(n);

@@ -15,6 +15,9 @@ interface KernelExports {
   hist16(data: number, n: number, bins: number): void;
   bits16(data: number, nRows: number, X: number, WX: number, ti: number, out: number): void;
   close(bits: number, tmp: number, Z: number, Y: number, WX: number, lastMask: number, zeros: number, ones: number): void;
+  countTrans(bits: number, rows: number, WX: number, lastMask: number, invert: number): number;
+  recordTrans(bits: number, rows: number, WX: number, lastMask: number, invert: number, rowStart: number, x0: number, x1: number): void;
+  distinct(bins: number, from: number, to: number, offset: number, values: number, counts: number): number;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -46,27 +49,6 @@ const PIECE_BYTES = 256 << 10;
 const BINS_BYTES = 65536 * 4;
 /** Room after each region: the kernels may read one word past a row's end (never used). */
 const SLACK = 64;
-
-/**
- * Counts of every value of `W` (65536 bins) into `out`, which is overwritten; false when WebAssembly is unavailable.
- */
-export function histogramU16(W: Uint16Array, out: Int32Array): boolean {
-  const k = kernels();
-  if (!k || out.length < 65536) return false;
-  const BINS = 0;
-  const DATA = BINS_BYTES;
-  const buf = memoryOf(k, DATA + PIECE_BYTES + SLACK);
-  new Int32Array(buf, BINS, 65536).fill(0);
-  const piece = PIECE_BYTES >>> 1;
-  const mem = new Uint16Array(buf, DATA, piece);
-  for (let a = 0; a < W.length; a += piece) {
-    const b = Math.min(W.length, a + piece);
-    mem.set(W.subarray(a, b));
-    k.hist16(DATA, b - a, BINS);
-  }
-  out.set(new Int32Array(k.memory.buffer, BINS, 65536));
-  return true;
-}
 
 /**
  * `values > ti` of `Z·Y` rows of `X` uint16 voxels packed into `bits` (rows of `WX` words, bit b of word k = x 32k + b,
@@ -115,4 +97,60 @@ export function closeBitsWasm(bits: Int32Array, Z: number, Y: number, WX: number
 /** Whether the WebAssembly kernels run here (with the 'wasm' engine). */
 export function thresholdKernelsLoaded(): boolean {
   return kernels() !== null;
+}
+
+/**
+ * `bitmask.ts` `findBitRuns`: the runs of set (`invert` 0) or clear (`invert` -1) bits of the packed mask's rows, as
+ * `rowStart` (rows + 1 entries), `x0`, `x1`; null when WebAssembly is unavailable.
+ */
+export function bitRunsWasm(
+  bits: Int32Array,
+  rows: number,
+  WX: number,
+  lastMask: number,
+  invert: number,
+): { rowStart: Int32Array; x0: Int32Array; x1: Int32Array; n: number } | null {
+  const k = kernels();
+  const words = rows * WX;
+  if (!k || bits.length < words || words === 0) return null;
+  const BITS = 0;
+  const ROWS = BITS + words * 4 + SLACK;
+  let buf = memoryOf(k, ROWS + (rows + 1) * 4 + SLACK);
+  new Int32Array(buf, BITS, words).set(bits.subarray(0, words));
+  const n = k.countTrans(BITS, rows, WX, lastMask, invert) >>> 1; // every run has a start and an end
+  const X0 = ROWS + (rows + 1) * 4 + SLACK;
+  const X1 = X0 + n * 4 + SLACK;
+  buf = memoryOf(k, X1 + n * 4 + SLACK);
+  k.recordTrans(BITS, rows, WX, lastMask, invert, ROWS, X0, X1);
+  buf = k.memory.buffer;
+  return { rowStart: new Int32Array(buf, ROWS, rows + 1).slice(), x0: new Int32Array(buf, X0, n).slice(), x1: new Int32Array(buf, X1, n).slice(), n };
+}
+
+/**
+ * `threshold/histogram.ts` `positiveHistogram` of uint16 voxels: the distinct strictly positive values (ascending),
+ * their counts and the number of positive voxels; null when WebAssembly is unavailable.
+ */
+export function positiveHistogramU16(W: Uint16Array): { values: Int32Array; counts: Float64Array; nDistinct: number; nValues: number } | null {
+  const k = kernels();
+  if (!k) return null;
+  const BINS = 0;
+  const DATA = BINS_BYTES;
+  const VALUES = DATA + PIECE_BYTES + SLACK;
+  const COUNTS = VALUES + 65536 * 4 + SLACK; // 8-byte aligned: the offsets above are multiples of 8
+  let buf = memoryOf(k, COUNTS + 65536 * 8 + SLACK);
+  new Int32Array(buf, BINS, 65536).fill(0);
+  const piece = PIECE_BYTES >>> 1;
+  const mem = new Uint16Array(buf, DATA, piece);
+  for (let a = 0; a < W.length; a += piece) {
+    const b = Math.min(W.length, a + piece);
+    mem.set(W.subarray(a, b));
+    k.hist16(DATA, b - a, BINS);
+  }
+  const nDistinct = k.distinct(BINS, 1, 65536, 0, VALUES, COUNTS);
+  buf = k.memory.buffer;
+  const values = new Int32Array(buf, VALUES, nDistinct).slice();
+  const counts = new Float64Array(buf, COUNTS, nDistinct).slice();
+  let nValues = 0;
+  for (let i = 0; i < nDistinct; i++) nValues += counts[i];
+  return { values, counts, nDistinct, nValues };
 }

@@ -8,7 +8,7 @@
  */
 import { thresholdOtsuOfDistinct } from './otsu.js';
 import { numpyLinearPercentile } from './percentile.js';
-import { histogramU16 } from '../kernels/threshold-wasm.js';
+import { positiveHistogramU16 } from '../kernels/threshold-wasm.js';
 
 export type IntegerVoxels = Uint8Array | Uint16Array | Int8Array | Int16Array;
 
@@ -30,20 +30,20 @@ let bins: Int32Array | null = null;
 
 /** Histogram of the strictly positive voxels of an integer image: one pass. */
 export function positiveHistogram(W: IntegerVoxels): PositiveHistogram {
+  // uint16 (the usual channel): counted and listed in WebAssembly (kernels/threshold-wasm.ts)
+  const fast = W instanceof Uint16Array ? positiveHistogramU16(W) : null;
+  if (fast) return fast;
   const signed = W instanceof Int16Array || W instanceof Int8Array;
   const size = W instanceof Uint8Array || W instanceof Int8Array ? 256 : 65536;
   const offset = signed ? size >>> 1 : 0; // bin of value v = v + offset
   if (!bins || bins.length < 65536) bins = new Int32Array(65536);
   const h = bins;
+  h.fill(0, 0, size);
   const len = W.length;
-  // uint16 (the usual channel): counted in WebAssembly (kernels/threshold-wasm.ts), all 65536 bins overwritten
-  if (!(W instanceof Uint16Array && histogramU16(W, h))) {
-    h.fill(0, 0, size);
-    if (offset === 0) {
-      for (let i = 0; i < len; i++) h[W[i]]++;
-    } else {
-      for (let i = 0; i < len; i++) h[W[i] + offset]++;
-    }
+  if (offset === 0) {
+    for (let i = 0; i < len; i++) h[W[i]]++;
+  } else {
+    for (let i = 0; i < len; i++) h[W[i] + offset]++;
   }
   let nDistinct = 0;
   for (let b = offset + 1; b < size; b++) if (h[b] !== 0) nDistinct++;

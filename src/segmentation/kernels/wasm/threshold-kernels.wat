@@ -1,8 +1,9 @@
 ;; The threshold chain's full-resolution passes over a 16-bit channel (threshold-wasm.ts): the value histogram
-;; (Otsu / percentile, threshold/histogram.ts), the comparison `v > t` packed 32 voxels per word (bitmask.ts
-;; `thresholdToBits`) and the closing with the face-neighbour cross (bitmask.ts `closeBits`). In JavaScript each
-;; ran once or twice per process, mostly before V8 had optimised it (a cold 2048² run: ≈ 35 ms of the main
-;; thread for the three, CPU profile); WebAssembly is compiled before it runs. Integer work only: the results are
+;; and its distinct values (Otsu / percentile, threshold/histogram.ts), the comparison `v > t` packed 32 voxels per
+;; word (bitmask.ts `thresholdToBits`), the closing with the face-neighbour cross (bitmask.ts `closeBits`) and the
+;; runs of the packed rows (bitmask.ts `findBitRuns`: labelling, small objects and holes). In JavaScript each ran
+;; once to a few times per process, mostly before V8 had optimised it (a cold 2048² run: ≈ 35 ms of the main
+;; thread for the first three, ≈ 20 ms for the runs, CPU profile); WebAssembly is compiled before it runs. Integer work only: the results are
 ;; the same bits as the JavaScript kernels (test/segmentation-threshold-wasm.test.ts).
 ;; Pointers are byte offsets into the exported memory, which the caller lays out and grows.
 ;; Build: node scripts/build-threshold-wasm.mjs (needs the `wabt` npm package; output committed).
@@ -196,4 +197,93 @@
             (br $yl2)))
         (local.set $z (i32.add (local.get $z) (i32.const 1)))
         (br $zl2))))
+
+  ;; Transitions of the rows of a packed mask (bitmask.ts `findBitRuns`): row r's $WX words at $bits + 4·r·$WX,
+  ;; xor $invert (-1: runs of zeros), the last word masked with $lastMask, and a virtual zero word after the row
+  ;; (a run reaching the row's end closes there). A transition is a bit of w ^ (w << 1 | carry). The word after the
+;; row is read but not used (the caller leaves room after the mask): a select instead of a call or a branch per word.
+  ;; The number of transitions of $rows rows (twice the number of runs).
+  (func $countTrans (export "countTrans") (param $bits i32) (param $rows i32) (param $WX i32) (param $lastMask i32) (param $invert i32)
+      (result i32)
+    (local $r i32) (local $k i32) (local $row i32) (local $w i32) (local $carry i32) (local $total i32)
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $bits) (i32.shl (i32.mul (local.get $r) (local.get $WX)) (i32.const 2))))
+        (local.set $carry (i32.const 0))
+        (local.set $k (i32.const 0))
+        (block $kdone
+          (loop $kl
+            (br_if $kdone (i32.gt_u (local.get $k) (local.get $WX)))
+            (local.set $w (select
+              (i32.and (i32.xor (i32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $invert))
+                (select (local.get $lastMask) (i32.const -1) (i32.eq (i32.add (local.get $k) (i32.const 1)) (local.get $WX))))
+              (i32.const 0)
+              (i32.lt_u (local.get $k) (local.get $WX))))
+            (local.set $total (i32.add (local.get $total)
+              (i32.popcnt (i32.xor (local.get $w) (i32.or (i32.shl (local.get $w) (i32.const 1)) (local.get $carry))))))
+            (local.set $carry (i32.shr_u (local.get $w) (i32.const 31)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+    (local.get $total))
+
+  ;; The runs themselves: rowStart[r] (i32 at $rowStart) = index of row r's first run, x0 / x1 (i32 at $x0 / $x1) =
+  ;; each run's first x and end (exclusive), rows ascending, x ascending.
+  (func $recordTrans (export "recordTrans") (param $bits i32) (param $rows i32) (param $WX i32) (param $lastMask i32) (param $invert i32)
+      (param $rowStart i32) (param $x0 i32) (param $x1 i32)
+    (local $r i32) (local $k i32) (local $row i32) (local $w i32) (local $carry i32) (local $t i32) (local $e i32) (local $pos i32)
+    (block $rdone
+      (loop $rl
+        (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+        (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $r) (i32.const 2))) (i32.shr_u (local.get $e) (i32.const 1)))
+        (local.set $row (i32.add (local.get $bits) (i32.shl (i32.mul (local.get $r) (local.get $WX)) (i32.const 2))))
+        (local.set $carry (i32.const 0))
+        (local.set $k (i32.const 0))
+        (block $kdone
+          (loop $kl
+            (br_if $kdone (i32.gt_u (local.get $k) (local.get $WX)))
+            (local.set $w (select
+              (i32.and (i32.xor (i32.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 2)))) (local.get $invert))
+                (select (local.get $lastMask) (i32.const -1) (i32.eq (i32.add (local.get $k) (i32.const 1)) (local.get $WX))))
+              (i32.const 0)
+              (i32.lt_u (local.get $k) (local.get $WX))))
+            (local.set $t (i32.xor (local.get $w) (i32.or (i32.shl (local.get $w) (i32.const 1)) (local.get $carry))))
+            (local.set $carry (i32.shr_u (local.get $w) (i32.const 31)))
+            (block $tdone
+              (loop $tl
+                (br_if $tdone (i32.eqz (local.get $t)))
+                (local.set $pos (i32.add (i32.shl (local.get $k) (i32.const 5)) (i32.ctz (local.get $t))))
+                (local.set $t (i32.and (local.get $t) (i32.sub (local.get $t) (i32.const 1))))
+                (i32.store
+                  (i32.add (select (local.get $x1) (local.get $x0) (i32.and (local.get $e) (i32.const 1)))
+                    (i32.shl (i32.shr_u (local.get $e) (i32.const 1)) (i32.const 2)))
+                  (local.get $pos))
+                (local.set $e (i32.add (local.get $e) (i32.const 1)))
+                (br $tl)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kl)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+    (i32.store (i32.add (local.get $rowStart) (i32.shl (local.get $rows) (i32.const 2))) (i32.shr_u (local.get $e) (i32.const 1))))
+
+  ;; Distinct non-zero bins of the histogram at $bins (u32) in [$from, $to): their index minus $offset (i32 at
+  ;; $values) and count (f64 at $counts), ascending; returns how many.
+  (func $distinct (export "distinct") (param $bins i32) (param $from i32) (param $to i32) (param $offset i32) (param $values i32)
+      (param $counts i32) (result i32)
+    (local $b i32) (local $c i32) (local $n i32)
+    (local.set $b (local.get $from))
+    (block $done
+      (loop $bl
+        (br_if $done (i32.ge_u (local.get $b) (local.get $to)))
+        (local.set $c (i32.load (i32.add (local.get $bins) (i32.shl (local.get $b) (i32.const 2)))))
+        (if (local.get $c)
+          (then
+            (i32.store (i32.add (local.get $values) (i32.shl (local.get $n) (i32.const 2))) (i32.sub (local.get $b) (local.get $offset)))
+            (f64.store (i32.add (local.get $counts) (i32.shl (local.get $n) (i32.const 3))) (f64.convert_i32_u (local.get $c)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl)))
+    (local.get $n))
 )
