@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
+import { seededWatershed, seededWatershedOfNegated } from '../src/segmentation/kernels/watershed.js';
 import { seededWatershedOfDistance } from '../src/segmentation/kernels/watershed-distance.js';
 import { distanceTransform } from '../src/segmentation/kernels/distance-transform.js';
 import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
@@ -172,6 +172,28 @@ test('integer-valued images (ranked by value − min) flood as the (value, age) 
         if (r() < 0.04) markers[i] = 1 + Math.floor(r() * 3);
       }
       assert.deepEqual(flood(image, markers, mask, shape, false), referenceWatershed(image, markers, mask, shape), `${name}, trial ${trial}`);
+    }
+  }
+});
+
+test('the watershed of a negated image (integer values ranked max − v without a negated copy) = that of the negated copy', () => {
+  for (const [name, value] of [['integers', (r: () => number) => Math.floor(r() * 50)], ['-0 and +0', (r: () => number) => [-0, 0, 3][Math.floor(r() * 3)]], ['fractions (the copy)', (r: () => number) => r() * 9]] as [string, (r: () => number) => number][]) {
+    for (let trial = 0; trial < 8; trial++) {
+      const r = lcg(trial * 13 + name.length * 7);
+      const shape: [number, number, number] = trial % 4 === 3 ? [3, 8, 9] : [1, 15 + trial, 18];
+      const n = shape[0] * shape[1] * shape[2];
+      const image = new Float32Array(n);
+      const mask = new Uint8Array(n);
+      const markers = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        image[i] = value(r);
+        mask[i] = r() < 0.85 ? 1 : 0;
+        if (r() < 0.04) markers[i] = 1 + Math.floor(r() * 3);
+      }
+      const negated = Float32Array.from(image, (v) => -v);
+      const got = markers.slice();
+      seededWatershedOfNegated(image, got, mask, shape);
+      assert.deepEqual(got, referenceWatershed(negated, markers, mask, shape), `${name}, trial ${trial}`);
     }
   }
 });

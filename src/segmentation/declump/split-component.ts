@@ -18,7 +18,7 @@ import { distanceTransform } from '../kernels/distance-transform.js';
 import { unitPlaneDistanceTransform } from '../kernels/distance-transform-int.js';
 import { maskedSmooth } from '../kernels/masked-smooth.js';
 import { peakLocalMax } from '../kernels/peaks.js';
-import { seededWatershed } from '../kernels/watershed.js';
+import { seededWatershedOfNegated } from '../kernels/watershed.js';
 import { seededWatershedOfDistance } from '../kernels/watershed-distance.js';
 import { mergeShallowBasins, type SaddleCriterion } from './merge-shallow.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
@@ -28,7 +28,6 @@ import { GrowBuffer } from '../kernels/grow-buffer.js';
 const fgScratch = new GrowBuffer(Uint8Array);
 const distScratch = new GrowBuffer(Float32Array);
 const seedMapScratch = new GrowBuffer(Float32Array);
-const floodScratch = new GrowBuffer(Float32Array);
 const labelScratch = new GrowBuffer(Uint32Array);
 const rankScratch = new GrowBuffer(Int32Array);
 
@@ -112,10 +111,7 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
     const [, sy, sx] = c.spacing;
     seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0, ranks);
   } else {
-    const flood = floodScratch.get(n);
-    const lines = intensity();
-    for (let k = 0; k < n; k++) flood[k] = -lines[k];
-    seededWatershed(flood, labels, c.floodMask, c.shape);
+    seededWatershedOfNegated(intensity(), labels, c.floodMask, c.shape);
   }
   let seeds = peaks.length;
   if (seeds > 1 && (c.mergeNeckUm > 0 || c.mergeContrast > 0)) {
