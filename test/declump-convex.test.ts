@@ -39,6 +39,17 @@ function hullOf(rows: string[]): number {
   return byRows;
 }
 
+test('components taller than the fixed point scratch (over 4096 rows) take the grown buffers: the same counts', () => {
+  // A 2-pixel-wide column of 5000 rows (hull = itself, 10000 pixel centres) and a staircase of 1 × 2 steps, whose
+  // hull is the parallelogram through its corner pixel centres: lattice points by Pick's theorem, A + B/2 + 1.
+  const column = Array.from({ length: 5000 }, () => '0110');
+  assert.equal(hullOf(column), 10000);
+  const stairs = Array.from({ length: 4500 }, (_, y) => '0'.repeat(y) + '11' + '0'.repeat(4500 - y));
+  // Corners (0,0), (0,1), (4499,4499), (4499,4500) (x, y = row): a parallelogram of area 4499 with 2·4499 + 2
+  // boundary points, so 4499 + 4500 + 1 = 9000 lattice points — the mask's own 9000 pixels.
+  assert.equal(hullOf(stairs), 9000);
+});
+
 test('convex hull pixel counts match scikit-image convex_hull_image (pixel centres)', () => {
   assert.ok(ref.cases.length >= 7);
   for (const c of ref.cases) assert.equal(hullOf(c.rows), c.hull_pixels, c.name);

@@ -67,3 +67,18 @@ for (const sigma of [1.0, 1.5, 2.2, 2.857142857142857, 3.6, 4.5]) {
     });
   }
 }
+
+test('a plane larger than the unrolled rows\' fixed buffer (over 65 536 voxels) gives the generic passes\' values too', () => {
+  const rnd = lcg(77);
+  const [Y, X] = [257, 260];
+  const v = new Float32Array(Y * X);
+  for (let i = 0; i < v.length; i++) v[i] = Math.fround(rnd() * 20);
+  for (const zerosOutside of [false, true]) {
+    const plane = maskedSmooth(v, null, [1, Y, X], [1, 1, 1], 2.857142857142857, new Float32Array(Y * X), zerosOutside);
+    const two = new Float32Array(2 * Y * X);
+    two.set(v);
+    two.set(v, Y * X);
+    const generic = maskedSmooth(two, null, [2, Y, X], [1000, 1, 1], 2.857142857142857, new Float32Array(2 * Y * X), zerosOutside);
+    for (let i = 0; i < Y * X; i++) assert.ok(Object.is(plane[i], generic[i]), `voxel ${i}: ${plane[i]} vs generic ${generic[i]}`);
+  }
+});

@@ -10,6 +10,7 @@ import { scanLabelRuns } from '../src/tables/label-runs.js';
 import { measureObjects } from '../src/tables/object-measurements.js';
 import { buildDetailedOverlaps } from '../src/tables/detailed-overlaps.js';
 import type { LabelVolume, RoiLabels } from '../src/core/volume.js';
+import { createFullImageRoiLabels, lazyFullImageRoiLabels } from '../src/roi/full-image.js';
 
 function blobs(shape: [number, number, number], n: number, seed: number): LabelVolume {
   const [Z, Y, X] = shape;
@@ -74,6 +75,24 @@ test('overlap table from the cell runs equals the whole-volume scan (several ROI
     assert.ok(a.table.rowCount > 0);
     assert.deepEqual(b.table.columns.map((c) => Array.from(c.values)), a.table.columns.map((c) => Array.from(c.values)), `z bounds ${zb}`);
     assert.deepEqual(Object.values(b.groups).map((v) => Array.from(v)), Object.values(a.groups).map((v) => Array.from(v)));
+  }
+});
+
+test('overlap table of a whole-image ROI from cell runs meeting marker runs equals the whole-volume scan (2D, 3D, z bounds)', () => {
+  for (const shape of [[1, 64, 80], [6, 30, 45]] as [number, number, number][]) {
+    const cell = blobs(shape, 40, 5);
+    const marker = blobs(shape, 90, 7); // dense: marker runs cross cell-run ends and span neighbouring cells
+    const lazy = lazyFullImageRoiLabels([shape[1], shape[2]]); // index known: the uniform-ROI paths
+    const eager = createFullImageRoiLabels([shape[1], shape[2]]); // an ordinary raster: the per-voxel scan
+    const cellRuns = measureObjects(cell, null, lazy, [1, 1, 1]).labelRuns!;
+    const markerRuns = measureObjects(marker, null, lazy, [1, 1, 1]).labelRuns!;
+    for (const zb of [null, [2, 5], [0, 1], [5, 9]] as ([number, number] | null)[]) {
+      const a = buildDetailedOverlaps(cell, marker, eager, zb);
+      const b = buildDetailedOverlaps(cell, marker, lazy, zb, undefined, cellRuns, markerRuns);
+      if (!zb) assert.ok(a.table.columns[4].values.some((m) => m > 0), 'some cells overlap markers');
+      assert.deepEqual(b.table.columns.map((c) => Array.from(c.values)), a.table.columns.map((c) => Array.from(c.values)), `${shape} z bounds ${zb}`);
+      assert.deepEqual(Object.values(b.groups).map((v) => Array.from(v)), Object.values(a.groups).map((v) => Array.from(v)));
+    }
   }
 });
 

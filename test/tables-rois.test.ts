@@ -15,7 +15,7 @@ import type { Csv } from './helpers/fixtures.js';
 import type { Table } from '../src/core/table.js';
 
 /** Brute force: voxels of `cell` with ROI raster == k, and of those, voxels under marker m. */
-function bruteCounts(cell: Uint32Array, marker: Uint32Array, roi: Uint16Array, plane: number) {
+function bruteCounts(cell: ArrayLike<number>, marker: ArrayLike<number>, roi: Uint16Array, plane: number) {
   const inPoly = new Map<string, number>();
   const overlap = new Map<string, number>();
   for (let i = 0; i < cell.length; i++) {

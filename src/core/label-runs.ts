@@ -1,3 +1,5 @@
+import type { LabelData } from './volume.js';
+
 /**
  * The runs of a label volume: maximal stretches of one non-zero label along x, never crossing a row, in raster
  * (C) order — exactly the non-zero voxels with their labels. Made by the measurement passes' scan
@@ -16,6 +18,6 @@ export interface LabelRuns {
 
 /** Runs known for one label array: only that very array (`data`, by identity) may use them instead of a scan. */
 export interface RunsOfLabels {
-  readonly data: Uint32Array;
+  readonly data: LabelData;
   readonly runs: LabelRuns;
 }

@@ -75,6 +75,7 @@ export async function encodeLabelTiffAsync(
     return assembleDeflatedTiff(volume.shape, new Uint16Array(0), strips!, options);
   }
   const data = volume.data;
+  // uint16 labels (a threshold run's, `LabelData`) are the file's planes already: deflated from the array itself
   if (!(data instanceof Uint32Array) || data.length !== volume.shape[0] * volume.shape[1] * volume.shape[2]) return encodeTiffStackChunksAsync(volume, options);
   const runs = knownRuns.find((r) => r.data === data)?.runs;
   const strips = await deflatePlanes(volume.shape, runs ? runFiller(runs, () => true) : (a, b, out) => {

@@ -15,6 +15,7 @@ import type { RoiLabels, Volume } from '../core/volume.js';
 import { placementOf, type Placement } from '../core/placed-volume.js';
 import { assembleDeflatedTiff, encodeTiffStackChunksAsync, type TiffVoxelData, type TiffWriteOptions } from '../io/tiff-writer.js';
 import { deflatePlaneFast } from './zero-run-deflate.js';
+import { encodeUniformRoiTiffAsync } from './uniform-tiff.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -38,8 +39,13 @@ export async function encodePlacedTiffAsync(volume: Volume<TiffVoxelData>, p: Pl
   return assembleDeflatedTiff(p.frameShape, new Ctor(0), strips, { ...options, compression: 'deflate' });
 }
 
-/** The ROI raster's TIFF (one uint16 page): streamed from its box when it is placed, else as before. */
+/**
+ * The ROI raster's TIFF (one uint16 page): streamed from its box when it is placed, from one repeated value when one
+ * ROI covers it (uniform-tiff.ts), else as before.
+ */
 export function encodeRoiLabelsTiffAsync(roi: RoiLabels, options: TiffWriteOptions): Promise<Uint8Array[]> {
+  const uniform = encodeUniformRoiTiffAsync(roi, options);
+  if (uniform) return uniform;
   const [Y, X] = roi.shape;
   const frame = { shape: [1, Y, X] as const, get data() { return roi.data; } };
   const p = placementOf(roi);

@@ -4,21 +4,17 @@
  */
 import type { RoiSpec } from '../config/types.js';
 import type { RoiLabels } from '../core/volume.js';
-import { createFullImageRoiLabels } from './full-image.js';
+import { lazyFullImageRoiLabels } from './full-image.js';
 import { rasterizeShapesToLabels } from './rasterize-shapes.js';
 import { loadRoiLabels } from './roi-io.js';
-import { rememberRoiIndex } from './roi-index.js';
 
 export async function resolveRoiLabels(config: { rois: RoiSpec }, shapeYx: [number, number]): Promise<RoiLabels> {
   const rois = config.rois;
   switch (rois.kind) {
-    case 'full': {
-      const roi = createFullImageRoiLabels(shapeYx);
-      // Its index is known (one id, every pixel): the driver, the tables and the manifest need not scan it. The
-      // workflows never change a ROI raster in place (roi-index.ts).
-      rememberRoiIndex(roi, [1], [shapeYx[0] * shapeYx[1]], [{ yMin: 0, yMax: shapeYx[0], xMin: 0, xMax: shapeYx[1] }]);
-      return roi;
-    }
+    case 'full':
+      // Its index is known (one id, every pixel; full-image.ts): the driver, the tables and the manifest need not
+      // scan it, nor build it. The workflows never change a ROI raster in place (roi-index.ts).
+      return lazyFullImageRoiLabels(shapeYx);
     case 'label_image':
       return loadRoiLabels(rois.path);
     case 'shapes':

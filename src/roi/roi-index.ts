@@ -21,9 +21,16 @@ export interface RoiIndex {
  */
 const cache = new WeakMap<Uint16Array, { Y: number; X: number; index: RoiIndex }>();
 
+/** Indexes their makers recorded (`rememberRoiIndex`), keyed by the raster object: its `data` may not exist yet. */
+const remembered = new WeakMap<RoiLabels, { Y: number; X: number; index: RoiIndex }>();
+
+function knownIndex(roi: RoiLabels): { Y: number; X: number; index: RoiIndex } | undefined {
+  return remembered.get(roi) ?? cache.get(roi.data);
+}
+
 export function indexRois(roi: RoiLabels): RoiIndex {
   const [Y, X] = roi.shape;
-  const hit = cache.get(roi.data);
+  const hit = knownIndex(roi);
   if (hit && hit.Y === Y && hit.X === X) return hit.index;
   const index = computeRoiIndex(roi);
   cache.set(roi.data, { Y, X, index });
@@ -32,7 +39,7 @@ export function indexRois(roi: RoiLabels): RoiIndex {
 
 /** The ROI id covering every pixel of the raster (the whole-image ROI), when its index is known already; else 0. */
 export function uniformRoiId(roi: RoiLabels): number {
-  const hit = cache.get(roi.data);
+  const hit = knownIndex(roi);
   if (!hit || hit.Y !== roi.shape[0] || hit.X !== roi.shape[1]) return 0;
   const { ids, areaPx } = hit.index;
   return ids.length === 1 && areaPx[0] === hit.Y * hit.X ? ids[0] : 0;
@@ -40,12 +47,13 @@ export function uniformRoiId(roi: RoiLabels): number {
 
 /**
  * Records the index of a raster its maker knows without reading it (the full-image ROI: one id, every pixel), so
- * the first `indexRois` needs no pass over it (~10 ms on a 2048² image, issue 21).
+ * the first `indexRois` needs no pass over it (~10 ms on a 2048² image, issue 21) and `uniformRoiId` needs no `data`
+ * (the full-image raster builds its array only when read). Kept for this raster object.
  */
 export function rememberRoiIndex(roi: RoiLabels, ids: number[], areaPx: number[], boxes: Box2[]): void {
   for (const b of boxes) Object.freeze(b);
   const index = Object.freeze({ ids: Object.freeze(ids) as number[], areaPx: Object.freeze(areaPx) as number[], boxes: Object.freeze(boxes) as Box2[] });
-  cache.set(roi.data, { Y: roi.shape[0], X: roi.shape[1], index });
+  remembered.set(roi, { Y: roi.shape[0], X: roi.shape[1], index });
 }
 
 function computeRoiIndex(roi: RoiLabels): RoiIndex {

@@ -10,6 +10,7 @@
  */
 import type { Shape3 } from '../core/volume.js';
 import type { Runs } from './runs.js';
+import { bitRunsWasm, closeBitsWasm, thresholdBitsU16 } from './kernels/threshold-wasm.js';
 
 export interface BitMask {
   /** Row r = z * Y + y occupies words `[r * wordsPerRow, (r + 1) * wordsPerRow)`. */
@@ -83,6 +84,8 @@ function integerThresholdToBits(values: Uint16Array | Uint8Array | Int16Array | 
   const [Z, Y, X] = shape;
   const { bits, wordsPerRow: WX } = m;
   const rows = Z * Y;
+  // uint16 (the usual channel): in WebAssembly, 8 voxels per lane comparison (kernels/threshold-wasm.ts)
+  if (values instanceof Uint16Array && thresholdBitsU16(values, rows, X, WX, ti, bits)) return m;
   const full = X >>> 5;
   const rest = X & 31;
   for (let r = 0; r < rows; r++) {
@@ -132,6 +135,8 @@ export function unpackMask(m: BitMask, out: Uint8Array): Uint8Array {
 export function closeBits(m: BitMask): void {
   const [Z, Y, X] = m.shape;
   const WX = m.wordsPerRow;
+  // the same steps in WebAssembly, compiled before they run (kernels/threshold-wasm.ts); the loops below otherwise
+  if (closeBitsWasm(m.bits, Z, Y, WX, lastWordMask(X))) return;
   const src = m.bits;
   const tmp = borrowWords(src.length);
   const lastMask = lastWordMask(X);
@@ -203,6 +208,9 @@ export function closeBits(m: BitMask): void {
 export function findBitRuns(m: BitMask, value: 0 | 1): Runs {
   const rows = m.shape[0] * m.shape[1];
   const invert = value === 0 ? -1 : 0;
+  // the same two passes in WebAssembly (popcnt / ctz per word), compiled before they run (kernels/threshold-wasm.ts)
+  const fast = bitRunsWasm(m.bits, rows, m.wordsPerRow, lastWordMask(m.shape[2]), invert);
+  if (fast) return { rowStart: fast.rowStart, x0: fast.x0, x1: fast.x1, comp: new Int32Array(fast.n), count: fast.n };
   const n = countTransitions(m, invert) >>> 1; // every run has a start and an end
   const rowStart = new Int32Array(rows + 1);
   const x0 = new Int32Array(n);

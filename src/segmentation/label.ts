@@ -7,7 +7,7 @@
  * `'face'` = 4 / 6 neighbours (`connectivity=1`, SciPy `generate_binary_structure(ndim, 1)`).
  * A volume with `shape[0] == 1` behaves exactly like the 2-D plane (there are no z neighbours).
  */
-import type { Shape3 } from '../core/volume.js';
+import type { LabelData, Shape3 } from '../core/volume.js';
 import type { LabelRuns } from '../core/label-runs.js';
 import { valueError } from '../core/errors.js';
 import { componentSizes, findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
@@ -36,12 +36,16 @@ export function labelComponents(mask: Uint8Array, shape: Shape3, connectivity: C
  * count per id (`counts[0]` = background), summed over the runs, and the label runs (`core/label-runs.ts`: each
  * run of set bits is one maximal run of its label, since horizontal neighbours always connect), so that later steps
  * need not rescan the labels.
+ *
+ * The labels are uint16 when the count (known before painting) is at most 65535, else uint32 (`LabelData`,
+ * issue 21): on a 2048² image that is 8 MiB of fresh memory instead of 16 (~0.6 ms/MiB of page faults here), half
+ * the traffic of every later label pass, and the label TIFF (uint16 then) is deflated from the array itself.
  */
-export function labelBitMask(mask: BitMask, connectivity: Connectivity): LabelResult & { counts: Float64Array; labelRuns: LabelRuns } {
+export function labelBitMask(mask: BitMask, connectivity: Connectivity): { labels: LabelData; count: number; counts: Float64Array; labelRuns: LabelRuns } {
   const [Z, Y, X] = mask.shape;
   const runs = findBitRuns(mask, 1);
   const count = resolveComponents(runs, mask.shape, connectivity);
-  const labels = new Uint32Array(Z * Y * X);
+  const labels = count <= 0xffff ? new Uint16Array(Z * Y * X) : new Uint32Array(Z * Y * X);
   paintLabels(runs, mask.shape, labels);
   const counts = componentSizes(runs, count);
   let foreground = 0;

@@ -2,7 +2,7 @@
  * The `local_contrast` postfilter (spec 6, Q15, Q16) and the footprint / border helpers it shares with the
  * reference tests; split from postfilters.ts, which runs the filters in config order.
  */
-import type { LabelVolume, Volume } from '../core/volume.js';
+import type { LabelData, LabelVolume, Volume } from '../core/volume.js';
 
 /**
  * `local_contrast`, reproducing the original `_apply_local_contrast_postfilter` exactly:
@@ -219,7 +219,7 @@ export function reflectIndex(c: number, len: number): number {
  * Bounding box per label in one pass: `[zMin, zMax, yMin, yMax, xMin, xMax]` (inclusive) at `id * 6`.
  * Unused ids keep `zMin > zMax`.
  */
-function labelBoundingBoxes(data: Uint32Array, shape: readonly [number, number, number], maxId: number): Int32Array {
+function labelBoundingBoxes(data: LabelData, shape: readonly [number, number, number], maxId: number): Int32Array {
   const [Z, Y, X] = shape;
   const boxes = new Int32Array((maxId + 1) * 6);
   for (let id = 0; id <= maxId; id++) {

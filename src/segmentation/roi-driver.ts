@@ -6,7 +6,7 @@
  * polygon → add the running offset → paste with element-wise max into the full-size uint32 image (Q43: where
  * boxes overlap, the later ROI's higher ids win).
  */
-import type { Box2, LabelVolume, RoiLabels, Volume, VoxelData } from '../core/volume.js';
+import type { Box2, LabelData, LabelVolume, RoiLabels, Volume, VoxelData } from '../core/volume.js';
 import type { LabelRuns } from '../core/label-runs.js';
 import type { ModelConfig } from '../config/types.js';
 import { formatShape } from '../core/volume.js';
@@ -52,8 +52,8 @@ function onesMask(plane: number): Uint8Array {
   return ones;
 }
 
-/** In place: every non-zero label += offset (`relabel_with_offset`). */
-export function relabelWithOffset(labels: Uint32Array, offset: number): void {
+/** In place: every non-zero label += offset (`relabel_with_offset`); the caller makes sure the type holds the sums. */
+export function relabelWithOffset(labels: LabelData, offset: number): void {
   if (offset === 0) return;
   for (let i = 0; i < labels.length; i++) if (labels[i] !== 0) labels[i] += offset;
 }
@@ -117,7 +117,9 @@ export async function segmentChannelByRoi(
   const backend = options.backend ?? backendFor(config);
   const applyOffsets = options.applyOffsets ?? true;
   const clipToRoi = options.clipToRoi ?? true;
-  // Allocated lazily: with one ROI covering the whole image the segmented labels are the result.
+  // Allocated lazily: with one ROI covering the whole image the segmented labels are the result (`wholeImage`, uint16
+  // when the backend's ids fit, `LabelData`); ROIs pasted together always go into uint32.
+  let wholeImage: LabelData | null = null;
   let fullData: Uint32Array | null = null;
   const fullArray = () => (fullData ??= new Uint32Array(Z * Y * X));
   const calls: RoiSegmentationCall[] = [];
@@ -125,7 +127,6 @@ export async function segmentChannelByRoi(
   const total = index.ids.length;
   const zc = z1 - z0;
   const src = image.data;
-  const roi = roiLabels.data;
   let offset = 0;
   let done = 0;
   let labelCounts: Float64Array | undefined;
@@ -141,6 +142,8 @@ export async function segmentChannelByRoi(
     const fillsBox = index.areaPx[k] === plane;
     const roiMask2d = fillsBox ? null : new Uint8Array(plane);
     if (roiMask2d) {
+      // the raster itself only here: a whole-image ROI's may not even be built (roi/full-image.ts)
+      const roi = roiLabels.data;
       for (let y = 0; y < h; y++) {
         const r = (box.yMin + y) * X + box.xMin;
         for (let x = 0; x < w; x++) roiMask2d[y * w + x] = roi[r + x] === roiId ? 1 : 0;
@@ -184,7 +187,7 @@ export async function segmentChannelByRoi(
       box: frameBox,
       z0: frameZ0,
     });
-    const labels = seg.labels.data;
+    let labels = seg.labels.data;
     if (labels.length !== zc * plane) {
       throw valueError(`segmentation backend '${backend.method}' returned ${labels.length} labels for ROI ${roiId}, expected ${zc * plane}`);
     }
@@ -196,12 +199,14 @@ export async function segmentChannelByRoi(
         for (let p = 0; p < plane; p++, k++) if (!roiMask2d[p]) labels[k] = 0;
       }
     }
+    // uint16 labels (`LabelData`) whose ids would pass 65535 with the offset are widened first
+    if (applyOffsets && offset > 0 && labels instanceof Uint16Array && offset + rawMax > 0xffff) labels = new Uint32Array(labels);
     if (applyOffsets) relabelWithOffset(labels, offset);
     if (applyOffsets && rawMax > 0) offset += rawMax;
     if (total === 1 && zc === Z && h === Y && w === X) {
       // One ROI covering the whole image (the default `rois: full`): its labels are the result. With offset 0
       // and nothing clipped they are the backend's own, so its counts and runs still describe them.
-      fullData = labels;
+      wholeImage = labels;
       if (fillsBox || !clipToRoi) {
         labelCounts = seg.labelCounts;
         labelRuns = seg.labelRuns;
@@ -219,6 +224,9 @@ export async function segmentChannelByRoi(
     calls.push({ roiId, box: frameBox, info: seg.info });
     done++;
     options.onRoi?.(done, total);
+    // One turn of the event loop per ROI: the thread pool's finished tasks (the TIFFs encoded ahead, the input's
+    // digest) hand over their next piece of work now instead of waiting until the export (issue 21).
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return { labels: { data: fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}), ...(labelRuns ? { labelRuns } : {}) };
+  return { labels: { data: wholeImage ?? fullArray(), shape: [Z, Y, X] }, calls, ...(labelCounts ? { labelCounts } : {}), ...(labelRuns ? { labelRuns } : {}) };
 }

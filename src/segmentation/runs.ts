@@ -13,7 +13,7 @@
  * - `full` (8 / 26 neighbours): (z, y−1), (z−1, y−1), (z−1, y), (z−1, y+1), x ranges overlapping or touching
  *   diagonally (ranges extended by one voxel).
  */
-import type { Shape3 } from '../core/volume.js';
+import type { LabelData, Shape3 } from '../core/volume.js';
 
 export type Connectivity = 'full' | 'face';
 
@@ -144,8 +144,8 @@ export function componentSizes(runs: Runs, count: number): Float64Array {
   return sizes;
 }
 
-/** Label image (component ids per voxel) from resolved runs. */
-export function paintLabels(runs: Runs, shape: Shape3, out: Uint32Array): void {
+/** Label image (component ids per voxel) from resolved runs; `out` zeroed, of a type that holds every id. */
+export function paintLabels(runs: Runs, shape: Shape3, out: LabelData): void {
   const X = shape[2];
   const rows = shape[0] * shape[1];
   for (let r = 0; r < rows; r++) {

@@ -2,7 +2,7 @@
  * Size filter (spec 1.2 `filter_labels_by_size`, spec 7.1 step 2, Q31): labels with fewer than
  * `minSize` voxels are deleted; surviving ids are kept (no relabelling).
  */
-import type { LabelVolume } from '../core/volume.js';
+import type { LabelData, LabelVolume } from '../core/volume.js';
 import type { LabelRuns } from '../core/label-runs.js';
 import { valueError } from '../core/errors.js';
 
@@ -11,7 +11,7 @@ import { valueError } from '../core/errors.js';
  * counts array grows as larger ids appear (no separate max scan over the image).
  * Length is `maxLabel + 1`; index 0 counts the background.
  */
-export function labelVoxelCounts(data: Uint32Array, maxId?: number): Float64Array {
+export function labelVoxelCounts(data: LabelData, maxId?: number): Float64Array {
   // Float64 so counts above 2^32 never wrap (huge stacks); exact up to 2^53.
   if (maxId !== undefined) {
     const counts = new Float64Array(maxId + 1);

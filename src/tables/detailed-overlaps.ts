@@ -13,8 +13,8 @@
  */
 import { valueError } from '../core/errors.js';
 import { column, makeTable, type Table } from '../core/table.js';
-import { formatShape, sameShape, type LabelVolume, type RoiLabels } from '../core/volume.js';
-import { indexRois, resolveZRange, type RoiIndex } from '../roi/roi-index.js';
+import { formatShape, sameShape, type LabelData, type LabelVolume, type RoiLabels } from '../core/volume.js';
+import { indexRois, resolveZRange, uniformRoiId, type RoiIndex } from '../roi/roi-index.js';
 import type { LabelRuns } from './label-runs.js';
 
 export const DETAILED_COLUMNS = [
@@ -58,6 +58,8 @@ export function buildDetailedOverlaps(
   roiIndex: RoiIndex = indexRois(roi),
   /** The runs of `cell` (from its measurement pass): only cell voxels are visited. */
   cellRuns: LabelRuns | null = null,
+  /** The runs of `marker` (from its measurement pass): with the cell runs and a whole-image ROI, runs meet runs. */
+  markerRuns: LabelRuns | null = null,
 ): DetailedOverlaps {
   if (!sameShape(cell.shape, marker.shape)) {
     throw valueError(`marker mask shape ${formatShape(marker.shape)} does not match cell mask shape ${formatShape(cell.shape)}`);
@@ -70,7 +72,8 @@ export function buildDetailedOverlaps(
   const plane = Y * X;
   const cd = cell.data;
   const md = marker.data;
-  const rd = roi.data;
+  // one ROI covering the raster (its index says so): its id everywhere, no read of the raster (roi/full-image.ts)
+  const uniform = uniformRoiId(roi);
 
   // (roi, cell) → pair id; per pair: roi, cell, voxels in polygon, union overlap
   const pairIndex = new Map<number, number>();
@@ -104,8 +107,10 @@ export function buildDetailedOverlaps(
   // The triples of the cell voxels inside a ROI, in raster order; the cell runs visit exactly those voxels in that
   // order (sums are integers and the rows are sorted below, so the flush points do not matter).
   const st = { curR: 0, curC: 0, curM: 0, run: 0 };
-  if (cellRuns) tripleRunsOfCellRuns(cellRuns, cd, md, rd, plane, z0, z1, st, flush);
-  else tripleRunsOfVolume(cd, md, rd, plane, z0, z1, st, flush);
+  if (cellRuns && markerRuns && uniform !== 0) tripleRunsOfRunPairs(cellRuns, markerRuns, uniform, plane, z0, z1, st, flush);
+  else if (cellRuns && uniform !== 0) tripleRunsOfCellRunsUniform(cellRuns, cd, md, uniform, plane, z0, z1, st, flush);
+  else if (cellRuns) tripleRunsOfCellRuns(cellRuns, cd, md, roi.data, plane, z0, z1, st, flush);
+  else tripleRunsOfVolume(cd, md, roi.data, plane, z0, z1, st, flush);
   if (st.run > 0) flush(st.curR, st.curC, st.curM, st.run);
   if (pRoi.length >= 2 ** 21) throw valueError(`too many (ROI, cell) pairs for the overlap table: ${pRoi.length}`);
 
@@ -183,7 +188,7 @@ interface TripleRun {
 type Flush = (r: number, c: number, m: number, run: number) => void;
 
 /** Every voxel of planes `[z0, z1)`. */
-function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
+function tripleRunsOfVolume(cd: LabelData, md: LabelData, rd: Uint16Array, plane: number, z0: number, z1: number, st: TripleRun, flush: Flush): void {
   let { curR, curC, curM, run } = st;
   for (let z = z0; z < z1; z++) {
     const base = z * plane;
@@ -213,8 +218,8 @@ function tripleRunsOfVolume(cd: Uint32Array, md: Uint32Array, rd: Uint16Array, p
 /** Only the voxels of the cell runs that lie in planes `[z0, z1)` (same voxels, same order as the volume scan). */
 function tripleRunsOfCellRuns(
   runs: LabelRuns,
-  cd: Uint32Array,
-  md: Uint32Array,
+  cd: LabelData,
+  md: LabelData,
   rd: Uint16Array,
   plane: number,
   z0: number,
@@ -245,6 +250,107 @@ function tripleRunsOfCellRuns(
         curM = m;
         run = 1;
       }
+    }
+  }
+  st.curR = curR;
+  st.curC = curC;
+  st.curM = curM;
+  st.run = run;
+}
+
+/** `tripleRunsOfCellRuns` when one ROI (`r`) covers every pixel: the same triples without reading the raster. */
+function tripleRunsOfCellRunsUniform(
+  runs: LabelRuns,
+  cd: LabelData,
+  md: LabelData,
+  r: number,
+  plane: number,
+  z0: number,
+  z1: number,
+  st: TripleRun,
+  flush: Flush,
+): void {
+  let { curR, curC, curM, run } = st;
+  const { n, start, length } = runs;
+  const lo = z0 * plane;
+  const hi = z1 * plane;
+  for (let j = 0; j < n; j++) {
+    const i0 = start[j];
+    if (i0 < lo || i0 >= hi) continue; // a run never crosses a row, so never a plane
+    const i1 = i0 + length[j];
+    const c = cd[i0];
+    for (let i = i0; i < i1; i++) {
+      const m = md[i];
+      if (r === curR && c === curC && m === curM) {
+        run++;
+      } else {
+        if (run > 0) flush(curR, curC, curM, run);
+        curR = r;
+        curC = c;
+        curM = m;
+        run = 1;
+      }
+    }
+  }
+  st.curR = curR;
+  st.curC = curC;
+  st.curM = curM;
+  st.run = run;
+}
+
+/**
+ * `tripleRunsOfCellRunsUniform` from the marker's runs instead of its voxels (issue 21): both run lists are in raster
+ * order and are exactly the non-zero voxels of their masks, so one pointer walks the marker runs beside the cell runs
+ * and each cell run is cut into the stretches over one marker run or over none, left to right. The state machine
+ * sees the same triples in the same order, a stretch at a time instead of a voxel at a time: the same flushes.
+ */
+function tripleRunsOfRunPairs(
+  cellRuns: LabelRuns,
+  markerRuns: LabelRuns,
+  r: number,
+  plane: number,
+  z0: number,
+  z1: number,
+  st: TripleRun,
+  flush: Flush,
+): void {
+  let { curR, curC, curM, run } = st;
+  const { n, start, length, label } = cellRuns;
+  const { n: mn, start: mStart, length: mLength, label: mLabel } = markerRuns;
+  const lo = z0 * plane;
+  const hi = z1 * plane;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    const i0 = start[k];
+    if (i0 < lo || i0 >= hi) continue; // a run never crosses a row, so never a plane
+    const i1 = i0 + length[k];
+    const c = label[k];
+    while (j < mn && mStart[j] + mLength[j] <= i0) j++; // marker runs that end before this cell run
+    let p = i0;
+    for (let q = j; p < i1; q++) {
+      // the next stretch: up to the next marker run (none: m = 0), or over it
+      let m = 0;
+      let e = i1;
+      if (q < mn && mStart[q] < i1) {
+        if (mStart[q] > p) {
+          e = mStart[q];
+          q--; // this marker run comes next
+        } else {
+          m = mLabel[q];
+          e = Math.min(mStart[q] + mLength[q], i1);
+        }
+      }
+      const len = e - p;
+      if (r === curR && c === curC && m === curM) {
+        run += len;
+      } else {
+        if (run > 0) flush(curR, curC, curM, run);
+        curR = r;
+        curC = c;
+        curM = m;
+        run = len;
+      }
+      p = e;
     }
   }
   st.curR = curR;

@@ -129,7 +129,7 @@ export function buildColocalizationTables(input: ColocalizationTablesInput): Col
   });
 
   // the cell runs of the measurement pass: the overlap table visits only cell voxels
-  const detailed = buildDetailedOverlaps(cellMasks, markerMasks, roi, zBounds, roiIndex, cellM.labelRuns ?? null);
+  const detailed = buildDetailedOverlaps(cellMasks, markerMasks, roi, zBounds, roiIndex, cellM.labelRuns ?? null, markerM.labelRuns ?? null);
   let summary = buildCellSummary(detailed, cellProps, colocalization, wholeLabelStatsFromMeasurements(cellM));
 
   // third channel (spec 11)

@@ -9,11 +9,12 @@
  */
 
 import type { LabelRuns } from '../core/label-runs.js';
+import type { LabelData } from '../core/volume.js';
 
 export type { LabelRuns };
 
 /** All runs of `data` (rows of `X` voxels). */
-export function scanLabelRuns(data: Uint32Array, X: number): LabelRuns {
+export function scanLabelRuns(data: LabelData, X: number): LabelRuns {
   let cap = 1024;
   let start: Float64Array = new Float64Array(cap);
   let length: Int32Array = new Int32Array(cap);

@@ -2,6 +2,7 @@
  * Per-object kernels of the measurement pass (`object-measurements.ts`): medians by quickselect, skimage's
  * 2D perimeter codes, and the eigenvalues of the inertia tensors (properties.ts).
  */
+import type { LabelData } from '../core/volume.js';
 
 /**
  * numpy.median of `v[a, a + m)` (mean of the two middle values for even m), by quickselect in place
@@ -57,14 +58,28 @@ export function medianOfUint16Segment(v: Float64Array, a: number, m: number): nu
 /** Hoare-partition quickselect: places the k-th smallest of v[lo..hi] at v[k] and returns it. */
 function select(v: Float64Array, lo: number, hi: number, k: number): number {
   while (hi > lo) {
-    // median-of-three pivot
+    // median-of-three pivot (swaps through a temporary: a destructuring swap allocates an array per swap until V8
+    // optimises the loop, and this one runs once per object, mostly cold)
     const mid = lo + ((hi - lo) >> 1);
     let p0 = v[lo];
     let p1 = v[mid];
     let p2 = v[hi];
-    if (p0 > p1) [p0, p1] = [p1, p0];
-    if (p1 > p2) [p1, p2] = [p2, p1];
-    if (p0 > p1) [p0, p1] = [p1, p0];
+    let s: number;
+    if (p0 > p1) {
+      s = p0;
+      p0 = p1;
+      p1 = s;
+    }
+    if (p1 > p2) {
+      s = p1;
+      p1 = p2;
+      p2 = s;
+    }
+    if (p0 > p1) {
+      s = p0;
+      p0 = p1;
+      p1 = s;
+    }
     const pivot = p1;
     let i = lo;
     let j = hi;
@@ -105,7 +120,7 @@ const PERIMETER_WEIGHTS = (() => {
  * perimeter = bincount(codes, 50) · weights, per object.
  */
 export function perimeterCodes(
-  data: Uint32Array,
+  data: LabelData,
   n: number,
   Y: number,
   X: number,

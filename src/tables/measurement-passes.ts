@@ -2,7 +2,7 @@
  * Pass A of `measureObjects` (object-measurements.ts): the per-object accumulators filled from the runs of the
  * labels (`label-runs.ts`), one small loop per kind of statistic.
  */
-import type { VoxelData } from '../core/volume.js';
+import type { LabelData, VoxelData } from '../core/volume.js';
 import type { LabelRuns } from './label-runs.js';
 
 /** Accumulators of pass A (typed arrays indexed by compact object index). */
@@ -40,13 +40,14 @@ export interface PassAState {
  * order, so every sum is accumulated in the same order as a voxel-by-voxel scan would.
  */
 export function passA(
-  data: Uint32Array,
+  data: LabelData,
   runs: LabelRuns,
   runK: Int32Array,
   Z: number,
   Y: number,
   X: number,
   inten: VoxelData | null,
+  /** The ROI raster (null: no ROIs, or one ROI covering it: `uniformRoi`). */
   roiData: Uint16Array | null,
   st: PassAState,
   /** The ROI id of every pixel when one ROI covers the whole raster (`uniformRoiId`), else 0. */
@@ -56,7 +57,7 @@ export function passA(
   if (inten && st.values) passIntensity(runs, runK, inten, st.offsets, st.values, st.sumI, st.maxI, st.hists);
   if (st.border) passBorder(data, runs, runK, Y, X, st.border, st);
   else passFaces(data, runs, runK, Z, Y, X, st.faces);
-  if (roiData && uniformRoi !== 0) passRoisUniform(runs, runK, uniformRoi, st);
+  if (uniformRoi !== 0) passRoisUniform(runs, runK, uniformRoi, st);
   else if (roiData) passRois(runs, runK, Y, X, roiData, st);
 }
 
@@ -162,7 +163,7 @@ function passIntensity(
 }
 
 /** 2D: border pixels (a 4-neighbour outside the object), flagged and listed in raster order with their object. */
-function passBorder(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Y: number, X: number, border: Uint8Array, st: PassAState): void {
+function passBorder(data: LabelData, runs: LabelRuns, runK: Int32Array, Y: number, X: number, border: Uint8Array, st: PassAState): void {
   const { n: nRuns, start, length } = runs;
   let borderList = st.borderList;
   let borderK = st.borderK;
@@ -202,7 +203,7 @@ function passBorder(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Y: num
  * 3D: voxel-face transitions with zero padding (surface area, spec 7.5.1); along x a run has exactly two (its
  * ends border another label, background or the image edge).
  */
-function passFaces(data: Uint32Array, runs: LabelRuns, runK: Int32Array, Z: number, Y: number, X: number, faces: Float64Array): void {
+function passFaces(data: LabelData, runs: LabelRuns, runK: Int32Array, Z: number, Y: number, X: number, faces: Float64Array): void {
   const { n: nRuns, start, length } = runs;
   const plane = Y * X;
   for (let r = 0; r < nRuns; r++) {

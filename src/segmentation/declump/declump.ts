@@ -39,6 +39,8 @@ const filledScratch = new GrowBuffer(Uint32Array);
 const floodMaskScratch = new GrowBuffer(Uint8Array);
 const intensityScratch = new GrowBuffer(Float32Array);
 const roiScratch = new GrowBuffer(Uint8Array);
+const spanFromScratch = new GrowBuffer(Int32Array);
+const spanToScratch = new GrowBuffer(Int32Array);
 
 import type { DeclumpMethod } from '../../config/types.js';
 export type { DeclumpMethod };
@@ -63,12 +65,44 @@ export interface DeclumpSettings {
   minDistancePx: number;
 }
 
+/** Written once per copy so that the touching pass of `copyBoxPlane` is not optimised away. */
+let touchSink = 0;
+
 /**
- * Rows `ly` × `lx` of `src` starting at `g` (row stride `X`) into `dst` from `k`. A plain loop in its own
- * function: faster than a closure's loop, and than typed-array `set` from a subarray per row (measured).
+ * Rows `ly` × `lx` of `src` starting at `g` (row stride `X`) into `dst` from `k`; with `spanFrom` / `spanTo`, only
+ * x in [spanFrom[row0 + y], spanTo[row0 + y]) of row y (the others keep whatever they held). A plain loop in its
+ * own function: faster than a closure's loop, and than typed-array `set` from a subarray per row (measured).
+ * The image's rows are far apart in memory and no longer cached when a clump is split, and a row-by-row copy
+ * waits for them one after another: a first pass touches every row every 16 voxels (at least once per 64-byte
+ * line) with independent loads, which the processor fetches in parallel (the copy of the bench image's 22
+ * clumps: 0.25 → ~0.15 ms, measured).
  */
-function copyBoxPlane(src: ArrayLike<number>, g: number, X: number, dst: Float32Array, k: number, ly: number, lx: number): void {
-  for (let y = 0; y < ly; y++, g += X) for (let x = 0; x < lx; x++, k++) dst[k] = src[g + x];
+function copyBoxPlane(
+  src: ArrayLike<number>,
+  g: number,
+  X: number,
+  dst: Float32Array,
+  k: number,
+  ly: number,
+  lx: number,
+  spanFrom: Int32Array | null = null,
+  spanTo: Int32Array | null = null,
+  row0 = 0,
+): void {
+  let touched = 0;
+  for (let y = 0, r = g; y < ly; y++, r += X) {
+    const a = spanFrom ? spanFrom[row0 + y] : 0;
+    const e = spanTo ? spanTo[row0 + y] : lx;
+    if (a >= e) continue;
+    for (let x = a; x < e; x += 16) touched += src[r + x];
+    touched += src[r + e - 1];
+  }
+  touchSink = touched;
+  for (let y = 0; y < ly; y++, g += X, k += lx) {
+    const a = spanFrom ? spanFrom[row0 + y] : 0;
+    const e = spanTo ? spanTo[row0 + y] : lx;
+    for (let x = a; x < e; x++) dst[k + x] = src[g + x];
+  }
 }
 
 /** True when the config asks for anything beyond the original threshold chain. */
@@ -267,42 +301,74 @@ export function declumpMask(
     const lx = x1 - x0;
     const ln = lz * ly * lx;
     const local: Shape3 = [lz, ly, lx];
-    // Local labels from the runs crossing the box: 1 = this component, OTHER = another component, 0 = background.
-    const own = ownScratch.zeroed(ln);
-    for (let z = 0, k = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++, k += lx) {
-        const r = (z0 + z) * Y + y0 + y;
-        for (let q = rowStart[r], qEnd = rowStart[r + 1]; q < qEnd; q++) {
-          const a = runX0[q] > x0 ? runX0[q] : x0;
-          const e = runX1[q] < x1 ? runX1[q] : x1;
-          if (a < e) own.fill(runComp[q] === c ? 1 : OTHER, k + a - x0, k + e - x0);
-        }
-      }
-    }
-    let filled = own;
+    // Per box row, the x range [spanFrom, spanTo) that can hold this object's voxels: the row's span of the
+    // component's runs when there is no hole to fill (filled holes may reach past it), else the whole row.
+    const spanFrom = spanFromScratch.get(lz * ly);
+    const spanTo = spanToScratch.get(lz * ly);
+    const floodMask = floodMaskScratch.get(ln);
+    // Local labels from the runs crossing the box: 1 = this component, OTHER = another component, 0 = background
+    // (needed only to fill holes).
+    let own: Uint32Array | null = null;
+    let filled: Uint32Array | null = null;
     // Holes left by the size limit of the first filling; without any, the filling after the split has
     // nothing to do (the split pieces cover exactly the filled object).
     let largeHoles = 0;
-    if (needsFill) {
+    if (!needsFill) {
+      // No hole: the flood mask is the component's runs.
+      floodMask.fill(0);
+      for (let z = 0, k = 0, row = 0; z < lz; z++) {
+        for (let y = 0; y < ly; y++, k += lx, row++) {
+          const r = (z0 + z) * Y + y0 + y;
+          let from = lx;
+          let to = 0;
+          for (let q = rowStart[r], qEnd = rowStart[r + 1]; q < qEnd; q++) {
+            if (runComp[q] !== c) continue;
+            const a = runX0[q] - x0;
+            to = runX1[q] - x0; // runs of a row are in x order
+            if (a < from) from = a;
+            floodMask.fill(1, k + a, k + to);
+          }
+          spanFrom[row] = from;
+          spanTo[row] = to;
+        }
+      }
+    } else {
+      own = ownScratch.zeroed(ln);
+      for (let z = 0, k = 0, row = 0; z < lz; z++) {
+        for (let y = 0; y < ly; y++, k += lx, row++) {
+          const r = (z0 + z) * Y + y0 + y;
+          for (let q = rowStart[r], qEnd = rowStart[r + 1]; q < qEnd; q++) {
+            const a = runX0[q] > x0 ? runX0[q] : x0;
+            const e = runX1[q] < x1 ? runX1[q] : x1;
+            if (a < e) own.fill(runComp[q] === c ? 1 : OTHER, k + a - x0, k + e - x0);
+          }
+          spanFrom[row] = 0;
+          spanTo[row] = lx;
+        }
+      }
       filled = filledScratch.get(ln);
       filled.set(own);
       largeHoles = fillLabelHolesCounted(filled, local, maxHole).largeHoles;
+      // `shape` measures distances on the filled object even when holes are kept (CellProfiler: "a point far
+      // away from the edge might be near a hole").
+      const region = s.fillHoles ? filled : own;
+      for (let k = 0; k < ln; k++) floodMask[k] = region[k] === 1 ? 1 : 0;
     }
-    // `shape` measures distances on the filled object even when holes are kept (CellProfiler: "a point far
-    // away from the edge might be near a hole").
-    const floodMask = floodMaskScratch.get(ln);
-    const region = s.fillHoles ? filled : own;
-    for (let k = 0; k < ln; k++) floodMask[k] = region[k] === 1 ? 1 : 0;
     const { labels, seeds: nSeeds } = splitComponent({
       method: s.method,
       shape: local,
       spacing,
       floodMask,
-      filled,
-      floodIsFilled: region === filled,
+      filled: s.fillHoles ? null : filled,
       intensity: () => {
         const vals = intensityScratch.get(ln);
-        for (let z = 0, k = 0; z < lz; z++, k += ly * lx) copyBoxPlane(intensity, (z0 + z) * P + y0 * X + x0, X, vals, k, ly, lx);
+        // `shape` reads the intensity only at the object's voxels (basin merging): the rows' spans suffice.
+        const spans = s.method === 'shape';
+        for (let z = 0, k = 0; z < lz; z++, k += ly * lx) {
+          const g = (z0 + z) * P + y0 * X + x0;
+          if (spans) copyBoxPlane(intensity, g, X, vals, k, ly, lx, spanFrom, spanTo, z * ly);
+          else copyBoxPlane(intensity, g, X, vals, k, ly, lx);
+        }
         return vals;
       },
       roiMask: () => {
@@ -326,22 +392,24 @@ export function declumpMask(
     seeds += nSeeds;
     if (s.fillHoles && largeHoles > 0) {
       // Holes enclosed by one object after the split (`fill_labeled_holes`); other components count as walls.
-      for (let k = 0; k < ln; k++) if (own[k] === OTHER) labels[k] = OTHER;
+      for (let k = 0; k < ln; k++) if (own![k] === OTHER) labels[k] = OTHER;
       fillLabelHoles(labels, local);
     }
     // Object rules on the pieces of this component (CellProfiler order: border, then size), before pasting:
-    // no pass over the whole image is needed.
+    // no pass over the whole image is needed. A box away from the image's edges, without a ROI outline, has no
+    // border voxel.
     const voxels = new Float64Array(nSeeds + 1);
     const touches = new Uint8Array(nSeeds + 1);
-    for (let z = 0, k = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++) {
+    const borderTest = s.excludeBorderObjects && (roiMask2d !== null || y0 === 0 || x0 === 0 || y1 === Y || x1 === X);
+    for (let z = 0, row = 0; z < lz; z++) {
+      for (let y = 0; y < ly; y++, row++) {
         const gy = y0 + y;
         const rowEdge = gy === 0 || gy === Y - 1;
-        for (let x = 0; x < lx; x++, k++) {
+        for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
           const l = labels[k];
           if (l === 0 || l === OTHER) continue;
           voxels[l]++;
-          if (s.excludeBorderObjects && !touches[l]) {
+          if (borderTest && !touches[l]) {
             const gx = x0 + x;
             if (rowEdge || gx === 0 || gx === X - 1) touches[l] = 1;
             else if (roiMask2d) {
@@ -361,16 +429,16 @@ export function declumpMask(
     }
     // Paste: only voxels of this object's pieces (its own voxels and the holes it filled, which no other
     // component covers); removed pieces stay 0.
-    for (let z = 0, k = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++) {
+    for (let z = 0, row = 0; z < lz; z++) {
+      for (let y = 0; y < ly; y++, row++) {
         const g = (z0 + z) * P + (y0 + y) * X + x0;
-        for (let x = 0; x < lx; x++, k++) {
+        for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
           const l = labels[k];
           if (l === 0 || l === OTHER) continue;
           const id = newId[l];
           if (id === 0) continue;
           out[g + x] = id;
-          if (own[k] !== 1) holeVoxelsFilled++;
+          if (own !== null && own[k] !== 1) holeVoxelsFilled++;
         }
       }
     }

@@ -15,9 +15,10 @@
 import type { Shape3 } from '../../core/volume.js';
 import type { DeclumpMethod } from '../../config/types.js';
 import { distanceTransform } from '../kernels/distance-transform.js';
+import { unitPlaneDistanceTransform } from '../kernels/distance-transform-int.js';
 import { maskedSmooth } from '../kernels/masked-smooth.js';
 import { peakLocalMax } from '../kernels/peaks.js';
-import { seededWatershed } from '../kernels/watershed.js';
+import { seededWatershedOfNegated } from '../kernels/watershed.js';
 import { seededWatershedOfDistance } from '../kernels/watershed-distance.js';
 import { mergeShallowBasins, type SaddleCriterion } from './merge-shallow.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
@@ -27,8 +28,8 @@ import { GrowBuffer } from '../kernels/grow-buffer.js';
 const fgScratch = new GrowBuffer(Uint8Array);
 const distScratch = new GrowBuffer(Float32Array);
 const seedMapScratch = new GrowBuffer(Float32Array);
-const floodScratch = new GrowBuffer(Float32Array);
 const labelScratch = new GrowBuffer(Uint32Array);
+const rankScratch = new GrowBuffer(Int32Array);
 
 export interface ComponentSplit {
   method: DeclumpMethod;
@@ -36,10 +37,12 @@ export interface ComponentSplit {
   spacing: readonly [number, number, number];
   /** 1 = voxel of the object (holes filled when `fill_holes`), 0 = elsewhere. */
   floodMask: Uint8Array;
-  /** Local labels with the object's holes filled: 1 = object. */
-  filled: Uint32Array;
-  /** True when `floodMask` is exactly `filled === 1` (holes filled, or none): the distance map reads it. */
-  floodIsFilled: boolean;
+  /**
+   * Local labels with the object's holes filled (1 = object) when they differ from `floodMask` (holes kept by
+   * `fill_holes: false`); null when `floodMask` is the filled object (holes filled, or none): the distance map
+   * reads it then.
+   */
+  filled: Uint32Array | null;
   /** The (prefiltered) intensity of the box, and the in-ROI voxels (null = all), made on demand. */
   intensity: () => Float32Array;
   roiMask: () => Uint8Array | null;
@@ -59,18 +62,31 @@ export interface ComponentSplit {
 export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds: number } {
   const n = c.floodMask.length;
   const region = labelScratch.get(n);
-  for (let k = 0; k < n; k++) region[k] = c.floodMask[k];
+  region.set(c.floodMask); // native conversion: faster than a loop here (measured)
   if (c.method === 'none') return { labels: region, seeds: 1 };
   let dist: Float32Array | null = null;
   const distance = () => {
     if (dist) return dist;
     let fg = c.floodMask;
-    if (!c.floodIsFilled) {
+    if (c.filled) {
+      const filled = c.filled;
       fg = fgScratch.get(n);
-      for (let k = 0; k < n; k++) fg[k] = c.filled[k] === 1 ? 1 : 0;
+      for (let k = 0; k < n; k++) fg[k] = filled[k] === 1 ? 1 : 0;
+    }
+    const [Z, Y, X] = c.shape;
+    // A plane with unit pixels (`shape`'s dividing lines): the integer transform also gives the watershed its
+    // flooding ranks (the integer squares), so that they need not be derived from the distances.
+    if (c.method === 'shape' && Z === 1 && c.spacing[1] === 1 && c.spacing[2] === 1) {
+      const out = distScratch.get(n);
+      const r = rankScratch.get(n);
+      if (unitPlaneDistanceTransform(fg, Y, X, out, r)) {
+        ranks = r;
+        return (dist = out);
+      }
     }
     return (dist = distanceTransform(fg, c.shape, c.spacing, distScratch.get(n)));
   };
+  let ranks: Int32Array | null = null;
   let vals: Float32Array | null = null;
   const intensity = () => (vals ??= c.intensity());
   const smooth = c.smoothingSigmaUm > 0;
@@ -93,12 +109,9 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
     // The distance map's values are square roots of (sums of) squares: ranked by their integer squares on a
     // plane with square pixels, else by hashing its few distinct values (`watershed-distance.ts`).
     const [, sy, sx] = c.spacing;
-    seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0);
+    seededWatershedOfDistance(distance(), labels, c.floodMask, c.shape, sy === sx ? sx * sx : 0, ranks);
   } else {
-    const flood = floodScratch.get(n);
-    const lines = intensity();
-    for (let k = 0; k < n; k++) flood[k] = -lines[k];
-    seededWatershed(flood, labels, c.floodMask, c.shape);
+    seededWatershedOfNegated(intensity(), labels, c.floodMask, c.shape);
   }
   let seeds = peaks.length;
   if (seeds > 1 && (c.mergeNeckUm > 0 || c.mergeContrast > 0)) {

@@ -30,11 +30,24 @@ const T = new Int32Array(ROW_VOXELS);
 const FAR = 1 << 15;
 
 /**
- * Distances (0 for background) of a Y × X plane with unit pixels into `out`. Returns false, with
+ * The largest squared distance a plane can hold at a voxel when its outer rows and columns are background:
+ * h² with h = ⌊(min(Y, X) − 1) / 2⌋ (every voxel (y, x) has background within min(y, x, Y − 1 − y, X − 1 − x) ≤ h
+ * pixels along an axis). `watershed-distance.ts` ranks voxels by this minus their squared distance.
+ */
+export function squaredDistanceTop(Y: number, X: number): number {
+  const h = (Math.min(Y, X) - 1) >> 1;
+  return h * h;
+}
+
+/**
+ * Distances (0 for background) of a Y × X plane with unit pixels into `out`; with `ranks`, also
+ * `squaredDistanceTop(Y, X)` − (squared distance) of every voxel between a row's first and last foreground
+ * voxels (the flooding order of the negated map, `watershed-distance.ts`; meaningful where the mask leaves the
+ * outer rows and columns empty). Returns false, with
  * `out` unspecified, when the plane has no background voxel (the transform is +∞ there) or is larger than the
  * scratch; the caller then uses the general passes.
  */
-export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array): boolean {
+export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null = null): boolean {
   if (Y * X > BOX_VOXELS || X > ROW_VOXELS || Y >= 1 << 14) return false;
   const h = H;
   // Phase 1, downward: distance to the nearest background voxel above (FAR = none yet).
@@ -66,6 +79,7 @@ export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: numbe
   const f = F;
   const s = S;
   const t = T;
+  const top = squaredDistanceTop(Y, X);
   for (let y = 0; y < Y; y++) {
     const row = y * X;
     let first = 0;
@@ -110,6 +124,16 @@ export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: numbe
           t[q] = w;
         }
       }
+    }
+    if (ranks) {
+      for (let u = m - 1; u >= 0; u--) {
+        const a = u - s[q];
+        const k = a * a + f[s[q]];
+        out[row + x0 + u] = Math.sqrt(k);
+        ranks[row + x0 + u] = top - k;
+        if (u === t[q]) q--;
+      }
+      continue;
     }
     for (let u = m - 1; u >= 0; u--) {
       const a = u - s[q];

@@ -10,7 +10,7 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
-import { xPassRow, yPassRow } from './smooth-rows.js';
+import { SMOOTH_ROWS_VOXELS, smoothRows, xPassRow, yPassRow } from './smooth-rows.js';
 
 // Reused between calls: declumping smooths one small box per object (see grow-buffer.ts).
 const numScratch = new GrowBuffer(Float64Array);
@@ -223,7 +223,9 @@ function smoothPlane(
   let kxSum = 0;
   for (let t = 0; t < kx.length; t++) kxSum += kx[t];
   // Pass along y into `a` (numerator) and `b` (mask weights, masked case only).
-  const a = num2Scratch.get(n);
+  // The unrolled rows read and write `SMOOTH_ROWS` itself: only when it holds the plane.
+  const fixed = n <= SMOOTH_ROWS_VOXELS;
+  const a = fixed ? smoothRows() : num2Scratch.get(n);
   const b = normalize ? a : den2Scratch.get(n);
   for (let q = 0; q < Y; q++) {
     const lo = Math.max(-hy, -q);
@@ -236,7 +238,7 @@ function smoothPlane(
     const xa = Math.max(0, from[q] - hx);
     const xe = Math.min(X, to[q] + hx);
     if (normalize) {
-      if (lo === -hy && hi === hy && values instanceof Float32Array && yPassRow(values, ky, q, X, xa, xe, a, dst, d)) continue;
+      if (fixed && lo === -hy && hi === hy && values instanceof Float32Array && yPassRow(values, ky, q, X, xa, xe, dst, d)) continue;
       for (let x = xa; x < xe; x++) {
         let acc = 0;
         for (let t = lo, j = (q + lo) * X + x; t <= hi; t++, j += X) acc += values[j] * ky[t + hy];
@@ -275,7 +277,7 @@ function smoothPlane(
     if (normalize) {
       qa = Math.max(from[y], hx);
       qe = Math.max(qa, Math.min(to[y], X - hx));
-      if (!xPassRow(a, kx, row, qa, qe, needed, out, kxSum)) qe = qa;
+      if (!fixed || !xPassRow(kx, row, qa, qe, needed, out, kxSum)) qe = qa;
     }
     for (let q = from[y]; q < to[y]; q++) {
       if (q === qa && qe > qa) {

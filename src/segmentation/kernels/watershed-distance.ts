@@ -13,6 +13,7 @@ import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { floodByRank, maskBorderEmpty, seededWatershed } from './watershed.js';
+import { squaredDistanceTop } from './distance-transform-int.js';
 
 const rankScratch = new GrowBuffer(Int32Array);
 const negatedScratch = new GrowBuffer(Float32Array);
@@ -23,11 +24,18 @@ let gPixel2 = 0;
 /**
  * In place: `labels` holds the markers on entry and the flooded labels on return (as `seededWatershed`).
  * @param pixel2 the squared pixel size (y and x spacing equal), or 0 when they differ (always the fallback)
+ * @param ranks `squaredDistanceTop(Y, X)` − k of every in-mask voxel, as `unitPlaneDistanceTransform` writes them
+ * with `dist` (unit pixels: dist = √k exactly), or null to derive them from `dist` here
  */
-export function seededWatershedOfDistance(dist: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3, pixel2: number): void {
+export function seededWatershedOfDistance(dist: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3, pixel2: number, ranks: Int32Array | null = null): void {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   if (dist.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
+  if (ranks && Z === 1 && maskBorderEmpty(mask, Y, X)) {
+    // The transform's own integer squares: k ≤ top where the border is empty (see `squaredDistanceRanks`).
+    floodByRank(ranks, squaredDistanceTop(Y, X) + 1, labels, mask, shape);
+    return;
+  }
   if (Z === 1 && pixel2 > 0 && maskBorderEmpty(mask, Y, X)) {
     const rank = rankScratch.get(n);
     const u = squaredDistanceRanks(dist, mask, n, Y, X, rank, pixel2);
@@ -55,8 +63,7 @@ export function seededWatershedOfDistance(dist: Float32Array, labels: Uint32Arra
  * ascending order of the negated values; buckets of k that do not occur stay empty.
  */
 function squaredDistanceRanks(dist: Float32Array, mask: Uint8Array, n: number, Y: number, X: number, rank: Int32Array, pixel2: number): number {
-  const h = (Math.min(Y, X) - 1) >> 1;
-  const B = h * h + 1;
+  const B = squaredDistanceTop(Y, X) + 1;
   if (B > 1 << 21) return -1;
   const g = gValues(pixel2, B);
   const inv = 1 / pixel2;

@@ -29,6 +29,7 @@ const bitsWord = new Uint32Array(bitsView.buffer);
 const nextScratch = new GrowBuffer(Int32Array);
 const headScratch = new GrowBuffer(Int32Array);
 const tailScratch = new GrowBuffer(Int32Array);
+const negatedScratch = new GrowBuffer(Float32Array);
 
 /**
  * In place: `labels` holds the markers (seed ids > 0, else 0) on entry and the flooded labels on return;
@@ -41,6 +42,24 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
   if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
   const rank = rankScratch.get(n);
   floodByRank(rank, rankValues(image, mask, n, rank, fewValues), labels, mask, shape);
+}
+
+/**
+ * `seededWatershed` of the NEGATED image (the brightest voxels flood first: declumping's `intensity` dividing
+ * lines, CellProfiler's `1 - image`), without writing the negated copy when the values are integers (their ranks
+ * are max − v, `integerRanks`); the same labels as `seededWatershed` of the negated values.
+ */
+export function seededWatershedOfNegated(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3): void {
+  const n = shape[0] * shape[1] * shape[2];
+  if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
+  const rank = rankScratch.get(n);
+  let u = integerRanks(image, mask, n, rank, true);
+  if (u < 0) {
+    const negated = negatedScratch.get(n);
+    for (let i = 0; i < n; i++) negated[i] = -image[i];
+    u = rankValues(negated, mask, n, rank, false, false);
+  }
+  floodByRank(rank, u, labels, mask, shape);
 }
 
 /**
@@ -222,7 +241,9 @@ function floodInteriorPlane(rank: Int32Array, u: number, labels: Uint32Array, ma
  * bits for negatives; -0 counted as +0), then the in-mask voxel indices are sorted by key with a stable LSD
  * radix sort, one byte per pass (a pass where every key has the same byte is skipped).
  */
-function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array, fewValues: boolean): number {
+function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array, fewValues: boolean, tryIntegers = true): number {
+  const integral = tryIntegers ? integerRanks(image, mask, n, rank, false) : -1;
+  if (integral >= 0) return integral;
   const few = fewValues ? rankFewValues(image, mask, n, rank) : -1;
   if (few >= 0) return few;
   let m = 0;
@@ -264,6 +285,33 @@ function rankValues(image: Float32Array, mask: Uint8Array, n: number, rank: Int3
     rank[order[k]] = u;
   }
   return m > 0 ? u + 1 : 0;
+}
+
+/**
+ * Ranks v − min (`negate`: max − v, the ranks of the negated values) when every in-mask value is an integer and
+ * the range max − min is below the box's voxel count (an unfiltered 8- or 16-bit image: the intensity watershed's
+ * raw values): order-preserving, equal values share a rank (−0 and +0 too), so the flooding is the same as with
+ * the dense ranks; buckets of values that do not occur stay empty, and there are fewer of them than voxels.
+ * Returns the number of buckets, or -1 (nothing written) when a value is not an integer or the range is wider.
+ */
+function integerRanks(image: Float32Array, mask: Uint8Array, n: number, rank: Int32Array, negate: boolean): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const v = image[i];
+    if (!Number.isInteger(v)) return -1;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === Infinity) return 0;
+  if (hi - lo >= n) return -1;
+  if (negate) {
+    for (let i = 0; i < n; i++) if (mask[i]) rank[i] = hi - image[i];
+  } else {
+    for (let i = 0; i < n; i++) if (mask[i]) rank[i] = image[i] - lo;
+  }
+  return hi - lo + 1;
 }
 
 // Hash table of `rankFewValues`: slot → index into `distinct` + 1, 0 = empty (all 0 between calls).

@@ -8,6 +8,7 @@
  */
 import { thresholdOtsuOfDistinct } from './otsu.js';
 import { numpyLinearPercentile } from './percentile.js';
+import { positiveHistogramU16 } from '../kernels/threshold-wasm.js';
 
 export type IntegerVoxels = Uint8Array | Uint16Array | Int8Array | Int16Array;
 
@@ -29,6 +30,9 @@ let bins: Int32Array | null = null;
 
 /** Histogram of the strictly positive voxels of an integer image: one pass. */
 export function positiveHistogram(W: IntegerVoxels): PositiveHistogram {
+  // uint16 (the usual channel): counted and listed in WebAssembly (kernels/threshold-wasm.ts)
+  const fast = W instanceof Uint16Array ? positiveHistogramU16(W) : null;
+  if (fast) return fast;
   const signed = W instanceof Int16Array || W instanceof Int8Array;
   const size = W instanceof Uint8Array || W instanceof Int8Array ? 256 : 65536;
   const offset = signed ? size >>> 1 : 0; // bin of value v = v + offset

@@ -182,11 +182,15 @@ export const STEP_RASTERIZE = 'rasterising ROIs';
 
 type Shareable = { data: ArrayBufferView & { length: number; set(a: ArrayLike<number>): void } };
 
-/** Moves a volume's data into a SharedArrayBuffer, in place (the same object, so every holder sees it). */
-export function shareInPlace(v: Shareable | null | undefined): void {
+/**
+ * Moves a volume's data into a SharedArrayBuffer, in place (the same object, so every holder sees it). `widenLabels`:
+ * uint16 label ids (a threshold run's, `LabelData`) become uint32 on the way — the viewer serves and edits uint32
+ * label planes (a drawn object may take an id above 65535).
+ */
+export function shareInPlace(v: Shareable | null | undefined, widenLabels = false): void {
   if (!v || v.data.buffer instanceof SharedArrayBuffer) return;
-  const Ctor = v.data.constructor as new (b: SharedArrayBuffer) => Shareable['data'];
-  const shared = new Ctor(new SharedArrayBuffer(v.data.byteLength));
+  const Ctor = (widenLabels && v.data instanceof Uint16Array ? Uint32Array : v.data.constructor) as new (b: SharedArrayBuffer) => Shareable['data'];
+  const shared = new Ctor(new SharedArrayBuffer(v.data.length * (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT));
   shared.set(v.data as unknown as ArrayLike<number>);
   (v as { data: Shareable['data'] }).data = shared;
 }
@@ -205,7 +209,7 @@ function shareResult(result: unknown): void {
     // A new plain volume (the spread reads every field): some are views whose `data` is built on first read (the
     // positive mask, core/label-subset.ts), which the message would have materialised anyway.
     const plain = { ...v };
-    shareInPlace(plain);
+    shareInPlace(plain, true);
     r[k] = plain;
   }
 }

@@ -121,7 +121,9 @@ export abstract class ViewerSessionBase {
     if (!vol) return null;
     if (z === 'max') return maxProjection(vol).data as Uint32Array;
     if (z >= Z) return null;
-    return vol.data.subarray(z * n, (z + 1) * n);
+    const plane = vol.data.subarray(z * n, (z + 1) * n);
+    // uint16 ids (`LabelData`; the analysis worker widens a run's labels already) go out as the uint32 the API promises
+    return plane instanceof Uint32Array ? plane : new Uint32Array(plane);
   }
 
   protected assertIdle(): void {

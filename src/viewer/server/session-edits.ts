@@ -42,7 +42,7 @@ export class LabelEdits {
     let target = this[layer];
     // In shared memory: a re-analysis or an export sends it to the analysis worker without a copy on this thread.
     if (!target) {
-      const data = new Uint32Array(new SharedArrayBuffer(base.data.byteLength));
+      const data = new Uint32Array(new SharedArrayBuffer(base.data.length * 4)); // uint32 even from uint16 ids (`LabelData`)
       data.set(base.data);
       target = this[layer] = { data, shape: base.shape };
     }

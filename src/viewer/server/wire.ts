@@ -3,7 +3,7 @@
  * max projections, tables as JSON, and the validation of posted ROI shapes.
  */
 import type { RoiShape } from '../../config/types.js';
-import type { Volume } from '../../core/volume.js';
+import type { LabelData, Volume } from '../../core/volume.js';
 import type { Table } from '../../core/table.js';
 import { SessionRequestError } from './session-error.js';
 
@@ -108,7 +108,7 @@ export function checkLabelIds(layer: string, body: Uint8Array, [Y, X]: [number, 
   return planeMax;
 }
 
-export function compactLabelIds<V extends { data: Uint32Array; shape: readonly [number, number, number] }>(vol: V): V {
+export function compactLabelIds<V extends { data: LabelData; shape: readonly [number, number, number] }>(vol: V): V {
   const d = vol.data;
   let max = 0;
   for (let i = 0; i < d.length; i++) if (d[i] > max) max = d[i];
