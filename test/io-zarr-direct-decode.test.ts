@@ -48,13 +48,13 @@ async function checkRegion(bytes: Uint8Array, codec: DirectCodec, dtype: string,
     zarritaChunk: async () => {
       fallbacks++;
       const Ctor = dtype === 'uint16' ? Uint16Array : dtype === 'float32' ? Float32Array : Uint32Array;
-      return { data: new Ctor(p.slice().buffer), shape: [1, H, W], stride: [H * W, W, 1] } as ChunkLike;
+      return { data: new Ctor(p.slice().buffer as ArrayBuffer), shape: [1, H, W], stride: [H * W, W, 1] } as ChunkLike;
     },
   };
   const [y0, y1, x0, x1] = region;
   const out = await assembleRegion(src, [0, [y0, y1], [x0, x1]], dtype);
   assert.ok(out);
-  const bits = new (E === 2 ? Uint16Array : Uint32Array)(out.buffer, out.byteOffset, out.length);
+  const bits = new (E === 2 ? Uint16Array : Uint32Array)(out.buffer as ArrayBuffer, out.byteOffset, out.length);
   const w = x1 - x0;
   assert.equal(bits.length, (y1 - y0) * w);
   for (let y = y0; y < y1; y++) {

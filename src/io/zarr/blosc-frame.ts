@@ -138,13 +138,14 @@ export async function decodeBloscFrame(frame: Uint8Array, decoders: Partial<Reco
 
 /** The bytes of a decoded frame (`decodeBloscBlocks` of `frame`): its blocks joined and unshuffled. */
 export function bloscBytes(c: BloscContent, frame: Uint8Array): Uint8Array {
-  // A view into the frame (stored uncompressed) is copied: the caller owns what it gets.
-  if ('bytes' in c) return c.bytes.buffer === frame.buffer ? c.bytes.slice() : c.bytes;
+  // A view into the frame (stored uncompressed) is copied: the caller owns what it gets. (`new Uint8Array(view)`
+  // copies; a Buffer's `slice` would not.)
+  if ('bytes' in c) return c.bytes.buffer === frame.buffer ? new Uint8Array(c.bytes) : c.bytes;
   const { blocks, shuffled, typesize, nbytes, blocksize } = c;
   // One unshuffled, unsplit block that is the whole frame: hand it over without a copy.
   if (!shuffled && blocks.length === 1 && blocks[0].parts.length === 1) {
     const only = blocks[0].parts[0];
-    return only.buffer === frame.buffer ? only.slice() : only;
+    return only.buffer === frame.buffer ? new Uint8Array(only) : only;
   }
   const out = new Uint8Array(nbytes);
   if (!shuffled) {

@@ -74,8 +74,9 @@ class DecodePool {
   }
   decode(kind: Kind, bytes: Uint8Array): Promise<Uint8Array> {
     const id = this.nextId++;
-    // A chunk read from disk owns its buffer (transferred, no copy); a view into a larger buffer is copied.
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : bytes.slice();
+    // A chunk that owns its buffer is transferred (no copy); a view into a larger buffer (a slab of chunk files,
+    // chunk-files.ts) is copied — `new Uint8Array(view)`: a Buffer's `slice` is a view and would detach the slab.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes : new Uint8Array(bytes);
     const w = this.workers[this.turn++ % this.workers.length];
     // Referenced while chunks are in flight (else the process could exit under a pending read), idle workers never
     // keep the process alive.

@@ -131,8 +131,9 @@ export async function decodeChunk(bytes: Uint8Array, codec: DirectCodec, t: Plac
   }
   if (decoded.byteLength !== want) throw new Error(`a chunk decoded to ${decoded.byteLength} bytes, expected ${want} (${chunkElems} values)`);
   const E = t.itemBytes;
-  // A view of the decoded bytes as elements needs an aligned offset; else one copy to a fresh buffer.
-  const src = decoded.byteOffset % E === 0 ? new t.View(decoded.buffer, decoded.byteOffset, chunkElems) : new t.View(decoded.slice().buffer, 0, chunkElems);
+  // A view of the decoded bytes as elements needs an aligned offset; else one copy to a fresh buffer
+  // (`new Uint8Array(view)` copies; a Buffer's `slice` would not).
+  const src = decoded.byteOffset % E === 0 ? new t.View(decoded.buffer, decoded.byteOffset, chunkElems) : new t.View(new Uint8Array(decoded).buffer, 0, chunkElems);
   return (plan) => placeElements(t.out, plan, src, 0, 0, chunkElems);
 }
 

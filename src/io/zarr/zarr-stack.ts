@@ -15,6 +15,7 @@ import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
 import { inputError, isCellColocError } from '../../core/errors.js';
 import type { Volume, VoxelData } from '../../core/volume.js';
+import { readChunkFile } from './chunk-files.js';
 import { assembleRegion, type AxisSelection, type ChunkLike, type ChunkSource } from './assemble.js';
 import { chunkKeyEncoder, directCodecOf, type ArrayMetadata } from './direct-decode.js';
 import { POOL_MIN_CHUNKS, poolDecodes, startDecodePool } from './decode-pool.js';
@@ -81,7 +82,7 @@ class CountingStore extends FileSystemStore {
   }
   /** A chunk file's bytes (`key` = its key in the store, for messages), checked and counted. */
   readChunk(path: string, key: string): Uint8Array {
-    const v = readLocal(path);
+    const v = readChunkFile(path);
     if (v === undefined) throw inputError(`${this.label}: chunk ${key} is missing (expected a chunk file; the store may be incomplete)`);
     if (this.bloscFrames) {
       const declared = v.byteLength >= 16 ? new DataView(v.buffer, v.byteOffset, 16).getUint32(12, true) : -1;
@@ -99,13 +100,7 @@ class CountingStore extends FileSystemStore {
   }
 }
 
-/**
- * One chunk file, read synchronously. `fs.promises.readFile` costs four thread-pool round trips per file (open,
- * fstat, read, close); a 2048² two-channel image in 256² chunks is 128 files, and on a loaded machine each round
- * trip waits to be scheduled: measured 1.1–1.6 s wall for 0.15 s CPU. A chunk is tens to hundreds of KiB from the
- * page cache or a local disk, read in well under a millisecond, so blocking is cheaper than the hops.
- * undefined = no such file (the caller decides whether that is an error).
- */
+/** A metadata file's bytes, or undefined when there is no such file. */
 function readLocal(path: string): Uint8Array | undefined {
   try {
     return readFileSync(path);
