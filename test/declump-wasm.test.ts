@@ -3,11 +3,14 @@
  * loops they replace, which test/declump-smoothing.test.ts checks against a direct sum of CellProfiler's
  * smoothing kernel: the plane smoothing without a mask, over random planes (1–40 rows and columns: every
  * remainder of the four- and two-voxel steps), kernel sizes, anisotropic pixels, edge correction or zeros
- * outside, with and without the voxels that are needed only.
+ * outside, with and without the voxels that are needed only; the integer distance transform of unit-pixel planes
+ * (test/declump-distance-int.test.ts checks the JavaScript against the general passes, and those against SciPy)
+ * on random masks, ellipses cut by the plane's edges, pinholes and planes without background.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
+import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
 import { declumpKernels, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 
 function lcg(seed: number): () => number {
@@ -56,4 +59,42 @@ test('plane smoothing: WebAssembly = JavaScript bit for bit (random planes, kern
       assert.ok(Object.is(js[i], wasm[i]), `case ${it} (${Y}×${X}, σ ${sigma}, zeros outside ${zerosOutside}) voxel ${i}: ${js[i]} vs ${wasm[i]}`);
     }
   }
+});
+
+test('integer distance transform: WebAssembly = JavaScript bit for bit (distances, and ranks where JavaScript writes them)', () => {
+  const r = lcg(11);
+  let declined = 0;
+  for (let it = 0; it < 1500; it++) {
+    const Y = 1 + Math.floor(r() * 60);
+    const X = 1 + Math.floor(r() * 70);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const kind = it % 4;
+    if (kind === 0) {
+      for (let i = 0; i < n; i++) mask[i] = r() < 0.8 ? 1 : 0; // rows and columns without background
+    } else {
+      // an ellipse, possibly cut by the plane's edges, with pinholes for kind 3
+      const [cy, cx, ry, rx] = [r() * Y, r() * X, 1 + r() * Y, 1 + r() * X];
+      for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) mask[y * X + x] = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 < 1 && (kind !== 3 || r() < 0.97) ? 1 : 0;
+    }
+    if (it % 97 === 0) mask.fill(1); // no background: both decline
+    const withRanks = r() < 0.7;
+    const UNSET = -12345;
+    const o1 = new Float32Array(n).fill(5);
+    const r1 = new Int32Array(n).fill(UNSET);
+    const a = withEngine('js', () => unitPlaneDistanceTransform(mask, Y, X, o1, withRanks ? r1 : null));
+    const o2 = new Float32Array(n).fill(6);
+    const r2 = new Int32Array(n).fill(-999);
+    const b = withEngine('wasm', () => unitPlaneDistanceTransform(mask, Y, X, o2, withRanks ? r2 : null));
+    assert.equal(b, a, `case ${it}: returned ${b}, JavaScript ${a}`);
+    if (!a) {
+      declined++;
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      assert.ok(Object.is(o1[i], o2[i]), `case ${it} (${Y}×${X}) voxel ${i}: ${o1[i]} vs ${o2[i]}`);
+      if (r1[i] !== UNSET) assert.equal(r2[i], r1[i], `case ${it} rank ${i}`);
+    }
+  }
+  assert.ok(declined >= 15, `planes without background seen: ${declined}`);
 });

@@ -6,6 +6,8 @@
 ;; Fixed memory (20 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
 ;;   KY 0 (f64 taps)   KX 512 (f64 taps)   FROM 65536 (i32 per row)   TO 131072 (i32 per row)
 ;;   VALS 196608 (f32 plane)   OUT 458752 (f32 plane)   NEED 720896 (u8 plane)   A 786432 (f64 plane)
+;; The distance transform reuses them: mask in NEED, distances in OUT, H (i32 plane) at 786432, ranks (i32 plane)
+;; at 1048576, the envelope's F, S, T (i32, rows of at most 4096) at 65536, 81920, 98304.
 (module
   (memory (export "memory") 20 20)
 
@@ -217,4 +219,169 @@
               (local.set $x (i32.add (local.get $x) (i32.const 1)))
               (br $need)))))))
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
-      (br $xRows)))))
+      (br $xRows))))
+  ;; distance-transform-int.ts `unitPlaneDistanceTransform` (Meijster et al. 2000, phases swapped), the same
+  ;; integers, roots and ranks. Returns 0 (nothing meaningful written) when the plane has no background voxel.
+  (func (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (result i32)
+    (local $n i32) (local $i i32) (local $x i32) (local $y i32) (local $rowEnd i32) (local $bg i32) (local $bgv v128)
+    (local $z v128) (local $v i32) (local $row i32) (local $first i32) (local $last i32) (local $x0 i32) (local $x1 i32)
+    (local $m i32) (local $u i32) (local $q i32) (local $fu i32) (local $a i32) (local $b i32) (local $p i32)
+    (local $w i32) (local $k i32) (local $top i32) (local $sq i32)
+    (local.set $n (i32.mul (local.get $Y) (local.get $X)))
+    ;; Phase 1, downward: row 0, then each row from the one above (4 voxels at a time).
+    (local.set $x (i32.const 0))
+    (block $d0 (loop $l0
+      (br_if $d0 (i32.ge_s (local.get $x) (local.get $X)))
+      (if (i32.load8_u offset=720896 (local.get $x))
+        (then (i32.store offset=786432 (i32.shl (local.get $x) (i32.const 2)) (i32.const 32768)))
+        (else (i32.store offset=786432 (i32.shl (local.get $x) (i32.const 2)) (i32.const 0)) (local.set $bg (i32.const 1))))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br $l0)))
+    (local.set $bgv (v128.const i32x4 0 0 0 0))
+    (local.set $i (local.get $X))
+    (block $dDown (loop $down
+      (br_if $dDown (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $rowEnd (i32.add (local.get $i) (local.get $X)))
+      (block $vd (loop $vl
+        (br_if $vd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $rowEnd)))
+        (local.set $z (i32x4.eq (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero offset=720896 (local.get $i))))
+          (v128.const i32x4 0 0 0 0)))
+        (local.set $bgv (v128.or (local.get $bgv) (local.get $z)))
+        (v128.store offset=786432 (i32.shl (local.get $i) (i32.const 2))
+          (v128.andnot
+            (i32x4.min_s (i32x4.add (v128.load offset=786432 (i32.shl (i32.sub (local.get $i) (local.get $X)) (i32.const 2))) (v128.const i32x4 1 1 1 1))
+              (v128.const i32x4 32768 32768 32768 32768))
+            (local.get $z)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_s (local.get $i) (local.get $rowEnd)))
+        (if (i32.load8_u offset=720896 (local.get $i))
+          (then
+            (local.set $v (i32.add (i32.load offset=786432 (i32.shl (i32.sub (local.get $i) (local.get $X)) (i32.const 2))) (i32.const 1)))
+            (i32.store offset=786432 (i32.shl (local.get $i) (i32.const 2))
+              (select (i32.const 32768) (local.get $v) (i32.gt_s (local.get $v) (i32.const 32768)))))
+          (else (i32.store offset=786432 (i32.shl (local.get $i) (i32.const 2)) (i32.const 0)) (local.set $bg (i32.const 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl)))
+      (br $down)))
+    (if (i32.eqz (i32.or (local.get $bg) (v128.any_true (local.get $bgv)))) (then (return (i32.const 0))))
+    ;; Upward: the nearest background voxel below, where nearer (rows bottom to top).
+    (local.set $y (i32.sub (local.get $Y) (i32.const 2)))
+    (block $dUp (loop $up
+      (br_if $dUp (i32.lt_s (local.get $y) (i32.const 0)))
+      (local.set $i (i32.mul (local.get $y) (local.get $X)))
+      (local.set $rowEnd (i32.add (local.get $i) (local.get $X)))
+      (block $vu (loop $vul
+        (br_if $vu (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $rowEnd)))
+        (v128.store offset=786432 (i32.shl (local.get $i) (i32.const 2))
+          (i32x4.min_s (v128.load offset=786432 (i32.shl (local.get $i) (i32.const 2)))
+            (i32x4.add (v128.load offset=786432 (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2))) (v128.const i32x4 1 1 1 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vul)))
+      (block $su (loop $sul
+        (br_if $su (i32.ge_s (local.get $i) (local.get $rowEnd)))
+        (local.set $v (i32.add (i32.load offset=786432 (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2))) (i32.const 1)))
+        (if (i32.lt_s (local.get $v) (i32.load offset=786432 (i32.shl (local.get $i) (i32.const 2))))
+          (then (i32.store offset=786432 (i32.shl (local.get $i) (i32.const 2)) (local.get $v))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sul)))
+      (local.set $y (i32.sub (local.get $y) (i32.const 1)))
+      (br $up)))
+    ;; Phase 2, along each row: the lower envelope of the parabolas (x − u)² + h(u)².
+    ;; top = h², h = (min(Y, X) − 1) >> 1
+    (local.set $top (i32.shr_s (i32.sub (select (local.get $Y) (local.get $X) (i32.lt_s (local.get $Y) (local.get $X))) (i32.const 1)) (i32.const 1)))
+    (local.set $top (i32.mul (local.get $top) (local.get $top)))
+    (local.set $y (i32.const 0))
+    (block $dRows (loop $rows
+      (br_if $dRows (i32.ge_s (local.get $y) (local.get $Y)))
+      (local.set $row (i32.mul (local.get $y) (local.get $X)))
+      (local.set $first (i32.const 0))
+      (block $fd (loop $fl
+        (br_if $fd (i32.ge_s (local.get $first) (local.get $X)))
+        (br_if $fd (i32.load8_u offset=720896 (i32.add (local.get $row) (local.get $first))))
+        (local.set $first (i32.add (local.get $first) (i32.const 1)))
+        (br $fl)))
+      (if (i32.eq (local.get $first) (local.get $X))
+        (then (memory.fill (i32.add (i32.const 458752) (i32.shl (local.get $row) (i32.const 2))) (i32.const 0) (i32.shl (local.get $X) (i32.const 2))))
+        (else
+          (local.set $last (i32.sub (local.get $X) (i32.const 1)))
+          (block $ld (loop $ll
+            (br_if $ld (i32.load8_u offset=720896 (i32.add (local.get $row) (local.get $last))))
+            (local.set $last (i32.sub (local.get $last) (i32.const 1)))
+            (br $ll)))
+          (local.set $x0 (select (i32.sub (local.get $first) (i32.const 1)) (i32.const 0) (i32.gt_s (local.get $first) (i32.const 0))))
+          (local.set $x1 (select (i32.add (local.get $last) (i32.const 2)) (local.get $X) (i32.lt_s (local.get $last) (i32.sub (local.get $X) (i32.const 1)))))
+          (memory.fill (i32.add (i32.const 458752) (i32.shl (local.get $row) (i32.const 2))) (i32.const 0) (i32.shl (local.get $x0) (i32.const 2)))
+          (memory.fill (i32.add (i32.const 458752) (i32.shl (i32.add (local.get $row) (local.get $x1)) (i32.const 2))) (i32.const 0)
+            (i32.shl (i32.sub (local.get $X) (local.get $x1)) (i32.const 2)))
+          (local.set $m (i32.sub (local.get $x1) (local.get $x0)))
+          ;; f[u] = h² of the stretch
+          (local.set $u (i32.const 0))
+          (block $sqd (loop $sql
+            (br_if $sqd (i32.ge_s (local.get $u) (local.get $m)))
+            (local.set $v (i32.load offset=786432 (i32.shl (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)) (i32.const 2))))
+            (i32.store offset=65536 (i32.shl (local.get $u) (i32.const 2)) (i32.mul (local.get $v) (local.get $v)))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $sql)))
+          (local.set $q (i32.const 0))
+          (i32.store offset=81920 (i32.const 0) (i32.const 0))
+          (i32.store offset=98304 (i32.const 0) (i32.const 0))
+          (local.set $u (i32.const 1))
+          (block $ed (loop $el
+            (br_if $ed (i32.ge_s (local.get $u) (local.get $m)))
+            (local.set $fu (i32.load offset=65536 (i32.shl (local.get $u) (i32.const 2))))
+            ;; drop the parabolas that u's lies below at the start of their segment
+            (block $pd (loop $pl
+              (br_if $pd (i32.lt_s (local.get $q) (i32.const 0)))
+              (local.set $p (i32.load offset=81920 (i32.shl (local.get $q) (i32.const 2))))
+              (local.set $w (i32.load offset=98304 (i32.shl (local.get $q) (i32.const 2))))
+              (local.set $a (i32.sub (local.get $w) (local.get $p)))
+              (local.set $b (i32.sub (local.get $w) (local.get $u)))
+              (br_if $pd (i32.le_s
+                (i32.add (i32.mul (local.get $a) (local.get $a)) (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2))))
+                (i32.add (i32.mul (local.get $b) (local.get $b)) (local.get $fu))))
+              (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+              (br $pl)))
+            (if (i32.lt_s (local.get $q) (i32.const 0))
+              (then
+                (local.set $q (i32.const 0))
+                (i32.store offset=81920 (i32.const 0) (local.get $u)))
+              (else
+                ;; Meijster's Sep(s[q], u) + 1, the floor of a float quotient as in JavaScript
+                (local.set $p (i32.load offset=81920 (i32.shl (local.get $q) (i32.const 2))))
+                (local.set $w (i32.add (i32.const 1) (i32.trunc_f64_s (f64.floor (f64.div
+                  (f64.convert_i32_s (i32.sub (i32.add (i32.sub (i32.mul (local.get $u) (local.get $u)) (i32.mul (local.get $p) (local.get $p))) (local.get $fu))
+                    (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2)))))
+                  (f64.convert_i32_s (i32.shl (i32.sub (local.get $u) (local.get $p)) (i32.const 1))))))))
+                (if (i32.lt_s (local.get $w) (local.get $m)) (then
+                  (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                  (i32.store offset=81920 (i32.shl (local.get $q) (i32.const 2)) (local.get $u))
+                  (i32.store offset=98304 (i32.shl (local.get $q) (i32.const 2)) (local.get $w))))))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $el)))
+          ;; roots (and ranks) from the envelope, right to left
+          (local.set $u (i32.sub (local.get $m) (i32.const 1)))
+          (local.set $p (i32.load offset=81920 (i32.shl (local.get $q) (i32.const 2))))
+          (local.set $w (i32.load offset=98304 (i32.shl (local.get $q) (i32.const 2))))
+          (local.set $sq (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2))))
+          (block $od (loop $ol
+            (br_if $od (i32.lt_s (local.get $u) (i32.const 0)))
+            (local.set $a (i32.sub (local.get $u) (local.get $p)))
+            (local.set $k (i32.add (i32.mul (local.get $a) (local.get $a)) (local.get $sq)))
+            (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
+            (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.convert_i32_s (local.get $k)))))
+            (if (local.get $withRanks) (then
+              (i32.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $k)))))
+            (if (i32.eq (local.get $u) (local.get $w)) (then
+              (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+              (if (i32.ge_s (local.get $q) (i32.const 0)) (then
+                (local.set $p (i32.load offset=81920 (i32.shl (local.get $q) (i32.const 2))))
+                (local.set $w (i32.load offset=98304 (i32.shl (local.get $q) (i32.const 2))))
+                (local.set $sq (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2))))))))
+            (local.set $u (i32.sub (local.get $u) (i32.const 1)))
+            (br $ol)))))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $rows)))
+    (i32.const 1))
+)
