@@ -96,6 +96,42 @@ test('overlap table of a whole-image ROI from cell runs meeting marker runs equa
   }
 });
 
+/**
+ * skimage.measure.perimeter(mask, neighborhood=4) of one object, written from its definition (skimage 0.19
+ * `_regionprops_utils.perimeter`): border = object minus its erosion by the 4-cross (outside the image = background),
+ * codes = border convolved with [[10, 2, 10], [2, 1, 2], [10, 2, 10]], summed with the weights of codes 5, 7, 15, 17,
+ * 25, 27 (1), 21, 33 (√2) and 13, 23 ((1 + √2) / 2).
+ */
+function brutePerimeter(data: ArrayLike<number>, Y: number, X: number, l: number): number {
+  const inObj = (y: number, x: number) => y >= 0 && y < Y && x >= 0 && x < X && data[y * X + x] === l;
+  const isBorder = (y: number, x: number) =>
+    inObj(y, x) && !(inObj(y - 1, x) && inObj(y + 1, x) && inObj(y, x - 1) && inObj(y, x + 1));
+  const w = new Map<number, number>([[5, 1], [7, 1], [15, 1], [17, 1], [25, 1], [27, 1], [21, Math.SQRT2], [33, Math.SQRT2], [13, (1 + Math.SQRT2) / 2], [23, (1 + Math.SQRT2) / 2]]);
+  let p = 0;
+  for (let y = 0; y < Y; y++) {
+    for (let x = 0; x < X; x++) {
+      if (!isBorder(y, x)) continue;
+      let code = 1;
+      for (const [dy, dx, c] of [[-1, 0, 2], [1, 0, 2], [0, -1, 2], [0, 1, 2], [-1, -1, 10], [-1, 1, 10], [1, -1, 10], [1, 1, 10]]) {
+        if (isBorder(y + dy, x + dx)) code += c;
+      }
+      p += w.get(code) ?? 0;
+    }
+  }
+  return p;
+}
+
+test('2D perimeters from the border found run by run equal skimage perimeter(neighborhood=4) written from its definition', () => {
+  for (const [shape, n, seed] of [[[1, 40, 60], 40, 3], [[1, 33, 47], 90, 9], [[1, 1, 30], 6, 4], [[1, 25, 1], 5, 8]] as [[number, number, number], number, number][]) {
+    const v = blobs(shape, n, seed); // later rectangles overwrite earlier ones: concave objects, several runs per row
+    const m = measureObjects(v, null, null, [1, 1, 1]);
+    for (let k = 0; k < m.ids.length; k++) {
+      const expected = brutePerimeter(v.data, shape[1], shape[2], m.ids[k]);
+      assert.ok(Math.abs(m.perimeterPx[k] - expected) < 1e-9, `${shape} label ${m.ids[k]}: ${m.perimeterPx[k]} vs ${expected}`);
+    }
+  }
+});
+
 test('runs from run-length labelling equal the scan of the painted labels; the size filter keeps them equal to a scan of its result', async () => {
   const { packMask } = await import('../src/segmentation/bitmask.js');
   const { labelBitMask } = await import('../src/segmentation/label.js');

@@ -55,7 +55,7 @@ export function passA(
 ): void {
   passGeometry(runs, runK, Y, X, st);
   if (inten && st.values) passIntensity(runs, runK, inten, st.offsets, st.values, st.sumI, st.maxI, st.hists);
-  if (st.border) passBorder(data, runs, runK, Y, X, st.border, st);
+  if (st.border) passBorder(runs, runK, Y, X, st.border, st);
   else passFaces(data, runs, runK, Z, Y, X, st.faces);
   if (uniformRoi !== 0) passRoisUniform(runs, runK, uniformRoi, st);
   else if (roiData) passRois(runs, runK, Y, X, roiData, st);
@@ -162,20 +162,39 @@ function passIntensity(
   }
 }
 
-/** 2D: border pixels (a 4-neighbour outside the object), flagged and listed in raster order with their object. */
-function passBorder(data: LabelData, runs: LabelRuns, runK: Int32Array, Y: number, X: number, border: Uint8Array, st: PassAState): void {
-  const { n: nRuns, start, length } = runs;
+/**
+ * 2D: border pixels (a 4-neighbour outside the object), flagged and listed in raster order with their object.
+ *
+ * From the runs alone (issue 21): a run's two ends always border something else, and an inner pixel is a border
+ * pixel unless the pixels above and below carry its label, i.e. lie in runs of that label in the neighbour rows. So
+ * each run meets the runs of the rows above and below (one pointer per row: the runs of a row are in x order), and
+ * only the border pixels are visited; the former per-pixel test of both neighbours read every object pixel three
+ * times, in code that ran cold.
+ */
+function passBorder(runs: LabelRuns, runK: Int32Array, Y: number, X: number, border: Uint8Array, st: PassAState): void {
+  const { n: nRuns, start, length, label } = runs;
   let borderList = st.borderList;
   let borderK = st.borderK;
   let nBorder = 0;
+  // first run of each row: rows y's runs are [rowFirst[y], rowFirst[y + 1])
+  const rowFirst = new Int32Array(Y + 1);
+  for (let y = 0, r = 0; y <= Y; y++) {
+    while (r < nRuns && start[r] < y * X) r++;
+    rowFirst[y] = r;
+  }
+  let above = spans.above;
+  let below = spans.below;
+  let inner = spans.inner;
+  let rowY = -1;
+  let up = 0;
+  let upEnd = 0;
+  let down = 0;
+  let downEnd = 0;
   for (let r = 0; r < nRuns; r++) {
     const i0 = start[r];
     const L = length[r];
-    const i1 = i0 + L;
     const k = runK[r];
-    const l = data[i0];
     const y = Math.floor(i0 / X);
-    const edgeRow = y === 0 || y === Y - 1;
     if (nBorder + L > borderList.length) {
       const size = Math.max(borderList.length * 2, nBorder + L);
       const grown = new Int32Array(size);
@@ -185,19 +204,83 @@ function passBorder(data: LabelData, runs: LabelRuns, runK: Int32Array, Y: numbe
       grownK.set(borderK);
       borderK = grownK;
     }
-    // run ends always border something else; inner pixels iff the pixel above/below differs
-    for (let i = i0; i < i1; i++) {
-      if (edgeRow || i === i0 || i === i1 - 1 || data[i - X] !== l || data[i + X] !== l) {
+    if (y !== rowY) {
+      rowY = y;
+      up = y > 0 ? rowFirst[y - 1] : 0;
+      upEnd = y > 0 ? rowFirst[y] : 0;
+      down = y < Y - 1 ? rowFirst[y + 1] : 0;
+      downEnd = y < Y - 1 ? rowFirst[y + 2] : 0;
+      const need = 2 * (upEnd - up + (downEnd - down)) + 2; // the intersection has fewer spans than both lists
+      if (above.length < need) {
+        above = spans.above = new Int32Array(need);
+        below = spans.below = new Int32Array(need);
+        inner = spans.inner = new Int32Array(need);
+      }
+    }
+    const x0 = i0 - y * X;
+    const x1 = x0 + L;
+    let ni = 0; // interior spans [inner[q], inner[q + 1]): same label above and below
+    if (y > 0 && y < Y - 1 && L > 2) {
+      const l = label[r];
+      const lo = x0 + 1; // the run's inner pixels [lo, hi)
+      const hi = x1 - 1;
+      const baseUp = (y - 1) * X;
+      while (up < upEnd && start[up] + length[up] - baseUp <= lo) up++;
+      let na = 0;
+      for (let j = up; j < upEnd && start[j] - baseUp < hi; j++) {
+        if (label[j] !== l) continue;
+        const s = Math.max(start[j] - baseUp, lo);
+        const e = Math.min(start[j] + length[j] - baseUp, hi);
+        if (s < e) {
+          above[na++] = s;
+          above[na++] = e;
+        }
+      }
+      const baseDown = (y + 1) * X;
+      while (down < downEnd && start[down] + length[down] - baseDown <= lo) down++;
+      let nb = 0;
+      for (let j = down; j < downEnd && start[j] - baseDown < hi; j++) {
+        if (label[j] !== l) continue;
+        const s = Math.max(start[j] - baseDown, lo);
+        const e = Math.min(start[j] + length[j] - baseDown, hi);
+        if (s < e) {
+          below[nb++] = s;
+          below[nb++] = e;
+        }
+      }
+      // both lists are sorted and disjoint: their intersection in one merge
+      for (let a = 0, b = 0; a < na && b < nb; ) {
+        const s = Math.max(above[a], below[b]);
+        const e = Math.min(above[a + 1], below[b + 1]);
+        if (s < e) {
+          inner[ni++] = s;
+          inner[ni++] = e;
+        }
+        if (above[a + 1] < below[b + 1]) a += 2;
+        else b += 2;
+      }
+    }
+    // the border: the run minus its interior spans, in x order
+    const rowBase = y * X;
+    let x = x0;
+    for (let q = 0; q <= ni; q += 2) {
+      const stop = q < ni ? inner[q] : x1;
+      for (; x < stop; x++) {
+        const i = rowBase + x;
         border[i] = 1;
         borderK[nBorder] = k;
         borderList[nBorder++] = i;
       }
+      if (q < ni) x = inner[q + 1];
     }
   }
   st.borderList = borderList;
   st.borderK = borderK;
   st.nBorder = nBorder;
 }
+
+/** Span scratch of `passBorder` (pairs of x), kept between calls and grown to the busiest row's run count. */
+const spans = { above: new Int32Array(64), below: new Int32Array(64), inner: new Int32Array(64) };
 
 /**
  * 3D: voxel-face transitions with zero padding (surface area, spec 7.5.1); along x a run has exactly two (its
