@@ -11,6 +11,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { SMOOTH_ROWS_VOXELS, smoothRows, xPassRow, yPassRow } from './smooth-rows.js';
+import { smoothPlaneWasm } from './declump-wasm.js';
 
 // Reused between calls: declumping smooths one small box per object (see grow-buffer.ts).
 const numScratch = new GrowBuffer(Float64Array);
@@ -222,6 +223,8 @@ function smoothPlane(
   for (let t = 0; t < ky.length; t++) kySum += ky[t];
   let kxSum = 0;
   for (let t = 0; t < kx.length; t++) kxSum += kx[t];
+  // Without a mask, the same sums in WebAssembly (declump-wasm.ts) when it can run them.
+  if (normalize && values instanceof Float32Array && smoothPlaneWasm(values, Y, X, ky, kx, kySum, kxSum, zerosOutside, needed, from, to, out)) return;
   // Pass along y into `a` (numerator) and `b` (mask weights, masked case only).
   // The unrolled rows read and write `SMOOTH_ROWS` itself: only when it holds the plane.
   const fixed = n <= SMOOTH_ROWS_VOXELS;
