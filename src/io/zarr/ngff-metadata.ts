@@ -6,7 +6,8 @@
  *
  * Errors name the store, the metadata file and what is wrong, on one line.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { inputError } from '../../core/errors.js';
@@ -52,10 +53,14 @@ export interface GroupAttributes {
   file: string;
 }
 
+/**
+ * A metadata file, read synchronously: a few hundred bytes, where `fs.promises.readFile` costs four thread-pool
+ * round trips (and a store is opened twice per run: memory check, then load).
+ */
 async function readJson(file: string): Promise<unknown | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw inputError(`${file}: cannot read (${(e as Error).message})`, e);

@@ -9,7 +9,6 @@
  * (chunks, bytes) for the run manifest.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
@@ -227,11 +226,11 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
   };
 }
 
-/** The array's metadata file: Zarr v2 `.zarray` or v3 `zarr.json` ({} when neither parses: zarrita opened it). */
+/** The array's metadata file (read synchronously, as readJson in ngff-metadata.ts): Zarr v2 `.zarray` or v3 `zarr.json` ({} when neither parses: zarrita opened it). */
 async function readArrayMetadata(arrayPath: string): Promise<ArrayMetadata> {
   const read = async (f: string) => {
     try {
-      return JSON.parse(await readFile(join(arrayPath, f), 'utf8')) as ArrayMetadata;
+      return JSON.parse(readFileSync(join(arrayPath, f), 'utf8')) as ArrayMetadata;
     } catch {
       return null;
     }
