@@ -5,13 +5,16 @@
  * remainder of the four- and two-voxel steps), kernel sizes, anisotropic pixels, edge correction or zeros
  * outside, with and without the voxels that are needed only; the integer distance transform of unit-pixel planes
  * (test/declump-distance-int.test.ts checks the JavaScript against the general passes, and those against SciPy)
- * on random masks, ellipses cut by the plane's edges, pinholes and planes without background.
+ * on random masks, ellipses cut by the plane's edges, pinholes and planes without background; the watershed's
+ * flood of planes with an empty border (test/declump-watershed-ranks.test.ts checks the JavaScript against a
+ * plain priority queue) with many ties, unreachable voxels and markers outside the mask.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
 import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
-import { declumpKernels, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
+import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -97,4 +100,29 @@ test('integer distance transform: WebAssembly = JavaScript bit for bit (distance
     }
   }
   assert.ok(declined >= 15, `planes without background seen: ${declined}`);
+});
+
+test('watershed flood of an interior plane: WebAssembly = JavaScript (ties, unreachable voxels, markers outside the mask)', () => {
+  const r = lcg(3);
+  const probe = new Uint32Array(9);
+  probe[4] = 1;
+  assert.equal(floodInteriorPlaneWasm(new Int32Array(9), 1, probe, Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 9), true);
+  for (let it = 0; it < 1500; it++) {
+    const Y = 3 + Math.floor(r() * 50);
+    const X = 3 + Math.floor(r() * 50);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const markers = new Uint32Array(n);
+    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.9) mask[y * X + x] = 1;
+    const levels = 1 + Math.floor(r() * 30); // few levels: many ties, flooded in queue order
+    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * levels);
+    const seeds = 1 + Math.floor(r() * 6);
+    for (let k = 1; k <= seeds; k++) markers[Math.floor(r() * n)] = k;
+    const js = markers.slice();
+    withEngine('js', () => seededWatershed(image, js, mask, [1, Y, X]));
+    const wasm = markers.slice();
+    withEngine('wasm', () => seededWatershed(image, wasm, mask, [1, Y, X]));
+    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, ${seeds} seeds, ${levels} levels)`);
+  }
 });

@@ -3,13 +3,14 @@
 ;; operations, same order, f64 sums of f32 inputs rounded to f32 once at the end), so the results are the same to
 ;; the last bit; SIMD only computes two neighbouring voxels' sums side by side (f64x2 lanes are IEEE doubles).
 ;;
-;; Fixed memory (20 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
+;; Fixed memory (40 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
 ;;   KY 0 (f64 taps)   KX 512 (f64 taps)   FROM 65536 (i32 per row)   TO 131072 (i32 per row)
 ;;   VALS 196608 (f32 plane)   OUT 458752 (f32 plane)   NEED 720896 (u8 plane)   A 786432 (f64 plane)
 ;; The distance transform reuses them: mask in NEED, distances in OUT, H (i32 plane) at 786432, ranks (i32 plane)
 ;; at 1048576, the envelope's F, S, T (i32, rows of at most 4096) at 65536, 81920, 98304.
+;; The flood: mask in NEED, ranks (i32) at 1310720, labels (u32) 1572864, NEXT 1835008, HEAD 2097152, TAIL 2359296.
 (module
-  (memory (export "memory") 20 20)
+  (memory (export "memory") 40 40)
 
   ;; masked-smooth.ts `smoothPlane` without a mask (normalised): the y pass into A over each row's needed x range
   ;; [FROM, TO) widened by hx, then the x pass into OUT (0 outside [FROM, TO) and, with $needed, where NEED is 0).
@@ -384,4 +385,126 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $rows)))
     (i32.const 1))
+
+  ;; watershed.ts `floodInteriorPlane`: the same queue, the same pops in the same order, the 8 neighbours in the
+  ;; same order (in-mask voxels are all interior: no bounds tests).
+  (func (export "floodInteriorPlane") (param $u i32) (param $X i32) (param $n i32)
+    (local $i i32) (local $j i32) (local $lab i32) (local $c i32) (local $b i32)
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.shl (local.get $u) (i32.const 2)))
+    (local.set $c (local.get $u)) ;; cur: the lowest rank that may hold a voxel
+    (local.set $i (i32.const 0))
+    (block $initDone (loop $init
+      (br_if $initDone (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))) (then
+        (if (i32.load8_u offset=720896 (local.get $i))
+          (then (local.set $b (i32.load offset=1310720 (i32.shl (local.get $i) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $i) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $i)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $i))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $i))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b)))))
+          (else (i32.store offset=1572864 (i32.shl (local.get $i) (i32.const 2)) (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $init)))
+    (loop $pop
+      ;; while (cur < u && head[cur] < 0) cur++
+      (block $found (loop $scan
+        (br_if $found (i32.ge_s (local.get $c) (local.get $u)))
+        (br_if $found (i32.ge_s (i32.load offset=2097152 (i32.shl (local.get $c) (i32.const 2))) (i32.const 0)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $scan)))
+      (if (i32.eq (local.get $c) (local.get $u)) (then (return)))
+      (local.set $i (i32.load offset=2097152 (i32.shl (local.get $c) (i32.const 2))))
+      (i32.store offset=2097152 (i32.shl (local.get $c) (i32.const 2)) (i32.load offset=1835008 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $lab (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $j (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (local.get $i) (local.get $X)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (local.get $i) (local.get $X)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (br $pop)))
 )
