@@ -7,13 +7,16 @@
  * (test/declump-distance-int.test.ts checks the JavaScript against the general passes, and those against SciPy)
  * on random masks, ellipses cut by the plane's edges, pinholes and planes without background; the watershed's
  * flood of planes with an empty border (test/declump-watershed-ranks.test.ts checks the JavaScript against a
- * plain priority queue) with many ties, unreachable voxels and markers outside the mask.
+ * plain priority queue) with many ties, unreachable voxels and markers outside the mask; the seeds' search
+ * (`peakLocalMax`, checked against scikit-image in segmentation-declump.test.ts) on planes of several regions
+ * with plateaus, zeros and negative values.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
 import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
 import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
+import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 
 function lcg(seed: number): () => number {
@@ -125,4 +128,28 @@ test('watershed flood of an interior plane: WebAssembly = JavaScript (ties, unre
     withEngine('wasm', () => seededWatershed(image, wasm, mask, [1, Y, X]));
     assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, ${seeds} seeds, ${levels} levels)`);
   }
+});
+
+test('local maxima of a plane: WebAssembly candidates = JavaScript (regions, plateaus, values <= 0, thin planes)', () => {
+  const r = lcg(8);
+  let peaks = 0;
+  for (let it = 0; it < 1500; it++) {
+    const Y = 1 + Math.floor(r() * 45);
+    const X = 1 + Math.floor(r() * 45);
+    const n = Y * X;
+    const regions = new Uint32Array(n);
+    const values = new Float32Array(n);
+    const nRegions = 1 + Math.floor(r() * 3);
+    const levels = r() < 0.5 ? 5 : 1000;
+    for (let i = 0; i < n; i++) {
+      regions[i] = r() < 0.85 ? 1 + Math.floor(r() * nRegions) : 0;
+      values[i] = Math.floor(r() * levels) - (r() < 0.1 ? levels : 0);
+    }
+    const options = { minDistance: 0.5 + r() * 6, spacing: [1, 1, 1] as [number, number, number], seedEveryRegion: r() < 0.7 };
+    const js = withEngine('js', () => peakLocalMax(values, regions, [1, Y, X], options));
+    const wasm = withEngine('wasm', () => peakLocalMax(values, regions, [1, Y, X], options));
+    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X})`);
+    peaks += js.length;
+  }
+  assert.ok(peaks > 10000, `peaks found: ${peaks}`);
 });

@@ -2,7 +2,8 @@
  * Declumping's per-clump kernels in WebAssembly (wasm/declump-kernels.wat, SIMD): the plane smoothing without a
  * mask (`masked-smooth.ts` `smoothPlane`: the `shape` distance map, the `intensity` map without a ROI mask) and
  * the integer distance transform of a unit-pixel plane (`distance-transform-int.ts`, with the watershed's ranks),
- * and the watershed's flood of a plane whose in-mask voxels are interior (`watershed.ts`). The
+ * the watershed's flood of a plane whose in-mask voxels are interior (`watershed.ts`), and the first step of the
+ * seeds' search (`peaks.ts`: the 8-neighbourhood maxima of a plane's interior, f32 comparisons). The
  * same floating-point operations in the same order as the JavaScript loops — each lane of an f64x2 is one
  * voxel's sum — so the results are the same to the last bit (test/declump-wasm.test.ts compares both); about
  * twice as fast on declumping's boxes (two voxels per instruction, no bounds checks). The module's memory is
@@ -17,6 +18,7 @@ interface KernelExports {
   smoothPlane(Y: number, X: number, hy: number, hx: number, kySum: number, kxSum: number, zerosOutside: number, needed: number): void;
   unitPlaneDT(Y: number, X: number, withRanks: number): number;
   floodInteriorPlane(u: number, X: number, n: number): void;
+  peakCandidates(Y: number, X: number): number;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -149,4 +151,21 @@ export function floodInteriorPlaneWasm(rank: Int32Array, u: number, labels: Uint
   v.k.floodInteriorPlane(u, X, n);
   labels.set(v.floodLabels.subarray(0, n));
   return true;
+}
+
+/**
+ * Step 1 of `peakLocalMax` (peaks.ts) on the interior voxels of a Y × X plane (rows 1…Y−2, columns 1…X−2; Y, X ≥ 3):
+ * the indices, in raster order, of the region voxels with a value > 0 and no larger value among their 8 neighbours
+ * of the same region, written to `out`. Returns their number, or −1 (nothing written) where the kernels cannot run.
+ */
+export function peakCandidatesWasm(values: Float32Array, regions: Uint32Array, Y: number, X: number, out: Int32Array): number {
+  const n = Y * X;
+  if (n > WASM_PLANE_VOXELS || Y < 3 || X < 3 || values.length < n || regions.length < n) return -1;
+  const v = kernels();
+  if (!v) return -1;
+  v.vals.set(values.subarray(0, n));
+  v.floodLabels.set(regions.subarray(0, n));
+  const nc = v.k.peakCandidates(Y, X);
+  out.set(v.floodRank.subarray(0, nc));
+  return nc;
 }

@@ -8,6 +8,7 @@
 ;;   VALS 196608 (f32 plane)   OUT 458752 (f32 plane)   NEED 720896 (u8 plane)   A 786432 (f64 plane)
 ;; The distance transform reuses them: mask in NEED, distances in OUT, H (i32 plane) at 786432, ranks (i32 plane)
 ;; at 1048576, the envelope's F, S, T (i32, rows of at most 4096) at 65536, 81920, 98304.
+;; Peak candidates: values in VALS, regions (u32) at 1572864, candidate indices (i32) out at 1310720.
 ;; The flood: mask in NEED, ranks (i32) at 1310720, labels (u32) 1572864, NEXT 1835008, HEAD 2097152, TAIL 2359296.
 (module
   (memory (export "memory") 40 40)
@@ -507,4 +508,109 @@
           (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
           (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
       (br $pop)))
+
+  ;; peaks.ts step 1 on the interior voxels of a plane (rows 1..Y-2, columns 1..X-2), four at a time: region
+  ;; voxels with a value > 0 and no larger value among their 8 neighbours of the same region. Writes their indices
+  ;; in raster order and returns how many.
+  (func (export "peakCandidates") (param $Y i32) (param $X i32) (result i32)
+    (local $y i32) (local $x i32) (local $i i32) (local $j i32) (local $nc i32) (local $xe i32)
+    (local $r v128) (local $v v128) (local $elig v128) (local $bad v128) (local $bits i32)
+    (local $rs i32) (local $vs f32)
+    (local.set $xe (i32.sub (local.get $X) (i32.const 1)))
+    (local.set $y (i32.const 1))
+    (block $yDone (loop $rows
+      (br_if $yDone (i32.ge_s (local.get $y) (i32.sub (local.get $Y) (i32.const 1))))
+      (local.set $x (i32.const 1))
+      (block $vDone (loop $quads
+        (br_if $vDone (i32.gt_s (i32.add (local.get $x) (i32.const 4)) (local.get $xe)))
+        (local.set $i (i32.add (i32.mul (local.get $y) (local.get $X)) (local.get $x)))
+        (local.set $r (v128.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $v (v128.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $elig (v128.andnot (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))
+          (i32x4.eq (local.get $r) (v128.const i32x4 0 0 0 0))))
+        (if (v128.any_true (local.get $elig)) (then
+          (local.set $bad (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.shl (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.sub (local.get $i) (local.get $X)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $bits (i32x4.bitmask (v128.andnot (local.get $elig) (local.get $bad))))
+          (block $b0 (br_if $b0 (i32.eqz (i32.and (local.get $bits) (i32.const 1))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (local.get $i)) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+          (block $b1 (br_if $b1 (i32.eqz (i32.and (local.get $bits) (i32.const 2))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (i32.add (local.get $i) (i32.const 1))) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+          (block $b2 (br_if $b2 (i32.eqz (i32.and (local.get $bits) (i32.const 4))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (i32.add (local.get $i) (i32.const 2))) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+          (block $b3 (br_if $b3 (i32.eqz (i32.and (local.get $bits) (i32.const 8))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (i32.add (local.get $i) (i32.const 3))) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $quads)))
+      ;; the rest of the row one by one
+      (block $sDone (loop $singles
+        (br_if $sDone (i32.ge_s (local.get $x) (local.get $xe)))
+        (local.set $i (i32.add (i32.mul (local.get $y) (local.get $X)) (local.get $x)))
+        (local.set $rs (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $vs (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (block $no
+          (br_if $no (i32.eqz (local.get $rs)))
+          (br_if $no (i32.eqz (f32.gt (local.get $vs) (f32.const 0))))
+            (local.set $j (i32.shl (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.sub (local.get $i) (local.get $X)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+          (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (local.get $i))
+          (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $singles)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $rows)))
+    (local.get $nc))
 )
