@@ -9,7 +9,8 @@
  * flood of planes with an empty border (test/declump-watershed-ranks.test.ts checks the JavaScript against a
  * plain priority queue) with many ties, unreachable voxels and markers outside the mask; the seeds' search
  * (`peakLocalMax`, checked against scikit-image in segmentation-declump.test.ts) on planes of several regions
- * with plateaus, zeros and negative values.
+ * with plateaus, zeros and negative values; basin merging's scan (merged labels, with 'max' and 'mean' saddles, one
+ * or two maps, fragments, more labels than the kernel's table holds).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
 import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
 import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
 import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
+import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 
 function lcg(seed: number): () => number {
@@ -152,4 +154,37 @@ test('local maxima of a plane: WebAssembly candidates = JavaScript (regions, pla
     peaks += js.length;
   }
   assert.ok(peaks > 10000, `peaks found: ${peaks}`);
+});
+
+test('basin merging: the WebAssembly scan gives the JavaScript merges (one or two maps, max and mean saddles, fragments)', () => {
+  const r = lcg(21);
+  let merged = 0;
+  for (let it = 0; it < 1200; it++) {
+    const Y = 3 + Math.floor(r() * 40);
+    const X = 3 + Math.floor(r() * 40);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const labels = new Uint32Array(n);
+    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.95) mask[y * X + x] = 1;
+    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * 20);
+    const k = 1 + Math.floor(r() * (it % 10 === 0 ? 70 : 8)); // over 63 labels: the JavaScript scan
+    for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
+    seededWatershed(image, labels, mask, [1, Y, X]);
+    const m0 = Float32Array.from({ length: n }, () => (r() < 0.05 ? -0 : Math.fround(r() * 100)));
+    const m1 = Float32Array.from({ length: n }, () => Math.floor(r() * 10));
+    const criteria: SaddleCriterion[] = [
+      { map: m0, h: r() * 0.5, relative: true, saddle: r() < 0.5 ? 'mean' : 'max' },
+      { map: m1, h: r() * 5, relative: false },
+    ].slice(0, 1 + Math.floor(r() * 2)) as SaddleCriterion[];
+    const minVoxels = r() < 0.5 ? 0 : r() * 100;
+    const js = labels.slice();
+    const kJs = withEngine('js', () => mergeShallowBasins(js, k, [1, Y, X], criteria, minVoxels));
+    const wasm = labels.slice();
+    const kWasm = withEngine('wasm', () => mergeShallowBasins(wasm, k, [1, Y, X], criteria, minVoxels));
+    assert.equal(kWasm, kJs, `case ${it}: objects`);
+    assert.deepEqual(wasm, js, `case ${it}: labels`);
+    if (kJs < k) merged++;
+  }
+  assert.ok(merged > 500, `cases with merges: ${merged}`);
 });

@@ -9,6 +9,9 @@
 ;; The distance transform reuses them: mask in NEED, distances in OUT, H (i32 plane) at 786432, ranks (i32 plane)
 ;; at 1048576, the envelope's F, S, T (i32, rows of at most 4096) at 65536, 81920, 98304.
 ;; Peak candidates: values in VALS, regions (u32) at 1572864, candidate indices (i32) out at 1310720.
+;; Basin merging's scan: labels (u32) at 1572864, maps (f32) in VALS and OUT; per label (< 64) voxel counts (f64) at
+;; 786432 and peaks (f64, label · nc + c) at 788480; per pair slot (lo · 64 + hi) 3·nc f64 at 1835008, its
+;; first-seen number (i32, −1 = unseen) at 2097152, the slots in first-seen order (i32) at 2113536.
 ;; The flood: mask in NEED, ranks (i32) at 1310720, labels (u32) 1572864, NEXT 1835008, HEAD 2097152, TAIL 2359296.
 (module
   (memory (export "memory") 40 40)
@@ -613,4 +616,83 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $rows)))
     (local.get $nc))
+
+  ;; merge-shallow.ts `see`: the boundary voxel pair (i, j) of labels a ≠ b (both > 0) into the pair's
+  ;; [highest, sum, count] of min(m[i], m[j]) per map, the pair registered when first seen.
+  (func $see (param $a i32) (param $b i32) (param $i i32) (param $j i32) (param $nc i32) (param $np i32) (result i32)
+    (local $slot i32) (local $cur i32) (local $v f64)
+    (local.set $slot (select
+      (i32.add (i32.shl (local.get $a) (i32.const 6)) (local.get $b))
+      (i32.add (i32.shl (local.get $b) (i32.const 6)) (local.get $a))
+      (i32.lt_u (local.get $a) (local.get $b))))
+    (local.set $cur (i32.add (i32.const 1835008) (i32.mul (local.get $slot) (i32.const 48))))
+    (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $slot) (i32.const 2))) (i32.const 0)) (then
+      (i32.store offset=2097152 (i32.shl (local.get $slot) (i32.const 2)) (local.get $np))
+      (i32.store offset=2113536 (i32.shl (local.get $np) (i32.const 2)) (local.get $slot))
+      (local.set $np (i32.add (local.get $np) (i32.const 1)))
+      (f64.store (local.get $cur) (f64.const -inf))
+      (f64.store offset=8 (local.get $cur) (f64.const 0))
+      (f64.store offset=16 (local.get $cur) (f64.const 0))
+      (f64.store offset=24 (local.get $cur) (f64.const -inf))
+      (f64.store offset=32 (local.get $cur) (f64.const 0))
+      (f64.store offset=40 (local.get $cur) (f64.const 0))))
+    (local.set $v (f64.min
+      (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+      (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $j) (i32.const 2))))))
+    (if (f64.gt (local.get $v) (f64.load (local.get $cur))) (then (f64.store (local.get $cur) (local.get $v))))
+    (f64.store offset=8 (local.get $cur) (f64.add (f64.load offset=8 (local.get $cur)) (local.get $v)))
+    (f64.store offset=16 (local.get $cur) (f64.add (f64.load offset=16 (local.get $cur)) (f64.const 1)))
+    (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+      (local.set $v (f64.min
+        (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $i) (i32.const 2))))
+        (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $j) (i32.const 2))))))
+      (if (f64.gt (local.get $v) (f64.load offset=24 (local.get $cur))) (then (f64.store offset=24 (local.get $cur) (local.get $v))))
+      (f64.store offset=32 (local.get $cur) (f64.add (f64.load offset=32 (local.get $cur)) (local.get $v)))
+      (f64.store offset=40 (local.get $cur) (f64.add (f64.load offset=40 (local.get $cur)) (f64.const 1)))))
+    (local.get $np))
+
+  ;; merge-shallow.ts `mergeShallowBasins`' scan of a plane (labels < 64, one or two maps): voxel counts, peaks
+  ;; per label and map, and the boundary pairs' statistics in first-seen order. Returns the number of pairs.
+  (func (export "mergeScan") (param $Y i32) (param $X i32) (param $k i32) (param $nc i32) (result i32)
+    (local $y i32) (local $x i32) (local $i i32) (local $a i32) (local $b i32) (local $np i32) (local $pa i32) (local $v f64)
+    (local.set $np (i32.const 0))
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.const 16384))
+    (memory.fill (i32.const 786432) (i32.const 0) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3)))
+    (local.set $i (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (local.get $i) (i32.mul (i32.add (local.get $k) (i32.const 1)) (local.get $nc))))
+      (f64.store offset=788480 (i32.shl (local.get $i) (i32.const 3)) (f64.const -inf))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $pl)))
+    (local.set $i (i32.const 0))
+    (local.set $y (i32.const 0))
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $y) (local.get $Y)))
+      (local.set $x (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $x) (local.get $X)))
+        (local.set $a (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (if (local.get $a) (then
+          (f64.store offset=786432 (i32.shl (local.get $a) (i32.const 3))
+            (f64.add (f64.load offset=786432 (i32.shl (local.get $a) (i32.const 3))) (f64.const 1)))
+          (local.set $pa (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
+          (local.set $v (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))
+          (if (f64.gt (local.get $v) (f64.load offset=788480 (local.get $pa))) (then (f64.store offset=788480 (local.get $pa) (local.get $v))))
+          (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+            (local.set $v (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $i) (i32.const 2)))))
+            (if (f64.gt (local.get $v) (f64.load offset=788488 (local.get $pa))) (then (f64.store offset=788488 (local.get $pa) (local.get $v))))))
+          (if (i32.lt_s (i32.add (local.get $x) (i32.const 1)) (local.get $X)) (then
+            (local.set $b (i32.load offset=1572868 (i32.shl (local.get $i) (i32.const 2))))
+            (if (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a))) (then
+              (local.set $np (call $see (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (i32.const 1)) (local.get $nc) (local.get $np)))))))
+          (if (i32.lt_s (i32.add (local.get $y) (i32.const 1)) (local.get $Y)) (then
+            (local.set $b (i32.load offset=1572864 (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2))))
+            (if (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a))) (then
+              (local.set $np (call $see (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (local.get $X)) (local.get $nc) (local.get $np)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $xl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl)))
+    (local.get $np))
 )
