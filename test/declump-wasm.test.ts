@@ -10,13 +10,14 @@
  * plain priority queue) with many ties, unreachable voxels and markers outside the mask; the seeds' search
  * (`peakLocalMax`, checked against scikit-image in segmentation-declump.test.ts) on planes of several regions
  * with plateaus, zeros and negative values; basin merging's scan (merged labels, with 'max' and 'mean' saddles, one
- * or two maps, fragments, more labels than the kernel's table holds).
+ * or two maps, fragments, more labels than the kernel's table holds); the watershed of negated integer intensities
+ * (ranks and flood together: wide ranges, fractions, negative values, −0, +∞, masks touching the border).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
 import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
-import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
+import { seededWatershed, seededWatershedOfNegated } from '../src/segmentation/kernels/watershed.js';
 import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
@@ -187,4 +188,30 @@ test('basin merging: the WebAssembly scan gives the JavaScript merges (one or tw
     if (kJs < k) merged++;
   }
   assert.ok(merged > 500, `cases with merges: ${merged}`);
+});
+
+test('watershed of negated integer values: WebAssembly ranks and flood = JavaScript (and its fallbacks)', () => {
+  const r = lcg(4);
+  for (let it = 0; it < 1500; it++) {
+    const Y = 1 + Math.floor(r() * 50);
+    const X = 1 + Math.floor(r() * 50);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const markers = new Uint32Array(n);
+    const emptyBorder = r() < 0.8; // else the general flood
+    for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) if ((!emptyBorder || (y > 0 && x > 0 && y < Y - 1 && x < X - 1)) && r() < 0.9) mask[y * X + x] = 1;
+    const kind = it % 5; // 0: range wider than the box, 1: fractions, 2: negative values, 3: −0 and +0, 4: +∞
+    const levels = kind === 0 ? 3 * n : 1 + Math.floor(r() * 300);
+    for (let i = 0; i < n; i++) image[i] = kind === 1 ? r() * levels : Math.floor(r() * levels) - (kind === 2 ? levels / 2 : 0);
+    if (kind === 3 && n > 2) [image[1], image[2]] = [-0, 0];
+    if (kind === 4 && n > 2 && r() < 0.3) image[Math.floor(r() * n)] = Infinity;
+    const seeds = 1 + Math.floor(r() * 6);
+    for (let k = 1; k <= seeds; k++) markers[Math.floor(r() * n)] = k;
+    const js = markers.slice();
+    withEngine('js', () => seededWatershedOfNegated(image, js, mask, [1, Y, X]));
+    const wasm = markers.slice();
+    withEngine('wasm', () => seededWatershedOfNegated(image, wasm, mask, [1, Y, X]));
+    assert.deepEqual(wasm, js, `case ${it} (kind ${kind}, ${Y}×${X})`);
+  }
 });

@@ -21,6 +21,7 @@ interface KernelExports {
   floodInteriorPlane(u: number, X: number, n: number): void;
   peakCandidates(Y: number, X: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
+  negatedIntegerRanks(n: number): number;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -208,4 +209,24 @@ export function mergeScanWasm(labels: Uint32Array, k: number, Y: number, X: numb
     pairs.push([lo * (k + 1) + hi, v.mergeStats.slice(6 * slot, 6 * slot + 3 * nc)]);
   }
   return pairs;
+}
+
+/**
+ * `seededWatershedOfNegated` (watershed.ts) of an integer-valued plane in WebAssembly: the ranks max − v
+ * (`integerRanks`) computed where the flood reads them, then `floodInteriorPlane`. `interior(u)` says whether the
+ * plane may take the interior flood for u ranks (its mask leaves the border empty, the sizes fit). Returns false
+ * (labels unchanged) where the values are not integers in a range below the voxel count, or the kernels cannot run.
+ */
+export function negatedIntegerWatershedWasm(image: Float32Array, labels: Uint32Array, mask: Uint8Array, X: number, n: number, interior: (u: number) => boolean): boolean {
+  if (n > WASM_PLANE_VOXELS || image.length < n || labels.length < n || mask.length < n) return false;
+  const v = kernels();
+  if (!v) return false;
+  v.vals.set(image.subarray(0, n));
+  v.need.set(mask.subarray(0, n));
+  const u = v.k.negatedIntegerRanks(n);
+  if (u < 0 || !interior(u)) return false;
+  v.floodLabels.set(labels.subarray(0, n));
+  v.k.floodInteriorPlane(u, X, n);
+  labels.set(v.floodLabels.subarray(0, n));
+  return true;
 }

@@ -16,7 +16,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
-import { floodInteriorPlaneWasm } from './declump-wasm.js';
+import { floodInteriorPlaneWasm, negatedIntegerWatershedWasm } from './declump-wasm.js';
 
 // Reused between calls (declumping floods one small box per clump; grow-buffer.ts).
 const rankScratch = new GrowBuffer(Int32Array);
@@ -53,6 +53,8 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
 export function seededWatershedOfNegated(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3): void {
   const n = shape[0] * shape[1] * shape[2];
   if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
+  // A plane with integer values, flooded whole in WebAssembly (ranks and flood, declump-wasm.ts) when it can.
+  if (shape[0] === 1 && negatedIntegerWatershedWasm(image, labels, mask, shape[2], n, (u) => interiorFlood(mask, shape, u))) return;
   const rank = rankScratch.get(n);
   let u = integerRanks(image, mask, n, rank, true);
   if (u < 0) {
@@ -61,6 +63,12 @@ export function seededWatershedOfNegated(image: Float32Array, labels: Uint32Arra
     u = rankValues(negated, mask, n, rank, false, false);
   }
   floodByRank(rank, u, labels, mask, shape);
+}
+
+/** Whether `floodByRank` floods this plane with `floodInteriorPlane` (u ranks). */
+function interiorFlood(mask: Uint8Array, shape: Shape3, u: number): boolean {
+  const n = shape[0] * shape[1] * shape[2];
+  return shape[0] === 1 && n <= PLANE_VOXELS && u <= PLANE_VOXELS && maskBorderEmpty(mask, shape[1], shape[2]);
 }
 
 /**
@@ -72,7 +80,7 @@ export function floodByRank(rank: Int32Array, u: number, labels: Uint32Array, ma
   const n = Z * Y * X;
   // A plane whose mask leaves the outer rows and columns empty (declumping's boxes keep a background margin):
   // every queued voxel is interior.
-  if (Z === 1 && n <= PLANE_VOXELS && u <= PLANE_VOXELS && maskBorderEmpty(mask, Y, X)) {
+  if (interiorFlood(mask, shape, u)) {
     // The same flood in WebAssembly (declump-wasm.ts) when it can run it.
     if (!floodInteriorPlaneWasm(rank, u, labels, mask, X, n)) floodInteriorPlane(rank, u, labels, mask, X, n);
     return;
