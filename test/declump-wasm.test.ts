@@ -3,12 +3,23 @@
  * loops they replace, which test/declump-smoothing.test.ts checks against a direct sum of CellProfiler's
  * smoothing kernel: the plane smoothing without a mask, over random planes (1–40 rows and columns: every
  * remainder of the four- and two-voxel steps), kernel sizes, anisotropic pixels, edge correction or zeros
- * outside, with and without the voxels that are needed only.
+ * outside, with and without the voxels that are needed only; the integer distance transform of unit-pixel planes
+ * (test/declump-distance-int.test.ts checks the JavaScript against the general passes, and those against SciPy)
+ * on random masks, ellipses cut by the plane's edges, pinholes and planes without background; the watershed's
+ * flood of planes with an empty border (test/declump-watershed-ranks.test.ts checks the JavaScript against a
+ * plain priority queue) with many ties, unreachable voxels and markers outside the mask; the seeds' search
+ * (`peakLocalMax`, checked against scikit-image in segmentation-declump.test.ts) on planes of several regions
+ * with plateaus, zeros and negative values; basin merging's scan (merged labels, with 'max' and 'mean' saddles, one
+ * or two maps, fragments, more labels than the kernel's table holds).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
-import { declumpKernels, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance-transform-int.js';
+import { seededWatershed } from '../src/segmentation/kernels/watershed.js';
+import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
+import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
+import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -56,4 +67,124 @@ test('plane smoothing: WebAssembly = JavaScript bit for bit (random planes, kern
       assert.ok(Object.is(js[i], wasm[i]), `case ${it} (${Y}×${X}, σ ${sigma}, zeros outside ${zerosOutside}) voxel ${i}: ${js[i]} vs ${wasm[i]}`);
     }
   }
+});
+
+test('integer distance transform: WebAssembly = JavaScript bit for bit (distances, and ranks where JavaScript writes them)', () => {
+  const r = lcg(11);
+  let declined = 0;
+  for (let it = 0; it < 1500; it++) {
+    const Y = 1 + Math.floor(r() * 60);
+    const X = 1 + Math.floor(r() * 70);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const kind = it % 4;
+    if (kind === 0) {
+      for (let i = 0; i < n; i++) mask[i] = r() < 0.8 ? 1 : 0; // rows and columns without background
+    } else {
+      // an ellipse, possibly cut by the plane's edges, with pinholes for kind 3
+      const [cy, cx, ry, rx] = [r() * Y, r() * X, 1 + r() * Y, 1 + r() * X];
+      for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) mask[y * X + x] = ((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 < 1 && (kind !== 3 || r() < 0.97) ? 1 : 0;
+    }
+    if (it % 97 === 0) mask.fill(1); // no background: both decline
+    const withRanks = r() < 0.7;
+    const UNSET = -12345;
+    const o1 = new Float32Array(n).fill(5);
+    const r1 = new Int32Array(n).fill(UNSET);
+    const a = withEngine('js', () => unitPlaneDistanceTransform(mask, Y, X, o1, withRanks ? r1 : null));
+    const o2 = new Float32Array(n).fill(6);
+    const r2 = new Int32Array(n).fill(-999);
+    const b = withEngine('wasm', () => unitPlaneDistanceTransform(mask, Y, X, o2, withRanks ? r2 : null));
+    assert.equal(b, a, `case ${it}: returned ${b}, JavaScript ${a}`);
+    if (!a) {
+      declined++;
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      assert.ok(Object.is(o1[i], o2[i]), `case ${it} (${Y}×${X}) voxel ${i}: ${o1[i]} vs ${o2[i]}`);
+      if (r1[i] !== UNSET) assert.equal(r2[i], r1[i], `case ${it} rank ${i}`);
+    }
+  }
+  assert.ok(declined >= 15, `planes without background seen: ${declined}`);
+});
+
+test('watershed flood of an interior plane: WebAssembly = JavaScript (ties, unreachable voxels, markers outside the mask)', () => {
+  const r = lcg(3);
+  const probe = new Uint32Array(9);
+  probe[4] = 1;
+  assert.equal(floodInteriorPlaneWasm(new Int32Array(9), 1, probe, Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]), 3, 9), true);
+  for (let it = 0; it < 1500; it++) {
+    const Y = 3 + Math.floor(r() * 50);
+    const X = 3 + Math.floor(r() * 50);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const markers = new Uint32Array(n);
+    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.9) mask[y * X + x] = 1;
+    const levels = 1 + Math.floor(r() * 30); // few levels: many ties, flooded in queue order
+    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * levels);
+    const seeds = 1 + Math.floor(r() * 6);
+    for (let k = 1; k <= seeds; k++) markers[Math.floor(r() * n)] = k;
+    const js = markers.slice();
+    withEngine('js', () => seededWatershed(image, js, mask, [1, Y, X]));
+    const wasm = markers.slice();
+    withEngine('wasm', () => seededWatershed(image, wasm, mask, [1, Y, X]));
+    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, ${seeds} seeds, ${levels} levels)`);
+  }
+});
+
+test('local maxima of a plane: WebAssembly candidates = JavaScript (regions, plateaus, values <= 0, thin planes)', () => {
+  const r = lcg(8);
+  let peaks = 0;
+  for (let it = 0; it < 1500; it++) {
+    const Y = 1 + Math.floor(r() * 45);
+    const X = 1 + Math.floor(r() * 45);
+    const n = Y * X;
+    const regions = new Uint32Array(n);
+    const values = new Float32Array(n);
+    const nRegions = 1 + Math.floor(r() * 3);
+    const levels = r() < 0.5 ? 5 : 1000;
+    for (let i = 0; i < n; i++) {
+      regions[i] = r() < 0.85 ? 1 + Math.floor(r() * nRegions) : 0;
+      values[i] = Math.floor(r() * levels) - (r() < 0.1 ? levels : 0);
+    }
+    const options = { minDistance: 0.5 + r() * 6, spacing: [1, 1, 1] as [number, number, number], seedEveryRegion: r() < 0.7 };
+    const js = withEngine('js', () => peakLocalMax(values, regions, [1, Y, X], options));
+    const wasm = withEngine('wasm', () => peakLocalMax(values, regions, [1, Y, X], options));
+    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X})`);
+    peaks += js.length;
+  }
+  assert.ok(peaks > 10000, `peaks found: ${peaks}`);
+});
+
+test('basin merging: the WebAssembly scan gives the JavaScript merges (one or two maps, max and mean saddles, fragments)', () => {
+  const r = lcg(21);
+  let merged = 0;
+  for (let it = 0; it < 1200; it++) {
+    const Y = 3 + Math.floor(r() * 40);
+    const X = 3 + Math.floor(r() * 40);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const labels = new Uint32Array(n);
+    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.95) mask[y * X + x] = 1;
+    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * 20);
+    const k = 1 + Math.floor(r() * (it % 10 === 0 ? 70 : 8)); // over 63 labels: the JavaScript scan
+    for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
+    seededWatershed(image, labels, mask, [1, Y, X]);
+    const m0 = Float32Array.from({ length: n }, () => (r() < 0.05 ? -0 : Math.fround(r() * 100)));
+    const m1 = Float32Array.from({ length: n }, () => Math.floor(r() * 10));
+    const criteria: SaddleCriterion[] = [
+      { map: m0, h: r() * 0.5, relative: true, saddle: r() < 0.5 ? 'mean' : 'max' },
+      { map: m1, h: r() * 5, relative: false },
+    ].slice(0, 1 + Math.floor(r() * 2)) as SaddleCriterion[];
+    const minVoxels = r() < 0.5 ? 0 : r() * 100;
+    const js = labels.slice();
+    const kJs = withEngine('js', () => mergeShallowBasins(js, k, [1, Y, X], criteria, minVoxels));
+    const wasm = labels.slice();
+    const kWasm = withEngine('wasm', () => mergeShallowBasins(wasm, k, [1, Y, X], criteria, minVoxels));
+    assert.equal(kWasm, kJs, `case ${it}: objects`);
+    assert.deepEqual(wasm, js, `case ${it}: labels`);
+    if (kJs < k) merged++;
+  }
+  assert.ok(merged > 500, `cases with merges: ${merged}`);
 });

@@ -9,6 +9,7 @@
  * the result does not depend on label numbering.
  */
 import type { Shape3 } from '../../core/volume.js';
+import { mergeScanWasm } from '../kernels/declump-wasm.js';
 
 /** A map and the depth below which its saddles count as shallow. */
 export interface SaddleCriterion {
@@ -58,10 +59,13 @@ export function mergeShallowBasins(
       cur[3 * c + 2]++;
     }
   };
+  // A plane with few labels: the same scan in WebAssembly (declump-wasm.ts), the pairs in the order first met.
+  const scanned = Z === 1 ? mergeScanWasm(labels, k, Y, X, criteria.map((c) => c.map), vox, peak) : null;
+  if (scanned) for (const [key, s] of scanned) saddle.set(key, s);
   // The first two maps in locals: a property load per voxel and criterion cost more than the comparison.
   const m0 = criteria[0].map;
   const m1 = nc > 1 ? criteria[1].map : m0;
-  for (let z = 0, i = 0; z < Z; z++) {
+  for (let z = 0, i = 0; z < (scanned ? 0 : Z); z++) {
     for (let y = 0; y < Y; y++) {
       for (let x = 0; x < X; x++, i++) {
         const a = labels[i];

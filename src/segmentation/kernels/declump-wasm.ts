@@ -1,6 +1,10 @@
 /**
  * Declumping's per-clump kernels in WebAssembly (wasm/declump-kernels.wat, SIMD): the plane smoothing without a
- * mask (`masked-smooth.ts` `smoothPlane`: the `shape` distance map, the `intensity` map without a ROI mask). The
+ * mask (`masked-smooth.ts` `smoothPlane`: the `shape` distance map, the `intensity` map without a ROI mask) and
+ * the integer distance transform of a unit-pixel plane (`distance-transform-int.ts`, with the watershed's ranks),
+ * the watershed's flood of a plane whose in-mask voxels are interior (`watershed.ts`), and the first step of the
+ * seeds' search (`peaks.ts`: the 8-neighbourhood maxima of a plane's interior, f32 comparisons), and the scan
+ * of basin merging (`merge-shallow.ts`). The
  * same floating-point operations in the same order as the JavaScript loops — each lane of an f64x2 is one
  * voxel's sum — so the results are the same to the last bit (test/declump-wasm.test.ts compares both); about
  * twice as fast on declumping's boxes (two voxels per instruction, no bounds checks). The module's memory is
@@ -13,6 +17,10 @@ import { DECLUMP_KERNELS_WASM } from './wasm/declump-kernels-wasm.js';
 interface KernelExports {
   memory: WebAssembly.Memory;
   smoothPlane(Y: number, X: number, hy: number, hx: number, kySum: number, kxSum: number, zerosOutside: number, needed: number): void;
+  unitPlaneDT(Y: number, X: number, withRanks: number): number;
+  floodInteriorPlane(u: number, X: number, n: number): void;
+  peakCandidates(Y: number, X: number): number;
+  mergeScan(Y: number, X: number, k: number, nc: number): number;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -29,6 +37,13 @@ const TO = 131072;
 const VALS = 196608;
 const OUT = 458752;
 const NEED = 720896;
+const RANKS = 1048576;
+const FLOOD_RANK = 1310720;
+const FLOOD_LABELS = 1572864;
+/** Labels 1…63 in the merge scan's pair table (slot = lower · 64 + higher). */
+const MERGE_LABELS = 64;
+/** Rows of the distance transform's envelope scratch (F, S, T in declump-kernels.wat). */
+const DT_ROW_VOXELS = 4096;
 
 interface Views {
   k: KernelExports;
@@ -39,6 +54,13 @@ interface Views {
   vals: Float32Array;
   out: Float32Array;
   need: Uint8Array;
+  ranks: Int32Array;
+  floodRank: Int32Array;
+  floodLabels: Uint32Array;
+  mergeVox: Float64Array;
+  mergePeak: Float64Array;
+  mergeStats: Float64Array;
+  mergeSlots: Int32Array;
 }
 
 let views: Views | null | undefined;
@@ -59,6 +81,13 @@ function kernels(): Views | null {
         vals: new Float32Array(b, VALS, WASM_PLANE_VOXELS),
         out: new Float32Array(b, OUT, WASM_PLANE_VOXELS),
         need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
+        ranks: new Int32Array(b, RANKS, WASM_PLANE_VOXELS),
+        floodRank: new Int32Array(b, FLOOD_RANK, WASM_PLANE_VOXELS),
+        floodLabels: new Uint32Array(b, FLOOD_LABELS, WASM_PLANE_VOXELS),
+        mergeVox: new Float64Array(b, 786432, MERGE_LABELS),
+        mergePeak: new Float64Array(b, 788480, 2 * MERGE_LABELS),
+        mergeStats: new Float64Array(b, 1835008, 6 * MERGE_LABELS * MERGE_LABELS),
+        mergeSlots: new Int32Array(b, 2113536, MERGE_LABELS * MERGE_LABELS),
       };
     } catch {
       views = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
@@ -99,4 +128,84 @@ export function smoothPlaneWasm(
   v.k.smoothPlane(Y, X, (ky.length - 1) >> 1, (kx.length - 1) >> 1, kySum, kxSum, zerosOutside ? 1 : 0, needed ? 1 : 0);
   out.set(v.out.subarray(0, n));
   return true;
+}
+
+/**
+ * `unitPlaneDistanceTransform` of distance-transform-int.ts in WebAssembly (the same integers, float32 roots and
+ * ranks; ranks written for every voxel of the plane, meaningful where the JavaScript writes them). Returns true
+ * when done, false when the plane has no background voxel (the caller's fallback then finds the same) or when the
+ * kernels cannot run it (nothing written).
+ */
+export function unitPlaneDistanceTransformWasm(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null): boolean {
+  const n = Y * X;
+  if (n > WASM_PLANE_VOXELS || X > DT_ROW_VOXELS || Y >= 1 << 14 || mask.length < n) return false;
+  const v = kernels();
+  if (!v) return false;
+  v.need.set(mask.subarray(0, n));
+  if (!v.k.unitPlaneDT(Y, X, ranks ? 1 : 0)) return false;
+  out.set(v.out.subarray(0, n));
+  if (ranks) ranks.set(v.ranks.subarray(0, n));
+  return true;
+}
+
+/**
+ * `floodInteriorPlane` of watershed.ts in WebAssembly: the same bucket queue, pops and neighbour order, so the
+ * same labels. `labels` (markers in, flooded labels out) is updated in place; returns false (nothing changed)
+ * where the kernels cannot run it.
+ */
+export function floodInteriorPlaneWasm(rank: Int32Array, u: number, labels: Uint32Array, mask: Uint8Array, X: number, n: number): boolean {
+  if (n > WASM_PLANE_VOXELS || u > WASM_PLANE_VOXELS) return false;
+  const v = kernels();
+  if (!v) return false;
+  v.floodRank.set(rank.subarray(0, n));
+  v.floodLabels.set(labels.subarray(0, n));
+  v.need.set(mask.subarray(0, n));
+  v.k.floodInteriorPlane(u, X, n);
+  labels.set(v.floodLabels.subarray(0, n));
+  return true;
+}
+
+/**
+ * Step 1 of `peakLocalMax` (peaks.ts) on the interior voxels of a Y × X plane (rows 1…Y−2, columns 1…X−2; Y, X ≥ 3):
+ * the indices, in raster order, of the region voxels with a value > 0 and no larger value among their 8 neighbours
+ * of the same region, written to `out`. Returns their number, or −1 (nothing written) where the kernels cannot run.
+ */
+export function peakCandidatesWasm(values: Float32Array, regions: Uint32Array, Y: number, X: number, out: Int32Array): number {
+  const n = Y * X;
+  if (n > WASM_PLANE_VOXELS || Y < 3 || X < 3 || values.length < n || regions.length < n) return -1;
+  const v = kernels();
+  if (!v) return -1;
+  v.vals.set(values.subarray(0, n));
+  v.floodLabels.set(regions.subarray(0, n));
+  const nc = v.k.peakCandidates(Y, X);
+  out.set(v.floodRank.subarray(0, nc));
+  return nc;
+}
+
+/**
+ * The scan of `mergeShallowBasins` (merge-shallow.ts) over a plane with labels 1…k (k < 64) and one or two
+ * criterion maps, in WebAssembly: `vox` (k + 1) and `peak` ((k + 1) · nc) filled as there, and the boundary
+ * pairs in the order they are first met, each as [key = lower · (k + 1) + higher, its 3 · nc statistics]
+ * ([highest, sum, count] of min(m[i], m[j]) per map). Null (nothing written) where the kernels cannot run it.
+ */
+export function mergeScanWasm(labels: Uint32Array, k: number, Y: number, X: number, maps: Float32Array[], vox: Float64Array, peak: Float64Array): [number, Float64Array][] | null {
+  const n = Y * X;
+  const nc = maps.length;
+  if (n > WASM_PLANE_VOXELS || k >= MERGE_LABELS || nc < 1 || nc > 2 || labels.length !== n) return null;
+  const v = kernels();
+  if (!v) return null;
+  v.floodLabels.set(labels);
+  v.vals.set(maps[0].subarray(0, n));
+  if (nc > 1) v.out.set(maps[1].subarray(0, n));
+  const np = v.k.mergeScan(Y, X, k, nc);
+  vox.set(v.mergeVox.subarray(0, k + 1));
+  peak.set(v.mergePeak.subarray(0, (k + 1) * nc));
+  const pairs: [number, Float64Array][] = [];
+  for (let p = 0; p < np; p++) {
+    const slot = v.mergeSlots[p];
+    const lo = slot >> 6;
+    const hi = slot & (MERGE_LABELS - 1);
+    pairs.push([lo * (k + 1) + hi, v.mergeStats.slice(6 * slot, 6 * slot + 3 * nc)]);
+  }
+  return pairs;
 }

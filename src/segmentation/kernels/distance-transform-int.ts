@@ -13,6 +13,8 @@
  * foreground voxel to the one after its last (voxels outside it are background; a parabola rooted beyond a
  * background voxel never lies below that voxel's own inside the stretch).
  */
+import { unitPlaneDistanceTransformWasm } from './declump-wasm.js';
+
 /**
  * Scratch of at most `BOX_VOXELS` voxels and rows of at most `ROW_VOXELS`: fixed module constants rather than
  * grown buffers, because TurboFan then embeds their addresses and lengths in the compiled loops — the same
@@ -49,6 +51,8 @@ export function squaredDistanceTop(Y: number, X: number): number {
  */
 export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null = null): boolean {
   if (Y * X > BOX_VOXELS || X > ROW_VOXELS || Y >= 1 << 14) return false;
+  // The same passes in WebAssembly (declump-wasm.ts) when it can run them.
+  if (unitPlaneDistanceTransformWasm(mask, Y, X, out, ranks)) return true;
   const h = H;
   // Phase 1, downward: distance to the nearest background voxel above (FAR = none yet).
   let background = false;

@@ -14,6 +14,7 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
+import { peakCandidatesWasm } from './declump-wasm.js';
 
 // Declumping calls `peakLocalMax` once per object with the same footprint: both are reused (grow-buffer.ts).
 const candidates = new GrowBuffer(Int32Array);
@@ -71,7 +72,22 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
   let nc = 0;
   let firstRegion = 0;
   let singleRegion = true;
+  // A plane's interior in WebAssembly (declump-wasm.ts: the same comparisons), its outer rows and columns here.
+  const interior = !is3d ? peakCandidatesWasm(values, regions, Y, X, cand) : -1;
+  if (interior >= 0) {
+    nc = interior;
+    for (let i = 0; i < P; i++) {
+      const r = regions[i];
+      if (r === 0 || r === firstRegion) continue;
+      if (firstRegion === 0) firstRegion = r;
+      else {
+        singleRegion = false;
+        break;
+      }
+    }
+  }
   for (let z = 0; z < Z; z++) {
+    if (interior >= 0) break;
     for (let y = 0; y < Y; y++) {
       const row = z * P + y * X;
       for (let x = 0; x < X; x++) {
@@ -119,6 +135,31 @@ export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: 
         }
         if (!ok) continue;
         cand[nc++] = i;
+      }
+    }
+  }
+  if (interior >= 0) {
+    // The outer rows and columns (their candidates after the interior's: the order of `cand` does not matter, the
+    // sort below is by value, then index).
+    for (let y = 0; y < Y; y++) {
+      const edgeRow = y === 0 || y === Y - 1;
+      for (let x = 0; x < X; x += edgeRow ? 1 : X - 1) {
+        const i = y * X + x;
+        const r = regions[i];
+        const v = values[i];
+        if (r === 0 || !(v > 0)) continue;
+        let ok = true;
+        for (let dy = -1; ok && dy <= 1; dy++) {
+          const yy = y + dy;
+          if (yy < 0 || yy >= Y) continue;
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            if (xx < 0 || xx >= X) continue;
+            const j = yy * X + xx;
+            if (regions[j] === r && values[j] > v) { ok = false; break; }
+          }
+        }
+        if (ok) cand[nc++] = i;
       }
     }
   }

@@ -16,6 +16,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
+import { floodInteriorPlaneWasm } from './declump-wasm.js';
 
 // Reused between calls (declumping floods one small box per clump; grow-buffer.ts).
 const rankScratch = new GrowBuffer(Int32Array);
@@ -72,7 +73,8 @@ export function floodByRank(rank: Int32Array, u: number, labels: Uint32Array, ma
   // A plane whose mask leaves the outer rows and columns empty (declumping's boxes keep a background margin):
   // every queued voxel is interior.
   if (Z === 1 && n <= PLANE_VOXELS && u <= PLANE_VOXELS && maskBorderEmpty(mask, Y, X)) {
-    floodInteriorPlane(rank, u, labels, mask, X, n);
+    // The same flood in WebAssembly (declump-wasm.ts) when it can run it.
+    if (!floodInteriorPlaneWasm(rank, u, labels, mask, X, n)) floodInteriorPlane(rank, u, labels, mask, X, n);
     return;
   }
   const P = Y * X;
