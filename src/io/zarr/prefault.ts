@@ -14,6 +14,7 @@ import { closeSync, openSync, read } from 'node:fs';
 
 /** Arrays from this size (bytes) on are worth a thread-pool job. */
 const MIN_BYTES = 1 << 20;
+const MAX_BYTES = 1 << 30;
 
 let zeroFd: number | null | undefined;
 
@@ -40,9 +41,14 @@ export function prefault(a: ArrayBufferView): Promise<void> {
   if (a.byteLength < MIN_BYTES) return Promise.resolve();
   const fd = devZero();
   if (fd === null) return Promise.resolve();
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  // At most 1 GiB (one read; Linux returns at most ~2 GiB per read anyway): the rest faults on first write.
+  const bytes = new Uint8Array(a.buffer, a.byteOffset, Math.min(a.byteLength, MAX_BYTES));
   return new Promise((resolve) => {
     // A short read (a signal) leaves the rest to fault on first write, as before: nothing to retry.
-    read(fd, bytes, 0, bytes.byteLength, null, () => resolve());
+    try {
+      read(fd, bytes, 0, bytes.byteLength, null, () => resolve());
+    } catch {
+      resolve(); // an argument node refuses: no prefault, nothing else changes
+    }
   });
 }
