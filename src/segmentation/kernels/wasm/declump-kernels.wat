@@ -353,12 +353,17 @@
                 (local.set $q (i32.const 0))
                 (i32.store offset=81920 (i32.const 0) (local.get $u)))
               (else
-                ;; Meijster's Sep(s[q], u) + 1, the floor of a float quotient as in JavaScript
+                ;; Meijster's Sep(s[q], u) + 1: floor(num / den) (den > 0) as an integer division corrected toward
+                ;; -infinity = JavaScript's Math.floor(num / den) of the same integers (|num| < 2^31, den <= 2^13: the
+                ;; float quotient never rounds across an integer), with a shorter latency than the float division on
+                ;; this loop's dependency chain
                 (local.set $p (i32.load offset=81920 (i32.shl (local.get $q) (i32.const 2))))
-                (local.set $w (i32.add (i32.const 1) (i32.trunc_f64_s (f64.floor (f64.div
-                  (f64.convert_i32_s (i32.sub (i32.add (i32.sub (i32.mul (local.get $u) (local.get $u)) (i32.mul (local.get $p) (local.get $p))) (local.get $fu))
-                    (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2)))))
-                  (f64.convert_i32_s (i32.shl (i32.sub (local.get $u) (local.get $p)) (i32.const 1))))))))
+                (local.set $a (i32.sub (i32.add (i32.sub (i32.mul (local.get $u) (local.get $u)) (i32.mul (local.get $p) (local.get $p))) (local.get $fu))
+                  (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2)))))
+                (local.set $b (i32.shl (i32.sub (local.get $u) (local.get $p)) (i32.const 1)))
+                (local.set $k (i32.div_s (local.get $a) (local.get $b)))
+                (local.set $w (i32.sub (i32.add (i32.const 1) (local.get $k))
+                  (i32.lt_s (i32.sub (local.get $a) (i32.mul (local.get $k) (local.get $b))) (i32.const 0))))
                 (if (i32.lt_s (local.get $w) (local.get $m)) (then
                   (local.set $q (i32.add (local.get $q) (i32.const 1)))
                   (i32.store offset=81920 (i32.shl (local.get $q) (i32.const 2)) (local.get $u))
