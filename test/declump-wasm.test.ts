@@ -11,7 +11,8 @@
  * (`peakLocalMax`, checked against scikit-image in segmentation-declump.test.ts) on planes of several regions
  * with plateaus, zeros and negative values; basin merging's scan (merged labels, with 'max' and 'mean' saddles, one
  * or two maps, fragments, more labels than the kernel's table holds); the watershed of negated integer intensities
- * (ranks and flood together: wide ranges, fractions, negative values, −0, +∞, masks touching the border).
+ * (ranks and flood together: wide ranges, fractions, negative values, −0, +∞, masks touching the border); the
+ * convex hull's pixel count of each component (test/declump-convex.test.ts checks it against scikit-image).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,8 @@ import { unitPlaneDistanceTransform } from '../src/segmentation/kernels/distance
 import { seededWatershed, seededWatershedOfNegated } from '../src/segmentation/kernels/watershed.js';
 import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
+import { componentRunIndex, hullPixelsIndexed } from '../src/segmentation/declump/convex-hull.js';
+import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
 import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 
 function lcg(seed: number): () => number {
@@ -214,4 +217,36 @@ test('watershed of negated integer values: WebAssembly ranks and flood = JavaScr
     withEngine('wasm', () => seededWatershedOfNegated(image, wasm, mask, [1, Y, X]));
     assert.deepEqual(wasm, js, `case ${it} (kind ${kind}, ${Y}×${X})`);
   }
+});
+
+test('convex hull pixels of components: WebAssembly = JavaScript (random blobs, lines, single pixels)', () => {
+  const r = lcg(31);
+  let checked = 0;
+  for (let it = 0; it < 200; it++) {
+    const Y = 1 + Math.floor(r() * 60);
+    const X = 1 + Math.floor(r() * 60);
+    const mask = new Uint8Array(Y * X);
+    for (let b = 0; b < 1 + Math.floor(r() * 6); b++) {
+      const [cy, cx, ry, rx] = [r() * Y, r() * X, 0.5 + r() * 12, 0.5 + r() * 12];
+      for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) if (((y - cy) / ry) ** 2 + ((x - cx) / rx) ** 2 < 1 && r() < 0.97) mask[y * X + x] = 1;
+    }
+    const runs = findRuns(mask, [1, Y, X], 1);
+    const count = resolveComponents(runs, [1, Y, X], 'full');
+    const index = withEngine('wasm', () => componentRunIndex(runs, count, Y));
+    assert.ok(index.wasmRuns >= 0, 'the runs were copied for WebAssembly');
+    const rowsOf = new Int32Array(count + 1);
+    const top = new Int32Array(count + 1).fill(Y);
+    for (let y = 0; y < Y; y++) for (let k = runs.rowStart[y]; k < runs.rowStart[y + 1]; k++) {
+      const c = runs.comp[k];
+      top[c] = Math.min(top[c], y);
+      rowsOf[c] = y + 1 - top[c];
+    }
+    for (let c = 1; c <= count; c++) {
+      const js = withEngine('js', () => hullPixelsIndexed(runs, index, c, rowsOf[c]));
+      const wasm = withEngine('wasm', () => hullPixelsIndexed(runs, index, c, rowsOf[c]));
+      assert.equal(wasm, js, `case ${it} component ${c}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 300, `components checked: ${checked}`);
 });

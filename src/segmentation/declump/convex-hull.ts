@@ -19,6 +19,7 @@
  */
 import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
+import { hullPixelsWasm, prepareHullRunsWasm } from '../kernels/declump-wasm.js';
 
 function gcd(a: number, b: number): number {
   // Most hull edges of a digitised outline are short or axis-aligned: no division needed.
@@ -80,6 +81,8 @@ export interface ComponentRunIndex {
   runStart: Int32Array;
   runsOf: Int32Array;
   rowOf: Int32Array;
+  /** The runs copied for the WebAssembly hull (`prepareHullRunsWasm`), −1 = none. */
+  wasmRuns: number;
 }
 
 /** `rows`: the rows of `runs` (Z · Y). */
@@ -95,13 +98,18 @@ export function componentRunIndex(runs: Runs, count: number, rows: number): Comp
     for (let k = rowStart[r]; k < rowStart[r + 1]; k++) rowOf[k] = r;
   }
   for (let k = 0; k < runs.count; k++) runsOf[fill[comp[k]]++] = k;
-  return { runStart, runsOf, rowOf };
+  return { runStart, runsOf, rowOf, wasmRuns: prepareHullRunsWasm(runs.x0, runs.x1, runsOf, rowOf, runs.count) };
 }
 
 /** `hullPixels` of component `c` (plane 0) from its own runs (`componentRunIndex`): the same points, so the same count. */
 export function hullPixelsIndexed(runs: Runs, index: ComponentRunIndex, c: number, rows: number): number {
   const { x0, x1 } = runs;
   const { runStart, runsOf, rowOf } = index;
+  // The same points and statements in WebAssembly (declump-wasm.ts) when it holds this image's runs.
+  if (index.wasmRuns >= 0) {
+    const h = hullPixelsWasm(index.wasmRuns, runStart[c], runStart[c + 1], rows);
+    if (h >= 0) return h;
+  }
   const fixed = 2 * rows <= MAX_POINTS;
   const px = fixed ? PX : pxScratch.get(2 * rows);
   const py = fixed ? PY : pyScratch.get(2 * rows);

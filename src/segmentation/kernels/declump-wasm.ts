@@ -4,7 +4,8 @@
  * the integer distance transform of a unit-pixel plane (`distance-transform-int.ts`, with the watershed's ranks),
  * the watershed's flood of a plane whose in-mask voxels are interior (`watershed.ts`), and the first step of the
  * seeds' search (`peaks.ts`: the 8-neighbourhood maxima of a plane's interior, f32 comparisons), and the scan
- * of basin merging (`merge-shallow.ts`). The
+ * of basin merging (`merge-shallow.ts`), and the convex hull's pixel count of a component's runs
+ * (`convex-hull.ts`). The
  * same floating-point operations in the same order as the JavaScript loops — each lane of an f64x2 is one
  * voxel's sum — so the results are the same to the last bit (test/declump-wasm.test.ts compares both); about
  * twice as fast on declumping's boxes (two voxels per instruction, no bounds checks). The module's memory is
@@ -22,6 +23,7 @@ interface KernelExports {
   peakCandidates(Y: number, X: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
   negatedIntegerRanks(n: number): number;
+  hullPixels(qStart: number, qEnd: number): number;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -41,6 +43,11 @@ const NEED = 720896;
 const RANKS = 1048576;
 const FLOOD_RANK = 1310720;
 const FLOOD_LABELS = 1572864;
+/** Runs of an image the convexity test's arrays hold, and its points per component (two per row). */
+const HULL_RUNS = 1 << 16;
+const HULL_POINTS = 1 << 14;
+/** Which image's runs the convexity test's arrays hold (a `prepareHullRunsWasm` call's number). */
+let hullGeneration = 0;
 /** Labels 1…63 in the merge scan's pair table (slot = lower · 64 + higher). */
 const MERGE_LABELS = 64;
 /** Rows of the distance transform's envelope scratch (F, S, T in declump-kernels.wat). */
@@ -62,6 +69,9 @@ interface Views {
   mergePeak: Float64Array;
   mergeStats: Float64Array;
   mergeSlots: Int32Array;
+  hullX0: Int32Array;
+  hullX1: Int32Array;
+  hullRow: Int32Array;
 }
 
 let views: Views | null | undefined;
@@ -89,6 +99,9 @@ function kernels(): Views | null {
         mergePeak: new Float64Array(b, 788480, 2 * MERGE_LABELS),
         mergeStats: new Float64Array(b, 1835008, 6 * MERGE_LABELS * MERGE_LABELS),
         mergeSlots: new Int32Array(b, 2113536, MERGE_LABELS * MERGE_LABELS),
+        hullX0: new Int32Array(b, 2621440, HULL_RUNS),
+        hullX1: new Int32Array(b, 2883584, HULL_RUNS),
+        hullRow: new Int32Array(b, 3145728, HULL_RUNS),
       };
     } catch {
       views = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
@@ -229,4 +242,36 @@ export function negatedIntegerWatershedWasm(image: Float32Array, labels: Uint32A
   v.k.floodInteriorPlane(u, X, n);
   labels.set(v.floodLabels.subarray(0, n));
   return true;
+}
+
+/**
+ * Fills the convexity test's own arrays with every component's runs in the order of `runsOf` (left end, right
+ * end inclusive, row), for `hullPixelsWasm`; returns the number that identifies this filling (later fillings
+ * replace it), or −1 (nothing filled) where the kernels cannot hold the runs.
+ */
+export function prepareHullRunsWasm(x0: Int32Array, x1: Int32Array, runsOf: Int32Array, rowOf: Int32Array, count: number): number {
+  if (count > HULL_RUNS) return -1;
+  const v = kernels();
+  if (!v) return -1;
+  const a = v.hullX0;
+  const e = v.hullX1;
+  const r = v.hullRow;
+  for (let q = 0; q < count; q++) {
+    const k = runsOf[q];
+    a[q] = x0[k];
+    e[q] = x1[k] - 1;
+    r[q] = rowOf[k];
+  }
+  return ++hullGeneration;
+}
+
+/**
+ * `hullPixelsIndexed` (convex-hull.ts) of the runs [qStart, qEnd) of the filling `generation` spanning `rows` rows,
+ * in WebAssembly; −1 where that filling has been replaced or the points do not fit (the caller's loops then).
+ */
+export function hullPixelsWasm(generation: number, qStart: number, qEnd: number, rows: number): number {
+  if (generation !== hullGeneration || 2 * rows > HULL_POINTS || declumpKernels.engine !== 'wasm') return -1;
+  const v = kernels();
+  if (!v) return -1;
+  return v.k.hullPixels(qStart, qEnd);
 }

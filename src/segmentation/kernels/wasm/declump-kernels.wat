@@ -3,7 +3,7 @@
 ;; operations, same order, f64 sums of f32 inputs rounded to f32 once at the end), so the results are the same to
 ;; the last bit; SIMD only computes two neighbouring voxels' sums side by side (f64x2 lanes are IEEE doubles).
 ;;
-;; Fixed memory (40 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
+;; Fixed memory (60 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
 ;;   KY 0 (f64 taps)   KX 512 (f64 taps)   FROM 65536 (i32 per row)   TO 131072 (i32 per row)
 ;;   VALS 196608 (f32 plane)   OUT 458752 (f32 plane)   NEED 720896 (u8 plane)   A 786432 (f64 plane)
 ;; The distance transform reuses them: mask in NEED, distances in OUT, H (i32 plane) at 786432, ranks (i32 plane)
@@ -14,7 +14,7 @@
 ;; first-seen number (i32, −1 = unseen) at 2097152, the slots in first-seen order (i32) at 2113536.
 ;; The flood: mask in NEED, ranks (i32) at 1310720, labels (u32) 1572864, NEXT 1835008, HEAD 2097152, TAIL 2359296.
 (module
-  (memory (export "memory") 40 40)
+  (memory (export "memory") 60 60)
 
   ;; masked-smooth.ts `smoothPlane` without a mask (normalised): the y pass into A over each row's needed x range
   ;; [FROM, TO) widened by hx, then the x pass into OUT (0 outside [FROM, TO) and, with $needed, where NEED is 0).
@@ -730,4 +730,98 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $ranks)))
     (i32.trunc_f64_s (f64.add (f64.sub (local.get $hi) (local.get $lo)) (f64.const 1))))
+
+  (func $gcd (param $a i32) (param $b i32) (result i32)
+    (local $t i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $b)))
+      (local.set $t (i32.rem_u (local.get $a) (local.get $b)))
+      (local.set $a (local.get $b))
+      (local.set $b (local.get $t))
+      (br $l)))
+    (local.get $a))
+
+  ;; convex-hull.ts `hullPixelsIndexed` + `hullOfRowExtremes` for the runs [qStart, qEnd) of the filled run arrays:
+  ;; each row's extreme pixel centres, Andrew's monotone chain, Pick's theorem (products and the area in i64: exact,
+  ;; as JavaScript's doubles are for these integers).
+  (func (export "hullPixels") (param $qStart i32) (param $qEnd i32) (result f64)
+    (local $q i32) (local $m i32) (local $y i32) (local $a i32) (local $e i32) (local $h i32) (local $start i32)
+    (local $pass i32) (local $t i32) (local $i i32) (local $qx i32) (local $qy i32) (local $j i32)
+    (local $area i64) (local $boundary i32) (local $dx i32) (local $dy i32)
+    (local.set $q (local.get $qStart))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (local.get $q) (local.get $qEnd)))
+      (local.set $y (i32.load offset=3145728 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $a (i32.load offset=2621440 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $e (i32.load offset=2883584 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_s (local.get $q) (local.get $qEnd)))
+        (br_if $rd (i32.ne (i32.load offset=3145728 (i32.shl (local.get $q) (i32.const 2))) (local.get $y)))
+        (local.set $e (i32.load offset=2883584 (i32.shl (local.get $q) (i32.const 2))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $rl)))
+      (i32.store offset=3407872 (i32.shl (local.get $m) (i32.const 2)) (local.get $a))
+      (i32.store offset=3473408 (i32.shl (local.get $m) (i32.const 2)) (local.get $y))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (if (i32.ne (local.get $e) (local.get $a)) (then
+        (i32.store offset=3407872 (i32.shl (local.get $m) (i32.const 2)) (local.get $e))
+        (i32.store offset=3473408 (i32.shl (local.get $m) (i32.const 2)) (local.get $y))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))))
+      (br $pl)))
+    (if (i32.le_s (local.get $m) (i32.const 2)) (then
+      (if (i32.eqz (local.get $m)) (then (return (f64.const 0))))
+      (local.set $dx (i32.sub (i32.load offset=3407872 (i32.shl (i32.sub (local.get $m) (i32.const 1)) (i32.const 2))) (i32.load offset=3407872 (i32.const 0))))
+      (local.set $dy (i32.sub (i32.load offset=3473408 (i32.shl (i32.sub (local.get $m) (i32.const 1)) (i32.const 2))) (i32.load offset=3473408 (i32.const 0))))
+      (return (f64.convert_i32_s (i32.add (call $gcd
+        (select (local.get $dx) (i32.sub (i32.const 0) (local.get $dx)) (i32.ge_s (local.get $dx) (i32.const 0)))
+        (select (local.get $dy) (i32.sub (i32.const 0) (local.get $dy)) (i32.ge_s (local.get $dy) (i32.const 0)))) (i32.const 1))))))
+    (local.set $h (i32.const 0))
+    (local.set $pass (i32.const 0))
+    (block $passDone (loop $passes
+      (br_if $passDone (i32.ge_s (local.get $pass) (i32.const 2)))
+      (local.set $start (local.get $h))
+      (local.set $t (i32.const 0))
+      (block $td (loop $tl
+        (br_if $td (i32.ge_s (local.get $t) (local.get $m)))
+        (local.set $i (select (local.get $t) (i32.sub (i32.sub (local.get $m) (i32.const 1)) (local.get $t)) (i32.eqz (local.get $pass))))
+        (local.set $qx (i32.load offset=3407872 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $qy (i32.load offset=3473408 (i32.shl (local.get $i) (i32.const 2))))
+        (block $popd (loop $popl
+          (br_if $popd (i32.lt_s (i32.sub (local.get $h) (local.get $start)) (i32.const 2)))
+          (br_if $popd (i64.gt_s
+            (i64.sub
+              (i64.mul
+                (i64.extend_i32_s (i32.sub (i32.load offset=3538944 (i32.shl (i32.sub (local.get $h) (i32.const 1)) (i32.const 2))) (i32.load offset=3538944 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2)))))
+                (i64.extend_i32_s (i32.sub (local.get $qy) (i32.load offset=3735552 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2))))))
+              (i64.mul
+                (i64.extend_i32_s (i32.sub (i32.load offset=3735552 (i32.shl (i32.sub (local.get $h) (i32.const 1)) (i32.const 2))) (i32.load offset=3735552 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2)))))
+                (i64.extend_i32_s (i32.sub (local.get $qx) (i32.load offset=3538944 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2)))))))
+            (i64.const 0)))
+          (local.set $h (i32.sub (local.get $h) (i32.const 1)))
+          (br $popl)))
+        (i32.store offset=3538944 (i32.shl (local.get $h) (i32.const 2)) (local.get $qx))
+        (i32.store offset=3735552 (i32.shl (local.get $h) (i32.const 2)) (local.get $qy))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tl)))
+      (local.set $h (i32.sub (local.get $h) (i32.const 1)))
+      (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
+      (br $passes)))
+    (local.set $i (i32.const 0))
+    (block $ad (loop $al
+      (br_if $ad (i32.ge_s (local.get $i) (local.get $h)))
+      (local.set $j (select (i32.const 0) (i32.add (local.get $i) (i32.const 1)) (i32.eq (i32.add (local.get $i) (i32.const 1)) (local.get $h))))
+      (local.set $area (i64.add (local.get $area) (i64.sub
+        (i64.mul (i64.extend_i32_s (i32.load offset=3538944 (i32.shl (local.get $i) (i32.const 2)))) (i64.extend_i32_s (i32.load offset=3735552 (i32.shl (local.get $j) (i32.const 2)))))
+        (i64.mul (i64.extend_i32_s (i32.load offset=3538944 (i32.shl (local.get $j) (i32.const 2)))) (i64.extend_i32_s (i32.load offset=3735552 (i32.shl (local.get $i) (i32.const 2))))))))
+      (local.set $dx (i32.sub (i32.load offset=3538944 (i32.shl (local.get $j) (i32.const 2))) (i32.load offset=3538944 (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $dy (i32.sub (i32.load offset=3735552 (i32.shl (local.get $j) (i32.const 2))) (i32.load offset=3735552 (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $boundary (i32.add (local.get $boundary) (call $gcd
+        (select (local.get $dx) (i32.sub (i32.const 0) (local.get $dx)) (i32.ge_s (local.get $dx) (i32.const 0)))
+        (select (local.get $dy) (i32.sub (i32.const 0) (local.get $dy)) (i32.ge_s (local.get $dy) (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $al)))
+    (if (i64.lt_s (local.get $area) (i64.const 0)) (then (local.set $area (i64.sub (i64.const 0) (local.get $area)))))
+    (f64.add (f64.add (f64.div (f64.convert_i64_s (local.get $area)) (f64.const 2)) (f64.div (f64.convert_i32_s (local.get $boundary)) (f64.const 2))) (f64.const 1)))
 )
