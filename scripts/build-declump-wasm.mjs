@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const wabtInit = require(process.env.WABT_MODULE ?? 'wabt');
 const dir = new URL('../src/segmentation/kernels/wasm/', import.meta.url);
-const src = readFileSync(new URL('declump-kernels.wat', dir), 'utf8');
+// `;; @include FILE` lines are replaced by that file of the same folder (functions of this one module, split into
+// files of a readable length).
+const src = readFileSync(new URL('declump-kernels.wat', dir), 'utf8').replace(/^;; @include (\S+)$/gm, (_, f) => readFileSync(new URL(f, dir), 'utf8'));
 const wabt = await wabtInit();
 const mod = wabt.parseWat('declump-kernels.wat', src, { simd: true, bulk_memory: true });
 mod.validate();

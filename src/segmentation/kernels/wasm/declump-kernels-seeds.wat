@@ -1,0 +1,432 @@
+;; Part of declump-kernels.wat (included by scripts/build-declump-wasm.mjs at its "@include" line: the
+;; functions of one module, split only to keep each file short): the watershed's flood, the seeds' maxima,
+;; basin merging's scan, intensity's integer ranks and the convexity test's hull. Memory layout: see there.
+  ;; watershed.ts `floodInteriorPlane`: the same queue, the same pops in the same order, the 8 neighbours in the
+  ;; same order (in-mask voxels are all interior: no bounds tests).
+  (func (export "floodInteriorPlane") (param $u i32) (param $X i32) (param $n i32)
+    (local $i i32) (local $j i32) (local $lab i32) (local $c i32) (local $b i32)
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.shl (local.get $u) (i32.const 2)))
+    (local.set $c (local.get $u)) ;; cur: the lowest rank that may hold a voxel
+    (local.set $i (i32.const 0))
+    (block $initDone (loop $init
+      (br_if $initDone (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))) (then
+        (if (i32.load8_u offset=720896 (local.get $i))
+          (then (local.set $b (i32.load offset=1310720 (i32.shl (local.get $i) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $i) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $i)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $i))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $i))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b)))))
+          (else (i32.store offset=1572864 (i32.shl (local.get $i) (i32.const 2)) (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $init)))
+    (loop $pop
+      ;; while (cur < u && head[cur] < 0) cur++
+      (block $found (loop $scan
+        (br_if $found (i32.ge_s (local.get $c) (local.get $u)))
+        (br_if $found (i32.ge_s (i32.load offset=2097152 (i32.shl (local.get $c) (i32.const 2))) (i32.const 0)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $scan)))
+      (if (i32.eq (local.get $c) (local.get $u)) (then (return)))
+      (local.set $i (i32.load offset=2097152 (i32.shl (local.get $c) (i32.const 2))))
+      (i32.store offset=2097152 (i32.shl (local.get $c) (i32.const 2)) (i32.load offset=1835008 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $lab (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $j (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (local.get $i) (local.get $X)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (local.get $i) (local.get $X)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (br $pop)))
+
+  ;; peaks.ts step 1 on the interior voxels of a plane (rows 1..Y-2, columns 1..X-2), four at a time: region
+  ;; voxels with a value > 0 and no larger value among their 8 neighbours of the same region. Writes their indices
+  ;; in raster order and returns how many.
+  (func (export "peakCandidates") (param $Y i32) (param $X i32) (result i32)
+    (local $y i32) (local $x i32) (local $i i32) (local $j i32) (local $nc i32) (local $xe i32)
+    (local $r v128) (local $v v128) (local $elig v128) (local $bad v128) (local $bits i32)
+    (local $rs i32) (local $vs f32)
+    (local.set $xe (i32.sub (local.get $X) (i32.const 1)))
+    (local.set $y (i32.const 1))
+    (block $yDone (loop $rows
+      (br_if $yDone (i32.ge_s (local.get $y) (i32.sub (local.get $Y) (i32.const 1))))
+      (local.set $x (i32.const 1))
+      (block $vDone (loop $quads
+        (br_if $vDone (i32.gt_s (i32.add (local.get $x) (i32.const 4)) (local.get $xe)))
+        (local.set $i (i32.add (i32.mul (local.get $y) (local.get $X)) (local.get $x)))
+        (local.set $r (v128.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $v (v128.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $elig (v128.andnot (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))
+          (i32x4.eq (local.get $r) (v128.const i32x4 0 0 0 0))))
+        (if (v128.any_true (local.get $elig)) (then
+          (local.set $bad (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.shl (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.sub (local.get $i) (local.get $X)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $j (i32.shl (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+          (local.set $bad (v128.or (local.get $bad) (v128.and
+            (i32x4.eq (v128.load offset=1572864 (local.get $j)) (local.get $r))
+            (f32x4.gt (v128.load offset=196608 (local.get $j)) (local.get $v)))))
+          (local.set $bits (i32x4.bitmask (v128.andnot (local.get $elig) (local.get $bad))))
+          (block $b0 (br_if $b0 (i32.eqz (i32.and (local.get $bits) (i32.const 1))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (local.get $i)) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+          (block $b1 (br_if $b1 (i32.eqz (i32.and (local.get $bits) (i32.const 2))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (i32.add (local.get $i) (i32.const 1))) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+          (block $b2 (br_if $b2 (i32.eqz (i32.and (local.get $bits) (i32.const 4))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (i32.add (local.get $i) (i32.const 2))) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+          (block $b3 (br_if $b3 (i32.eqz (i32.and (local.get $bits) (i32.const 8))))
+            (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (i32.add (local.get $i) (i32.const 3))) (local.set $nc (i32.add (local.get $nc) (i32.const 1))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (br $quads)))
+      ;; the rest of the row one by one
+      (block $sDone (loop $singles
+        (br_if $sDone (i32.ge_s (local.get $x) (local.get $xe)))
+        (local.set $i (i32.add (i32.mul (local.get $y) (local.get $X)) (local.get $x)))
+        (local.set $rs (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $vs (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (block $no
+          (br_if $no (i32.eqz (local.get $rs)))
+          (br_if $no (i32.eqz (f32.gt (local.get $vs) (f32.const 0))))
+            (local.set $j (i32.shl (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.sub (local.get $i) (local.get $X)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.sub (local.get $i) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+            (local.set $j (i32.shl (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)) (i32.const 2)))
+            (br_if $no (i32.and (i32.eq (i32.load offset=1572864 (local.get $j)) (local.get $rs))
+              (f32.gt (f32.load offset=196608 (local.get $j)) (local.get $vs))))
+          (i32.store offset=1310720 (i32.shl (local.get $nc) (i32.const 2)) (local.get $i))
+          (local.set $nc (i32.add (local.get $nc) (i32.const 1))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $singles)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $rows)))
+    (local.get $nc))
+
+  ;; merge-shallow.ts `see`: the boundary voxel pair (i, j) of labels a ≠ b (both > 0) into the pair's
+  ;; [highest, sum, count] of min(m[i], m[j]) per map, the pair registered when first seen.
+  (func $see (param $a i32) (param $b i32) (param $i i32) (param $j i32) (param $nc i32) (param $np i32) (result i32)
+    (local $slot i32) (local $cur i32) (local $v f64)
+    (local.set $slot (select
+      (i32.add (i32.shl (local.get $a) (i32.const 6)) (local.get $b))
+      (i32.add (i32.shl (local.get $b) (i32.const 6)) (local.get $a))
+      (i32.lt_u (local.get $a) (local.get $b))))
+    (local.set $cur (i32.add (i32.const 1835008) (i32.mul (local.get $slot) (i32.const 48))))
+    (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $slot) (i32.const 2))) (i32.const 0)) (then
+      (i32.store offset=2097152 (i32.shl (local.get $slot) (i32.const 2)) (local.get $np))
+      (i32.store offset=2113536 (i32.shl (local.get $np) (i32.const 2)) (local.get $slot))
+      (local.set $np (i32.add (local.get $np) (i32.const 1)))
+      (f64.store (local.get $cur) (f64.const -inf))
+      (f64.store offset=8 (local.get $cur) (f64.const 0))
+      (f64.store offset=16 (local.get $cur) (f64.const 0))
+      (f64.store offset=24 (local.get $cur) (f64.const -inf))
+      (f64.store offset=32 (local.get $cur) (f64.const 0))
+      (f64.store offset=40 (local.get $cur) (f64.const 0))))
+    (local.set $v (f64.min
+      (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+      (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $j) (i32.const 2))))))
+    (if (f64.gt (local.get $v) (f64.load (local.get $cur))) (then (f64.store (local.get $cur) (local.get $v))))
+    (f64.store offset=8 (local.get $cur) (f64.add (f64.load offset=8 (local.get $cur)) (local.get $v)))
+    (f64.store offset=16 (local.get $cur) (f64.add (f64.load offset=16 (local.get $cur)) (f64.const 1)))
+    (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+      (local.set $v (f64.min
+        (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $i) (i32.const 2))))
+        (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $j) (i32.const 2))))))
+      (if (f64.gt (local.get $v) (f64.load offset=24 (local.get $cur))) (then (f64.store offset=24 (local.get $cur) (local.get $v))))
+      (f64.store offset=32 (local.get $cur) (f64.add (f64.load offset=32 (local.get $cur)) (local.get $v)))
+      (f64.store offset=40 (local.get $cur) (f64.add (f64.load offset=40 (local.get $cur)) (f64.const 1)))))
+    (local.get $np))
+
+  ;; merge-shallow.ts `mergeShallowBasins`' scan of a plane (labels < 64, one or two maps): voxel counts, peaks
+  ;; per label and map, and the boundary pairs' statistics in first-seen order. Returns the number of pairs.
+  (func (export "mergeScan") (param $Y i32) (param $X i32) (param $k i32) (param $nc i32) (result i32)
+    (local $y i32) (local $x i32) (local $i i32) (local $a i32) (local $b i32) (local $np i32) (local $pa i32) (local $v f64)
+    (local.set $np (i32.const 0))
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.const 16384))
+    (memory.fill (i32.const 786432) (i32.const 0) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3)))
+    (local.set $i (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (local.get $i) (i32.mul (i32.add (local.get $k) (i32.const 1)) (local.get $nc))))
+      (f64.store offset=788480 (i32.shl (local.get $i) (i32.const 3)) (f64.const -inf))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $pl)))
+    (local.set $i (i32.const 0))
+    (local.set $y (i32.const 0))
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $y) (local.get $Y)))
+      (local.set $x (i32.const 0))
+      (block $xd (loop $xl
+        (br_if $xd (i32.ge_s (local.get $x) (local.get $X)))
+        (local.set $a (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (if (local.get $a) (then
+          (f64.store offset=786432 (i32.shl (local.get $a) (i32.const 3))
+            (f64.add (f64.load offset=786432 (i32.shl (local.get $a) (i32.const 3))) (f64.const 1)))
+          (local.set $pa (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
+          (local.set $v (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))
+          (if (f64.gt (local.get $v) (f64.load offset=788480 (local.get $pa))) (then (f64.store offset=788480 (local.get $pa) (local.get $v))))
+          (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+            (local.set $v (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $i) (i32.const 2)))))
+            (if (f64.gt (local.get $v) (f64.load offset=788488 (local.get $pa))) (then (f64.store offset=788488 (local.get $pa) (local.get $v))))))
+          (if (i32.lt_s (i32.add (local.get $x) (i32.const 1)) (local.get $X)) (then
+            (local.set $b (i32.load offset=1572868 (i32.shl (local.get $i) (i32.const 2))))
+            (if (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a))) (then
+              (local.set $np (call $see (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (i32.const 1)) (local.get $nc) (local.get $np)))))))
+          (if (i32.lt_s (i32.add (local.get $y) (i32.const 1)) (local.get $Y)) (then
+            (local.set $b (i32.load offset=1572864 (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2))))
+            (if (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a))) (then
+              (local.set $np (call $see (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (local.get $X)) (local.get $nc) (local.get $np)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $xl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl)))
+    (local.get $np))
+
+  ;; watershed.ts `integerRanks(image, mask, n, rank, negate = true)`: when every in-mask value of VALS is an integer
+  ;; (finite, its own truncation) and their range is below n, the ranks max − v of the in-mask voxels (into the
+  ;; flood's ranks) and the number of ranks; 0 without an in-mask voxel; −1 otherwise (ranks partly written).
+  (func (export "negatedIntegerRanks") (param $n i32) (result i32)
+    (local $i i32) (local $v f32) (local $lo f64) (local $hi f64) (local $d f64)
+    (local.set $lo (f64.const inf))
+    (local.set $hi (f64.const -inf))
+    (block $done (loop $scan
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load8_u offset=720896 (local.get $i)) (then
+        (local.set $v (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (if (i32.eqz (i32.and (f32.eq (f32.trunc (local.get $v)) (local.get $v)) (f32.eq (f32.sub (local.get $v) (local.get $v)) (f32.const 0))))
+          (then (return (i32.const -1))))
+        (local.set $d (f64.promote_f32 (local.get $v)))
+        (if (f64.lt (local.get $d) (local.get $lo)) (then (local.set $lo (local.get $d))))
+        (if (f64.gt (local.get $d) (local.get $hi)) (then (local.set $hi (local.get $d))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $scan)))
+    (if (f64.eq (local.get $lo) (f64.const inf)) (then (return (i32.const 0))))
+    (if (f64.ge (f64.sub (local.get $hi) (local.get $lo)) (f64.convert_i32_s (local.get $n))) (then (return (i32.const -1))))
+    (local.set $i (i32.const 0))
+    (block $rDone (loop $ranks
+      (br_if $rDone (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load8_u offset=720896 (local.get $i)) (then
+        (i32.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
+          (i32.trunc_f64_s (f64.sub (local.get $hi) (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $ranks)))
+    (i32.trunc_f64_s (f64.add (f64.sub (local.get $hi) (local.get $lo)) (f64.const 1))))
+
+  (func $gcd (param $a i32) (param $b i32) (result i32)
+    (local $t i32)
+    (block $d (loop $l
+      (br_if $d (i32.eqz (local.get $b)))
+      (local.set $t (i32.rem_u (local.get $a) (local.get $b)))
+      (local.set $a (local.get $b))
+      (local.set $b (local.get $t))
+      (br $l)))
+    (local.get $a))
+
+  ;; convex-hull.ts `hullPixelsIndexed` + `hullOfRowExtremes` for the runs [qStart, qEnd) of the filled run arrays:
+  ;; each row's extreme pixel centres, Andrew's monotone chain, Pick's theorem (products and the area in i64: exact,
+  ;; as JavaScript's doubles are for these integers).
+  (func (export "hullPixels") (param $qStart i32) (param $qEnd i32) (result f64)
+    (local $q i32) (local $m i32) (local $y i32) (local $a i32) (local $e i32) (local $h i32) (local $start i32)
+    (local $pass i32) (local $t i32) (local $i i32) (local $qx i32) (local $qy i32) (local $j i32)
+    (local $area i64) (local $boundary i32) (local $dx i32) (local $dy i32)
+    (local.set $q (local.get $qStart))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (local.get $q) (local.get $qEnd)))
+      (local.set $y (i32.load offset=3145728 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $a (i32.load offset=2621440 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $e (i32.load offset=2883584 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (block $rd (loop $rl
+        (br_if $rd (i32.ge_s (local.get $q) (local.get $qEnd)))
+        (br_if $rd (i32.ne (i32.load offset=3145728 (i32.shl (local.get $q) (i32.const 2))) (local.get $y)))
+        (local.set $e (i32.load offset=2883584 (i32.shl (local.get $q) (i32.const 2))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $rl)))
+      (i32.store offset=3407872 (i32.shl (local.get $m) (i32.const 2)) (local.get $a))
+      (i32.store offset=3473408 (i32.shl (local.get $m) (i32.const 2)) (local.get $y))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (if (i32.ne (local.get $e) (local.get $a)) (then
+        (i32.store offset=3407872 (i32.shl (local.get $m) (i32.const 2)) (local.get $e))
+        (i32.store offset=3473408 (i32.shl (local.get $m) (i32.const 2)) (local.get $y))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))))
+      (br $pl)))
+    (if (i32.le_s (local.get $m) (i32.const 2)) (then
+      (if (i32.eqz (local.get $m)) (then (return (f64.const 0))))
+      (local.set $dx (i32.sub (i32.load offset=3407872 (i32.shl (i32.sub (local.get $m) (i32.const 1)) (i32.const 2))) (i32.load offset=3407872 (i32.const 0))))
+      (local.set $dy (i32.sub (i32.load offset=3473408 (i32.shl (i32.sub (local.get $m) (i32.const 1)) (i32.const 2))) (i32.load offset=3473408 (i32.const 0))))
+      (return (f64.convert_i32_s (i32.add (call $gcd
+        (select (local.get $dx) (i32.sub (i32.const 0) (local.get $dx)) (i32.ge_s (local.get $dx) (i32.const 0)))
+        (select (local.get $dy) (i32.sub (i32.const 0) (local.get $dy)) (i32.ge_s (local.get $dy) (i32.const 0)))) (i32.const 1))))))
+    (local.set $h (i32.const 0))
+    (local.set $pass (i32.const 0))
+    (block $passDone (loop $passes
+      (br_if $passDone (i32.ge_s (local.get $pass) (i32.const 2)))
+      (local.set $start (local.get $h))
+      (local.set $t (i32.const 0))
+      (block $td (loop $tl
+        (br_if $td (i32.ge_s (local.get $t) (local.get $m)))
+        (local.set $i (select (local.get $t) (i32.sub (i32.sub (local.get $m) (i32.const 1)) (local.get $t)) (i32.eqz (local.get $pass))))
+        (local.set $qx (i32.load offset=3407872 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $qy (i32.load offset=3473408 (i32.shl (local.get $i) (i32.const 2))))
+        (block $popd (loop $popl
+          (br_if $popd (i32.lt_s (i32.sub (local.get $h) (local.get $start)) (i32.const 2)))
+          (br_if $popd (i64.gt_s
+            (i64.sub
+              (i64.mul
+                (i64.extend_i32_s (i32.sub (i32.load offset=3538944 (i32.shl (i32.sub (local.get $h) (i32.const 1)) (i32.const 2))) (i32.load offset=3538944 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2)))))
+                (i64.extend_i32_s (i32.sub (local.get $qy) (i32.load offset=3735552 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2))))))
+              (i64.mul
+                (i64.extend_i32_s (i32.sub (i32.load offset=3735552 (i32.shl (i32.sub (local.get $h) (i32.const 1)) (i32.const 2))) (i32.load offset=3735552 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2)))))
+                (i64.extend_i32_s (i32.sub (local.get $qx) (i32.load offset=3538944 (i32.shl (i32.sub (local.get $h) (i32.const 2)) (i32.const 2)))))))
+            (i64.const 0)))
+          (local.set $h (i32.sub (local.get $h) (i32.const 1)))
+          (br $popl)))
+        (i32.store offset=3538944 (i32.shl (local.get $h) (i32.const 2)) (local.get $qx))
+        (i32.store offset=3735552 (i32.shl (local.get $h) (i32.const 2)) (local.get $qy))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tl)))
+      (local.set $h (i32.sub (local.get $h) (i32.const 1)))
+      (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
+      (br $passes)))
+    (local.set $i (i32.const 0))
+    (block $ad (loop $al
+      (br_if $ad (i32.ge_s (local.get $i) (local.get $h)))
+      (local.set $j (select (i32.const 0) (i32.add (local.get $i) (i32.const 1)) (i32.eq (i32.add (local.get $i) (i32.const 1)) (local.get $h))))
+      (local.set $area (i64.add (local.get $area) (i64.sub
+        (i64.mul (i64.extend_i32_s (i32.load offset=3538944 (i32.shl (local.get $i) (i32.const 2)))) (i64.extend_i32_s (i32.load offset=3735552 (i32.shl (local.get $j) (i32.const 2)))))
+        (i64.mul (i64.extend_i32_s (i32.load offset=3538944 (i32.shl (local.get $j) (i32.const 2)))) (i64.extend_i32_s (i32.load offset=3735552 (i32.shl (local.get $i) (i32.const 2))))))))
+      (local.set $dx (i32.sub (i32.load offset=3538944 (i32.shl (local.get $j) (i32.const 2))) (i32.load offset=3538944 (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $dy (i32.sub (i32.load offset=3735552 (i32.shl (local.get $j) (i32.const 2))) (i32.load offset=3735552 (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $boundary (i32.add (local.get $boundary) (call $gcd
+        (select (local.get $dx) (i32.sub (i32.const 0) (local.get $dx)) (i32.ge_s (local.get $dx) (i32.const 0)))
+        (select (local.get $dy) (i32.sub (i32.const 0) (local.get $dy)) (i32.ge_s (local.get $dy) (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $al)))
+    (if (i64.lt_s (local.get $area) (i64.const 0)) (then (local.set $area (i64.sub (i64.const 0) (local.get $area)))))
+    (f64.add (f64.add (f64.div (f64.convert_i64_s (local.get $area)) (f64.const 2)) (f64.div (f64.convert_i32_s (local.get $boundary)) (f64.const 2))) (f64.const 1)))
