@@ -10,6 +10,7 @@
  * runs its JavaScript loops.
  */
 import { REPORT_KERNELS_WASM } from './wasm/report-kernels-wasm.js';
+import { instantiateKernels, grownMemory } from '../core/wasm-kernels.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -29,24 +30,15 @@ export const reportKernels: { engine: 'wasm' | 'js' } = { engine: 'wasm' };
 
 let instance: KernelExports | null | undefined;
 
+/** null without WebAssembly (or SIMD): the JavaScript loops give the same bits. */
 function kernels(): KernelExports | null {
   if (reportKernels.engine !== 'wasm') return null;
-  if (instance === undefined) {
-    try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(REPORT_KERNELS_WASM, 'base64')), {}).exports as unknown as KernelExports;
-    } catch {
-      instance = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
-    }
-  }
+  if (instance === undefined) instance = instantiateKernels<KernelExports>(REPORT_KERNELS_WASM);
   return instance;
 }
 
-/** The module's memory, grown to at least `bytes` (64 KiB pages). */
-function memoryOf(k: KernelExports, bytes: number): ArrayBuffer {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  return k.memory.buffer;
-}
+/** The module's memory, grown to at least `bytes`. */
+const memoryOf = (k: KernelExports, bytes: number): ArrayBuffer => grownMemory(k.memory, bytes);
 
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
 const HIST_BYTES = 65536 * 4;

@@ -14,6 +14,7 @@
  * `declumpKernels.engine` is 'js': the caller then runs its JavaScript loops.
  */
 import { DECLUMP_KERNELS_WASM } from './wasm/declump-kernels-wasm.js';
+import { instantiateKernels } from '../../core/wasm-kernels.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -79,8 +80,10 @@ let views: Views | null | undefined;
 function kernels(): Views | null {
   if (declumpKernels.engine !== 'wasm') return null;
   if (views === undefined) {
-    try {
-      const k = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(DECLUMP_KERNELS_WASM, 'base64')), {}).exports as unknown as KernelExports;
+    const k = instantiateKernels<KernelExports>(DECLUMP_KERNELS_WASM);
+    if (k === null) {
+      views = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
+    } else {
       // The memory never grows (no `grow` export, maximum = initial), so these views stay attached.
       const b = k.memory.buffer;
       views = {
@@ -103,8 +106,6 @@ function kernels(): Views | null {
         hullX1: new Int32Array(b, 2883584, HULL_RUNS),
         hullRow: new Int32Array(b, 3145728, HULL_RUNS),
       };
-    } catch {
-      views = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
     }
   }
   return views;

@@ -9,6 +9,7 @@
  * unavailable or `thresholdKernels.engine` is 'js': the caller then runs its JavaScript loops.
  */
 import { THRESHOLD_KERNELS_WASM } from './wasm/threshold-kernels-wasm.js';
+import { instantiateKernels, grownMemory } from '../../core/wasm-kernels.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -25,24 +26,15 @@ export const thresholdKernels: { engine: 'wasm' | 'js' } = { engine: 'wasm' };
 
 let instance: KernelExports | null | undefined;
 
+/** null without WebAssembly (or SIMD): the JavaScript loops give the same bits. */
 function kernels(): KernelExports | null {
   if (thresholdKernels.engine !== 'wasm') return null;
-  if (instance === undefined) {
-    try {
-      instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(THRESHOLD_KERNELS_WASM, 'base64')), {}).exports as unknown as KernelExports;
-    } catch {
-      instance = null; // no WebAssembly (or no SIMD): the JavaScript loops give the same bits
-    }
-  }
+  if (instance === undefined) instance = instantiateKernels<KernelExports>(THRESHOLD_KERNELS_WASM);
   return instance;
 }
 
-/** The module's memory, grown to at least `bytes` (64 KiB pages). */
-function memoryOf(k: KernelExports, bytes: number): ArrayBuffer {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
-  return k.memory.buffer;
-}
+/** The module's memory, grown to at least `bytes`. */
+const memoryOf = (k: KernelExports, bytes: number): ArrayBuffer => grownMemory(k.memory, bytes);
 
 /** Image bytes copied in per call (see the header; the report's kernels measured 256 KiB best, kernels-wasm.ts). */
 const PIECE_BYTES = 256 << 10;
