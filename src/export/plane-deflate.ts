@@ -80,3 +80,25 @@ export async function deflatePlane(
   // The pieces as zlib produced them (slices of its 16 KiB output buffers): one copy of the strip in memory.
   return out;
 }
+
+/**
+ * One zlib stream of `totalBytes` bytes that repeat `piece` (the last write cut short), as the pieces zlib produced:
+ * a constant plane deflated without building it. The output is that of deflating the whole run at once (zlib's
+ * output does not depend on how the input is split across writes without flushes).
+ */
+export async function deflateRepeated(piece: Uint8Array, totalBytes: number, level: number): Promise<Buffer[]> {
+  const d = createDeflate({ level });
+  const out: Buffer[] = [];
+  d.on('data', (c: Buffer) => out.push(c));
+  const finished = new Promise<void>((resolve, reject) => {
+    d.on('end', resolve);
+    d.on('error', reject);
+  });
+  // zlib reads `piece` on the thread pool: it is never changed, so every write may hand over the same buffer
+  for (let left = totalBytes; left > 0; left -= piece.length) {
+    if (!d.write(left >= piece.length ? piece : piece.subarray(0, left))) await new Promise<void>((r) => d.once('drain', () => r()));
+  }
+  d.end();
+  await finished;
+  return out;
+}

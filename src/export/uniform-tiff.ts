@@ -8,11 +8,11 @@
  * same), and the page, tags and pixel type (uint16) are those of `encodeTiffStackChunksAsync` on the raster
  * (test/export-uniform-tiff.test.ts).
  */
-import { createDeflate } from 'node:zlib';
 import type { RoiLabels } from '../core/volume.js';
 import { uniformRoiId } from '../roi/roi-index.js';
 import { placementOf } from '../core/placed-volume.js';
 import { assembleDeflatedTiff, type TiffWriteOptions } from '../io/tiff-writer.js';
+import { deflateRepeated } from './plane-deflate.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -30,23 +30,7 @@ export function encodeUniformRoiTiffAsync(roi: RoiLabels, options: TiffWriteOpti
 }
 
 /** One zlib stream of a `Y × X` uint16 plane of `value` (little-endian), as the pieces zlib produced. */
-export async function deflateConstantPlane(value: number, Y: number, X: number, level: number): Promise<Uint8Array[]> {
-  const total = Y * X;
-  const piece = new Uint16Array(Math.min(total, Math.max(1, PIECE_BYTES >>> 1))).fill(value);
-  const d = createDeflate({ level });
-  const out: Buffer[] = [];
-  d.on('data', (c: Buffer) => out.push(c));
-  const finished = new Promise<void>((resolve, reject) => {
-    d.on('end', resolve);
-    d.on('error', reject);
-  });
-  // zlib reads `piece` on the thread pool: it is never changed, so every write may hand over the same buffer
-  for (let left = total; left > 0; left -= piece.length) {
-    const n = Math.min(left, piece.length);
-    const bytes = new Uint8Array(piece.buffer, 0, 2 * n);
-    if (!d.write(bytes)) await new Promise<void>((resolve) => d.once('drain', () => resolve()));
-  }
-  d.end();
-  await finished;
-  return out;
+export function deflateConstantPlane(value: number, Y: number, X: number, level: number): Promise<Uint8Array[]> {
+  const piece = new Uint16Array(Math.min(Y * X, Math.max(1, PIECE_BYTES >>> 1))).fill(value);
+  return deflateRepeated(new Uint8Array(piece.buffer), 2 * Y * X, level);
 }

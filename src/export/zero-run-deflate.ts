@@ -19,9 +19,8 @@
  * L; anything unexpected (another zlib, another level's behaviour) falls back to deflating every zero.
  * test/export-zero-run-deflate.test.ts compares the result with zlib's own output byte for byte.
  */
-import { createDeflate } from 'node:zlib';
 import type { Placement } from '../core/placed-volume.js';
-import { deflatePlane, ZERO_PIECE, ZEROS } from './plane-deflate.js';
+import { deflatePlane, deflateRepeated, ZEROS } from './plane-deflate.js';
 
 /** Input bytes per output period: 8 blocks of 16383 matches of 258 bytes. */
 const PERIOD_IN = 8 * 258 * 16383;
@@ -179,17 +178,5 @@ async function calibrate(level: number): Promise<Calibration | null> {
 }
 
 async function deflateZeros(n: number, level: number): Promise<Buffer> {
-  const d = createDeflate({ level });
-  const out: Buffer[] = [];
-  d.on('data', (c: Buffer) => out.push(c));
-  const finished = new Promise<void>((resolve, reject) => {
-    d.on('end', resolve);
-    d.on('error', reject);
-  });
-  for (; n > 0; n -= ZERO_PIECE) {
-    if (!d.write(n >= ZERO_PIECE ? ZEROS : ZEROS.subarray(0, n))) await new Promise<void>((r) => d.once('drain', () => r()));
-  }
-  d.end();
-  await finished;
-  return Buffer.concat(out);
+  return Buffer.concat(await deflateRepeated(ZEROS, n, level));
 }
