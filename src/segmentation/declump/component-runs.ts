@@ -62,7 +62,13 @@ function pairRows(runs: Runs, cur: number, prev: number, ext: number, edges: Int
   }
 }
 
-export function componentRunStats(runs: Runs, shape: Shape3, count: number): ComponentRunStats {
+/**
+ * @param need which of the optional facts to compute (default both): `holes` (`holeFree`) and `faceConnected`; a
+ * fact not asked for is left all 0 ("unknown"), so a caller skipping it never gets a wrong claim. The face
+ * connectivity is a second union-find over every run of the image (~0.2 ms on the 2048² bench image): the
+ * object rules without declumping never read it.
+ */
+export function componentRunStats(runs: Runs, shape: Shape3, count: number, need: { holes?: boolean; faceConnected?: boolean } = {}): ComponentRunStats {
   const [Z, Y] = shape;
   const { rowStart, x0, x1, comp } = runs;
   const boxes = new Int32Array(6 * (count + 1));
@@ -90,12 +96,14 @@ export function componentRunStats(runs: Runs, shape: Shape3, count: number): Com
     }
   }
   const holeFree = new Uint8Array(count + 1);
-  if (Z === 1) {
+  const faceConnected = new Uint8Array(count + 1);
+  if (Z === 1 && need.holes !== false) {
     // Touching pairs (8-connectivity) between consecutive rows, per component: holes = pairs − runs + 1.
     const edges = new Int32Array(count + 1);
     for (let y = 1; y < Y; y++) pairRows(runs, y, y - 1, 1, edges, null);
     for (let c = 1; c <= count; c++) holeFree[c] = edges[c] - nRuns[c] + 1 === 0 ? 1 : 0;
   }
+  if (need.faceConnected === false) return { boxes, voxels, holeFree, faceConnected };
   // Face connectivity: a union-find over the runs with overlapping (not merely diagonal) x ranges.
   const parent = new Int32Array(runs.count);
   for (let k = 0; k < runs.count; k++) parent[k] = k;
@@ -108,7 +116,6 @@ export function componentRunStats(runs: Runs, shape: Shape3, count: number): Com
   }
   const roots = new Int32Array(count + 1);
   for (let k = 0; k < runs.count; k++) if (find(parent, k) === k) roots[comp[k]]++;
-  const faceConnected = new Uint8Array(count + 1);
   for (let c = 1; c <= count; c++) faceConnected[c] = roots[c] === 1 ? 1 : 0;
   return { boxes, voxels, holeFree, faceConnected };
 }
