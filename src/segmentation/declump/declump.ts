@@ -137,14 +137,14 @@ export function declumpMask(
   // largest typical object (a larger convex blob may still be two nuclei side by side).
   const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
   const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
-  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y) : undefined;
   // Only the facts the loop below reads: holes where they are filled or the distance map needs them filled, face
   // connectivity for the fragment rule of splitting methods (per component from its runs where they are indexed).
-  const { boxes, voxels: compVoxels, holeFree, faceConnected } = componentRunStats(runs, shape, count, {
+  const { boxes, voxels: compVoxels, holeFree, faceConnected, nRuns } = componentRunStats(runs, shape, count, {
     holes: s.fillHoles || splitsShape,
-    faceConnected: s.method !== 'none' && minPieceVoxels > 0 && !runIndex,
+    faceConnected: s.method !== 'none' && minPieceVoxels > 0 && convexMaxVoxels === 0,
     rowPairs,
   });
+  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y, nRuns) : undefined;
   const faceConnectedOf = (c: number) =>
     runIndex ? faceConnectedRuns(runs, runIndex.runsOf, runIndex.rowOf, runIndex.runStart[c], runIndex.runStart[c + 1]) : faceConnected[c] === 1;
   // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
