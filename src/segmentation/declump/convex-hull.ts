@@ -94,10 +94,13 @@ export function componentRunIndex(runs: Runs, count: number, rows: number): Comp
   const fill = runStart.slice(0, count + 1);
   const runsOf = new Int32Array(runs.count);
   const rowOf = new Int32Array(runs.count);
+  // One pass (runs in raster order, so each component's runs in raster order too).
   for (let r = 0; r < rows; r++) {
-    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) rowOf[k] = r;
+    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+      rowOf[k] = r;
+      runsOf[fill[comp[k]]++] = k;
+    }
   }
-  for (let k = 0; k < runs.count; k++) runsOf[fill[comp[k]]++] = k;
   return { runStart, runsOf, rowOf, wasmRuns: prepareHullRunsWasm(runs.x0, runs.x1, runsOf, rowOf, runs.count) };
 }
 

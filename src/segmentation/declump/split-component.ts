@@ -100,7 +100,7 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
       : smooth
         ? maskedSmooth(intensity(), c.roiMask(), c.shape, c.spacing, c.smoothingSigmaUm, seedMapScratch.get(n), false, c.floodMask)
         : intensity();
-  const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true });
+  const peaks = peakLocalMax(seedMap, region, c.shape, { minDistance: c.minDistanceUm, spacing: c.spacing, seedEveryRegion: true, oneRegion: true });
   // One seed: the object is the whole region (what the watershed would give), no flooding needed.
   if (peaks.length === 1) return { labels: region, seeds: 1 };
   const labels = region.fill(0);
