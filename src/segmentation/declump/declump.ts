@@ -111,7 +111,9 @@ export function declumpMask(
   } else {
     runs = findBitRuns(mask, 1);
   }
-  const count = resolveComponents(runs, shape, 'full');
+  // Per run, its touching pairs with the row above (a plane's hole count, `componentRunStats`), when read.
+  const rowPairs = !is3d && (s.fillHoles || s.method === 'shape') ? new Int32Array(runs.count) : null;
+  const count = resolveComponents(runs, shape, 'full', rowPairs);
   const { rowStart, x0: runX0, x1: runX1, comp: runComp } = runs;
   // Holes filled before the split (CellProfiler fills after thresholding and after declumping) must be smaller
   // than a max-diameter object, so that a ring of touching nuclei keeps the background it encloses.
@@ -141,6 +143,7 @@ export function declumpMask(
   const { boxes, voxels: compVoxels, holeFree, faceConnected } = componentRunStats(runs, shape, count, {
     holes: s.fillHoles || splitsShape,
     faceConnected: s.method !== 'none' && minPieceVoxels > 0 && !runIndex,
+    rowPairs,
   });
   const faceConnectedOf = (c: number) =>
     runIndex ? faceConnectedRuns(runs, runIndex.runsOf, runIndex.rowOf, runIndex.runStart[c], runIndex.runStart[c + 1]) : faceConnected[c] === 1;
