@@ -45,7 +45,7 @@ const bytes = (b64: string) => {
 };
 
 /** Fraction of mask voxels on which two label images agree up to a renumbering (one-to-one by majority). */
-function agreement(a: Uint32Array, b: Uint16Array, mask: Uint8Array): { fraction: number; na: number; nb: number } {
+function agreement(a: Uint32Array | Uint16Array, b: Uint16Array, mask: Uint8Array): { fraction: number; na: number; nb: number } {
   const pairs = new Map<string, number>();
   let n = 0;
   for (let i = 0; i < a.length; i++) {

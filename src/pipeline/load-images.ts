@@ -84,6 +84,8 @@ export interface LoadAnalysisImagesOptions {
    * only asked where the format reads by region (OME-Zarr). Absent / null answer = the whole frame.
    */
   planWindow?: (frameShape: [number, number, number]) => Promise<AnalysisWindow | null>;
+  /** Called with the opened stack before its pixels are read (the viewer reports read progress from `readStats`). */
+  onStackOpened?: (stack: ImageStack) => void;
 }
 
 export async function loadAnalysisImages(
@@ -93,6 +95,7 @@ export async function loadAnalysisImages(
   options: LoadAnalysisImagesOptions = {},
 ): Promise<LoadedImageChannels> {
   const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
+  options.onStackOpened?.(stack);
   const sizeC = stack.rawShapeTzcyx[2];
   const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
   const checkChannel = (key: string, c: number) => {

@@ -7,7 +7,7 @@
 import { inputError } from '../core/errors.js';
 import type { Volume } from '../core/volume.js';
 import type { ModelConfig } from '../config/types.js';
-import { openImageStack, resolveVoxelScale } from '../io/image-stack.js';
+import { openImageStack, resolveVoxelScale, type ImageStack } from '../io/image-stack.js';
 import { loadedStackMetadata, planStackRead, readChannelCropped, type CropZyx, type LoadedStackFields } from './load-images.js';
 import type { AnalysisWindow } from './analysis-window.js';
 import { normalizeZCrop, zAnalysisView } from './z-stack.js';
@@ -58,9 +58,12 @@ export async function loadSingleChannelImage(
     resolutionLevel?: number;
     /** Decides the analysis window from the frame's `[Z, Y, X]` where the format reads by region (load-images.ts). */
     planWindow?: (frameShape: [number, number, number]) => Promise<AnalysisWindow | null>;
+    /** Called with the opened stack before its pixels are read (load-images.ts). */
+    onStackOpened?: (stack: ImageStack) => void;
   } = {},
 ): Promise<LoadedSingleChannelImage> {
   const stack = await openImageStack(source, { resolutionLevel: options.resolutionLevel });
+  options.onStackOpened?.(stack);
   const sizeC = stack.rawShapeTzcyx[2];
   const where = stack.sourcePaths.length === 1 ? stack.sourcePaths[0] : stack.sourcePaths.join(', ');
   if (!Number.isInteger(channelIndex) || channelIndex < 0 || channelIndex >= sizeC) {

@@ -46,6 +46,8 @@ export interface SegmentationBackend {
       voxelSizeUm: readonly [number, number, number];
       /** In-ROI pixels of one crop plane; read only (an all-ones mask is shared between calls). */
       roiMask2d: Uint8Array;
+      /** True when the ROI fills its box (`roiMask2d` is all ones), known to the caller without reading the mask. */
+      roiFillsBox?: boolean;
       /** The ROI's bounding box in the full image and the crop's first plane (the Cellpose cache records both). */
       box?: Box2;
       z0?: number;
@@ -58,11 +60,13 @@ export function thresholdBackend(method: 'otsu' | 'li' | 'percentile'): Segmenta
   return {
     method,
     async segmentCrop(crop, config, ctx) {
-      // the ROI mask read only where the chain needs it (a getter: a whole-image ROI's all-ones mask is made lazily)
+      // the ROI mask read only where the chain needs it (a getter: a whole-image ROI's all-ones mask is made lazily);
+      // a ROI filling its box has no outline inside the crop: no mask at all, so the chain need not scan 4 MiB of ones
+      // to find that out (~1.1 ms on a 2048² image, measured)
       const r = segmentThresholdChannel(crop, config, method, {
         voxelSizeUm: ctx.voxelSizeUm,
         get roiMask2d() {
-          return ctx.roiMask2d;
+          return ctx.roiFillsBox ? null : ctx.roiMask2d;
         },
       });
       return {

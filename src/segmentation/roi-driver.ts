@@ -184,6 +184,7 @@ export async function segmentChannelByRoi(
       get roiMask2d() {
         return roiMask2d ?? onesMask(plane);
       },
+      roiFillsBox: fillsBox,
       box: frameBox,
       z0: frameZ0,
     });

@@ -81,8 +81,11 @@ function union(parent: Int32Array, a: number, b: number): void {
   else if (rb < ra) parent[ra] = rb;
 }
 
-/** Union of the runs of row `cur` with those of row `prev` whose x ranges overlap (extended by `ext`). */
-function mergeRows(runs: Runs, parent: Int32Array, cur: number, prev: number, ext: number): void {
+/**
+ * Union of the runs of row `cur` with those of row `prev` whose x ranges overlap (extended by `ext`); with
+ * `pairs`, each such pair is also counted at its run of row `cur`.
+ */
+function mergeRows(runs: Runs, parent: Int32Array, cur: number, prev: number, ext: number, pairs: Int32Array | null = null): void {
   const { rowStart, x0, x1 } = runs;
   let i = rowStart[cur];
   const iEnd = rowStart[cur + 1];
@@ -96,6 +99,7 @@ function mergeRows(runs: Runs, parent: Int32Array, cur: number, prev: number, ex
       i++;
     } else {
       union(parent, i, j);
+      if (pairs !== null) pairs[i]++;
       // Advance the run that ends first; the other may still overlap the next one.
       if (x1[i] < x1[j]) i++;
       else j++;
@@ -106,8 +110,11 @@ function mergeRows(runs: Runs, parent: Int32Array, cur: number, prev: number, ex
 /**
  * Connects the runs and numbers the components in raster order. Afterwards `runs.comp[k]` is the 1-based
  * component id of run k; returns the number of components.
+ * @param rowPairs when given (zeroed, one per run): the number of runs of the row above in the same plane that
+ * run k touches (x ranges overlapping or, with `full`, touching diagonally) — the edges of the run graph that
+ * `declump/component-runs.ts` counts for a plane's Euler number, found here by the same walk at no extra pass.
  */
-export function resolveComponents(runs: Runs, shape: Shape3, connectivity: Connectivity): number {
+export function resolveComponents(runs: Runs, shape: Shape3, connectivity: Connectivity, rowPairs: Int32Array | null = null): number {
   const [Z, Y] = shape;
   const parent = new Int32Array(runs.count);
   for (let k = 0; k < runs.count; k++) parent[k] = k;
@@ -116,7 +123,7 @@ export function resolveComponents(runs: Runs, shape: Shape3, connectivity: Conne
     for (let y = 0; y < Y; y++) {
       const r = z * Y + y;
       if (runs.rowStart[r] === runs.rowStart[r + 1]) continue;
-      if (y > 0) mergeRows(runs, parent, r, r - 1, ext);
+      if (y > 0) mergeRows(runs, parent, r, r - 1, ext, rowPairs);
       if (z > 0) {
         mergeRows(runs, parent, r, r - Y, ext);
         if (ext) {

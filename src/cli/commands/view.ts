@@ -46,7 +46,26 @@ export async function startAndAnnounce(configPath: string, opts: ServeOptions, i
   io.out(`cellcoloc: viewer at ${early.url}\n`);
   io.err('cellcoloc: press Ctrl-C to stop the viewer\n');
   if (opts.open !== false) openBrowser(early.url);
-  const srv = await whenReady(early);
+  const { firstView, progress } = early.early;
+  if (firstView?.hasLevels) io.err(`cellcoloc: ${firstView.describe()}\n`);
+  // Reading a large image takes seconds: say how far it is (first after 1 s, then every 2 s).
+  let tick: NodeJS.Timeout | undefined;
+  const report = (next: number) => {
+    tick = setTimeout(() => {
+      if (progress.finished) return;
+      io.err(`cellcoloc: ${progress.line()}\n`);
+      report(2000);
+    }, next);
+    tick.unref();
+  };
+  report(1000);
+  let srv: ViewerServer;
+  try {
+    srv = await whenReady(early);
+  } finally {
+    clearTimeout(tick);
+  }
+  if (progress.elapsedMs > 1000) io.err(`cellcoloc: image read in ${(progress.elapsedMs / 1000).toFixed(1)} s\n`);
   for (const w of srv.session.warnings) io.err(`cellcoloc: warning: ${w}\n`);
   return srv;
 }

@@ -168,6 +168,11 @@ export interface NgffLevel {
   path: string;
   /** Scale per axis, in the axes' order (1 where no scale is given). */
   scale: number[];
+  /**
+   * Translation per axis (NGFF units, after the multiscale-wide scale; 0 where none is given): NGFF maps index i
+   * of this level to i · scale + translation, so a writer can centre a downsampled level on the pixels it averages.
+   */
+  translation: number[];
 }
 
 /** A validated NGFF image: axes in order, levels, µm per spatial axis unit, channel labels. */
@@ -192,6 +197,19 @@ function scaleOf(transforms: readonly Transform[] | undefined, n: number): numbe
     }
   }
   return s;
+}
+
+/** The summed `translation` transforms of a list (zeros where none; [] when one has the wrong length). */
+function translationOf(transforms: readonly z.infer<typeof Transform>[] | undefined, n: number): number[] {
+  const t = new Array<number>(n).fill(0);
+  for (const tr of transforms ?? []) {
+    const v = (tr as { translation?: unknown }).translation;
+    if (tr.type === 'translation' && Array.isArray(v)) {
+      if (v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) return [];
+      for (let i = 0; i < n; i++) t[i] += v[i] as number;
+    }
+  }
+  return t;
 }
 
 /** Validates `multiscales[0]` (+ `omero`) of an image group. */
@@ -229,7 +247,12 @@ export function parseNgffImage(ga: GroupAttributes, store: string): NgffImage {
     if (s.length !== names.length || outer.length !== names.length) {
       throw inputError(`${where}: multiscales[0].datasets[${li}].coordinateTransformations: expected a scale with ${names.length} values (one per axis)`);
     }
-    return { path: d.path, scale: s.map((v, i) => v * outer[i]) };
+    const tr = translationOf(d.coordinateTransformations, names.length);
+    if (tr.length !== names.length) {
+      throw inputError(`${where}: multiscales[0].datasets[${li}].coordinateTransformations: expected a translation with ${names.length} numbers (one per axis)`);
+    }
+    // The multiscale-wide transform applies after the level's own: its scale stretches the level's translation too.
+    return { path: d.path, scale: s.map((v, i) => v * outer[i]), translation: tr.map((v, i) => v * outer[i]) };
   });
   const channelLabels = omeroLabels(ga.attrs.omero);
   return { axes: names as NgffAxis[], levels, unitUm, units, channelLabels, version: m.version ?? (ga.zarrFormat === 3 ? '0.5' : '0.4') };

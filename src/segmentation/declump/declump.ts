@@ -20,16 +20,18 @@
  * Every distance is in µm with the voxel size, so anisotropic stacks get ellipsoidal filters and footprints;
  * `*_px` settings are converted with the x pixel size.
  */
-import type { Shape3 } from '../../core/volume.js';
-import type { ModelConfig } from '../../config/types.js';
+import type { LabelData, Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { findRuns, resolveComponents, type Runs } from '../runs.js';
 import { findBitRuns } from '../bitmask.js';
-import { componentRunStats } from './component-runs.js';
+import { componentRunStats, faceConnectedRuns } from './component-runs.js';
 import type { BitMask } from '../bitmask.js';
 import { smoothingHalfWidths } from '../kernels/masked-smooth.js';
 import { splitComponent } from './split-component.js';
-import { fillLabelHoles, removedByObjectRules, fillLabelHolesCounted, type ObjectRuleCounts } from './object-rules.js';
+import { fillLabelHoles, removedByObjectRules, fillLabelHolesCounted } from './object-rules.js';
+import type { DeclumpInfo, DeclumpSettings } from './settings.js';
+// The settings and report types live in settings.ts; re-exported so that callers keep one import.
+export { declumpingActive, resolveDeclumpSettings, type DeclumpInfo, type DeclumpMethod, type DeclumpSettings } from './settings.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 import { CONVEX_SOLIDITY, componentRunIndex, convexComponent } from './convex-hull.js';
 
@@ -41,29 +43,6 @@ const intensityScratch = new GrowBuffer(Float32Array);
 const roiScratch = new GrowBuffer(Uint8Array);
 const spanFromScratch = new GrowBuffer(Int32Array);
 const spanToScratch = new GrowBuffer(Int32Array);
-
-import type { DeclumpMethod } from '../../config/types.js';
-export type { DeclumpMethod };
-
-export interface DeclumpSettings {
-  method: DeclumpMethod;
-  /** Typical diameter range in µm, or null when none is configured. */
-  diameterUm: [number, number] | null;
-  /** Gaussian σ of the declumping smoothing, µm (0 = none). */
-  smoothingSigmaUm: number;
-  /** Minimum distance between seeds (footprint radius), µm. */
-  minDistanceUm: number;
-  fillHoles: boolean;
-  excludeBorderObjects: boolean;
-  discardOutsideDiameter: boolean;
-  /** Basin merging (`merge-shallow.ts`): minimum neck depth of the distance map (µm) and minimum relative
-   * intensity dip that keep two pieces apart; 0 = criterion off, both 0 = no merging. */
-  mergeNeckUm: number;
-  mergeContrast: number;
-  /** The same in pixels (x pixel size), for the manifest. */
-  smoothingFilterSizePx: number;
-  minDistancePx: number;
-}
 
 /** Written once per copy so that the touching pass of `copyBoxPlane` is not optimised away. */
 let touchSink = 0;
@@ -105,70 +84,6 @@ function copyBoxPlane(
   }
 }
 
-/** True when the config asks for anything beyond the original threshold chain. */
-export function declumpingActive(config: ModelConfig): boolean {
-  return config.declumpMethod !== 'none' || config.fillHoles || config.excludeBorderObjects || config.discardOutsideDiameter;
-}
-
-/** The effective settings of a channel for a voxel size `[z, y, x]` in µm. */
-export function resolveDeclumpSettings(config: ModelConfig, voxelSizeUm: readonly [number, number, number]): DeclumpSettings {
-  const px = voxelSizeUm[2];
-  let diameterUm: [number, number] | null = null;
-  if (config.typicalDiameterUm) diameterUm = [config.typicalDiameterUm[0], config.typicalDiameterUm[1]];
-  else if (config.typicalDiameterPx) diameterUm = [config.typicalDiameterPx[0] * px, config.typicalDiameterPx[1] * px];
-  const needsDiameter = (config.declumpMethod !== 'none' && (config.declumpSmoothingPx === null || config.declumpMinDistancePx === null)) || config.discardOutsideDiameter;
-  if (needsDiameter && !diameterUm) {
-    throw valueError(
-      `typical_diameter_px: expected [min, max] (or typical_diameter_um) because ${config.discardOutsideDiameter ? 'discard_outside_diameter is true' : `declump_method is ${config.declumpMethod}`}`,
-    );
-  }
-  const minPx = diameterUm ? diameterUm[0] / px : 0;
-  // Automatic contrast (chosen on the BBBC039 dev split, docs/declumping.md): `shape` compares the mean raw
-  // intensity along the dividing line with the dimmer piece's peak, `intensity` the brightest point of the line
-  // in the smoothed intensity, which dips less.
-  const mergeContrast = config.declumpMergeContrast ?? (config.declumpMethod === 'shape' ? 0.22 : 0.15);
-  const merging = config.declumpMergeNeckPx > 0 || mergeContrast > 0;
-  // With basin merging the seeds are first over-detected at half CellProfiler's automatic sizes (the merge
-  // step removes the spurious ones, which CellProfiler's larger sizes suppress at the cost of merged nuclei).
-  const auto = merging ? 0.5 : 1;
-  // CellProfiler `calc_smoothing_filter_size`: S = 2.35 · min diameter / 3.5; σ = S / 2.35.
-  const smoothingFilterSizePx = config.declumpSmoothingPx ?? (auto * 2.35 * minPx) / 3.5;
-  // CellProfiler automatic maxima suppression size: min diameter / 1.5.
-  const minDistancePx = config.declumpMinDistancePx ?? (auto * minPx) / 1.5;
-  return {
-    method: config.declumpMethod,
-    diameterUm,
-    smoothingSigmaUm: (smoothingFilterSizePx / 2.35) * px,
-    // `strel_disk(max(1, maxima_suppression_size - .5))`.
-    minDistanceUm: Math.max(1, minDistancePx - 0.5) * px,
-    fillHoles: config.fillHoles,
-    excludeBorderObjects: config.excludeBorderObjects,
-    discardOutsideDiameter: config.discardOutsideDiameter,
-    mergeNeckUm: config.declumpMergeNeckPx * px,
-    mergeContrast,
-    smoothingFilterSizePx,
-    minDistancePx,
-  };
-}
-
-export interface DeclumpInfo extends ObjectRuleCounts {
-  method: DeclumpMethod;
-  typicalDiameterUm: [number, number] | null;
-  smoothingFilterSizePx: number;
-  minDistancePx: number;
-  mergeNeckPx: number;
-  mergeContrast: number;
-  /** Connected components of the thresholded mask (full connectivity). */
-  components: number;
-  /** Objects after splitting (watershed seeds, after basin merging). */
-  seeds: number;
-  /** Components split into more than one object. */
-  clumpsSplit: number;
-  /** Components left whole by the convexity rule (2-D; `convex-hull.ts`). */
-  convexWhole: number;
-  /** Objects kept after every rule. */
-  objects: number;
-}
 
 /**
  * Labels (1..N: components in raster order of their first voxel, the pieces of a clump in seed order) of the
@@ -184,7 +99,7 @@ export function declumpMask(
   spacing: readonly [number, number, number],
   roiMask2d: Uint8Array | null,
   s: DeclumpSettings,
-): { labels: Uint32Array; info: DeclumpInfo; counts: Float64Array } {
+): { labels: LabelData; info: DeclumpInfo; counts: Float64Array } {
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   const P = Y * X;
@@ -196,8 +111,9 @@ export function declumpMask(
   } else {
     runs = findBitRuns(mask, 1);
   }
-  const count = resolveComponents(runs, shape, 'full');
-  const { boxes, voxels: compVoxels, holeFree, faceConnected } = componentRunStats(runs, shape, count);
+  // Per run, its touching pairs with the row above (a plane's hole count, `componentRunStats`), when read.
+  const rowPairs = !is3d && (s.fillHoles || s.method === 'shape') ? new Int32Array(runs.count) : null;
+  const count = resolveComponents(runs, shape, 'full', rowPairs);
   const { rowStart, x0: runX0, x1: runX1, comp: runComp } = runs;
   // Holes filled before the split (CellProfiler fills after thresholding and after declumping) must be smaller
   // than a max-diameter object, so that a ring of touching nuclei keeps the background it encloses.
@@ -216,6 +132,21 @@ export function declumpMask(
         ? ((Math.PI / 6) * s.diameterUm[0] ** 3) / (spacing[0] * spacing[1] * spacing[2])
         : ((Math.PI / 4) * s.diameterUm[0] ** 2) / (spacing[1] * spacing[2])
       : 0;
+  const splitsShape = s.method === 'shape';
+  // On a plane: components convex enough to be one object (`convex-hull.ts`), up to twice the area of the
+  // largest typical object (a larger convex blob may still be two nuclei side by side).
+  const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
+  const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
+  // Only the facts the loop below reads: holes where they are filled or the distance map needs them filled, face
+  // connectivity for the fragment rule of splitting methods (per component from its runs where they are indexed).
+  const { boxes, voxels: compVoxels, holeFree, faceConnected, nRuns } = componentRunStats(runs, shape, count, {
+    holes: s.fillHoles || splitsShape,
+    faceConnected: s.method !== 'none' && minPieceVoxels > 0 && convexMaxVoxels === 0,
+    rowPairs,
+  });
+  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y, nRuns) : undefined;
+  const faceConnectedOf = (c: number) =>
+    runIndex ? faceConnectedRuns(runs, runIndex.runsOf, runIndex.rowOf, runIndex.runStart[c], runIndex.runStart[c + 1]) : faceConnected[c] === 1;
   // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
   // Margins: 1 voxel of background for the distance transform; the smoothing kernel's half-width for the
   // intensity (the smoothed value of every component voxel then sees all its kernel taps, as on the full image).
@@ -225,7 +156,9 @@ export function declumpMask(
   const margin = [is3d ? 1 + half[0] : 0, 1 + half[1], 1 + half[2]];
   // The output: split components are pasted from their boxes as they are processed, the others are painted
   // from their runs at the end (`direct`).
-  const out = new Uint32Array(n);
+  // uint16 while the ids fit (as `labelBitMask`'s labels, issue 21): half the fresh memory of uint32 (~0.5 ms on a
+  // 2048² image) and of every later label pass; widened if the split pieces pass 65535 objects.
+  let out: LabelData = count <= 0xffff ? new Uint16Array(n) : new Uint32Array(n);
   const direct = new Uint32Array(count + 1);
   let seeds = 0;
   let clumpsSplit = 0;
@@ -234,7 +167,6 @@ export function declumpMask(
   const counts = { removedBorder: 0, removedTooSmall: 0, removedTooLarge: 0 };
   const range = s.discardOutsideDiameter ? s.diameterUm : null;
   const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
-  const splitsShape = s.method === 'shape';
   // Border rule for components left whole, from their runs: a run on the first or last row or column, or a
   // voxel whose 4-neighbour in the plane is outside the ROI (the same test as the box path's below).
   const touchesBorder = new Uint8Array(count + 1);
@@ -259,12 +191,7 @@ export function declumpMask(
   // Voxels of object 1, 2, …: every voxel a piece covers in its box is pasted (holes included), so the counts of
   // the rules loop are the final ones and the caller need not rescan the labels.
   const objectVoxels: number[] = [];
-  // On a plane: components convex enough to be one object (`convex-hull.ts`), up to twice the area of the
-  // largest typical object (a larger convex blob may still be two nuclei side by side).
-  const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
-  const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
   let convexWhole = 0;
-  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y) : undefined;
   for (let c = 1; c <= count; c++) {
     // Components whose result is known without the per-object work: no hole to fill (none, or not asked to
     // fill one and not needed for a distance map), and either no splitting or no possible split. With basin
@@ -276,7 +203,7 @@ export function declumpMask(
     const needsFill = (s.fillHoles || splitsShape) && !holeFree[c];
     let whole =
       !(s.fillHoles && needsFill) &&
-      (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnected[c] === 1);
+      (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnectedOf(c));
     // Convex components are left whole by rule (not a proof: this changes labels, docs/declumping.md).
     if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels, convexSolidity, runIndex)) {
       whole = true;
@@ -395,20 +322,28 @@ export function declumpMask(
       for (let k = 0; k < ln; k++) if (own![k] === OTHER) labels[k] = OTHER;
       fillLabelHoles(labels, local);
     }
-    // Object rules on the pieces of this component (CellProfiler order: border, then size), before pasting:
-    // no pass over the whole image is needed. A box away from the image's edges, without a ROI outline, has no
-    // border voxel.
+    // Object rules on the pieces of this component (CellProfiler order: border, then size); no pass over the
+    // whole image is needed. A box away from the image's edges, without a ROI outline, has no border voxel.
+    // One pass counts the pieces and pastes them under the ids they get when every one is kept (`objects` + l):
+    // only voxels of this object's pieces (its own voxels and the holes it filled, which no other component
+    // covers). A piece removed by a rule (or an id shifted by an empty piece) costs a second pass over the box.
+    const first = objects;
+    if (first + nSeeds > 0xffff && out instanceof Uint16Array) out = Uint32Array.from(out);
     const voxels = new Float64Array(nSeeds + 1);
+    const holeVoxels = own !== null ? new Float64Array(nSeeds + 1) : null;
     const touches = new Uint8Array(nSeeds + 1);
     const borderTest = s.excludeBorderObjects && (roiMask2d !== null || y0 === 0 || x0 === 0 || y1 === Y || x1 === X);
     for (let z = 0, row = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++, row++) {
         const gy = y0 + y;
+        const g = (z0 + z) * P + gy * X + x0;
         const rowEdge = gy === 0 || gy === Y - 1;
         for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
           const l = labels[k];
           if (l === 0 || l === OTHER) continue;
           voxels[l]++;
+          out[g + x] = first + l;
+          if (holeVoxels !== null && own![k] !== 1) holeVoxels[l]++;
           if (borderTest && !touches[l]) {
             const gx = x0 + x;
             if (rowEdge || gx === 0 || gx === X - 1) touches[l] = 1;
@@ -421,24 +356,26 @@ export function declumpMask(
       }
     }
     const newId = new Uint32Array(nSeeds + 1);
+    let renumbered = false;
     for (let l = 1; l <= nSeeds; l++) {
       if (voxels[l] === 0) continue;
-      if (removedByObjectRules(voxels[l], touches[l] !== 0, range, spacing, is3d, counts)) continue;
+      if (removedByObjectRules(voxels[l], touches[l] !== 0, range, spacing, is3d, counts)) {
+        renumbered = true;
+        continue;
+      }
       newId[l] = ++objects;
+      if (objects !== first + l) renumbered = true;
       objectVoxels.push(voxels[l]);
+      if (holeVoxels !== null) holeVoxelsFilled += holeVoxels[l];
     }
-    // Paste: only voxels of this object's pieces (its own voxels and the holes it filled, which no other
-    // component covers); removed pieces stay 0.
-    for (let z = 0, row = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++, row++) {
-        const g = (z0 + z) * P + (y0 + y) * X + x0;
-        for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
-          const l = labels[k];
-          if (l === 0 || l === OTHER) continue;
-          const id = newId[l];
-          if (id === 0) continue;
-          out[g + x] = id;
-          if (own !== null && own[k] !== 1) holeVoxelsFilled++;
+    if (renumbered) {
+      for (let z = 0, row = 0; z < lz; z++) {
+        for (let y = 0; y < ly; y++, row++) {
+          const g = (z0 + z) * P + (y0 + y) * X + x0;
+          for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
+            const l = labels[k];
+            if (l !== 0 && l !== OTHER) out[g + x] = newId[l];
+          }
         }
       }
     }
@@ -451,6 +388,8 @@ export function declumpMask(
       if (id !== 0) out.fill(id, base + runX0[k], base + runX1[k]);
     }
   }
+  // Widened above for pieces the rules then removed: the type the components and objects ask for (rare).
+  if (out instanceof Uint32Array && count <= 0xffff && objects <= 0xffff) out = Uint16Array.from(out);
   const voxelCounts = new Float64Array(objects + 1);
   let foreground = 0;
   for (let l = 1; l <= objects; l++) foreground += voxelCounts[l] = objectVoxels[l - 1];

@@ -34,6 +34,11 @@ export interface ViewerState {
   warnings?: string[];
   /** Segmentation method per channel (`cellpose`, `otsu`, …); optional in the contract (older servers). */
   methods?: Partial<Record<'cell' | 'marker' | 'optional_region', string>>;
+  /**
+   * True while the server is still reading the analysed level of a multiscale OME-Zarr image: this state came from
+   * the store's metadata (no result layers or tables yet); the session's own follows once the planes are loaded.
+   */
+  loading?: boolean;
 }
 
 /** The config change "Save ROIs" proposes (applied only on confirmation: `applyRoisConfig`). */
@@ -87,12 +92,24 @@ export const getState = (): Promise<ViewerState> => json<ViewerState>('/api/stat
  * display levels of the contrast limits (`scaled` in the answer says the server did so). `contrast` = the
  * server's 0.5 / 99.5 percentiles of the full-resolution plane (null from an older server).
  */
-export async function getChannel(
-  role: string,
-  z: ZSel,
-  step = 1,
-  scaled = false,
-): Promise<{ data: PixelArray; shape: [number, number]; contrast: [number, number] | null; scaled: boolean }> {
+/** Where a preview lies on the image, in image pixels `[y, x]`: the top-left corner of its pixel 0 and its pixel size. */
+export interface PreviewPlacement {
+  originYx: [number, number];
+  pixelYx: [number, number];
+}
+
+export interface ChannelAnswer {
+  data: PixelArray;
+  shape: [number, number];
+  contrast: [number, number] | null;
+  scaled: boolean;
+  /** A preview's place on the image (`X-Origin`, `X-Pixel`); null for a full plane or an older server. */
+  placement: PreviewPlacement | null;
+  /** The store's pyramid level a preview came from (`X-Level`); its `contrast` is then the coarse plane's, provisional. */
+  level: number | null;
+}
+
+export async function getChannel(role: string, z: ZSel, step = 1, scaled = false): Promise<ChannelAnswer> {
   const q = step > 1 ? `&step=${step}${scaled ? '&scaled=1' : ''}` : '';
   const res = await request(`/api/channel/${encodeURIComponent(role)}?z=${z}${q}`);
   const buf = await res.arrayBuffer();
@@ -108,7 +125,21 @@ export async function getChannel(
   if (!ctor) throw new Error(`/api/channel/${role}: unsupported X-Dtype "${dtype}"`);
   const c = (res.headers.get('X-Contrast') ?? '').split(',').map(Number);
   const contrast: [number, number] | null = c.length === 2 && c.every(Number.isFinite) ? [c[0], c[1]] : null;
-  return { data: new ctor(buf), shape, contrast, scaled: res.headers.has('X-Scaled') };
+  const pair = (name: string): [number, number] | null => {
+    const v = (res.headers.get(name) ?? '').split(',').map(Number);
+    return v.length === 2 && v.every(Number.isFinite) ? [v[0], v[1]] : null;
+  };
+  const originYx = pair('X-Origin');
+  const pixelYx = pair('X-Pixel');
+  const level = res.headers.get('X-Level');
+  return {
+    data: new ctor(buf),
+    shape,
+    contrast,
+    scaled: res.headers.has('X-Scaled'),
+    placement: originYx && pixelYx ? { originYx, pixelYx } : null,
+    level: level !== null && /^\d+$/.test(level) ? Number(level) : null,
+  };
 }
 
 /** Label planes travel run-length encoded (`?enc=rle`, see the server's labels route) and are expanded here. */

@@ -32,6 +32,14 @@ export function imageToScreen(view: View, p: readonly [number, number]): ScreenP
   return { x: view.tx + p[1] * view.scale, y: view.ty + p[0] * view.scale };
 }
 
+/**
+ * An image rectangle — top-left corner `[y, x]` and size `[height, width]` in image pixels — as the `{x, y, width,
+ * height}` that canvas calls take under the view's image → screen transform (the preview's placement).
+ */
+export function imageRect(originYx: readonly [number, number], sizeYx: readonly [number, number]): { x: number; y: number; width: number; height: number } {
+  return { x: originYx[1], y: originYx[0], width: sizeYx[1], height: sizeYx[0] };
+}
+
 /** Canvas `{x, y}` → image `[y, x]` (continuous). */
 export function screenToImage(view: View, s: ScreenPoint): ImagePoint {
   return [(s.y - view.ty) / view.scale, (s.x - view.tx) / view.scale];

@@ -5,7 +5,7 @@
 import { percentileContrast, ROLE_COLORMAP, type Layer } from '../../render/composite.js';
 import { LABEL_LAYER_ORDER, labelLayerTitles } from '../layer-style.js';
 import * as api from './api.js';
-import type { ZSel } from './api.js';
+import type { PreviewPlacement, ZSel } from './api.js';
 import { model, hooks, newLabelState, setShapes, isSingleChannel, type LabelLayerName, type ColormapName } from './state.js';
 import { setImageSize, recomposite, recompositeInBands, hasPreview, showPreview } from './render.js';
 import { $ } from './dom.js';
@@ -115,9 +115,11 @@ function previewStep(): number {
 }
 
 /**
- * First paint on large images: the whole field of view from `step`×`step` block means (the server's
- * `?step=`), with the full-resolution contrast limits, stretched to the image size on screen. `loadPlanes`
- * then loads the full planes, and the full composite replaces it.
+ * First paint on large images: the whole field of view at about screen resolution (the server's `?step=`):
+ * `step`×`step` block means of the analysed plane with its contrast limits, or — for a multiscale OME-Zarr store —
+ * the store's coarsest level that fits, while the server is still reading the analysed level. It is drawn where
+ * the server says it lies on the image (`placement`, image pixels). `loadPlanes` then loads the full planes, and
+ * the full composite replaces it.
  */
 async function paintPreview(z: ZSel): Promise<void> {
   const step = previewStep();
@@ -126,16 +128,24 @@ async function paintPreview(z: ZSel): Promise<void> {
   const got = await Promise.all(model.images.map((im) => api.getChannel(im.role, z, step, true)));
   hooks.marks.previewReceived = performance.now();
   const [h, w] = got[0].shape;
+  // Every channel's preview must be of one grid (the server picks the level by `step` alone; an older server's
+  // block means have no placement: `step`×`step` blocks from the origin).
+  const at: PreviewPlacement = got[0].placement ?? { originYx: [0, 0], pixelYx: [step, step] };
+  const same = (g: api.ChannelAnswer) =>
+    g.shape[0] === h && g.shape[1] === w && g.level === got[0].level && JSON.stringify(g.placement) === JSON.stringify(got[0].placement);
+  if (!got.every(same)) return;
   const layers: Layer[] = [];
   model.images.forEach((im, i) => {
     const g = got[i];
-    // The default limits are the full plane's (the server's X-Contrast); never percentiles of the block means.
-    if (!im.contrast && g.contrast) im.contrast = g.contrast;
+    // The default limits are the full plane's (the server's X-Contrast); never percentiles of the block means, nor
+    // a pyramid level's (`level`: its own percentiles, provisional until the analysed plane arrives).
+    if (!im.contrast && g.contrast && g.level === null) im.contrast = g.contrast;
     // Display levels (0..255 of the contrast limits) when the server scaled the preview, else raw block means.
-    const contrast: [number, number] = g.scaled ? [0, 255] : (im.contrast ?? percentileContrast(g.data));
+    const contrast: [number, number] = g.scaled ? [0, 255] : ((g.level === null ? im.contrast : g.contrast) ?? percentileContrast(g.data));
     layers.push({ kind: 'image', data: g.data, colormap: im.colormap, contrast, gamma: g.scaled ? im.gamma : 1, opacity: im.opacity, visible: im.visible });
   });
-  await showPreview(w, h, layers);
+  hooks.previewLevel = got[0].level;
+  await showPreview(w, h, layers, at);
 }
 
 export async function reloadLabels(names: LabelLayerName[]): Promise<void> {

@@ -8,7 +8,7 @@
 import { model, hooks, labelAt } from './state.js';
 import { imageToScreen } from './geometry.js';
 import { canvas, fitView, requestDraw } from './render.js';
-import { loadState, loadPlanes, loaderEvents } from './loader.js';
+import { loadState, loadPlanes, loaderEvents, reloadLabels } from './loader.js';
 import { buildLayerList } from './layers-panel.js';
 import { buildRefine } from './refine-panel.js';
 import { loadTables, wireTables } from './table-panel.js';
@@ -50,7 +50,6 @@ async function main(): Promise<void> {
   wireTables();
   setTool('pan');
   await loadState();
-  const st = model.st!;
   if (model.Z > 1) {
     model.zSel = 'max';
     $<HTMLInputElement>('zmax').checked = true;
@@ -58,7 +57,16 @@ async function main(): Promise<void> {
   hooks.marks.state = performance.now();
   const planes = loadPlanes(true); // requests go out first; the layout query below overlaps with them
   fitView();
+  if (model.st!.loading) setStatus(`${model.st!.configPath} — reading the image (${model.X}×${model.Y} px); shown meanwhile from a coarser level of the store`);
   await planes;
+  if (model.st!.loading) {
+    // The state came from the store's metadata while the server read the analysed level (a multiscale OME-Zarr
+    // image); the planes above waited for it. Now the session's own state: its layers, warnings, busy flag.
+    await loadState();
+    const missing = [...model.labels.values()].filter((l) => !l.data).map((l) => l.name);
+    if (missing.length) await reloadLabels(missing);
+  }
+  const st = model.st!;
   hooks.ready = true;
   setStatus(`${st.configPath} — ${model.X}×${model.Y}${model.Z > 1 ? `×${model.Z}` : ''} px, ${st.image.voxelSizeUm[2]} µm/px`);
   await loadTables();

@@ -7,7 +7,8 @@
 import { compositeLayers, type Layer } from '../../render/composite.js';
 import { LABEL_LAYER_ORDER } from '../layer-style.js';
 import { model, hooks } from './state.js';
-import { fitView as fitViewTo } from './geometry.js';
+import { fitView as fitViewTo, imageRect } from './geometry.js';
+import type { PreviewPlacement } from './api.js';
 import { drawOverlays } from './overlays.js';
 import { $ } from './dom.js';
 
@@ -17,8 +18,10 @@ const ctx = canvas.getContext('2d')!;
 export const base = document.createElement('canvas');
 const baseCtx = base.getContext('2d')!;
 let rgba: Uint8ClampedArray<ArrayBuffer> | undefined;
-/** Reduced-resolution composite of the first paint, shown (stretched to X×Y) until `base` holds a composite. */
+/** Reduced-resolution composite of the first paint, shown (at its place on the image) until `base` holds a composite. */
 let preview: HTMLCanvasElement | null = null;
+/** Where the preview lies on the image (image pixels; the server's `X-Origin` / `X-Pixel`). */
+let previewAt: PreviewPlacement = { originYx: [0, 0], pixelYx: [1, 1] };
 let firstFrameDrawn = false;
 /** Called once after the next draw (the preview's frame is on the canvas before the full planes are asked for). */
 let afterDraw: (() => void) | null = null;
@@ -56,14 +59,18 @@ export function currentLayers(): Layer[] {
   return out;
 }
 
-/** Paints a reduced-resolution composite (the first paint of a large image) and waits for its frame (≤ 200 ms). */
-export async function showPreview(w: number, h: number, layers: Layer[]): Promise<void> {
+/**
+ * Paints a reduced-resolution composite (the first paint of a large image) at its place on the image — block means
+ * of the analysed plane, or a coarser level of a multiscale store — and waits for its frame (≤ 200 ms).
+ */
+export async function showPreview(w: number, h: number, layers: Layer[], at: PreviewPlacement): Promise<void> {
   const px = compositeLayers(w, h, layers);
   const c = document.createElement('canvas');
   c.width = w;
   c.height = h;
   c.getContext('2d')!.putImageData(new ImageData(px, w, h), 0, 0);
   preview = c;
+  previewAt = at;
   if (!hooks.firstImageMs) hooks.firstImageMs = performance.now();
   // Let the preview's frame reach the canvas before the full planes' transfer competes for the CPU (not longer
   // than 200 ms: a hidden tab gets no animation frames).
@@ -176,7 +183,16 @@ function draw(): void {
   ctx.imageSmoothingEnabled = view.scale < 1;
   // Nothing composited yet: skip the (smoothed, full-size) draw of an empty base canvas at start-up.
   if (hooks.composites > 0) ctx.drawImage(base, 0, 0);
-  else if (preview) ctx.drawImage(preview, 0, 0, X, Y);
+  else if (preview) {
+    // Clipped to the image: a level's last pixel (or a partial last block) may reach past its edge.
+    const r = imageRect(previewAt.originYx, [preview.height * previewAt.pixelYx[0], preview.width * previewAt.pixelYx[1]]);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, 0, X, Y);
+    ctx.clip();
+    ctx.drawImage(preview, r.x, r.y, r.width, r.height);
+    ctx.restore();
+  }
   if ((hooks.composites > 0 || preview) && !firstFrameDrawn) {
     // Stamped at the next animation frame: by then the frame holding the image has been produced.
     firstFrameDrawn = true;

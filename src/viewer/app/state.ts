@@ -63,6 +63,8 @@ export interface Hooks {
   firstFrameMs: number;
   /** Reduction of the first paint's preview (1 = the first paint was at full resolution). */
   previewStep: number;
+  /** The store's pyramid level the first paint's preview came from (null: block means of the analysed level, or none). */
+  previewLevel: number | null;
   /** ms from page start to the first full-resolution composite of the channels. */
   fullImageMs: number;
   /** Page-time stamps (ms) of the start-up steps, for the bench. */
@@ -141,6 +143,7 @@ export const hooks: Hooks = {
   firstImageMs: 0,
   firstFrameMs: 0,
   previewStep: 1,
+  previewLevel: null,
   fullImageMs: 0,
   marks: {},
 };

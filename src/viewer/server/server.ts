@@ -6,8 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { isCellColocError } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
@@ -28,6 +27,11 @@ import {
 import { openViewerSession } from './single-channel-session.js';
 import { SessionRequestError, ViewerSession, type RefineRequest } from './session.js';
 import { MAX_STEP, parseStep, planeContrast, preview, downsampleMean } from './plane-preview.js';
+import { STATIC, inlinedPage, staticCandidates } from './static-files.js';
+import { readBody, readJson, send, sendError, sendJson } from './http-io.js';
+import { FirstView } from './first-view.js';
+import { LoadProgress } from './load-progress.js';
+import { sendLevelPreview } from './first-view-routes.js';
 
 export interface ViewerServerOptions {
   /** 0 (default) = a free port chosen by the system. */
@@ -36,6 +40,17 @@ export interface ViewerServerOptions {
   token?: string;
   /** Folder holding `app.js`, `index.html` and `app.css` (default: `dist/viewer` of the package, then `src/viewer/app`). */
   staticDir?: string;
+  /**
+   * Test hook of `openViewerServer`: awaited after the first view's read-ahead and before the session reads the
+   * image, so that a test decides when the analysed level arrives (the first paint is then on screen for sure).
+   */
+  beforeImageLoad?: () => Promise<void>;
+}
+
+/** What a server knows before its session has loaded: the first view of a multiscale store and the load progress. */
+export interface EarlyView {
+  firstView: FirstView | null;
+  progress: LoadProgress;
 }
 
 export interface ViewerServer {
@@ -58,128 +73,37 @@ export interface EarlyViewerServer {
   server: Server;
   /** The session once config, image and ROI labels are loaded (rejects with the loading error). */
   ready: Promise<ViewerSession>;
+  /** The first view (multiscale OME-Zarr) and the load's progress, for the command line. */
+  early: EarlyView;
   close(): Promise<void>;
-}
-
-/** Largest JSON body accepted (ROI shapes, refine thresholds): 8 MiB. */
-const MAX_JSON_BYTES = 8 << 20;
-
-function packageRoot(): string {
-  // Works from src/viewer/server/*.ts (tsx) and from the esbuild bundle in dist/cli/: walk up to our package.json.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'cellcoloc') return dir;
-      } catch {
-        // not ours; keep walking
-      }
-    }
-    dir = dirname(dir);
-  }
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
-
-interface StaticFile {
-  name: string;
-  type: string;
-}
-
-/** The only static files: URL path → file name and content type. */
-const STATIC: Record<string, StaticFile> = {
-  '/': { name: 'index.html', type: 'text/html; charset=utf-8' },
-  '/index.html': { name: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { name: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/app.css': { name: 'app.css', type: 'text/css; charset=utf-8' },
-};
-
-/** Where a static file is read from: the given folder, else dist/viewer, else the app's source folder (html, css). */
-function staticCandidates(opts: ViewerServerOptions): string[] {
-  if (opts.staticDir) return [resolve(opts.staticDir)];
-  const root = packageRoot();
-  return [join(root, 'dist', 'viewer'), join(root, 'src', 'viewer', 'app')];
-}
-
-/**
- * The page with its stylesheet and script inlined (read once, when the handler is made): the browser needs one
- * request instead of three before the app starts — while the image is still being decoded, this thread answers
- * late. null when a file is missing or cannot be inlined safely (then the three files are served as they are).
- */
-function inlinedPage(dirs: string[]): Buffer | null {
-  const read = (name: string): string | null => {
-    const d = dirs.find((x) => existsSync(join(x, name)));
-    return d ? readFileSync(join(d, name), 'utf8') : null;
-  };
-  const html = read('index.html');
-  const css = read('app.css');
-  const js = read('app.js');
-  if (html === null || css === null || js === null || /<\/(script|style)/i.test(css + js)) return null;
-  const link = '<link rel="stylesheet" href="app.css">';
-  const script = '<script type="module" src="app.js"></script>';
-  if (!html.includes(link) || !html.includes(script)) return null;
-  // Replacer functions: `$` sequences in the code must stay as they are.
-  return Buffer.from(html.replace(link, () => `<style>${css}</style>`).replace(script, () => `<script type="module">${js}</script>`));
-}
-
-function send(res: ServerResponse, status: number, body: string | Uint8Array, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    ...headers,
-  });
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, obj: unknown): void {
-  send(res, status, JSON.stringify(obj), { 'Content-Type': 'application/json; charset=utf-8' });
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { ok: false, error: message });
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw new SessionRequestError(413, `body: ${declared} bytes is more than the ${limit} accepted`);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req) {
-    const b = c as Buffer;
-    n += b.length;
-    if (n > limit) throw new SessionRequestError(413, `body: more than the ${limit} bytes accepted`);
-    chunks.push(b);
-  }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, n);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const buf = await readBody(req, MAX_JSON_BYTES);
-  if (buf.length === 0) return {};
-  try {
-    return JSON.parse(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8'));
-  } catch (err) {
-    throw new SessionRequestError(400, `body: invalid JSON (${(err as Error).message})`);
-  }
 }
 
 /**
  * Request handler bound to one session and token (exported for tests that skip the socket). The session may
  * still be loading (a promise): static files are served at once, API requests wait for it.
  */
-export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>, token: string, opts: ViewerServerOptions = {}) {
+export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>, token: string, opts: ViewerServerOptions = {}, early: EarlyView | null = null) {
   const dirs = staticCandidates(opts);
   const page = inlinedPage(dirs);
   const served = new Set<string>();
   let inFlight = 0;
-  let session: ViewerSession | null = sessionIn instanceof ViewerSession ? sessionIn : null;
+  /** The session once loaded (null while it loads). */
+  let opened: ViewerSession | null = sessionIn instanceof ViewerSession ? sessionIn : null;
+  /** The session's loading failed: its error answers every API request (no early state any more). */
+  let failed = false;
+  /** The first view of a multiscale store, when the image has coarser levels to paint from. */
+  const fv = early?.firstView?.hasLevels ? early.firstView : null;
+  /** The image the session opened with (the first view shows that one). */
+  let loadedAtOpen: ViewerSession['loaded'] | null = null;
   /** A page has started loading the first view (a channel plane or preview was asked for). */
   let viewStarted = false;
   const sessionP = Promise.resolve(sessionIn);
   sessionP.then(
     (s) => {
-      session = s;
+      opened = s;
+      loadedAtOpen = s.loaded;
+      // The session holds the analysed level now: the coarse planes read for the first paint can go.
+      fv?.release();
       // Whoever never asks for an image (API clients, tests) still gets the last results shortly. While a page is
       // still loading its first view (a slow machine), wait a little longer (at most 4 × 1.5 s more).
       let waits = 0;
@@ -190,7 +114,8 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
       setTimeout(fallback, 1500).unref();
       // While `/api/state` travels to the page, prepare what its first paint asks for next: the contrast limits
       // and the 2×2 display-level previews of the first view's plane (plane 0, or the max projection of a stack).
-      setImmediate(() => {
+      // (Not for a multiscale store: its previews come from its levels.)
+      if (!fv) setImmediate(() => {
         const z = s.shapeZyx[0] > 1 ? 'max' : 0;
         for (const role of CHANNEL_ROLES) {
           const p = s.channelPlane(role, z);
@@ -198,7 +123,9 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         }
       });
     },
-    () => undefined, // answered to every API request below
+    () => {
+      failed = true; // answered to every API request below
+    },
   );
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // The first view has been sent once both channel planes and the ROI plane went out and nothing else is pending: only then
@@ -206,7 +133,7 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
     inFlight++;
     res.once('close', () => {
       inFlight--;
-      const s = session;
+      const s = opened;
       if (s && inFlight === 0 && served.has('labels:rois') && served.size >= Math.min(2, s.channelCount()) + 1) {
         setImmediate(() => inFlight === 0 && s.startDeferredResultLoad());
       }
@@ -248,8 +175,6 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
       }
 
       if (!path.startsWith('/api/')) return sendError(res, 404, `${path}: not found`);
-      // Loading errors (unreadable image, …) are the answer to every API request.
-      const session = await sessionP;
       const parts = path.slice(5).split('/');
       const route = parts[0];
       let arg: string | null = null;
@@ -261,6 +186,24 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
         }
       }
       if (parts.length > 2) return sendError(res, 404, `${path}: not found`);
+      // A multiscale OME-Zarr image (first-view.ts): the state before the session has loaded and the first paint's
+      // previews come from the store's metadata and coarser levels; every other request waits for the session.
+      if (fv && method === 'GET') {
+        if (route === 'state' && arg === null && !opened && !failed) return sendJson(res, 200, fv.state(early!.progress.event()));
+        const role = route === 'channel' && arg !== null ? oneOf(arg, CHANNEL_ROLES) : null;
+        const step = parseStep(url.searchParams.get('step'));
+        // Until a run in the session replaces the image it was opened with (the store may then be another one).
+        const current = !opened || opened.loaded === loadedAtOpen;
+        if (role && fv.hasRole(role) && step !== null && step > 1 && current) {
+          const z = parsePlane(url.searchParams.get('z'), fv.shapeZyx[0]);
+          const got = z === null ? null : await fv.channelPreview(role, z, step, url.searchParams.get('scaled') === '1').catch(() => null);
+          viewStarted = true;
+          // null: no level fits this step, or a level could not be read: the session's block means answer below.
+          if (got) return sendLevelPreview(res, got, step);
+        }
+      }
+      // Loading errors (unreadable image, …) are the answer to every API request.
+      const session = await sessionP;
       const [Z] = session.shapeZyx;
 
       if (route === 'state' && arg === null && method === 'GET') return sendJson(res, 200, await session.state());
@@ -283,11 +226,10 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
           // `scaled=1`: as uint8 display levels of the contrast limits (half the bytes of a uint16 preview).
           const scaled = url.searchParams.get('scaled') === '1';
           const d = scaled ? preview(p, step) : downsampleMean(p, step);
-          const shape = `${d.shapeYx[0]},${d.shapeYx[1]}`;
-          if (scaled) {
-            return send(res, 200, d.bytes, { ...headers, 'X-Dtype': d.dtype, 'X-Scaled': `${lo},${hi}`, 'X-Shape': shape, 'X-Step': String(step) });
-          }
-          return send(res, 200, d.bytes, { ...headers, 'X-Shape': shape, 'X-Step': String(step) });
+          // Where the preview lies on the image (analysed pixels): block j covers [j·step, (j+1)·step).
+          const at = { 'X-Shape': `${d.shapeYx[0]},${d.shapeYx[1]}`, 'X-Step': String(step), 'X-Origin': '0,0', 'X-Pixel': `${step},${step}` };
+          if (scaled) return send(res, 200, d.bytes, { ...headers, ...at, 'X-Dtype': d.dtype, 'X-Scaled': `${lo},${hi}` });
+          return send(res, 200, d.bytes, { ...headers, ...at });
         }
         served.add(role);
         return send(res, 200, p.bytes, { ...headers, 'X-Shape': `${p.shapeYx[0]},${p.shapeYx[1]}` });
@@ -400,13 +342,30 @@ export async function openViewerServer(
 ): Promise<EarlyViewerServer> {
   const overrides = options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {};
   const config = await loadConfigFile(configPath, overrides);
-  void config; // a single-channel config opens its own session (issue 16.6)
-  const ready = openViewerSession(configPath, { ...overrides, deferResults: true });
+  // A multiscale OME-Zarr store paints first from a coarser level (first-view.ts; metadata only here). A store
+  // that cannot be opened yields none: the session then reports the error.
+  const firstView = await FirstView.open(config).catch(() => null);
+  const progress = new LoadProgress(firstView?.analysedChunks ?? null);
+  const early: EarlyView = { firstView, progress };
+  // The first paint's coarse planes are read before the analysed level, not beside it: on a few cores the two
+  // reads would share them, and the first paint needs a small fraction of the bytes (1/16 for a 4× level).
+  const firstPaint = firstView?.hasLevels ? firstView.prefetch() : Promise.resolve();
+  const ready = (async () => {
+    await firstPaint;
+    await options.beforeImageLoad?.();
+    try {
+      // (a single-channel config opens its own session, issue 16.6)
+      return await openViewerSession(configPath, { ...overrides, deferResults: true, onImageStack: (s) => progress.track(s) });
+    } finally {
+      progress.finish();
+    }
+  })();
   ready.catch(() => undefined); // the caller awaits it; no unhandled rejection meanwhile
-  const srv = await listen(ready, options);
+  const srv = await listen(ready, options, early);
   return {
     ...srv,
     ready,
+    early,
     close: async () => {
       const s = await ready.catch(() => null);
       s?.dispose();
@@ -432,9 +391,10 @@ export async function serveSession(session: ViewerSession, options: ViewerServer
 async function listen(
   session: ViewerSession | Promise<ViewerSession>,
   options: ViewerServerOptions,
+  early: EarlyView | null = null,
 ): Promise<{ url: string; port: number; token: string; server: Server; closeSocket(): Promise<void> }> {
   const token = options.token ?? newSessionToken();
-  const handler = createHandler(session, token, options);
+  const handler = createHandler(session, token, options, early);
   const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);

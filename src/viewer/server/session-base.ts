@@ -11,6 +11,7 @@ import type { LabelVolume, RoiLabels, Volume } from '../../core/volume.js';
 import { CellColocError } from '../../core/errors.js';
 import { loadConfigFile } from '../../config/load-config.js';
 import type { ProgressEvent } from '../../pipeline/progress.js';
+import type { ImageStack } from '../../io/image-stack.js';
 import type { ResultsPaths } from '../../export/results-paths.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { toWire, maxProjection, validateShapes, type PlaneBytes } from './wire.js';
@@ -23,6 +24,14 @@ import type { ChannelRole, LabelLayer } from './security.js';
 export interface ViewerSessionOptions {
   /** `--results-dir` override, as for `cellcoloc run`. */
   resultsDir?: string;
+}
+
+/** How a session is opened (not kept in the session). */
+export interface ViewerSessionOpenOptions extends ViewerSessionOptions {
+  /** Do not read the last results before the first view (see `ViewerSession.open`). */
+  deferResults?: boolean;
+  /** Sees the image reader before any pixel is read (the viewer server's load progress). */
+  onImageStack?: (stack: ImageStack) => void;
 }
 
 export abstract class ViewerSessionBase {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { AnalysisConfig, RoiShape } from '../../config/types.js';
 import type { LabelVolume, RoiLabels } from '../../core/volume.js';
+import type { ImageStack } from '../../io/image-stack.js';
 import { loadAnalysisImages, type LoadedImageChannels } from '../../pipeline/load-images.js';
 import { exportVoxelSizeUm, labelsForExport, prepareLoadedImagesForAnalysis, zStackManifestEntry, type ZStackLoaded } from '../../pipeline/z-stack.js';
 import type { ColocalizationRunResult } from '../../pipeline/analyze.js';
@@ -20,11 +21,13 @@ import { roiIds } from '../../roi/roi-geometry.js';
 
 export type Loaded = LoadedImageChannels & ZStackLoaded;
 
-export async function loadSessionImages(config: AnalysisConfig): Promise<Loaded> {
+/** The image as `cellcoloc run` loads it; `onStackOpened` sees the reader before any pixel is read (load progress). */
+export async function loadSessionImages(config: AnalysisConfig, onStackOpened?: (stack: ImageStack) => void): Promise<Loaded> {
   const raw = await loadAnalysisImages(config.image, config.channelConfig, config.voxelScaleZyx, {
     cropForTesting: config.runtimeConfig.cropForTesting,
     t: config.runtimeConfig.t,
     resolutionLevel: config.resolutionLevel,
+    onStackOpened,
   });
   return prepareLoadedImagesForAnalysis(raw, config);
 }

@@ -20,12 +20,12 @@ import { cellposeCacheDir } from '../../segmentation/cellpose/cache.js';
 import { LabelEdits } from './session-edits.js';
 import { CellposeSliders, REFINABLE, type RefinableChannel, type RefineRequest } from './session-cellpose.js';
 import { sessionExport, loadSessionImages, sessionResultsPaths, type Loaded } from './session-files.js';
-import { ViewerSessionBase, type ViewerSessionOptions } from './session-base.js';
+import { ViewerSessionBase, type ViewerSessionOptions, type ViewerSessionOpenOptions } from './session-base.js';
 import type { ChannelRole, EditableLayer, LabelLayer } from './security.js';
 
 export type { WireDtype, PlaneBytes, TableJson } from './wire.js';
 export { tableToJson, validateShapes, compactLabelIds } from './wire.js';
-export type { ViewerSessionOptions } from './session-base.js';
+export type { ViewerSessionOptions, ViewerSessionOpenOptions } from './session-base.js';
 export type { RefineRequest } from './session-cellpose.js';
 
 export { SessionRequestError } from './session-error.js';
@@ -51,16 +51,16 @@ export class ViewerSession extends ViewerSessionBase {
    * server calls it once the first image has been served, so the first paint does not wait for the masks and
    * the tables: ~2.3 s on a 2048×2048 image on the 2-core dev machine); until then the session is `busy`.
    */
-  static async open(configPath: string, options: ViewerSessionOptions & { deferResults?: boolean } = {}): Promise<ViewerSession> {
+  static async open(configPath: string, options: ViewerSessionOpenOptions = {}): Promise<ViewerSession> {
     const config = await loadConfigFile(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
     if (config.singleChannel) {
       throw notSupported(`${config.configPath}: single_channel_config is set: the viewer supports the two-channel workflow only (use cellcoloc run)`);
     }
-    const loaded = await loadSessionImages(config);
+    const loaded = await loadSessionImages(config, options.onImageStack);
     const [, Y, X] = loaded.cellImage.shape;
     const roiLabels = await resolveRoiLabels(config, [Y, X]);
     const paths = sessionResultsPaths(config, loaded);
-    const s = new ViewerSession(config.configPath ?? configPath, options, config, loaded, roiLabels, paths);
+    const s = new ViewerSession(config.configPath ?? configPath, { resultsDir: options.resultsDir }, config, loaded, roiLabels, paths);
     s.warnings.push(...loaded.warnings);
     await s.sliders.refreshAvailability(paths);
     if (options.deferResults && existsSync(paths.cellMaskPath) && existsSync(paths.markerMaskPath)) {

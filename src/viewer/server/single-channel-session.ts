@@ -24,7 +24,8 @@ import type { SingleChannelJob } from './analysis-worker.js';
 import { buildManifest } from '../../export/manifest.js';
 import { roiIds } from '../../roi/roi-geometry.js';
 import { cellposeCacheDir, listCacheEntries } from '../../segmentation/cellpose/cache.js';
-import { SessionRequestError, ViewerSession, tableToJson, type RefineRequest, type TableJson, type ViewerSessionOptions } from './session.js';
+import { SessionRequestError, ViewerSession, tableToJson, type RefineRequest, type TableJson, type ViewerSessionOptions, type ViewerSessionOpenOptions } from './session.js';
+import type { ImageStack } from '../../io/image-stack.js';
 import type { EditableLayer, LabelLayer } from './security.js';
 
 type BaseLoaded = ViewerSession['loaded'];
@@ -46,15 +47,15 @@ export class SingleChannelSession extends ViewerSession {
     this.sc = loaded;
   }
 
-  static async openSingle(configPath: string, options: ViewerSessionOptions = {}): Promise<SingleChannelSession> {
+  static async openSingle(configPath: string, options: ViewerSessionOpenOptions = {}): Promise<SingleChannelSession> {
     const config = await loadConfigFile(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
     const sc = config.singleChannel;
     if (!sc) throw notSupported(`${configPath}: not a single-channel config`);
-    const loaded = await loadImage(config);
+    const loaded = await loadImage(config, options.onImageStack);
     const [, Y, X] = loaded.image.shape;
     const roiLabels = await resolveRoiLabels(config, [Y, X]);
     const paths = buildResultsPaths(loaded.sourcePaths[0], { resultsDir: config.resultsDir, cropForTesting: config.runtimeConfig.cropForTesting });
-    const s = new SingleChannelSession(config.configPath ?? configPath, options, config, loaded, roiLabels, paths);
+    const s = new SingleChannelSession(config.configPath ?? configPath, { resultsDir: options.resultsDir }, config, loaded, roiLabels, paths);
     s.warnings.push(...loaded.warnings);
     await s.refreshCache();
     await s.loadPrevious();
@@ -259,18 +260,19 @@ export class SingleChannelSession extends ViewerSession {
   }
 }
 
-async function loadImage(config: AnalysisConfig): Promise<LoadedSingleChannelImage> {
+async function loadImage(config: AnalysisConfig, onStackOpened?: (stack: ImageStack) => void): Promise<LoadedSingleChannelImage> {
   const sc = config.singleChannel!;
   const raw = await loadSingleChannelImage(config.image, sc.channelIndex, config.voxelScaleZyx, {
     cropForTesting: config.runtimeConfig.cropForTesting,
     t: config.runtimeConfig.t,
     resolutionLevel: config.resolutionLevel,
+    onStackOpened,
   });
   return prepareSingleChannelImageForAnalysis(raw, sc.modelConfig, config.configPath ?? 'config');
 }
 
 /** Opens the session a config needs: single-channel or two-channel. */
-export async function openViewerSession(configPath: string, options: ViewerSessionOptions & { deferResults?: boolean } = {}): Promise<ViewerSession> {
+export async function openViewerSession(configPath: string, options: ViewerSessionOpenOptions = {}): Promise<ViewerSession> {
   const config = await loadConfigFile(configPath, options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {});
   return config.singleChannel ? SingleChannelSession.openSingle(configPath, options) : ViewerSession.open(configPath, options);
 }
