@@ -66,7 +66,7 @@ test('multiscales checked without zod: one line naming the key and what was expe
   const ok = { axes, datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [0.5, 0.25] }, { type: 'translation', translation: [1, 1] }] }] };
   const img = parseNgffImage(ga(ok, { channels: [{ label: 'DAPI' }, {}] }), 'img.zarr');
   assert.deepEqual(img.axes, ['y', 'x']);
-  assert.deepEqual(img.levels, [{ path: '0', scale: [0.5, 0.25] }]);
+  assert.deepEqual(img.levels, [{ path: '0', scale: [0.5, 0.25], translation: [1, 1] }]);
   assert.deepEqual(img.channelLabels, ['DAPI', '']);
   assert.deepEqual(parseNgffImage(ga(ok, { channels: 'none' }), 'img.zarr').channelLabels, [], 'an omero block of another shape is ignored');
   const bad: [unknown, RegExp][] = [

@@ -200,7 +200,7 @@ function scaleOf(transforms: readonly Transform[] | undefined, n: number): numbe
 }
 
 /** The summed `translation` transforms of a list (zeros where none; [] when one has the wrong length). */
-function translationOf(transforms: readonly z.infer<typeof Transform>[] | undefined, n: number): number[] {
+function translationOf(transforms: readonly Transform[] | undefined, n: number): number[] {
   const t = new Array<number>(n).fill(0);
   for (const tr of transforms ?? []) {
     const v = (tr as { translation?: unknown }).translation;
