@@ -193,6 +193,50 @@ test('basin merging: the WebAssembly scan gives the JavaScript merges (one or tw
   assert.ok(merged > 500, `cases with merges: ${merged}`);
 });
 
+test('basin merging with a map made on demand: the same merges as with every map given, the map made only when needed', () => {
+  const r = lcg(33);
+  let skipped = 0;
+  let made = 0;
+  let merged = 0;
+  for (let it = 0; it < 800; it++) {
+    const Y = 3 + Math.floor(r() * 40);
+    const X = 3 + Math.floor(r() * 40);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const labels = new Uint32Array(n);
+    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.95) mask[y * X + x] = 1;
+    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * 20);
+    const k = 2 + Math.floor(r() * 8);
+    for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
+    seededWatershed(image, labels, mask, [1, Y, X]);
+    const m0 = Float32Array.from({ length: n }, () => Math.fround(r() * 100));
+    const m1 = Float32Array.from({ length: n }, () => Math.floor(r() * 10));
+    // Depths from shallow everywhere to deep everywhere, so that both outcomes of the early test occur.
+    const criteria: SaddleCriterion[] = [
+      { map: m0, h: r() * 1.2, relative: true, saddle: r() < 0.5 ? 'mean' : 'max' },
+      { map: m1, h: r() * 12, relative: false },
+    ];
+    const minVoxels = r() < 0.7 ? 0 : r() * 60;
+    const eager = labels.slice();
+    const kEager = mergeShallowBasins(eager, k, [1, Y, X], criteria, minVoxels);
+    const lazyIndex = it % 2; // the intensity map (shape) or the distance map (intensity) made on demand
+    let calls = 0;
+    const lazy = labels.slice();
+    const lazyCriteria = criteria.map((cr, c) => (c === lazyIndex ? { ...cr, map: () => (calls++, cr.map as Float32Array) } : cr));
+    const kLazy = mergeShallowBasins(lazy, k, [1, Y, X], lazyCriteria, minVoxels);
+    assert.equal(kLazy, kEager, `case ${it}: objects`);
+    assert.deepEqual(lazy, eager, `case ${it}: labels`);
+    assert.ok(calls <= 1, 'made at most once');
+    if (calls === 0) {
+      skipped++;
+      assert.equal(kEager, k, `case ${it}: the map was skipped, so nothing may merge`);
+    } else made++;
+    if (kEager < k) merged++;
+  }
+  assert.ok(skipped > 100 && made > 100 && merged > 100, `skipped ${skipped}, made ${made}, merged ${merged}`);
+});
+
 test('watershed of negated integer values: WebAssembly ranks and flood = JavaScript (and its fallbacks)', () => {
   const r = lcg(4);
   for (let it = 0; it < 1500; it++) {

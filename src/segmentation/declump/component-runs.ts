@@ -28,6 +28,8 @@ export interface ComponentRunStats {
   holeFree: Uint8Array;
   /** 1 = the component is also connected through faces alone (4 / 6 neighbours). */
   faceConnected: Uint8Array;
+  /** Runs of component c (index 0 unused). */
+  nRuns: Int32Array;
 }
 
 function find(parent: Int32Array, a: number): number {
@@ -114,7 +116,7 @@ export function componentRunStats(
     else for (let y = 1; y < Y; y++) pairRows(runs, y, y - 1, 1, edges, null);
     for (let c = 1; c <= count; c++) holeFree[c] = edges[c] - nRuns[c] + 1 === 0 ? 1 : 0;
   }
-  if (need.faceConnected === false) return { boxes, voxels, holeFree, faceConnected };
+  if (need.faceConnected === false) return { boxes, voxels, holeFree, faceConnected, nRuns };
   // Face connectivity: a union-find over the runs with overlapping (not merely diagonal) x ranges.
   const parent = new Int32Array(runs.count);
   for (let k = 0; k < runs.count; k++) parent[k] = k;
@@ -128,7 +130,7 @@ export function componentRunStats(
   const roots = new Int32Array(count + 1);
   for (let k = 0; k < runs.count; k++) if (find(parent, k) === k) roots[comp[k]]++;
   for (let c = 1; c <= count; c++) faceConnected[c] = roots[c] === 1 ? 1 : 0;
-  return { boxes, voxels, holeFree, faceConnected };
+  return { boxes, voxels, holeFree, faceConnected, nRuns };
 }
 
 /**

@@ -19,7 +19,7 @@
  */
 import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
-import { hullPixelsWasm, prepareHullRunsWasm } from '../kernels/declump-wasm.js';
+import { hullPixelsWasm, hullRunsFilled, hullRunsTarget } from '../kernels/declump-wasm.js';
 
 function gcd(a: number, b: number): number {
   // Most hull edges of a digitised outline are short or axis-aligned: no division needed.
@@ -85,23 +85,35 @@ export interface ComponentRunIndex {
   wasmRuns: number;
 }
 
-/** `rows`: the rows of `runs` (Z · Y). */
-export function componentRunIndex(runs: Runs, count: number, rows: number): ComponentRunIndex {
-  const { rowStart, comp } = runs;
+/**
+ * `rows`: the rows of `runs` (Z · Y). `nRuns`: the runs per component when the caller has counted them
+ * (`componentRunStats`), else counted here. One pass over the runs fills the index and the WebAssembly hull's
+ * copy of the runs.
+ */
+export function componentRunIndex(runs: Runs, count: number, rows: number, nRuns?: Int32Array): ComponentRunIndex {
+  const { rowStart, comp, x0, x1 } = runs;
   const runStart = new Int32Array(count + 2);
-  for (let k = 0; k < runs.count; k++) runStart[comp[k] + 1]++;
+  if (nRuns) for (let c = 1; c <= count; c++) runStart[c + 1] = nRuns[c];
+  else for (let k = 0; k < runs.count; k++) runStart[comp[k] + 1]++;
   for (let c = 1; c <= count + 1; c++) runStart[c] += runStart[c - 1];
   const fill = runStart.slice(0, count + 1);
   const runsOf = new Int32Array(runs.count);
   const rowOf = new Int32Array(runs.count);
-  // One pass (runs in raster order, so each component's runs in raster order too).
+  const hull = hullRunsTarget(runs.count);
+  // Runs in raster order, so each component's runs in raster order too.
   for (let r = 0; r < rows; r++) {
     for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+      const q = fill[comp[k]]++;
       rowOf[k] = r;
-      runsOf[fill[comp[k]]++] = k;
+      runsOf[q] = k;
+      if (hull) {
+        hull.x0[q] = x0[k];
+        hull.x1[q] = x1[k] - 1;
+        hull.row[q] = r;
+      }
     }
   }
-  return { runStart, runsOf, rowOf, wasmRuns: prepareHullRunsWasm(runs.x0, runs.x1, runsOf, rowOf, runs.count) };
+  return { runStart, runsOf, rowOf, wasmRuns: hull ? hullRunsFilled() : -1 };
 }
 
 /** `hullPixels` of component `c` (plane 0) from its own runs (`componentRunIndex`): the same points, so the same count. */

@@ -137,14 +137,14 @@ export function declumpMask(
   // largest typical object (a larger convex blob may still be two nuclei side by side).
   const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
   const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
-  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y) : undefined;
   // Only the facts the loop below reads: holes where they are filled or the distance map needs them filled, face
   // connectivity for the fragment rule of splitting methods (per component from its runs where they are indexed).
-  const { boxes, voxels: compVoxels, holeFree, faceConnected } = componentRunStats(runs, shape, count, {
+  const { boxes, voxels: compVoxels, holeFree, faceConnected, nRuns } = componentRunStats(runs, shape, count, {
     holes: s.fillHoles || splitsShape,
-    faceConnected: s.method !== 'none' && minPieceVoxels > 0 && !runIndex,
+    faceConnected: s.method !== 'none' && minPieceVoxels > 0 && convexMaxVoxels === 0,
     rowPairs,
   });
+  const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y, nRuns) : undefined;
   const faceConnectedOf = (c: number) =>
     runIndex ? faceConnectedRuns(runs, runIndex.runsOf, runIndex.rowOf, runIndex.runStart[c], runIndex.runStart[c + 1]) : faceConnected[c] === 1;
   // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
@@ -322,20 +322,28 @@ export function declumpMask(
       for (let k = 0; k < ln; k++) if (own![k] === OTHER) labels[k] = OTHER;
       fillLabelHoles(labels, local);
     }
-    // Object rules on the pieces of this component (CellProfiler order: border, then size), before pasting:
-    // no pass over the whole image is needed. A box away from the image's edges, without a ROI outline, has no
-    // border voxel.
+    // Object rules on the pieces of this component (CellProfiler order: border, then size); no pass over the
+    // whole image is needed. A box away from the image's edges, without a ROI outline, has no border voxel.
+    // One pass counts the pieces and pastes them under the ids they get when every one is kept (`objects` + l):
+    // only voxels of this object's pieces (its own voxels and the holes it filled, which no other component
+    // covers). A piece removed by a rule (or an id shifted by an empty piece) costs a second pass over the box.
+    const first = objects;
+    if (first + nSeeds > 0xffff && out instanceof Uint16Array) out = Uint32Array.from(out);
     const voxels = new Float64Array(nSeeds + 1);
+    const holeVoxels = own !== null ? new Float64Array(nSeeds + 1) : null;
     const touches = new Uint8Array(nSeeds + 1);
     const borderTest = s.excludeBorderObjects && (roiMask2d !== null || y0 === 0 || x0 === 0 || y1 === Y || x1 === X);
     for (let z = 0, row = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++, row++) {
         const gy = y0 + y;
+        const g = (z0 + z) * P + gy * X + x0;
         const rowEdge = gy === 0 || gy === Y - 1;
         for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
           const l = labels[k];
           if (l === 0 || l === OTHER) continue;
           voxels[l]++;
+          out[g + x] = first + l;
+          if (holeVoxels !== null && own![k] !== 1) holeVoxels[l]++;
           if (borderTest && !touches[l]) {
             const gx = x0 + x;
             if (rowEdge || gx === 0 || gx === X - 1) touches[l] = 1;
@@ -348,25 +356,26 @@ export function declumpMask(
       }
     }
     const newId = new Uint32Array(nSeeds + 1);
+    let renumbered = false;
     for (let l = 1; l <= nSeeds; l++) {
       if (voxels[l] === 0) continue;
-      if (removedByObjectRules(voxels[l], touches[l] !== 0, range, spacing, is3d, counts)) continue;
+      if (removedByObjectRules(voxels[l], touches[l] !== 0, range, spacing, is3d, counts)) {
+        renumbered = true;
+        continue;
+      }
       newId[l] = ++objects;
+      if (objects !== first + l) renumbered = true;
       objectVoxels.push(voxels[l]);
+      if (holeVoxels !== null) holeVoxelsFilled += holeVoxels[l];
     }
-    if (objects > 0xffff && out instanceof Uint16Array) out = Uint32Array.from(out);
-    // Paste: only voxels of this object's pieces (its own voxels and the holes it filled, which no other
-    // component covers); removed pieces stay 0.
-    for (let z = 0, row = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++, row++) {
-        const g = (z0 + z) * P + (y0 + y) * X + x0;
-        for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
-          const l = labels[k];
-          if (l === 0 || l === OTHER) continue;
-          const id = newId[l];
-          if (id === 0) continue;
-          out[g + x] = id;
-          if (own !== null && own[k] !== 1) holeVoxelsFilled++;
+    if (renumbered) {
+      for (let z = 0, row = 0; z < lz; z++) {
+        for (let y = 0; y < ly; y++, row++) {
+          const g = (z0 + z) * P + (y0 + y) * X + x0;
+          for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
+            const l = labels[k];
+            if (l !== 0 && l !== OTHER) out[g + x] = newId[l];
+          }
         }
       }
     }
@@ -379,6 +388,8 @@ export function declumpMask(
       if (id !== 0) out.fill(id, base + runX0[k], base + runX1[k]);
     }
   }
+  // Widened above for pieces the rules then removed: the type the components and objects ask for (rare).
+  if (out instanceof Uint32Array && count <= 0xffff && objects <= 0xffff) out = Uint16Array.from(out);
   const voxelCounts = new Float64Array(objects + 1);
   let foreground = 0;
   for (let l = 1; l <= objects; l++) foreground += voxelCounts[l] = objectVoxels[l - 1];

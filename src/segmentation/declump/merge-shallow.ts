@@ -13,7 +13,11 @@ import { mergeScanWasm } from '../kernels/declump-wasm.js';
 
 /** A map and the depth below which its saddles count as shallow. */
 export interface SaddleCriterion {
-  map: Float32Array;
+  /**
+   * The map, or a function that makes it: such a map is made only when the maps at hand cannot rule out every
+   * merge (see `mergeShallowBasins`).
+   */
+  map: Float32Array | (() => Float32Array);
   h: number;
   /** true: `h` is a fraction of the lower basin's peak (intensities); false: absolute (distances, µm). */
   relative: boolean;
@@ -21,28 +25,22 @@ export interface SaddleCriterion {
   saddle?: 'max' | 'mean';
 }
 
-/**
- * In place on `labels` (1..k, 0 = outside): merges adjacent basins whose saddle is shallow in EVERY criterion
- * (a neck in the distance map or a dark gap in the intensity each keeps two objects apart), and pieces smaller
- * than `minVoxels` with the neighbour across their highest saddle; a basin's peak is its highest value of the
- * map. Returns the number of objects left (ids 1..m).
- */
-export function mergeShallowBasins(
-  labels: Uint32Array,
-  k: number,
-  shape: Shape3,
-  criteria: SaddleCriterion[],
-  minVoxels = 0,
-): number {
-  if (k < 2 || criteria.length === 0) return k;
+/** Per basin: voxels and peak of each map; per touching pair (key lower · (k + 1) + higher): [highest, sum, count]
+ * of min(m[i], m[j]) over its boundary's voxel pairs, per map, in the order the pairs are first met. */
+interface BasinScan {
+  vox: Float64Array;
+  peak: Float64Array;
+  saddle: Map<number, Float64Array>;
+}
+
+function scanBasins(labels: Uint32Array, k: number, shape: Shape3, maps: Float32Array[]): BasinScan {
   const [Z, Y, X] = shape;
   const P = Y * X;
-  const nc = criteria.length;
+  const nc = maps.length;
   const stride = k + 1;
   const peak = new Float64Array(stride * nc).fill(-Infinity);
   const vox = new Float64Array(stride);
   const saddle = new Map<number, Float64Array>();
-  const mean = criteria.map((cr) => cr.saddle === 'mean');
   const see = (a: number, b: number, i: number, j: number) => {
     const key = a < b ? a * stride + b : b * stride + a;
     let cur = saddle.get(key);
@@ -52,7 +50,7 @@ export function mergeShallowBasins(
       for (let c = 0; c < nc; c++) cur[3 * c] = -Infinity;
     }
     for (let c = 0; c < nc; c++) {
-      const m = criteria[c].map;
+      const m = maps[c];
       const v = Math.min(m[i], m[j]);
       if (v > cur[3 * c]) cur[3 * c] = v;
       cur[3 * c + 1] += v;
@@ -60,11 +58,11 @@ export function mergeShallowBasins(
     }
   };
   // A plane with few labels: the same scan in WebAssembly (declump-wasm.ts), the pairs in the order first met.
-  const scanned = Z === 1 ? mergeScanWasm(labels, k, Y, X, criteria.map((c) => c.map), vox, peak) : null;
+  const scanned = Z === 1 ? mergeScanWasm(labels, k, Y, X, maps, vox, peak) : null;
   if (scanned) for (const [key, s] of scanned) saddle.set(key, s);
   // The first two maps in locals: a property load per voxel and criterion cost more than the comparison.
-  const m0 = criteria[0].map;
-  const m1 = nc > 1 ? criteria[1].map : m0;
+  const m0 = maps[0];
+  const m1 = nc > 1 ? maps[1] : m0;
   for (let z = 0, i = 0; z < (scanned ? 0 : Z); z++) {
     for (let y = 0; y < Y; y++) {
       for (let x = 0; x < X; x++, i++) {
@@ -78,7 +76,7 @@ export function mergeShallowBasins(
           const v1 = m1[i];
           if (v1 > peak[pa + 1]) peak[pa + 1] = v1;
           for (let c = 2; c < nc; c++) {
-            const v = criteria[c].map[i];
+            const v = maps[c][i];
             if (v > peak[pa + c]) peak[pa + c] = v;
           }
         }
@@ -88,9 +86,65 @@ export function mergeShallowBasins(
       }
     }
   }
+  return { vox, peak, saddle };
+}
+
+/** The saddle values: the mean along the boundary where a criterion asks for it (in place). */
+function settleSaddles(saddle: Map<number, Float64Array>, criteria: readonly SaddleCriterion[]): void {
+  const nc = criteria.length;
+  for (const cur of saddle.values()) for (let c = 0; c < nc; c++) if (criteria[c].saddle === 'mean') cur[3 * c] = cur[3 * c + 1] / cur[3 * c + 2];
+}
+
+/** The merge test of one criterion: true when the saddle is shallow below the lower of two peaks. */
+function shallowIn(cr: SaddleCriterion, lower: number, saddleValue: number): boolean {
+  return lower - saddleValue < (cr.relative ? cr.h * lower : cr.h);
+}
+
+/**
+ * In place on `labels` (1..k, 0 = outside): merges adjacent basins whose saddle is shallow in EVERY criterion
+ * (a neck in the distance map or a dark gap in the intensity each keeps two objects apart), and pieces smaller
+ * than `minVoxels` with the neighbour across their highest saddle; a basin's peak is its highest value of the
+ * map. Returns the number of objects left (ids 1..m).
+ *
+ * Maps given as functions are made only when needed: when no piece is a fragment and every touching pair is deep
+ * in one of the maps at hand, no pair can ever merge (nothing merges first, so peaks and sizes never change), and
+ * the result — nothing merged — is known without them (`shape` then never copies the intensity, `intensity` never
+ * computes the distance transform: 21 of the 22 clumps of the bench image, 15 of 15).
+ */
+export function mergeShallowBasins(
+  labels: Uint32Array,
+  k: number,
+  shape: Shape3,
+  criteria: SaddleCriterion[],
+  minVoxels = 0,
+): number {
+  if (k < 2 || criteria.length === 0) return k;
+  const ready = criteria.filter((cr): cr is SaddleCriterion & { map: Float32Array } => typeof cr.map !== 'function');
+  if (ready.length > 0 && ready.length < criteria.length) {
+    const pre = scanBasins(labels, k, shape, ready.map((cr) => cr.map));
+    if (pre.saddle.size === 0) return k;
+    settleSaddles(pre.saddle, ready);
+    let mergeable = false;
+    for (let l = 1; l <= k && !mergeable; l++) if (pre.vox[l] < minVoxels) mergeable = true;
+    const stride = k + 1;
+    const nr = ready.length;
+    for (const [key, s] of pre.saddle) {
+      if (mergeable) break;
+      const a = Math.floor(key / stride);
+      const b = key % stride;
+      let shallow = true;
+      for (let c = 0; c < nr && shallow; c++) shallow = shallowIn(ready[c], Math.min(pre.peak[a * nr + c], pre.peak[b * nr + c]), s[3 * c]);
+      if (shallow) mergeable = true;
+    }
+    if (!mergeable) return k;
+  }
+  const maps = criteria.map((cr) => (typeof cr.map === 'function' ? cr.map() : cr.map));
+  const nc = criteria.length;
+  const stride = k + 1;
+  const { vox, peak, saddle } = scanBasins(labels, k, shape, maps);
   if (saddle.size === 0) return k;
   // Highest saddles (of the first criterion) first.
-  for (const cur of saddle.values()) for (let c = 0; c < nc; c++) if (mean[c]) cur[3 * c] = cur[3 * c + 1] / cur[3 * c + 2];
+  settleSaddles(saddle, criteria);
   const pairs = [...saddle.entries()].sort((p, q) => q[1][0] - p[1][0]);
   const parent = new Int32Array(stride);
   for (let l = 1; l <= k; l++) parent[l] = l;
@@ -105,8 +159,7 @@ export function mergeShallowBasins(
     let shallow = true;
     for (let c = 0; c < nc && shallow; c++) {
       const lower = Math.min(peak[ra * nc + c], peak[rb * nc + c]);
-      const cr = criteria[c];
-      if (!(lower - s[3 * c] < (cr.relative ? cr.h * lower : cr.h))) shallow = false;
+      if (!shallowIn(criteria[c], lower, s[3 * c])) shallow = false;
     }
     // A piece below `minVoxels` is a fragment: it joins the neighbour across its highest saddle whatever the depth.
     if (!shallow && !(vox[ra] < minVoxels || vox[rb] < minVoxels)) continue;

@@ -119,14 +119,16 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
     // Both criteria read unsmoothed maps: the distance transform (a neck between two nuclei) and the intensity
     // — for `shape` the mean along the dividing line (robust to single bright pixels of the raw image), for
     // `intensity` the brightest point of the line in the smoothed intensity its seeds come from.
+    // A map not made yet (the intensity box for `shape`, the distance transform for `intensity`) is passed as its
+    // maker: the merge makes it only when the other map cannot rule out every merge.
     if (c.mergeContrast > 0) {
       criteria.push(
         c.method === 'intensity'
           ? { map: seedMap, h: c.mergeContrast, relative: true, saddle: 'max' }
-          : { map: intensity(), h: c.mergeContrast, relative: true, saddle: 'mean' },
+          : { map: vals ?? intensity, h: c.mergeContrast, relative: true, saddle: 'mean' },
       );
     }
-    if (c.mergeNeckUm > 0) criteria.push({ map: distance(), h: c.mergeNeckUm, relative: false });
+    if (c.mergeNeckUm > 0) criteria.push({ map: dist ?? distance, h: c.mergeNeckUm, relative: false });
     seeds = mergeShallowBasins(labels, seeds, c.shape, criteria, c.minPieceVoxels);
   }
   return { labels, seeds };

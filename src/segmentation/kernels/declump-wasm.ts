@@ -246,23 +246,20 @@ export function negatedIntegerWatershedWasm(image: Float32Array, labels: Uint32A
 }
 
 /**
- * Fills the convexity test's own arrays with every component's runs in the order of `runsOf` (left end, right
- * end inclusive, row), for `hullPixelsWasm`; returns the number that identifies this filling (later fillings
- * replace it), or −1 (nothing filled) where the kernels cannot hold the runs.
+ * The convexity test's own arrays (left end, right end inclusive, row of each run, in the order of the caller's
+ * run index) for a caller that fills them in its own pass over the runs, or null where the kernels cannot hold
+ * `count` runs; after filling, `hullRunsFilled()` gives the number that identifies this filling for
+ * `hullPixelsWasm` (later fillings replace it).
  */
-export function prepareHullRunsWasm(x0: Int32Array, x1: Int32Array, runsOf: Int32Array, rowOf: Int32Array, count: number): number {
-  if (count > HULL_RUNS) return -1;
+export function hullRunsTarget(count: number): { x0: Int32Array; x1: Int32Array; row: Int32Array } | null {
+  if (count > HULL_RUNS) return null;
   const v = kernels();
-  if (!v) return -1;
-  const a = v.hullX0;
-  const e = v.hullX1;
-  const r = v.hullRow;
-  for (let q = 0; q < count; q++) {
-    const k = runsOf[q];
-    a[q] = x0[k];
-    e[q] = x1[k] - 1;
-    r[q] = rowOf[k];
-  }
+  if (!v) return null;
+  hullGeneration++; // whatever the arrays held is being replaced
+  return { x0: v.hullX0, x1: v.hullX1, row: v.hullRow };
+}
+
+export function hullRunsFilled(): number {
   return ++hullGeneration;
 }
 
