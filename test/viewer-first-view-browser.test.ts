@@ -111,8 +111,13 @@ test('first paint from the store\'s coarse level at its place and scale; level 0
   assert.ok(isBlack(a.rightTop), `first paint: top-right black (level 0 and level 1 are bright there): ${show}`);
   assert.ok(isBlack(a.leftBottom), `first paint: bottom-left black (level 0's marker is bright there): ${show}`);
 
+  // The page says it is still reading (the progress bar and its line), from the early state's progress.
+  await page.waitForFunction(() => /loading the image/.test(document.getElementById('runInfo')!.textContent ?? ''), null, { timeout: 10000 });
+  assert.ok(await page.isVisible('#progress'), 'the progress bar is shown while the analysed level loads');
+
   release();
   await page.waitForFunction(() => (window as any).__viewer?.ready === true, null, { timeout: 60000 });
+  assert.ok(!(await page.isVisible('#progress')), 'the progress bar is gone once the analysed planes arrived');
   const b = await probe(await screen(page));
   const show2 = JSON.stringify(b);
   // Level 0: magenta where x ≥ N/2, cyan where y ≥ N/2, white where both, black elsewhere.

@@ -20,7 +20,7 @@ import { FirstView } from '../src/viewer/server/first-view.js';
 import { loadConfigFile } from '../src/config/load-config.js';
 import type { NgffImage } from '../src/io/zarr/ngff-metadata.js';
 import { http, type TimedResponse } from './helpers/http.js';
-import { writeV3Store } from './helpers/zarr-store.js';
+import { writeV3Store, writeMultiscaleV3Store } from './helpers/zarr-store.js';
 import { writePyramidFixture, cellRect, markerRect, BRIGHT, DARK } from './helpers/pyramid-fixture.js';
 import { caseDir } from './helpers/fixtures.js';
 
@@ -187,6 +187,33 @@ test('single-level store: nothing is answered before the session has loaded (as 
     const p = await previewOf(srv.port, '/api/channel/cell?z=0&step=2&scaled=1');
     assert.equal(p.level, null, 'block means of the analysed level');
     assert.deepEqual(p.pixel, [2, 2]);
+  } finally {
+    release();
+    await srv.close();
+  }
+});
+
+test('3D multiscale store: the first view is the max projection of the coarse level; a plane maps to its nearest level plane', async () => {
+  // Level 0: 4 × 64² (contents irrelevant here); level 1: 4 × 32², 2× in y/x only, plane z bright in columns [4z, 4z + 4).
+  const Z = 4;
+  const l0 = [new Uint16Array(Z * 64 * 64).fill(DARK), new Uint16Array(Z * 64 * 64).fill(DARK)];
+  const l1 = [new Uint16Array(Z * 32 * 32).fill(DARK), new Uint16Array(Z * 32 * 32).fill(DARK)];
+  for (let z = 0; z < Z; z++) for (let y = 0; y < 32; y++) for (let x = 4 * z; x < 4 * z + 4; x++) l1[0][(z * 32 + y) * 32 + x] = BRIGHT;
+  const store = join(dir, 'stack.ome.zarr');
+  await writeMultiscaleV3Store(store, [
+    { channels: l0, shape: [2, Z, 64, 64], chunkShape: [1, 1, 32, 32], scale: [1, 2, 0.5, 0.5] },
+    { channels: l1, shape: [2, Z, 32, 32], chunkShape: [1, 1, 32, 32], scale: [1, 2, 1, 1], translation: [0, 0, 0.25, 0.25] },
+  ]);
+  const cfg = join(dir, 'stack.yaml');
+  writeFileSync(cfg, `image: ${store}\nresults_dir: ${join(dir, 'res_stack')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`);
+  const { srv, release, get } = await gatedServer(cfg);
+  try {
+    assert.deepEqual(JSON.parse((await get('/api/state')).body).image.shapeZyx, [Z, 64, 64]);
+    const max = await previewOf(srv.port, '/api/channel/cell?z=max&step=2&scaled=1');
+    assert.equal(max.level, '1');
+    assert.deepEqual(max.data, expectedPreview(32, 2, (_y, x) => x < 2 * 4 * Z));
+    const z2 = await previewOf(srv.port, '/api/channel/cell?z=2&step=2&scaled=1');
+    assert.deepEqual(z2.data, expectedPreview(32, 2, (_y, x) => x >= 16 && x < 24), 'analysed plane 2 = level plane 2 (z not downsampled)');
   } finally {
     release();
     await srv.close();

@@ -39,6 +39,35 @@ export async function pollRun(doneMessage = 'analysis finished'): Promise<void> 
   updateButtons();
 }
 
+/**
+ * While the server reads the analysed level of a multiscale image (`/api/state` says `loading`), shows how far it
+ * is (percent of the chunks read) in the progress bar; the returned function stops it (the planes have arrived).
+ */
+export function watchImageLoad(): () => void {
+  const bar = $<HTMLProgressElement>('progress');
+  const info = $('runInfo');
+  let stopped = false;
+  bar.hidden = false;
+  bar.removeAttribute('value');
+  const tick = async (): Promise<void> => {
+    const s = await api.getState().catch(() => null);
+    if (stopped || !s?.loading) return;
+    const p = s.progress;
+    if (p?.total) {
+      bar.max = p.total;
+      bar.value = p.done ?? 0;
+    }
+    info.textContent = p ? `${p.stage}${p.total ? ` (${p.done ?? 0} %)` : ''}…` : '';
+    setTimeout(() => void tick(), 500);
+  };
+  void tick();
+  return () => {
+    stopped = true;
+    bar.hidden = true;
+    info.textContent = '';
+  };
+}
+
 /** "Save ROIs": the mask and shapes go beside the config; the config itself changes only if the user says so. */
 async function saveRois(): Promise<void> {
   const res = await api.saveRois(model.shapes);

@@ -14,7 +14,7 @@ import { buildRefine } from './refine-panel.js';
 import { loadTables, wireTables } from './table-panel.js';
 import { wirePointer, setTool } from './tools.js';
 import { wireShortcuts } from './shortcuts.js';
-import { wireControls, pollRun } from './controls.js';
+import { wireControls, pollRun, watchImageLoad } from './controls.js';
 import { updateButtons } from './buttons.js';
 import { $, guard, setStatus } from './dom.js';
 import type { LabelLayerName } from './state.js';
@@ -57,9 +57,15 @@ async function main(): Promise<void> {
   hooks.marks.state = performance.now();
   const planes = loadPlanes(true); // requests go out first; the layout query below overlaps with them
   fitView();
-  if (model.st!.loading) setStatus(`${model.st!.configPath} — reading the image (${model.X}×${model.Y} px); shown meanwhile from a coarser level of the store`);
-  await planes;
-  if (model.st!.loading) {
+  const loading = !!model.st!.loading;
+  const stopWatch = loading ? watchImageLoad() : () => undefined;
+  if (loading) setStatus(`${model.st!.configPath} — reading the image (${model.X}×${model.Y} px); shown meanwhile from a coarser level of the store`);
+  try {
+    await planes;
+  } finally {
+    stopWatch();
+  }
+  if (loading) {
     // The state came from the store's metadata while the server read the analysed level (a multiscale OME-Zarr
     // image); the planes above waited for it. Now the session's own state: its layers, warnings, busy flag.
     await loadState();

@@ -63,6 +63,10 @@ function modelConfigs(config: AnalysisConfig): ModelConfig[] {
 export class FirstView {
   /** Coarse planes read so far, by `level/channel/z` (dropped by `release` once the session has the analysed level). */
   private readonly planes = new Map<string, Promise<Volume>>();
+  /** Roles whose preview has been sent; `painted` resolves once every shown channel's has (the page can paint). */
+  private readonly sentRoles = new Set<ChannelRole>();
+  private paintedResolve: () => void = () => undefined;
+  readonly painted = new Promise<void>((r) => (this.paintedResolve = r));
   private readonly levelImages = new Map<number, Promise<ZarrImage>>();
 
   private constructor(
@@ -226,7 +230,17 @@ export class FirstView {
     const g = prefetchLevel(this.levels);
     if (!g) return;
     const z = this.shapeZyx[0] > 1 ? 'max' : 0;
-    await Promise.all([...new Set(this.channels.map((c) => c.index))].map((c) => this.plane(g, c, z === 'max' ? 'max' : levelPlane(g, z)).catch(() => undefined)));
+    await Promise.all(
+      [...new Set(this.channels.map((c) => c.index))].map(async (c) => {
+        try {
+          const vol = await this.plane(g, c, z === 'max' ? 'max' : levelPlane(g, z));
+          // The contrast limits too (a pass over the plane, ~50 ms at 4096²): the preview request then only averages.
+          planeContrast({ ...toWire(vol.data), shapeYx: [vol.shape[1], vol.shape[2]] });
+        } catch {
+          // a level that cannot be read: its preview requests fall back to the session (server.ts)
+        }
+      }),
+    );
   }
 
   /**
@@ -245,6 +259,12 @@ export class FirstView {
     const contrast = planeContrast(p);
     const plane = scaled ? preview(p, k) : k > 1 ? downsampleMean(p, k) : p;
     return { plane, contrast, scaled, level: g.level, ...previewPlacement(g, k) };
+  }
+
+  /** A preview of `role` has been sent to a page. */
+  markSent(role: ChannelRole): void {
+    this.sentRoles.add(role);
+    if (this.channels.every((c) => this.sentRoles.has(c.role))) this.paintedResolve();
   }
 
   /** Drops the coarse planes read (the session now has the analysed level; a later preview reads them again). */

@@ -199,7 +199,11 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
           const got = z === null ? null : await fv.channelPreview(role, z, step, url.searchParams.get('scaled') === '1').catch(() => null);
           viewStarted = true;
           // null: no level fits this step, or a level could not be read: the session's block means answer below.
-          if (got) return sendLevelPreview(res, got, step);
+          if (got) {
+            sendLevelPreview(res, got, step);
+            fv.markSent(role);
+            return;
+          }
         }
       }
       // Loading errors (unreadable image, …) are the answer to every API request.
@@ -311,6 +315,9 @@ export function createHandler(sessionIn: ViewerSession | Promise<ViewerSession>,
   };
 }
 
+/** How long the analysed level's read waits for a page's first-paint previews after the read-ahead (ms). */
+const FIRST_PAINT_WAIT_MS = 1000;
+
 /** Opens the session (config, image, last results) and starts listening on 127.0.0.1; resolves once the image is loaded. */
 export async function startViewerServer(
   configPath: string,
@@ -352,6 +359,9 @@ export async function openViewerServer(
   const firstPaint = firstView?.hasLevels ? firstView.prefetch() : Promise.resolve();
   const ready = (async () => {
     await firstPaint;
+    // …and the page's previews are computed and sent before it, too, when a page asks for them within a second
+    // (the browser opened by `cellcoloc view`); without a page the analysed level waits that second at most.
+    if (firstView?.hasLevels) await Promise.race([firstView.painted, new Promise((r) => setTimeout(r, FIRST_PAINT_WAIT_MS).unref())]);
     await options.beforeImageLoad?.();
     try {
       // (a single-channel config opens its own session, issue 16.6)
