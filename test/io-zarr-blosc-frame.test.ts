@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as zarr from 'zarrita';
 import { decodeBloscFrame } from '../src/io/zarr/blosc-frame.js';
-import { bloscDecoders, installNativeCodecs, nativeZstd } from '../src/io/zarr/native-codecs.js';
+import { bloscDecoders, nativeZstd } from '../src/io/zarr/native-codecs.js';
+import { installNativeCodecs } from '../src/io/zarr/zarrita-codecs.js';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'zarr', 'blosc-frames');
 const FRAMES = JSON.parse(readFileSync(join(DIR, 'frames.json'), 'utf8')) as { name: string; nbytes: number; flags: number; shuffle: number; cname: string }[];

@@ -14,11 +14,14 @@
  * blosclz, lz4 or snappy blosc frames, a platform without the native package — falls back to the codecs that were
  * registered before (numcodecs.js, or its worker pool, decode-pool.ts). `CELLCOLOC_ZARR_NATIVE=0` turns the
  * native zstd decoder off (comparisons, and a way out if a platform's binary misbehaves).
+ *
+ * This module does not import zarrita: the direct chunk path (direct-decode.ts) needs only the decoders, and a
+ * store that path reads whole never loads zarrita at all (zarr-stack.ts). The decoders are installed in zarrita's
+ * codec registry by zarrita-codecs.ts.
  */
 import { createRequire } from 'node:module';
 import { gunzip, inflate } from 'node:zlib';
-import * as zarr from 'zarrita';
-import { BLOSC_FORMAT, decodeBloscFrame, type StreamDecoder } from './blosc-frame.js';
+import { BLOSC_FORMAT, type StreamDecoder } from './blosc-frame.js';
 
 interface NativeZstd {
   decompress(data: Buffer): Promise<Buffer>;
@@ -65,51 +68,4 @@ export function bloscDecoders(): Partial<Record<number, StreamDecoder>> {
   const z = nativeZstd();
   if (z) d[BLOSC_FORMAT.zstd] = (s) => z.decompress(asBuffer(s));
   return d;
-}
-
-type BytesCodec = { kind: 'bytes_to_bytes'; encode(b: Uint8Array): Promise<Uint8Array>; decode(b: Uint8Array): Promise<Uint8Array> };
-type CodecEntry = { fromConfig(config: unknown, meta: unknown): BytesCodec };
-type Loader = () => Promise<unknown>;
-
-/**
- * Registers `decode` in front of zarrita's entry `name`: chunks it returns null for, and all encoding, go to the
- * entry registered before (loaded only when first needed: numcodecs' 1.4 MB of base64 WebAssembly).
- */
-function override(name: string, decode: (b: Uint8Array) => Promise<Uint8Array | null>): void {
-  const previous = zarr.registry.get(name) as Loader | undefined;
-  const entry: CodecEntry = {
-    fromConfig(config, meta) {
-      let inner: Promise<BytesCodec> | null = null;
-      const fallback = () => {
-        if (!previous) throw new Error(`codec ${name}: no fallback decoder`);
-        return (inner ??= previous().then((E) => (E as CodecEntry).fromConfig(config, meta)));
-      };
-      return {
-        kind: 'bytes_to_bytes',
-        encode: async (b) => (await fallback()).encode(b),
-        decode: async (b) => (await decode(b)) ?? (await fallback()).decode(b),
-      };
-    },
-  };
-  zarr.registry.set(name, (() => entry) as never);
-}
-
-let installed = false;
-
-/** Installs the native decoders in zarrita's codec registry (once per process). */
-export function installNativeCodecs(): void {
-  if (installed) return;
-  installed = true;
-  let decoders: Partial<Record<number, StreamDecoder>> | null = null;
-  const blosc = (b: Uint8Array) => decodeBloscFrame(b, (decoders ??= bloscDecoders()));
-  const zstd = async (b: Uint8Array) => {
-    const z = nativeZstd();
-    return z ? z.decompress(asBuffer(b)) : null;
-  };
-  for (const prefix of ['', 'numcodecs.']) {
-    override(`${prefix}blosc`, blosc);
-    override(`${prefix}zstd`, zstd);
-    override(`${prefix}zlib`, inflateAsync);
-    override(`${prefix}gzip`, gunzipAsync);
-  }
 }
