@@ -227,11 +227,12 @@
       (br $xRows))))
   ;; distance-transform-int.ts `unitPlaneDistanceTransform` (Meijster et al. 2000, phases swapped), the same
   ;; integers, roots and ranks. Returns 0 (nothing meaningful written) when the plane has no background voxel.
-  (func (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (result i32)
+  (func $unitPlaneDT (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (result i32)
     (local $n i32) (local $i i32) (local $x i32) (local $y i32) (local $rowEnd i32) (local $bg i32) (local $bgv v128)
     (local $z v128) (local $v i32) (local $row i32) (local $first i32) (local $last i32) (local $x0 i32) (local $x1 i32)
     (local $m i32) (local $u i32) (local $q i32) (local $fu i32) (local $a i32) (local $b i32) (local $p i32)
     (local $w i32) (local $k i32) (local $top i32) (local $sq i32)
+    (local $mh i32) (local $lo i32) (local $hi i32) (local $t i32) (local $best v128) (local $dv v128) (local $hv v128)
     (local.set $n (i32.mul (local.get $Y) (local.get $X)))
     ;; Phase 1, downward: row 0, then each row from the one above (4 voxels at a time).
     (local.set $x (i32.const 0))
@@ -300,6 +301,7 @@
     (local.set $y (i32.const 0))
     (block $dRows (loop $rows
       (br_if $dRows (i32.ge_s (local.get $y) (local.get $Y)))
+      (block $rowDone
       (local.set $row (i32.mul (local.get $y) (local.get $X)))
       (local.set $first (i32.const 0))
       (block $fd (loop $fl
@@ -323,12 +325,77 @@
           (local.set $m (i32.sub (local.get $x1) (local.get $x0)))
           ;; f[u] = h² of the stretch
           (local.set $u (i32.const 0))
+          (local.set $mh (i32.const 0))
           (block $sqd (loop $sql
             (br_if $sqd (i32.ge_s (local.get $u) (local.get $m)))
             (local.set $v (i32.load offset=786432 (i32.shl (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)) (i32.const 2))))
             (i32.store offset=65536 (i32.shl (local.get $u) (i32.const 2)) (i32.mul (local.get $v) (local.get $v)))
+            (local.set $mh (select (local.get $v) (local.get $mh) (i32.gt_s (local.get $v) (local.get $mh))))
             (local.set $u (i32.add (local.get $u) (i32.const 1)))
             (br $sql)))
+          ;; A row whose column distances h are all small (a clump's rows): each voxel's minimum over the u within
+          ;; h(x) of it, four voxels side by side, instead of the envelope, whose pops and division make a chain of
+          ;; unpredictable branches. The same minimum (the optimum u has (x − u)² <= h(x)²), so the same integers.
+          ;; Limit h <= 24: the window's cost grows with h (measured on touching disks of radius 14 and 16, 6.0–6.4 →
+          ;; 3.8–4.4 ns per box voxel for the whole transform; a disk of radius 40 the same either way).
+          (if (i32.le_s (local.get $mh) (i32.const 24)) (then
+            (local.set $u (i32.const 0))
+            (block $gd (loop $gl
+              (br_if $gd (i32.gt_s (i32.add (local.get $u) (i32.const 4)) (local.get $m)))
+              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
+              ;; W = the largest h of the four voxels
+              (local.set $hv (v128.load offset=786432 (i32.shl (local.get $i) (i32.const 2))))
+              (local.set $hv (i32x4.max_s (local.get $hv) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hv) (local.get $hv))))
+              (local.set $w (select (i32x4.extract_lane 0 (local.get $hv)) (i32x4.extract_lane 1 (local.get $hv))
+                (i32.gt_s (i32x4.extract_lane 0 (local.get $hv)) (i32x4.extract_lane 1 (local.get $hv)))))
+              (local.set $lo (i32.sub (local.get $u) (local.get $w)))
+              (local.set $lo (select (local.get $lo) (i32.const 0) (i32.gt_s (local.get $lo) (i32.const 0))))
+              (local.set $hi (i32.add (i32.add (local.get $u) (i32.const 3)) (local.get $w)))
+              (local.set $hi (select (local.get $hi) (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (local.get $hi) (local.get $m))))
+              (local.set $best (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+              (local.set $dv (i32x4.add (i32x4.splat (i32.sub (local.get $u) (local.get $lo))) (v128.const i32x4 0 1 2 3)))
+              (local.set $t (local.get $lo))
+              (block $td (loop $tl
+                (br_if $td (i32.gt_s (local.get $t) (local.get $hi)))
+                (local.set $best (i32x4.min_s (local.get $best)
+                  (i32x4.add (i32x4.splat (i32.load offset=65536 (i32.shl (local.get $t) (i32.const 2))))
+                    (i32x4.mul (local.get $dv) (local.get $dv)))))
+                (local.set $dv (i32x4.sub (local.get $dv) (v128.const i32x4 1 1 1 1)))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tl)))
+              (v128.store offset=458752 (i32.shl (local.get $i) (i32.const 2))
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s (local.get $best))))
+                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $best) (local.get $best)))))))
+              (if (local.get $withRanks) (then
+                (v128.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32x4.sub (i32x4.splat (local.get $top)) (local.get $best)))))
+              (local.set $u (i32.add (local.get $u) (i32.const 4)))
+              (br $gl)))
+            ;; the last voxels one by one
+            (block $sd2 (loop $sl2
+              (br_if $sd2 (i32.ge_s (local.get $u) (local.get $m)))
+              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
+              (local.set $w (i32.load offset=786432 (i32.shl (local.get $i) (i32.const 2))))
+              (local.set $lo (i32.sub (local.get $u) (local.get $w)))
+              (local.set $lo (select (local.get $lo) (i32.const 0) (i32.gt_s (local.get $lo) (i32.const 0))))
+              (local.set $hi (i32.add (local.get $u) (local.get $w)))
+              (local.set $hi (select (local.get $hi) (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (local.get $hi) (local.get $m))))
+              (local.set $k (i32.const 0x7fffffff))
+              (local.set $t (local.get $lo))
+              (block $td2 (loop $tl2
+                (br_if $td2 (i32.gt_s (local.get $t) (local.get $hi)))
+                (local.set $a (i32.sub (local.get $u) (local.get $t)))
+                (local.set $b (i32.add (i32.load offset=65536 (i32.shl (local.get $t) (i32.const 2))) (i32.mul (local.get $a) (local.get $a))))
+                (local.set $k (select (local.get $b) (local.get $k) (i32.lt_s (local.get $b) (local.get $k))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tl2)))
+              (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.convert_i32_s (local.get $k)))))
+              (if (local.get $withRanks) (then
+                (i32.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $k)))))
+              (local.set $u (i32.add (local.get $u) (i32.const 1)))
+              (br $sl2)))
+            (br $rowDone)))
           (local.set $q (i32.const 0))
           (i32.store offset=81920 (i32.const 0) (i32.const 0))
           (i32.store offset=98304 (i32.const 0) (i32.const 0))
@@ -390,7 +457,7 @@
                 (local.set $w (i32.load offset=98304 (i32.shl (local.get $q) (i32.const 2))))
                 (local.set $sq (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2))))))))
             (local.set $u (i32.sub (local.get $u) (i32.const 1)))
-            (br $ol)))))
+            (br $ol))))))
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $rows)))
     (i32.const 1))
