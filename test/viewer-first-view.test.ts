@@ -286,6 +286,29 @@ test('a corrupt coarse level: the preview falls back to block means of the analy
   }
 });
 
+test('a corrupt analysed level after the first paint: every request that needs it gets the reader\'s one-line error', async () => {
+  const store = join(dir, 'corrupt0.ome.zarr');
+  cpSync(join(dir, 'pyramid.ome.zarr'), store, { recursive: true });
+  writeFileSync(join(store, '0', 'c', '0', '0', '0'), Buffer.from('not a zstd frame'));
+  const cfg = join(dir, 'corrupt0.yaml');
+  writeFileSync(cfg, `image: ${store}\nresults_dir: ${join(dir, 'res_corrupt0')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`);
+  const { srv, release, get } = await gatedServer(cfg);
+  try {
+    assert.equal(JSON.parse((await get('/api/state')).body).loading, true);
+    assert.equal((await previewOf(srv.port, '/api/channel/cell?z=0&step=4&scaled=1')).level, '2', 'the first paint still comes');
+    const full = get('/api/channel/cell?z=0');
+    release();
+    await assert.rejects(srv.ready);
+    for (const r of [await full, await get('/api/state'), await get('/api/labels/rois?z=0')]) {
+      assert.equal(r.status, 400, r.body);
+      assert.match(JSON.parse(r.body).error, /corrupt0\.ome\.zarr: 0: cannot decode a chunk/);
+    }
+  } finally {
+    release();
+    await srv.close();
+  }
+});
+
 test('first view: none for a TIFF; no levels with crop_for_testing or a z setting (the session\'s view differs)', async () => {
   const tiff = join(dir, 'tiff.yaml');
   writeFileSync(tiff, `image: ${join(caseDir('2d_two_channel_otsu_fullroi'), 'input.ome.tif')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`);
