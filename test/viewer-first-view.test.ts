@@ -221,6 +221,33 @@ test('3D multiscale store: the first view is the max projection of the coarse le
   }
 });
 
+test('resolution_level 1: the analysed level is level 1, level 2 is its 2× preview, placed on level-1 pixels', async () => {
+  const cfg = join(dir, 'level1.yaml');
+  writeFileSync(
+    cfg,
+    `image: ${join(dir, 'pyramid.ome.zarr')}\nresolution_level: 1\nresults_dir: ${join(dir, 'res_l1')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`,
+  );
+  const { srv, release, get } = await gatedServer(cfg);
+  try {
+    const st = JSON.parse((await get('/api/state')).body);
+    assert.deepEqual(st.image.shapeZyx, [1, N / 2, N / 2]);
+    assert.deepEqual(st.image.voxelSizeUm, [1, 1, 1]);
+    const p = await previewOf(srv.port, '/api/channel/cell?z=0&step=2&scaled=1');
+    assert.equal(p.level, '2');
+    assert.deepEqual(p.pixel, [2, 2]);
+    assert.deepEqual(p.origin, [0, 0], 'both levels centred: level-2 pixel 0 covers level-1 pixels [0, 2)');
+    const r = cellRect(N).map(([a, b]) => [a / 2, b / 2]);
+    assert.deepEqual(p.data, expectedPreview(N / 4, 2, (y, x) => y >= r[0][0] && y < r[0][1] && x >= r[1][0] && x < r[1][1]));
+    release();
+    const full = await previewOf(srv.port, '/api/channel/cell?z=0');
+    assert.equal(full.level, null);
+    assert.deepEqual(full.shape, [N / 2, N / 2], 'the full plane is level 1');
+  } finally {
+    release();
+    await srv.close();
+  }
+});
+
 test('single-channel config: the early state is the session\'s (one channel, the single-channel workflow)', async () => {
   const cfg = join(dir, 'single.yaml');
   writeFileSync(cfg, `image: ${join(dir, 'pyramid.ome.zarr')}\nresults_dir: ${join(dir, 'res_single')}\nsingle_channel_config: {channel_index: 1}\nmodel_config: {segmentation_method: otsu}\n`);
