@@ -217,3 +217,35 @@ test('reanalyze: the removal rules re-applied to edited masks (image edge, ROI o
   const run = analyzeExistingSingleChannelMasks({ image, voxelSizeUm: [1, 1, 1], analysisZBounds: null, zProjectionMethod: null, zStack: null } as never, full, g, { minObjectVoxels: 0 }, { modelConfig: cfg });
   assert.deepEqual([...new Set(run.masks.data)].sort(), [0, 1, 2, 3, 4]);
 });
+
+test('border rule through the per-ROI driver: the edge of a ROI filling its box and the outline of one that does not', async () => {
+  // 16 × 16, background 10, objects of 100 of at least 10 px (the chain's default removes smaller ones), 2 px or
+  // more from their crop's edges unless on purpose (the closing may grow an object by one pixel at a crop edge).
+  // ROI 1: columns 0–7 (fills its box: the chain gets no ROI mask, its box edge is the border). ROI 2: columns
+  // 8–15 without the notch rows 0–7 × columns 13–15 (an outline inside its box).
+  const { segmentChannelByRoi } = await import('../src/segmentation/roi-driver.js');
+  const Y = 16;
+  const X = 16;
+  const data = new Uint16Array(Y * X).fill(10);
+  const rect = (y0: number, x0: number, w: number) => {
+    for (let y = y0; y < y0 + 4; y++) for (let x = x0; x < x0 + w; x++) data[y * X + x] = 100;
+  };
+  rect(2, 2, 4); // A: inside ROI 1
+  rect(9, 4, 4); // C: on ROI 1's right edge (column 7)
+  rect(9, 10, 4); // B: inside ROI 2
+  rect(2, 10, 3); // E: column 12 is next to the notch (column 13, outside ROI 2)
+  const roi = new Uint16Array(Y * X);
+  for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) roi[y * X + x] = x <= 7 ? 1 : y <= 7 && x >= 13 ? 0 : 2;
+  const config = { ...defaultModelConfig({ segmentationMethod: 'otsu' }), excludeBorderObjects: true };
+  const r = await segmentChannelByRoi({ data, shape: [1, Y, X] }, { data: roi, shape: [Y, X] }, config, { zBounds: null, voxelSizeUm: [1, 1, 1] });
+  const at = (y: number, x: number) => r.labels.data[y * X + x];
+  assert.ok(at(3, 3) > 0, 'A kept');
+  assert.equal(at(10, 5), 0, 'C removed (ROI 1 box edge)');
+  assert.ok(at(10, 11) > 0, 'B kept');
+  assert.equal(at(3, 11), 0, 'E removed (ROI 2 outline)');
+  assert.equal(new Set(r.labels.data).size - 1, 2);
+  assert.deepEqual(r.calls.map((c) => c.info.declump?.removedBorder), [1, 1]);
+  // Without the rule all four are there (the removals above are the rule's).
+  const all = await segmentChannelByRoi({ data, shape: [1, Y, X] }, { data: roi, shape: [Y, X] }, { ...config, excludeBorderObjects: false }, { zBounds: null, voxelSizeUm: [1, 1, 1] });
+  assert.equal(new Set(all.labels.data).size - 1, 4);
+});

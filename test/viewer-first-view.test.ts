@@ -11,7 +11,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseLevel, extraReduction, levelGeometry, levelPlane, prefetchLevel, previewPlacement, type LevelGeometry } from '../src/viewer/server/pyramid.js';
@@ -167,6 +167,7 @@ test('multiscale store: state and previews before the analysed level is read; fu
     await (await srv.ready).waitForRun();
     const after = JSON.parse((await get('/api/state')).body);
     assert.equal(after.loading, undefined, 'the session\'s own state once loaded');
+    for (const k of ['configPath', 'stem', 'workflow', 'image', 'methods', 'shapes'] as const) assert.deepEqual(st[k], after[k], `early state's ${k} = the session's`);
   } finally {
     release();
     await srv.close();
@@ -216,6 +217,44 @@ test('3D multiscale store: the first view is the max projection of the coarse le
     assert.deepEqual(z2.data, expectedPreview(32, 2, (_y, x) => x >= 16 && x < 24), 'analysed plane 2 = level plane 2 (z not downsampled)');
   } finally {
     release();
+    await srv.close();
+  }
+});
+
+test('single-channel config: the early state is the session\'s (one channel, the single-channel workflow)', async () => {
+  const cfg = join(dir, 'single.yaml');
+  writeFileSync(cfg, `image: ${join(dir, 'pyramid.ome.zarr')}\nresults_dir: ${join(dir, 'res_single')}\nsingle_channel_config: {channel_index: 1}\nmodel_config: {segmentation_method: otsu}\n`);
+  const { srv, release, get } = await gatedServer(cfg);
+  try {
+    const early = JSON.parse((await get('/api/state')).body);
+    assert.equal(early.loading, true);
+    const p = await previewOf(srv.port, '/api/channel/cell?z=0&step=4&scaled=1');
+    const mr = markerRect(N);
+    assert.deepEqual(p.data, expectedPreview(N / 4, 4, (y, x) => y >= mr[0][0] && y < mr[0][1] && x >= mr[1][0] && x < mr[1][1]), 'channel 1 of level 2');
+    release();
+    await srv.ready;
+    const st = JSON.parse((await get('/api/state')).body);
+    for (const k of ['configPath', 'stem', 'workflow', 'image', 'methods', 'shapes'] as const) assert.deepEqual(early[k], st[k], k);
+  } finally {
+    release();
+    await srv.close();
+  }
+});
+
+test('a corrupt coarse level: the preview falls back to block means of the analysed level, and the failure is kept', async () => {
+  const store = join(dir, 'corrupt.ome.zarr');
+  cpSync(join(dir, 'pyramid.ome.zarr'), store, { recursive: true });
+  writeFileSync(join(store, '2', 'c', '0', '0', '0'), Buffer.from('not a zstd frame'));
+  const cfg = join(dir, 'corrupt.yaml');
+  writeFileSync(cfg, `image: ${store}\nresults_dir: ${join(dir, 'res_corrupt')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`);
+  const { srv, release } = await gatedServer(cfg);
+  try {
+    release();
+    const p = await previewOf(srv.port, '/api/channel/cell?z=0&step=4&scaled=1');
+    assert.equal(p.level, null, 'block means of level 0');
+    assert.deepEqual(p.data, expectedPreview(N / 4, 4, (_y, x) => x >= N / 2), 'level 0\'s right half');
+    assert.match(srv.early.firstView?.failure ?? '', /could not use level 2 of .*corrupt\.ome\.zarr/);
+  } finally {
     await srv.close();
   }
 });

@@ -67,6 +67,7 @@ export async function startAndAnnounce(configPath: string, opts: ServeOptions, i
   }
   if (progress.elapsedMs > 1000) io.err(`cellcoloc: image read in ${(progress.elapsedMs / 1000).toFixed(1)} s\n`);
   for (const w of srv.session.warnings) io.err(`cellcoloc: warning: ${w}\n`);
+  if (firstView?.failure) io.err(`cellcoloc: warning: ${firstView.failure}\n`);
   return srv;
 }
 

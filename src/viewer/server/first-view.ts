@@ -63,6 +63,8 @@ function modelConfigs(config: AnalysisConfig): ModelConfig[] {
 export class FirstView {
   /** Coarse planes read so far, by `level/channel/z` (dropped by `release` once the session has the analysed level). */
   private readonly planes = new Map<string, Promise<Volume>>();
+  /** The first failed read of a coarse level (one line), else null. */
+  failure: string | null = null;
   /** Roles whose preview has been sent; `painted` resolves once every shown channel's has (the page can paint). */
   private readonly sentRoles = new Set<ChannelRole>();
   private paintedResolve: () => void = () => undefined;
@@ -215,8 +217,12 @@ export class FirstView {
         if (z === 'max') return maxProjection(await img.read(c, this.t, [[0, Zk], [0, Yk], [0, Xk]]));
         return img.read(c, this.t, [[z, z + 1], [0, Yk], [0, Xk]]);
       })();
-      // A failed read is not kept: the next request tries again (or the session's block means answer it).
-      p.catch(() => this.planes.delete(key));
+      // A failed read is not kept: the next request tries again (or the session's block means answer it). The
+      // first failure is kept for the command line: a corrupt coarse level should not pass unnoticed.
+      p.catch((e: unknown) => {
+        this.planes.delete(key);
+        this.failure ??= `the first paint could not use level ${g.level} of ${this.path}: ${((e as Error)?.message ?? String(e)).split('\n')[0]}`;
+      });
       this.planes.set(key, p);
     }
     return p;
