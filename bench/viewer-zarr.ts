@@ -2,7 +2,8 @@
  * Viewer first paint of a large multiscale OME-Zarr image (issue 20.5), part of `npm run bench` (needs Debian's
  * /usr/bin/chromium; skipped without it). A 16384² two-channel uint16 image with levels 0 (16384²), 1 (8192²) and
  * 2 (4096²) — NGFF 0.4 / Zarr v2, zlib level 1, 512² chunks, made of synthetic cell tiles — is generated into the
- * temp folder (`CELLCOLOC_BENCH_TMP`, default /tmp; never committed; ~0.65 GB on disk) and opened with the real
+ * temp folder (`CELLCOLOC_BENCH_TMP`, default /tmp; never committed; ~0.65 GB, removed at the end unless
+ * CELLCOLOC_BENCH_KEEP is set) and opened with the real
  * `cellcoloc view --no-open` in a child process, the page in headless Chromium (1600×1000, as bench/viewer.ts):
  *  - pyramid: the store as it is: the first paint comes from level 2 while level 0 is read (first-view.ts);
  *  - single level: the same level 0 alone (a store listing only dataset 0): what `cellcoloc view` did before for
@@ -13,7 +14,7 @@
  * process start and module loading are included).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,6 +167,8 @@ try {
   }
 } finally {
   await browser.close();
+  // 0.65 GB of temp files: removed (rewriting takes ~2 s) unless CELLCOLOC_BENCH_KEEP is set.
+  if (!process.env.CELLCOLOC_BENCH_KEEP) rmSync(base, { recursive: true, force: true });
 }
 const fmt = (a: number[]) => a.map((t) => (t / 1000).toFixed(2)).join(', ');
 console.log(`\nviewer, ${N}² two-channel OME-Zarr (3 levels: ${N}², ${N / 2}², ${N / 4}²; zlib, ${CHUNK}² chunks), \`cellcoloc view\` start → first image on the page's canvas (1600×1000):`);

@@ -221,6 +221,33 @@ test('3D multiscale store: the first view is the max projection of the coarse le
   }
 });
 
+test('resolution_level 1: the analysed level is level 1, level 2 is its 2× preview, placed on level-1 pixels', async () => {
+  const cfg = join(dir, 'level1.yaml');
+  writeFileSync(
+    cfg,
+    `image: ${join(dir, 'pyramid.ome.zarr')}\nresolution_level: 1\nresults_dir: ${join(dir, 'res_l1')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`,
+  );
+  const { srv, release, get } = await gatedServer(cfg);
+  try {
+    const st = JSON.parse((await get('/api/state')).body);
+    assert.deepEqual(st.image.shapeZyx, [1, N / 2, N / 2]);
+    assert.deepEqual(st.image.voxelSizeUm, [1, 1, 1]);
+    const p = await previewOf(srv.port, '/api/channel/cell?z=0&step=2&scaled=1');
+    assert.equal(p.level, '2');
+    assert.deepEqual(p.pixel, [2, 2]);
+    assert.deepEqual(p.origin, [0, 0], 'both levels centred: level-2 pixel 0 covers level-1 pixels [0, 2)');
+    const r = cellRect(N).map(([a, b]) => [a / 2, b / 2]);
+    assert.deepEqual(p.data, expectedPreview(N / 4, 2, (y, x) => y >= r[0][0] && y < r[0][1] && x >= r[1][0] && x < r[1][1]));
+    release();
+    const full = await previewOf(srv.port, '/api/channel/cell?z=0');
+    assert.equal(full.level, null);
+    assert.deepEqual(full.shape, [N / 2, N / 2], 'the full plane is level 1');
+  } finally {
+    release();
+    await srv.close();
+  }
+});
+
 test('single-channel config: the early state is the session\'s (one channel, the single-channel workflow)', async () => {
   const cfg = join(dir, 'single.yaml');
   writeFileSync(cfg, `image: ${join(dir, 'pyramid.ome.zarr')}\nresults_dir: ${join(dir, 'res_single')}\nsingle_channel_config: {channel_index: 1}\nmodel_config: {segmentation_method: otsu}\n`);
@@ -255,6 +282,29 @@ test('a corrupt coarse level: the preview falls back to block means of the analy
     assert.deepEqual(p.data, expectedPreview(N / 4, 4, (_y, x) => x >= N / 2), 'level 0\'s right half');
     assert.match(srv.early.firstView?.failure ?? '', /could not use level 2 of .*corrupt\.ome\.zarr/);
   } finally {
+    await srv.close();
+  }
+});
+
+test('a corrupt analysed level after the first paint: every request that needs it gets the reader\'s one-line error', async () => {
+  const store = join(dir, 'corrupt0.ome.zarr');
+  cpSync(join(dir, 'pyramid.ome.zarr'), store, { recursive: true });
+  writeFileSync(join(store, '0', 'c', '0', '0', '0'), Buffer.from('not a zstd frame'));
+  const cfg = join(dir, 'corrupt0.yaml');
+  writeFileSync(cfg, `image: ${store}\nresults_dir: ${join(dir, 'res_corrupt0')}\nchannel_config: {cell_channel: 0, marker_channel: 1}\n`);
+  const { srv, release, get } = await gatedServer(cfg);
+  try {
+    assert.equal(JSON.parse((await get('/api/state')).body).loading, true);
+    assert.equal((await previewOf(srv.port, '/api/channel/cell?z=0&step=4&scaled=1')).level, '2', 'the first paint still comes');
+    const full = get('/api/channel/cell?z=0');
+    release();
+    await assert.rejects(srv.ready);
+    for (const r of [await full, await get('/api/state'), await get('/api/labels/rois?z=0')]) {
+      assert.equal(r.status, 400, r.body);
+      assert.match(JSON.parse(r.body).error, /corrupt0\.ome\.zarr: 0: cannot decode a chunk/);
+    }
+  } finally {
+    release();
     await srv.close();
   }
 });

@@ -152,10 +152,9 @@ async function readWhole(path: string, size: number): Promise<Buffer> {
  * A Zarr store's fingerprint (docs/ome-zarr.md, Provenance): every file by path and size, metadata files by content.
  * The walk and the sizes are read synchronously: a 16384² store in 256² chunks is 4096 files, and a promise and a
  * thread-pool round trip per `stat` cost 0.22 s of CPU there in a fresh process, 0.12 s this way (0.04 s warm); the
- * bench's 2048² store (128 chunks) takes ~2 ms. The metadata files (a few KB) are read whole and, with the listing,
- * digested by WebCrypto on the thread pool, as an image file is (`prefetchSha256`): a file stream per metadata file
- * and `createHash` on the main thread (its first use loads OpenSSL's SHA-256, ~1.4 ms) cost ~4 ms of a run's main
- * thread. The digest is the same: SHA-256 of the same listing text.
+ * bench's 2048² store (128 chunks) takes ~2 ms. The metadata files (a few KB each) are read and hashed
+ * synchronously too: a file stream per file cost ~2.5 ms of the run's main thread, and WebCrypto (the thread pool)
+ * ~5.6 ms, its first use in a process loading its JavaScript — on the critical path here, at the end of a run.
  */
 async function sha256Tree(root: string): Promise<string> {
   const files: { rel: string; size: number }[] = [];
@@ -169,12 +168,13 @@ async function sha256Tree(root: string): Promise<string> {
   };
   walk(root, '');
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  const hex = async (bytes: Uint8Array) => Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
-  const isMetadata = (rel: string) => /(^|[\\/])(\.zattrs|\.zarray|\.zgroup|\.zmetadata|[^\\/]*\.json)$/.test(rel);
-  const metaHash = new Map<string, string>();
-  await Promise.all(files.filter((f) => isMetadata(f.rel)).map(async (f) => metaHash.set(f.rel, await hex(readFileSync(join(root, f.rel))))));
-  const listing = files.map(({ rel, size }) => `${rel.split(sep).join('/')}\0${size}\0${metaHash.get(rel) ?? ''}\n`).join('');
-  return hex(Buffer.from(listing, 'utf8'));
+  const hash = createHash('sha256');
+  for (const { rel, size } of files) {
+    const isMetadata = /(^|[\\/])(\.zattrs|\.zarray|\.zgroup|\.zmetadata|[^\\/]*\.json)$/.test(rel);
+    const content = isMetadata ? createHash('sha256').update(readFileSync(join(root, rel))).digest('hex') : '';
+    hash.update(`${rel.split(sep).join('/')}\0${size}\0${content}\n`);
+  }
+  return hash.digest('hex');
 }
 
 async function sha256OfFile(path: string): Promise<string> {

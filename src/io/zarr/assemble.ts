@@ -15,7 +15,7 @@
 import type { VoxelData } from '../../core/volume.js';
 import { decodeChunk, placeTarget, type DirectCodec } from './direct-decode.js';
 import { prefault } from './prefault.js';
-import { placeElements, rowPlan } from './place-rows.js';
+import { placeElements, rowPlan, type RowPlan } from './place-rows.js';
 
 /** Per axis of the array: a single index (t, c) or a half-open `[start, stop)` range (z, y, x). */
 export type AxisSelection = number | readonly [number, number];
@@ -46,6 +46,8 @@ export interface ChunkSource {
   readChunk(cc: readonly number[]): Uint8Array;
   /** zarrita's decoded chunk; `bytes` = its stored bytes when already read (not read or counted again). */
   zarritaChunk(cc: readonly number[], bytes?: Uint8Array): Promise<ChunkLike>;
+  /** Called with a chunk's stored bytes (from `readChunk`) once it is placed: no view of them is used any more. */
+  releaseChunk?(bytes: Uint8Array): void;
 }
 
 /**
@@ -85,8 +87,11 @@ export async function assembleRegion(src: ChunkSource, sel: readonly AxisSelecti
       if (a < 0) break;
     }
   }
+  // One plan for the region's chunks, reused: each is placed as soon as its plan is made (nothing awaits between).
+  let scratch: RowPlan | undefined;
+  const planOf = (cc: number[]) => (scratch = rowPlan(cc, chunkShape, lo, hi, outStride, scratch));
   const viaZarrita = (cc: number[], ch: ChunkLike) => {
-    const plan = rowPlan(cc, chunkShape, lo, hi, outStride);
+    const plan = planOf(cc);
     if (isCOrder(ch.stride, chunkShape)) placeElements(out, plan, ch.data, 0, 0, chunkElems);
     else placeStrided(out, cc, ch, chunkShape, lo, hi, outStride);
   };
@@ -103,8 +108,10 @@ export async function assembleRegion(src: ChunkSource, sel: readonly AxisSelecti
     const place = await decodeChunk(bytes, src.codec, target, chunkElems);
     const ch = place ? null : await src.zarritaChunk(cc, bytes);
     await ready;
-    if (place) place(rowPlan(cc, chunkShape, lo, hi, outStride));
+    if (place) place(planOf(cc));
     else viaZarrita(cc, ch!);
+    // placed: neither the direct decoders nor zarrita's hand back a view of the stored bytes (blosc-frame.ts copies)
+    src.releaseChunk?.(bytes);
   };
   let next = 0;
   let failed = false;

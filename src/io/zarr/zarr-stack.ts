@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { inputError, isCellColocError } from '../../core/errors.js';
 import type { Volume, VoxelData } from '../../core/volume.js';
-import { readChunkFile } from './chunk-files.js';
+import { readChunkFile, releaseChunk } from './chunk-files.js';
 import { assembleRegion, type AxisSelection, type ChunkSource } from './assemble.js';
 import { chunkKeyEncoder } from './direct-decode.js';
 import { codecNames, ITEM_BYTES, plainArray, readArrayMetadata, type ZarrDtype } from './array-metadata.js';
@@ -146,6 +146,7 @@ export async function openZarrImage(path: string, level = 0): Promise<ZarrImage>
       z.readStarts(touching);
       return z.getChunk(cc, join(arrayDir, chunkKey(cc)), bytes);
     },
+    releaseChunk,
   };
 
   const read = async (c: number, t: number, region: ZyxRegion | null): Promise<Volume> => {
