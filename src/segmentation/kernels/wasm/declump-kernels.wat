@@ -333,36 +333,33 @@
             (local.set $mh (select (local.get $v) (local.get $mh) (i32.gt_s (local.get $v) (local.get $mh))))
             (local.set $u (i32.add (local.get $u) (i32.const 1)))
             (br $sql)))
-          ;; A row whose column distances h are all small (a clump's rows): each voxel's minimum over the u within
-          ;; h(x) of it, four voxels side by side, instead of the envelope, whose pops and division make a chain of
-          ;; unpredictable branches. The same minimum (the optimum u has (x − u)² <= h(x)²), so the same integers.
-          ;; Limit h <= 24: the window's cost grows with h (measured on touching disks of radius 14 and 16, 6.0–6.4 →
-          ;; 3.8–4.4 ns per box voxel for the whole transform; a disk of radius 40 the same either way).
-          (if (i32.le_s (local.get $mh) (i32.const 24)) (then
+          ;; A row whose column distances h are all small (a clump's rows): each voxel's minimum over u of
+          ;; (x − u)² + f[u] taken outward from x (offsets t = 0, 1, …), four voxels side by side, instead of the
+          ;; envelope, whose pops and division make a chain of unpredictable branches. The search stops once (t + 1)²
+          ;; reaches every lane's minimum (no farther u can lower it; by t = h(x) at the latest, as f[x] = h(x)²), so
+          ;; the minimum is the envelope's: the same integers. f is copied with 64 entries of 0x3f3f3f3f on each side
+          ;; (beyond the stretch: never a minimum) to PF = 82176, in the envelope's S and T space, unused here (u − t < 0:
+          ;; the address is PF + 4 (u − t), not an offset, which must not be negative).
+          ;; Limit h <= 60: within the pads (t <= h; larger h: the envelope).
+          (if (i32.le_s (local.get $mh) (i32.const 60)) (then
+            (memory.fill (i32.const 81920) (i32.const 0x3f) (i32.const 256))
+            (memory.copy (i32.const 82176) (i32.const 65536) (i32.shl (local.get $m) (i32.const 2)))
+            (memory.fill (i32.add (i32.const 82176) (i32.shl (local.get $m) (i32.const 2))) (i32.const 0x3f) (i32.const 256))
             (local.set $u (i32.const 0))
             (block $gd (loop $gl
               (br_if $gd (i32.gt_s (i32.add (local.get $u) (i32.const 4)) (local.get $m)))
-              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
-              ;; W = the largest h of the four voxels
-              (local.set $hv (v128.load offset=786432 (i32.shl (local.get $i) (i32.const 2))))
-              (local.set $hv (i32x4.max_s (local.get $hv) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hv) (local.get $hv))))
-              (local.set $w (select (i32x4.extract_lane 0 (local.get $hv)) (i32x4.extract_lane 1 (local.get $hv))
-                (i32.gt_s (i32x4.extract_lane 0 (local.get $hv)) (i32x4.extract_lane 1 (local.get $hv)))))
-              (local.set $lo (i32.sub (local.get $u) (local.get $w)))
-              (local.set $lo (select (local.get $lo) (i32.const 0) (i32.gt_s (local.get $lo) (i32.const 0))))
-              (local.set $hi (i32.add (i32.add (local.get $u) (i32.const 3)) (local.get $w)))
-              (local.set $hi (select (local.get $hi) (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (local.get $hi) (local.get $m))))
-              (local.set $best (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
-              (local.set $dv (i32x4.add (i32x4.splat (i32.sub (local.get $u) (local.get $lo))) (v128.const i32x4 0 1 2 3)))
-              (local.set $t (local.get $lo))
+              (local.set $best (v128.load offset=82176 (i32.shl (local.get $u) (i32.const 2))))
+              (local.set $t (i32.const 1))
               (block $td (loop $tl
-                (br_if $td (i32.gt_s (local.get $t) (local.get $hi)))
+                (local.set $dv (i32x4.splat (i32.mul (local.get $t) (local.get $t))))
+                (br_if $td (i32x4.all_true (i32x4.le_s (local.get $best) (local.get $dv))))
                 (local.set $best (i32x4.min_s (local.get $best)
-                  (i32x4.add (i32x4.splat (i32.load offset=65536 (i32.shl (local.get $t) (i32.const 2))))
-                    (i32x4.mul (local.get $dv) (local.get $dv)))))
-                (local.set $dv (i32x4.sub (local.get $dv) (v128.const i32x4 1 1 1 1)))
+                  (i32x4.min_s
+                    (i32x4.add (v128.load (i32.add (i32.const 82176) (i32.shl (i32.sub (local.get $u) (local.get $t)) (i32.const 2)))) (local.get $dv))
+                    (i32x4.add (v128.load offset=82176 (i32.shl (i32.add (local.get $u) (local.get $t)) (i32.const 2))) (local.get $dv)))))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $tl)))
+              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
               (v128.store offset=458752 (i32.shl (local.get $i) (i32.const 2))
                 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
                   (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s (local.get $best))))
@@ -372,24 +369,21 @@
                 (v128.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32x4.sub (i32x4.splat (local.get $top)) (local.get $best)))))
               (local.set $u (i32.add (local.get $u) (i32.const 4)))
               (br $gl)))
-            ;; the last voxels one by one
+            ;; the last voxels one by one, the same search
             (block $sd2 (loop $sl2
               (br_if $sd2 (i32.ge_s (local.get $u) (local.get $m)))
-              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
-              (local.set $w (i32.load offset=786432 (i32.shl (local.get $i) (i32.const 2))))
-              (local.set $lo (i32.sub (local.get $u) (local.get $w)))
-              (local.set $lo (select (local.get $lo) (i32.const 0) (i32.gt_s (local.get $lo) (i32.const 0))))
-              (local.set $hi (i32.add (local.get $u) (local.get $w)))
-              (local.set $hi (select (local.get $hi) (i32.sub (local.get $m) (i32.const 1)) (i32.lt_s (local.get $hi) (local.get $m))))
-              (local.set $k (i32.const 0x7fffffff))
-              (local.set $t (local.get $lo))
+              (local.set $k (i32.load offset=82176 (i32.shl (local.get $u) (i32.const 2))))
+              (local.set $t (i32.const 1))
               (block $td2 (loop $tl2
-                (br_if $td2 (i32.gt_s (local.get $t) (local.get $hi)))
-                (local.set $a (i32.sub (local.get $u) (local.get $t)))
-                (local.set $b (i32.add (i32.load offset=65536 (i32.shl (local.get $t) (i32.const 2))) (i32.mul (local.get $a) (local.get $a))))
-                (local.set $k (select (local.get $b) (local.get $k) (i32.lt_s (local.get $b) (local.get $k))))
+                (local.set $w (i32.mul (local.get $t) (local.get $t)))
+                (br_if $td2 (i32.le_s (local.get $k) (local.get $w)))
+                (local.set $a (i32.add (i32.load (i32.add (i32.const 82176) (i32.shl (i32.sub (local.get $u) (local.get $t)) (i32.const 2)))) (local.get $w)))
+                (local.set $k (select (local.get $a) (local.get $k) (i32.lt_s (local.get $a) (local.get $k))))
+                (local.set $a (i32.add (i32.load offset=82176 (i32.shl (i32.add (local.get $u) (local.get $t)) (i32.const 2))) (local.get $w)))
+                (local.set $k (select (local.get $a) (local.get $k) (i32.lt_s (local.get $a) (local.get $k))))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $tl2)))
+              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
               (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.convert_i32_s (local.get $k)))))
               (if (local.get $withRanks) (then
                 (i32.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $k)))))
