@@ -16,18 +16,14 @@
  * stage.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticTwoChannel } from './synthetic.js';
+import { bench2dImage } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
-mkdirSync(out, { recursive: true });
-const image = join(out, '2d_2048x2048.ome.tif');
-if (!existsSync(image)) {
-  writeSyntheticTwoChannel(image, { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 });
-}
+const image = bench2dImage(out);
 const cli = join(root, 'bin', 'cellcoloc.mjs');
 if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   console.error('bench: dist/ is missing: run `npm run build` first (npm run bench does)');
@@ -77,7 +73,9 @@ for (let round = 0; round < runs; round++) {
     if (!cell) throw new Error(`bench: no 'segment cell' stage in ${statLine}`);
     stage[k].push(cell.ms);
     whole[k].push(wall);
-    counts[k] = (r.stdout.trim().split('\n')[1] ?? '').replace(/\s+/g, ' ');
+    // The summary table's first ROI row: ROI, cells, marker-positive cells, marker objects.
+    const [, nCells, nPositive, nMarkers] = (r.stdout.trim().split('\n')[1] ?? '').trim().split(/\s+/);
+    counts[k] = `${nCells} cells, ${nPositive} marker-positive, ${nMarkers} marker objects`;
   }
 }
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

@@ -15,12 +15,11 @@
  * declumping variant: against the plain chain (rules and declumping together, the figure reported before) and
  * against the chain with the same rules (the cost of declumping alone, the fair reading of the target).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticTwoChannel } from './synthetic.js';
+import { bench2dImage } from './synthetic.js';
 import { openImageStack } from '../src/io/image-stack.js';
 import { segmentChannelByRoi } from '../src/segmentation/roi-driver.js';
 import { defaultModelConfig } from '../src/config/schema.js';
@@ -28,11 +27,7 @@ import type { ModelConfig } from '../src/config/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
-mkdirSync(out, { recursive: true });
-const image = join(out, '2d_2048x2048.ome.tif');
-if (!existsSync(image)) {
-  writeSyntheticTwoChannel(image, { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 });
-}
+const image = bench2dImage(out);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const cells = await (await openImageStack(image)).readChannel(0, 0);
 const [, Y, X] = cells.shape;

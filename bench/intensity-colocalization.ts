@@ -5,20 +5,15 @@
  * Prints the median of BENCH_RUNS (default 5) for the two intensity sheets with costes none, fast and accurate.
  * Target: all coefficients without Costes add ≤ 100 ms; Costes fast/accurate are reported separately.
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openImageStack } from '../src/io/image-stack.js';
 import { buildIntensityColocalizationTables } from '../src/tables/intensity-colocalization.js';
-import { syntheticDiskMasks, writeSyntheticTwoChannel } from './synthetic.js';
+import { syntheticDiskMasks, bench2dImage } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
-mkdirSync(out, { recursive: true });
-const image = join(out, '2d_2048x2048.ome.tif');
-if (!existsSync(image)) {
-  writeSyntheticTwoChannel(image, { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 });
-}
+const image = bench2dImage(out);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const stack = await openImageStack(image);
 const cell = await stack.readChannel(0, 0);

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticTwoChannel, type SyntheticSpec } from './synthetic.js';
+import { BENCH_2D_SPEC, writeSyntheticTwoChannel, type SyntheticSpec } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
@@ -36,7 +36,7 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
 const cases: { name: string; spec: SyntheticSpec; original: number }[] = [
   {
     name: '2d_2048x2048',
-    spec: { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 },
+    spec: BENCH_2D_SPEC,
     original: 6.4,
   },
   {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticTwoChannel } from './synthetic.js';
+import { bench2dImage, writeSyntheticTwoChannel } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
@@ -73,10 +73,7 @@ const base = (image: string, resultsDir: string, coloc = '{min_cell_voxels: 100,
   ].join('\n');
 
 // 1. A 2048² two-channel run (bench/run.ts's image), analysed once without a report, then reported.
-const image2d = join(out, '2d_2048x2048.ome.tif');
-if (!existsSync(image2d)) {
-  writeSyntheticTwoChannel(image2d, { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 });
-}
+const image2d = bench2dImage(out);
 const run2d = join(out, 'report_2d_results');
 writeFileSync(join(out, 'report_2d.yaml'), base(image2d, run2d));
 sh(['run', join(out, 'report_2d.yaml'), '-q', '--no-report']);

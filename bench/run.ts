@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSyntheticTwoChannel, type SyntheticSpec } from './synthetic.js';
+import { BENCH_2D_SPEC, writeSyntheticTwoChannel, type SyntheticSpec } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
@@ -32,14 +32,14 @@ const cases: Case[] = [
   {
     name: '2d_2048x2048',
     image: '2d_2048x2048',
-    spec: { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 },
+    spec: BENCH_2D_SPEC,
     target: { s: 0.3, mib: 185 },
     original: { s: 6.4, mib: 380 },
   },
   {
     name: '2d_2048x2048_intensity_costes_fast',
     image: '2d_2048x2048',
-    spec: { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 },
+    spec: BENCH_2D_SPEC,
     config: ['intensity_colocalization_config: {enabled: true, costes: fast}'],
     target: null,
     original: null,

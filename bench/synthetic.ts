@@ -2,7 +2,8 @@
  * Synthetic benchmark images, generated at bench time (never committed): soft blobs for cells and
  * markers on a flat background with Gaussian noise, written as deflate OME-TIFFs like the fixtures.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeTiffStack } from '../src/io/tiff-writer.js';
 import { masksToFlows } from '../src/segmentation/cellpose/dynamics/index.js';
 
@@ -128,6 +129,18 @@ export function writeSyntheticTwoChannel(path: string, spec: SyntheticSpec): voi
   writeFileSync(path, bytes);
 }
 
+
+/** The 2048×2048 two-channel benchmark image (bench/run.ts's `2d_2048x2048`): 300 soft discs of radius 10–16 px
+ * for cells, some touching, and 300 of 3–6 px for markers. */
+export const BENCH_2D_SPEC: SyntheticSpec = { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 };
+
+/** `dir/2d_2048x2048.ome.tif`, generated on first use (the benches share one file; never committed). */
+export function bench2dImage(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const image = join(dir, '2d_2048x2048.ome.tif');
+  if (!existsSync(image)) writeSyntheticTwoChannel(image, BENCH_2D_SPEC);
+  return image;
+}
 /** Disks of radius 9–16 px, centres on a jittered grid so some touch; labels 1..N (raster order of centres). */
 export function syntheticDiskMasks(L: number, nCells: number, seed: number): { masks: Uint32Array; centres: { y: number; x: number; r: number }[] } {
   const r = rng(seed);

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { openViewerServer, startViewerServer } from '../src/viewer/server/server.js';
-import { writeSyntheticTwoChannel } from './synthetic.js';
+import { bench2dImage } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,10 +29,7 @@ if (!existsSync(CHROMIUM)) {
 }
 const out = join(root, 'bench', 'out');
 mkdirSync(out, { recursive: true });
-const image = join(out, '2d_2048x2048.ome.tif');
-if (!existsSync(image)) {
-  writeSyntheticTwoChannel(image, { shape: [1, 2048, 2048], nCells: 300, nMarkers: 300, cellR: [10, 16], markerR: [3, 6], cellRz: [1, 1], markerRz: [1, 1], seed: 1 });
-}
+const image = bench2dImage(out);
 const dir = mkdtempSync(join(tmpdir(), 'cellcoloc-viewer-bench-'));
 const stat = join(dir, 'static');
 mkdirSync(stat);

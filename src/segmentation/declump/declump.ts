@@ -333,6 +333,10 @@ export function declumpMask(
     const holeVoxels = own !== null ? new Float64Array(nSeeds + 1) : null;
     const touches = new Uint8Array(nSeeds + 1);
     const borderTest = s.excludeBorderObjects && (roiMask2d !== null || y0 === 0 || x0 === 0 || y1 === Y || x1 === X);
+    // A piece's voxels counted per run of equal labels (in a local): a count kept in `voxels` per voxel makes each
+    // voxel wait for the previous one's store (~0.1 ms over the bench image's 22 clumps, measured).
+    let runLabel = 0;
+    let runVoxels = 0;
     for (let z = 0, row = 0; z < lz; z++) {
       for (let y = 0; y < ly; y++, row++) {
         const gy = y0 + y;
@@ -341,7 +345,12 @@ export function declumpMask(
         for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
           const l = labels[k];
           if (l === 0 || l === OTHER) continue;
-          voxels[l]++;
+          if (l !== runLabel) {
+            voxels[runLabel] += runVoxels;
+            runLabel = l;
+            runVoxels = 0;
+          }
+          runVoxels++;
           out[g + x] = first + l;
           if (holeVoxels !== null && own![k] !== 1) holeVoxels[l]++;
           if (borderTest && !touches[l]) {
@@ -355,6 +364,7 @@ export function declumpMask(
         }
       }
     }
+    voxels[runLabel] += runVoxels;
     const newId = new Uint32Array(nSeeds + 1);
     let renumbered = false;
     for (let l = 1; l <= nSeeds; l++) {

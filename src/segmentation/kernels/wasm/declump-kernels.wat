@@ -227,11 +227,12 @@
       (br $xRows))))
   ;; distance-transform-int.ts `unitPlaneDistanceTransform` (Meijster et al. 2000, phases swapped), the same
   ;; integers, roots and ranks. Returns 0 (nothing meaningful written) when the plane has no background voxel.
-  (func (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (result i32)
+  (func $unitPlaneDT (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (result i32)
     (local $n i32) (local $i i32) (local $x i32) (local $y i32) (local $rowEnd i32) (local $bg i32) (local $bgv v128)
     (local $z v128) (local $v i32) (local $row i32) (local $first i32) (local $last i32) (local $x0 i32) (local $x1 i32)
     (local $m i32) (local $u i32) (local $q i32) (local $fu i32) (local $a i32) (local $b i32) (local $p i32)
     (local $w i32) (local $k i32) (local $top i32) (local $sq i32)
+    (local $mh i32) (local $lo i32) (local $hi i32) (local $t i32) (local $best v128) (local $dv v128) (local $hv v128)
     (local.set $n (i32.mul (local.get $Y) (local.get $X)))
     ;; Phase 1, downward: row 0, then each row from the one above (4 voxels at a time).
     (local.set $x (i32.const 0))
@@ -300,6 +301,7 @@
     (local.set $y (i32.const 0))
     (block $dRows (loop $rows
       (br_if $dRows (i32.ge_s (local.get $y) (local.get $Y)))
+      (block $rowDone
       (local.set $row (i32.mul (local.get $y) (local.get $X)))
       (local.set $first (i32.const 0))
       (block $fd (loop $fl
@@ -323,12 +325,71 @@
           (local.set $m (i32.sub (local.get $x1) (local.get $x0)))
           ;; f[u] = h² of the stretch
           (local.set $u (i32.const 0))
+          (local.set $mh (i32.const 0))
           (block $sqd (loop $sql
             (br_if $sqd (i32.ge_s (local.get $u) (local.get $m)))
             (local.set $v (i32.load offset=786432 (i32.shl (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)) (i32.const 2))))
             (i32.store offset=65536 (i32.shl (local.get $u) (i32.const 2)) (i32.mul (local.get $v) (local.get $v)))
+            (local.set $mh (select (local.get $v) (local.get $mh) (i32.gt_s (local.get $v) (local.get $mh))))
             (local.set $u (i32.add (local.get $u) (i32.const 1)))
             (br $sql)))
+          ;; A row whose column distances h are all small (a clump's rows): each voxel's minimum over u of
+          ;; (x − u)² + f[u] taken outward from x (offsets t = 0, 1, …), four voxels side by side, instead of the
+          ;; envelope, whose pops and division make a chain of unpredictable branches. The search stops once (t + 1)²
+          ;; reaches every lane's minimum (no farther u can lower it; by t = h(x) at the latest, as f[x] = h(x)²), so
+          ;; the minimum is the envelope's: the same integers. f is copied with 64 entries of 0x3f3f3f3f on each side
+          ;; (beyond the stretch: never a minimum) to PF = 82176, in the envelope's S and T space, unused here (u − t < 0:
+          ;; the address is PF + 4 (u − t), not an offset, which must not be negative).
+          ;; Limit h <= 60: within the pads (t <= h; larger h: the envelope).
+          (if (i32.le_s (local.get $mh) (i32.const 60)) (then
+            (memory.fill (i32.const 81920) (i32.const 0x3f) (i32.const 256))
+            (memory.copy (i32.const 82176) (i32.const 65536) (i32.shl (local.get $m) (i32.const 2)))
+            (memory.fill (i32.add (i32.const 82176) (i32.shl (local.get $m) (i32.const 2))) (i32.const 0x3f) (i32.const 256))
+            (local.set $u (i32.const 0))
+            (block $gd (loop $gl
+              (br_if $gd (i32.gt_s (i32.add (local.get $u) (i32.const 4)) (local.get $m)))
+              (local.set $best (v128.load offset=82176 (i32.shl (local.get $u) (i32.const 2))))
+              (local.set $t (i32.const 1))
+              (block $td (loop $tl
+                (local.set $dv (i32x4.splat (i32.mul (local.get $t) (local.get $t))))
+                (br_if $td (i32x4.all_true (i32x4.le_s (local.get $best) (local.get $dv))))
+                (local.set $best (i32x4.min_s (local.get $best)
+                  (i32x4.min_s
+                    (i32x4.add (v128.load (i32.add (i32.const 82176) (i32.shl (i32.sub (local.get $u) (local.get $t)) (i32.const 2)))) (local.get $dv))
+                    (i32x4.add (v128.load offset=82176 (i32.shl (i32.add (local.get $u) (local.get $t)) (i32.const 2))) (local.get $dv)))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tl)))
+              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
+              (v128.store offset=458752 (i32.shl (local.get $i) (i32.const 2))
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s (local.get $best))))
+                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $best) (local.get $best)))))))
+              (if (local.get $withRanks) (then
+                (v128.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32x4.sub (i32x4.splat (local.get $top)) (local.get $best)))))
+              (local.set $u (i32.add (local.get $u) (i32.const 4)))
+              (br $gl)))
+            ;; the last voxels one by one, the same search
+            (block $sd2 (loop $sl2
+              (br_if $sd2 (i32.ge_s (local.get $u) (local.get $m)))
+              (local.set $k (i32.load offset=82176 (i32.shl (local.get $u) (i32.const 2))))
+              (local.set $t (i32.const 1))
+              (block $td2 (loop $tl2
+                (local.set $w (i32.mul (local.get $t) (local.get $t)))
+                (br_if $td2 (i32.le_s (local.get $k) (local.get $w)))
+                (local.set $a (i32.add (i32.load (i32.add (i32.const 82176) (i32.shl (i32.sub (local.get $u) (local.get $t)) (i32.const 2)))) (local.get $w)))
+                (local.set $k (select (local.get $a) (local.get $k) (i32.lt_s (local.get $a) (local.get $k))))
+                (local.set $a (i32.add (i32.load offset=82176 (i32.shl (i32.add (local.get $u) (local.get $t)) (i32.const 2))) (local.get $w)))
+                (local.set $k (select (local.get $a) (local.get $k) (i32.lt_s (local.get $a) (local.get $k))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $tl2)))
+              (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
+              (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.convert_i32_s (local.get $k)))))
+              (if (local.get $withRanks) (then
+                (i32.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $k)))))
+              (local.set $u (i32.add (local.get $u) (i32.const 1)))
+              (br $sl2)))
+            (br $rowDone)))
           (local.set $q (i32.const 0))
           (i32.store offset=81920 (i32.const 0) (i32.const 0))
           (i32.store offset=98304 (i32.const 0) (i32.const 0))
@@ -390,7 +451,7 @@
                 (local.set $w (i32.load offset=98304 (i32.shl (local.get $q) (i32.const 2))))
                 (local.set $sq (i32.load offset=65536 (i32.shl (local.get $p) (i32.const 2))))))))
             (local.set $u (i32.sub (local.get $u) (i32.const 1)))
-            (br $ol)))))
+            (br $ol))))))
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $rows)))
     (i32.const 1))
