@@ -1,6 +1,6 @@
 /**
- * Zarr array and NGFF metadata read with plain code (issue 20, speed: src/io/zarr/array-metadata.ts,
- * ngff-metadata.ts). Which arrays the direct path reads without zarrita — per the Zarr v2/v3 specs: C order, no
+ * Zarr array metadata read with plain code (issue 20, speed: src/io/zarr/array-metadata.ts) and NGFF metadata
+ * validated with zod (ngff-metadata.ts). Which arrays the direct path reads without zarrita — per the Zarr v2/v3 specs: C order, no
  * filters, little-endian data, at most one known compressor after `bytes`, a regular chunk grid, no sharding — and
  * that every other array is left to zarrita; malformed `multiscales` refused in one line naming the key.
  */
@@ -60,7 +60,7 @@ test('plainArray: everything else is left to zarrita (null)', () => {
   for (const [what, meta] of cases) assert.equal(plainArray(meta), null, what);
 });
 
-test('multiscales checked without zod: one line naming the key and what was expected', () => {
+test('multiscales checked (zod): one line naming the key and what was expected', () => {
   const ga = (m: unknown, omero?: unknown) => ({ zarrFormat: 2 as const, attrs: { multiscales: [m], ...(omero === undefined ? {} : { omero }) }, file: 'img.zarr/.zattrs' });
   const axes = [{ name: 'y', type: 'space', unit: 'micrometer' }, 'x'];
   const ok = { axes, datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [0.5, 0.25] }, { type: 'translation', translation: [1, 1] }] }] };
@@ -70,14 +70,14 @@ test('multiscales checked without zod: one line naming the key and what was expe
   assert.deepEqual(img.channelLabels, ['DAPI', '']);
   assert.deepEqual(parseNgffImage(ga(ok, { channels: 'none' }), 'img.zarr').channelLabels, [], 'an omero block of another shape is ignored');
   const bad: [unknown, RegExp][] = [
-    ['not an object', /multiscales\[0\]: expected an object, got string/],
-    [{ ...ok, axes: ['x'] }, /multiscales\[0\]\.axes: expected an array of at least 2 axes, got 1/],
-    [{ ...ok, axes: [{ name: 'y' }, { type: 'space' }] }, /multiscales\[0\]\.axes\.1: expected an axis name or \{name, type\?, unit\?\}/],
-    [{ ...ok, axes: [{ name: 'y', unit: 5 }, 'x'] }, /multiscales\[0\]\.axes\.0\.unit: expected a string, got number/],
-    [{ ...ok, datasets: [] }, /multiscales\[0\]\.datasets: expected an array of at least 1 dataset/],
-    [{ ...ok, datasets: [{ path: '' }] }, /multiscales\[0\]\.datasets\.0\.path: expected a non-empty string/],
+    ['not an object', /multiscales\[0\]: Invalid input: expected object, received string/],
+    [{ ...ok, axes: ['x'] }, /multiscales\[0\]\.axes: Too small: expected array to have >=2 items/],
+    [{ ...ok, axes: [{ name: 'y' }, { type: 'space' }] }, /multiscales\[0\]\.axes\.1: expected an axis name or \{name, type\?: string, unit\?: string\}/],
+    [{ ...ok, axes: [{ name: 'y', unit: 5 }, 'x'] }, /multiscales\[0\]\.axes\.0: expected an axis name or \{name, type\?: string, unit\?: string\}/],
+    [{ ...ok, datasets: [] }, /multiscales\[0\]\.datasets: Too small: expected array to have >=1 items/],
+    [{ ...ok, datasets: [{ path: '' }] }, /multiscales\[0\]\.datasets\.0\.path: Too small: expected string to have >=1 characters/],
     [{ ...ok, datasets: [{ path: '0', coordinateTransformations: [{ scale: [1, 1] }] }] }, /multiscales\[0\]\.datasets\.0\.coordinateTransformations\.0: expected a transformation \{type, \.\.\.\}/],
-    [{ ...ok, version: 4 }, /multiscales\[0\]\.version: expected a string, got number/],
+    [{ ...ok, version: 4 }, /multiscales\[0\]\.version: Invalid input: expected string, received number/],
   ];
   for (const [m, re] of bad) {
     assert.throws(

@@ -1,8 +1,8 @@
 /**
  * OME-NGFF metadata (https://ngff.openmicroscopy.org): the `multiscales` image description of NGFF 0.4
  * (Zarr v2, group `.zattrs`) and 0.5 (Zarr v3, `zarr.json` → `attributes.ome`), `omero` channel labels, and
- * the HCS `plate` / `well` descriptions. Read with `node:fs` and validated with plain code (multiscales, omero) or
- * zod (plate, well); the arrays themselves are read by zarr-stack.ts. Only what CellColoc uses is validated
+ * the HCS `plate` / `well` descriptions. Read with `node:fs` and validated with zod; the arrays themselves are
+ * read by zarr-stack.ts. Only what CellColoc uses is validated
  * strictly; unknown keys pass.
  *
  * Errors name the store, the metadata file and what is wrong, on one line.
@@ -19,82 +19,30 @@ export const NGFF_AXES = ['t', 'c', 'z', 'y', 'x'] as const;
 export type NgffAxis = (typeof NGFF_AXES)[number];
 
 /**
- * `multiscales[0]` checked with plain code rather than zod schemas (issue 20, speed): zod 4 compiles an object
- * schema into a parser on its first use, which every `cellcoloc run` of a store paid (~2 ms per open, twice per run).
- * The checks are the ones the schemas made — axes (names or {name, type?, unit?} objects), datasets with a
- * non-empty path, coordinate transformations that are objects with a `type` — and unknown keys still pass.
- * Each failure names the key path as before (`multiscales[0].datasets.0.path: …`).
+ * The image schemas (zod), built on the first image opened and kept for the process: zod 4 compiles an object
+ * schema into a parser on its first use (~2 ms, measured), which a run then pays once, not at every open (a store is
+ * opened twice per run: memory check, then load), and a TIFF run not at all.
  */
-interface Transform {
-  type: string;
-  scale?: unknown;
+let imageSchemas: ReturnType<typeof buildImageSchemas> | null = null;
+function buildImageSchemas() {
+  const ScaleTransform = z.object({ type: z.literal('scale'), scale: z.array(z.number().positive()) }).passthrough();
+  const TranslationTransform = z.object({ type: z.literal('translation') }).passthrough();
+  // Union messages of our own: zod's own for a failed union is only "Invalid input".
+  const Transform = z.union([ScaleTransform, TranslationTransform, z.object({ type: z.string() }).passthrough()], { error: 'expected a transformation {type, ...}' });
+  const AxisObject = z.object({ name: z.string(), type: z.string().optional(), unit: z.string().optional() }).passthrough();
+  const Multiscale = z
+    .object({
+      version: z.string().optional(),
+      axes: z.array(z.union([AxisObject, z.string()], { error: 'expected an axis name or {name, type?: string, unit?: string}' })).min(2),
+      datasets: z.array(z.object({ path: z.string().min(1), coordinateTransformations: z.array(Transform).optional() }).passthrough()).min(1),
+      coordinateTransformations: z.array(Transform).optional(),
+    })
+    .passthrough();
+  const Omero = z.object({ channels: z.array(z.object({ label: z.string().optional() }).passthrough()).optional() }).passthrough();
+  return { Multiscale, Omero };
 }
-interface AxisObject {
-  name: string;
-  type?: string;
-  unit?: string;
-}
-interface Multiscale {
-  version?: string;
-  axes: (AxisObject | string)[];
-  datasets: { path: string; coordinateTransformations?: Transform[] }[];
-  coordinateTransformations?: Transform[];
-}
-
-class ShapeError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-
-function optionalString(o: Record<string, unknown>, k: string, at: string): void {
-  if (o[k] !== undefined && typeof o[k] !== 'string') throw new ShapeError(at + k, `expected a string, got ${kind(o[k])}`);
-}
-
-function transforms(v: unknown, at: string): void {
-  if (v === undefined) return;
-  if (!Array.isArray(v)) throw new ShapeError(at, `expected an array, got ${kind(v)}`);
-  v.forEach((t, i) => {
-    if (!isObject(t) || typeof t.type !== 'string') throw new ShapeError(`${at}.${i}`, 'expected a transformation {type, ...}');
-  });
-}
-
-/** `m` as a Multiscale, or a ShapeError naming the first key that is not what NGFF requires. */
-function checkMultiscale(m: unknown): Multiscale {
-  if (!isObject(m)) throw new ShapeError('', `expected an object, got ${kind(m)}`);
-  optionalString(m, 'version', '');
-  const axes = m.axes;
-  if (!Array.isArray(axes) || axes.length < 2) throw new ShapeError('axes', `expected an array of at least 2 axes, got ${Array.isArray(axes) ? `${axes.length}` : kind(axes)}`);
-  axes.forEach((a, i) => {
-    if (typeof a === 'string') return;
-    if (!isObject(a) || typeof a.name !== 'string') throw new ShapeError(`axes.${i}`, 'expected an axis name or {name, type?, unit?}');
-    optionalString(a, 'type', `axes.${i}.`);
-    optionalString(a, 'unit', `axes.${i}.`);
-  });
-  const ds = m.datasets;
-  if (!Array.isArray(ds) || ds.length < 1) throw new ShapeError('datasets', `expected an array of at least 1 dataset, got ${Array.isArray(ds) ? '0' : kind(ds)}`);
-  ds.forEach((d, i) => {
-    if (!isObject(d)) throw new ShapeError(`datasets.${i}`, `expected an object, got ${kind(d)}`);
-    if (typeof d.path !== 'string' || d.path === '') throw new ShapeError(`datasets.${i}.path`, 'expected a non-empty string');
-    transforms(d.coordinateTransformations, `datasets.${i}.coordinateTransformations`);
-  });
-  transforms(m.coordinateTransformations, 'coordinateTransformations');
-  return m as unknown as Multiscale;
-}
-
-/** `omero.channels[].label`, or [] where the omero block is absent or not of that shape (it is optional). */
-function omeroLabels(om: unknown): string[] {
-  if (!isObject(om) || om.channels === undefined) return [];
-  const ch = om.channels;
-  if (!Array.isArray(ch) || !ch.every((c) => isObject(c) && (c.label === undefined || typeof c.label === 'string'))) return [];
-  return ch.map((c) => (c as { label?: string }).label ?? '');
-}
+type Multiscale = z.infer<ReturnType<typeof buildImageSchemas>['Multiscale']>;
+type Transform = NonNullable<Multiscale['coordinateTransformations']>[number];
 
 // The HCS plate and well layouts (`cellcoloc sheet`, `batch` on a plate): zod, built on first use.
 let plateSchemas: ReturnType<typeof buildPlateSchemas> | null = null;
@@ -220,13 +168,13 @@ export function parseNgffImage(ga: GroupAttributes, store: string): NgffImage {
     const what = ga.attrs.plate ? 'an HCS plate (use `cellcoloc batch` or `cellcoloc sheet` on it, or point image: at one field, e.g. A/1/0)' : ga.attrs.well ? 'a plate well (point image: at one of its fields, e.g. <well>/0)' : 'no multiscales';
     throw inputError(`${where}: expected an OME-NGFF image (multiscales metadata), got ${what}`);
   }
-  let m: Multiscale;
-  try {
-    m = checkMultiscale(ms[0]);
-  } catch (e) {
-    if (!(e instanceof ShapeError)) throw e;
-    throw inputError(`${where}: multiscales[0]${e.key ? `.${e.key}` : ''}: ${e.message}`);
+  imageSchemas ??= buildImageSchemas();
+  const r = imageSchemas.Multiscale.safeParse(ms[0]);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw inputError(`${where}: multiscales[0]${i.path.map((k) => `.${String(k)}`).join('')}: ${i.message}`);
   }
+  const m = r.data;
   const names = m.axes.map((a) => (typeof a === 'string' ? a : a.name).toLowerCase());
   const seen = new Set<string>();
   for (const n of names) {
@@ -254,7 +202,9 @@ export function parseNgffImage(ga: GroupAttributes, store: string): NgffImage {
     // The multiscale-wide transform applies after the level's own: its scale stretches the level's translation too.
     return { path: d.path, scale: s.map((v, i) => v * outer[i]), translation: tr.map((v, i) => v * outer[i]) };
   });
-  const channelLabels = omeroLabels(ga.attrs.omero);
+  // omero is optional and transitional (NGFF): a block of another shape is ignored, not an error.
+  const om = imageSchemas.Omero.safeParse(ga.attrs.omero);
+  const channelLabels = om.success ? (om.data.channels ?? []).map((c) => c.label ?? '') : [];
   return { axes: names as NgffAxis[], levels, unitUm, units, channelLabels, version: m.version ?? (ga.zarrFormat === 3 ? '0.5' : '0.4') };
 }
 
