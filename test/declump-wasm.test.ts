@@ -12,7 +12,9 @@
  * with plateaus, zeros and negative values; basin merging's scan (merged labels, with 'max' and 'mean' saddles, one
  * or two maps, fragments, more labels than the kernel's table holds); the watershed of negated integer intensities
  * (ranks and flood together: wide ranges, fractions, negative values, −0, +∞, masks touching the border); the
- * convex hull's pixel count of each component (test/declump-convex.test.ts checks it against scikit-image).
+ * convex hull's pixel count of each component (test/declump-convex.test.ts checks it against scikit-image); the
+ * whole-image passes over the runs (`componentRunStats`' boxes, voxels, runs and hole-free flags, `componentRunIndex`)
+ * on random 2-D and 3-D masks, with and without the per-run touching pairs, and past the kernels' run limit.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +25,8 @@ import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { componentRunIndex, hullPixelsIndexed } from '../src/segmentation/declump/convex-hull.js';
 import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
-import { declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { componentRunIndexWasm, componentRunStatsWasm, declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { componentRunStats } from '../src/segmentation/declump/component-runs.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -295,4 +298,46 @@ test('convex hull pixels of components: WebAssembly = JavaScript (random blobs, 
     }
   }
   assert.ok(checked > 300, `components checked: ${checked}`);
+});
+
+test('whole-image run passes: WebAssembly boxes, voxels, runs, hole-free flags and run index = JavaScript', () => {
+  const rand = lcg(23);
+  let ran = 0;
+  for (let t = 0; t < 40; t++) {
+    const Z = t % 4 === 3 ? 1 + Math.floor(rand() * 6) : 1;
+    const Y = 1 + Math.floor(rand() * 70);
+    const X = 1 + Math.floor(rand() * 70);
+    const density = 0.2 + 0.6 * rand();
+    // Blobs and noise: components with holes, diagonal contacts, one-voxel runs, runs on every edge.
+    const mask = new Uint8Array(Z * Y * X);
+    for (let i = 0; i < mask.length; i++) mask[i] = rand() < density ? 1 : 0;
+    const shape = [Z, Y, X] as [number, number, number];
+    const runs = findRuns(mask, shape, 1);
+    const rowPairs = Z === 1 ? new Int32Array(runs.count) : null;
+    const count = resolveComponents(runs, shape, 'full', rowPairs);
+    for (const need of [{}, { rowPairs }, { holes: false }, { faceConnected: false, rowPairs }]) {
+      const js = withEngine('js', () => componentRunStats(runs, shape, count, need));
+      const wasm = componentRunStats(runs, shape, count, need);
+      assert.deepEqual(wasm, js, `stats ${t} ${JSON.stringify(Object.keys(need))}`);
+    }
+    if (componentRunStatsWasm(runs, shape, count, rowPairs) !== null) ran++;
+    const js = withEngine('js', () => componentRunIndex(runs, count, Z * Y));
+    const wasm = componentRunIndex(runs, count, Z * Y);
+    assert.deepEqual([wasm.runStart, wasm.runsOf, wasm.rowOf], [js.runStart, js.runsOf, js.rowOf], `index ${t}`);
+    assert.ok(wasm.wasmRuns >= 0);
+    if (Z === 1) for (let c = 1; c <= count; c++) assert.equal(hullPixelsIndexed(runs, wasm, c, Y), withEngine('js', () => hullPixelsIndexed(runs, js, c, Y)));
+  }
+  assert.equal(ran, 40);
+  // More runs than the kernels' arrays hold (65 536): they decline, the JavaScript gives the answer.
+  const Y = 300;
+  const X = 500;
+  const mask = new Uint8Array(Y * X);
+  for (let i = 0; i < mask.length; i += 2) mask[i] = 1;
+  const runs = findRuns(mask, [1, Y, X], 1);
+  const rowPairs = new Int32Array(runs.count);
+  const count = resolveComponents(runs, [1, Y, X], 'full', rowPairs);
+  assert.ok(runs.count > 1 << 16);
+  assert.equal(componentRunStatsWasm(runs, [1, Y, X], count, rowPairs), null);
+  assert.equal(componentRunIndexWasm(runs, new Int32Array(count + 2), count, Y), null);
+  assert.deepEqual(componentRunStats(runs, [1, Y, X], count, { rowPairs }), withEngine('js', () => componentRunStats(runs, [1, Y, X], count, { rowPairs })));
 });

@@ -16,6 +16,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
+import { componentRunStatsWasm } from '../kernels/declump-wasm.js';
 
 const localParent = new GrowBuffer(Int32Array);
 
@@ -80,6 +81,43 @@ export function componentRunStats(
   need: { holes?: boolean; faceConnected?: boolean; rowPairs?: Int32Array | null } = {},
 ): ComponentRunStats {
   const [Z, Y] = shape;
+  const { comp } = runs;
+  const holes = Z === 1 && need.holes !== false;
+  const rowPairs = holes ? need.rowPairs ?? null : null;
+  // The pass over every run in WebAssembly where it fits (the same numbers; compiled at once, where a fresh process
+  // would run the loop below interpreted: docs/declumping.md, "Cold start"), this loop otherwise.
+  const fast = componentRunStatsWasm(runs, shape, count, rowPairs);
+  const { boxes, voxels, nRuns } = fast ?? runStatsJs(runs, shape, count);
+  const holeFree = fast && rowPairs ? fast.holeFree : new Uint8Array(count + 1);
+  const faceConnected = new Uint8Array(count + 1);
+  if (holes && !(fast && rowPairs)) {
+    // Touching pairs (8-connectivity) between consecutive rows, per component: holes = pairs − runs + 1. Counted
+    // per run by `resolveComponents(..., 'full', rowPairs)` when the caller has them (the same walk), else here.
+    const edges = new Int32Array(count + 1);
+    if (rowPairs) for (let k = 0; k < runs.count; k++) edges[comp[k]] += rowPairs[k];
+    else for (let y = 1; y < Y; y++) pairRows(runs, y, y - 1, 1, edges, null);
+    for (let c = 1; c <= count; c++) holeFree[c] = edges[c] - nRuns[c] + 1 === 0 ? 1 : 0;
+  }
+  if (need.faceConnected === false) return { boxes, voxels, holeFree, faceConnected, nRuns };
+  // Face connectivity: a union-find over the runs with overlapping (not merely diagonal) x ranges.
+  const parent = new Int32Array(runs.count);
+  for (let k = 0; k < runs.count; k++) parent[k] = k;
+  for (let z = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++) {
+      const r = z * Y + y;
+      if (y > 0) pairRows(runs, r, r - 1, 0, null, parent);
+      if (z > 0) pairRows(runs, r, r - Y, 0, null, parent);
+    }
+  }
+  const roots = new Int32Array(count + 1);
+  for (let k = 0; k < runs.count; k++) if (find(parent, k) === k) roots[comp[k]]++;
+  for (let c = 1; c <= count; c++) faceConnected[c] = roots[c] === 1 ? 1 : 0;
+  return { boxes, voxels, holeFree, faceConnected, nRuns };
+}
+
+/** Boxes, voxels and runs per component: the JavaScript pass of `componentRunStats` (the kernels' reference). */
+export function runStatsJs(runs: Runs, shape: Shape3, count: number): { boxes: Int32Array; voxels: Float64Array; nRuns: Int32Array } {
+  const [Z, Y] = shape;
   const { rowStart, x0, x1, comp } = runs;
   const boxes = new Int32Array(6 * (count + 1));
   const voxels = new Float64Array(count + 1);
@@ -105,32 +143,7 @@ export function componentRunStats(
       }
     }
   }
-  const holeFree = new Uint8Array(count + 1);
-  const faceConnected = new Uint8Array(count + 1);
-  if (Z === 1 && need.holes !== false) {
-    // Touching pairs (8-connectivity) between consecutive rows, per component: holes = pairs − runs + 1. Counted
-    // per run by `resolveComponents(..., 'full', rowPairs)` when the caller has them (the same walk), else here.
-    const edges = new Int32Array(count + 1);
-    const rowPairs = need.rowPairs;
-    if (rowPairs) for (let k = 0; k < runs.count; k++) edges[comp[k]] += rowPairs[k];
-    else for (let y = 1; y < Y; y++) pairRows(runs, y, y - 1, 1, edges, null);
-    for (let c = 1; c <= count; c++) holeFree[c] = edges[c] - nRuns[c] + 1 === 0 ? 1 : 0;
-  }
-  if (need.faceConnected === false) return { boxes, voxels, holeFree, faceConnected, nRuns };
-  // Face connectivity: a union-find over the runs with overlapping (not merely diagonal) x ranges.
-  const parent = new Int32Array(runs.count);
-  for (let k = 0; k < runs.count; k++) parent[k] = k;
-  for (let z = 0; z < Z; z++) {
-    for (let y = 0; y < Y; y++) {
-      const r = z * Y + y;
-      if (y > 0) pairRows(runs, r, r - 1, 0, null, parent);
-      if (z > 0) pairRows(runs, r, r - Y, 0, null, parent);
-    }
-  }
-  const roots = new Int32Array(count + 1);
-  for (let k = 0; k < runs.count; k++) if (find(parent, k) === k) roots[comp[k]]++;
-  for (let c = 1; c <= count; c++) faceConnected[c] = roots[c] === 1 ? 1 : 0;
-  return { boxes, voxels, holeFree, faceConnected, nRuns };
+  return { boxes, voxels, nRuns };
 }
 
 /**

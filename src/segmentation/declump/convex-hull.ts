@@ -19,7 +19,7 @@
  */
 import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
-import { hullPixelsWasm, hullRunsFilled, hullRunsTarget } from '../kernels/declump-wasm.js';
+import { componentRunIndexWasm, hullPixelsWasm, hullRunsFilled, hullRunsTarget } from '../kernels/declump-wasm.js';
 
 function gcd(a: number, b: number): number {
   // Most hull edges of a digitised outline are short or axis-aligned: no division needed.
@@ -96,6 +96,10 @@ export function componentRunIndex(runs: Runs, count: number, rows: number, nRuns
   if (nRuns) for (let c = 1; c <= count; c++) runStart[c + 1] = nRuns[c];
   else for (let k = 0; k < runs.count; k++) runStart[comp[k] + 1]++;
   for (let c = 1; c <= count + 1; c++) runStart[c] += runStart[c - 1];
+  // The pass over every run in WebAssembly where it fits (the same indices; compiled at once, where a fresh process
+  // would run the loop below interpreted: docs/declumping.md, "Cold start").
+  const fast = componentRunIndexWasm(runs, runStart, count, rows);
+  if (fast) return { runStart, runsOf: fast.runsOf, rowOf: fast.rowOf, wasmRuns: fast.generation };
   const fill = runStart.slice(0, count + 1);
   const runsOf = new Int32Array(runs.count);
   const rowOf = new Int32Array(runs.count);

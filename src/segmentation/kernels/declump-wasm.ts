@@ -15,6 +15,7 @@
  */
 import { DECLUMP_KERNELS_WASM } from './wasm/declump-kernels-wasm.js';
 import { instantiateKernels } from '../../core/wasm-kernels.js';
+import type { Runs } from '../runs.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -25,6 +26,8 @@ interface KernelExports {
   mergeScan(Y: number, X: number, k: number, nc: number): number;
   negatedIntegerRanks(n: number): number;
   hullPixels(qStart: number, qEnd: number): number;
+  runStats(Z: number, Y: number, X: number, count: number, runCount: number, withPairs: number): void;
+  runIndex(rows: number, withHull: number): void;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -53,6 +56,8 @@ let hullGeneration = 0;
 const MERGE_LABELS = 64;
 /** Rows of the distance transform's envelope scratch (F, S, T in declump-kernels.wat). */
 const DT_ROW_VOXELS = 4096;
+/** Runs, rows and components (+ 1) the whole-image run passes' arrays hold (declump-kernels-runs.wat). */
+const RUN_PASS_MAX = 1 << 16;
 
 interface Views {
   k: KernelExports;
@@ -73,6 +78,18 @@ interface Views {
   hullX0: Int32Array;
   hullX1: Int32Array;
   hullRow: Int32Array;
+  rsRowStart: Int32Array;
+  rsX0: Int32Array;
+  rsX1: Int32Array;
+  rsComp: Int32Array;
+  rsPairs: Int32Array;
+  rsBoxes: Int32Array;
+  rsVoxels: Float64Array;
+  rsNRuns: Int32Array;
+  rsHoleFree: Uint8Array;
+  rsFill: Int32Array;
+  rsRunsOf: Int32Array;
+  rsRowOf: Int32Array;
 }
 
 let views: Views | null | undefined;
@@ -105,6 +122,18 @@ function kernels(): Views | null {
         hullX0: new Int32Array(b, 2621440, HULL_RUNS),
         hullX1: new Int32Array(b, 2883584, HULL_RUNS),
         hullRow: new Int32Array(b, 3145728, HULL_RUNS),
+        rsRowStart: new Int32Array(b, 3407872, RUN_PASS_MAX + 1),
+        rsX0: new Int32Array(b, 3735552, RUN_PASS_MAX),
+        rsX1: new Int32Array(b, 3997696, RUN_PASS_MAX),
+        rsComp: new Int32Array(b, 4259840, RUN_PASS_MAX),
+        rsPairs: new Int32Array(b, 4521984, RUN_PASS_MAX),
+        rsBoxes: new Int32Array(b, 4784128, 6 * RUN_PASS_MAX),
+        rsVoxels: new Float64Array(b, 6356992, RUN_PASS_MAX),
+        rsNRuns: new Int32Array(b, 6881280, RUN_PASS_MAX),
+        rsHoleFree: new Uint8Array(b, 7405568, RUN_PASS_MAX),
+        rsFill: new Int32Array(b, 7471104, RUN_PASS_MAX),
+        rsRunsOf: new Int32Array(b, 7733248, RUN_PASS_MAX),
+        rsRowOf: new Int32Array(b, 7995392, RUN_PASS_MAX),
       };
     }
   }
@@ -272,4 +301,65 @@ export function hullPixelsWasm(generation: number, qStart: number, qEnd: number,
   const v = kernels();
   if (!v) return -1;
   return v.k.hullPixels(qStart, qEnd);
+}
+
+/*
+ * Whole-image passes over the runs. A fresh process (a user's `cellcoloc run`) executes these loops once, in V8's
+ * interpreter and baseline tiers: several ms each on the 2048² bench image, where the WebAssembly (compiled at once
+ * by Liftoff) takes a fraction of a millisecond (docs/declumping.md, "Cold start"). Integer work: the same numbers
+ * as the JavaScript loops they replace (test/declump-wasm.test.ts compares both).
+ */
+
+/** The runs' arrays copied in, or false where they do not fit. */
+function loadRuns(v: Views, runs: Runs, rows: number): boolean {
+  if (runs.count > RUN_PASS_MAX || rows > RUN_PASS_MAX) return false;
+  v.rsRowStart.set(runs.rowStart.subarray(0, rows + 1));
+  v.rsX0.set(runs.x0.subarray(0, runs.count));
+  v.rsX1.set(runs.x1.subarray(0, runs.count));
+  v.rsComp.set(runs.comp.subarray(0, runs.count));
+  return true;
+}
+
+/**
+ * `componentRunStats`' pass over the runs (component-runs.ts) of components 1…count: boxes, voxels, runs, and with
+ * `rowPairs` (a plane's touching pairs per run) the hole-free flags (else all 0); null where the kernels cannot run.
+ */
+export function componentRunStatsWasm(
+  runs: Runs,
+  shape: readonly [number, number, number],
+  count: number,
+  rowPairs: Int32Array | null,
+): { boxes: Int32Array; voxels: Float64Array; nRuns: Int32Array; holeFree: Uint8Array } | null {
+  const [Z, Y, X] = shape;
+  if (count + 1 > RUN_PASS_MAX) return null;
+  const v = kernels();
+  if (!v || !loadRuns(v, runs, Z * Y)) return null;
+  if (rowPairs) v.rsPairs.set(rowPairs.subarray(0, runs.count));
+  v.k.runStats(Z, Y, X, count, runs.count, rowPairs ? 1 : 0);
+  return {
+    boxes: v.rsBoxes.slice(0, 6 * (count + 1)),
+    voxels: v.rsVoxels.slice(0, count + 1),
+    nRuns: v.rsNRuns.slice(0, count + 1),
+    holeFree: v.rsHoleFree.slice(0, count + 1),
+  };
+}
+
+/**
+ * `componentRunIndex`' pass (convex-hull.ts): component c's runs at `runsOf[runStart[c] …]` in raster order, each
+ * run's row, and the convexity test's run arrays filled (`generation` for `hullPixelsWasm`); null where the kernels
+ * cannot run it.
+ */
+export function componentRunIndexWasm(
+  runs: Runs,
+  runStart: Int32Array,
+  count: number,
+  rows: number,
+): { runsOf: Int32Array; rowOf: Int32Array; generation: number } | null {
+  if (count + 1 > RUN_PASS_MAX || runs.count > HULL_RUNS) return null;
+  const v = kernels();
+  if (!v || !loadRuns(v, runs, rows)) return null;
+  v.rsFill.set(runStart.subarray(0, count + 1));
+  hullGeneration++; // whatever the hull's arrays held is being replaced
+  v.k.runIndex(rows, 1);
+  return { runsOf: v.rsRunsOf.slice(0, runs.count), rowOf: v.rsRowOf.slice(0, runs.count), generation: ++hullGeneration };
 }
