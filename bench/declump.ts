@@ -92,5 +92,5 @@ for (const [k, [name]] of variants.entries()) {
   let vs = '';
   if (k === 1) vs = ` (vs no declumping: ${versus(1, 0)})`;
   if (k >= 2) vs = ` (declumping alone, vs otsu + rules: ${versus(k, 1)}, target ≤ +30 % ${verdict(k, 1)}; rules + declumping vs plain otsu: ${versus(k, 0)}, ${verdict(k, 0)})`;
-  console.log(`${name}: ${m.toFixed(0)} / ${b.toFixed(0)} / ${c.toFixed(0)} ms${vs}, ${last[k].objects} objects${last[k].info ? `; ${JSON.stringify(last[k].info)}` : ''}`);
+  console.log(`${name}: ${m.toFixed(1)} / ${b.toFixed(1)} / ${c.toFixed(1)} ms${vs}, ${last[k].objects} objects${last[k].info ? `; ${JSON.stringify(last[k].info)}` : ''}`);
 }
