@@ -25,8 +25,8 @@ import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { componentRunIndex, hullPixelsIndexed } from '../src/segmentation/declump/convex-hull.js';
 import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
-import { componentRunIndexWasm, componentRunStatsWasm, declumpKernels, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
-import { componentRunStats } from '../src/segmentation/declump/component-runs.js';
+import { componentRunIndexWasm, componentRunStatsWasm, declumpKernels, faceConnectedWasm, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { componentRunStats, faceConnectedRuns } from '../src/segmentation/declump/component-runs.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -303,6 +303,8 @@ test('convex hull pixels of components: WebAssembly = JavaScript (random blobs, 
 test('whole-image run passes: WebAssembly boxes, voxels, runs, hole-free flags and run index = JavaScript', () => {
   const rand = lcg(23);
   let ran = 0;
+  let faces = 0;
+  let nonChain = 0;
   for (let t = 0; t < 40; t++) {
     const Z = t % 4 === 3 ? 1 + Math.floor(rand() * 6) : 1;
     const Y = 1 + Math.floor(rand() * 70);
@@ -325,9 +327,22 @@ test('whole-image run passes: WebAssembly boxes, voxels, runs, hole-free flags a
     const wasm = componentRunIndex(runs, count, Z * Y);
     assert.deepEqual([wasm.runStart, wasm.runsOf, wasm.rowOf], [js.runStart, js.runsOf, js.rowOf], `index ${t}`);
     assert.ok(wasm.wasmRuns >= 0);
-    if (Z === 1) for (let c = 1; c <= count; c++) assert.equal(hullPixelsIndexed(runs, wasm, c, Y), withEngine('js', () => hullPixelsIndexed(runs, js, c, Y)));
+    const face = componentRunStats(runs, shape, count).faceConnected;
+    // (Per-component connectivity and the hull are plane tools: rows of a plane.)
+    for (let c = 1; c <= count && Z === 1; c++) {
+      assert.equal(hullPixelsIndexed(runs, wasm, c, Y), withEngine('js', () => hullPixelsIndexed(runs, js, c, Y)));
+      // Face connectivity from the component's own runs (WebAssembly) = the image-wide union-find's (JavaScript).
+      const own = faceConnectedRuns(runs, wasm.runsOf, wasm.rowOf, wasm.runStart[c], wasm.runStart[c + 1], wasm.wasmRuns);
+      assert.equal(own, face[c] === 1, `face ${t} ${c}`);
+      assert.equal(faceConnectedWasm(wasm.wasmRuns, wasm.runStart[c], wasm.runStart[c + 1]), face[c], 'the kernel answered');
+      assert.equal(own, faceConnectedRuns(runs, js.runsOf, js.rowOf, js.runStart[c], js.runStart[c + 1]));
+    }
+    if (Z > 1) continue;
+    faces += count;
+    nonChain += face.subarray(1).filter((f) => f === 0).length;
   }
   assert.equal(ran, 40);
+  assert.ok(faces > 1000 && nonChain > 50, `${faces} components, ${nonChain} not face-connected`);
   // More runs than the kernels' arrays hold (65 536): they decline, the JavaScript gives the answer.
   const Y = 300;
   const X = 500;

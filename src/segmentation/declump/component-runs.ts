@@ -16,7 +16,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import type { Runs } from '../runs.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
-import { componentRunStatsWasm } from '../kernels/declump-wasm.js';
+import { componentRunStatsWasm, faceConnectedWasm } from '../kernels/declump-wasm.js';
 
 const localParent = new GrowBuffer(Int32Array);
 
@@ -151,9 +151,15 @@ export function runStatsJs(runs: Runs, shape: Shape3, count: number): { boxes: I
  * `runs`, raster order, rows `rowOf`; `convex-hull.ts` `componentRunIndex`). Runs of adjacent rows that overlap
  * in x (not merely diagonally) belong to the same 8-connected component, so the union-find over its own runs
  * gives the same answer as the image-wide one above — for the few components that need it instead of every run
- * of the image (~0.2 ms on the 2048² bench image).
+ * of the image (~0.2 ms on the 2048² bench image). `wasmRuns`: the index's `wasmRuns` (−1: JavaScript only).
  */
-export function faceConnectedRuns(runs: Runs, runsOf: Int32Array, rowOf: Int32Array, qStart: number, qEnd: number): boolean {
+export function faceConnectedRuns(runs: Runs, runsOf: Int32Array, rowOf: Int32Array, qStart: number, qEnd: number, wasmRuns = -1): boolean {
+  // In WebAssembly when it holds this index's runs (`componentRunIndex`'s `wasmRuns`): the same answer, without the
+  // interpreted loops of a fresh process (docs/declumping.md, "Cold start").
+  if (wasmRuns >= 0) {
+    const f = faceConnectedWasm(wasmRuns, qStart, qEnd);
+    if (f >= 0) return f === 1;
+  }
   const { x0, x1 } = runs;
   const m = qEnd - qStart;
   // Most components (single nuclei) are one run per row, each row overlapping the next: a chain, connected.

@@ -146,7 +146,7 @@ export function declumpMask(
   });
   const runIndex = convexMaxVoxels > 0 ? componentRunIndex(runs, count, Z * Y, nRuns) : undefined;
   const faceConnectedOf = (c: number) =>
-    runIndex ? faceConnectedRuns(runs, runIndex.runsOf, runIndex.rowOf, runIndex.runStart[c], runIndex.runStart[c + 1]) : faceConnected[c] === 1;
+    runIndex ? faceConnectedRuns(runs, runIndex.runsOf, runIndex.rowOf, runIndex.runStart[c], runIndex.runStart[c + 1], runIndex.wasmRuns) : faceConnected[c] === 1;
   // Every step works on the component's bounding box, so the cost follows the foreground, not the image.
   // Margins: 1 voxel of background for the distance transform; the smoothing kernel's half-width for the
   // intensity (the smoothed value of every component voxel then sees all its kernel taps, as on the full image).

@@ -28,6 +28,7 @@ interface KernelExports {
   hullPixels(qStart: number, qEnd: number): number;
   runStats(Z: number, Y: number, X: number, count: number, runCount: number, withPairs: number): void;
   runIndex(rows: number, withHull: number): void;
+  faceConnected(qStart: number, qEnd: number): number;
 }
 
 /** 'js' runs the JavaScript loops (the tests' cross-check of the same bits). */
@@ -362,4 +363,16 @@ export function componentRunIndexWasm(
   hullGeneration++; // whatever the hull's arrays held is being replaced
   v.k.runIndex(rows, 1);
   return { runsOf: v.rsRunsOf.slice(0, runs.count), rowOf: v.rsRowOf.slice(0, runs.count), generation: ++hullGeneration };
+}
+
+/**
+ * `faceConnectedRuns` (component-runs.ts) of the runs [qStart, qEnd) of the run index `generation`
+ * (`componentRunIndexWasm`, whose hull arrays hold each run's x range and row): 1 or 0, or −1 where that index has
+ * been replaced or the kernels cannot run.
+ */
+export function faceConnectedWasm(generation: number, qStart: number, qEnd: number): number {
+  if (generation !== hullGeneration || declumpKernels.engine !== 'wasm') return -1;
+  const v = kernels();
+  if (!v) return -1;
+  return v.k.faceConnected(qStart, qEnd);
 }
