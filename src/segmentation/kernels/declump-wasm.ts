@@ -5,7 +5,8 @@
  * the watershed's flood of a plane whose in-mask voxels are interior (`watershed.ts`), and the first step of the
  * seeds' search (`peaks.ts`: the 8-neighbourhood maxima of a plane's interior, f32 comparisons), and the scan
  * of basin merging (`merge-shallow.ts`), and the convex hull's pixel count of a component's runs
- * (`convex-hull.ts`). The
+ * (`convex-hull.ts`), and the whole-image passes over the runs that a fresh process would otherwise run interpreted
+ * (`componentRunStats`, `componentRunIndex`, `faceConnectedRuns`; declump-kernels-runs.wat). The
  * same floating-point operations in the same order as the JavaScript loops — each lane of an f64x2 is one
  * voxel's sum — so the results are the same to the last bit (test/declump-wasm.test.ts compares both); about
  * twice as fast on declumping's boxes (two voxels per instruction, no bounds checks). The module's memory is
