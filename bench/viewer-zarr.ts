@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { rng } from './synthetic.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -34,18 +35,6 @@ const pyramid = join(base, `pyramid_${N}.ome.zarr`);
 const single = join(base, `single_${N}.ome.zarr`);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const cli = join(root, 'bin', 'cellcoloc.mjs');
-
-/** Seeded PRNG (mulberry32): the same store on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One compressed 512² chunk of channel c at level factor f: background with noise and bright disks (cells, markers). */
 function tile(c: number, f: number, seed: number): Buffer {

@@ -165,21 +165,31 @@ test('local maxima of a plane: WebAssembly candidates = JavaScript (regions, pla
   assert.ok(peaks > 10000, `peaks found: ${peaks}`);
 });
 
+/**
+ * A random plane of flooded basins for the basin-merging tests: a mask of ~95 % of the interior, an integer image,
+ * `seedCount()` seeds at random voxels, flooded by the seeded watershed.
+ */
+function randomBasins(r: () => number, seedCount: () => number): { Y: number; X: number; n: number; labels: Uint32Array; k: number } {
+  const Y = 3 + Math.floor(r() * 40);
+  const X = 3 + Math.floor(r() * 40);
+  const n = Y * X;
+  const mask = new Uint8Array(n);
+  const image = new Float32Array(n);
+  const labels = new Uint32Array(n);
+  for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.95) mask[y * X + x] = 1;
+  for (let i = 0; i < n; i++) image[i] = Math.floor(r() * 20);
+  const k = seedCount();
+  for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
+  seededWatershed(image, labels, mask, [1, Y, X]);
+  return { Y, X, n, labels, k };
+}
+
 test('basin merging: the WebAssembly scan gives the JavaScript merges (one or two maps, max and mean saddles, fragments)', () => {
   const r = lcg(21);
   let merged = 0;
   for (let it = 0; it < 1200; it++) {
-    const Y = 3 + Math.floor(r() * 40);
-    const X = 3 + Math.floor(r() * 40);
-    const n = Y * X;
-    const mask = new Uint8Array(n);
-    const image = new Float32Array(n);
-    const labels = new Uint32Array(n);
-    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.95) mask[y * X + x] = 1;
-    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * 20);
-    const k = 1 + Math.floor(r() * (it % 10 === 0 ? 70 : 8)); // over 63 labels: the JavaScript scan
-    for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
-    seededWatershed(image, labels, mask, [1, Y, X]);
+    // over 63 labels: the JavaScript scan
+    const { Y, X, n, labels, k } = randomBasins(r, () => 1 + Math.floor(r() * (it % 10 === 0 ? 70 : 8)));
     const m0 = Float32Array.from({ length: n }, () => (r() < 0.05 ? -0 : Math.fround(r() * 100)));
     const m1 = Float32Array.from({ length: n }, () => Math.floor(r() * 10));
     const criteria: SaddleCriterion[] = [
@@ -204,17 +214,7 @@ test('basin merging with a map made on demand: the same merges as with every map
   let made = 0;
   let merged = 0;
   for (let it = 0; it < 800; it++) {
-    const Y = 3 + Math.floor(r() * 40);
-    const X = 3 + Math.floor(r() * 40);
-    const n = Y * X;
-    const mask = new Uint8Array(n);
-    const image = new Float32Array(n);
-    const labels = new Uint32Array(n);
-    for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) if (r() < 0.95) mask[y * X + x] = 1;
-    for (let i = 0; i < n; i++) image[i] = Math.floor(r() * 20);
-    const k = 2 + Math.floor(r() * 8);
-    for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
-    seededWatershed(image, labels, mask, [1, Y, X]);
+    const { Y, X, n, labels, k } = randomBasins(r, () => 2 + Math.floor(r() * 8));
     const m0 = Float32Array.from({ length: n }, () => Math.fround(r() * 100));
     const m1 = Float32Array.from({ length: n }, () => Math.floor(r() * 10));
     // Depths from shallow everywhere to deep everywhere, so that both outcomes of the early test occur.

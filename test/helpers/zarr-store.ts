@@ -6,35 +6,6 @@ import { mkdirSync } from 'node:fs';
 import * as zarr from 'zarrita';
 import FileSystemStore from '@zarrita/storage/fs';
 
-export async function writeV3Store(path: string, channels: Uint16Array[], shape: number[], chunkShape: number[]): Promise<void> {
-  mkdirSync(path);
-  const root = zarr.root(new FileSystemStore(path));
-  const spatial = shape.length === 4 ? ['z', 'y', 'x'] : ['y', 'x'];
-  await zarr.create(root, {
-    attributes: {
-      ome: {
-        version: '0.5',
-        multiscales: [
-          {
-            axes: [{ name: 'c', type: 'channel' }, ...spatial.map((n) => ({ name: n, type: 'space', unit: 'micrometer' }))],
-            datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, ...spatial.map((n) => (n === 'z' ? 2 : 0.5))] }] }],
-          },
-        ],
-      },
-    },
-  });
-  const arr = await zarr.create(root.resolve('0'), {
-    shape,
-    chunkShape,
-    dtype: 'uint16',
-    codecs: [{ name: 'bytes', configuration: { endian: 'little' } }, { name: 'zstd', configuration: { level: 1, checksum: false } }],
-  });
-  const all = new Uint16Array(channels.length * channels[0].length);
-  channels.forEach((c, i) => all.set(c, i * c.length));
-  const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  await zarr.set(arr, null, { data: all, shape, stride });
-}
-
 /** One level of a multiscale store: channels `(c, [z,] y, x)` as uint16, its chunk grid and NGFF transforms. */
 export interface StoreLevel {
   channels: Uint16Array[];
@@ -83,4 +54,10 @@ export async function writeMultiscaleV3Store(path: string, levels: StoreLevel[])
     const stride = lv.shape.map((_, d) => lv.shape.slice(d + 1).reduce((a, b) => a * b, 1));
     await zarr.set(arr, null, { data: all, shape: lv.shape, stride });
   }
+}
+
+/** A single-level store (level 0 at path `0`), y/x spacing 0.5 µm (z 2 µm). */
+export async function writeV3Store(path: string, channels: Uint16Array[], shape: number[], chunkShape: number[]): Promise<void> {
+  const scale = [1, ...(shape.length === 4 ? [2, 0.5, 0.5] : [0.5, 0.5])];
+  await writeMultiscaleV3Store(path, [{ channels, shape, chunkShape, scale }]);
 }
