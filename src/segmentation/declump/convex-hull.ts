@@ -147,46 +147,19 @@ export function hullPixelsIndexed(runs: Runs, index: ComponentRunIndex, c: numbe
       py[m++] = y;
     }
   }
-  return fixed ? hullOfFixedPoints(m) : hullOfRowExtremes(px, py, m);
+  return fixed ? hullOfRowExtremes(PX, PY, m, HX, HY) : hullOfRowExtremes(px, py, m);
 }
 
-/** `hullOfRowExtremes` of the first `m` points of PX, PY (the same statements, on the fixed scratch). */
-function hullOfFixedPoints(m: number): number {
-  const px = PX;
-  const py = PY;
-  if (m <= 2) return m === 0 ? 0 : gcd(Math.abs(px[m - 1] - px[0]), Math.abs(py[m - 1] - py[0])) + 1;
-  const hx = HX;
-  const hy = HY;
-  let h = 0;
-  for (let pass = 0; pass < 2; pass++) {
-    const start = h;
-    for (let t = 0; t < m; t++) {
-      const i = pass === 0 ? t : m - 1 - t;
-      const qx = px[i];
-      const qy = py[i];
-      while (h - start >= 2 && (hx[h - 1] - hx[h - 2]) * (qy - hy[h - 2]) - (hy[h - 1] - hy[h - 2]) * (qx - hx[h - 2]) <= 0) h--;
-      hx[h] = qx;
-      hy[h++] = qy;
-    }
-    h--;
-  }
-  let area2 = 0;
-  let boundary = 0;
-  for (let i = 0; i < h; i++) {
-    const j = i + 1 === h ? 0 : i + 1;
-    area2 += hx[i] * hy[j] - hx[j] * hy[i];
-    boundary += gcd(Math.abs(hx[j] - hx[i]), Math.abs(hy[j] - hy[i]));
-  }
-  return Math.abs(area2) / 2 + boundary / 2 + 1;
-}
-
-/** Lattice points of the convex hull of `m` points sorted by (y, x) (Pick's theorem, see above). */
-function hullOfRowExtremes(px: Int32Array, py: Int32Array, m: number): number {
+/**
+ * Lattice points of the convex hull of `m` points sorted by (y, x) (Pick's theorem, see above). `hx`, `hy`: chain
+ * scratch of at least 2m + 2 entries (the fixed HX, HY when the points fit the fixed scratch).
+ */
+function hullOfRowExtremes(px: Int32Array, py: Int32Array, m: number, hx?: Int32Array, hy?: Int32Array): number {
   // One or two points: the lattice points of the segment between them.
   if (m <= 2) return m === 0 ? 0 : gcd(Math.abs(px[m - 1] - px[0]), Math.abs(py[m - 1] - py[0])) + 1;
   // Andrew's monotone chain (points sorted by y, then x): one chain forward, one backward.
-  const hx = hxScratch.get(2 * m + 2);
-  const hy = hyScratch.get(2 * m + 2);
+  hx ??= hxScratch.get(2 * m + 2);
+  hy ??= hyScratch.get(2 * m + 2);
   let h = 0;
   for (let pass = 0; pass < 2; pass++) {
     const start = h;
