@@ -143,6 +143,16 @@ function kernels(): Views | null {
 }
 
 /**
+ * The module for kernel wrappers in other files (each declares the exports it calls and keeps to its own scratch
+ * in the memory map of declump-kernels.wat), or null where the kernels cannot run (no WebAssembly or SIMD, or
+ * `declumpKernels.engine` is 'js'). The memory never grows: views of `memory` stay attached.
+ */
+export function declumpModule<T>(): { exports: T; memory: ArrayBuffer } | null {
+  const v = kernels();
+  return v ? { exports: v.k as unknown as T, memory: v.k.memory.buffer } : null;
+}
+
+/**
  * `smoothPlane` of masked-smooth.ts without a mask (normalised), in WebAssembly: `from`/`to` are each row's
  * needed x range (empty: equal), `kySum`/`kxSum` the kernels' weights summed lowest tap first. Writes `out`
  * (Y·X voxels) and returns true, or returns false (nothing written) where the kernels cannot run it.

@@ -1,9 +1,9 @@
 ;; Declumping's per-clump kernels in WebAssembly (declump-wasm.ts; scripts/build-declump-wasm.mjs assembles this
-;; file, with declump-kernels-seeds.wat and declump-kernels-runs.wat at their "@include" lines, into declump-kernels-wasm.ts). Every float is formed exactly as in the JavaScript kernels (same
+;; file, with the declump-kernels-*.wat files at their "@include" lines, into declump-kernels-wasm.ts). Every float is formed exactly as in the JavaScript kernels (same
 ;; operations, same order, f64 sums of f32 inputs rounded to f32 once at the end), so the results are the same to
 ;; the last bit; SIMD only computes two neighbouring voxels' sums side by side (f64x2 lanes are IEEE doubles).
 ;;
-;; Fixed memory (130 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
+;; Fixed memory (256 pages, no growth; planes of at most 65 536 voxels, 16 384 rows, 64 taps):
 ;;   KY 0 (f64 taps)   KX 512 (f64 taps)   FROM 65536 (i32 per row)   TO 131072 (i32 per row)
 ;;   VALS 196608 (f32 plane)   OUT 458752 (f32 plane)   NEED 720896 (u8 plane)   A 786432 (f64 plane)
 ;; The distance transform reuses them: mask in NEED, distances in OUT, H (i32 plane) at 786432, ranks (i32 plane)
@@ -14,8 +14,10 @@
 ;; first-seen number (i32, −1 = unseen) at 2097152, the slots in first-seen order (i32) at 2113536.
 ;; The flood: mask in NEED, ranks (i32) at 1310720, labels (u32) 1572864, NEXT 1835008, HEAD 2097152, TAIL 2359296.
 ;; Whole-image run passes (declump-kernels-runs.wat): 3407872 … 8519680, layout there.
+;; Per-file scratch above that (layout in each file): declump-kernels-peaks.wat 8519680 … 11272192,
+;; declump-kernels-merge.wat 11272192 … 14024704, declump-kernels-box.wat 14024704 … 16777216.
 (module
-  (memory (export "memory") 130 130)
+  (memory (export "memory") 256 256)
 
   ;; masked-smooth.ts `smoothPlane` without a mask (normalised): the y pass into A over each row's needed x range
   ;; [FROM, TO) widened by hx, then the x pass into OUT (0 outside [FROM, TO) and, with $needed, where NEED is 0).
@@ -459,4 +461,7 @@
 
 ;; @include declump-kernels-seeds.wat
 ;; @include declump-kernels-runs.wat
+;; @include declump-kernels-peaks.wat
+;; @include declump-kernels-merge.wat
+;; @include declump-kernels-box.wat
 )
