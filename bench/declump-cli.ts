@@ -9,7 +9,8 @@
  * more JavaScript than the plain chain. Both figures are printed; neither alone is the cost a user sees.
  *
  * Variants, interleaved (BENCH_RUNS rounds, default 7), each `cellcoloc run --quiet --no-report` with
- * CELLCOLOC_BENCH_STATS: the plain chain (Otsu on both channels), and the cell channel with the object rules and
+ * CELLCOLOC_BENCH_STATS: the plain chain (Otsu on both channels), the cell channel with the object rules alone, and
+ * with the object rules and
  * `declump_method: shape` / `intensity` (typical diameter [20, 32] px, fill_holes, exclude_border_objects,
  * discard_outside_diameter — the same settings as bench/declump.ts). Printed: the `segment cell` stage and the
  * whole process, median and best wall time. Target (issue 18.4): declumping adds at most 30 % to the segmentation
@@ -33,6 +34,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 7);
 const rules = 'typical_diameter_px: [20, 32], fill_holes: true, exclude_border_objects: true, discard_outside_diameter: true';
 const variants: [string, string][] = [
   ['otsu, no declumping', '{segmentation_method: otsu}'],
+  ['otsu + rules, no declumping', `{segmentation_method: otsu, ${rules}}`],
   ['otsu + rules + declump_method shape', `{segmentation_method: otsu, declump_method: shape, ${rules}}`],
   ['otsu + rules + declump_method intensity', `{segmentation_method: otsu, declump_method: intensity, ${rules}}`],
 ];
@@ -83,10 +85,18 @@ const best = (a: number[]) => Math.min(...a);
 const pct = (x: number, b: number) => (100 * (x - b)) / b;
 const sign = (p: number) => `${p >= 0 ? '+' : ''}${p.toFixed(0)} %`;
 console.log(`\n== declumping in a fresh process: \`cellcoloc run\` on the 2048×2048 image, ${runs} interleaved runs (median / best wall)`);
+const versus = (k: number, b: number) => {
+  const p = pct(median(stage[k]), median(stage[b]));
+  return `${sign(p)} / ${sign(pct(best(stage[k]), best(stage[b])))}, target ≤ +30 % ${p <= 30 ? 'MET' : 'NOT MET'}`;
+};
 for (const [k, [name]] of variants.entries()) {
+  // Two readings, as bench/declump.ts: rules + declumping against the plain chain, and declumping alone against the
+  // chain with the same rules.
   const vs =
-    k === 0
-      ? ''
-      : ` (segment cell ${sign(pct(median(stage[k]), median(stage[0])))} / ${sign(pct(best(stage[k]), best(stage[0])))}, target ≤ +30 % ${pct(median(stage[k]), median(stage[0])) <= 30 ? 'MET' : 'NOT MET'}; whole process +${(median(whole[k]) - median(whole[0])).toFixed(0)} ms)`;
+    k < 2
+      ? k === 1
+        ? ` (segment cell vs plain ${sign(pct(median(stage[1]), median(stage[0])))} / ${sign(pct(best(stage[1]), best(stage[0])))})`
+        : ''
+      : ` (segment cell vs plain otsu ${versus(k, 0)}; declumping alone, vs otsu + rules ${versus(k, 1)}; whole process ${median(whole[k]) >= median(whole[0]) ? '+' : ''}${(median(whole[k]) - median(whole[0])).toFixed(0)} ms)`;
   console.log(`${name}: segment cell ${median(stage[k]).toFixed(0)} / ${best(stage[k]).toFixed(0)} ms, whole process ${median(whole[k]).toFixed(0)} / ${best(whole[k]).toFixed(0)} ms${vs}; ${counts[k]}`);
 }

@@ -5,10 +5,38 @@
  * bits (each module's tests cross-check both engines).
  */
 
+/** Modules compiled ahead of their first use (`precompileKernels`), by their base64 text. */
+const compiled = new Map<string, WebAssembly.Module>();
+const compiling = new Set<string>();
+
+/**
+ * Starts compiling a module off the main thread (`WebAssembly.compile`), for a caller that knows it will be needed
+ * and is about to wait for I/O (the image being read): its first use then only instantiates it. Compiling
+ * synchronously on first use costs ~0.4 ms of the declumping kernels' 2048² segmentation stage in a fresh process
+ * (measured). A module not compiled yet when it is first used is compiled then, as without this call.
+ */
+export function precompileKernels(base64: string): void {
+  if (compiled.has(base64) || compiling.has(base64) || typeof WebAssembly === 'undefined') return;
+  compiling.add(base64);
+  WebAssembly.compile(Buffer.from(base64, 'base64')).then(
+    (m) => {
+      compiled.set(base64, m);
+      compiling.delete(base64);
+    },
+    () => compiling.delete(base64), // the synchronous path below reports the same failure as null
+  );
+}
+
+/** Whether `precompileKernels` has finished compiling this module (tests). */
+export function kernelsPrecompiled(base64: string): boolean {
+  return compiled.has(base64);
+}
+
 /** The module's exports, or null when it cannot be compiled or instantiated here. */
 export function instantiateKernels<T>(base64: string): T | null {
   try {
-    return new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64')), {}).exports as unknown as T;
+    const module = compiled.get(base64) ?? new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    return new WebAssembly.Instance(module, {}).exports as unknown as T;
   } catch {
     return null;
   }

@@ -18,6 +18,7 @@ import { formatShape, sameShape } from '../core/volume.js';
 import type { AnalysisConfig, ModelConfig, RuntimeConfig } from '../config/types.js';
 import { assertSupported } from '../config/schema.js';
 import { segmentChannelByRoi, type RoiSegmentationCall } from '../segmentation/roi-driver.js';
+import { precompileSegmentationKernels } from '../segmentation/threshold-segmentation.js';
 import type { SegmentationBackend } from '../segmentation/backend.js';
 import { createCellposeBackend, CellposeModelPool, defaultCellposeStages } from '../segmentation/cellpose/backend.js';
 import { cellposeCacheDir } from '../segmentation/cellpose/cache.js';
@@ -276,6 +277,7 @@ function segmentSingleChannel(): AnalysisStep<LoadedSingleChannelImage, SingleCh
     beforeLoad(config) {
       const sc = requireSingleChannel(config);
       assertSupported(config);
+      precompileSegmentationKernels([sc.modelConfig]); // compiled off the main thread while the image is read
       if (sc.modelConfig.segmentationMethod === 'cellpose') {
         // Before any reading: a Cellpose channel needs a model (spec 2.4, 5.1).
         if (sc.modelConfig.modelNameOrPath === null || sc.modelConfig.modelNameOrPath.trim() === '') {

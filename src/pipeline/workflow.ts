@@ -25,6 +25,7 @@ import { appendTimings, configImages, runAnalysis, type AnalysisLayout, type Ana
 import { resolveRoiLabels } from '../roi/resolve-rois.js';
 import { SegmentationWorker, shouldUseWorker } from './segment-workers.js';
 import { cellposeBackendsForConfig } from '../segmentation/cellpose/backend.js';
+import { precompileSegmentationKernels } from '../segmentation/threshold-segmentation.js';
 import { statSync } from 'node:fs';
 import { declaredLevelBytes } from '../io/zarr/zarr-path.js';
 
@@ -197,6 +198,10 @@ function segmentTwoChannels(
   parallel: 'auto' | boolean,
 ): AnalysisStep<LoadedImageChannels, RunResultWithSegmentation & { tiffsAhead: TiffsAhead }> {
   return {
+    beforeLoad(config) {
+      // compiled off the main thread while the image is read
+      precompileSegmentationKernels([config.cellModelConfig, config.markerModelConfig, config.optionalRegionModelConfig]);
+    },
     async analyse({ config, loaded, roiLabels, paths, timings, onProgress }) {
       // the same options as exportRunOutputs's export (only the voxel size is set there)
       const tiffsAhead = new TiffsAhead({ voxelSizeUm: exportVoxelSizeUm(loaded) });

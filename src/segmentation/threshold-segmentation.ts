@@ -25,6 +25,8 @@ import { removeSmallBitComponents } from './morphology.js';
 import { closeBits, releaseBitMask, thresholdToBits } from './bitmask.js';
 import { labelBitMask } from './label.js';
 import { declumpMask, declumpingActive, resolveDeclumpSettings, type DeclumpInfo } from './declump/declump.js';
+import { precompileThresholdKernels } from './kernels/threshold-wasm.js';
+import { precompileDeclumpKernels } from './kernels/declump-wasm.js';
 
 export type ThresholdMethod = Exclude<SegmentationMethod, 'cellpose'>;
 
@@ -155,6 +157,19 @@ export function segmentThresholdChannel(
   releaseBitMask(bits);
   // Ids are 1..count in raster order, so the count is the largest id (no rescan of the labels).
   return { labels: { data: labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: count, labelCounts: counts, labelRuns };
+}
+
+/**
+ * Starts compiling the WebAssembly kernels that segmenting with these model configs will use, off the main thread
+ * (the threshold chain's; declumping's where it is active), for a caller about to read the image: the first
+ * segmentation then need not compile them (~0.3–0.4 ms each in a fresh process).
+ */
+export function precompileSegmentationKernels(models: readonly (ModelConfig | null | undefined)[]): void {
+  for (const m of models) {
+    if (!m || m.segmentationMethod === 'cellpose') continue;
+    precompileThresholdKernels();
+    if (declumpingActive(m)) precompileDeclumpKernels();
+  }
 }
 
 function emptyResult(n: number, shape: [number, number, number]): ThresholdSegmentation {

@@ -34,6 +34,7 @@ import type { DeclumpInfo, DeclumpSettings } from './settings.js';
 export { declumpingActive, resolveDeclumpSettings, type DeclumpInfo, type DeclumpMethod, type DeclumpSettings } from './settings.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 import { CONVEX_SOLIDITY, componentRunIndex, convexComponent } from './convex-hull.js';
+import { classifyComponentsWasm, floodFromRunsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
 const ownScratch = new GrowBuffer(Uint32Array);
@@ -84,6 +85,32 @@ function copyBoxPlane(
   }
 }
 
+/**
+ * Border rule for components left whole, from their runs: a run on the first or last row or column, or a voxel whose
+ * 4-neighbour in the plane is outside the ROI (the same test as the box path's in `declumpMask`). 1 = touches.
+ */
+function componentsTouchingBorder(runs: Runs, shape: Shape3, count: number, roiMask2d: Uint8Array | null): Uint8Array {
+  const [Z, Y, X] = shape;
+  const { rowStart, x0: runX0, x1: runX1, comp: runComp } = runs;
+  const touchesBorder = new Uint8Array(count + 1);
+  for (let r = 0; r < Z * Y; r++) {
+    const y = r % Y;
+    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
+      const c = runComp[k];
+      if (touchesBorder[c]) continue;
+      if (y === 0 || y === Y - 1 || runX0[k] === 0 || runX1[k] === X) touchesBorder[c] = 1;
+      else if (roiMask2d) {
+        for (let p = y * X + runX0[k], pEnd = y * X + runX1[k]; p < pEnd; p++) {
+          if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) {
+            touchesBorder[c] = 1;
+            break;
+          }
+        }
+      }
+    }
+  }
+  return touchesBorder;
+}
 
 /**
  * Labels (1..N: components in raster order of their first voxel, the pieces of a clump in seed order) of the
@@ -167,27 +194,16 @@ export function declumpMask(
   const counts = { removedBorder: 0, removedTooSmall: 0, removedTooLarge: 0 };
   const range = s.discardOutsideDiameter ? s.diameterUm : null;
   const OTHER = 0xffffffff; // voxels of other components inside a box: neither this object nor background
-  // Border rule for components left whole, from their runs: a run on the first or last row or column, or a
-  // voxel whose 4-neighbour in the plane is outside the ROI (the same test as the box path's below).
-  const touchesBorder = new Uint8Array(count + 1);
-  if (s.excludeBorderObjects) {
-    for (let r = 0; r < Z * Y; r++) {
-      const y = r % Y;
-      for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
-        const c = runComp[k];
-        if (touchesBorder[c]) continue;
-        if (y === 0 || y === Y - 1 || runX0[k] === 0 || runX1[k] === X) touchesBorder[c] = 1;
-        else if (roiMask2d) {
-          for (let p = y * X + runX0[k], pEnd = y * X + runX1[k]; p < pEnd; p++) {
-            if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) {
-              touchesBorder[c] = 1;
-              break;
-            }
-          }
-        }
-      }
-    }
-  }
+  // On a plane, the whole-component tests and the rules of the components left whole in WebAssembly (the border
+  // rule from the boxes, or with a ROI outline from the flags below): per component, what the loop below decides
+  // (`classifyComponentsWasm`; 255 or null: the loop's own tests).
+  let touchesBorder = roiMask2d && s.excludeBorderObjects ? componentsTouchingBorder(runs, shape, count, roiMask2d) : null;
+  const classes = is3d
+    ? null
+    : classifyComponentsWasm({
+        count, Y, X, fillHoles: s.fillHoles, method: s.method, excludeBorderObjects: s.excludeBorderObjects, touchesBorder, rangeUm: range, spacing,
+        minPieceVoxels, convexMaxVoxels, solidity: convexSolidity, voxels: compVoxels, boxes, holeFree, faceConnected, runIndex: runIndex ?? null,
+      });
   // Voxels of object 1, 2, …: every voxel a piece covers in its box is pasted (holes included), so the counts of
   // the rules loop are the final ones and the caller need not rescan the labels.
   const objectVoxels: number[] = [];
@@ -200,21 +216,38 @@ export function declumpMask(
     // stage of `mergeShallowBasins`, so every pair of neighbouring pieces it visits holds a fragment and is
     // merged; face connectivity makes every piece reachable through such pairs. The watershed result is the
     // whole component then, exactly as when it is computed.
-    const needsFill = (s.fillHoles || splitsShape) && !holeFree[c];
-    let whole =
-      !(s.fillHoles && needsFill) &&
-      (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnectedOf(c));
-    // Convex components are left whole by rule (not a proof: this changes labels, docs/declumping.md).
-    if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels, convexSolidity, runIndex)) {
-      whole = true;
-      convexWhole++;
-    }
-    if (whole) {
+    const known = classes ? classes[c] : 255;
+    if (known !== 0 && known !== 255) {
+      // Left whole (`classifyComponentsWasm`): kept, or removed by the rule it names.
       seeds++;
-      if (removedByObjectRules(compVoxels[c], touchesBorder[c] !== 0, range, spacing, is3d, counts)) continue;
-      direct[c] = ++objects;
-      objectVoxels.push(compVoxels[c]);
+      if (known & 8) convexWhole++;
+      const rule = known & 7;
+      if (rule === 1) {
+        direct[c] = ++objects;
+        objectVoxels.push(compVoxels[c]);
+      } else if (rule === 2) counts.removedBorder++;
+      else if (rule === 3) counts.removedTooSmall++;
+      else counts.removedTooLarge++;
       continue;
+    }
+    const needsFill = (s.fillHoles || splitsShape) && !holeFree[c];
+    if (known === 255) {
+      let whole =
+        !(s.fillHoles && needsFill) &&
+        (s.method === 'none' ? !needsFill : minPieceVoxels > 0 && compVoxels[c] < 2 * minPieceVoxels && faceConnectedOf(c));
+      // Convex components are left whole by rule (not a proof: this changes labels, docs/declumping.md).
+      if (!whole && convexMaxVoxels > 0 && !(s.fillHoles && needsFill) && convexComponent(runs, c, boxes[6 * c + 2], boxes[6 * c + 3], compVoxels[c], convexMaxVoxels, convexSolidity, runIndex)) {
+        whole = true;
+        convexWhole++;
+      }
+      if (whole) {
+        seeds++;
+        touchesBorder ??= s.excludeBorderObjects ? componentsTouchingBorder(runs, shape, count, roiMask2d) : new Uint8Array(count + 1);
+        if (removedByObjectRules(compVoxels[c], touchesBorder[c] !== 0, range, spacing, is3d, counts)) continue;
+        direct[c] = ++objects;
+        objectVoxels.push(compVoxels[c]);
+        continue;
+      }
     }
     const b = 6 * c;
     const z0 = Math.max(0, boxes[b] - margin[0]);
@@ -240,8 +273,9 @@ export function declumpMask(
     // Holes left by the size limit of the first filling; without any, the filling after the split has
     // nothing to do (the split pieces cover exactly the filled object).
     let largeHoles = 0;
-    if (!needsFill) {
-      // No hole: the flood mask is the component's runs.
+    if (!needsFill && !is3d && floodFromRunsWasm(runIndex, c, y0, x0, ly, lx, floodMask, spanFrom, spanTo)) {
+      // No hole: the flood mask is the component's runs (in WebAssembly from the run index's copy of them).
+    } else if (!needsFill) {
       floodMask.fill(0);
       for (let z = 0, k = 0, row = 0; z < lz; z++) {
         for (let y = 0; y < ly; y++, k += lx, row++) {
@@ -329,42 +363,47 @@ export function declumpMask(
     // covers). A piece removed by a rule (or an id shifted by an empty piece) costs a second pass over the box.
     const first = objects;
     if (first + nSeeds > 0xffff && out instanceof Uint16Array) out = Uint32Array.from(out);
-    const voxels = new Float64Array(nSeeds + 1);
-    const holeVoxels = own !== null ? new Float64Array(nSeeds + 1) : null;
-    const touches = new Uint8Array(nSeeds + 1);
     const borderTest = s.excludeBorderObjects && (roiMask2d !== null || y0 === 0 || x0 === 0 || y1 === Y || x1 === X);
-    // A piece's voxels counted per run of equal labels (in a local): a count kept in `voxels` per voxel makes each
-    // voxel wait for the previous one's store (~0.1 ms over the bench image's 22 clumps, measured).
-    let runLabel = 0;
-    let runVoxels = 0;
-    for (let z = 0, row = 0; z < lz; z++) {
-      for (let y = 0; y < ly; y++, row++) {
-        const gy = y0 + y;
-        const g = (z0 + z) * P + gy * X + x0;
-        const rowEdge = gy === 0 || gy === Y - 1;
-        for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
-          const l = labels[k];
-          if (l === 0 || l === OTHER) continue;
-          if (l !== runLabel) {
-            voxels[runLabel] += runVoxels;
-            runLabel = l;
-            runVoxels = 0;
-          }
-          runVoxels++;
-          out[g + x] = first + l;
-          if (holeVoxels !== null && own![k] !== 1) holeVoxels[l]++;
-          if (borderTest && !touches[l]) {
-            const gx = x0 + x;
-            if (rowEdge || gx === 0 || gx === X - 1) touches[l] = 1;
-            else if (roiMask2d) {
-              const p = gy * X + gx;
-              if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) touches[l] = 1;
+    // On a plane without a ROI outline to test, the pass over the box in WebAssembly: the pieces' runs and counts,
+    // painted below under their final ids (native `fill`). Else the pass here.
+    const pasted = is3d || (borderTest && roiMask2d) ? null : pastePiecesWasm(labels, own, spanFrom, spanTo, ly, lx, y0, x0, Y, X, nSeeds, borderTest);
+    const voxels = pasted ? pasted.voxels : new Float64Array(nSeeds + 1);
+    const holeVoxels = pasted ? pasted.holeVoxels : own !== null ? new Float64Array(nSeeds + 1) : null;
+    const touches = pasted ? pasted.touches : new Uint8Array(nSeeds + 1);
+    if (!pasted) {
+      // A piece's voxels counted per run of equal labels (in a local): a count kept in `voxels` per voxel makes each
+      // voxel wait for the previous one's store (~0.1 ms over the bench image's 22 clumps, measured).
+      let runLabel = 0;
+      let runVoxels = 0;
+      for (let z = 0, row = 0; z < lz; z++) {
+        for (let y = 0; y < ly; y++, row++) {
+          const gy = y0 + y;
+          const g = (z0 + z) * P + gy * X + x0;
+          const rowEdge = gy === 0 || gy === Y - 1;
+          for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
+            const l = labels[k];
+            if (l === 0 || l === OTHER) continue;
+            if (l !== runLabel) {
+              voxels[runLabel] += runVoxels;
+              runLabel = l;
+              runVoxels = 0;
+            }
+            runVoxels++;
+            out[g + x] = first + l;
+            if (holeVoxels !== null && own![k] !== 1) holeVoxels[l]++;
+            if (borderTest && !touches[l]) {
+              const gx = x0 + x;
+              if (rowEdge || gx === 0 || gx === X - 1) touches[l] = 1;
+              else if (roiMask2d) {
+                const p = gy * X + gx;
+                if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) touches[l] = 1;
+              }
             }
           }
         }
       }
+      voxels[runLabel] += runVoxels;
     }
-    voxels[runLabel] += runVoxels;
     const newId = new Uint32Array(nSeeds + 1);
     let renumbered = false;
     for (let l = 1; l <= nSeeds; l++) {
@@ -378,7 +417,16 @@ export function declumpMask(
       objectVoxels.push(voxels[l]);
       if (holeVoxels !== null) holeVoxelsFilled += holeVoxels[l];
     }
-    if (renumbered) {
+    if (pasted) {
+      // Only kept pieces are painted (the voxels of a removed one stay 0, as after the renumbering below).
+      const pr = pasted.runs;
+      for (let t = 0, e = 4 * pasted.count; t < e; t += 4) {
+        const id = newId[pr[t + 3]];
+        if (id === 0) continue;
+        const g = (y0 + pr[t]) * X + x0;
+        out.fill(id, g + pr[t + 1], g + pr[t + 2]);
+      }
+    } else if (renumbered) {
       for (let z = 0, row = 0; z < lz; z++) {
         for (let y = 0; y < ly; y++, row++) {
           const g = (z0 + z) * P + (y0 + y) * X + x0;

@@ -15,7 +15,7 @@
  * `declumpKernels.engine` is 'js': the caller then runs its JavaScript loops.
  */
 import { DECLUMP_KERNELS_WASM } from './wasm/declump-kernels-wasm.js';
-import { instantiateKernels } from '../../core/wasm-kernels.js';
+import { instantiateKernels, precompileKernels } from '../../core/wasm-kernels.js';
 import type { Runs } from '../runs.js';
 
 interface KernelExports {
@@ -140,6 +140,11 @@ function kernels(): Views | null {
     }
   }
   return views;
+}
+
+/** Compiles the module off the main thread ahead of its first use (`precompileKernels`). */
+export function precompileDeclumpKernels(): void {
+  if (declumpKernels.engine === 'wasm' && views === undefined) precompileKernels(DECLUMP_KERNELS_WASM);
 }
 
 /**

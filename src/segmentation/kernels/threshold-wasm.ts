@@ -9,7 +9,7 @@
  * unavailable or `thresholdKernels.engine` is 'js': the caller then runs its JavaScript loops.
  */
 import { THRESHOLD_KERNELS_WASM } from './wasm/threshold-kernels-wasm.js';
-import { instantiateKernels, grownMemory } from '../../core/wasm-kernels.js';
+import { instantiateKernels, grownMemory, precompileKernels } from '../../core/wasm-kernels.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -31,6 +31,11 @@ function kernels(): KernelExports | null {
   if (thresholdKernels.engine !== 'wasm') return null;
   if (instance === undefined) instance = instantiateKernels<KernelExports>(THRESHOLD_KERNELS_WASM);
   return instance;
+}
+
+/** Compiles the module off the main thread ahead of its first use (`precompileKernels`). */
+export function precompileThresholdKernels(): void {
+  if (thresholdKernels.engine === 'wasm' && instance === undefined) precompileKernels(THRESHOLD_KERNELS_WASM);
 }
 
 /** The module's memory, grown to at least `bytes`. */

@@ -120,7 +120,7 @@
   ;; component-runs.ts `faceConnectedRuns` of the runs [qStart, qEnd) of the hull's arrays (one component's runs in
   ;; raster order, `runIndex` with $withHull): 1 when they are connected through overlapping x ranges of adjacent
   ;; rows. Union-find parents (local indices) at PARENT 8257536.
-  (func (export "faceConnected") (param $qStart i32) (param $qEnd i32) (result i32)
+  (func $faceConnected (export "faceConnected") (param $qStart i32) (param $qEnd i32) (result i32)
     (local $q i32) (local $m i32) (local $p0 i32) (local $p1 i32) (local $prevRow i32) (local $g0 i32) (local $g1 i32)
     (local $row i32) (local $i i32) (local $j i32) (local $ki4 i32) (local $kj4 i32) (local $a i32) (local $b i32)
     (local.set $m (i32.sub (local.get $qEnd) (local.get $qStart)))

@@ -350,7 +350,7 @@
   ;; convex-hull.ts `hullPixelsIndexed` + `hullOfRowExtremes` for the runs [qStart, qEnd) of the filled run arrays:
   ;; each row's extreme pixel centres, Andrew's monotone chain, Pick's theorem (products and the area in i64: exact,
   ;; as JavaScript's doubles are for these integers).
-  (func (export "hullPixels") (param $qStart i32) (param $qEnd i32) (result f64)
+  (func $hullPixels (export "hullPixels") (param $qStart i32) (param $qEnd i32) (result f64)
     (local $q i32) (local $m i32) (local $y i32) (local $a i32) (local $e i32) (local $h i32) (local $start i32)
     (local $pass i32) (local $t i32) (local $i i32) (local $qx i32) (local $qy i32) (local $j i32)
     (local $area i64) (local $boundary i32) (local $dx i32) (local $dy i32)

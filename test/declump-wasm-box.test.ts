@@ -1,0 +1,234 @@
+/**
+ * Declumping's per-component kernels of a plane (segmentation/kernels/declump-wasm-box.ts: the whole-component tests
+ * and rules, the flood mask of a component's runs, the paste of a split component's pieces) give what the JavaScript
+ * loops of declump.ts give: `declumpMask` through both engines (`declumpKernels.engine`, 'js' runs every loop in
+ * JavaScript) on random planes — touching disks, rings with small and large holes, objects cut by the image's edges,
+ * ROI outlines, every method and rule setting, anisotropic pixels, more components than the kernels hold — must give
+ * the same labels, voxel counts and report; and each kernel against a plain JavaScript reference.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { declumpMask, resolveDeclumpSettings } from '../src/segmentation/declump/declump.js';
+import { defaultModelConfig } from '../src/config/schema.js';
+import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
+import { pastePiecesWasm } from '../src/segmentation/kernels/declump-wasm-box.js';
+import type { ModelConfig } from '../src/config/types.js';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
+  const before = declumpKernels.engine;
+  declumpKernels.engine = engine;
+  try {
+    return f();
+  } finally {
+    declumpKernels.engine = before;
+  }
+}
+
+/** A plane of disks (pairs touching), rings (holes smaller and larger than the hole limit), blobs cut by the edges. */
+function randomPlane(r: () => number, Y: number, X: number): { mask: Uint8Array; intensity: Float32Array } {
+  const mask = new Uint8Array(Y * X);
+  const intensity = new Float32Array(Y * X);
+  const disk = (cy: number, cx: number, rad: number, inner: number, peak: number) => {
+    for (let y = Math.max(0, Math.floor(cy - rad)); y <= Math.min(Y - 1, Math.ceil(cy + rad)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - rad)); x <= Math.min(X - 1, Math.ceil(cx + rad)); x++) {
+        const d2 = (y - cy) ** 2 + (x - cx) ** 2;
+        if (d2 > rad * rad || d2 < inner * inner) continue;
+        const i = y * X + x;
+        mask[i] = 1;
+        intensity[i] += peak * (1 - d2 / (rad * rad)) + 20;
+      }
+    }
+  };
+  const n = 2 + Math.floor(r() * 8);
+  for (let b = 0; b < n; b++) {
+    const cy = r() * Y;
+    const cx = r() * X;
+    const rad = 4 + r() * 10;
+    const kind = r();
+    if (kind < 0.45) {
+      // two (or three) touching disks: a clump to split
+      const a = r() * 2 * Math.PI;
+      const d = rad * (1.2 + r() * 0.6);
+      disk(cy, cx, rad, 0, 500 + r() * 500);
+      disk(cy + d * Math.sin(a), cx + d * Math.cos(a), rad * (0.7 + r() * 0.4), 0, 500 + r() * 500);
+      if (r() < 0.3) disk(cy - d * Math.sin(a), cx - d * Math.cos(a), rad * 0.8, 0, 400);
+    } else if (kind < 0.65) {
+      // a ring: its hole small (filled) or large (kept by the hole limit), sometimes with a second ring touching it
+      const outer = 8 + r() * 12;
+      disk(cy, cx, outer, outer * (0.3 + r() * 0.4), 600);
+      if (r() < 0.4) disk(cy, cx + outer * 1.6, outer * 0.9, outer * 0.3, 500);
+    } else {
+      disk(cy, cx, rad, 0, 300 + r() * 700);
+    }
+  }
+  for (let i = 0; i < intensity.length; i++) if (mask[i]) intensity[i] = Math.fround(intensity[i] + r() * 30);
+  return { mask, intensity };
+}
+
+/** A ROI of the plane (an ellipse, a rectangle with a notch, or the whole plane: null) with the mask cut to it. */
+function randomRoi(r: () => number, Y: number, X: number, mask: Uint8Array): Uint8Array | null {
+  const kind = r();
+  if (kind < 0.4) return null;
+  const roi = new Uint8Array(Y * X);
+  const cy = Y / 2;
+  const cx = X / 2;
+  for (let y = 0; y < Y; y++) {
+    for (let x = 0; x < X; x++) {
+      const inside =
+        kind < 0.7
+          ? ((y - cy) / (0.45 * Y)) ** 2 + ((x - cx) / (0.45 * X)) ** 2 <= 1
+          : y >= 3 && y < Y - 2 && x >= 2 && x < X - 4 && !(y > cy && x > cx && x < cx + 8);
+      roi[y * X + x] = inside ? 1 : 0;
+    }
+  }
+  for (let i = 0; i < mask.length; i++) if (!roi[i]) mask[i] = 0;
+  return roi;
+}
+
+function settings(r: () => number, spacing: [number, number, number]) {
+  const methods = ['none', 'shape', 'intensity'] as const;
+  const cfg: ModelConfig = {
+    ...defaultModelConfig({ segmentationMethod: 'otsu' }),
+    typicalDiameterPx: [6 + Math.floor(r() * 6), 18 + Math.floor(r() * 12)],
+    fillHoles: r() < 0.6,
+    excludeBorderObjects: r() < 0.6,
+    discardOutsideDiameter: r() < 0.5,
+    declumpMethod: methods[Math.floor(r() * 3)],
+  };
+  if (r() < 0.25) cfg.declumpMergeNeckPx = 0;
+  if (r() < 0.25) cfg.declumpMergeContrast = 0;
+  return resolveDeclumpSettings(cfg, spacing);
+}
+
+test('declumpMask on planes: WebAssembly box kernels = JavaScript (labels, counts, report; ROI outlines, edges, holes)', () => {
+  const r = lcg(18);
+  const spacings: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 0.5, 0.5],
+    [1, 0.7, 0.5],
+  ];
+  let split = 0;
+  let removed = 0;
+  let holes = 0;
+  for (let it = 0; it < 160; it++) {
+    const Y = 30 + Math.floor(r() * 90);
+    const X = 30 + Math.floor(r() * 90);
+    const { mask, intensity } = randomPlane(r, Y, X);
+    const roi = randomRoi(r, Y, X, mask);
+    const spacing = spacings[it % 3];
+    const s = settings(r, spacing);
+    const a = withEngine('js', () => declumpMask(mask, intensity, [1, Y, X], spacing, roi, s));
+    const b = withEngine('wasm', () => declumpMask(mask, intensity, [1, Y, X], spacing, roi, s));
+    assert.deepEqual(b.info, a.info, `case ${it}`);
+    assert.deepEqual(b.counts, a.counts, `case ${it}`);
+    assert.equal(b.labels.constructor, a.labels.constructor);
+    assert.ok(Buffer.from(b.labels.buffer).equals(Buffer.from(a.labels.buffer)), `case ${it}: labels differ`);
+    split += a.info.clumpsSplit;
+    removed += a.info.removedBorder + a.info.removedTooSmall + a.info.removedTooLarge;
+    holes += a.info.holeVoxelsFilled;
+  }
+  // The cases exercise what they are meant to.
+  assert.ok(split > 50 && removed > 50 && holes > 200, `split ${split}, removed ${removed}, hole voxels ${holes}`);
+});
+
+test('declumpMask past the kernels\' component limit: the JavaScript loops, the same labels', () => {
+  // 22 500 one-pixel components (the classification's scratch holds 16 383), and a few clumps.
+  const Y = 300;
+  const X = 300;
+  const mask = new Uint8Array(Y * X);
+  const intensity = new Float32Array(Y * X).fill(100);
+  for (let y = 0; y < Y; y += 2) for (let x = 0; x < X; x += 2) mask[y * X + x] = 1;
+  const spacing: [number, number, number] = [1, 1, 1];
+  const cfg = { ...defaultModelConfig({ segmentationMethod: 'otsu' }), typicalDiameterPx: [1, 4] as [number, number], declumpMethod: 'shape' as const, excludeBorderObjects: true };
+  const s = resolveDeclumpSettings(cfg, spacing);
+  const a = withEngine('js', () => declumpMask(mask, intensity, [1, Y, X], spacing, null, s));
+  const b = withEngine('wasm', () => declumpMask(mask, intensity, [1, Y, X], spacing, null, s));
+  assert.equal(a.info.components, 22500);
+  assert.deepEqual(b.info, a.info);
+  assert.ok(Buffer.from(b.labels.buffer).equals(Buffer.from(a.labels.buffer)));
+});
+
+test('paste kernel: runs, voxels, hole voxels and edge touches of random boxes = a plain reference', () => {
+  const r = lcg(7);
+  const OTHER = 0xffffffff;
+  for (let it = 0; it < 400; it++) {
+    const ly = 1 + Math.floor(r() * 30);
+    const lx = 1 + Math.floor(r() * 30);
+    const Y = ly + Math.floor(r() * 3);
+    const X = lx + Math.floor(r() * 3);
+    const y0 = Math.floor(r() * (Y - ly + 1));
+    const x0 = Math.floor(r() * (X - lx + 1));
+    const nSeeds = 1 + Math.floor(r() * 5);
+    const labels = new Uint32Array(ly * lx);
+    const own = new Uint32Array(ly * lx);
+    // runs of equal labels, with background and other components between them
+    for (let k = 0; k < labels.length; ) {
+      const len = 1 + Math.floor(r() * 6);
+      const v = r();
+      const l = v < 0.2 ? 0 : v < 0.3 ? OTHER : 1 + Math.floor(r() * nSeeds);
+      for (let e = Math.min(labels.length, k + len); k < e; k++) {
+        labels[k] = l;
+        own[k] = l === OTHER ? OTHER : r() < 0.8 ? 1 : 0;
+      }
+    }
+    const from = new Int32Array(ly);
+    const to = new Int32Array(ly);
+    for (let y = 0; y < ly; y++) {
+      const a = Math.floor(r() * (lx + 1));
+      const e = r() < 0.1 ? a : a + Math.floor(r() * (lx - a + 1));
+      from[y] = r() < 0.1 ? lx : a;
+      to[y] = r() < 0.1 ? 0 : e;
+    }
+    const withOwn = r() < 0.5;
+    const borderTest = r() < 0.7;
+    // reference: the painted box, per-piece counts
+    const painted = new Uint32Array(ly * lx);
+    const voxels = new Float64Array(nSeeds + 1);
+    const holeVoxels = new Float64Array(nSeeds + 1);
+    const touches = new Uint8Array(nSeeds + 1);
+    for (let y = 0; y < ly; y++) {
+      for (let x = from[y]; x < to[y]; x++) {
+        const k = y * lx + x;
+        const l = labels[k];
+        if (l === 0 || l === OTHER) continue;
+        painted[k] = l;
+        voxels[l]++;
+        if (withOwn && own[k] !== 1) holeVoxels[l]++;
+        const gy = y0 + y;
+        const gx = x0 + x;
+        if (borderTest && (gy === 0 || gy === Y - 1 || gx === 0 || gx === X - 1)) touches[l] = 1;
+      }
+    }
+    const p = pastePiecesWasm(labels, withOwn ? own : null, from, to, ly, lx, y0, x0, Y, X, nSeeds, borderTest);
+    assert.ok(p, 'the kernel runs');
+    const got = new Uint32Array(ly * lx);
+    for (let t = 0; t < p.count; t++) {
+      const [row, a, e, l] = p.runs.subarray(4 * t, 4 * t + 4);
+      assert.ok(a < e && l >= 1 && l <= nSeeds);
+      // maximal runs: the voxel before and after belong to no run of the same label
+      if (t > 0) {
+        const [pRow, , pe, pl] = p.runs.subarray(4 * t - 4, 4 * t);
+        assert.ok(!(pRow === row && pe === a && pl === l), 'runs are maximal');
+      }
+      for (let x = a; x < e; x++) got[row * lx + x] = l;
+    }
+    assert.deepEqual(got, painted, `case ${it}`);
+    assert.deepEqual(p.voxels.slice(0, nSeeds + 1), voxels);
+    if (withOwn) assert.deepEqual(p.holeVoxels!.slice(0, nSeeds + 1), holeVoxels);
+    else assert.equal(p.holeVoxels, null);
+    assert.deepEqual(p.touches.slice(0, nSeeds + 1), touches);
+  }
+  // Declined: a label past nSeeds, boxes past the scratch, the JavaScript engine.
+  const l = new Uint32Array([1, 3]);
+  const one = new Int32Array([0]);
+  const two = new Int32Array([2]);
+  assert.equal(pastePiecesWasm(l, null, one, two, 1, 2, 0, 0, 3, 3, 2, false), null);
+  assert.equal(pastePiecesWasm(new Uint32Array(300 * 300), null, new Int32Array(300), new Int32Array(300), 300, 300, 0, 0, 300, 300, 1, false), null);
+  assert.equal(withEngine('js', () => pastePiecesWasm(l, null, one, two, 1, 2, 0, 0, 3, 3, 3, false)), null);
+  assert.ok(pastePiecesWasm(l, null, one, two, 1, 2, 0, 0, 3, 3, 3, false));
+});
