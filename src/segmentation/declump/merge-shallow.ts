@@ -10,6 +10,7 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 import { mergeScanWasm } from '../kernels/declump-wasm.js';
+import { mergeShallowPlaneWasm } from '../kernels/declump-wasm-merge.js';
 
 /** A map and the depth below which its saddles count as shallow. */
 export interface SaddleCriterion {
@@ -119,8 +120,28 @@ export function mergeShallowBasins(
   minVoxels = 0,
 ): number {
   if (k < 2 || criteria.length === 0) return k;
+  // A plane with few labels: the whole merge in WebAssembly (declump-wasm-merge.ts); the maps it made, if it could
+  // not finish, are used by the JavaScript rather than made again. (The JavaScript in its own function: a fresh
+  // process compiles it only where it runs.)
+  const made: (Float32Array | undefined)[] = [];
+  if (shape[0] === 1) {
+    const m = mergeShallowPlaneWasm(labels, k, shape[1], shape[2], criteria, minVoxels, made);
+    if (m >= 0) return m;
+  }
+  return mergeShallowBasinsJs(labels, k, shape, criteria, minVoxels, made);
+}
+
+/** `mergeShallowBasins` in JavaScript (k ≥ 2, criteria given); `made[c]`: criterion c's map when already made. */
+function mergeShallowBasinsJs(
+  labels: Uint32Array,
+  k: number,
+  shape: Shape3,
+  criteria: SaddleCriterion[],
+  minVoxels: number,
+  made: (Float32Array | undefined)[],
+): number {
   const ready = criteria.filter((cr): cr is SaddleCriterion & { map: Float32Array } => typeof cr.map !== 'function');
-  if (ready.length > 0 && ready.length < criteria.length) {
+  if (made.length === 0 && ready.length > 0 && ready.length < criteria.length) {
     const pre = scanBasins(labels, k, shape, ready.map((cr) => cr.map));
     if (pre.saddle.size === 0) return k;
     settleSaddles(pre.saddle, ready);
@@ -138,7 +159,7 @@ export function mergeShallowBasins(
     }
     if (!mergeable) return k;
   }
-  const maps = criteria.map((cr) => (typeof cr.map === 'function' ? cr.map() : cr.map));
+  const maps = criteria.map((cr, c) => made[c] ?? (typeof cr.map === 'function' ? cr.map() : cr.map));
   const nc = criteria.length;
   const stride = k + 1;
   const { vox, peak, saddle } = scanBasins(labels, k, shape, maps);

@@ -11,7 +11,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { SMOOTH_ROWS_VOXELS, smoothRows, xPassRow, yPassRow } from './smooth-rows.js';
-import { smoothPlaneWasm } from './declump-wasm.js';
+import { smoothPlaneNeededWasm } from './declump-wasm-peaks.js';
 
 // Reused between calls: declumping smooths one small box per object (see grow-buffer.ts).
 const numScratch = new GrowBuffer(Float64Array);
@@ -129,6 +129,27 @@ export function maskedSmooth(
   zerosOutside = false,
   needed: Uint8Array | null = null,
 ): Float32Array {
+  // A plane without a mask (declumping's seed maps): the whole smoothing in WebAssembly (declump-wasm-peaks.ts: the
+  // same sums in the same order) when it can run it; the JavaScript in a separate function, so that a fresh process
+  // does not compile its body for a call that does not run it.
+  if (shape[0] === 1 && shape[1] > 1 && shape[2] > 1 && mask === null && values instanceof Float32Array) {
+    const ky = kernelFor(sigmaUm / spacing[1]);
+    const kx = kernelFor(sigmaUm / spacing[2]);
+    if (ky && kx && smoothPlaneNeededWasm(values, shape[1], shape[2], ky, kx, zerosOutside, needed, out)) return out;
+  }
+  return maskedSmoothJs(values, mask, shape, spacing, sigmaUm, out, zerosOutside, needed);
+}
+
+function maskedSmoothJs(
+  values: ArrayLike<number>,
+  mask: Uint8Array | null,
+  shape: Shape3,
+  spacing: readonly [number, number, number],
+  sigmaUm: number,
+  out: Float32Array,
+  zerosOutside: boolean,
+  needed: Uint8Array | null,
+): Float32Array {
   const n = shape[0] * shape[1] * shape[2];
   if (shape[0] === 1 && shape[1] > 1 && shape[2] > 1) {
     const ky = kernelFor(sigmaUm / spacing[1]);
@@ -193,6 +214,7 @@ function smoothPlane(
   needed: Uint8Array | null,
 ): void {
   const n = Y * X;
+  const normalize = mask === null;
   // Per row, the x range [from, to) of the needed voxels (empty: from = to = 0); the y pass computes that range
   // widened by the x kernel's half-width, which is all the x pass reads.
   const from = rowFrom.get(Y);
@@ -216,15 +238,12 @@ function smoothPlane(
     from[y] = a;
     to[y] = e;
   }
-  const normalize = mask === null;
   const hy = (ky.length - 1) >> 1;
   const hx = (kx.length - 1) >> 1;
   let kySum = 0;
   for (let t = 0; t < ky.length; t++) kySum += ky[t];
   let kxSum = 0;
   for (let t = 0; t < kx.length; t++) kxSum += kx[t];
-  // Without a mask, the same sums in WebAssembly (declump-wasm.ts) when it can run them.
-  if (normalize && values instanceof Float32Array && smoothPlaneWasm(values, Y, X, ky, kx, kySum, kxSum, zerosOutside, needed, from, to, out)) return;
   // Pass along y into `a` (numerator) and `b` (mask weights, masked case only).
   // The unrolled rows read and write `SMOOTH_ROWS` itself: only when it holds the plane.
   const fixed = n <= SMOOTH_ROWS_VOXELS;

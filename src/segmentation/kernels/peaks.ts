@@ -15,6 +15,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { peakCandidatesWasm } from './declump-wasm.js';
+import { peakLocalMaxPlaneWasm } from './declump-wasm-peaks.js';
 
 // Declumping calls `peakLocalMax` once per object with the same footprint: both are reused (grow-buffer.ts).
 const candidates = new GrowBuffer(Int32Array);
@@ -68,6 +69,17 @@ export function ellipsoidOffsets(radius: number, spacing: readonly [number, numb
  * region; peaks are only sought in regions and compared within their own region).
  */
 export function peakLocalMax(values: Float32Array, regions: Uint32Array, shape: Shape3, options: PeakOptions): Int32Array {
+  // One region of a plane (what declumping passes): every step of `peakLocalMaxJs` in one WebAssembly call when it
+  // can run it (declump-wasm-peaks.ts: the same comparisons and sums, the same order). A separate function, so that
+  // a fresh process does not compile the JavaScript's body for a call that does not run it.
+  if (shape[0] === 1 && options.oneRegion) {
+    const peaks = peakLocalMaxPlaneWasm(values, regions, shape[1], shape[2], options.minDistance, options.spacing, options.seedEveryRegion === true);
+    if (peaks) return peaks;
+  }
+  return peakLocalMaxJs(values, regions, shape, options);
+}
+
+function peakLocalMaxJs(values: Float32Array, regions: Uint32Array, shape: Shape3, options: PeakOptions): Int32Array {
   const [Z, Y, X] = shape;
   const P = Y * X;
   const is3d = Z > 1;

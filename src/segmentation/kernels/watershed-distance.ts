@@ -14,6 +14,7 @@ import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { floodByRank, maskBorderEmpty, seededWatershed } from './watershed.js';
 import { squaredDistanceTop } from './distance-transform-int.js';
+import { floodPlaneWasm } from './declump-wasm-merge.js';
 
 const rankScratch = new GrowBuffer(Int32Array);
 const negatedScratch = new GrowBuffer(Float32Array);
@@ -31,10 +32,14 @@ export function seededWatershedOfDistance(dist: Float32Array, labels: Uint32Arra
   const [Z, Y, X] = shape;
   const n = Z * Y * X;
   if (dist.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
-  if (ranks && Z === 1 && maskBorderEmpty(mask, Y, X)) {
-    // The transform's own integer squares: k ≤ top where the border is empty (see `squaredDistanceRanks`).
-    floodByRank(ranks, squaredDistanceTop(Y, X) + 1, labels, mask, shape);
-    return;
+  if (ranks && Z === 1) {
+    // The transform's own integer squares: k ≤ top where the border is empty (see `squaredDistanceRanks`); the
+    // border test and the flood in one go in WebAssembly (declump-wasm-merge.ts) when it can.
+    if (floodPlaneWasm(ranks, squaredDistanceTop(Y, X) + 1, labels, mask, Y, X)) return;
+    if (maskBorderEmpty(mask, Y, X)) {
+      floodByRank(ranks, squaredDistanceTop(Y, X) + 1, labels, mask, shape);
+      return;
+    }
   }
   if (Z === 1 && pixel2 > 0 && maskBorderEmpty(mask, Y, X)) {
     const rank = rankScratch.get(n);

@@ -16,7 +16,8 @@
 import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
-import { floodInteriorPlaneWasm, negatedIntegerWatershedWasm } from './declump-wasm.js';
+import { floodInteriorPlaneWasm } from './declump-wasm.js';
+import { negatedWatershedPlaneWasm } from './declump-wasm-merge.js';
 
 // Reused between calls (declumping floods one small box per clump; grow-buffer.ts).
 const rankScratch = new GrowBuffer(Int32Array);
@@ -53,8 +54,9 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
 export function seededWatershedOfNegated(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3): void {
   const n = shape[0] * shape[1] * shape[2];
   if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
-  // A plane with integer values, flooded whole in WebAssembly (ranks and flood, declump-wasm.ts) when it can.
-  if (shape[0] === 1 && negatedIntegerWatershedWasm(image, labels, mask, shape[2], n, (u) => interiorFlood(mask, shape, u))) return;
+  // A plane with integer values and an empty border, flooded whole in WebAssembly (border test, ranks and flood,
+  // declump-wasm-merge.ts) when it can: the conditions of `interiorFlood`.
+  if (shape[0] === 1 && negatedWatershedPlaneWasm(image, labels, mask, shape[1], shape[2])) return;
   const rank = rankScratch.get(n);
   let u = integerRanks(image, mask, n, rank, true);
   if (u < 0) {

@@ -1,2 +1,183 @@
 ;; Declumping kernels: the watershed's and basin merging's JavaScript steps (watershed*.ts, merge-shallow.ts). Included by declump-kernels.wat (one module, one memory).
-;; Own scratch: bytes 11272192 … 14024704 of the module memory (declump-kernels.wat's memory map).
+;; Own scratch: bytes 11272192 … 14024704 of the module memory (declump-kernels.wat's memory map):
+;;   ORDER 11272192 (i32 · 4096: the pairs' sorted order)   PARENT 11288576 (i32 · 64)   MAP 11288832 (i32 · 64).
+;; Read as mergeScan leaves them: labels (u32) at 1572864, per label voxel counts (f64) at 786432 and peaks (f64,
+;; label · nc + c) at 788480, per pair slot (lo · 64 + hi) [highest, sum, count] per map (f64) at 1835008 + 48 · slot,
+;; the slots in first-seen order (i32) at 2113536. Voxel counts and peaks are updated in place by the merges.
+
+  ;; watershed.ts `maskBorderEmpty` of the mask in NEED: 1 when no voxel of the plane's first or last row or column
+  ;; is in the mask and the plane is at least 3 × 3, else 0.
+  (func (export "planeBorderEmpty") (param $Y i32) (param $X i32) (result i32)
+    (local $i i32) (local $last i32)
+    (if (i32.or (i32.lt_s (local.get $Y) (i32.const 3)) (i32.lt_s (local.get $X) (i32.const 3))) (then (return (i32.const 0))))
+    (local.set $last (i32.mul (i32.sub (local.get $Y) (i32.const 1)) (local.get $X)))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $i) (local.get $X)))
+      (if (i32.or (i32.load8_u offset=720896 (local.get $i)) (i32.load8_u offset=720896 (i32.add (local.get $last) (local.get $i))))
+        (then (return (i32.const 0))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rl)))
+    (local.set $i (local.get $X))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $i) (local.get $last)))
+      (if (i32.or (i32.load8_u offset=720896 (local.get $i)) (i32.load8_u offset=720895 (i32.add (local.get $i) (local.get $X))))
+        (then (return (i32.const 0))))
+      (local.set $i (i32.add (local.get $i) (local.get $X)))
+      (br $cl)))
+    (i32.const 1))
+
+  ;; merge-shallow.ts `shallowIn`: lower − saddle < (relative ? h · lower : h), in f64.
+  (func $mergeShallowIn (param $lower f64) (param $s f64) (param $h f64) (param $rel i32) (result i32)
+    (f64.lt (f64.sub (local.get $lower) (local.get $s))
+      (select (f64.mul (local.get $h) (local.get $lower)) (local.get $h) (local.get $rel))))
+
+  ;; The union-find root of label $a (path halving, as merge-shallow.ts `find`; the roots do not depend on it).
+  (func $mergeRoot (param $a i32) (result i32)
+    (local $p i32)
+    (block $d (loop $l
+      (local.set $p (i32.load offset=11288576 (i32.shl (local.get $a) (i32.const 2))))
+      (br_if $d (i32.eq (local.get $p) (local.get $a)))
+      (local.set $p (i32.load offset=11288576 (i32.shl (local.get $p) (i32.const 2))))
+      (i32.store offset=11288576 (i32.shl (local.get $a) (i32.const 2)) (local.get $p))
+      (local.set $a (local.get $p))
+      (br $l)))
+    (local.get $a))
+
+  ;; Whether pair slot $slot is shallow in every criterion with the peaks of labels $a and $b (nc ≤ 2).
+  (func $mergePairShallow (param $slot i32) (param $a i32) (param $b i32) (param $nc i32)
+    (param $h0 f64) (param $rel0 i32) (param $h1 f64) (param $rel1 i32) (result i32)
+    (local $cur i32)
+    (local.set $cur (i32.add (i32.const 1835008) (i32.mul (local.get $slot) (i32.const 48))))
+    (if (i32.eqz (call $mergeShallowIn
+      (f64.min (f64.load offset=788480 (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
+        (f64.load offset=788480 (i32.shl (i32.mul (local.get $b) (local.get $nc)) (i32.const 3))))
+      (f64.load (local.get $cur)) (local.get $h0) (local.get $rel0)))
+      (then (return (i32.const 0))))
+    (if (i32.lt_s (local.get $nc) (i32.const 2)) (then (return (i32.const 1))))
+    (call $mergeShallowIn
+      (f64.min (f64.load offset=788488 (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
+        (f64.load offset=788488 (i32.shl (i32.mul (local.get $b) (local.get $nc)) (i32.const 3))))
+      (f64.load offset=24 (local.get $cur)) (local.get $h1) (local.get $rel1)))
+
+  ;; merge-shallow.ts `mergeShallowBasins` after `mergeScan` (np pairs, nc ≤ 2 maps, labels 1…k, k < 64) of a plane
+  ;; of n voxels: the saddles settled (the mean where a criterion asks for it), then
+  ;; - $checkOnly: the early test with the maps at hand: 1 when a piece is a fragment (fewer than minVoxels voxels)
+  ;;   or a pair is shallow in every criterion, else 0 (no pair: 0);
+  ;; - else the merges: pairs from the highest saddle of criterion 0 down (a stable sort: ties in first-seen order,
+  ;;   as Array.prototype.sort of the pairs in the Map's order), the union-find, the ids numbered in order and the
+  ;;   labels relabelled in place where some merged; returns the number of objects left (k when none merged), or
+  ;;   −1 (labels untouched) when a sort key is NaN (the comparator's order is then the JavaScript sort's own).
+  (func (export "mergeDecide") (param $k i32) (param $nc i32) (param $np i32) (param $n i32) (param $minVoxels f64)
+    (param $h0 f64) (param $rel0 i32) (param $mean0 i32) (param $h1 f64) (param $rel1 i32) (param $mean1 i32)
+    (param $checkOnly i32) (result i32)
+    (local $p i32) (local $t i32) (local $slot i32) (local $cur i32) (local $a i32) (local $b i32) (local $l i32)
+    (local $key f64) (local $ra i32) (local $rb i32) (local $keep i32) (local $gone i32) (local $m i32) (local $i i32)
+    ;; settle the saddles
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $p) (local.get $np)))
+      (local.set $cur (i32.add (i32.const 1835008) (i32.mul (i32.load offset=2113536 (i32.shl (local.get $p) (i32.const 2))) (i32.const 48))))
+      (if (local.get $mean0) (then
+        (f64.store (local.get $cur) (f64.div (f64.load offset=8 (local.get $cur)) (f64.load offset=16 (local.get $cur))))))
+      (if (i32.and (i32.gt_s (local.get $nc) (i32.const 1)) (local.get $mean1)) (then
+        (f64.store offset=24 (local.get $cur) (f64.div (f64.load offset=32 (local.get $cur)) (f64.load offset=40 (local.get $cur))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $sl)))
+    (if (i32.eqz (local.get $np)) (then (return (select (i32.const 0) (local.get $k) (local.get $checkOnly)))))
+    (if (local.get $checkOnly) (then
+      (local.set $l (i32.const 1))
+      (block $fd (loop $fl
+        (br_if $fd (i32.gt_s (local.get $l) (local.get $k)))
+        (if (f64.lt (f64.load offset=786432 (i32.shl (local.get $l) (i32.const 3))) (local.get $minVoxels)) (then (return (i32.const 1))))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (br $fl)))
+      (local.set $p (i32.const 0))
+      (block $pd (loop $pl
+        (br_if $pd (i32.ge_s (local.get $p) (local.get $np)))
+        (local.set $slot (i32.load offset=2113536 (i32.shl (local.get $p) (i32.const 2))))
+        (if (call $mergePairShallow (local.get $slot) (i32.shr_u (local.get $slot) (i32.const 6)) (i32.and (local.get $slot) (i32.const 63))
+          (local.get $nc) (local.get $h0) (local.get $rel0) (local.get $h1) (local.get $rel1))
+          (then (return (i32.const 1))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pl)))
+      (return (i32.const 0))))
+    ;; the pairs by descending saddle of criterion 0, ties in first-seen order (insertion sort of first-seen indices)
+    (local.set $p (i32.const 0))
+    (block $od (loop $ol
+      (br_if $od (i32.ge_s (local.get $p) (local.get $np)))
+      (local.set $key (f64.load (i32.add (i32.const 1835008)
+        (i32.mul (i32.load offset=2113536 (i32.shl (local.get $p) (i32.const 2))) (i32.const 48)))))
+      (if (f64.ne (local.get $key) (local.get $key)) (then (return (i32.const -1))))
+      (local.set $t (local.get $p))
+      (block $id (loop $il
+        (br_if $id (i32.eqz (local.get $t)))
+        (local.set $i (i32.load offset=11272188 (i32.shl (local.get $t) (i32.const 2))))
+        (br_if $id (f64.ge
+          (f64.load (i32.add (i32.const 1835008) (i32.mul (i32.load offset=2113536 (i32.shl (local.get $i) (i32.const 2))) (i32.const 48))))
+          (local.get $key)))
+        (i32.store offset=11272192 (i32.shl (local.get $t) (i32.const 2)) (local.get $i))
+        (local.set $t (i32.sub (local.get $t) (i32.const 1)))
+        (br $il)))
+      (i32.store offset=11272192 (i32.shl (local.get $t) (i32.const 2)) (local.get $p))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $ol)))
+    ;; the union-find over the sorted pairs
+    (local.set $l (i32.const 0))
+    (block $ud (loop $ul
+      (br_if $ud (i32.gt_s (local.get $l) (local.get $k)))
+      (i32.store offset=11288576 (i32.shl (local.get $l) (i32.const 2)) (local.get $l))
+      (local.set $l (i32.add (local.get $l) (i32.const 1)))
+      (br $ul)))
+    (local.set $t (i32.const 0))
+    (block $md (loop $ml
+      (br_if $md (i32.ge_s (local.get $t) (local.get $np)))
+      (block $next
+        (local.set $slot (i32.load offset=2113536 (i32.shl (i32.load offset=11272192 (i32.shl (local.get $t) (i32.const 2))) (i32.const 2))))
+        (local.set $ra (call $mergeRoot (i32.shr_u (local.get $slot) (i32.const 6))))
+        (local.set $rb (call $mergeRoot (i32.and (local.get $slot) (i32.const 63))))
+        (br_if $next (i32.eq (local.get $ra) (local.get $rb)))
+        ;; a piece below minVoxels is a fragment: it joins the neighbour across its highest saddle whatever the depth
+        (if (i32.eqz (call $mergePairShallow (local.get $slot) (local.get $ra) (local.get $rb)
+          (local.get $nc) (local.get $h0) (local.get $rel0) (local.get $h1) (local.get $rel1))) (then
+          (br_if $next (i32.eqz (i32.or
+            (f64.lt (f64.load offset=786432 (i32.shl (local.get $ra) (i32.const 3))) (local.get $minVoxels))
+            (f64.lt (f64.load offset=786432 (i32.shl (local.get $rb) (i32.const 3))) (local.get $minVoxels)))))))
+        (local.set $keep (select (local.get $ra) (local.get $rb)
+          (f64.ge (f64.load offset=788480 (i32.shl (i32.mul (local.get $ra) (local.get $nc)) (i32.const 3)))
+            (f64.load offset=788480 (i32.shl (i32.mul (local.get $rb) (local.get $nc)) (i32.const 3))))))
+        (local.set $gone (select (local.get $rb) (local.get $ra) (i32.eq (local.get $keep) (local.get $ra))))
+        (i32.store offset=11288576 (i32.shl (local.get $gone) (i32.const 2)) (local.get $keep))
+        (f64.store offset=786432 (i32.shl (local.get $keep) (i32.const 3))
+          (f64.add (f64.load offset=786432 (i32.shl (local.get $keep) (i32.const 3))) (f64.load offset=786432 (i32.shl (local.get $gone) (i32.const 3)))))
+        (local.set $a (i32.shl (i32.mul (local.get $keep) (local.get $nc)) (i32.const 3)))
+        (local.set $b (i32.shl (i32.mul (local.get $gone) (local.get $nc)) (i32.const 3)))
+        (f64.store offset=788480 (local.get $a) (f64.max (f64.load offset=788480 (local.get $a)) (f64.load offset=788480 (local.get $b))))
+        (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+          (f64.store offset=788488 (local.get $a) (f64.max (f64.load offset=788488 (local.get $a)) (f64.load offset=788488 (local.get $b)))))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $ml)))
+    ;; roots numbered in order, every id mapped to its root's number
+    (local.set $l (i32.const 1))
+    (block $rd (loop $rl
+      (br_if $rd (i32.gt_s (local.get $l) (local.get $k)))
+      (if (i32.eq (call $mergeRoot (local.get $l)) (local.get $l)) (then
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (i32.store offset=11288832 (i32.shl (local.get $l) (i32.const 2)) (local.get $m))))
+      (local.set $l (i32.add (local.get $l) (i32.const 1)))
+      (br $rl)))
+    (if (i32.eq (local.get $m) (local.get $k)) (then (return (local.get $k))))
+    (local.set $l (i32.const 1))
+    (block $qd (loop $ql
+      (br_if $qd (i32.gt_s (local.get $l) (local.get $k)))
+      (i32.store offset=11288832 (i32.shl (local.get $l) (i32.const 2))
+        (i32.load offset=11288832 (i32.shl (call $mergeRoot (local.get $l)) (i32.const 2))))
+      (local.set $l (i32.add (local.get $l) (i32.const 1)))
+      (br $ql)))
+    (i32.store offset=11288832 (i32.const 0) (i32.const 0))
+    (local.set $i (i32.const 0))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_s (local.get $i) (local.get $n)))
+      (i32.store offset=1572864 (i32.shl (local.get $i) (i32.const 2))
+        (i32.load offset=11288832 (i32.shl (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))) (i32.const 2))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $vl)))
+    (local.get $m))

@@ -126,7 +126,7 @@
   ;; peaks.ts step 1 on the interior voxels of a plane (rows 1..Y-2, columns 1..X-2), four at a time: region
   ;; voxels with a value > 0 and no larger value among their 8 neighbours of the same region. Writes their indices
   ;; in raster order and returns how many.
-  (func (export "peakCandidates") (param $Y i32) (param $X i32) (result i32)
+  (func $peakCandidates (export "peakCandidates") (param $Y i32) (param $X i32) (result i32)
     (local $y i32) (local $x i32) (local $i i32) (local $j i32) (local $nc i32) (local $xe i32)
     (local $r v128) (local $v v128) (local $elig v128) (local $bad v128) (local $bits i32)
     (local $rs i32) (local $vs f32)

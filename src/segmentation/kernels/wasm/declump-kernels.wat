@@ -21,7 +21,7 @@
 
   ;; masked-smooth.ts `smoothPlane` without a mask (normalised): the y pass into A over each row's needed x range
   ;; [FROM, TO) widened by hx, then the x pass into OUT (0 outside [FROM, TO) and, with $needed, where NEED is 0).
-  (func (export "smoothPlane") (param $Y i32) (param $X i32) (param $hy i32) (param $hx i32)
+  (func $smoothPlane (export "smoothPlane") (param $Y i32) (param $X i32) (param $hy i32) (param $hx i32)
     (param $kySum f64) (param $kxSum f64) (param $zerosOutside i32) (param $needed i32)
     (local $q i32) (local $lo i32) (local $hi i32) (local $t i32) (local $w f64) (local $d f64)
     (local $f i32) (local $e i32) (local $xa i32) (local $xe i32) (local $x i32) (local $p i32) (local $kp i32)
