@@ -272,26 +272,6 @@ export function mergeScanWasm(labels: Uint32Array, k: number, Y: number, X: numb
 }
 
 /**
- * `seededWatershedOfNegated` (watershed.ts) of an integer-valued plane in WebAssembly: the ranks max − v
- * (`integerRanks`) computed where the flood reads them, then `floodInteriorPlane`. `interior(u)` says whether the
- * plane may take the interior flood for u ranks (its mask leaves the border empty, the sizes fit). Returns false
- * (labels unchanged) where the values are not integers in a range below the voxel count, or the kernels cannot run.
- */
-export function negatedIntegerWatershedWasm(image: Float32Array, labels: Uint32Array, mask: Uint8Array, X: number, n: number, interior: (u: number) => boolean): boolean {
-  if (n > WASM_PLANE_VOXELS || image.length < n || labels.length < n || mask.length < n) return false;
-  const v = kernels();
-  if (!v) return false;
-  v.vals.set(image.subarray(0, n));
-  v.need.set(mask.subarray(0, n));
-  const u = v.k.negatedIntegerRanks(n);
-  if (u < 0 || !interior(u)) return false;
-  v.floodLabels.set(labels.subarray(0, n));
-  v.k.floodInteriorPlane(u, X, n);
-  labels.set(v.floodLabels.subarray(0, n));
-  return true;
-}
-
-/**
  * The convexity test's own arrays (left end, right end inclusive, row of each run, in the order of the caller's
  * run index) for a caller that fills them in its own pass over the runs, or null where the kernels cannot hold
  * `count` runs; after filling, `hullRunsFilled()` gives the number that identifies this filling for
