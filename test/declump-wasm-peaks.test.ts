@@ -4,7 +4,7 @@
  * scikit-image's `peak_local_max` in segmentation-declump.test.ts and the smoothing against a direct sum of
  * CellProfiler's kernel in declump-smoothing.test.ts): `peakLocalMax` of one region (declumping's `oneRegion`,
  * with and without `seedEveryRegion`) over random planes from 1 × 1 up, regions touching the plane's edges,
- * values with many ties and plateaus, zeros, negative values and planes without any value > 0, several minimum
+ * values with many ties and plateaus, zeros, negative values, NaN, +∞ and −0, and planes without any value > 0, several minimum
  * distances (0, under a pixel, fractional, larger than the plane) and isotropic and anisotropic spacings; and the
  * plane smoothing without a mask, with and without the voxels that are needed only.
  */
@@ -84,6 +84,11 @@ function randomPlane(r: () => number): { Y: number; X: number; values: Float32Ar
     // nothing > 0: the fallback seed (highest voxel, first of equals)
     for (let i = 0; i < n; i++) values[i] = -Math.floor(r() * 3);
   }
+  if (r() < 0.1) {
+    // special values: NaN (never a peak, never larger), +∞ (ties among themselves), −0
+    const specials = [Number.NaN, Infinity, -0, Infinity];
+    for (let i = 0; i < n; i++) if (r() < 0.05) values[i] = specials[Math.floor(r() * specials.length)];
+  }
   return { Y, X, values, regions };
 }
 
@@ -160,5 +165,35 @@ test('plane smoothing with its set-up in WebAssembly = JavaScript (needed voxels
     const js = withEngine('js', () => maskedSmooth(values, null, [1, Y, X], spacing, sigma, new Float32Array(n), zerosOutside, needed));
     const wasm = withEngine('wasm', () => maskedSmooth(values, null, [1, Y, X], spacing, sigma, new Float32Array(n), zerosOutside, needed));
     assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, σ ${sigma})`);
+  }
+});
+
+test('peakLocalMax: peaks exactly minDistance apart clash although the products round above it (both engines)', () => {
+  // fl(10 · 0.3) = 3.0000000000000004 and fl(3 · 0.1) = 0.30000000000000004: squared they exceed minDistance², which
+  // the 1e-12 slack of the distance test absorbs (the distance is inclusive, as skimage's `_ensure_spacing`).
+  const cases: { md: number; s: number; k: number }[] = [
+    { md: 3, s: 0.3, k: 10 },
+    { md: 0.3, s: 0.1, k: 3 },
+    { md: 0.9, s: 0.3, k: 3 },
+  ];
+  for (const { md, s, k } of cases) {
+    for (const vertical of [false, true]) {
+      for (const second of [5, 4]) {
+        const Y = vertical ? k + 8 : 5;
+        const X = vertical ? 5 : k + 8;
+        const values = new Float32Array(Y * X); // 0: no peaks but the two
+        const regions = new Uint32Array(Y * X).fill(1);
+        const a = vertical ? 3 * X + 2 : 2 * X + 3;
+        const b = vertical ? (3 + k) * X + 2 : 2 * X + 3 + k;
+        values[a] = 5;
+        values[b] = second;
+        const spacing: [number, number, number] = vertical ? [1, s, 1] : [1, 1, s];
+        const options = { minDistance: md, spacing, seedEveryRegion: true, oneRegion: true };
+        for (const engine of ['js', 'wasm'] as const) {
+          const peaks = withEngine(engine, () => peakLocalMax(values, regions, [1, Y, X], options));
+          assert.deepEqual(Array.from(peaks), [a], `${engine} md ${md} s ${s} vertical ${vertical} second ${second}`);
+        }
+      }
+    }
   }
 });

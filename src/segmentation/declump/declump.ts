@@ -34,7 +34,8 @@ import type { DeclumpInfo, DeclumpSettings } from './settings.js';
 export { declumpingActive, resolveDeclumpSettings, type DeclumpInfo, type DeclumpMethod, type DeclumpSettings } from './settings.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 import { CONVEX_SOLIDITY, componentRunIndex, convexComponent } from './convex-hull.js';
-import { classifyComponentsWasm, floodFromRunsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
+import { classifyComponentsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
+import { componentsTouchingBorder, copyBoxPlane, copyRoiBox } from './component-box.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
 const ownScratch = new GrowBuffer(Uint32Array);
@@ -44,73 +45,6 @@ const intensityScratch = new GrowBuffer(Float32Array);
 const roiScratch = new GrowBuffer(Uint8Array);
 const spanFromScratch = new GrowBuffer(Int32Array);
 const spanToScratch = new GrowBuffer(Int32Array);
-
-/** Written once per copy so that the touching pass of `copyBoxPlane` is not optimised away. */
-let touchSink = 0;
-
-/**
- * Rows `ly` × `lx` of `src` starting at `g` (row stride `X`) into `dst` from `k`; with `spanFrom` / `spanTo`, only
- * x in [spanFrom[row0 + y], spanTo[row0 + y]) of row y (the others keep whatever they held). A plain loop in its
- * own function: faster than a closure's loop, and than typed-array `set` from a subarray per row (measured).
- * The image's rows are far apart in memory and no longer cached when a clump is split, and a row-by-row copy
- * waits for them one after another: a first pass touches every row every 16 voxels (at least once per 64-byte
- * line) with independent loads, which the processor fetches in parallel (the copy of the bench image's 22
- * clumps: 0.25 → ~0.15 ms, measured).
- */
-function copyBoxPlane(
-  src: ArrayLike<number>,
-  g: number,
-  X: number,
-  dst: Float32Array,
-  k: number,
-  ly: number,
-  lx: number,
-  spanFrom: Int32Array | null = null,
-  spanTo: Int32Array | null = null,
-  row0 = 0,
-): void {
-  let touched = 0;
-  for (let y = 0, r = g; y < ly; y++, r += X) {
-    const a = spanFrom ? spanFrom[row0 + y] : 0;
-    const e = spanTo ? spanTo[row0 + y] : lx;
-    if (a >= e) continue;
-    for (let x = a; x < e; x += 16) touched += src[r + x];
-    touched += src[r + e - 1];
-  }
-  touchSink = touched;
-  for (let y = 0; y < ly; y++, g += X, k += lx) {
-    const a = spanFrom ? spanFrom[row0 + y] : 0;
-    const e = spanTo ? spanTo[row0 + y] : lx;
-    for (let x = a; x < e; x++) dst[k + x] = src[g + x];
-  }
-}
-
-/**
- * Border rule for components left whole, from their runs: a run on the first or last row or column, or a voxel whose
- * 4-neighbour in the plane is outside the ROI (the same test as the box path's in `declumpMask`). 1 = touches.
- */
-function componentsTouchingBorder(runs: Runs, shape: Shape3, count: number, roiMask2d: Uint8Array | null): Uint8Array {
-  const [Z, Y, X] = shape;
-  const { rowStart, x0: runX0, x1: runX1, comp: runComp } = runs;
-  const touchesBorder = new Uint8Array(count + 1);
-  for (let r = 0; r < Z * Y; r++) {
-    const y = r % Y;
-    for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
-      const c = runComp[k];
-      if (touchesBorder[c]) continue;
-      if (y === 0 || y === Y - 1 || runX0[k] === 0 || runX1[k] === X) touchesBorder[c] = 1;
-      else if (roiMask2d) {
-        for (let p = y * X + runX0[k], pEnd = y * X + runX1[k]; p < pEnd; p++) {
-          if (!roiMask2d[p - 1] || !roiMask2d[p + 1] || !roiMask2d[p - X] || !roiMask2d[p + X]) {
-            touchesBorder[c] = 1;
-            break;
-          }
-        }
-      }
-    }
-  }
-  return touchesBorder;
-}
 
 /**
  * Labels (1..N: components in raster order of their first voxel, the pieces of a clump in seed order) of the
@@ -273,9 +207,8 @@ export function declumpMask(
     // Holes left by the size limit of the first filling; without any, the filling after the split has
     // nothing to do (the split pieces cover exactly the filled object).
     let largeHoles = 0;
-    if (!needsFill && !is3d && floodFromRunsWasm(runIndex, c, y0, x0, ly, lx, floodMask, spanFrom, spanTo)) {
-      // No hole: the flood mask is the component's runs (in WebAssembly from the run index's copy of them).
-    } else if (!needsFill) {
+    if (!needsFill) {
+      // No hole: the flood mask is the component's runs.
       floodMask.fill(0);
       for (let z = 0, k = 0, row = 0; z < lz; z++) {
         for (let y = 0; y < ly; y++, k += lx, row++) {
@@ -334,14 +267,7 @@ export function declumpMask(
       },
       roiMask: () => {
         if (!roiMask2d) return null;
-        const m = roiScratch.get(ln);
-        for (let z = 0, k = 0; z < lz; z++) {
-          for (let y = 0; y < ly; y++) {
-            const r = (y0 + y) * X + x0;
-            for (let x = 0; x < lx; x++, k++) m[k] = roiMask2d[r + x];
-          }
-        }
-        return m;
+        return copyRoiBox(roiMask2d, X, y0, x0, lz, ly, lx, roiScratch.get(ln));
       },
       smoothingSigmaUm: s.smoothingSigmaUm,
       minDistanceUm: s.minDistanceUm,

@@ -51,8 +51,13 @@ export function squaredDistanceTop(Y: number, X: number): number {
  */
 export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null = null): boolean {
   if (Y * X > BOX_VOXELS || X > ROW_VOXELS || Y >= 1 << 14) return false;
-  // The same passes in WebAssembly (declump-wasm.ts) when it can run them.
+  // The same passes in WebAssembly (declump-wasm.ts) when it can run them; the JavaScript in a separate function, so
+  // that a fresh process does not compile its body for a call that does not run it.
   if (unitPlaneDistanceTransformWasm(mask, Y, X, out, ranks)) return true;
+  return unitPlaneDistanceTransformJs(mask, Y, X, out, ranks);
+}
+
+function unitPlaneDistanceTransformJs(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null): boolean {
   const h = H;
   // Phase 1, downward: distance to the nearest background voxel above (FAR = none yet).
   let background = false;
