@@ -34,7 +34,7 @@ import type { DeclumpInfo, DeclumpSettings } from './settings.js';
 export { declumpingActive, resolveDeclumpSettings, type DeclumpInfo, type DeclumpMethod, type DeclumpSettings } from './settings.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
 import { CONVEX_SOLIDITY, componentRunIndex, convexComponent } from './convex-hull.js';
-import { classifyComponentsWasm, floodFromRunsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
+import { classifyComponentsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
 import { componentsTouchingBorder, copyBoxPlane, copyRoiBox } from './component-box.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
@@ -207,9 +207,8 @@ export function declumpMask(
     // Holes left by the size limit of the first filling; without any, the filling after the split has
     // nothing to do (the split pieces cover exactly the filled object).
     let largeHoles = 0;
-    if (!needsFill && !is3d && floodFromRunsWasm(runIndex, c, y0, x0, ly, lx, floodMask, spanFrom, spanTo)) {
-      // No hole: the flood mask is the component's runs (in WebAssembly from the run index's copy of them).
-    } else if (!needsFill) {
+    if (!needsFill) {
+      // No hole: the flood mask is the component's runs.
       floodMask.fill(0);
       for (let z = 0, k = 0, row = 0; z < lz; z++) {
         for (let y = 0; y < ly; y++, k += lx, row++) {

@@ -1,17 +1,15 @@
 /**
  * Declumping's per-component JavaScript of a plane (`declump.ts`) in WebAssembly (wasm/declump-kernels-box.wat): the
- * whole-component tests and the rules of the components left whole, the flood mask of a component's runs, and the
- * paste of a split component's pieces. A fresh process (a user's `cellcoloc run`) runs those loops once, in V8's
- * interpreter and baseline tiers; WebAssembly is compiled at once (docs/declumping.md, "Cold start"). Integer work
- * and the same f64 operations: the same results (test/declump-wasm-box.test.ts compares both engines). Each wrapper
- * returns null / false where the kernels cannot run (no WebAssembly, `declumpKernels.engine` 'js', sizes past the
- * fixed scratch): the caller then runs its JavaScript.
+ * whole-component tests and the rules of the components left whole, and the paste of a split component's pieces. A
+ * fresh process (a user's `cellcoloc run`) runs those loops once, in V8's interpreter and baseline tiers; WebAssembly
+ * is compiled at once (docs/declumping.md, "Cold start"). Integer work and the same f64 operations: the same results
+ * (test/declump-wasm-box.test.ts compares both engines). Each wrapper returns null where the kernels cannot run (no
+ * WebAssembly, `declumpKernels.engine` 'js', sizes past the fixed scratch): the caller then runs its JavaScript.
  */
 import { declumpModule, faceConnectedWasm } from './declump-wasm.js';
 
 interface BoxExports {
   boxClassify(count: number, Y: number, X: number, flags: number, minPiece: number, convexMax: number, solidity: number, sy: number, sx: number, rMin: number, rMax: number): void;
-  boxFlood(qStart: number, qEnd: number, y0: number, x0: number, ly: number, lx: number): void;
   boxPaste(ly: number, lx: number, y0: number, x0: number, Y: number, X: number, nSeeds: number, withOwn: number, borderTest: number): number;
 }
 
@@ -31,7 +29,6 @@ const CH = 16388112;
 const CF = 16404496;
 const CT = 16420880;
 const CK = 16437264;
-const FM = 16453648;
 /** Box voxels and rows, pieces (+ 1), and components (+ 1) the scratch holds. */
 const BOX_VOXELS = 1 << 16;
 const BOX_ROWS = 1 << 14;
@@ -55,7 +52,6 @@ interface BoxViews {
   faceConnected: Uint8Array;
   touches: Uint8Array;
   classes: Uint8Array;
-  flood: Uint8Array;
 }
 
 let cached: { memory: ArrayBuffer; views: BoxViews } | null = null;
@@ -85,7 +81,6 @@ function box(): BoxViews | null {
         faceConnected: new Uint8Array(b, CF, COMPONENTS),
         touches: new Uint8Array(b, CT, COMPONENTS),
         classes: new Uint8Array(b, CK, COMPONENTS),
-        flood: new Uint8Array(b, FM, BOX_VOXELS),
       },
     };
   }
@@ -146,34 +141,6 @@ export function classifyComponentsWasm(p: ClassifyInput): Uint8Array | null {
   const [, sy, sx] = p.spacing;
   v.k.boxClassify(count, p.Y, p.X, flags, p.minPieceVoxels, p.convexMaxVoxels, p.solidity, sy, sx, p.rangeUm?.[0] ?? 0, p.rangeUm?.[1] ?? 0);
   return v.classes;
-}
-
-/**
- * The flood mask (1 on component `c`'s runs) of the ly × lx box at (y0, x0) of a plane into `floodMask`, and each
- * box row's span of its runs into `spanFrom` / `spanTo` (lx, 0 in a row without one), from the run index's copy in
- * the kernels; false (nothing written) where the kernels cannot run it.
- */
-export function floodFromRunsWasm(
-  runIndex: { runStart: Int32Array; wasmRuns: number } | null | undefined,
-  c: number,
-  y0: number,
-  x0: number,
-  ly: number,
-  lx: number,
-  floodMask: Uint8Array,
-  spanFrom: Int32Array,
-  spanTo: Int32Array,
-): boolean {
-  const ln = ly * lx;
-  if (!runIndex || runIndex.wasmRuns < 0 || ln > BOX_VOXELS || ly > BOX_ROWS) return false;
-  if (faceConnectedWasm(runIndex.wasmRuns, 0, 0) < 0) return false;
-  const v = box();
-  if (!v) return false;
-  v.k.boxFlood(runIndex.runStart[c], runIndex.runStart[c + 1], y0, x0, ly, lx);
-  floodMask.set(v.flood.subarray(0, ln));
-  spanFrom.set(v.from.subarray(0, ly));
-  spanTo.set(v.to.subarray(0, ly));
-  return true;
 }
 
 /** The pieces of a split component (`pastePiecesWasm`): their runs and per-piece counts, views valid until the next call. */

@@ -1,7 +1,6 @@
 ;; Declumping kernels: the per-component box work of declumpMask (declump.ts: the whole-component tests and the rules
-;; of components left whole, the flood mask of a component's runs, the paste of a split component's pieces) on a
-;; plane, in WebAssembly because a fresh process runs that JavaScript once, in V8's interpreter and baseline tiers
-;; (docs/declumping.md, "Cold start"). Included by declump-kernels.wat (one module, one memory); wrappers in
+;; of components left whole, the paste of a split component's pieces) on a plane, in WebAssembly because a fresh
+;; process runs that JavaScript once, in V8's interpreter and baseline tiers (docs/declumping.md, "Cold start"). Included by declump-kernels.wat (one module, one memory); wrappers in
 ;; declump-wasm-box.ts. Integer work, and the equivalent diameter formed with the same f64 operations in the same
 ;; order as object-rules.ts `equivalentDiameterUm`: the same results as the JavaScript (test/declump-wasm-box.test.ts).
 ;; Own scratch: bytes 14024704 … 16777216 of the module memory (declump-kernels.wat's memory map):
@@ -11,7 +10,7 @@
 ;;   PV 15728640, PH 15761408 (f64 per piece, 4096: voxels, hole voxels)   PT 15794176 (u8 per piece: touches border)
 ;;   per component (16384): CV 15798272 (f64 voxels), CB 15929344 (6 i32: box), CR 16322560 (i32 first run in the run
 ;;   index, count + 2), CH 16388112 (u8 hole-free), CF 16404496 (u8 face-connected), CT 16420880 (u8 touches the
-;;   border, given by the caller with a ROI outline), CK 16437264 (u8 class, out)   FM 16453648 (u8 box flood mask)
+;;   border, given by the caller with a ROI outline), CK 16437264 (u8 class, out)
 
   ;; The tests of declump.ts's component loop for components 1…count of a plane, and the object rules of those left
   ;; whole: CK[c] = 0 (per-object work), 1 (whole, kept), 2 / 3 / 4 (whole, removed: border / too small / too
@@ -78,33 +77,6 @@
       (i32.store8 offset=16437264 (local.get $c) (local.get $k))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $comps))))
-
-  ;; declump.ts's flood mask of a component without holes to fill, from its own runs (the run index's copy in the
-  ;; hull's arrays: x0 at 2621440, x1 − 1 at 2883584, row at 3145728, runs [qStart, qEnd) in raster order): FM = 1 on
-  ;; its runs within the ly × lx box at (y0, x0), 0 elsewhere, and each box row's span [BF, BT) of its runs (lx, 0 in a
-  ;; row without one).
-  (func (export "boxFlood") (param $qStart i32) (param $qEnd i32) (param $y0 i32) (param $x0 i32) (param $ly i32) (param $lx i32)
-    (local $q i32) (local $row i32) (local $a i32) (local $e i32) (local $r4 i32)
-    (memory.fill (i32.const 16453648) (i32.const 0) (i32.mul (local.get $ly) (local.get $lx)))
-    (local.set $row (i32.const 0))
-    (block $id (loop $il
-      (br_if $id (i32.ge_s (local.get $row) (local.get $ly)))
-      (i32.store offset=14548992 (i32.shl (local.get $row) (i32.const 2)) (local.get $lx))
-      (i32.store offset=14614528 (i32.shl (local.get $row) (i32.const 2)) (i32.const 0))
-      (local.set $row (i32.add (local.get $row) (i32.const 1)))
-      (br $il)))
-    (local.set $q (local.get $qStart))
-    (block $qd (loop $ql
-      (br_if $qd (i32.ge_s (local.get $q) (local.get $qEnd)))
-      (local.set $r4 (i32.shl (i32.sub (i32.load offset=3145728 (i32.shl (local.get $q) (i32.const 2))) (local.get $y0)) (i32.const 2)))
-      (local.set $a (i32.sub (i32.load offset=2621440 (i32.shl (local.get $q) (i32.const 2))) (local.get $x0)))
-      (local.set $e (i32.sub (i32.add (i32.load offset=2883584 (i32.shl (local.get $q) (i32.const 2))) (i32.const 1)) (local.get $x0)))
-      (if (i32.lt_s (local.get $a) (i32.load offset=14548992 (local.get $r4))) (then (i32.store offset=14548992 (local.get $r4) (local.get $a))))
-      (i32.store offset=14614528 (local.get $r4) (local.get $e))
-      (memory.fill (i32.add (i32.const 16453648) (i32.add (i32.mul (i32.shr_u (local.get $r4) (i32.const 2)) (local.get $lx)) (local.get $a)))
-        (i32.const 1) (i32.sub (local.get $e) (local.get $a)))
-      (local.set $q (i32.add (local.get $q) (i32.const 1)))
-      (br $ql))))
 
   ;; declump.ts's paste of a split component's pieces: over each box row's span [BF, BT) of the ly × lx box labels BL
   ;; (pieces 1…nSeeds; 0 background, 0xffffffff another component), the runs of equal piece labels to BR, and per

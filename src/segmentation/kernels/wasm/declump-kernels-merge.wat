@@ -181,3 +181,133 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $vl)))
     (local.get $m))
+
+  ;; The highest of pk and four f32 values from address p, compared one by one in order (strictly greater replaces:
+  ;; the first of equal values stays, −0 before +0 too, NaN never), as the voxel-by-voxel `v > peak` in f64 (the
+  ;; promotion of f32 is exact and keeps the order, and the peaks are promoted f32 or −∞).
+  (func $mergeMax4 (param $p i32) (param $pk f32) (result f32)
+    (local $v f32)
+    (local.set $v (f32.load (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.set $v (f32.load offset=4 (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.set $v (f32.load offset=8 (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.set $v (f32.load offset=12 (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.get $pk))
+
+  ;; One boundary test of mergeScan: the pair (t, t + d) when labels[t + d] is neither 0 nor a.
+  (func $mergeBoundary (param $a i32) (param $t i32) (param $d i32) (param $nc i32) (param $np i32) (result i32)
+    (local $b i32)
+    (local.set $b (i32.load offset=1572864 (i32.shl (i32.add (local.get $t) (local.get $d)) (i32.const 2))))
+    (if (result i32) (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a)))
+      (then (call $see (local.get $a) (local.get $b) (local.get $t) (i32.add (local.get $t) (local.get $d)) (local.get $nc) (local.get $np)))
+      (else (local.get $np))))
+
+  ;; merge-shallow.ts `mergeShallowBasins`' scan of a plane (labels < 64, one or two maps): voxel counts, peaks per
+  ;; label and map, and the boundary pairs' statistics in first-seen order (`see`, declump-kernels-seeds.wat); returns
+  ;; the number of pairs. Taken by runs of one label along each row, with the results of the voxel-by-voxel scan of
+  ;; `scanBasins`: the voxel counts are integers (exact in f64 whether added one by one or by run), the peaks compare
+  ;; every voxel in raster order (four at a time skipped where none is higher), and the boundary pairs are met in the
+  ;; same order (in a run only its last voxel has a right neighbour of another label: each voxel's lower neighbour,
+  ;; tested four at a time, then the last voxel's right, then its lower one). Zero labels are skipped four at a time.
+  ;; About half the time of the voxel-by-voxel loop, in both of V8's tiers (measured on a 40 × 70 box).
+  (func (export "mergeScan") (param $Y i32) (param $X i32) (param $k i32) (param $nc i32) (result i32)
+    (local $y i32) (local $i i32) (local $rowEnd i32) (local $a i32) (local $e i32) (local $t i32) (local $np i32)
+    (local $pa i32) (local $pk32 f32) (local $v32 f32) (local $below i32) (local $av v128) (local $bv v128)
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.const 16384))
+    (memory.fill (i32.const 786432) (i32.const 0) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3)))
+    (local.set $i (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (local.get $i) (i32.mul (i32.add (local.get $k) (i32.const 1)) (local.get $nc))))
+      (f64.store offset=788480 (i32.shl (local.get $i) (i32.const 3)) (f64.const -inf))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $pl)))
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $y) (local.get $Y)))
+      (local.set $i (i32.mul (local.get $y) (local.get $X)))
+      (local.set $rowEnd (i32.add (local.get $i) (local.get $X)))
+      (local.set $below (i32.lt_s (i32.add (local.get $y) (i32.const 1)) (local.get $Y)))
+      (block $rd (loop $rl
+        (block $zd (loop $zl
+          (br_if $zd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $rowEnd)))
+          (br_if $zd (v128.any_true (v128.load offset=1572864 (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $zl)))
+        (br_if $rd (i32.ge_s (local.get $i) (local.get $rowEnd)))
+        (local.set $a (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (if (i32.eqz (local.get $a)) (then
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rl)))
+        ;; the run [i, e) of label a
+        (local.set $e (i32.add (local.get $i) (i32.const 1)))
+        (block $ed (loop $el
+          (br_if $ed (i32.ge_s (local.get $e) (local.get $rowEnd)))
+          (br_if $ed (i32.ne (i32.load offset=1572864 (i32.shl (local.get $e) (i32.const 2))) (local.get $a)))
+          (local.set $e (i32.add (local.get $e) (i32.const 1)))
+          (br $el)))
+        (f64.store offset=786432 (i32.shl (local.get $a) (i32.const 3))
+          (f64.add (f64.load offset=786432 (i32.shl (local.get $a) (i32.const 3))) (f64.convert_i32_s (i32.sub (local.get $e) (local.get $i)))))
+        (local.set $pa (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
+        (local.set $pk32 (f32.demote_f64 (f64.load offset=788480 (local.get $pa))))
+        (local.set $t (local.get $i))
+        (block $p0d (loop $p0v
+          (br_if $p0d (i32.gt_s (i32.add (local.get $t) (i32.const 4)) (local.get $e)))
+          (if (v128.any_true (f32x4.gt (v128.load offset=196608 (i32.shl (local.get $t) (i32.const 2))) (f32x4.splat (local.get $pk32)))) (then
+            (local.set $pk32 (call $mergeMax4 (i32.add (i32.const 196608) (i32.shl (local.get $t) (i32.const 2))) (local.get $pk32)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $p0v)))
+        (block $p0sd (loop $p0s
+          (br_if $p0sd (i32.ge_s (local.get $t) (local.get $e)))
+          (local.set $v32 (f32.load offset=196608 (i32.shl (local.get $t) (i32.const 2))))
+          (if (f32.gt (local.get $v32) (local.get $pk32)) (then (local.set $pk32 (local.get $v32))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $p0s)))
+        (f64.store offset=788480 (local.get $pa) (f64.promote_f32 (local.get $pk32)))
+        (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+        (local.set $pk32 (f32.demote_f64 (f64.load offset=788488 (local.get $pa))))
+        (local.set $t (local.get $i))
+        (block $p1d (loop $p1v
+          (br_if $p1d (i32.gt_s (i32.add (local.get $t) (i32.const 4)) (local.get $e)))
+          (if (v128.any_true (f32x4.gt (v128.load offset=458752 (i32.shl (local.get $t) (i32.const 2))) (f32x4.splat (local.get $pk32)))) (then
+            (local.set $pk32 (call $mergeMax4 (i32.add (i32.const 458752) (i32.shl (local.get $t) (i32.const 2))) (local.get $pk32)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $p1v)))
+        (block $p1sd (loop $p1s
+          (br_if $p1sd (i32.ge_s (local.get $t) (local.get $e)))
+          (local.set $v32 (f32.load offset=458752 (i32.shl (local.get $t) (i32.const 2))))
+          (if (f32.gt (local.get $v32) (local.get $pk32)) (then (local.set $pk32 (local.get $v32))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $p1s)))
+        (f64.store offset=788488 (local.get $pa) (f64.promote_f32 (local.get $pk32)))
+))
+        ;; lower neighbours of [i, e − 1), four at a time where none may be a pair, then one by one
+        (local.set $t (local.get $i))
+        (if (local.get $below) (then
+          (local.set $av (i32x4.splat (local.get $a)))
+          (block $bd (loop $bl
+            (br_if $bd (i32.gt_s (i32.add (local.get $t) (i32.const 4)) (i32.sub (local.get $e) (i32.const 1))))
+            (local.set $bv (v128.load offset=1572864 (i32.shl (i32.add (local.get $t) (local.get $X)) (i32.const 2))))
+            (if (v128.any_true (v128.and (i32x4.ne (local.get $bv) (v128.const i32x4 0 0 0 0)) (i32x4.ne (local.get $bv) (local.get $av)))) (then
+              (local.set $np (call $mergeBoundary (local.get $a) (local.get $t) (local.get $X) (local.get $nc) (local.get $np)))
+              (local.set $np (call $mergeBoundary (local.get $a) (i32.add (local.get $t) (i32.const 1)) (local.get $X) (local.get $nc) (local.get $np)))
+              (local.set $np (call $mergeBoundary (local.get $a) (i32.add (local.get $t) (i32.const 2)) (local.get $X) (local.get $nc) (local.get $np)))
+              (local.set $np (call $mergeBoundary (local.get $a) (i32.add (local.get $t) (i32.const 3)) (local.get $X) (local.get $nc) (local.get $np)))))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $bl)))
+          (block $sd (loop $sl
+            (br_if $sd (i32.ge_s (local.get $t) (i32.sub (local.get $e) (i32.const 1))))
+            (local.set $np (call $mergeBoundary (local.get $a) (local.get $t) (local.get $X) (local.get $nc) (local.get $np)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $sl)))))
+        ;; the run's last voxel: its right neighbour (of another label, or the row's end), then its lower one
+        (if (i32.lt_s (local.get $e) (local.get $rowEnd)) (then
+          (local.set $np (call $mergeBoundary (local.get $a) (i32.sub (local.get $e) (i32.const 1)) (i32.const 1) (local.get $nc) (local.get $np)))))
+        (if (local.get $below) (then
+          (local.set $np (call $mergeBoundary (local.get $a) (i32.sub (local.get $e) (i32.const 1)) (local.get $X) (local.get $nc) (local.get $np)))))
+        (local.set $i (local.get $e))
+        (br $rl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl)))
+    (local.get $np))
