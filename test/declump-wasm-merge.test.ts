@@ -96,10 +96,11 @@ test('watershed of negated integer intensities: WebAssembly = JavaScript (empty 
   let inWasm = 0;
   for (let it = 0; it < 1200; it++) {
     const { Y, X, n, mask, markers } = randomPlane(r, r() < 0.85);
-    const kind = it % 4; // 0: integers in a narrow range, 1: a range wider than the box, 2: fractions, 3: negative and −0
+    const kind = it % 4; // 0: integers in a narrow range (a NaN or −∞ among them in some), 1: a range wider than the box, 2: fractions, 3: negative and −0
     const levels = kind === 1 ? 3 * n : 1 + Math.floor(r() * 200);
     const image = Float32Array.from({ length: n }, () => (kind === 2 ? r() * levels : Math.floor(r() * levels) - (kind === 3 ? levels / 2 : 0)));
     if (kind === 3 && n > 2) [image[1], image[2]] = [-0, 0];
+    if (kind === 0 && r() < 0.2) image[Math.floor(r() * n)] = r() < 0.5 ? NaN : -Infinity; // not integers: the JavaScript
     const js = markers.slice();
     withEngine('js', () => seededWatershedOfNegated(image, js, mask, [1, Y, X]));
     const wasm = markers.slice();

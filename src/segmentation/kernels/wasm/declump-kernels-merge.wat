@@ -311,3 +311,66 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $yl)))
     (local.get $np))
+
+  ;; watershed.ts `integerRanks(image, mask, n, rank, negate = true)`: when every in-mask value of VALS is an integer
+  ;; (finite, its own truncation) and their range is below n, the ranks max − v (into the flood's ranks: every voxel
+  ;; is written, the flood reads those of the mask) and the number of ranks; 0 without an in-mask voxel; −1 otherwise.
+  ;; Four voxels at a time: the lowest and highest in-mask values as f32 lanes (f32 min and max are exact, and the
+  ;; sign of a zero bound changes neither the range nor a rank), the ranks hi − v in f64 (exact: integers within a
+  ;; range below n), truncated to i32.
+  (func (export "negatedIntegerRanks") (param $n i32) (result i32)
+    (local $i i32) (local $m v128) (local $v v128) (local $lo4 v128) (local $hi4 v128) (local $hv v128)
+    (local $s f32) (local $lo f32) (local $hi f32) (local $d f64)
+    (local.set $lo4 (f32x4.splat (f32.const inf)))
+    (local.set $hi4 (f32x4.splat (f32.const -inf)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (if (i32.load offset=720896 (local.get $i)) (then
+        (local.set $m (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero offset=720896 (local.get $i))))
+          (v128.const i32x4 0 0 0 0)))
+        (local.set $v (v128.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (if (v128.any_true (v128.andnot (local.get $m)
+          (v128.and (f32x4.eq (f32x4.trunc (local.get $v)) (local.get $v))
+            (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (v128.const f32x4 0 0 0 0)))))
+          (then (return (i32.const -1))))
+        (local.set $lo4 (v128.bitselect (f32x4.min (local.get $lo4) (local.get $v)) (local.get $lo4) (local.get $m)))
+        (local.set $hi4 (v128.bitselect (f32x4.max (local.get $hi4) (local.get $v)) (local.get $hi4) (local.get $m)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vl)))
+    (local.set $lo (f32.min (f32.min (f32x4.extract_lane 0 (local.get $lo4)) (f32x4.extract_lane 1 (local.get $lo4)))
+      (f32.min (f32x4.extract_lane 2 (local.get $lo4)) (f32x4.extract_lane 3 (local.get $lo4)))))
+    (local.set $hi (f32.max (f32.max (f32x4.extract_lane 0 (local.get $hi4)) (f32x4.extract_lane 1 (local.get $hi4)))
+      (f32.max (f32x4.extract_lane 2 (local.get $hi4)) (f32x4.extract_lane 3 (local.get $hi4)))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load8_u offset=720896 (local.get $i)) (then
+        (local.set $s (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (if (i32.eqz (i32.and (f32.eq (f32.trunc (local.get $s)) (local.get $s)) (f32.eq (f32.sub (local.get $s) (local.get $s)) (f32.const 0))))
+          (then (return (i32.const -1))))
+        (local.set $lo (f32.min (local.get $lo) (local.get $s)))
+        (local.set $hi (f32.max (local.get $hi) (local.get $s)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+    (if (f32.eq (local.get $lo) (f32.const inf)) (then (return (i32.const 0))))
+    (local.set $d (f64.sub (f64.promote_f32 (local.get $hi)) (f64.promote_f32 (local.get $lo))))
+    (if (f64.ge (local.get $d) (f64.convert_i32_s (local.get $n))) (then (return (i32.const -1))))
+    ;; ranks hi − v of every voxel, two lanes of f64 at a time (out-of-mask lanes saturate harmlessly)
+    (local.set $hv (f64x2.splat (f64.promote_f32 (local.get $hi))))
+    (local.set $i (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $v (v128.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+      (v128.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.sub (local.get $hv) (f64x2.promote_low_f32x4 (local.get $v))))
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.sub (local.get $hv) (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $rl)))
+    (block $td (loop $tl
+      (br_if $td (i32.ge_s (local.get $i) (local.get $n)))
+      (i32.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
+        (i32.trunc_sat_f64_s (f64.sub (f64.promote_f32 (local.get $hi)) (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tl)))
+    (i32.trunc_f64_s (f64.add (local.get $d) (f64.const 1))))

@@ -264,35 +264,7 @@
 
   ;; (The scan itself, `mergeScan`, is in declump-kernels-merge.wat.)
 
-  ;; watershed.ts `integerRanks(image, mask, n, rank, negate = true)`: when every in-mask value of VALS is an integer
-  ;; (finite, its own truncation) and their range is below n, the ranks max − v of the in-mask voxels (into the
-  ;; flood's ranks) and the number of ranks; 0 without an in-mask voxel; −1 otherwise (ranks partly written).
-  (func (export "negatedIntegerRanks") (param $n i32) (result i32)
-    (local $i i32) (local $v f32) (local $lo f64) (local $hi f64) (local $d f64)
-    (local.set $lo (f64.const inf))
-    (local.set $hi (f64.const -inf))
-    (block $done (loop $scan
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      (if (i32.load8_u offset=720896 (local.get $i)) (then
-        (local.set $v (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
-        (if (i32.eqz (i32.and (f32.eq (f32.trunc (local.get $v)) (local.get $v)) (f32.eq (f32.sub (local.get $v) (local.get $v)) (f32.const 0))))
-          (then (return (i32.const -1))))
-        (local.set $d (f64.promote_f32 (local.get $v)))
-        (if (f64.lt (local.get $d) (local.get $lo)) (then (local.set $lo (local.get $d))))
-        (if (f64.gt (local.get $d) (local.get $hi)) (then (local.set $hi (local.get $d))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $scan)))
-    (if (f64.eq (local.get $lo) (f64.const inf)) (then (return (i32.const 0))))
-    (if (f64.ge (f64.sub (local.get $hi) (local.get $lo)) (f64.convert_i32_s (local.get $n))) (then (return (i32.const -1))))
-    (local.set $i (i32.const 0))
-    (block $rDone (loop $ranks
-      (br_if $rDone (i32.ge_s (local.get $i) (local.get $n)))
-      (if (i32.load8_u offset=720896 (local.get $i)) (then
-        (i32.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
-          (i32.trunc_f64_s (f64.sub (local.get $hi) (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $ranks)))
-    (i32.trunc_f64_s (f64.add (f64.sub (local.get $hi) (local.get $lo)) (f64.const 1))))
+  ;; (Intensity's integer ranks, `negatedIntegerRanks`, are in declump-kernels-merge.wat.)
 
   (func $gcd (param $a i32) (param $b i32) (result i32)
     (local $t i32)
