@@ -13,7 +13,7 @@ import { seededWatershed, seededWatershedOfNegated } from '../src/segmentation/k
 import { seededWatershedOfDistance } from '../src/segmentation/kernels/watershed-distance.js';
 import { unitPlaneDistanceTransform, squaredDistanceTop } from '../src/segmentation/kernels/distance-transform-int.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
-import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
+import { declumpKernels, mergeScanWasm } from '../src/segmentation/kernels/declump-wasm.js';
 import { floodPlaneWasm, mergeShallowPlaneWasm, negatedWatershedPlaneWasm } from '../src/segmentation/kernels/declump-wasm-merge.js';
 
 function lcg(seed: number): () => number {
@@ -96,10 +96,11 @@ test('watershed of negated integer intensities: WebAssembly = JavaScript (empty 
   let inWasm = 0;
   for (let it = 0; it < 1200; it++) {
     const { Y, X, n, mask, markers } = randomPlane(r, r() < 0.85);
-    const kind = it % 4; // 0: integers in a narrow range, 1: a range wider than the box, 2: fractions, 3: negative and −0
+    const kind = it % 4; // 0: integers in a narrow range (a NaN or −∞ among them in some), 1: a range wider than the box, 2: fractions, 3: negative and −0
     const levels = kind === 1 ? 3 * n : 1 + Math.floor(r() * 200);
     const image = Float32Array.from({ length: n }, () => (kind === 2 ? r() * levels : Math.floor(r() * levels) - (kind === 3 ? levels / 2 : 0)));
     if (kind === 3 && n > 2) [image[1], image[2]] = [-0, 0];
+    if (kind === 0 && r() < 0.2) image[Math.floor(r() * n)] = r() < 0.5 ? NaN : -Infinity; // not integers: the JavaScript
     const js = markers.slice();
     withEngine('js', () => seededWatershedOfNegated(image, js, mask, [1, Y, X]));
     const wasm = markers.slice();
@@ -177,4 +178,76 @@ test('basin merging: WebAssembly = JavaScript (criteria in either order, fragmen
     }
   }
   assert.ok(merged > 500 && direct > 1500 && skippedMaker > 50 && declined > 10, `merged ${merged}, in the kernel ${direct}, maker skipped ${skippedMaker}, NaN keys declined ${declined}`);
+});
+
+/** The voxel-by-voxel scan of merge-shallow.ts `scanBasins` (a plane), written out as the reference. */
+function referenceScan(labels: Uint32Array, k: number, Y: number, X: number, maps: Float32Array[]) {
+  const nc = maps.length;
+  const stride = k + 1;
+  const vox = new Float64Array(stride);
+  const peak = new Float64Array(stride * nc).fill(-Infinity);
+  const saddle = new Map<number, Float64Array>();
+  const see = (a: number, b: number, i: number, j: number) => {
+    const key = a < b ? a * stride + b : b * stride + a;
+    let cur = saddle.get(key);
+    if (!cur) {
+      saddle.set(key, (cur = new Float64Array(3 * nc)));
+      for (let c = 0; c < nc; c++) cur[3 * c] = -Infinity;
+    }
+    for (let c = 0; c < nc; c++) {
+      const v = Math.min(maps[c][i], maps[c][j]);
+      if (v > cur[3 * c]) cur[3 * c] = v;
+      cur[3 * c + 1] += v;
+      cur[3 * c + 2]++;
+    }
+  };
+  for (let y = 0, i = 0; y < Y; y++) {
+    for (let x = 0; x < X; x++, i++) {
+      const a = labels[i];
+      if (a === 0) continue;
+      vox[a]++;
+      for (let c = 0; c < nc; c++) if (maps[c][i] > peak[a * nc + c]) peak[a * nc + c] = maps[c][i];
+      if (x + 1 < X && labels[i + 1] !== 0 && labels[i + 1] !== a) see(a, labels[i + 1], i, i + 1);
+      if (y + 1 < Y && labels[i + X] !== 0 && labels[i + X] !== a) see(a, labels[i + X], i, i + X);
+    }
+  }
+  return { vox, peak, pairs: [...saddle.entries()] };
+}
+
+test('basin merging\'s scan by runs (mergeScan) = the voxel-by-voxel scan (counts, peaks with −0 and NaN, pairs in first-seen order)', () => {
+  const r = lcg(74);
+  let pairs = 0;
+  for (let it = 0; it < 1500; it++) {
+    const Y = 1 + Math.floor(r() * 45);
+    const X = 1 + Math.floor(r() * 45);
+    const n = Y * X;
+    const mask = new Uint8Array(n);
+    const image = new Float32Array(n);
+    const labels = new Uint32Array(n);
+    const density = r();
+    for (let i = 0; i < n; i++) {
+      if (r() < density) mask[i] = 1; // masks touching the border too
+      image[i] = Math.floor(r() * 20);
+    }
+    const k = 1 + Math.floor(r() * 30);
+    for (let s = 1; s <= k; s++) labels[Math.floor(r() * n)] = s;
+    seededWatershed(image, labels, mask, [1, Y, X]);
+    const m0 = Float32Array.from({ length: n }, () => (r() < 0.05 ? -0 : r() < 0.05 ? NaN : Math.fround(r() * 100 - 20)));
+    const m1 = Float32Array.from({ length: n }, () => (r() < 0.1 ? 0 : Math.fround(r() * 10)));
+    const maps = r() < 0.5 ? [m0] : [m0, m1];
+    const vox = new Float64Array(k + 1);
+    const peak = new Float64Array((k + 1) * maps.length);
+    const got = mergeScanWasm(labels, k, Y, X, maps, vox, peak);
+    assert.ok(got, 'the kernel ran');
+    const want = referenceScan(labels, k, Y, X, maps);
+    assert.deepEqual(vox, want.vox, `case ${it}: voxel counts`);
+    for (let q = 0; q < peak.length; q++) assert.ok(Object.is(peak[q], want.peak[q]), `case ${it}: peak ${q}: ${peak[q]} vs ${want.peak[q]}`);
+    assert.equal(got.length, want.pairs.length, `case ${it}: pairs`);
+    for (let p = 0; p < got.length; p++) {
+      assert.equal(got[p][0], want.pairs[p][0], `case ${it}: pair ${p}'s key (first-seen order)`);
+      for (let q = 0; q < got[p][1].length; q++) assert.ok(Object.is(got[p][1][q], want.pairs[p][1][q]), `case ${it}: pair ${p} statistic ${q}`);
+    }
+    pairs += got.length;
+  }
+  assert.ok(pairs > 5000, `pairs compared: ${pairs}`);
 });

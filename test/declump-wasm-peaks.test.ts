@@ -6,14 +6,15 @@
  * with and without `seedEveryRegion`) over random planes from 1 × 1 up, regions touching the plane's edges,
  * values with many ties and plateaus, zeros, negative values, NaN, +∞ and −0, and planes without any value > 0, several minimum
  * distances (0, under a pixel, fractional, larger than the plane) and isotropic and anisotropic spacings; and the
- * plane smoothing without a mask, with and without the voxels that are needed only.
+ * plane smoothing without and with a mask (an ROI's: discs cut by the plane's edges, holes, random voxels), with and
+ * without the voxels that are needed only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
 import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
-import { peakLocalMaxPlaneWasm, smoothPlaneNeededWasm } from '../src/segmentation/kernels/declump-wasm-peaks.js';
+import { peakLocalMaxPlaneWasm, smoothPlaneMaskedWasm, smoothPlaneNeededWasm } from '../src/segmentation/kernels/declump-wasm-peaks.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -143,8 +144,13 @@ test('peakLocalMax: plateaus of the kernels\' largest plane give the JavaScript 
   }
 });
 
-test('plane smoothing with its set-up in WebAssembly = JavaScript (needed voxels, zeros outside, spacings)', () => {
+test('plane smoothing with its set-up in WebAssembly = JavaScript (with and without a mask, needed voxels, zeros outside, spacings)', () => {
   const r = lcg(33);
+  let masked = 0;
+  const one = new Float64Array([1]);
+  assert.equal(withEngine('wasm', () => smoothPlaneMaskedWasm(new Float32Array(9), new Uint8Array(9), 3, 3, one, one, null, new Float32Array(9))), true);
+  assert.equal(withEngine('wasm', () => smoothPlaneNeededWasm(new Float32Array(9), 3, 3, one, one, false, null, new Float32Array(9))), true);
+  assert.equal(withEngine('js', () => smoothPlaneMaskedWasm(new Float32Array(9), new Uint8Array(9), 3, 3, new Float64Array([1]), new Float64Array([1]), null, new Float32Array(9))), false);
   assert.equal(withEngine('js', () => smoothPlaneNeededWasm(new Float32Array(9), 3, 3, new Float64Array([1]), new Float64Array([1]), false, null, new Float32Array(9))), false);
   for (let it = 0; it < 1500; it++) {
     const Y = 2 + Math.floor(r() * 40);
@@ -159,13 +165,26 @@ test('plane smoothing with its set-up in WebAssembly = JavaScript (needed voxels
       for (let i = 0; i < n; i++) needed[i] = r() < p ? 1 : 0;
       if (r() < 0.2) needed.fill(0, 0, Math.min(n, X * Math.floor(r() * Y))); // empty rows
     }
+    let mask: Uint8Array | null = null;
+    if (r() < 0.5) {
+      // an ROI's mask: a disc (cut by the edges) with holes, or random voxels
+      mask = new Uint8Array(n);
+      const cy = r() * Y;
+      const cx = r() * X;
+      const rad = 1 + r() * Math.max(Y, X);
+      const holes = r() < 0.5 ? 0.1 : 0;
+      for (let y = 0; y < Y; y++) for (let x = 0; x < X; x++) if ((y - cy) ** 2 + (x - cx) ** 2 <= rad * rad && r() >= holes) mask[y * X + x] = 1;
+      if (r() < 0.2) for (let i = 0; i < n; i++) mask[i] = r() < 0.5 ? 1 : 0;
+      masked++;
+    }
     const spacing = SPACINGS[Math.floor(r() * SPACINGS.length)];
     const sigma = 0.3 + r() * 5;
     const zerosOutside = r() < 0.5;
-    const js = withEngine('js', () => maskedSmooth(values, null, [1, Y, X], spacing, sigma, new Float32Array(n), zerosOutside, needed));
-    const wasm = withEngine('wasm', () => maskedSmooth(values, null, [1, Y, X], spacing, sigma, new Float32Array(n), zerosOutside, needed));
-    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, σ ${sigma})`);
+    const js = withEngine('js', () => maskedSmooth(values, mask, [1, Y, X], spacing, sigma, new Float32Array(n), zerosOutside, needed));
+    const wasm = withEngine('wasm', () => maskedSmooth(values, mask, [1, Y, X], spacing, sigma, new Float32Array(n), zerosOutside, needed));
+    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, σ ${sigma}, mask ${mask !== null})`);
   }
+  assert.ok(masked > 600, `masked cases: ${masked}`);
 });
 
 test('peakLocalMax: peaks exactly minDistance apart clash although the products round above it (both engines)', () => {

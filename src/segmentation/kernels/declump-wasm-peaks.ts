@@ -1,6 +1,7 @@
 /**
  * The seeds of declumping on a plane in WebAssembly (wasm/declump-kernels-peaks.wat): `peakLocalMax` (peaks.ts) of
- * one region in a single call, and the plane smoothing (masked-smooth.ts) with its per-row set-up. A fresh process
+ * one region in a single call, and the plane smoothing (masked-smooth.ts, without and with a mask) with its per-row
+ * set-up. A fresh process
  * (a user's `cellcoloc run`) would run their JavaScript — per candidate, per voxel, a sort with a comparator, a Map
  * of grid cells — in V8's interpreter and baseline tiers; the WebAssembly is compiled at once (docs/declumping.md,
  * "Cold start"). The same comparisons and the same f64 operations in the same order as the JavaScript, so the same
@@ -13,6 +14,7 @@ import { declumpModule, WASM_PLANE_VOXELS } from './declump-wasm.js';
 interface PeakExports {
   peaksPlane(Y: number, X: number, ry: number, rx: number, sy: number, sx: number, r2: number, cell: number, gy: number, gx: number, seedEvery: number): number;
   smoothPlaneNeeded(Y: number, X: number, nky: number, nkx: number, zerosOutside: number, needed: number): void;
+  smoothPlaneMasked(Y: number, X: number, nky: number, nkx: number, needed: number): void;
 }
 
 /** Rows the kernels' per-row tables hold (the smoothing's FROM/TO, the footprint's half-widths). */
@@ -26,6 +28,8 @@ const OUT = 458752;
 const NEED = 720896;
 const REGIONS = 1572864;
 const ACCEPTED = 10616832;
+/** The masked smoothing's mask (u8), in the peaks' sort-key scratch (the two never run at once). */
+const SMOOTH_MASK = 8519680;
 
 interface PeakViews {
   k: PeakExports;
@@ -36,6 +40,7 @@ interface PeakViews {
   need: Uint8Array;
   regions: Uint32Array;
   accepted: Int32Array;
+  mask: Uint8Array;
 }
 let cached: { memory: ArrayBuffer; v: PeakViews } | null = null;
 
@@ -55,6 +60,7 @@ function peakKernels(): PeakViews | null {
         need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
         regions: new Uint32Array(b, REGIONS, WASM_PLANE_VOXELS),
         accepted: new Int32Array(b, ACCEPTED, WASM_PLANE_VOXELS),
+        mask: new Uint8Array(b, SMOOTH_MASK, WASM_PLANE_VOXELS),
       },
     };
   }
@@ -122,6 +128,36 @@ export function smoothPlaneNeededWasm(
   v.vals.set(values.subarray(0, n));
   if (needed) v.need.set(needed.subarray(0, n));
   v.k.smoothPlaneNeeded(Y, X, ky.length, kx.length, zerosOutside ? 1 : 0, needed ? 1 : 0);
+  out.set(v.out.subarray(0, n));
+  return true;
+}
+
+/**
+ * masked-smooth.ts `smoothPlane` with a mask (the edge correction by the smoothed in-mask weights) in one call, its
+ * row ranges included (`needed` null: every voxel). Writes `out` (Y·X voxels) and returns true, or returns false
+ * (nothing written) where the kernels cannot run it.
+ */
+export function smoothPlaneMaskedWasm(
+  values: Float32Array,
+  mask: Uint8Array,
+  Y: number,
+  X: number,
+  ky: Float64Array,
+  kx: Float64Array,
+  needed: Uint8Array | null,
+  out: Float32Array,
+): boolean {
+  const n = Y * X;
+  if (n > WASM_PLANE_VOXELS || Y > MAX_ROWS || ky.length > MAX_TAPS || kx.length > MAX_TAPS || values.length < n || mask.length < n) return false;
+  if (needed && needed.length < n) return false;
+  const v = peakKernels();
+  if (!v) return false;
+  v.ky.set(ky);
+  v.kx.set(kx);
+  v.vals.set(values.subarray(0, n));
+  v.mask.set(mask.subarray(0, n));
+  if (needed) v.need.set(needed.subarray(0, n));
+  v.k.smoothPlaneMasked(Y, X, ky.length, kx.length, needed ? 1 : 0);
   out.set(v.out.subarray(0, n));
   return true;
 }

@@ -11,7 +11,7 @@
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { SMOOTH_ROWS_VOXELS, smoothRows, xPassRow, yPassRow } from './smooth-rows.js';
-import { smoothPlaneNeededWasm } from './declump-wasm-peaks.js';
+import { smoothPlaneMaskedWasm, smoothPlaneNeededWasm } from './declump-wasm-peaks.js';
 
 // Reused between calls: declumping smooths one small box per object (see grow-buffer.ts).
 const numScratch = new GrowBuffer(Float64Array);
@@ -129,13 +129,18 @@ export function maskedSmooth(
   zerosOutside = false,
   needed: Uint8Array | null = null,
 ): Float32Array {
-  // A plane without a mask (declumping's seed maps): the whole smoothing in WebAssembly (declump-wasm-peaks.ts: the
-  // same sums in the same order) when it can run it; the JavaScript in a separate function, so that a fresh process
-  // does not compile its body for a call that does not run it.
-  if (shape[0] === 1 && shape[1] > 1 && shape[2] > 1 && mask === null && values instanceof Float32Array) {
+  // A plane (declumping's seed maps): the whole smoothing in WebAssembly (declump-wasm-peaks.ts: the same sums in
+  // the same order) when it can run it; the JavaScript in a separate function, so that a fresh process does not
+  // compile its body for a call that does not run it.
+  if (shape[0] === 1 && shape[1] > 1 && shape[2] > 1 && values instanceof Float32Array) {
     const ky = kernelFor(sigmaUm / spacing[1]);
     const kx = kernelFor(sigmaUm / spacing[2]);
-    if (ky && kx && smoothPlaneNeededWasm(values, shape[1], shape[2], ky, kx, zerosOutside, needed, out)) return out;
+    if (ky && kx) {
+      const [, Y, X] = shape;
+      if (mask === null ? smoothPlaneNeededWasm(values, Y, X, ky, kx, zerosOutside, needed, out) : smoothPlaneMaskedWasm(values, mask, Y, X, ky, kx, needed, out)) {
+        return out;
+      }
+    }
   }
   return maskedSmoothJs(values, mask, shape, spacing, sigmaUm, out, zerosOutside, needed);
 }

@@ -181,3 +181,196 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $vl)))
     (local.get $m))
+
+  ;; The highest of pk and four f32 values from address p, compared one by one in order (strictly greater replaces:
+  ;; the first of equal values stays, −0 before +0 too, NaN never), as the voxel-by-voxel `v > peak` in f64 (the
+  ;; promotion of f32 is exact and keeps the order, and the peaks are promoted f32 or −∞).
+  (func $mergeMax4 (param $p i32) (param $pk f32) (result f32)
+    (local $v f32)
+    (local.set $v (f32.load (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.set $v (f32.load offset=4 (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.set $v (f32.load offset=8 (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.set $v (f32.load offset=12 (local.get $p)))
+    (if (f32.gt (local.get $v) (local.get $pk)) (then (local.set $pk (local.get $v))))
+    (local.get $pk))
+
+  ;; One boundary test of mergeScan: the pair (t, t + d) when labels[t + d] is neither 0 nor a.
+  (func $mergeBoundary (param $a i32) (param $t i32) (param $d i32) (param $nc i32) (param $np i32) (result i32)
+    (local $b i32)
+    (local.set $b (i32.load offset=1572864 (i32.shl (i32.add (local.get $t) (local.get $d)) (i32.const 2))))
+    (if (result i32) (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a)))
+      (then (call $see (local.get $a) (local.get $b) (local.get $t) (i32.add (local.get $t) (local.get $d)) (local.get $nc) (local.get $np)))
+      (else (local.get $np))))
+
+  ;; merge-shallow.ts `mergeShallowBasins`' scan of a plane (labels < 64, one or two maps): voxel counts, peaks per
+  ;; label and map, and the boundary pairs' statistics in first-seen order (`see`, declump-kernels-seeds.wat); returns
+  ;; the number of pairs. Taken by runs of one label along each row, with the results of the voxel-by-voxel scan of
+  ;; `scanBasins`: the voxel counts are integers (exact in f64 whether added one by one or by run), the peaks compare
+  ;; every voxel in raster order (four at a time skipped where none is higher), and the boundary pairs are met in the
+  ;; same order (in a run only its last voxel has a right neighbour of another label: each voxel's lower neighbour,
+  ;; tested four at a time, then the last voxel's right, then its lower one). Zero labels are skipped four at a time.
+  ;; About half the time of the voxel-by-voxel loop, in both of V8's tiers (measured on a 40 × 70 box).
+  (func (export "mergeScan") (param $Y i32) (param $X i32) (param $k i32) (param $nc i32) (result i32)
+    (local $y i32) (local $i i32) (local $rowEnd i32) (local $a i32) (local $e i32) (local $t i32) (local $np i32)
+    (local $pa i32) (local $pk32 f32) (local $v32 f32) (local $below i32) (local $av v128) (local $bv v128)
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.const 16384))
+    (memory.fill (i32.const 786432) (i32.const 0) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3)))
+    (local.set $i (i32.const 0))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_s (local.get $i) (i32.mul (i32.add (local.get $k) (i32.const 1)) (local.get $nc))))
+      (f64.store offset=788480 (i32.shl (local.get $i) (i32.const 3)) (f64.const -inf))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $pl)))
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $y) (local.get $Y)))
+      (local.set $i (i32.mul (local.get $y) (local.get $X)))
+      (local.set $rowEnd (i32.add (local.get $i) (local.get $X)))
+      (local.set $below (i32.lt_s (i32.add (local.get $y) (i32.const 1)) (local.get $Y)))
+      (block $rd (loop $rl
+        (block $zd (loop $zl
+          (br_if $zd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $rowEnd)))
+          (br_if $zd (v128.any_true (v128.load offset=1572864 (i32.shl (local.get $i) (i32.const 2)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 4)))
+          (br $zl)))
+        (br_if $rd (i32.ge_s (local.get $i) (local.get $rowEnd)))
+        (local.set $a (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+        (if (i32.eqz (local.get $a)) (then
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $rl)))
+        ;; the run [i, e) of label a
+        (local.set $e (i32.add (local.get $i) (i32.const 1)))
+        (block $ed (loop $el
+          (br_if $ed (i32.ge_s (local.get $e) (local.get $rowEnd)))
+          (br_if $ed (i32.ne (i32.load offset=1572864 (i32.shl (local.get $e) (i32.const 2))) (local.get $a)))
+          (local.set $e (i32.add (local.get $e) (i32.const 1)))
+          (br $el)))
+        (f64.store offset=786432 (i32.shl (local.get $a) (i32.const 3))
+          (f64.add (f64.load offset=786432 (i32.shl (local.get $a) (i32.const 3))) (f64.convert_i32_s (i32.sub (local.get $e) (local.get $i)))))
+        (local.set $pa (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
+        (local.set $pk32 (f32.demote_f64 (f64.load offset=788480 (local.get $pa))))
+        (local.set $t (local.get $i))
+        (block $p0d (loop $p0v
+          (br_if $p0d (i32.gt_s (i32.add (local.get $t) (i32.const 4)) (local.get $e)))
+          (if (v128.any_true (f32x4.gt (v128.load offset=196608 (i32.shl (local.get $t) (i32.const 2))) (f32x4.splat (local.get $pk32)))) (then
+            (local.set $pk32 (call $mergeMax4 (i32.add (i32.const 196608) (i32.shl (local.get $t) (i32.const 2))) (local.get $pk32)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $p0v)))
+        (block $p0sd (loop $p0s
+          (br_if $p0sd (i32.ge_s (local.get $t) (local.get $e)))
+          (local.set $v32 (f32.load offset=196608 (i32.shl (local.get $t) (i32.const 2))))
+          (if (f32.gt (local.get $v32) (local.get $pk32)) (then (local.set $pk32 (local.get $v32))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $p0s)))
+        (f64.store offset=788480 (local.get $pa) (f64.promote_f32 (local.get $pk32)))
+        (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
+        (local.set $pk32 (f32.demote_f64 (f64.load offset=788488 (local.get $pa))))
+        (local.set $t (local.get $i))
+        (block $p1d (loop $p1v
+          (br_if $p1d (i32.gt_s (i32.add (local.get $t) (i32.const 4)) (local.get $e)))
+          (if (v128.any_true (f32x4.gt (v128.load offset=458752 (i32.shl (local.get $t) (i32.const 2))) (f32x4.splat (local.get $pk32)))) (then
+            (local.set $pk32 (call $mergeMax4 (i32.add (i32.const 458752) (i32.shl (local.get $t) (i32.const 2))) (local.get $pk32)))))
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br $p1v)))
+        (block $p1sd (loop $p1s
+          (br_if $p1sd (i32.ge_s (local.get $t) (local.get $e)))
+          (local.set $v32 (f32.load offset=458752 (i32.shl (local.get $t) (i32.const 2))))
+          (if (f32.gt (local.get $v32) (local.get $pk32)) (then (local.set $pk32 (local.get $v32))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $p1s)))
+        (f64.store offset=788488 (local.get $pa) (f64.promote_f32 (local.get $pk32)))
+))
+        ;; lower neighbours of [i, e − 1), four at a time where none may be a pair, then one by one
+        (local.set $t (local.get $i))
+        (if (local.get $below) (then
+          (local.set $av (i32x4.splat (local.get $a)))
+          (block $bd (loop $bl
+            (br_if $bd (i32.gt_s (i32.add (local.get $t) (i32.const 4)) (i32.sub (local.get $e) (i32.const 1))))
+            (local.set $bv (v128.load offset=1572864 (i32.shl (i32.add (local.get $t) (local.get $X)) (i32.const 2))))
+            (if (v128.any_true (v128.and (i32x4.ne (local.get $bv) (v128.const i32x4 0 0 0 0)) (i32x4.ne (local.get $bv) (local.get $av)))) (then
+              (local.set $np (call $mergeBoundary (local.get $a) (local.get $t) (local.get $X) (local.get $nc) (local.get $np)))
+              (local.set $np (call $mergeBoundary (local.get $a) (i32.add (local.get $t) (i32.const 1)) (local.get $X) (local.get $nc) (local.get $np)))
+              (local.set $np (call $mergeBoundary (local.get $a) (i32.add (local.get $t) (i32.const 2)) (local.get $X) (local.get $nc) (local.get $np)))
+              (local.set $np (call $mergeBoundary (local.get $a) (i32.add (local.get $t) (i32.const 3)) (local.get $X) (local.get $nc) (local.get $np)))))
+            (local.set $t (i32.add (local.get $t) (i32.const 4)))
+            (br $bl)))
+          (block $sd (loop $sl
+            (br_if $sd (i32.ge_s (local.get $t) (i32.sub (local.get $e) (i32.const 1))))
+            (local.set $np (call $mergeBoundary (local.get $a) (local.get $t) (local.get $X) (local.get $nc) (local.get $np)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $sl)))))
+        ;; the run's last voxel: its right neighbour (of another label, or the row's end), then its lower one
+        (if (i32.lt_s (local.get $e) (local.get $rowEnd)) (then
+          (local.set $np (call $mergeBoundary (local.get $a) (i32.sub (local.get $e) (i32.const 1)) (i32.const 1) (local.get $nc) (local.get $np)))))
+        (if (local.get $below) (then
+          (local.set $np (call $mergeBoundary (local.get $a) (i32.sub (local.get $e) (i32.const 1)) (local.get $X) (local.get $nc) (local.get $np)))))
+        (local.set $i (local.get $e))
+        (br $rl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl)))
+    (local.get $np))
+
+  ;; watershed.ts `integerRanks(image, mask, n, rank, negate = true)`: when every in-mask value of VALS is an integer
+  ;; (finite, its own truncation) and their range is below n, the ranks max − v (into the flood's ranks: every voxel
+  ;; is written, the flood reads those of the mask) and the number of ranks; 0 without an in-mask voxel; −1 otherwise.
+  ;; Four voxels at a time: the lowest and highest in-mask values as f32 lanes (f32 min and max are exact, and the
+  ;; sign of a zero bound changes neither the range nor a rank), the ranks hi − v in f64 (exact: integers within a
+  ;; range below n), truncated to i32.
+  (func (export "negatedIntegerRanks") (param $n i32) (result i32)
+    (local $i i32) (local $m v128) (local $v v128) (local $lo4 v128) (local $hi4 v128) (local $hv v128)
+    (local $s f32) (local $lo f32) (local $hi f32) (local $d f64)
+    (local.set $lo4 (f32x4.splat (f32.const inf)))
+    (local.set $hi4 (f32x4.splat (f32.const -inf)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (if (i32.load offset=720896 (local.get $i)) (then
+        (local.set $m (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero offset=720896 (local.get $i))))
+          (v128.const i32x4 0 0 0 0)))
+        (local.set $v (v128.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (if (v128.any_true (v128.andnot (local.get $m)
+          (v128.and (f32x4.eq (f32x4.trunc (local.get $v)) (local.get $v))
+            (f32x4.eq (f32x4.sub (local.get $v) (local.get $v)) (v128.const f32x4 0 0 0 0)))))
+          (then (return (i32.const -1))))
+        (local.set $lo4 (v128.bitselect (f32x4.min (local.get $lo4) (local.get $v)) (local.get $lo4) (local.get $m)))
+        (local.set $hi4 (v128.bitselect (f32x4.max (local.get $hi4) (local.get $v)) (local.get $hi4) (local.get $m)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vl)))
+    (local.set $lo (f32.min (f32.min (f32x4.extract_lane 0 (local.get $lo4)) (f32x4.extract_lane 1 (local.get $lo4)))
+      (f32.min (f32x4.extract_lane 2 (local.get $lo4)) (f32x4.extract_lane 3 (local.get $lo4)))))
+    (local.set $hi (f32.max (f32.max (f32x4.extract_lane 0 (local.get $hi4)) (f32x4.extract_lane 1 (local.get $hi4)))
+      (f32.max (f32x4.extract_lane 2 (local.get $hi4)) (f32x4.extract_lane 3 (local.get $hi4)))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load8_u offset=720896 (local.get $i)) (then
+        (local.set $s (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (if (i32.eqz (i32.and (f32.eq (f32.trunc (local.get $s)) (local.get $s)) (f32.eq (f32.sub (local.get $s) (local.get $s)) (f32.const 0))))
+          (then (return (i32.const -1))))
+        (local.set $lo (f32.min (local.get $lo) (local.get $s)))
+        (local.set $hi (f32.max (local.get $hi) (local.get $s)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+    (if (f32.eq (local.get $lo) (f32.const inf)) (then (return (i32.const 0))))
+    (local.set $d (f64.sub (f64.promote_f32 (local.get $hi)) (f64.promote_f32 (local.get $lo))))
+    (if (f64.ge (local.get $d) (f64.convert_i32_s (local.get $n))) (then (return (i32.const -1))))
+    ;; ranks hi − v of every voxel, two lanes of f64 at a time (out-of-mask lanes saturate harmlessly)
+    (local.set $hv (f64x2.splat (f64.promote_f32 (local.get $hi))))
+    (local.set $i (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $v (v128.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+      (v128.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.sub (local.get $hv) (f64x2.promote_low_f32x4 (local.get $v))))
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.sub (local.get $hv) (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $rl)))
+    (block $td (loop $tl
+      (br_if $td (i32.ge_s (local.get $i) (local.get $n)))
+      (i32.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
+        (i32.trunc_sat_f64_s (f64.sub (f64.promote_f32 (local.get $hi)) (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tl)))
+    (i32.trunc_f64_s (f64.add (local.get $d) (f64.const 1))))

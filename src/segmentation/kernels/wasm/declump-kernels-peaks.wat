@@ -326,24 +326,13 @@
         (local.set $na (i32.const 1))))))
     (local.get $na))
 
-  ;; masked-smooth.ts `smoothPlane` without a mask, with its set-up: the kernels' weights summed lowest tap first
-  ;; (KY[0 … nky), KX[0 … nkx)), each row's x range [FROM, TO) of the voxels NEED marks (empty: 0, 0; every voxel
-  ;; without $needed), then $smoothPlane.
-  (func (export "smoothPlaneNeeded") (param $Y i32) (param $X i32) (param $nky i32) (param $nkx i32)
-    (param $zerosOutside i32) (param $needed i32)
-    (local $kySum f64) (local $kxSum f64) (local $t i32) (local $y i32) (local $row i32) (local $a i32) (local $l i32)
-    (local.set $t (i32.const 0))
-    (block $kyDone (loop $kyTaps
-      (br_if $kyDone (i32.ge_s (local.get $t) (local.get $nky)))
-      (local.set $kySum (f64.add (local.get $kySum) (f64.load (i32.shl (local.get $t) (i32.const 3)))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $kyTaps)))
-    (local.set $t (i32.const 0))
-    (block $kxDone (loop $kxTaps
-      (br_if $kxDone (i32.ge_s (local.get $t) (local.get $nkx)))
-      (local.set $kxSum (f64.add (local.get $kxSum) (f64.load offset=512 (i32.shl (local.get $t) (i32.const 3)))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $kxTaps)))
+;; Memory of the masked plane smoothing (smoothPlaneMasked): the mask (u8) at KEYS 8519680, the y pass's mask weights
+;; (f64 plane) at HKEY 9043968, its sums in A (786432).
+
+  ;; masked-smooth.ts `smoothPlane`'s row ranges: each row's x range [FROM, TO) of the voxels NEED marks (empty: 0,
+  ;; 0; every voxel without $needed).
+  (func $smoothRowRanges (param $Y i32) (param $X i32) (param $needed i32)
+    (local $y i32) (local $row i32) (local $a i32) (local $l i32)
     (local.set $y (i32.const 0))
     (block $rowsDone (loop $rows
       (br_if $rowsDone (i32.ge_s (local.get $y) (local.get $Y)))
@@ -372,7 +361,133 @@
           (i32.store offset=65536 (i32.shl (local.get $y) (i32.const 2)) (i32.const 0))
           (i32.store offset=131072 (i32.shl (local.get $y) (i32.const 2)) (local.get $X))))
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
-      (br $rows)))
+      (br $rows))))
+
+  ;; masked-smooth.ts `smoothPlane` without a mask, with its set-up: the kernels' weights summed lowest tap first
+  ;; (KY[0 … nky), KX[0 … nkx)) and the row ranges, then $smoothPlane.
+  (func (export "smoothPlaneNeeded") (param $Y i32) (param $X i32) (param $nky i32) (param $nkx i32)
+    (param $zerosOutside i32) (param $needed i32)
+    (local $kySum f64) (local $kxSum f64) (local $t i32)
+    (local.set $t (i32.const 0))
+    (block $kyDone (loop $kyTaps
+      (br_if $kyDone (i32.ge_s (local.get $t) (local.get $nky)))
+      (local.set $kySum (f64.add (local.get $kySum) (f64.load (i32.shl (local.get $t) (i32.const 3)))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $kyTaps)))
+    (local.set $t (i32.const 0))
+    (block $kxDone (loop $kxTaps
+      (br_if $kxDone (i32.ge_s (local.get $t) (local.get $nkx)))
+      (local.set $kxSum (f64.add (local.get $kxSum) (f64.load offset=512 (i32.shl (local.get $t) (i32.const 3)))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $kxTaps)))
+    (call $smoothRowRanges (local.get $Y) (local.get $X) (local.get $needed))
     (call $smoothPlane (local.get $Y) (local.get $X) (i32.shr_s (i32.sub (local.get $nky) (i32.const 1)) (i32.const 1))
       (i32.shr_s (i32.sub (local.get $nkx) (i32.const 1)) (i32.const 1)) (local.get $kySum) (local.get $kxSum)
       (local.get $zerosOutside) (local.get $needed)))
+
+  ;; masked-smooth.ts `smoothPlane` with a mask (CellProfiler's edge correction by the smoothed mask): the y pass sums
+  ;; value · k and k over the in-mask taps (lowest first) into A and the weights plane, over each row's needed range
+  ;; widened by hx; the x pass the same over A and the weights, out = acc / wm where the voxel is in the mask and
+  ;; wm > 0, else 0 (and 0 outside [FROM, TO) and, with $needed, where NEED is 0).
+  (func (export "smoothPlaneMasked") (param $Y i32) (param $X i32) (param $nky i32) (param $nkx i32) (param $needed i32)
+    (local $hy i32) (local $hx i32) (local $q i32) (local $lo i32) (local $hi i32) (local $f i32) (local $e i32)
+    (local $xa i32) (local $xe i32) (local $x i32) (local $t i32) (local $j i32) (local $acc f64) (local $wm f64)
+    (local $kt f64) (local $row i32) (local $i i32)
+    (local.set $hy (i32.shr_s (i32.sub (local.get $nky) (i32.const 1)) (i32.const 1)))
+    (local.set $hx (i32.shr_s (i32.sub (local.get $nkx) (i32.const 1)) (i32.const 1)))
+    (call $smoothRowRanges (local.get $Y) (local.get $X) (local.get $needed))
+    ;; ---- y pass ----
+    (local.set $q (i32.const 0))
+    (block $yDone (loop $yRows
+      (br_if $yDone (i32.ge_s (local.get $q) (local.get $Y)))
+      (local.set $f (i32.load offset=65536 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $e (i32.load offset=131072 (i32.shl (local.get $q) (i32.const 2))))
+      (if (i32.ne (local.get $f) (local.get $e)) (then
+        ;; lo = max(-hy, -q), hi = min(hy, Y - 1 - q)
+        (local.set $lo (select (i32.sub (i32.const 0) (local.get $q)) (i32.sub (i32.const 0) (local.get $hy))
+          (i32.lt_s (local.get $q) (local.get $hy))))
+        (local.set $hi (select (i32.sub (i32.sub (local.get $Y) (i32.const 1)) (local.get $q)) (local.get $hy)
+          (i32.lt_s (i32.sub (i32.sub (local.get $Y) (i32.const 1)) (local.get $q)) (local.get $hy))))
+        (local.set $xa (select (i32.const 0) (i32.sub (local.get $f) (local.get $hx))
+          (i32.lt_s (i32.sub (local.get $f) (local.get $hx)) (i32.const 0))))
+        (local.set $xe (select (local.get $X) (i32.add (local.get $e) (local.get $hx))
+          (i32.gt_s (i32.add (local.get $e) (local.get $hx)) (local.get $X))))
+        (local.set $x (local.get $xa))
+        (block $xDone (loop $cols
+          (br_if $xDone (i32.ge_s (local.get $x) (local.get $xe)))
+          (local.set $acc (f64.const 0))
+          (local.set $wm (f64.const 0))
+          (local.set $t (local.get $lo))
+          (local.set $j (i32.add (i32.mul (i32.add (local.get $q) (local.get $lo)) (local.get $X)) (local.get $x)))
+          (block $tDone (loop $taps
+            (br_if $tDone (i32.gt_s (local.get $t) (local.get $hi)))
+            (if (i32.load8_u offset=8519680 (local.get $j)) (then
+              (local.set $kt (f64.load (i32.shl (i32.add (local.get $t) (local.get $hy)) (i32.const 3))))
+              (local.set $acc (f64.add (local.get $acc)
+                (f64.mul (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $j) (i32.const 2)))) (local.get $kt))))
+              (local.set $wm (f64.add (local.get $wm) (local.get $kt)))))
+            (local.set $j (i32.add (local.get $j) (local.get $X)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $taps)))
+          (local.set $i (i32.shl (i32.add (i32.mul (local.get $q) (local.get $X)) (local.get $x)) (i32.const 3)))
+          (f64.store offset=786432 (local.get $i) (local.get $acc))
+          (f64.store offset=9043968 (local.get $i) (local.get $wm))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br $cols)))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $yRows)))
+    ;; ---- x pass ----
+    (local.set $q (i32.const 0)) ;; q = row index y here
+    (block $xRowsDone (loop $xRows
+      (br_if $xRowsDone (i32.ge_s (local.get $q) (local.get $Y)))
+      (local.set $row (i32.mul (local.get $q) (local.get $X)))
+      (local.set $f (i32.load offset=65536 (i32.shl (local.get $q) (i32.const 2))))
+      (local.set $e (i32.load offset=131072 (i32.shl (local.get $q) (i32.const 2))))
+      (if (i32.eq (local.get $f) (local.get $e))
+        (then (memory.fill (i32.add (i32.const 458752) (i32.shl (local.get $row) (i32.const 2))) (i32.const 0)
+          (i32.shl (local.get $X) (i32.const 2))))
+        (else
+          (memory.fill (i32.add (i32.const 458752) (i32.shl (local.get $row) (i32.const 2))) (i32.const 0)
+            (i32.shl (local.get $f) (i32.const 2)))
+          (memory.fill (i32.add (i32.const 458752) (i32.shl (i32.add (local.get $row) (local.get $e)) (i32.const 2))) (i32.const 0)
+            (i32.shl (i32.sub (local.get $X) (local.get $e)) (i32.const 2)))
+          (local.set $x (local.get $f))
+          (block $vDone (loop $vox
+            (br_if $vDone (i32.ge_s (local.get $x) (local.get $e)))
+            (local.set $i (i32.add (local.get $row) (local.get $x)))
+            (block $store
+              (if (i32.and (local.get $needed) (i32.eqz (i32.load8_u offset=720896 (local.get $i)))) (then
+                (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.const 0))
+                (br $store)))
+              ;; lo = max(-hx, -x), hi = min(hx, X - 1 - x): the same taps, in the same order, as the JavaScript's
+              ;; interior and edge loops
+              (local.set $lo (select (i32.sub (i32.const 0) (local.get $x)) (i32.sub (i32.const 0) (local.get $hx))
+                (i32.lt_s (local.get $x) (local.get $hx))))
+              (local.set $hi (select (i32.sub (i32.sub (local.get $X) (i32.const 1)) (local.get $x)) (local.get $hx)
+                (i32.lt_s (i32.sub (i32.sub (local.get $X) (i32.const 1)) (local.get $x)) (local.get $hx))))
+              (local.set $acc (f64.const 0))
+              (local.set $wm (f64.const 0))
+              (local.set $t (local.get $lo))
+              (block $aDone (loop $accTaps
+                (br_if $aDone (i32.gt_s (local.get $t) (local.get $hi)))
+                (local.set $acc (f64.add (local.get $acc) (f64.mul
+                  (f64.load offset=786432 (i32.shl (i32.add (local.get $i) (local.get $t)) (i32.const 3)))
+                  (f64.load offset=512 (i32.shl (i32.add (local.get $t) (local.get $hx)) (i32.const 3))))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $accTaps)))
+              (local.set $t (local.get $lo))
+              (block $wDone (loop $wTaps
+                (br_if $wDone (i32.gt_s (local.get $t) (local.get $hi)))
+                (local.set $wm (f64.add (local.get $wm) (f64.mul
+                  (f64.load offset=9043968 (i32.shl (i32.add (local.get $i) (local.get $t)) (i32.const 3)))
+                  (f64.load offset=512 (i32.shl (i32.add (local.get $t) (local.get $hx)) (i32.const 3))))))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br $wTaps)))
+              (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2))
+                (select (f32.demote_f64 (f64.div (local.get $acc) (local.get $wm))) (f32.const 0)
+                  (i32.and (i32.ne (i32.load8_u offset=8519680 (local.get $i)) (i32.const 0))
+                    (f64.gt (local.get $wm) (f64.const 0))))))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $vox)))))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $xRows))))

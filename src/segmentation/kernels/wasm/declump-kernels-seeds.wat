@@ -262,80 +262,9 @@
       (f64.store offset=40 (local.get $cur) (f64.add (f64.load offset=40 (local.get $cur)) (f64.const 1)))))
     (local.get $np))
 
-  ;; merge-shallow.ts `mergeShallowBasins`' scan of a plane (labels < 64, one or two maps): voxel counts, peaks
-  ;; per label and map, and the boundary pairs' statistics in first-seen order. Returns the number of pairs.
-  (func (export "mergeScan") (param $Y i32) (param $X i32) (param $k i32) (param $nc i32) (result i32)
-    (local $y i32) (local $x i32) (local $i i32) (local $a i32) (local $b i32) (local $np i32) (local $pa i32) (local $v f64)
-    (local.set $np (i32.const 0))
-    (memory.fill (i32.const 2097152) (i32.const 255) (i32.const 16384))
-    (memory.fill (i32.const 786432) (i32.const 0) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3)))
-    (local.set $i (i32.const 0))
-    (block $pd (loop $pl
-      (br_if $pd (i32.ge_s (local.get $i) (i32.mul (i32.add (local.get $k) (i32.const 1)) (local.get $nc))))
-      (f64.store offset=788480 (i32.shl (local.get $i) (i32.const 3)) (f64.const -inf))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $pl)))
-    (local.set $i (i32.const 0))
-    (local.set $y (i32.const 0))
-    (block $yd (loop $yl
-      (br_if $yd (i32.ge_s (local.get $y) (local.get $Y)))
-      (local.set $x (i32.const 0))
-      (block $xd (loop $xl
-        (br_if $xd (i32.ge_s (local.get $x) (local.get $X)))
-        (local.set $a (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
-        (if (local.get $a) (then
-          (f64.store offset=786432 (i32.shl (local.get $a) (i32.const 3))
-            (f64.add (f64.load offset=786432 (i32.shl (local.get $a) (i32.const 3))) (f64.const 1)))
-          (local.set $pa (i32.shl (i32.mul (local.get $a) (local.get $nc)) (i32.const 3)))
-          (local.set $v (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))
-          (if (f64.gt (local.get $v) (f64.load offset=788480 (local.get $pa))) (then (f64.store offset=788480 (local.get $pa) (local.get $v))))
-          (if (i32.gt_s (local.get $nc) (i32.const 1)) (then
-            (local.set $v (f64.promote_f32 (f32.load offset=458752 (i32.shl (local.get $i) (i32.const 2)))))
-            (if (f64.gt (local.get $v) (f64.load offset=788488 (local.get $pa))) (then (f64.store offset=788488 (local.get $pa) (local.get $v))))))
-          (if (i32.lt_s (i32.add (local.get $x) (i32.const 1)) (local.get $X)) (then
-            (local.set $b (i32.load offset=1572868 (i32.shl (local.get $i) (i32.const 2))))
-            (if (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a))) (then
-              (local.set $np (call $see (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (i32.const 1)) (local.get $nc) (local.get $np)))))))
-          (if (i32.lt_s (i32.add (local.get $y) (i32.const 1)) (local.get $Y)) (then
-            (local.set $b (i32.load offset=1572864 (i32.shl (i32.add (local.get $i) (local.get $X)) (i32.const 2))))
-            (if (i32.and (i32.ne (local.get $b) (i32.const 0)) (i32.ne (local.get $b) (local.get $a))) (then
-              (local.set $np (call $see (local.get $a) (local.get $b) (local.get $i) (i32.add (local.get $i) (local.get $X)) (local.get $nc) (local.get $np)))))))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (local.set $x (i32.add (local.get $x) (i32.const 1)))
-        (br $xl)))
-      (local.set $y (i32.add (local.get $y) (i32.const 1)))
-      (br $yl)))
-    (local.get $np))
+  ;; (The scan itself, `mergeScan`, is in declump-kernels-merge.wat.)
 
-  ;; watershed.ts `integerRanks(image, mask, n, rank, negate = true)`: when every in-mask value of VALS is an integer
-  ;; (finite, its own truncation) and their range is below n, the ranks max − v of the in-mask voxels (into the
-  ;; flood's ranks) and the number of ranks; 0 without an in-mask voxel; −1 otherwise (ranks partly written).
-  (func (export "negatedIntegerRanks") (param $n i32) (result i32)
-    (local $i i32) (local $v f32) (local $lo f64) (local $hi f64) (local $d f64)
-    (local.set $lo (f64.const inf))
-    (local.set $hi (f64.const -inf))
-    (block $done (loop $scan
-      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
-      (if (i32.load8_u offset=720896 (local.get $i)) (then
-        (local.set $v (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
-        (if (i32.eqz (i32.and (f32.eq (f32.trunc (local.get $v)) (local.get $v)) (f32.eq (f32.sub (local.get $v) (local.get $v)) (f32.const 0))))
-          (then (return (i32.const -1))))
-        (local.set $d (f64.promote_f32 (local.get $v)))
-        (if (f64.lt (local.get $d) (local.get $lo)) (then (local.set $lo (local.get $d))))
-        (if (f64.gt (local.get $d) (local.get $hi)) (then (local.set $hi (local.get $d))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $scan)))
-    (if (f64.eq (local.get $lo) (f64.const inf)) (then (return (i32.const 0))))
-    (if (f64.ge (f64.sub (local.get $hi) (local.get $lo)) (f64.convert_i32_s (local.get $n))) (then (return (i32.const -1))))
-    (local.set $i (i32.const 0))
-    (block $rDone (loop $ranks
-      (br_if $rDone (i32.ge_s (local.get $i) (local.get $n)))
-      (if (i32.load8_u offset=720896 (local.get $i)) (then
-        (i32.store offset=1310720 (i32.shl (local.get $i) (i32.const 2))
-          (i32.trunc_f64_s (f64.sub (local.get $hi) (f64.promote_f32 (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $ranks)))
-    (i32.trunc_f64_s (f64.add (f64.sub (local.get $hi) (local.get $lo)) (f64.const 1))))
+  ;; (Intensity's integer ranks, `negatedIntegerRanks`, are in declump-kernels-merge.wat.)
 
   (func $gcd (param $a i32) (param $b i32) (result i32)
     (local $t i32)
