@@ -25,7 +25,8 @@ import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { componentRunIndex, hullPixelsIndexed } from '../src/segmentation/declump/convex-hull.js';
 import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
-import { componentRunIndexWasm, componentRunStatsWasm, declumpKernels, faceConnectedWasm, floodInteriorPlaneWasm, smoothPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { componentRunIndexWasm, componentRunStatsWasm, declumpKernels, faceConnectedWasm, floodInteriorPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { smoothPlaneNeededWasm } from '../src/segmentation/kernels/declump-wasm-peaks.js';
 import { componentRunStats, faceConnectedRuns } from '../src/segmentation/declump/component-runs.js';
 
 function lcg(seed: number): () => number {
@@ -46,12 +47,10 @@ function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
 test('the WebAssembly smoothing runs here (Node 20 has SIMD) and declines what does not fit its memory', () => {
   const v = new Float32Array(12).fill(1);
   const k = new Float64Array([0.5, 1, 0.5]);
-  const rows = new Int32Array([0, 0, 0]);
-  const ends = new Int32Array([4, 4, 4]);
-  assert.equal(withEngine('wasm', () => smoothPlaneWasm(v, 3, 4, k, k, 2, 2, false, null, rows, ends, new Float32Array(12))), true);
-  assert.equal(withEngine('js', () => smoothPlaneWasm(v, 3, 4, k, k, 2, 2, false, null, rows, ends, new Float32Array(12))), false);
+  assert.equal(withEngine('wasm', () => smoothPlaneNeededWasm(v, 3, 4, k, k, false, null, new Float32Array(12))), true);
+  assert.equal(withEngine('js', () => smoothPlaneNeededWasm(v, 3, 4, k, k, false, null, new Float32Array(12))), false);
   const big = new Float32Array(257 * 256);
-  assert.equal(smoothPlaneWasm(big, 257, 256, k, k, 2, 2, false, null, new Int32Array(257), new Int32Array(257), new Float32Array(big.length)), false);
+  assert.equal(smoothPlaneNeededWasm(big, 257, 256, k, k, false, null, new Float32Array(big.length)), false);
 });
 
 test('plane smoothing: WebAssembly = JavaScript bit for bit (random planes, kernels, spacings, needed voxels)', () => {

@@ -1,6 +1,7 @@
 /**
  * Declumping's per-clump kernels in WebAssembly (wasm/declump-kernels.wat, SIMD): the plane smoothing without a
- * mask (`masked-smooth.ts` `smoothPlane`: the `shape` distance map, the `intensity` map without a ROI mask) and
+ * mask (`masked-smooth.ts` `smoothPlane`: the `shape` distance map, the `intensity` map without a ROI mask; called
+ * with its set-up, and the masked variant, through declump-wasm-peaks.ts like the seeds' search in full) and
  * the integer distance transform of a unit-pixel plane (`distance-transform-int.ts`, with the watershed's ranks),
  * the watershed's flood of a plane whose in-mask voxels are interior (`watershed.ts`), and the first step of the
  * seeds' search (`peaks.ts`: the 8-neighbourhood maxima of a plane's interior, f32 comparisons), and the scan
@@ -20,7 +21,6 @@ import type { Runs } from '../runs.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  smoothPlane(Y: number, X: number, hy: number, hx: number, kySum: number, kxSum: number, zerosOutside: number, needed: number): void;
   unitPlaneDT(Y: number, X: number, withRanks: number): number;
   floodInteriorPlane(u: number, X: number, n: number): void;
   peakCandidates(Y: number, X: number): number;
@@ -155,40 +155,6 @@ export function precompileDeclumpKernels(): void {
 export function declumpModule<T>(): { exports: T; memory: ArrayBuffer } | null {
   const v = kernels();
   return v ? { exports: v.k as unknown as T, memory: v.k.memory.buffer } : null;
-}
-
-/**
- * `smoothPlane` of masked-smooth.ts without a mask (normalised), in WebAssembly: `from`/`to` are each row's
- * needed x range (empty: equal), `kySum`/`kxSum` the kernels' weights summed lowest tap first. Writes `out`
- * (Y·X voxels) and returns true, or returns false (nothing written) where the kernels cannot run it.
- */
-export function smoothPlaneWasm(
-  values: Float32Array,
-  Y: number,
-  X: number,
-  ky: Float64Array,
-  kx: Float64Array,
-  kySum: number,
-  kxSum: number,
-  zerosOutside: boolean,
-  needed: Uint8Array | null,
-  from: Int32Array,
-  to: Int32Array,
-  out: Float32Array,
-): boolean {
-  const n = Y * X;
-  if (n > WASM_PLANE_VOXELS || Y > MAX_ROWS || ky.length > MAX_TAPS || kx.length > MAX_TAPS) return false;
-  const v = kernels();
-  if (!v) return false;
-  v.ky.set(ky);
-  v.kx.set(kx);
-  v.from.set(from.subarray(0, Y));
-  v.to.set(to.subarray(0, Y));
-  v.vals.set(values.subarray(0, n));
-  if (needed) v.need.set(needed.subarray(0, n));
-  v.k.smoothPlane(Y, X, (ky.length - 1) >> 1, (kx.length - 1) >> 1, kySum, kxSum, zerosOutside ? 1 : 0, needed ? 1 : 0);
-  out.set(v.out.subarray(0, n));
-  return true;
 }
 
 /**

@@ -78,59 +78,75 @@
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $comps))))
 
-  ;; declump.ts's paste of a split component's pieces: over each box row's span [BF, BT) of the ly × lx box labels BL
+;; declump.ts's paste of a split component's pieces: over each box row's span [BF, BT) of the ly × lx box labels BL
   ;; (pieces 1…nSeeds; 0 background, 0xffffffff another component), the runs of equal piece labels to BR, and per
   ;; piece its voxels (PV), with $withOwn its voxels where BO is not 1 (holes it filled, PH), with $borderTest whether
-  ;; one lies on the image's edge (PT; the box at (y0, x0) of a Y × X plane). Returns the number of runs, or −1 where
-  ;; a label exceeds nSeeds or the runs do not fit (the caller's JavaScript then).
+  ;; one lies on the image's edge (PT; the box at (y0, x0) of a Y × X plane: a run on the first or last row, or one
+  ;; starting at column 0 or ending at column X). Each run is found four labels at a time (i32x4 compare). Returns the
+  ;; number of runs, or −1 where a label exceeds nSeeds or the runs do not fit (the caller's JavaScript then).
   (func (export "boxPaste") (param $ly i32) (param $lx i32) (param $y0 i32) (param $x0 i32) (param $Y i32) (param $X i32)
     (param $nSeeds i32) (param $withOwn i32) (param $borderTest i32) (result i32)
-    (local $y i32) (local $x i32) (local $xEnd i32) (local $k i32) (local $l i32) (local $cur i32) (local $start i32)
-    (local $nr i32) (local $gy i32) (local $rowEdge i32) (local $gx i32) (local $p i32)
+    (local $y i32) (local $x i32) (local $xEnd i32) (local $row i32) (local $l i32) (local $start i32) (local $nr i32)
+    (local $gy i32) (local $rowEdge i32) (local $p i32) (local $q i32) (local $holes i32) (local $lv v128)
     (memory.fill (i32.const 15728640) (i32.const 0) (i32.shl (i32.add (local.get $nSeeds) (i32.const 1)) (i32.const 3)))
     (memory.fill (i32.const 15761408) (i32.const 0) (i32.shl (i32.add (local.get $nSeeds) (i32.const 1)) (i32.const 3)))
     (memory.fill (i32.const 15794176) (i32.const 0) (i32.add (local.get $nSeeds) (i32.const 1)))
     (local.set $y (i32.const 0))
     (block $yd (loop $yl
       (br_if $yd (i32.ge_s (local.get $y) (local.get $ly)))
+      (local.set $row (i32.mul (local.get $y) (local.get $lx)))
       (local.set $x (i32.load offset=14548992 (i32.shl (local.get $y) (i32.const 2))))
       (local.set $xEnd (i32.load offset=14614528 (i32.shl (local.get $y) (i32.const 2))))
-      (local.set $k (i32.add (i32.mul (local.get $y) (local.get $lx)) (local.get $x)))
       (local.set $gy (i32.add (local.get $y0) (local.get $y)))
       (local.set $rowEdge (i32.or (i32.eqz (local.get $gy)) (i32.eq (local.get $gy) (i32.sub (local.get $Y) (i32.const 1)))))
-      (local.set $cur (i32.const 0))
-      ;; one step past the span closes the row's last run (label 0 there)
       (block $xd (loop $xl
-        (br_if $xd (i32.gt_s (local.get $x) (local.get $xEnd)))
-        (local.set $l (select (i32.load offset=14024704 (i32.shl (local.get $k) (i32.const 2))) (i32.const 0)
-          (i32.lt_s (local.get $x) (local.get $xEnd))))
-        (if (i32.eq (local.get $l) (i32.const -1)) (then (local.set $l (i32.const 0))))
-        (if (i32.ne (local.get $l) (local.get $cur)) (then
-          (if (local.get $cur) (then
-            (if (i32.ge_u (local.get $nr) (i32.const 65536)) (then (return (i32.const -1))))
-            (local.set $p (i32.add (i32.const 14680064) (i32.shl (local.get $nr) (i32.const 4))))
-            (i32.store (local.get $p) (local.get $y))
-            (i32.store offset=4 (local.get $p) (local.get $start))
-            (i32.store offset=8 (local.get $p) (local.get $x))
-            (i32.store offset=12 (local.get $p) (local.get $cur))
-            (local.set $nr (i32.add (local.get $nr) (i32.const 1)))
-            (f64.store offset=15728640 (i32.shl (local.get $cur) (i32.const 3))
-              (f64.add (f64.load offset=15728640 (i32.shl (local.get $cur) (i32.const 3)))
-                (f64.convert_i32_s (i32.sub (local.get $x) (local.get $start)))))))
-          (if (i32.gt_u (local.get $l) (local.get $nSeeds)) (then (return (i32.const -1))))
-          (local.set $cur (local.get $l))
-          (local.set $start (local.get $x))))
-        (if (local.get $l) (then
-          (if (local.get $withOwn) (then
-            (if (i32.ne (i32.load offset=14286848 (i32.shl (local.get $k) (i32.const 2))) (i32.const 1)) (then
-              (f64.store offset=15761408 (i32.shl (local.get $l) (i32.const 3))
-                (f64.add (f64.load offset=15761408 (i32.shl (local.get $l) (i32.const 3))) (f64.const 1)))))))
-          (if (local.get $borderTest) (then
-            (local.set $gx (i32.add (local.get $x0) (local.get $x)))
-            (if (i32.or (local.get $rowEdge) (i32.or (i32.eqz (local.get $gx)) (i32.eq (local.get $gx) (i32.sub (local.get $X) (i32.const 1)))))
-              (then (i32.store8 offset=15794176 (local.get $l) (i32.const 1))))))))
+        (br_if $xd (i32.ge_s (local.get $x) (local.get $xEnd)))
+        (local.set $l (i32.load offset=14024704 (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 2))))
+        (if (i32.or (i32.eqz (local.get $l)) (i32.eq (local.get $l) (i32.const -1))) (then
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br $xl)))
+        (if (i32.gt_u (local.get $l) (local.get $nSeeds)) (then (return (i32.const -1))))
+        (local.set $start (local.get $x))
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        ;; the run's end: four labels at a time while all equal l, then one at a time
+        (local.set $lv (i32x4.splat (local.get $l)))
+        (block $vd (loop $vl
+          (br_if $vd (i32.gt_s (i32.add (local.get $x) (i32.const 4)) (local.get $xEnd)))
+          (br_if $vd (i32.eqz (i32x4.all_true (i32x4.eq (local.get $lv)
+            (v128.load offset=14024704 (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 2)))))))
+          (local.set $x (i32.add (local.get $x) (i32.const 4)))
+          (br $vl)))
+        (block $sd (loop $sl
+          (br_if $sd (i32.ge_s (local.get $x) (local.get $xEnd)))
+          (br_if $sd (i32.ne (i32.load offset=14024704 (i32.shl (i32.add (local.get $row) (local.get $x)) (i32.const 2))) (local.get $l)))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br $sl)))
+        ;; the run [start, x) of piece l
+        (if (i32.ge_u (local.get $nr) (i32.const 65536)) (then (return (i32.const -1))))
+        (local.set $p (i32.add (i32.const 14680064) (i32.shl (local.get $nr) (i32.const 4))))
+        (i32.store (local.get $p) (local.get $y))
+        (i32.store offset=4 (local.get $p) (local.get $start))
+        (i32.store offset=8 (local.get $p) (local.get $x))
+        (i32.store offset=12 (local.get $p) (local.get $l))
+        (local.set $nr (i32.add (local.get $nr) (i32.const 1)))
+        (f64.store offset=15728640 (i32.shl (local.get $l) (i32.const 3))
+          (f64.add (f64.load offset=15728640 (i32.shl (local.get $l) (i32.const 3)))
+            (f64.convert_i32_s (i32.sub (local.get $x) (local.get $start)))))
+        (if (local.get $withOwn) (then
+          (local.set $holes (i32.const 0))
+          (local.set $q (local.get $start))
+          (block $od (loop $ol
+            (br_if $od (i32.ge_s (local.get $q) (local.get $x)))
+            (local.set $holes (i32.add (local.get $holes)
+              (i32.ne (i32.load offset=14286848 (i32.shl (i32.add (local.get $row) (local.get $q)) (i32.const 2))) (i32.const 1))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $ol)))
+          (f64.store offset=15761408 (i32.shl (local.get $l) (i32.const 3))
+            (f64.add (f64.load offset=15761408 (i32.shl (local.get $l) (i32.const 3))) (f64.convert_i32_s (local.get $holes))))))
+        (if (local.get $borderTest) (then
+          (if (i32.or (local.get $rowEdge)
+                (i32.or (i32.eqz (i32.add (local.get $x0) (local.get $start))) (i32.eq (i32.add (local.get $x0) (local.get $x)) (local.get $X))))
+            (then (i32.store8 offset=15794176 (local.get $l) (i32.const 1))))))
         (br $xl)))
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $yl)))
