@@ -14,7 +14,8 @@ import { seededWatershedOfDistance } from '../src/segmentation/kernels/watershed
 import { unitPlaneDistanceTransform, squaredDistanceTop } from '../src/segmentation/kernels/distance-transform-int.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { declumpKernels, mergeScanWasm } from '../src/segmentation/kernels/declump-wasm.js';
-import { floodPlaneWasm, mergeShallowPlaneWasm, negatedWatershedPlaneWasm } from '../src/segmentation/kernels/declump-wasm-merge.js';
+import { distanceWatershedPlaneWasm, floodPlaneWasm, mergeShallowPlaneWasm, negatedWatershedPlaneWasm } from '../src/segmentation/kernels/declump-wasm-merge.js';
+import { distanceTransform } from '../src/segmentation/kernels/distance-transform.js';
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
@@ -90,6 +91,31 @@ test('watershed of the distance map with the integer ranks: WebAssembly = JavaSc
   }
   assert.ok(inWasm > 500, `planes flooded in WebAssembly: ${inWasm}`);
 });
+
+test('watershed of a distance map with square non-unit pixels (ranked by its integer squares): WebAssembly = JavaScript', () => {
+  const r = lcg(75);
+  let inWasm = 0;
+  for (let it = 0; it < 800; it++) {
+    const { Y, X, n, mask, markers } = randomPlane(r, r() < 0.85);
+    const s = [1, 0.65, 0.3, 2.5, 0.1 + r()][it % 5];
+    const dist = distanceTransform(mask, [1, Y, X], [1, s, s], new Float32Array(n));
+    if (it % 7 === 0) for (let i = 0; i < n; i++) if (mask[i] && r() < 0.01) dist[i] = Math.fround(dist[i] * 1.001); // not g(k): the fallback
+    const js = markers.slice();
+    withEngine('js', () => seededWatershedOfDistance(dist, js, mask, [1, Y, X], s * s));
+    const wasm = markers.slice();
+    withEngine('wasm', () => seededWatershedOfDistance(dist, wasm, mask, [1, Y, X], s * s));
+    assert.deepEqual(wasm, js, `case ${it} (${Y}×${X}, pixel ${s})`);
+    if (!js.every((v, i) => v === markers[i]) && wasmRan(dist, markers, mask, Y, X, s)) inWasm++;
+  }
+  assert.ok(inWasm > 300, `planes flooded in WebAssembly: ${inWasm}`);
+});
+
+/** Whether the kernel takes this plane (and then gives the JavaScript's labels: checked above through the caller). */
+function wasmRan(dist: Float32Array, markers: Uint32Array, mask: Uint8Array, Y: number, X: number, s: number): boolean {
+  const B = squaredDistanceTop(Y, X) + 1;
+  const g = Float32Array.from({ length: B }, (_, k) => Math.sqrt(s * s * k));
+  return distanceWatershedPlaneWasm(dist, markers.slice(), mask, Y, X, g, B, 1 / (s * s));
+}
 
 test('watershed of negated integer intensities: WebAssembly = JavaScript (empty border or not, wide ranges, fractions)', () => {
   const r = lcg(72);

@@ -16,6 +16,7 @@ interface MergeExports {
   negatedIntegerRanks(n: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
   planeBorderEmpty(Y: number, X: number): number;
+  distanceRanks(n: number, B: number, inv: number): number;
   mergeDecide(
     k: number,
     nc: number,
@@ -38,6 +39,8 @@ const OUT = 458752;
 const NEED = 720896;
 const FLOOD_RANK = 1310720;
 const FLOOD_LABELS = 1572864;
+/** `distanceRanks`' table of distance values (declump-kernels-merge.wat). */
+const GTAB = 11296768;
 /** Labels 1…63 in the merge scan's pair table. */
 const MERGE_LABELS = 64;
 
@@ -49,6 +52,7 @@ interface Views {
   need: Uint8Array;
   rank: Int32Array;
   labels: Uint32Array;
+  g: Float32Array;
 }
 
 let views: Views | null = null;
@@ -66,6 +70,7 @@ function module(): Views | null {
       need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
       rank: new Int32Array(b, FLOOD_RANK, WASM_PLANE_VOXELS),
       labels: new Uint32Array(b, FLOOD_LABELS, WASM_PLANE_VOXELS),
+      g: new Float32Array(b, GTAB, WASM_PLANE_VOXELS),
     };
   }
   return views;
@@ -86,6 +91,29 @@ export function floodPlaneWasm(rank: Int32Array, u: number, labels: Uint32Array,
   v.rank.set(rank.subarray(0, n));
   v.labels.set(labels.subarray(0, n));
   v.e.floodInteriorPlane(u, X, n);
+  labels.set(v.labels.subarray(0, n));
+  return true;
+}
+
+/**
+ * `seededWatershedOfDistance` (watershed-distance.ts) of a Y × X plane with square pixels whose mask leaves the outer
+ * rows and columns empty, ranked by the integer squares k of its distances (`squaredDistanceRanks`: `g` holds
+ * g(k) = fround(√(pixel² · k)) for k < B, `inv` = 1 / pixel²) and flooded: `labels` (markers in, flooded labels
+ * out) updated in place. False (labels unchanged) where the mask touches the border, some value is not g(k) for a
+ * k < B, or the kernels cannot run it.
+ */
+export function distanceWatershedPlaneWasm(dist: Float32Array, labels: Uint32Array, mask: Uint8Array, Y: number, X: number, g: Float32Array, B: number, inv: number): boolean {
+  const n = Y * X;
+  if (n > WASM_PLANE_VOXELS || B > WASM_PLANE_VOXELS || g.length < B || dist.length < n || labels.length < n || mask.length < n) return false;
+  const v = module();
+  if (!v) return false;
+  v.need.set(mask.subarray(0, n));
+  if (!v.e.planeBorderEmpty(Y, X)) return false;
+  v.vals.set(dist.subarray(0, n));
+  v.g.set(g.subarray(0, B));
+  if (v.e.distanceRanks(n, B, inv) < 0) return false;
+  v.labels.set(labels.subarray(0, n));
+  v.e.floodInteriorPlane(B, X, n);
   labels.set(v.labels.subarray(0, n));
   return true;
 }

@@ -14,7 +14,8 @@ import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { floodByRank, maskBorderEmpty, seededWatershed } from './watershed.js';
 import { squaredDistanceTop } from './distance-transform-int.js';
-import { floodPlaneWasm } from './declump-wasm-merge.js';
+import { distanceWatershedPlaneWasm, floodPlaneWasm } from './declump-wasm-merge.js';
+import { WASM_PLANE_VOXELS } from './declump-wasm.js';
 
 const rankScratch = new GrowBuffer(Int32Array);
 const negatedScratch = new GrowBuffer(Float32Array);
@@ -40,6 +41,11 @@ export function seededWatershedOfDistance(dist: Float32Array, labels: Uint32Arra
       floodByRank(ranks, squaredDistanceTop(Y, X) + 1, labels, mask, shape);
       return;
     }
+  }
+  if (Z === 1 && pixel2 > 0 && n <= WASM_PLANE_VOXELS) {
+    // The ranks of the integer squares and the flood in WebAssembly (declump-wasm-merge.ts) when it can.
+    const B = squaredDistanceTop(Y, X) + 1;
+    if (distanceWatershedPlaneWasm(dist, labels, mask, Y, X, gValues(pixel2, B), B, 1 / pixel2)) return;
   }
   if (Z === 1 && pixel2 > 0 && maskBorderEmpty(mask, Y, X)) {
     const rank = rankScratch.get(n);
@@ -87,7 +93,8 @@ function squaredDistanceRanks(dist: Float32Array, mask: Uint8Array, n: number, Y
 /** g(k) = fround(√fl(pixel2 · k)) for k in [0, count), cached between calls (the same pixel size each time). */
 function gValues(pixel2: number, count: number): Float32Array {
   if (gPixel2 !== pixel2 || gTable.length < count) {
-    const table = new Float32Array(Math.max(count, 2 * gTable.length, 1024));
+    // Grown by doubling for one pixel size; a new pixel size starts afresh (no doubling per change of size).
+    const table = new Float32Array(Math.max(count, gPixel2 === pixel2 ? 2 * gTable.length : 0, 1024));
     for (let k = 0; k < table.length; k++) table[k] = Math.sqrt(pixel2 * k);
     gTable = table;
     gPixel2 = pixel2;

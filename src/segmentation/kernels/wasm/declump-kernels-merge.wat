@@ -1,6 +1,7 @@
 ;; Declumping kernels: the watershed's and basin merging's JavaScript steps (watershed*.ts, merge-shallow.ts). Included by declump-kernels.wat (one module, one memory).
 ;; Own scratch: bytes 11272192 … 14024704 of the module memory (declump-kernels.wat's memory map):
 ;;   ORDER 11272192 (i32 · 4096: the pairs' sorted order)   PARENT 11288576 (i32 · 64)   MAP 11288832 (i32 · 64).
+;;   GTAB 11296768 (f32 · 65536: the distance values g(k) of `distanceRanks`).
 ;; Read as mergeScan leaves them: labels (u32) at 1572864, per label voxel counts (f64) at 786432 and peaks (f64,
 ;; label · nc + c) at 788480, per pair slot (lo · 64 + hi) [highest, sum, count] per map (f64) at 1835008 + 48 · slot,
 ;; the slots in first-seen order (i32) at 2113536. Voxel counts and peaks are updated in place by the merges.
@@ -503,3 +504,29 @@
           (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
           (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
       (br $pop)))
+
+  ;; watershed-distance.ts `squaredDistanceRanks` of the distance map in VALS (in-mask voxels of NEED): k = the
+  ;; nearest integer to v² / s² (f64 as there: (v · v) · inv, halves up as Math.round), accepted when k < B and the
+  ;; table GTAB (f32 at 11296768: g(k) = fround(√(s² · k)), written by the caller) holds v at k; the ranks B − 1 − k
+  ;; into the flood's ranks. Returns B, or −1 (ranks partly written) when some voxel's value is not g(k).
+  (func (export "distanceRanks") (param $n i32) (param $B i32) (param $inv f64) (result i32)
+    (local $i i32) (local $v f32) (local $x f64) (local $f f64) (local $k f64) (local $top i32) (local $ki i32)
+    (local.set $top (i32.sub (local.get $B) (i32.const 1)))
+    (block $done (loop $vl
+      (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+      ;; four voxels outside the mask at a time
+      (if (i32.and (i32.le_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)) (i32.eqz (i32.load offset=720896 (local.get $i)))) (then
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+      (if (i32.load8_u offset=720896 (local.get $i)) (then
+        (local.set $v (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2))))
+        (local.set $x (f64.mul (f64.mul (f64.promote_f32 (local.get $v)) (f64.promote_f32 (local.get $v))) (local.get $inv)))
+        (local.set $f (f64.floor (local.get $x)))
+        (local.set $k (select (f64.add (local.get $f) (f64.const 1)) (local.get $f) (f64.ge (f64.sub (local.get $x) (local.get $f)) (f64.const 0.5))))
+        (if (i32.eqz (f64.le (local.get $k) (f64.convert_i32_s (local.get $top)))) (then (return (i32.const -1))))
+        (local.set $ki (i32.trunc_f64_s (local.get $k)))
+        (if (f32.ne (f32.load offset=11296768 (i32.shl (local.get $ki) (i32.const 2))) (local.get $v)) (then (return (i32.const -1))))
+        (i32.store offset=1310720 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $ki)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $vl)))
+    (local.get $B))
