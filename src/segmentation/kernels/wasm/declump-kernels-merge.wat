@@ -374,3 +374,132 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $tl)))
     (i32.trunc_f64_s (f64.add (local.get $d) (f64.const 1))))
+
+  ;; watershed.ts `floodInteriorPlane`: the same queue, the same pops in the same order, the 8 neighbours in the
+  ;; same order (in-mask voxels are all interior: no bounds tests); the markers queued in raster order, voxels without
+  ;; one skipped four at a time.
+  (func (export "floodInteriorPlane") (param $u i32) (param $X i32) (param $n i32)
+    (local $i i32) (local $j i32) (local $lab i32) (local $c i32) (local $b i32)
+    (memory.fill (i32.const 2097152) (i32.const 255) (i32.shl (local.get $u) (i32.const 2)))
+    (local.set $c (local.get $u)) ;; cur: the lowest rank that may hold a voxel
+    (local.set $i (i32.const 0))
+    (block $initDone (loop $init
+      ;; four voxels without a marker at a time (markers are few)
+      (block $zd (loop $zl
+        (br_if $zd (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (br_if $zd (v128.any_true (v128.load offset=1572864 (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $zl)))
+      (br_if $initDone (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))) (then
+        (if (i32.load8_u offset=720896 (local.get $i))
+          (then (local.set $b (i32.load offset=1310720 (i32.shl (local.get $i) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $i) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $i)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $i))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $i))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b)))))
+          (else (i32.store offset=1572864 (i32.shl (local.get $i) (i32.const 2)) (i32.const 0))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $init)))
+    (loop $pop
+      ;; while (cur < u && head[cur] < 0) cur++
+      (block $found (loop $scan
+        (br_if $found (i32.ge_s (local.get $c) (local.get $u)))
+        (br_if $found (i32.ge_s (i32.load offset=2097152 (i32.shl (local.get $c) (i32.const 2))) (i32.const 0)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $scan)))
+      (if (i32.eq (local.get $c) (local.get $u)) (then (return)))
+      (local.set $i (i32.load offset=2097152 (i32.shl (local.get $c) (i32.const 2))))
+      (i32.store offset=2097152 (i32.shl (local.get $c) (i32.const 2)) (i32.load offset=1835008 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $lab (i32.load offset=1572864 (i32.shl (local.get $i) (i32.const 2))))
+      (local.set $j (i32.sub (i32.sub (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (local.get $i) (local.get $X)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (i32.sub (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.sub (i32.add (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (local.get $i) (local.get $X)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (local.set $j (i32.add (i32.add (local.get $i) (local.get $X)) (i32.const 1)))
+      (if (i32.eqz (i32.load offset=1572864 (i32.shl (local.get $j) (i32.const 2)))) (then
+        (if (i32.load8_u offset=720896 (local.get $j)) (then
+          (i32.store offset=1572864 (i32.shl (local.get $j) (i32.const 2)) (local.get $lab))
+          (local.set $b (i32.load offset=1310720 (i32.shl (local.get $j) (i32.const 2))))
+          (i32.store offset=1835008 (i32.shl (local.get $j) (i32.const 2)) (i32.const -1))
+          (if (i32.lt_s (i32.load offset=2097152 (i32.shl (local.get $b) (i32.const 2))) (i32.const 0))
+            (then (i32.store offset=2097152 (i32.shl (local.get $b) (i32.const 2)) (local.get $j)))
+            (else (i32.store offset=1835008 (i32.shl (i32.load offset=2359296 (i32.shl (local.get $b) (i32.const 2))) (i32.const 2)) (local.get $j))))
+          (i32.store offset=2359296 (i32.shl (local.get $b) (i32.const 2)) (local.get $j))
+          (if (i32.lt_s (local.get $b) (local.get $c)) (then (local.set $c (local.get $b))))))))
+      (br $pop)))
