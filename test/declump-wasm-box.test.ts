@@ -12,6 +12,7 @@ import { declumpMask, resolveDeclumpSettings } from '../src/segmentation/declump
 import { defaultModelConfig } from '../src/config/schema.js';
 import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
 import { pastePiecesWasm } from '../src/segmentation/kernels/declump-wasm-box.js';
+import { fillLabelHolesCounted } from '../src/segmentation/declump/object-rules.js';
 import type { ModelConfig } from '../src/config/types.js';
 
 function lcg(seed: number): () => number {
@@ -231,4 +232,47 @@ test('paste kernel: runs, voxels, hole voxels and edge touches of random boxes =
   assert.equal(pastePiecesWasm(new Uint32Array(300 * 300), null, new Int32Array(300), new Int32Array(300), 300, 300, 0, 0, 300, 300, 1, false), null);
   assert.equal(withEngine('js', () => pastePiecesWasm(l, null, one, two, 1, 2, 0, 0, 3, 3, 3, false)), null);
   assert.ok(pastePiecesWasm(l, null, one, two, 1, 2, 0, 0, 3, 3, 3, false));
+});
+
+test('hole filling of a plane: WebAssembly = JavaScript (labels, filled voxels, large holes; several owners, other components)', () => {
+  const r = lcg(11);
+  const OTHER = 0xffffffff;
+  let filled = 0;
+  let large = 0;
+  for (let it = 0; it < 400; it++) {
+    const Y = 1 + Math.floor(r() * 40);
+    const X = 1 + Math.floor(r() * 40);
+    const labels = new Uint32Array(Y * X);
+    // rings (holes of several sizes) of labels 1…3 or OTHER, some touching each other, and noise
+    const n = 1 + Math.floor(r() * 4);
+    for (let b = 0; b < n; b++) {
+      const cy = r() * Y;
+      const cx = r() * X;
+      const outer = 2 + r() * 12;
+      const inner = outer * r() * 0.8;
+      const v = r();
+      const l = v < 0.2 ? OTHER : 1 + Math.floor(r() * 3);
+      for (let y = 0; y < Y; y++) {
+        for (let x = 0; x < X; x++) {
+          const d2 = (y - cy) ** 2 + (x - cx) ** 2;
+          if (d2 <= outer * outer && d2 >= inner * inner) labels[y * X + x] = l;
+        }
+      }
+    }
+    if (r() < 0.3) for (let i = 0; i < labels.length; i++) if (r() < 0.1) labels[i] = r() < 0.5 ? 0 : 1;
+    const maxHole = [Infinity, 5, 12.5, 40, 1][it % 5];
+    const a = labels.slice();
+    const b = labels.slice();
+    const ra = withEngine('js', () => fillLabelHolesCounted(a, [1, Y, X], maxHole));
+    const rb = withEngine('wasm', () => fillLabelHolesCounted(b, [1, Y, X], maxHole));
+    assert.deepEqual(rb, ra, `case ${it}`);
+    assert.deepEqual(b, a, `case ${it}`);
+    filled += ra.filled;
+    large += ra.largeHoles;
+  }
+  assert.ok(filled > 500 && large > 20, `filled ${filled}, large holes ${large}`);
+  // Past the kernels' scratch: the JavaScript (the same function answers).
+  const big = new Uint32Array(300 * 300);
+  for (let y = 100; y < 200; y++) for (let x = 100; x < 200; x++) if (y === 100 || y === 199 || x === 100 || x === 199) big[y * 300 + x] = 2;
+  assert.deepEqual(fillLabelHolesCounted(big, [1, 300, 300]), { filled: 98 * 98, largeHoles: 0 });
 });

@@ -12,6 +12,7 @@
  */
 import type { Shape3 } from '../../core/volume.js';
 import { GrowBuffer } from '../kernels/grow-buffer.js';
+import { fillLabelHolesWasm } from '../kernels/declump-wasm-box.js';
 
 // Scratch of `fillLabelHoles` (called once or twice per object on its bounding box by declumping).
 const seenScratch = new GrowBuffer(Uint8Array);
@@ -31,6 +32,11 @@ export function fillLabelHoles(labels: Uint32Array, shape: Shape3, maxHoleVoxels
 
 export function fillLabelHolesCounted(labels: Uint32Array, shape: Shape3, maxHoleVoxels = Infinity): { filled: number; largeHoles: number } {
   const [Z, Y, X] = shape;
+  // A plane (declumping's boxes) in WebAssembly where it fits: a fresh process runs the flood below interpreted.
+  if (Z === 1) {
+    const fast = fillLabelHolesWasm(labels, Y, X, maxHoleVoxels);
+    if (fast) return fast;
+  }
   const n = Z * Y * X;
   const P = Y * X;
   const is3d = Z > 1;

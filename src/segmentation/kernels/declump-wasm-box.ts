@@ -11,6 +11,7 @@ import { declumpModule, faceConnectedWasm } from './declump-wasm.js';
 interface BoxExports {
   boxClassify(count: number, Y: number, X: number, flags: number, minPiece: number, convexMax: number, solidity: number, sy: number, sx: number, rMin: number, rMax: number): void;
   boxPaste(ly: number, lx: number, y0: number, x0: number, Y: number, X: number, nSeeds: number, withOwn: number, borderTest: number): number;
+  boxFillHoles(ly: number, lx: number, maxHole: number): number;
 }
 
 // The memory map of declump-kernels-box.wat.
@@ -29,6 +30,8 @@ const CH = 16388112;
 const CF = 16404496;
 const CT = 16420880;
 const CK = 16437264;
+/** Where `boxFillHoles` leaves its count of large holes (i32). */
+const LARGE_HOLES = 15007744;
 /** Box voxels and rows, pieces (+ 1), and components (+ 1) the scratch holds. */
 const BOX_VOXELS = 1 << 16;
 const BOX_ROWS = 1 << 14;
@@ -52,6 +55,7 @@ interface BoxViews {
   faceConnected: Uint8Array;
   touches: Uint8Array;
   classes: Uint8Array;
+  largeHoles: Int32Array;
 }
 
 let cached: { memory: ArrayBuffer; views: BoxViews } | null = null;
@@ -81,6 +85,7 @@ function box(): BoxViews | null {
         faceConnected: new Uint8Array(b, CF, COMPONENTS),
         touches: new Uint8Array(b, CT, COMPONENTS),
         classes: new Uint8Array(b, CK, COMPONENTS),
+        largeHoles: new Int32Array(b, LARGE_HOLES, 1),
       },
     };
   }
@@ -184,4 +189,20 @@ export function pastePiecesWasm(
   const count = v.k.boxPaste(ly, lx, y0, x0, Y, X, nSeeds, own ? 1 : 0, borderTest ? 1 : 0);
   if (count < 0) return null;
   return { runs: v.runs, count, voxels: v.pieceVoxels, holeVoxels: own ? v.pieceHoles : null, touches: v.pieceTouches };
+}
+
+/**
+ * object-rules.ts `fillLabelHolesCounted` of a Y × X plane in WebAssembly (in place on `labels`, the same result: the
+ * regions and their owners do not depend on the order of the flood); null (nothing changed) where the kernels cannot
+ * run it.
+ */
+export function fillLabelHolesWasm(labels: Uint32Array, Y: number, X: number, maxHoleVoxels: number): { filled: number; largeHoles: number } | null {
+  const n = Y * X;
+  if (n > BOX_VOXELS || labels.length < n) return null;
+  const v = box();
+  if (!v) return null;
+  v.labels.set(labels.subarray(0, n));
+  const filled = v.k.boxFillHoles(Y, X, maxHoleVoxels);
+  labels.set(v.labels.subarray(0, n));
+  return { filled, largeHoles: v.largeHoles[0] };
 }

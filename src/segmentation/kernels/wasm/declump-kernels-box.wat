@@ -1,12 +1,14 @@
 ;; Declumping kernels: the per-component box work of declumpMask (declump.ts: the whole-component tests and the rules
-;; of components left whole, the paste of a split component's pieces) on a plane, in WebAssembly because a fresh
-;; process runs that JavaScript once, in V8's interpreter and baseline tiers (docs/declumping.md, "Cold start"). Included by declump-kernels.wat (one module, one memory); wrappers in
+;; of components left whole, the paste of a split component's pieces, the hole filling of a box) on a plane, in
+;; WebAssembly because a fresh process runs that JavaScript once, in V8's interpreter and baseline tiers
+;; (docs/declumping.md, "Cold start"). Included by declump-kernels.wat (one module, one memory); wrappers in
 ;; declump-wasm-box.ts. Integer work, and the equivalent diameter formed with the same f64 operations in the same
 ;; order as object-rules.ts `equivalentDiameterUm`: the same results as the JavaScript (test/declump-wasm-box.test.ts).
 ;; Own scratch: bytes 14024704 … 16777216 of the module memory (declump-kernels.wat's memory map):
 ;;   BL 14024704 (u32 box labels, 65536)   BO 14286848 (u32 box `own` labels, 65536)
 ;;   BF 14548992, BT 14614528 (i32 per box row, 16384: the x span [from, to) of the object's voxels)
 ;;   BR 14680064 (runs of the pasted pieces, 4 i32 each: row, x0, x1, label; 65536 runs)
+;;   (`boxFillHoles` on a plane of labels in BL: marks u8 at 14680064, queue i32 at 14745600, large holes i32 at 15007744)
 ;;   PV 15728640, PH 15761408 (f64 per piece, 4096: voxels, hole voxels)   PT 15794176 (u8 per piece: touches border)
 ;;   per component (16384): CV 15798272 (f64 voxels), CB 15929344 (6 i32: box), CR 16322560 (i32 first run in the run
 ;;   index, count + 2), CH 16388112 (u8 hole-free), CF 16404496 (u8 face-connected), CT 16420880 (u8 touches the
@@ -151,3 +153,101 @@
       (local.set $y (i32.add (local.get $y) (i32.const 1)))
       (br $yl)))
     (local.get $nr))
+
+  ;; object-rules.ts `fillLabelHolesCounted` of a ly × lx plane of labels at BL (u32; any nonzero value, 0xffffffff
+  ;; included, is a label), in place: the background reachable from the plane's edge (4-neighbours) is marked first,
+  ;; then every other background region, with the labels around it: enclosed by one label, it gets that label when it
+  ;; has fewer than $maxHole voxels, else it counts as a large hole. Marks (u8) at 14680064, the queue (i32) at 14745600
+  ;; (over the paste's run scratch, unused meanwhile). Returns the voxels filled; the large holes at 15007744 (i32).
+  (func $visitBackground (param $i i32) (param $tail i32) (result i32)
+    (if (result i32) (i32.and (i32.eqz (i32.load offset=14024704 (i32.shl (local.get $i) (i32.const 2))))
+          (i32.eqz (i32.load8_u offset=14680064 (local.get $i))))
+      (then
+        (i32.store8 offset=14680064 (local.get $i) (i32.const 1))
+        (i32.store offset=14745600 (i32.shl (local.get $tail) (i32.const 2)) (local.get $i))
+        (i32.add (local.get $tail) (i32.const 1)))
+      (else (local.get $tail))))
+
+  (func (export "boxFillHoles") (param $ly i32) (param $lx i32) (param $maxHole f64) (result i32)
+    (local $n i32) (local $y i32) (local $x i32) (local $tail i32) (local $head i32) (local $i i32) (local $s i32)
+    (local $owner i32) (local $state i32) (local $l i32) (local $d i32) (local $filled i32) (local $large i32) (local $k i32)
+    (local.set $n (i32.mul (local.get $ly) (local.get $lx)))
+    (memory.fill (i32.const 14680064) (i32.const 0) (local.get $n))
+    ;; seeds: the background on the plane's edge
+    (local.set $y (i32.const 0))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $y) (local.get $ly)))
+      (if (i32.or (i32.eqz (local.get $y)) (i32.eq (local.get $y) (i32.sub (local.get $ly) (i32.const 1))))
+        (then
+          (local.set $x (i32.const 0))
+          (block $xd (loop $xl
+            (br_if $xd (i32.ge_s (local.get $x) (local.get $lx)))
+            (local.set $tail (call $visitBackground (i32.add (i32.mul (local.get $y) (local.get $lx)) (local.get $x)) (local.get $tail)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $xl))))
+        (else
+          (local.set $tail (call $visitBackground (i32.mul (local.get $y) (local.get $lx)) (local.get $tail)))
+          (local.set $tail (call $visitBackground (i32.sub (i32.mul (i32.add (local.get $y) (i32.const 1)) (local.get $lx)) (i32.const 1)) (local.get $tail)))))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $sl)))
+    ;; spread from the edge (bounds checked)
+    (block $bd (loop $bl
+      (br_if $bd (i32.ge_s (local.get $head) (local.get $tail)))
+      (local.set $i (i32.load offset=14745600 (i32.shl (local.get $head) (i32.const 2))))
+      (local.set $head (i32.add (local.get $head) (i32.const 1)))
+      (local.set $x (i32.rem_u (local.get $i) (local.get $lx)))
+      (if (i32.gt_s (local.get $x) (i32.const 0)) (then (local.set $tail (call $visitBackground (i32.sub (local.get $i) (i32.const 1)) (local.get $tail)))))
+      (if (i32.lt_s (local.get $x) (i32.sub (local.get $lx) (i32.const 1))) (then (local.set $tail (call $visitBackground (i32.add (local.get $i) (i32.const 1)) (local.get $tail)))))
+      (if (i32.ge_s (local.get $i) (local.get $lx)) (then (local.set $tail (call $visitBackground (i32.sub (local.get $i) (local.get $lx)) (local.get $tail)))))
+      (if (i32.lt_s (i32.add (local.get $i) (local.get $lx)) (local.get $n)) (then (local.set $tail (call $visitBackground (i32.add (local.get $i) (local.get $lx)) (local.get $tail)))))
+      (br $bl)))
+    ;; enclosed regions, in raster order of their first voxel
+    (local.set $s (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $s) (local.get $n)))
+      (if (i32.and (i32.eqz (i32.load offset=14024704 (i32.shl (local.get $s) (i32.const 2))))
+            (i32.eqz (i32.load8_u offset=14680064 (local.get $s)))) (then
+        (i32.store8 offset=14680064 (local.get $s) (i32.const 1))
+        (i32.store offset=14745600 (i32.const 0) (local.get $s))
+        (local.set $tail (i32.const 1))
+        (local.set $head (i32.const 0))
+        ;; owner: $state 0 = none yet, 1 = one label ($owner), 2 = several
+        (local.set $state (i32.const 0))
+        (block $gd (loop $gl
+          (br_if $gd (i32.ge_s (local.get $head) (local.get $tail)))
+          (local.set $i (i32.load offset=14745600 (i32.shl (local.get $head) (i32.const 2))))
+          (local.set $head (i32.add (local.get $head) (i32.const 1)))
+          ;; the four face neighbours (inside the plane: the region touches no edge)
+          (local.set $k (i32.const 0))
+          (block $nd (loop $nl
+            (br_if $nd (i32.ge_s (local.get $k) (i32.const 4)))
+            (local.set $d (select (select (i32.const -1) (i32.const 1) (i32.eqz (local.get $k)))
+              (select (i32.sub (i32.const 0) (local.get $lx)) (local.get $lx) (i32.eq (local.get $k) (i32.const 2)))
+              (i32.lt_s (local.get $k) (i32.const 2))))
+            (local.set $l (i32.load offset=14024704 (i32.shl (i32.add (local.get $i) (local.get $d)) (i32.const 2))))
+            (if (i32.and (i32.ne (local.get $l) (i32.const 0)) (i32.ne (local.get $state) (i32.const 2))) (then
+              (if (i32.eqz (local.get $state))
+                (then (local.set $owner (local.get $l)) (local.set $state (i32.const 1)))
+                (else (if (i32.ne (local.get $owner) (local.get $l)) (then (local.set $state (i32.const 2))))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $nl)))
+          (local.set $tail (call $visitBackground (i32.sub (local.get $i) (i32.const 1)) (local.get $tail)))
+          (local.set $tail (call $visitBackground (i32.add (local.get $i) (i32.const 1)) (local.get $tail)))
+          (local.set $tail (call $visitBackground (i32.sub (local.get $i) (local.get $lx)) (local.get $tail)))
+          (local.set $tail (call $visitBackground (i32.add (local.get $i) (local.get $lx)) (local.get $tail)))
+          (br $gl)))
+        (if (i32.eq (local.get $state) (i32.const 1)) (then
+          (if (f64.ge (f64.convert_i32_s (local.get $tail)) (local.get $maxHole))
+            (then (local.set $large (i32.add (local.get $large) (i32.const 1))))
+            (else
+              (local.set $k (i32.const 0))
+              (block $fd (loop $fl
+                (br_if $fd (i32.ge_s (local.get $k) (local.get $tail)))
+                (i32.store offset=14024704 (i32.shl (i32.load offset=14745600 (i32.shl (local.get $k) (i32.const 2))) (i32.const 2)) (local.get $owner))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $fl)))
+              (local.set $filled (i32.add (local.get $filled) (local.get $tail)))))))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $rl)))
+    (i32.store (i32.const 15007744) (local.get $large))
+    (local.get $filled))
