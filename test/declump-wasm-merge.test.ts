@@ -117,14 +117,19 @@ function wasmRan(dist: Float32Array, markers: Uint32Array, mask: Uint8Array, Y: 
   return distanceWatershedPlaneWasm(dist, markers.slice(), mask, Y, X, g, B, 1 / (s * s));
 }
 
-test('watershed of negated integer intensities: WebAssembly = JavaScript (empty border or not, wide ranges, fractions)', () => {
+test('watershed of negated intensities: WebAssembly = JavaScript (empty border or not, integers, wide ranges, fractions, NaN)', () => {
   const r = lcg(72);
   let inWasm = 0;
+  let inWasmSorted = 0;
   for (let it = 0; it < 1200; it++) {
     const { Y, X, n, mask, markers } = randomPlane(r, r() < 0.85);
     const kind = it % 4; // 0: integers in a narrow range (a NaN or −∞ among them in some), 1: a range wider than the box, 2: fractions, 3: negative and −0
     const levels = kind === 1 ? 3 * n : 1 + Math.floor(r() * 200);
-    const image = Float32Array.from({ length: n }, () => (kind === 2 ? r() * levels : Math.floor(r() * levels) - (kind === 3 ? levels / 2 : 0)));
+    // Fractions: continuous (few ties) or in quarters (many ties), around zero.
+    const quarters = r() < 0.5;
+    const image = Float32Array.from({ length: n }, () =>
+      kind === 2 ? (quarters ? Math.floor(r() * levels) * 0.25 : r() * levels) - levels / 3 : Math.floor(r() * levels) - (kind === 3 ? levels / 2 : 0),
+    );
     if (kind === 3 && n > 2) [image[1], image[2]] = [-0, 0];
     if (kind === 0 && r() < 0.2) image[Math.floor(r() * n)] = r() < 0.5 ? NaN : -Infinity; // not integers: the JavaScript
     const js = markers.slice();
@@ -135,10 +140,11 @@ test('watershed of negated integer intensities: WebAssembly = JavaScript (empty 
     const direct = markers.slice();
     if (negatedWatershedPlaneWasm(image, direct, mask, Y, X)) {
       inWasm++;
+      if (kind === 1 || kind === 2) inWasmSorted++;
       assert.deepEqual(direct, js, `case ${it}: the kernel itself`);
     }
   }
-  assert.ok(inWasm > 300, `planes flooded in WebAssembly: ${inWasm}`);
+  assert.ok(inWasm > 300 && inWasmSorted > 150, `planes flooded in WebAssembly: ${inWasm}, of them ranked by sorting: ${inWasmSorted}`);
 });
 
 /** Watershed basins 1…k of a random plane (as test/declump-wasm.test.ts's). */

@@ -14,6 +14,7 @@ import { declumpModule, WASM_PLANE_VOXELS } from './declump-wasm.js';
 interface MergeExports {
   floodInteriorPlane(u: number, X: number, n: number): void;
   negatedIntegerRanks(n: number): number;
+  negatedFloatRanks(n: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
   planeBorderEmpty(Y: number, X: number): number;
   distanceRanks(n: number, B: number, inv: number): number;
@@ -119,10 +120,10 @@ export function distanceWatershedPlaneWasm(dist: Float32Array, labels: Uint32Arr
 }
 
 /**
- * `seededWatershedOfNegated` (watershed.ts) of a Y × X plane with integer values whose mask leaves the outer rows
- * and columns empty: the ranks max − v (`integerRanks`) and the interior flood. False (labels unchanged) where the
- * mask touches the border, a value is not an integer, the range is not below the voxel count, or the kernels
- * cannot run it.
+ * `seededWatershedOfNegated` (watershed.ts) of a Y × X plane whose mask leaves the outer rows and columns empty: the
+ * ranks max − v where the values are integers in a range below the voxel count (`integerRanks`), else the dense
+ * ranks of the negated values (`rankValues`' radix sort), and the interior flood. False (labels unchanged) where
+ * the mask touches the border, an in-mask value is NaN, or the kernels cannot run it.
  */
 export function negatedWatershedPlaneWasm(image: Float32Array, labels: Uint32Array, mask: Uint8Array, Y: number, X: number): boolean {
   const n = Y * X;
@@ -132,7 +133,9 @@ export function negatedWatershedPlaneWasm(image: Float32Array, labels: Uint32Arr
   v.need.set(mask.subarray(0, n));
   if (!v.e.planeBorderEmpty(Y, X)) return false;
   v.vals.set(image.subarray(0, n));
-  const u = v.e.negatedIntegerRanks(n);
+  let u = v.e.negatedIntegerRanks(n);
+  // Other values (a prefiltered image): the dense ranks of the negated values (`rankValues`' radix sort).
+  if (u < 0) u = v.e.negatedFloatRanks(n);
   if (u < 0 || u > WASM_PLANE_VOXELS) return false;
   v.labels.set(labels.subarray(0, n));
   v.e.floodInteriorPlane(u, X, n);

@@ -54,8 +54,8 @@ export function seededWatershed(image: Float32Array, labels: Uint32Array, mask: 
 export function seededWatershedOfNegated(image: Float32Array, labels: Uint32Array, mask: Uint8Array, shape: Shape3): void {
   const n = shape[0] * shape[1] * shape[2];
   if (image.length !== n || labels.length !== n || mask.length !== n) throw valueError('watershed: image, markers and mask must have the shape\'s voxel count');
-  // A plane with integer values and an empty border, flooded whole in WebAssembly (border test, ranks and flood,
-  // declump-wasm-merge.ts) when it can: the conditions of `interiorFlood`.
+  // A plane with an empty border, flooded whole in WebAssembly (border test, ranks and flood, declump-wasm-merge.ts)
+  // when it can: the conditions of `interiorFlood`.
   if (shape[0] === 1 && negatedWatershedPlaneWasm(image, labels, mask, shape[1], shape[2])) return;
   const rank = rankScratch.get(n);
   let u = integerRanks(image, mask, n, rank, true);

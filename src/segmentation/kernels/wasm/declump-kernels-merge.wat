@@ -2,6 +2,7 @@
 ;; Own scratch: bytes 11272192 … 14024704 of the module memory (declump-kernels.wat's memory map):
 ;;   ORDER 11272192 (i32 · 4096: the pairs' sorted order)   PARENT 11288576 (i32 · 64)   MAP 11288832 (i32 · 64).
 ;;   GTAB 11296768 (f32 · 65536: the distance values g(k) of `distanceRanks`).
+;;   KEYS, ORD, KEYS2, ORD2, COUNT 11558912 … 12608516 (`negatedFloatRanks`).
 ;; Read as mergeScan leaves them: labels (u32) at 1572864, per label voxel counts (f64) at 786432 and peaks (f64,
 ;; label · nc + c) at 788480, per pair slot (lo · 64 + hi) [highest, sum, count] per map (f64) at 1835008 + 48 · slot,
 ;; the slots in first-seen order (i32) at 2113536. Voxel counts and peaks are updated in place by the merges.
@@ -530,3 +531,76 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $vl)))
     (local.get $B))
+
+  ;; watershed.ts `rankValues` of the NEGATED values of VALS (its radix path: `seededWatershedOfNegated` of values
+  ;; that are not integers in a range below n): the in-mask voxels' order-preserving keys of −v (−0 as +0; sign bit
+  ;; flipped for positives, all bits for negatives), a stable LSD radix sort of (key, voxel) one byte per pass (a
+  ;; pass where every key has the same byte skipped), and the dense ranks into the flood's ranks. Returns the number
+  ;; of distinct values, or −1 (nothing ranked) when an in-mask value is NaN (its bits are the JavaScript's to keep).
+  ;; Scratch: KEYS 11558912, ORD 11821056, KEYS2 12083200, ORD2 12345344 (i32 · 65536 each), COUNT 12607488 (i32 · 257).
+  (func (export "negatedFloatRanks") (param $n i32) (result i32)
+    (local $i i32) (local $m i32) (local $v f32) (local $b i32) (local $shift i32) (local $d i32) (local $k i32)
+    (local $keys i32) (local $ord i32) (local $keys2 i32) (local $ord2 i32) (local $t i32) (local $u i32) (local $at i32)
+    (block $kd (loop $kl
+      (br_if $kd (i32.ge_s (local.get $i) (local.get $n)))
+      (if (i32.load8_u offset=720896 (local.get $i)) (then
+        (local.set $v (f32.neg (f32.load offset=196608 (i32.shl (local.get $i) (i32.const 2)))))
+        (if (f32.ne (local.get $v) (local.get $v)) (then (return (i32.const -1))))
+        (local.set $b (select (i32.const 0) (i32.reinterpret_f32 (local.get $v)) (f32.eq (local.get $v) (f32.const 0))))
+        (i32.store offset=11558912 (i32.shl (local.get $m) (i32.const 2))
+          (select (i32.xor (local.get $b) (i32.const -1)) (i32.or (local.get $b) (i32.const 0x80000000))
+            (i32.lt_s (local.get $b) (i32.const 0))))
+        (i32.store offset=11821056 (i32.shl (local.get $m) (i32.const 2)) (local.get $i))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $kl)))
+    (if (i32.eqz (local.get $m)) (then (return (i32.const 0))))
+    (local.set $keys (i32.const 11558912))
+    (local.set $ord (i32.const 11821056))
+    (local.set $keys2 (i32.const 12083200))
+    (local.set $ord2 (i32.const 12345344))
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_u (local.get $shift) (i32.const 32)))
+      (block $skip
+        (memory.fill (i32.const 12607488) (i32.const 0) (i32.const 1028))
+        (local.set $k (i32.const 0))
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_s (local.get $k) (local.get $m)))
+          (local.set $at (i32.add (i32.const 12607492) (i32.shl (i32.and (i32.shr_u (i32.load (i32.add (local.get $keys) (i32.shl (local.get $k) (i32.const 2)))) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+          (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $cl)))
+        (br_if $skip (i32.eq (i32.load (i32.add (i32.const 12607492) (i32.shl (i32.and (i32.shr_u (i32.load (local.get $keys)) (local.get $shift)) (i32.const 255)) (i32.const 2)))) (local.get $m)))
+        (local.set $d (i32.const 1))
+        (block $sd (loop $sl
+          (br_if $sd (i32.gt_s (local.get $d) (i32.const 256)))
+          (i32.store offset=12607488 (i32.shl (local.get $d) (i32.const 2))
+            (i32.add (i32.load offset=12607488 (i32.shl (local.get $d) (i32.const 2))) (i32.load offset=12607484 (i32.shl (local.get $d) (i32.const 2)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 1)))
+          (br $sl)))
+        (local.set $k (i32.const 0))
+        (block $md (loop $ml
+          (br_if $md (i32.ge_s (local.get $k) (local.get $m)))
+          (local.set $b (i32.load (i32.add (local.get $keys) (i32.shl (local.get $k) (i32.const 2)))))
+          (local.set $d (i32.add (i32.const 12607488) (i32.shl (i32.and (i32.shr_u (local.get $b) (local.get $shift)) (i32.const 255)) (i32.const 2))))
+          (local.set $at (i32.load (local.get $d)))
+          (i32.store (local.get $d) (i32.add (local.get $at) (i32.const 1)))
+          (i32.store (i32.add (local.get $keys2) (i32.shl (local.get $at) (i32.const 2))) (local.get $b))
+          (i32.store (i32.add (local.get $ord2) (i32.shl (local.get $at) (i32.const 2))) (i32.load (i32.add (local.get $ord) (i32.shl (local.get $k) (i32.const 2)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $ml)))
+        (local.set $t (local.get $keys)) (local.set $keys (local.get $keys2)) (local.set $keys2 (local.get $t))
+        (local.set $t (local.get $ord)) (local.set $ord (local.get $ord2)) (local.set $ord2 (local.get $t)))
+      (local.set $shift (i32.add (local.get $shift) (i32.const 8)))
+      (br $pl)))
+    (local.set $k (i32.const 0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $k) (local.get $m)))
+      (if (i32.gt_s (local.get $k) (i32.const 0)) (then
+        (if (i32.ne (i32.load (i32.add (local.get $keys) (i32.shl (local.get $k) (i32.const 2))))
+              (i32.load (i32.sub (i32.add (local.get $keys) (i32.shl (local.get $k) (i32.const 2))) (i32.const 4))))
+          (then (local.set $u (i32.add (local.get $u) (i32.const 1)))))))
+      (i32.store offset=1310720 (i32.shl (i32.load (i32.add (local.get $ord) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 2)) (local.get $u))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $rl)))
+    (i32.add (local.get $u) (i32.const 1)))
