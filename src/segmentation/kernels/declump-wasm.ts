@@ -142,9 +142,14 @@ function kernels(): Views | null {
   return views;
 }
 
-/** Compiles the module off the main thread ahead of its first use (`precompileKernels`). */
+/**
+ * Compiles the module off the main thread ahead of its first use (`precompileKernels`), then instantiates it: its
+ * 16 MiB memory counts as external memory for V8's garbage collector, and allocated while the image is read, the
+ * collections it brings forward fall in the load's waits for the decoding threads instead of the segmentation
+ * (in a fresh process, two scavenges and a mark-compact, ~3–5 ms, measured with --trace-gc).
+ */
 export function precompileDeclumpKernels(): void {
-  if (declumpKernels.engine === 'wasm' && views === undefined) precompileKernels(DECLUMP_KERNELS_WASM);
+  if (declumpKernels.engine === 'wasm' && views === undefined) void precompileKernels(DECLUMP_KERNELS_WASM).then(() => kernels());
 }
 
 /**
