@@ -1,8 +1,8 @@
 /**
- * The watershed of a plane and basin merging in WebAssembly, each in one go (wasm/declump-kernels-merge.wat with
- * the flood and scan of declump-kernels-seeds.wat): the border test, ranks and flood of `seededWatershedOfDistance`
- * / `seededWatershedOfNegated` (watershed*.ts), and `mergeShallowBasins`' scan, early test, decisions and
- * relabelling (merge-shallow.ts). A fresh process (a user's `cellcoloc run`) would otherwise run that JavaScript
+ * The watershed of a plane and basin merging in WebAssembly, each in one go (wasm/declump-kernels-watershed.wat and
+ * declump-kernels-merge.wat, with `see` of declump-kernels-seeds.wat): the border test, ranks and flood of
+ * `seededWatershedOfDistance` / `seededWatershedOfNegated` (watershed*.ts), and `mergeShallowBasins`' scan, early
+ * test, decisions and relabelling (merge-shallow.ts). A fresh process (a user's `cellcoloc run`) would otherwise run that JavaScript
  * once per clump in V8's interpreter and baseline tiers (docs/declumping.md, "Cold start"). The same integers
  * and the same floating-point operations in the same order as the JavaScript, which stays the fallback and the
  * reference (test/declump-wasm-merge.test.ts compares both). Every function returns a "could not run" value
@@ -40,7 +40,7 @@ const OUT = 458752;
 const NEED = 720896;
 const FLOOD_RANK = 1310720;
 const FLOOD_LABELS = 1572864;
-/** `distanceRanks`' table of distance values (declump-kernels-merge.wat). */
+/** `distanceRanks`' table of distance values (declump-kernels-watershed.wat). */
 const GTAB = 11296768;
 /** Labels 1…63 in the merge scan's pair table. */
 const MERGE_LABELS = 64;

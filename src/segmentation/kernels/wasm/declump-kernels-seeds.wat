@@ -1,8 +1,8 @@
 ;; Part of declump-kernels.wat (included by scripts/build-declump-wasm.mjs at its "@include" line: the
 ;; functions of one module, split only to keep each file short): the seeds' maxima,
 ;; basin merging's boundary pairs (`see`) and the convexity test's hull (the watershed's flood, basin merging's scan and
-;; intensity's integer ranks are in declump-kernels-merge.wat). Memory layout: see there.
-  ;; (The watershed's flood, `floodInteriorPlane`, is in declump-kernels-merge.wat.)
+;; intensity's integer ranks are in declump-kernels-watershed.wat and -merge.wat). Memory layout: see there.
+  ;; (The watershed's flood, `floodInteriorPlane`, is in declump-kernels-watershed.wat.)
 
   ;; peaks.ts step 1 on the interior voxels of a plane (rows 1..Y-2, columns 1..X-2), four at a time: region
   ;; voxels with a value > 0 and no larger value among their 8 neighbours of the same region. Writes their indices
@@ -145,7 +145,7 @@
 
   ;; (The scan itself, `mergeScan`, is in declump-kernels-merge.wat.)
 
-  ;; (Intensity's integer ranks, `negatedIntegerRanks`, are in declump-kernels-merge.wat.)
+  ;; (Intensity's integer ranks, `negatedIntegerRanks`, are in declump-kernels-watershed.wat.)
 
   (func $gcd (param $a i32) (param $b i32) (result i32)
     (local $t i32)

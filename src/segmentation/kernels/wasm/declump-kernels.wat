@@ -15,7 +15,7 @@
 ;; The flood: mask in NEED, ranks (i32) at 1310720, labels (u32) 1572864, NEXT 1835008, HEAD 2097152, TAIL 2359296.
 ;; Whole-image run passes (declump-kernels-runs.wat): 3407872 … 8519680, layout there.
 ;; Per-file scratch above that (layout in each file): declump-kernels-peaks.wat 8519680 … 11272192,
-;; declump-kernels-merge.wat 11272192 … 14024704, declump-kernels-box.wat 14024704 … 16777216.
+;; declump-kernels-merge.wat and -watershed.wat 11272192 … 14024704, declump-kernels-box.wat 14024704 … 16777216.
 (module
   (memory (export "memory") 256 256)
 
@@ -463,5 +463,6 @@
 ;; @include declump-kernels-runs.wat
 ;; @include declump-kernels-peaks.wat
 ;; @include declump-kernels-merge.wat
+;; @include declump-kernels-watershed.wat
 ;; @include declump-kernels-box.wat
 )
