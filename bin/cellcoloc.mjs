@@ -5,6 +5,13 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+// WebAssembly modules compiled whole (Liftoff, on the background threads of `WebAssembly.compile`: the kernels are
+// compiled while the image is read, core/wasm-kernels.ts) instead of one function at its first call: V8's lazy
+// default compiled each declumping kernel on the main thread in the first segmentation, ~0.5 ms together on the
+// 2048² bench image in a fresh process (measured). Set before the code cache below is loaded, as when the build
+// wrote it: V8 accepts a cache only under the flags it was made with (test/cli-launcher.test.ts).
+setFlagsFromString('--no-wasm-lazy-compilation');
 const bundle = new URL('../dist/cli/cellcoloc.bundle.mjs', import.meta.url);
 const plain = new URL('../dist/cli/main.js', import.meta.url);
 const entry = existsSync(fileURLToPath(bundle)) ? bundle : plain;
@@ -46,6 +53,8 @@ function loadWithCodeCache() {
     filename: file,
     cachedData: write ? undefined : readFileSync(cacheFile),
   });
+  // tests: whether V8 took the cache (it refuses one made under other flags)
+  if (process.env.CELLCOLOC_DEBUG_CODE_CACHE === '1' && !write) process.stderr.write(`cellcoloc: code cache ${script.cachedDataRejected ? 'rejected' : 'accepted'}\n`);
   const module = { exports: {} };
   const meta = { url: bundle.href, resolve: (specifier) => import.meta.resolve(specifier) };
   script.runInThisContext()(module.exports, createRequire(file), module, file, fileURLToPath(new URL('.', bundle)), meta);
