@@ -19,6 +19,7 @@ import type { Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
 import { GrowBuffer } from './grow-buffer.js';
 import { unitPlaneDistanceTransform } from './distance-transform-int.js';
+import { edtPlaneWasm } from './declump-wasm-edt.js';
 
 /** Scratch of one 1-D pass, sized for the longest line. */
 interface LineScratch {
@@ -183,6 +184,12 @@ function edt(
   return out;
 }
 
+/** Every spacing a finite number > 0 (what `edt` requires). */
+function validSpacing(spacing: readonly [number, number, number]): boolean {
+  const [a, b, c] = spacing;
+  return a > 0 && a < Infinity && b > 0 && b < Infinity && c > 0 && c < Infinity;
+}
+
 /**
  * Euclidean distances (float32, units of `spacing`) to the nearest background voxel; background = 0.
  * `out` (length = voxels) receives the result when given.
@@ -198,7 +205,11 @@ export function distanceTransform(
     if (unitPlaneDistanceTransform(mask, shape[1], shape[2], out)) return out;
   }
   if (shape[0] === 1 && shape[1] > 1 && mask.length === out.length) {
-    // A plane: the column pass writes the roots directly (no separate pass over the squares).
+    // A plane of any pixel size: the same passes in WebAssembly (declump-wasm-edt.ts) when they can run (invalid
+    // input is left to `edt`'s errors); else the column pass writes the roots directly (no separate pass over
+    // the squares). `edt` is a separate function, so a fresh process does not compile its body for a call that
+    // the kernel runs.
+    if (mask.length === shape[1] * shape[2] && validSpacing(spacing) && edtPlaneWasm(mask, shape[1], shape[2], spacing[1], spacing[2], out)) return out;
     edt(mask, shape, spacing, squaredScratch.get(mask.length), out);
     return out;
   }

@@ -16,6 +16,7 @@
 ;; Whole-image run passes (declump-kernels-runs.wat): 3407872 … 8519680, layout there.
 ;; Per-file scratch above that (layout in each file): declump-kernels-peaks.wat 8519680 … 11272192,
 ;; declump-kernels-merge.wat and -watershed.wat 11272192 … 14024704, declump-kernels-box.wat 14024704 … 16777216.
+;; Any-spacing plane distance transform (declump-kernels-edt.wat): NEED, OUT, A and scratch in the peaks' region.
 (module
   (memory (export "memory") 256 256)
 
@@ -465,4 +466,5 @@
 ;; @include declump-kernels-merge.wat
 ;; @include declump-kernels-watershed.wat
 ;; @include declump-kernels-box.wat
+;; @include declump-kernels-edt.wat
 )
