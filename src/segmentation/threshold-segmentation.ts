@@ -151,7 +151,7 @@ export function segmentThresholdChannel(
     // Declumping labels the packed mask itself (no unpacking) and numbers its objects 1..objects.
     const d = declumpMask(bits, W, shape, spacing, roi, resolveDeclumpSettings(config, spacing));
     releaseBitMask(bits);
-    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: d.info.objects, labelCounts: d.counts, declump: d.info };
+    return { labels: { data: d.labels, shape }, threshold, nValues, valuesMin: vmin, valuesMax: vmax, maxLabel: d.info.objects, labelCounts: d.counts, declump: d.info, ...(d.labelRuns ? { labelRuns: d.labelRuns } : {}) };
   }
   const { labels, count, counts, labelRuns } = labelBitMask(bits, 'full');
   releaseBitMask(bits);
