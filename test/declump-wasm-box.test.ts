@@ -10,25 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { declumpMask, resolveDeclumpSettings } from '../src/segmentation/declump/declump.js';
 import { defaultModelConfig } from '../src/config/schema.js';
-import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
 import { pastePiecesWasm } from '../src/segmentation/kernels/declump-wasm-box.js';
 import { fillLabelHolesCounted } from '../src/segmentation/declump/object-rules.js';
 import type { ModelConfig } from '../src/config/types.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
-  const before = declumpKernels.engine;
-  declumpKernels.engine = engine;
-  try {
-    return f();
-  } finally {
-    declumpKernels.engine = before;
-  }
-}
+import { lcg, withEngine } from './helpers/declump-engines.js';
 
 /** A plane of disks (pairs touching), rings (holes smaller and larger than the hole limit), blobs cut by the edges. */
 function randomPlane(r: () => number, Y: number, X: number): { mask: Uint8Array; intensity: Float32Array } {

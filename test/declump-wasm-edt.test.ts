@@ -10,23 +10,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { distanceTransform } from '../src/segmentation/kernels/distance-transform.js';
-import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
 import { edtPlaneWasm } from '../src/segmentation/kernels/declump-wasm-edt.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
-  const before = declumpKernels.engine;
-  declumpKernels.engine = engine;
-  try {
-    return f();
-  } finally {
-    declumpKernels.engine = before;
-  }
-}
+import { lcg, withEngine } from './helpers/declump-engines.js';
 
 /** [sy, sx] pixel sizes. */
 const SPACINGS: [number, number][] = [

@@ -13,24 +13,10 @@ import { seededWatershed, seededWatershedOfNegated } from '../src/segmentation/k
 import { seededWatershedOfDistance } from '../src/segmentation/kernels/watershed-distance.js';
 import { unitPlaneDistanceTransform, squaredDistanceTop } from '../src/segmentation/kernels/distance-transform-int.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
-import { declumpKernels, mergeScanWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { mergeScanWasm } from '../src/segmentation/kernels/declump-wasm.js';
 import { distanceWatershedPlaneWasm, floodPlaneWasm, mergeShallowPlaneWasm, negatedWatershedPlaneWasm } from '../src/segmentation/kernels/declump-wasm-merge.js';
 import { distanceTransform } from '../src/segmentation/kernels/distance-transform.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
-  const before = declumpKernels.engine;
-  declumpKernels.engine = engine;
-  try {
-    return f();
-  } finally {
-    declumpKernels.engine = before;
-  }
-}
+import { lcg, withEngine } from './helpers/declump-engines.js';
 
 /** A random mask (blobs, with or without an empty border) and k markers on it. */
 function randomPlane(r: () => number, emptyBorder: boolean): { Y: number; X: number; n: number; mask: Uint8Array; markers: Uint32Array } {
