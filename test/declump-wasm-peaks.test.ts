@@ -13,23 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { maskedSmooth } from '../src/segmentation/kernels/masked-smooth.js';
-import { declumpKernels } from '../src/segmentation/kernels/declump-wasm.js';
 import { peakLocalMaxPlaneWasm, smoothPlaneMaskedWasm, smoothPlaneNeededWasm } from '../src/segmentation/kernels/declump-wasm-peaks.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
-  const before = declumpKernels.engine;
-  declumpKernels.engine = engine;
-  try {
-    return f();
-  } finally {
-    declumpKernels.engine = before;
-  }
-}
+import { lcg, withEngine } from './helpers/declump-engines.js';
 
 const SPACINGS: [number, number, number][] = [
   [1, 1, 1],

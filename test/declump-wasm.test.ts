@@ -25,24 +25,10 @@ import { peakLocalMax } from '../src/segmentation/kernels/peaks.js';
 import { mergeShallowBasins, type SaddleCriterion } from '../src/segmentation/declump/merge-shallow.js';
 import { componentRunIndex, hullPixelsIndexed } from '../src/segmentation/declump/convex-hull.js';
 import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
-import { componentRunIndexWasm, componentRunStatsWasm, declumpKernels, faceConnectedWasm, floodInteriorPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
+import { componentRunIndexWasm, componentRunStatsWasm, faceConnectedWasm, floodInteriorPlaneWasm } from '../src/segmentation/kernels/declump-wasm.js';
 import { smoothPlaneNeededWasm } from '../src/segmentation/kernels/declump-wasm-peaks.js';
 import { componentRunStats, faceConnectedRuns } from '../src/segmentation/declump/component-runs.js';
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
-  const before = declumpKernels.engine;
-  declumpKernels.engine = engine;
-  try {
-    return f();
-  } finally {
-    declumpKernels.engine = before;
-  }
-}
+import { lcg, withEngine } from './helpers/declump-engines.js';
 
 test('the WebAssembly smoothing runs here (Node 20 has SIMD) and declines what does not fit its memory', () => {
   const v = new Float32Array(12).fill(1);
