@@ -104,6 +104,23 @@ export function peakLocalMaxPlaneWasm(
 }
 
 /**
+ * The smoothing kernels' inputs copied in (taps, values, the needed voxels), or null where they do not fit or the
+ * kernels cannot run.
+ */
+function smoothingInputs(values: Float32Array, Y: number, X: number, ky: Float64Array, kx: Float64Array, needed: Uint8Array | null): PeakViews | null {
+  const n = Y * X;
+  if (n > WASM_PLANE_VOXELS || Y > MAX_ROWS || ky.length > MAX_TAPS || kx.length > MAX_TAPS || values.length < n) return null;
+  if (needed && needed.length < n) return null;
+  const v = peakKernels();
+  if (!v) return null;
+  v.ky.set(ky);
+  v.kx.set(kx);
+  v.vals.set(values.subarray(0, n));
+  if (needed) v.need.set(needed.subarray(0, n));
+  return v;
+}
+
+/**
  * masked-smooth.ts `smoothPlane` without a mask (normalised) in one call, its set-up included: the kernels' weights
  * and each row's needed x range (`needed` null: every voxel). Writes `out` (Y·X voxels) and returns true, or
  * returns false (nothing written) where the kernels cannot run it.
@@ -118,17 +135,10 @@ export function smoothPlaneNeededWasm(
   needed: Uint8Array | null,
   out: Float32Array,
 ): boolean {
-  const n = Y * X;
-  if (n > WASM_PLANE_VOXELS || Y > MAX_ROWS || ky.length > MAX_TAPS || kx.length > MAX_TAPS || values.length < n) return false;
-  if (needed && needed.length < n) return false;
-  const v = peakKernels();
+  const v = smoothingInputs(values, Y, X, ky, kx, needed);
   if (!v) return false;
-  v.ky.set(ky);
-  v.kx.set(kx);
-  v.vals.set(values.subarray(0, n));
-  if (needed) v.need.set(needed.subarray(0, n));
   v.k.smoothPlaneNeeded(Y, X, ky.length, kx.length, zerosOutside ? 1 : 0, needed ? 1 : 0);
-  out.set(v.out.subarray(0, n));
+  out.set(v.out.subarray(0, Y * X));
   return true;
 }
 
@@ -148,15 +158,10 @@ export function smoothPlaneMaskedWasm(
   out: Float32Array,
 ): boolean {
   const n = Y * X;
-  if (n > WASM_PLANE_VOXELS || Y > MAX_ROWS || ky.length > MAX_TAPS || kx.length > MAX_TAPS || values.length < n || mask.length < n) return false;
-  if (needed && needed.length < n) return false;
-  const v = peakKernels();
+  if (mask.length < n) return false;
+  const v = smoothingInputs(values, Y, X, ky, kx, needed);
   if (!v) return false;
-  v.ky.set(ky);
-  v.kx.set(kx);
-  v.vals.set(values.subarray(0, n));
   v.mask.set(mask.subarray(0, n));
-  if (needed) v.need.set(needed.subarray(0, n));
   v.k.smoothPlaneMasked(Y, X, ky.length, kx.length, needed ? 1 : 0);
   out.set(v.out.subarray(0, n));
   return true;
