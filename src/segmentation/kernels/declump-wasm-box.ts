@@ -6,7 +6,7 @@
  * (test/declump-wasm-box.test.ts compares both engines). Each wrapper returns null where the kernels cannot run (no
  * WebAssembly, `declumpKernels.engine` 'js', sizes past the fixed scratch): the caller then runs its JavaScript.
  */
-import { declumpModule, faceConnectedWasm } from './declump-wasm.js';
+import { declumpViews, faceConnectedWasm } from './declump-wasm.js';
 
 interface BoxExports {
   boxClassify(count: number, Y: number, X: number, flags: number, minPiece: number, convexMax: number, solidity: number, sy: number, sx: number, rMin: number, rMax: number): void;
@@ -58,39 +58,25 @@ interface BoxViews {
   largeHoles: Int32Array;
 }
 
-let cached: { memory: ArrayBuffer; views: BoxViews } | null = null;
-
-function box(): BoxViews | null {
-  const m = declumpModule<BoxExports>();
-  if (!m) return null;
-  // The memory never grows: views made once stay attached (remade only for another instance, in tests).
-  if (cached?.memory !== m.memory) {
-    const b = m.memory;
-    cached = {
-      memory: b,
-      views: {
-        k: m.exports,
-        labels: new Uint32Array(b, BL, BOX_VOXELS),
-        own: new Uint32Array(b, BO, BOX_VOXELS),
-        from: new Int32Array(b, BF, BOX_ROWS),
-        to: new Int32Array(b, BT, BOX_ROWS),
-        runs: new Int32Array(b, BR, 4 * BOX_VOXELS),
-        pieceVoxels: new Float64Array(b, PV, PIECES),
-        pieceHoles: new Float64Array(b, PH, PIECES),
-        pieceTouches: new Uint8Array(b, PT, PIECES),
-        voxels: new Float64Array(b, CV, COMPONENTS),
-        boxes: new Int32Array(b, CB, 6 * COMPONENTS),
-        runStart: new Int32Array(b, CR, COMPONENTS + 2),
-        holeFree: new Uint8Array(b, CH, COMPONENTS),
-        faceConnected: new Uint8Array(b, CF, COMPONENTS),
-        touches: new Uint8Array(b, CT, COMPONENTS),
-        classes: new Uint8Array(b, CK, COMPONENTS),
-        largeHoles: new Int32Array(b, LARGE_HOLES, 1),
-      },
-    };
-  }
-  return cached.views;
-}
+const box = declumpViews<BoxExports, BoxViews>((k, b) => ({
+  k,
+  labels: new Uint32Array(b, BL, BOX_VOXELS),
+  own: new Uint32Array(b, BO, BOX_VOXELS),
+  from: new Int32Array(b, BF, BOX_ROWS),
+  to: new Int32Array(b, BT, BOX_ROWS),
+  runs: new Int32Array(b, BR, 4 * BOX_VOXELS),
+  pieceVoxels: new Float64Array(b, PV, PIECES),
+  pieceHoles: new Float64Array(b, PH, PIECES),
+  pieceTouches: new Uint8Array(b, PT, PIECES),
+  voxels: new Float64Array(b, CV, COMPONENTS),
+  boxes: new Int32Array(b, CB, 6 * COMPONENTS),
+  runStart: new Int32Array(b, CR, COMPONENTS + 2),
+  holeFree: new Uint8Array(b, CH, COMPONENTS),
+  faceConnected: new Uint8Array(b, CF, COMPONENTS),
+  touches: new Uint8Array(b, CT, COMPONENTS),
+  classes: new Uint8Array(b, CK, COMPONENTS),
+  largeHoles: new Int32Array(b, LARGE_HOLES, 1),
+}));
 
 /** What `classifyComponentsWasm` needs of declump.ts's settings and per-component facts. */
 export interface ClassifyInput {

@@ -8,7 +8,7 @@
  * written) where the kernels cannot run it — no WebAssembly, `declumpKernels.engine` 'js', a plane too big — and
  * the caller then runs its JavaScript.
  */
-import { declumpModule, WASM_PLANE_VOXELS } from './declump-wasm.js';
+import { declumpViews, WASM_PLANE_VOXELS } from './declump-wasm.js';
 
 interface EdtExports {
   edtPlane(Y: number, X: number, sx2: number, sy2: number): void;
@@ -18,7 +18,11 @@ interface EdtExports {
 const OUT = 458752;
 const NEED = 720896;
 
-let cached: { memory: ArrayBuffer; k: EdtExports; out: Float32Array; need: Uint8Array } | null = null;
+const edtKernels = declumpViews<EdtExports, { k: EdtExports; out: Float32Array; need: Uint8Array }>((k, b) => ({
+  k,
+  out: new Float32Array(b, OUT, WASM_PLANE_VOXELS),
+  need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
+}));
 
 /**
  * Distances (float32, 0 for background, +∞ everywhere without background) of a Y × X plane (Y > 1) with pixels
@@ -27,13 +31,10 @@ let cached: { memory: ArrayBuffer; k: EdtExports; out: Float32Array; need: Uint8
 export function edtPlaneWasm(mask: Uint8Array, Y: number, X: number, sy: number, sx: number, out: Float32Array): boolean {
   const n = Y * X;
   if (n > WASM_PLANE_VOXELS || Y < 2 || mask.length < n || out.length < n) return false;
-  const m = declumpModule<EdtExports>();
-  if (!m) return false;
-  if (cached?.memory !== m.memory) {
-    cached = { memory: m.memory, k: m.exports, out: new Float32Array(m.memory, OUT, WASM_PLANE_VOXELS), need: new Uint8Array(m.memory, NEED, WASM_PLANE_VOXELS) };
-  }
-  cached.need.set(mask.subarray(0, n));
-  cached.k.edtPlane(Y, X, sx * sx, sy * sy);
-  out.set(cached.out.subarray(0, n));
+  const v = edtKernels();
+  if (!v) return false;
+  v.need.set(mask.subarray(0, n));
+  v.k.edtPlane(Y, X, sx * sx, sy * sy);
+  out.set(v.out.subarray(0, n));
   return true;
 }

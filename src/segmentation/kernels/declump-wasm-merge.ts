@@ -9,7 +9,7 @@
  * (false or −1: nothing written) where the plane does not fit, WebAssembly is unavailable or
  * `declumpKernels.engine` is 'js'; the caller then runs its JavaScript.
  */
-import { declumpModule, WASM_PLANE_VOXELS } from './declump-wasm.js';
+import { declumpViews, WASM_PLANE_VOXELS } from './declump-wasm.js';
 
 interface MergeExports {
   floodInteriorPlane(u: number, X: number, n: number): void;
@@ -47,7 +47,6 @@ const MERGE_LABELS = 64;
 
 interface Views {
   e: MergeExports;
-  memory: ArrayBuffer;
   vals: Float32Array;
   out: Float32Array;
   need: Uint8Array;
@@ -56,26 +55,15 @@ interface Views {
   g: Float32Array;
 }
 
-let views: Views | null = null;
-
-function module(): Views | null {
-  const m = declumpModule<MergeExports>();
-  if (!m) return null;
-  if (views === null || views.memory !== m.memory) {
-    const b = m.memory;
-    views = {
-      e: m.exports,
-      memory: b,
-      vals: new Float32Array(b, VALS, WASM_PLANE_VOXELS),
-      out: new Float32Array(b, OUT, WASM_PLANE_VOXELS),
-      need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
-      rank: new Int32Array(b, FLOOD_RANK, WASM_PLANE_VOXELS),
-      labels: new Uint32Array(b, FLOOD_LABELS, WASM_PLANE_VOXELS),
-      g: new Float32Array(b, GTAB, WASM_PLANE_VOXELS),
-    };
-  }
-  return views;
-}
+const module = declumpViews<MergeExports, Views>((e, b) => ({
+  e,
+  vals: new Float32Array(b, VALS, WASM_PLANE_VOXELS),
+  out: new Float32Array(b, OUT, WASM_PLANE_VOXELS),
+  need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
+  rank: new Int32Array(b, FLOOD_RANK, WASM_PLANE_VOXELS),
+  labels: new Uint32Array(b, FLOOD_LABELS, WASM_PLANE_VOXELS),
+  g: new Float32Array(b, GTAB, WASM_PLANE_VOXELS),
+}));
 
 /**
  * `floodByRank` (watershed.ts) of a Y × X plane whose mask leaves the outer rows and columns empty, on the ranks

@@ -9,7 +9,7 @@
  * false) where the kernels cannot run it — no WebAssembly, `declumpKernels.engine` 'js', a plane too big, inputs
  * outside what the kernel reproduces exactly — and the caller then runs its JavaScript.
  */
-import { declumpModule, WASM_PLANE_VOXELS } from './declump-wasm.js';
+import { declumpViews, WASM_PLANE_VOXELS } from './declump-wasm.js';
 
 interface PeakExports {
   peaksPlane(Y: number, X: number, ry: number, rx: number, sy: number, sx: number, r2: number, cell: number, gy: number, gx: number, seedEvery: number): number;
@@ -42,30 +42,17 @@ interface PeakViews {
   accepted: Int32Array;
   mask: Uint8Array;
 }
-let cached: { memory: ArrayBuffer; v: PeakViews } | null = null;
-
-function peakKernels(): PeakViews | null {
-  const m = declumpModule<PeakExports>();
-  if (!m) return null;
-  if (cached?.memory !== m.memory) {
-    const b = m.memory;
-    cached = {
-      memory: b,
-      v: {
-        k: m.exports,
-        ky: new Float64Array(b, KY, MAX_TAPS),
-        kx: new Float64Array(b, KX, MAX_TAPS),
-        vals: new Float32Array(b, VALS, WASM_PLANE_VOXELS),
-        out: new Float32Array(b, OUT, WASM_PLANE_VOXELS),
-        need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
-        regions: new Uint32Array(b, REGIONS, WASM_PLANE_VOXELS),
-        accepted: new Int32Array(b, ACCEPTED, WASM_PLANE_VOXELS),
-        mask: new Uint8Array(b, SMOOTH_MASK, WASM_PLANE_VOXELS),
-      },
-    };
-  }
-  return cached.v;
-}
+const peakKernels = declumpViews<PeakExports, PeakViews>((k, b) => ({
+  k,
+  ky: new Float64Array(b, KY, MAX_TAPS),
+  kx: new Float64Array(b, KX, MAX_TAPS),
+  vals: new Float32Array(b, VALS, WASM_PLANE_VOXELS),
+  out: new Float32Array(b, OUT, WASM_PLANE_VOXELS),
+  need: new Uint8Array(b, NEED, WASM_PLANE_VOXELS),
+  regions: new Uint32Array(b, REGIONS, WASM_PLANE_VOXELS),
+  accepted: new Int32Array(b, ACCEPTED, WASM_PLANE_VOXELS),
+  mask: new Uint8Array(b, SMOOTH_MASK, WASM_PLANE_VOXELS),
+}));
 
 /**
  * `peakLocalMax` (peaks.ts) of a Y × X plane whose region voxels all carry one id (`oneRegion`), in one call: the

@@ -163,6 +163,21 @@ export function declumpModule<T>(): { exports: T; memory: ArrayBuffer } | null {
 }
 
 /**
+ * A wrapper file's views of the module — its exports and typed arrays over its own regions, made by `make` once per
+ * instance (the memory never grows, so they stay attached; another instance, in tests, gets new ones) — or null where
+ * the kernels cannot run.
+ */
+export function declumpViews<T, V>(make: (exports: T, memory: ArrayBuffer) => V): () => V | null {
+  let cached: { memory: ArrayBuffer; views: V } | null = null;
+  return () => {
+    const m = declumpModule<T>();
+    if (!m) return null;
+    if (cached?.memory !== m.memory) cached = { memory: m.memory, views: make(m.exports, m.memory) };
+    return cached.views;
+  };
+}
+
+/**
  * `unitPlaneDistanceTransform` of distance-transform-int.ts in WebAssembly (the same integers, float32 roots and
  * ranks; ranks written for every voxel of the plane, meaningful where the JavaScript writes them). Returns true
  * when done, false when the plane has no background voxel (the caller's fallback then finds the same) or when the
