@@ -74,12 +74,13 @@ export function splitComponent(c: ComponentSplit): { labels: Uint32Array; seeds:
       for (let k = 0; k < n; k++) fg[k] = filled[k] === 1 ? 1 : 0;
     }
     const [Z, Y, X] = c.shape;
-    // A plane with unit pixels (`shape`'s dividing lines): the integer transform also gives the watershed its
+    // A plane with square pixels (`shape`'s dividing lines): the integer transform also gives the watershed its
     // flooding ranks (the integer squares), so that they need not be derived from the distances.
-    if (c.method === 'shape' && Z === 1 && c.spacing[1] === 1 && c.spacing[2] === 1) {
+    const [, sy, sx] = c.spacing;
+    if (c.method === 'shape' && Z === 1 && sy === sx && sx > 0 && sx < Infinity) {
       const out = distScratch.get(n);
       const r = rankScratch.get(n);
-      if (unitPlaneDistanceTransform(fg, Y, X, out, r)) {
+      if (unitPlaneDistanceTransform(fg, Y, X, out, r, sx * sx)) {
         ranks = r;
         return (dist = out);
       }

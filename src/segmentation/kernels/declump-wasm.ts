@@ -21,7 +21,7 @@ import type { Runs } from '../runs.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
-  unitPlaneDT(Y: number, X: number, withRanks: number): number;
+  unitPlaneDT(Y: number, X: number, withRanks: number, pixel2: number): number;
   floodInteriorPlane(u: number, X: number, n: number): void;
   peakCandidates(Y: number, X: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
@@ -178,18 +178,19 @@ export function declumpViews<T, V>(make: (exports: T, memory: ArrayBuffer) => V)
 }
 
 /**
- * `unitPlaneDistanceTransform` of distance-transform-int.ts in WebAssembly (the same integers, float32 roots and
+ * `unitPlaneDistanceTransform` of distance-transform-int.ts in WebAssembly (the same integers, float32 roots of
+ * `pixel2` · k and
  * ranks; ranks written for every voxel of the plane, meaningful where the JavaScript writes them). Returns true
  * when done, false when the plane has no background voxel (the caller's fallback then finds the same) or when the
  * kernels cannot run it (nothing written).
  */
-export function unitPlaneDistanceTransformWasm(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null): boolean {
+export function unitPlaneDistanceTransformWasm(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null, pixel2 = 1): boolean {
   const n = Y * X;
   if (n > WASM_PLANE_VOXELS || X > DT_ROW_VOXELS || Y >= 1 << 14 || mask.length < n) return false;
   const v = kernels();
   if (!v) return false;
   v.need.set(mask.subarray(0, n));
-  if (!v.k.unitPlaneDT(Y, X, ranks ? 1 : 0)) return false;
+  if (!v.k.unitPlaneDT(Y, X, ranks ? 1 : 0, pixel2)) return false;
   out.set(v.out.subarray(0, n));
   if (ranks) ranks.set(v.ranks.subarray(0, n));
   return true;

@@ -12,6 +12,12 @@
  * intersections, integer numerators), over the row's stretch from the background voxel before its first
  * foreground voxel to the one after its last (voxels outside it are background; a parabola rooted beyond a
  * background voxel never lies below that voxel's own inside the stretch).
+ *
+ * Square pixels of any side s: the squared distance in pixels is the same integer k, and the distance is
+ * fround(√fl(s² · k)) — the value the float passes give (their sums of s²-scaled squares are fl(s² · k) wherever
+ * `watershed-distance.ts` can rank them, which it checks voxel by voxel), exactly, for s a power of two (the products
+ * are exact); elsewhere the one rounding of s² · k instead of the float passes' several (a rare last-bit difference
+ * of the float32 distance, `test/declump-distance-int.test.ts`).
  */
 import { unitPlaneDistanceTransformWasm } from './declump-wasm.js';
 
@@ -42,22 +48,23 @@ export function squaredDistanceTop(Y: number, X: number): number {
 }
 
 /**
- * Distances (0 for background) of a Y × X plane with unit pixels into `out`; with `ranks`, also
+ * Distances (0 for background) of a Y × X plane with square pixels (`pixel2` = the squared side, 1 = unit pixels)
+ * into `out`; with `ranks`, also
  * `squaredDistanceTop(Y, X)` − (squared distance) of every voxel between a row's first and last foreground
  * voxels (the flooding order of the negated map, `watershed-distance.ts`; meaningful where the mask leaves the
  * outer rows and columns empty). Returns false, with
  * `out` unspecified, when the plane has no background voxel (the transform is +∞ there) or is larger than the
  * scratch; the caller then uses the general passes.
  */
-export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null = null): boolean {
+export function unitPlaneDistanceTransform(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null = null, pixel2 = 1): boolean {
   if (Y * X > BOX_VOXELS || X > ROW_VOXELS || Y >= 1 << 14) return false;
   // The same passes in WebAssembly (declump-wasm.ts) when it can run them; the JavaScript in a separate function, so
   // that a fresh process does not compile its body for a call that does not run it.
-  if (unitPlaneDistanceTransformWasm(mask, Y, X, out, ranks)) return true;
-  return unitPlaneDistanceTransformJs(mask, Y, X, out, ranks);
+  if (unitPlaneDistanceTransformWasm(mask, Y, X, out, ranks, pixel2)) return true;
+  return unitPlaneDistanceTransformJs(mask, Y, X, out, ranks, pixel2);
 }
 
-function unitPlaneDistanceTransformJs(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null): boolean {
+function unitPlaneDistanceTransformJs(mask: Uint8Array, Y: number, X: number, out: Float32Array, ranks: Int32Array | null, pixel2: number): boolean {
   const h = H;
   // Phase 1, downward: distance to the nearest background voxel above (FAR = none yet).
   let background = false;
@@ -138,7 +145,7 @@ function unitPlaneDistanceTransformJs(mask: Uint8Array, Y: number, X: number, ou
       for (let u = m - 1; u >= 0; u--) {
         const a = u - s[q];
         const k = a * a + f[s[q]];
-        out[row + x0 + u] = Math.sqrt(k);
+        out[row + x0 + u] = Math.sqrt(k * pixel2);
         ranks[row + x0 + u] = top - k;
         if (u === t[q]) q--;
       }
@@ -146,7 +153,7 @@ function unitPlaneDistanceTransformJs(mask: Uint8Array, Y: number, X: number, ou
     }
     for (let u = m - 1; u >= 0; u--) {
       const a = u - s[q];
-      out[row + x0 + u] = Math.sqrt(a * a + f[s[q]]);
+      out[row + x0 + u] = Math.sqrt((a * a + f[s[q]]) * pixel2);
       if (u === t[q]) q--;
     }
   }

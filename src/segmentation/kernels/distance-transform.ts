@@ -200,9 +200,9 @@ export function distanceTransform(
   spacing: readonly [number, number, number],
   out: Float32Array = new Float32Array(shape[0] * shape[1] * shape[2]),
 ): Float32Array {
-  // A plane with unit pixels (declumping in pixels): integer passes, the same distances (distance-transform-int.ts).
-  if (shape[0] === 1 && spacing[1] === 1 && spacing[2] === 1 && mask.length === shape[1] * shape[2] && out.length === mask.length) {
-    if (unitPlaneDistanceTransform(mask, shape[1], shape[2], out)) return out;
+  // A plane with square pixels (declumping's planes): integer passes, the same distances (distance-transform-int.ts).
+  if (shape[0] === 1 && spacing[1] === spacing[2] && validSpacing(spacing) && mask.length === shape[1] * shape[2] && out.length === mask.length) {
+    if (unitPlaneDistanceTransform(mask, shape[1], shape[2], out, null, spacing[2] * spacing[2])) return out;
   }
   if (shape[0] === 1 && shape[1] > 1 && mask.length === out.length) {
     // A plane of any pixel size: the same passes in WebAssembly (declump-wasm-edt.ts) when they can run (invalid

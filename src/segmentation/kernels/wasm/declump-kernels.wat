@@ -230,13 +230,16 @@
       (local.set $q (i32.add (local.get $q) (i32.const 1)))
       (br $xRows))))
   ;; distance-transform-int.ts `unitPlaneDistanceTransform` (Meijster et al. 2000, phases swapped), the same
-  ;; integers, roots and ranks. Returns 0 (nothing meaningful written) when the plane has no background voxel.
-  (func $unitPlaneDT (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (result i32)
+  ;; integers, roots (of pixel2 · k) and ranks. Returns 0 (nothing meaningful written) when the plane has no background voxel.
+  (func $unitPlaneDT (export "unitPlaneDT") (param $Y i32) (param $X i32) (param $withRanks i32) (param $pixel2 f64) (result i32)
     (local $n i32) (local $i i32) (local $x i32) (local $y i32) (local $rowEnd i32) (local $bg i32) (local $bgv v128)
     (local $z v128) (local $v i32) (local $row i32) (local $first i32) (local $last i32) (local $x0 i32) (local $x1 i32)
     (local $m i32) (local $u i32) (local $q i32) (local $fu i32) (local $a i32) (local $b i32) (local $p i32)
     (local $w i32) (local $k i32) (local $top i32) (local $sq i32)
     (local $mh i32) (local $lo i32) (local $hi i32) (local $t i32) (local $best v128) (local $dv v128) (local $hv v128)
+    (local $p2v v128)
+    ;; distances fround(√fl(pixel2 · k)) for square pixels of side s (pixel2 = s²; 1 = unit pixels, exact k)
+    (local.set $p2v (f64x2.splat (local.get $pixel2)))
     (local.set $n (i32.mul (local.get $Y) (local.get $X)))
     ;; Phase 1, downward: row 0, then each row from the one above (4 voxels at a time).
     (local.set $x (i32.const 0))
@@ -366,9 +369,9 @@
               (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
               (v128.store offset=458752 (i32.shl (local.get $i) (i32.const 2))
                 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s (local.get $best))))
-                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.convert_low_i32x4_s
-                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $best) (local.get $best)))))))
+                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.mul (f64x2.convert_low_i32x4_s (local.get $best)) (local.get $p2v))))
+                  (f32x4.demote_f64x2_zero (f64x2.sqrt (f64x2.mul (f64x2.convert_low_i32x4_s
+                    (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $best) (local.get $best))) (local.get $p2v))))))
               (if (local.get $withRanks) (then
                 (v128.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32x4.sub (i32x4.splat (local.get $top)) (local.get $best)))))
               (local.set $u (i32.add (local.get $u) (i32.const 4)))
@@ -388,7 +391,7 @@
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $tl2)))
               (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
-              (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.convert_i32_s (local.get $k)))))
+              (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.mul (f64.convert_i32_s (local.get $k)) (local.get $pixel2)))))
               (if (local.get $withRanks) (then
                 (i32.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $k)))))
               (local.set $u (i32.add (local.get $u) (i32.const 1)))
@@ -445,7 +448,7 @@
             (local.set $a (i32.sub (local.get $u) (local.get $p)))
             (local.set $k (i32.add (i32.mul (local.get $a) (local.get $a)) (local.get $sq)))
             (local.set $i (i32.add (i32.add (local.get $row) (local.get $x0)) (local.get $u)))
-            (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.convert_i32_s (local.get $k)))))
+            (f32.store offset=458752 (i32.shl (local.get $i) (i32.const 2)) (f32.demote_f64 (f64.sqrt (f64.mul (f64.convert_i32_s (local.get $k)) (local.get $pixel2)))))
             (if (local.get $withRanks) (then
               (i32.store offset=1048576 (i32.shl (local.get $i) (i32.const 2)) (i32.sub (local.get $top) (local.get $k)))))
             (if (i32.eq (local.get $u) (local.get $w)) (then
