@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { declumpMask, resolveDeclumpSettings } from '../src/segmentation/declump/declump.js';
 import { defaultModelConfig } from '../src/config/schema.js';
-import { pastePiecesWasm } from '../src/segmentation/kernels/declump-wasm-box.js';
+import { boxRunsMaskWasm, pastePiecesWasm } from '../src/segmentation/kernels/declump-wasm-box.js';
+import { findRuns, resolveComponents } from '../src/segmentation/runs.js';
 import { fillLabelHolesCounted } from '../src/segmentation/declump/object-rules.js';
 import type { ModelConfig } from '../src/config/types.js';
 import { lcg, withEngine } from './helpers/declump-engines.js';
@@ -260,4 +261,45 @@ test('hole filling of a plane: WebAssembly = JavaScript (labels, filled voxels, 
   const big = new Uint32Array(300 * 300);
   for (let y = 100; y < 200; y++) for (let x = 100; x < 200; x++) if (y === 100 || y === 199 || x === 100 || x === 199) big[y * 300 + x] = 2;
   assert.deepEqual(fillLabelHolesCounted(big, [1, 300, 300]), { filled: 98 * 98, largeHoles: 0 });
+});
+
+test('flood mask of a component from the loaded runs: = a plain reference (mask and row spans), any box margin', () => {
+  const r = lcg(41);
+  let checked = 0;
+  for (let it = 0; it < 120; it++) {
+    const Y = 20 + Math.floor(r() * 60);
+    const X = 20 + Math.floor(r() * 80);
+    const { mask } = randomPlane(r, Y, X);
+    const runs = findRuns(mask, [1, Y, X], 1);
+    const count = resolveComponents(runs, [1, Y, X], 'full');
+    // Each component's voxels and bounding box, by a plain scan of the runs.
+    const label = new Uint32Array(Y * X);
+    for (let row = 0; row < Y; row++) for (let q = runs.rowStart[row]; q < runs.rowStart[row + 1]; q++) label.fill(runs.comp[q], row * X + runs.x0[q], row * X + runs.x1[q]);
+    for (let c = 1; c <= count; c++) {
+      let y0 = Y, y1 = 0, x0 = X, x1 = 0;
+      for (let i = 0; i < Y * X; i++) if (label[i] === c) { const y = Math.floor(i / X), x = i % X; y0 = Math.min(y0, y); y1 = Math.max(y1, y + 1); x0 = Math.min(x0, x); x1 = Math.max(x1, x + 1); }
+      const m = Math.floor(r() * 4); // the box's margin (declumpMask: 1, or more for `intensity`), clipped to the plane
+      [y0, y1, x0, x1] = [Math.max(0, y0 - m), Math.min(Y, y1 + m), Math.max(0, x0 - m), Math.min(X, x1 + m)];
+      const ly = y1 - y0, lx = x1 - x0;
+      const expMask = new Uint8Array(ly * lx);
+      const expFrom = new Int32Array(ly).fill(lx);
+      const expTo = new Int32Array(ly);
+      for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) if (label[(y0 + y) * X + x0 + x] === c) { expMask[y * lx + x] = 1; expFrom[y] = Math.min(expFrom[y], x); expTo[y] = x + 1; }
+      const got = new Uint8Array(ly * lx).fill(7);
+      const from = new Int32Array(ly).fill(-9);
+      const to = new Int32Array(ly).fill(-9);
+      assert.equal(boxRunsMaskWasm(runs, Y, c, y0, x0, ly, lx, got, from, to), true);
+      assert.deepEqual(got, expMask, `case ${it} component ${c}`);
+      assert.deepEqual(from, expFrom, `case ${it} component ${c}: spans from`);
+      assert.deepEqual(to, expTo, `case ${it} component ${c}: spans to`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 200, `${checked} components checked`);
+  // Without the kernels (engine 'js'): declined, nothing written.
+  const runs = findRuns(Uint8Array.of(0, 1, 1, 0), [1, 1, 4], 1);
+  resolveComponents(runs, [1, 1, 4], 'full');
+  const untouched = new Uint8Array(2).fill(5);
+  assert.equal(withEngine('js', () => boxRunsMaskWasm(runs, 1, 1, 0, 1, 1, 2, untouched, new Int32Array(1), new Int32Array(1))), false);
+  assert.deepEqual(untouched, new Uint8Array(2).fill(5));
 });

@@ -36,7 +36,7 @@ import { GrowBuffer } from '../kernels/grow-buffer.js';
 import type { LabelRuns } from '../../core/label-runs.js';
 import { PieceRuns, declumpedLabelRuns, lazyLabelRuns } from './label-runs.js';
 import { CONVEX_SOLIDITY, componentRunIndex, convexComponent } from './convex-hull.js';
-import { classifyComponentsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
+import { boxRunsMaskWasm, classifyComponentsWasm, pastePiecesWasm } from '../kernels/declump-wasm-box.js';
 import { componentsTouchingBorder, copyBoxPlane, copyRoiBox } from './component-box.js';
 
 // Per-component box buffers, reused from one component to the next (see grow-buffer.ts).
@@ -213,22 +213,25 @@ export function declumpMask(
     // nothing to do (the split pieces cover exactly the filled object).
     let largeHoles = 0;
     if (!needsFill) {
-      // No hole: the flood mask is the component's runs.
-      floodMask.fill(0);
-      for (let z = 0, k = 0, row = 0; z < lz; z++) {
-        for (let y = 0; y < ly; y++, k += lx, row++) {
-          const r = (z0 + z) * Y + y0 + y;
-          let from = lx;
-          let to = 0;
-          for (let q = rowStart[r], qEnd = rowStart[r + 1]; q < qEnd; q++) {
-            if (runComp[q] !== c) continue;
-            const a = runX0[q] - x0;
-            to = runX1[q] - x0; // runs of a row are in x order
-            if (a < from) from = a;
-            floodMask.fill(1, k + a, k + to);
+      // No hole: the flood mask is the component's runs — on a plane made in WebAssembly from the runs the whole-image
+      // passes loaded (this loop ran once per clump row in V8's interpreter in a fresh process), else here.
+      if (is3d || !boxRunsMaskWasm(runs, Y, c, y0, x0, ly, lx, floodMask, spanFrom, spanTo)) {
+        floodMask.fill(0);
+        for (let z = 0, k = 0, row = 0; z < lz; z++) {
+          for (let y = 0; y < ly; y++, k += lx, row++) {
+            const r = (z0 + z) * Y + y0 + y;
+            let from = lx;
+            let to = 0;
+            for (let q = rowStart[r], qEnd = rowStart[r + 1]; q < qEnd; q++) {
+              if (runComp[q] !== c) continue;
+              const a = runX0[q] - x0;
+              to = runX1[q] - x0; // runs of a row are in x order
+              if (a < from) from = a;
+              floodMask.fill(1, k + a, k + to);
+            }
+            spanFrom[row] = from;
+            spanTo[row] = to;
           }
-          spanFrom[row] = from;
-          spanTo[row] = to;
         }
       }
     } else {

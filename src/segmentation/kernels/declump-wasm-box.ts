@@ -6,15 +6,18 @@
  * (test/declump-wasm-box.test.ts compares both engines). Each wrapper returns null where the kernels cannot run (no
  * WebAssembly, `declumpKernels.engine` 'js', sizes past the fixed scratch): the caller then runs its JavaScript.
  */
-import { declumpViews, faceConnectedWasm } from './declump-wasm.js';
+import { declumpViews, faceConnectedWasm, runsInKernels, runsOverwritten } from './declump-wasm.js';
+import type { Runs } from '../runs.js';
 
 interface BoxExports {
   boxClassify(count: number, Y: number, X: number, flags: number, minPiece: number, convexMax: number, solidity: number, sy: number, sx: number, rMin: number, rMax: number): void;
   boxPaste(ly: number, lx: number, y0: number, x0: number, Y: number, X: number, nSeeds: number, withOwn: number, borderTest: number): number;
   boxFillHoles(ly: number, lx: number, maxHole: number): number;
+  boxRunsMask(c: number, y0: number, x0: number, ly: number, lx: number): void;
 }
 
-// The memory map of declump-kernels-box.wat.
+// The memory map of declump-kernels-box.wat (and declump-kernels.wat's NEED).
+const NEED = 720896;
 const BL = 14024704;
 const BO = 14286848;
 const BF = 14548992;
@@ -40,6 +43,7 @@ const COMPONENTS = 1 << 14;
 
 interface BoxViews {
   k: BoxExports;
+  need: Uint8Array;
   labels: Uint32Array;
   own: Uint32Array;
   from: Int32Array;
@@ -60,6 +64,7 @@ interface BoxViews {
 
 const box = declumpViews<BoxExports, BoxViews>((k, b) => ({
   k,
+  need: new Uint8Array(b, NEED, BOX_VOXELS),
   labels: new Uint32Array(b, BL, BOX_VOXELS),
   own: new Uint32Array(b, BO, BOX_VOXELS),
   from: new Int32Array(b, BF, BOX_ROWS),
@@ -130,8 +135,38 @@ export function classifyComponentsWasm(p: ClassifyInput): Uint8Array | null {
     (p.rangeUm ? 32 : 0) |
     (indexed ? 64 : 0);
   const [, sy, sx] = p.spacing;
+  runsOverwritten(); // the convexity test's hull points go over the run arrays
   v.k.boxClassify(count, p.Y, p.X, flags, p.minPieceVoxels, p.convexMaxVoxels, p.solidity, sy, sx, p.rangeUm?.[0] ?? 0, p.rangeUm?.[1] ?? 0);
   return v.classes;
+}
+
+/**
+ * declump.ts's flood mask of component `c` of a plane (1 on its runs, 0 elsewhere) on its box — rows y0 … y0 + ly − 1,
+ * columns x0 … x0 + lx − 1, which hold all its runs — into `floodMask`, and each box row's span [from, to) of its
+ * voxels into `spanFrom` / `spanTo` (lx / 0 on a row without any), from the image's runs (`rows` rows); false
+ * (nothing written) where the kernels cannot run it.
+ */
+export function boxRunsMaskWasm(
+  runs: Runs,
+  rows: number,
+  c: number,
+  y0: number,
+  x0: number,
+  ly: number,
+  lx: number,
+  floodMask: Uint8Array,
+  spanFrom: Int32Array,
+  spanTo: Int32Array,
+): boolean {
+  const ln = ly * lx;
+  if (ln > BOX_VOXELS || ly > BOX_ROWS || floodMask.length < ln || spanFrom.length < ly || spanTo.length < ly) return false;
+  const v = box();
+  if (!v || !runsInKernels(runs, rows)) return false;
+  v.k.boxRunsMask(c, y0, x0, ly, lx);
+  floodMask.set(v.need.subarray(0, ln));
+  spanFrom.set(v.from.subarray(0, ly));
+  spanTo.set(v.to.subarray(0, ly));
+  return true;
 }
 
 /** The pieces of a split component (`pastePiecesWasm`): their runs and per-piece counts, views valid until the next call. */

@@ -284,6 +284,7 @@ export function hullPixelsWasm(generation: number, qStart: number, qEnd: number,
   if (generation !== hullGeneration || 2 * rows > HULL_POINTS || declumpKernels.engine !== 'wasm') return -1;
   const v = kernels();
   if (!v) return -1;
+  loaded = null; // the hull's points are written over the run arrays (declump-kernels-seeds.wat)
   return v.k.hullPixels(qStart, qEnd);
 }
 
@@ -294,6 +295,17 @@ export function hullPixelsWasm(generation: number, qStart: number, qEnd: number,
  * as the JavaScript loops they replace (test/declump-wasm.test.ts compares both).
  */
 
+/**
+ * The runs last copied in (`loadRuns`), with their row and run counts; null once a kernel has written over them (the
+ * convexity test's hull keeps its points there: `hullPixelsWasm`, and `boxClassify` through `runsOverwritten`).
+ */
+let loaded: { runs: Runs; rows: number; count: number } | null = null;
+
+/** For a kernel wrapper elsewhere whose kernel writes over the run arrays (the hull's points). */
+export function runsOverwritten(): void {
+  loaded = null;
+}
+
 /** The runs' arrays copied in, or false where they do not fit. */
 function loadRuns(v: Views, runs: Runs, rows: number): boolean {
   if (runs.count > RUN_PASS_MAX || rows > RUN_PASS_MAX) return false;
@@ -301,7 +313,20 @@ function loadRuns(v: Views, runs: Runs, rows: number): boolean {
   v.rsX0.set(runs.x0.subarray(0, runs.count));
   v.rsX1.set(runs.x1.subarray(0, runs.count));
   v.rsComp.set(runs.comp.subarray(0, runs.count));
+  loaded = { runs, rows, count: runs.count };
   return true;
+}
+
+/**
+ * Whether the kernels' run arrays hold these runs (of `rows` rows) — loaded by the whole-image passes of the same
+ * `declumpMask` call (no other kernel writes them), or copied in now; false where they do not fit or the kernels
+ * cannot run. The caller must not have changed the runs since.
+ */
+export function runsInKernels(runs: Runs, rows: number): boolean {
+  const v = kernels();
+  if (!v) return false;
+  if (loaded && loaded.runs === runs && loaded.rows === rows && loaded.count === runs.count) return true;
+  return loadRuns(v, runs, rows);
 }
 
 /**

@@ -168,7 +168,41 @@
         (i32.add (local.get $tail) (i32.const 1)))
       (else (local.get $tail))))
 
-  (func (export "boxFillHoles") (param $ly i32) (param $lx i32) (param $maxHole f64) (result i32)
+  ;; declump.ts's flood mask of component $c on its box (rows y0 … y0 + ly − 1 and columns x0 … x0 + lx − 1 of a
+  ;; plane, which hold all of the component's runs) from the image's runs loaded by `runStats` (ROWSTART, X0, X1, COMP
+  ;; of declump-kernels-runs.wat): 1 on the component's runs, 0 elsewhere, into NEED (u8), and each box row's span
+  ;; [from, to) of the component's voxels into BF / BT (from = lx, to = 0 on a row without any) — the loop it replaces
+  ;; ran once per clump row in V8's interpreter in a fresh process.
+  (func (export "boxRunsMask") (param $c i32) (param $y0 i32) (param $x0 i32) (param $ly i32) (param $lx i32)
+    (local $y i32) (local $k i32) (local $q i32) (local $qEnd i32) (local $from i32) (local $to i32) (local $a i32)
+    (local $r4 i32) (local $q4 i32)
+    (memory.fill (i32.const 720896) (i32.const 0) (i32.mul (local.get $ly) (local.get $lx)))
+    (block $yd (loop $yl
+      (br_if $yd (i32.ge_s (local.get $y) (local.get $ly)))
+      (local.set $r4 (i32.shl (i32.add (local.get $y0) (local.get $y)) (i32.const 2)))
+      (local.set $q (i32.load offset=3407872 (local.get $r4)))
+      (local.set $qEnd (i32.load offset=3407876 (local.get $r4)))
+      (local.set $from (local.get $lx))
+      (local.set $to (i32.const 0))
+      (block $qd (loop $ql
+        (br_if $qd (i32.ge_s (local.get $q) (local.get $qEnd)))
+        (local.set $q4 (i32.shl (local.get $q) (i32.const 2)))
+        (if (i32.eq (i32.load offset=4259840 (local.get $q4)) (local.get $c)) (then
+          ;; runs of a row come in x order: the last one's end is the span's
+          (local.set $a (i32.sub (i32.load offset=3735552 (local.get $q4)) (local.get $x0)))
+          (local.set $to (i32.sub (i32.load offset=3997696 (local.get $q4)) (local.get $x0)))
+          (if (i32.lt_s (local.get $a) (local.get $from)) (then (local.set $from (local.get $a))))
+          (memory.fill (i32.add (i32.const 720896) (i32.add (local.get $k) (local.get $a))) (i32.const 1)
+            (i32.sub (local.get $to) (local.get $a)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $ql)))
+      (i32.store offset=14548992 (i32.shl (local.get $y) (i32.const 2)) (local.get $from))
+      (i32.store offset=14614528 (i32.shl (local.get $y) (i32.const 2)) (local.get $to))
+      (local.set $k (i32.add (local.get $k) (local.get $lx)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl))))
+
+    (func (export "boxFillHoles") (param $ly i32) (param $lx i32) (param $maxHole f64) (result i32)
     (local $n i32) (local $y i32) (local $x i32) (local $tail i32) (local $head i32) (local $i i32) (local $s i32)
     (local $owner i32) (local $state i32) (local $l i32) (local $d i32) (local $filled i32) (local $large i32) (local $k i32)
     (local.set $n (i32.mul (local.get $ly) (local.get $lx)))
