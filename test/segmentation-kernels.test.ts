@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/fixtures.js';
-import { gaussianKernel1d, gaussianFilter, gaussianLaplace, skimageGaussian, gaussianRadius } from '../src/segmentation/kernels/gaussian.js';
+import { gaussianKernel1d, gaussianFilter, gaussianLaplace, skimageGaussian, gaussianRadius, correlate1d } from '../src/segmentation/kernels/gaussian.js';
+import { axisLayout, extensionMap, type BorderMode } from '../src/segmentation/kernels/boundary.js';
 import { medianFilter } from '../src/segmentation/kernels/median.js';
-import { extensionMap } from '../src/segmentation/kernels/boundary.js';
 
 const ref = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'data', 'segmentation', 'reference.json'), 'utf8'));
 
@@ -107,4 +107,75 @@ test('median_filter: hand-computed reflect borders and SciPy outputs (odd, even,
     n++;
   }
   assert.equal(n, 11);
+});
+
+test('correlate1d across lines (an axis that is not the last) = the line-by-line NI_Correlate1D order, bit for bit', () => {
+  // The line-by-line gather of SciPy's NI_Correlate1D, written out plainly: the reference for the row-wise sums.
+  function lineByLine(data: Float32Array, dims: number[], axis: number, w: Float64Array, mode: BorderMode): Float32Array {
+    const out = new Float32Array(data);
+    const size1 = Math.floor(w.length / 2);
+    const size2 = w.length - size1 - 1;
+    const [outer, n, inner] = axisLayout(dims, axis);
+    let sym = 0;
+    if (w.length & 1) {
+      sym = 1;
+      for (let i = 1; i <= size1; i++) if (Math.abs(w[size1 + i] - w[size1 - i]) > Number.EPSILON) sym = 0;
+      if (!sym) {
+        sym = -1;
+        for (let i = 1; i <= size1; i++) if (Math.abs(w[size1 + i] + w[size1 - i]) > Number.EPSILON) sym = 0;
+      }
+    }
+    const map = extensionMap(n, size1, size2, mode);
+    const buf = new Float64Array(n + size1 + size2);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const base = o * n * inner + j;
+        for (let k = 0; k < buf.length; k++) buf[k] = data[base + map[k] * inner];
+        for (let kk = 0; kk < n; kk++) {
+          const c = kk + size1;
+          let acc: number;
+          if (sym > 0) {
+            acc = buf[c] * w[size1];
+            for (let jj = -size1; jj < 0; jj++) acc += (buf[c + jj] + buf[c - jj]) * w[size1 + jj];
+          } else if (sym < 0) {
+            acc = buf[c] * w[size1];
+            for (let jj = -size1; jj < 0; jj++) acc += (buf[c + jj] - buf[c - jj]) * w[size1 + jj];
+          } else {
+            acc = buf[c + size2] * w[size1 + size2];
+            for (let jj = -size1; jj < size2; jj++) acc += buf[c + jj] * w[size1 + jj];
+          }
+          out[base + kk * inner] = acc;
+        }
+      }
+    }
+    return out;
+  }
+  let s = 12345;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const modes: BorderMode[] = ['reflect', 'nearest'];
+  let checked = 0;
+  for (let trial = 0; trial < 60; trial++) {
+    const dims = trial % 3 === 0 ? [2 + Math.floor(rnd() * 5), 3 + Math.floor(rnd() * 20), 1 + Math.floor(rnd() * 30)] : [1 + Math.floor(rnd() * 40), 2 + Math.floor(rnd() * 40)];
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data = Float32Array.from({ length: n }, () => (rnd() - 0.3) * 1000);
+    const kind = trial % 4;
+    const sigma = 0.5 + rnd() * 3;
+    const w =
+      kind === 0
+        ? gaussianKernel1d(sigma, 0, gaussianRadius(sigma)).reverse() // symmetric
+        : kind === 1
+          ? gaussianKernel1d(sigma, 1, gaussianRadius(sigma)).reverse() // antisymmetric
+          : kind === 2
+            ? Float64Array.from({ length: 1 + 2 * Math.floor(rnd() * 4) }, () => rnd() - 0.5) // odd, asymmetric
+            : Float64Array.from({ length: 2 + 2 * Math.floor(rnd() * 3) }, () => rnd() - 0.5); // even length
+    const mode = modes[trial % modes.length];
+    for (let axis = 0; axis < dims.length - 1; axis++) {
+      const expected = lineByLine(data, dims, axis, w, mode);
+      const got = new Float32Array(data);
+      correlate1d(got, dims, axis, w, mode);
+      assert.ok(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer)), `trial ${trial}: dims ${dims}, axis ${axis}, ${mode}, ${w.length} taps`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 80, `${checked} passes checked`);
 });
