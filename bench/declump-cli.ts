@@ -8,7 +8,7 @@
  * runs (interpreted and baseline-compiled until the optimiser has seen enough of it), and declumping runs much
  * more JavaScript than the plain chain. Both figures are printed; neither alone is the cost a user sees.
  *
- * Variants, interleaved (BENCH_RUNS rounds, default 7), each `cellcoloc run --quiet --no-report` with
+ * Variants, interleaved (BENCH_RUNS rounds, default 15), each `cellcoloc run --quiet --no-report` with
  * CELLCOLOC_BENCH_STATS: the plain chain (Otsu on both channels), the cell channel with the object rules alone, and
  * with the object rules and
  * `declump_method: shape` / `intensity` (typical diameter [20, 32] px, fill_holes, exclude_border_objects,
@@ -30,7 +30,9 @@ if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   console.error('bench: dist/ is missing: run `npm run build` first (npm run bench does)');
   process.exit(1);
 }
-const runs = Number(process.env.BENCH_RUNS ?? 7);
+// 15 rounds (7 until 2026-12-06: on this 2-core host a fresh process's stage time is bimodal, 25–30 or 40–60 ms,
+// and a median of 7 moved by ±10 points from one bench to the next).
+const runs = Number(process.env.BENCH_RUNS ?? 15);
 const rules = 'typical_diameter_px: [20, 32], fill_holes: true, exclude_border_objects: true, discard_outside_diameter: true';
 const variants: [string, string][] = [
   ['otsu, no declumping', '{segmentation_method: otsu}'],

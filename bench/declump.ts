@@ -4,7 +4,7 @@
  *
  * Times the segmentation stage of one channel (`segmentChannelByRoi`, whole-image ROI, Otsu, the voxel size of the
  * image's metadata as `cellcoloc run` uses it: 0.5 µm pixels), BENCH_RUNS
- * interleaved runs (default 5) in this process: median and best wall time, and best CPU time (user + system of
+ * interleaved runs (default 11) in this process: median and best wall time, and best CPU time (user + system of
  * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time), each run
  * after a full garbage collection. Variants:
  * - `otsu, no declumping`: the original's chain (connected components only);
@@ -29,7 +29,8 @@ import type { ModelConfig } from '../src/config/types.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
 const image = bench2dImage(out);
-const runs = Number(process.env.BENCH_RUNS ?? 5);
+// 11 runs (5 until 2026-12-06: at a few ms per run the medians moved by ±5 points from one bench to the next).
+const runs = Number(process.env.BENCH_RUNS ?? 11);
 const stack = await openImageStack(image);
 const cells = await stack.readChannel(0, 0);
 const [, Y, X] = cells.shape;
