@@ -128,12 +128,13 @@ await build({
   );
   const { spawnSync } = await import('node:child_process');
   for (const f of readdirSync('dist/cli')) if (f.endsWith('.codecache')) rmSync(`dist/cli/${f}`);
-  const writeCache = (args) => spawnSync(process.execPath, ['bin/cellcoloc.mjs', ...args], { env: { ...process.env, CELLCOLOC_WRITE_CODE_CACHE: '1' }, encoding: 'utf8' });
+  // A time limit: an install must not hang on the warm-up run (it takes ~0.5 s).
+  const writeCache = (args) => spawnSync(process.execPath, ['bin/cellcoloc.mjs', ...args], { env: { ...process.env, CELLCOLOC_WRITE_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 120_000 });
   const warm = warmUpRun();
   let r = warm ? writeCache(warm.args) : null;
   if (warm) rmSync(warm.dir, { recursive: true, force: true });
   if (!r || r.status !== 0) {
-    if (r) console.warn(`bundle-cli: the warm-up run for the code cache failed, caching start-up only: ${r.stderr.trim().split('\n').pop()}`);
+    if (r) console.warn(`bundle-cli: the warm-up run for the code cache failed, caching start-up only: ${r.error?.message ?? r.stderr.trim().split('\n').pop()}`);
     r = writeCache(['--version']);
   }
   // No cache is no error: the launcher then loads the ESM bundle, as before.

@@ -126,6 +126,29 @@ test('watershed flood of an interior plane: WebAssembly = JavaScript (ties, unre
   }
 });
 
+test('watershed flood: a marker id 0xffffffff (the kernel\'s outside-the-mask mark) is left to the JavaScript, same labels', () => {
+  const Y = 12;
+  const X = 14;
+  const n = Y * X;
+  const mask = new Uint8Array(n);
+  for (let y = 1; y < Y - 1; y++) for (let x = 1; x < X - 1; x++) mask[y * X + x] = 1;
+  const image = Float32Array.from({ length: n }, (_, i) => (i * 7) % 5);
+  const markers = new Uint32Array(n);
+  markers[2 * X + 3] = 0xffffffff;
+  markers[9 * X + 10] = 2;
+  const probe = markers.slice();
+  // The kernel itself declines (labels in the caller's array untouched) …
+  assert.equal(floodInteriorPlaneWasm(new Int32Array(n), 1, probe, mask, X, n), false);
+  assert.deepEqual(probe, markers);
+  // … and the flood is the JavaScript's, with both ids spread.
+  const js = markers.slice();
+  withEngine('js', () => seededWatershed(image, js, mask, [1, Y, X]));
+  const wasm = markers.slice();
+  withEngine('wasm', () => seededWatershed(image, wasm, mask, [1, Y, X]));
+  assert.deepEqual(wasm, js);
+  assert.ok(js.includes(0xffffffff) && js.includes(2));
+});
+
 test('local maxima of a plane: WebAssembly candidates = JavaScript (regions, plateaus, values <= 0, thin planes)', () => {
   const r = lcg(8);
   let peaks = 0;

@@ -12,7 +12,7 @@
 import { declumpViews, WASM_PLANE_VOXELS } from './declump-wasm.js';
 
 interface MergeExports {
-  floodInteriorPlane(u: number, X: number, n: number): void;
+  floodInteriorPlane(u: number, X: number, n: number): number;
   negatedIntegerRanks(n: number): number;
   negatedFloatRanks(n: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
@@ -79,7 +79,7 @@ export function floodPlaneWasm(rank: Int32Array, u: number, labels: Uint32Array,
   if (!v.e.planeBorderEmpty(Y, X)) return false;
   v.rank.set(rank.subarray(0, n));
   v.labels.set(labels.subarray(0, n));
-  v.e.floodInteriorPlane(u, X, n);
+  if (!v.e.floodInteriorPlane(u, X, n)) return false;
   labels.set(v.labels.subarray(0, n));
   return true;
 }
@@ -102,7 +102,7 @@ export function distanceWatershedPlaneWasm(dist: Float32Array, labels: Uint32Arr
   v.g.set(g.subarray(0, B));
   if (v.e.distanceRanks(n, B, inv) < 0) return false;
   v.labels.set(labels.subarray(0, n));
-  v.e.floodInteriorPlane(B, X, n);
+  if (!v.e.floodInteriorPlane(B, X, n)) return false;
   labels.set(v.labels.subarray(0, n));
   return true;
 }
@@ -126,7 +126,7 @@ export function negatedWatershedPlaneWasm(image: Float32Array, labels: Uint32Arr
   if (u < 0) u = v.e.negatedFloatRanks(n);
   if (u < 0 || u > WASM_PLANE_VOXELS) return false;
   v.labels.set(labels.subarray(0, n));
-  v.e.floodInteriorPlane(u, X, n);
+  if (!v.e.floodInteriorPlane(u, X, n)) return false;
   labels.set(v.labels.subarray(0, n));
   return true;
 }

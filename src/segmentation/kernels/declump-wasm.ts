@@ -22,7 +22,7 @@ import type { Runs } from '../runs.js';
 interface KernelExports {
   memory: WebAssembly.Memory;
   unitPlaneDT(Y: number, X: number, withRanks: number, pixel2: number): number;
-  floodInteriorPlane(u: number, X: number, n: number): void;
+  floodInteriorPlane(u: number, X: number, n: number): number;
   peakCandidates(Y: number, X: number): number;
   mergeScan(Y: number, X: number, k: number, nc: number): number;
   negatedIntegerRanks(n: number): number;
@@ -208,7 +208,7 @@ export function floodInteriorPlaneWasm(rank: Int32Array, u: number, labels: Uint
   v.floodRank.set(rank.subarray(0, n));
   v.floodLabels.set(labels.subarray(0, n));
   v.need.set(mask.subarray(0, n));
-  v.k.floodInteriorPlane(u, X, n);
+  if (!v.k.floodInteriorPlane(u, X, n)) return false;
   labels.set(v.floodLabels.subarray(0, n));
   return true;
 }
