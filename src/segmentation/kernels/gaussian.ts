@@ -93,6 +93,41 @@ export function correlate1d(data: Float32Array, dims: readonly number[], axis: n
     return;
   }
   const buf = new Float64Array(n + size1 + size2);
+  if (symmetric > 0) {
+    // Along the last axis with a symmetric kernel (the gaussian): four outputs per step, each with its own sum in the
+    // C order — four independent chains of additions instead of one, whose latency bounded the loop (2048² plane,
+    // σ 1: ~48 → ~31 ms).
+    for (let o = 0; o < outer; o++) {
+      const base = o * n;
+      for (let k = 0; k < buf.length; k++) buf[k] = data[base + map[k]];
+      let kk = 0;
+      for (; kk + 3 < n; kk += 4) {
+        const c = kk + size1;
+        let a0 = buf[c] * w0;
+        let a1 = buf[c + 1] * w0;
+        let a2 = buf[c + 2] * w0;
+        let a3 = buf[c + 3] * w0;
+        for (let jj = -size1; jj < 0; jj++) {
+          const w = weights[size1 + jj];
+          a0 += (buf[c + jj] + buf[c - jj]) * w;
+          a1 += (buf[c + 1 + jj] + buf[c + 1 - jj]) * w;
+          a2 += (buf[c + 2 + jj] + buf[c + 2 - jj]) * w;
+          a3 += (buf[c + 3 + jj] + buf[c + 3 - jj]) * w;
+        }
+        data[base + kk] = a0;
+        data[base + kk + 1] = a1;
+        data[base + kk + 2] = a2;
+        data[base + kk + 3] = a3;
+      }
+      for (; kk < n; kk++) {
+        const c = kk + size1;
+        let a = buf[c] * w0;
+        for (let jj = -size1; jj < 0; jj++) a += (buf[c + jj] + buf[c - jj]) * weights[size1 + jj];
+        data[base + kk] = a;
+      }
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * n * inner + j;
@@ -136,9 +171,50 @@ function correlateAcross(
   const src = new Float32Array(n * inner);
   const acc = new Float64Array(inner);
   const w0 = weights[size1];
+  // The symmetric case (the gaussian): four outputs of a line per step, each summed in registers in the C order —
+  // four independent chains of additions (2048² plane, σ 1: ~54 → ~33 ms).
+  const ra = new Int32Array(size1);
+  const rb = new Int32Array(size1);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     src.set(data.subarray(base, base + n * inner));
+    if (symmetric > 0) {
+      for (let kk = 0; kk < n; kk++) {
+        const c = kk + size1;
+        const r0 = map[c] * inner;
+        for (let t = 0; t < size1; t++) {
+          ra[t] = map[c - size1 + t] * inner; // tap jj = t − size1
+          rb[t] = map[c + size1 - t] * inner;
+        }
+        const out = base + kk * inner;
+        let x = 0;
+        for (; x + 3 < inner; x += 4) {
+          let a0 = src[r0 + x] * w0;
+          let a1 = src[r0 + x + 1] * w0;
+          let a2 = src[r0 + x + 2] * w0;
+          let a3 = src[r0 + x + 3] * w0;
+          for (let t = 0; t < size1; t++) {
+            const w = weights[t];
+            const p = ra[t] + x;
+            const q = rb[t] + x;
+            a0 += (src[p] + src[q]) * w;
+            a1 += (src[p + 1] + src[q + 1]) * w;
+            a2 += (src[p + 2] + src[q + 2]) * w;
+            a3 += (src[p + 3] + src[q + 3]) * w;
+          }
+          data[out + x] = a0;
+          data[out + x + 1] = a1;
+          data[out + x + 2] = a2;
+          data[out + x + 3] = a3;
+        }
+        for (; x < inner; x++) {
+          let a = src[r0 + x] * w0;
+          for (let t = 0; t < size1; t++) a += (src[ra[t] + x] + src[rb[t] + x]) * weights[t];
+          data[out + x] = a;
+        }
+      }
+      continue;
+    }
     for (let kk = 0; kk < n; kk++) {
       // extended index e ↔ input line map[e]; the centre tap of output kk is e = kk + size1
       const c = kk + size1;
