@@ -130,7 +130,12 @@ await build({
   for (const f of readdirSync('dist/cli')) if (f.endsWith('.codecache')) rmSync(`dist/cli/${f}`);
   // A time limit: an install must not hang on the warm-up run (it takes ~0.5 s).
   const writeCache = (args) => spawnSync(process.execPath, ['bin/cellcoloc.mjs', ...args], { env: { ...process.env, CELLCOLOC_WRITE_CODE_CACHE: '1' }, encoding: 'utf8', timeout: 120_000 });
-  const warm = warmUpRun();
+  let warm = null;
+  try {
+    warm = warmUpRun();
+  } catch (e) {
+    console.warn(`bundle-cli: no warm-up run for the code cache (${e.message}): caching start-up only`);
+  }
   let r = warm ? writeCache(warm.args) : null;
   if (warm) rmSync(warm.dir, { recursive: true, force: true });
   if (!r || r.status !== 0) {
