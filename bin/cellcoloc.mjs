@@ -42,7 +42,7 @@ cached?.writeCache?.();
  * any JavaScript — get nice 19: they run on idle cores as before and yield a busy one to the main thread. Threads
  * started later (libuv's pool that decodes images, worker threads) keep the process's priority. 2048² bench image,
  * 2-core VM, 13 interleaved fresh runs (docs/speed.md): `segment cell` with `declump_method: shape` 41 → 32 ms,
- * `intensity` 44 → 32 ms, the plain chain 26 → 25 ms. CELLCOLOC_HELPER_THREADS=normal leaves them as they are.
+ * `intensity` 44 → 32 ms, without declumping (the same object rules) 26 → 25 ms. CELLCOLOC_HELPER_THREADS=normal leaves them as they are.
  */
 function lowerHelperThreadPriority() {
   if (process.platform !== 'linux' || process.env.CELLCOLOC_HELPER_THREADS === 'normal') return;
