@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -40,7 +40,8 @@ function threadNiceValues(pid: number): Map<number, number> {
 
 /** Starts `cellcoloc view` on the demo config (no browser), returns the thread nice values once it serves, then stops it. */
 async function launcherThreadNice(env: NodeJS.ProcessEnv): Promise<{ main: number; others: number[] }> {
-  const child = spawn(process.execPath, ['bin/cellcoloc.mjs', 'view', 'data/demo/ht29_demo.yaml', '--no-open', '--results-dir', mkdtempSync(join(tmpdir(), 'cellcoloc-nice-'))], {
+  const results = mkdtempSync(join(tmpdir(), 'cellcoloc-nice-'));
+  const child = spawn(process.execPath, ['bin/cellcoloc.mjs', 'view', 'data/demo/ht29_demo.yaml', '--no-open', '--results-dir', results], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,7 +65,12 @@ async function launcherThreadNice(env: NodeJS.ProcessEnv): Promise<{ main: numbe
     assert.ok(main !== undefined, 'the main thread is listed');
     return { main, others: [...nice].filter(([tid]) => tid !== child.pid).map(([, n]) => n) };
   } finally {
-    child.kill();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill();
+      await exited;
+    }
+    rmSync(results, { recursive: true, force: true });
   }
 }
 
