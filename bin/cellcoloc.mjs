@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher. `npm install` (prepare) or `npm run build` compiles dist/: the bundled CLI (fast start)
 // and the plain modules (library entry, and the fallback here).
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -36,25 +36,31 @@ cached?.writeCache?.();
  * Issue 18 (declumping's cost in a fresh process): V8's helper threads — Node starts four, whatever the machine — run
  * the concurrent marking of the garbage collector and the optimising compilers of the JavaScript and WebAssembly the
  * run has made hot. On a machine with few cores (a 2-core VM, a cluster job's one or two cores) they took the cores
- * from the main thread, which does the whole analysis: `perf` saw the main thread runnable but waiting for a core for
- * up to 8 ms at a time during the segmentation stage, while three helpers ran marking and TurboFan jobs. Here (Linux,
+ * from the main thread, which does the whole analysis: its scheduler statistics showed it runnable but waiting for a
+ * core for up to 8 ms at a time during the segmentation stage, while `perf` saw three helpers run marking and TurboFan
+ * jobs. Here (Linux,
  * where the nice value is a per-thread attribute: setpriority(2)) the helpers that exist now — V8's, started before
  * any JavaScript — get nice 19: they run on idle cores as before and yield a busy one to the main thread. Threads
  * started later (libuv's pool that decodes images, worker threads) keep the process's priority. 2048² bench image,
  * 2-core VM, 13 interleaved fresh runs (docs/speed.md): `segment cell` with `declump_method: shape` 41 → 32 ms,
- * `intensity` 44 → 32 ms, without declumping (the same object rules) 26 → 25 ms. CELLCOLOC_HELPER_THREADS=normal leaves them as they are.
+ * `intensity` 44 → 32 ms, without declumping (the same object rules) 26 → 25 ms. CELLCOLOC_HELPER_THREADS=normal
+ * leaves them as they are.
  */
 function lowerHelperThreadPriority() {
   if (process.platform !== 'linux' || process.env.CELLCOLOC_HELPER_THREADS === 'normal') return;
   let tasks;
+  let mainTid;
   try {
     tasks = readdirSync('/proc/self/task');
+    // the main thread's id is the process id as /proc numbers it (process.pid may be another PID namespace's)
+    mainTid = Number(readlinkSync('/proc/self'));
   } catch {
     return; // no /proc: the default priorities
   }
+  if (!Number.isInteger(mainTid) || !tasks.includes(String(mainTid))) return;
   for (const task of tasks) {
     const tid = Number(task);
-    if (tid === process.pid) continue; // the main thread's id is the process id
+    if (tid === mainTid) continue;
     try {
       setPriority(tid, 19);
     } catch {
