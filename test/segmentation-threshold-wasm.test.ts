@@ -10,6 +10,7 @@ import type { Shape3 } from '../src/core/volume.js';
 import { closeBits, findBitRuns, releaseBitMask, thresholdToBits } from '../src/segmentation/bitmask.js';
 import { positiveHistogram } from '../src/segmentation/threshold/histogram.js';
 import { thresholdKernels, thresholdKernelsLoaded } from '../src/segmentation/kernels/threshold-wasm.js';
+import { withKernelEngine } from './helpers/declump-engines.js';
 
 function rand(seed: number): () => number {
   let s = seed >>> 0;
@@ -31,15 +32,7 @@ function image(shape: Shape3, seed: number, max: number): Uint16Array {
   return out;
 }
 
-function withEngine<T>(engine: 'wasm' | 'js', f: () => T): T {
-  const before = thresholdKernels.engine;
-  thresholdKernels.engine = engine;
-  try {
-    return f();
-  } finally {
-    thresholdKernels.engine = before;
-  }
-}
+const withEngine = <T>(engine: 'wasm' | 'js', f: () => T): T => withKernelEngine(thresholdKernels, engine, f);
 
 const shapes: Shape3[] = [[1, 37, 53], [1, 64, 64], [1, 1, 5], [3, 20, 70], [5, 33, 32], [1, 300, 1000]];
 
