@@ -4,9 +4,10 @@
  *
  * Times the segmentation stage of one channel (`segmentChannelByRoi`, whole-image ROI, Otsu, the voxel size of the
  * image's metadata as `cellcoloc run` uses it: 0.5 µm pixels), BENCH_RUNS
- * interleaved runs (default 11) in this process: median and best wall time, and best CPU time (user + system of
- * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time), each run
- * after a full garbage collection. Variants:
+ * interleaved runs (default 21) in this process: median and best wall time, best CPU time (user + system of
+ * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time) and, on Linux,
+ * the median CPU time of the main thread (the stage's own work, without V8's helper threads), each run after a
+ * full garbage collection. Variants:
  * - `otsu, no declumping`: the original's chain (connected components only);
  * - `otsu + rules, no declumping`: the same with the object rules the declumping variants also switch on
  *   (fill_holes, exclude_border_objects, discard_outside_diameter; typical diameter [20, 32] px) — separate
@@ -16,6 +17,7 @@
  * declumping variant: against the plain chain (rules and declumping together, the figure reported before) and
  * against the chain with the same rules (the cost of declumping alone, the fair reading of the target).
  */
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
@@ -23,14 +25,16 @@ import { fileURLToPath } from 'node:url';
 import { bench2dImage } from './synthetic.js';
 import { openImageStack, resolveVoxelScale } from '../src/io/image-stack.js';
 import { segmentChannelByRoi } from '../src/segmentation/roi-driver.js';
+import { lazyFullImageRoiLabels } from '../src/roi/full-image.js';
 import { defaultModelConfig } from '../src/config/schema.js';
 import type { ModelConfig } from '../src/config/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
 const image = bench2dImage(out);
-// 11 runs (5 until 2026-12-06: at a few ms per run the medians moved by ±5 points from one bench to the next).
-const runs = Number(process.env.BENCH_RUNS ?? 11);
+// 21 runs (5, then 11 until 2026-12-06: at ~10 ms per run on a shared 2-core host the medians of 11 still moved by
+// ±10 points from one bench to the next; the 21 cost ~1 s more).
+const runs = Number(process.env.BENCH_RUNS ?? 21);
 const stack = await openImageStack(image);
 const cells = await stack.readChannel(0, 0);
 const [, Y, X] = cells.shape;
@@ -38,7 +42,8 @@ const [, Y, X] = cells.shape;
 // bench passed 1 µm, which takes declumping's unit-pixel integer distance transform: a path real images (never
 // 1 µm pixels) do not take.
 const voxelSizeUm = resolveVoxelScale(null, stack.physicalSize, false).voxelSizeUm;
-const roi = { data: new Uint16Array(Y * X).fill(1), shape: [Y, X] as [number, number] };
+// The whole-image ROI as `rois: full` makes it for a run (its index recorded, the raster never built).
+const roi = lazyFullImageRoiLabels([Y, X]);
 
 // A full garbage collection before each timed run, so that no variant pays for the previous one's garbage (each
 // run leaves a few 16 MB label and mask arrays behind; collecting them inside the next timed run made whichever
@@ -46,18 +51,34 @@ const roi = { data: new Uint16Array(Y * X).fill(1), shape: [Y, X] as [number, nu
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/**
+ * CPU time of this (the main) thread so far, ms, on Linux (`/proc/thread-self/schedstat`: ns on a CPU); null elsewhere.
+ * The process's CPU time (`process.cpuUsage`) also counts V8's helper threads — concurrent marking, optimising
+ * compiles — which run beside the stage at random moments; the main thread's is the stage's own work.
+ */
+function threadCpuMs(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
 /** One timed segmentation of the cell channel. */
-async function once(config: ModelConfig): Promise<{ ms: number; cpuMs: number; objects: number; info: unknown }> {
+async function once(config: ModelConfig): Promise<{ ms: number; cpuMs: number; threadMs: number | null; objects: number; info: unknown }> {
   gc();
   const c0 = process.cpuUsage();
+  const m0 = threadCpuMs();
   const t0 = performance.now();
   const r = await segmentChannelByRoi(cells, roi, config, { zBounds: null, voxelSizeUm });
   const ms = performance.now() - t0;
+  const m1 = threadCpuMs();
   const c = process.cpuUsage(c0);
   const cpuMs = (c.user + c.system) / 1000;
+  const threadMs = m0 !== null && m1 !== null ? m1 - m0 : null;
   let m = 0;
   for (const v of r.labels.data) if (v > m) m = v;
-  return { ms, cpuMs, objects: m, info: r.calls[0].info.declump ?? null };
+  return { ms, cpuMs, threadMs, objects: m, info: r.calls[0].info.declump ?? null };
 }
 
 const base = defaultModelConfig({ segmentationMethod: 'otsu' });
@@ -71,6 +92,7 @@ const variants: [string, ModelConfig][] = [
 // Round-robin over the variants (a warm-up round first), so that a loaded machine slows them alike.
 const times = variants.map(() => [] as number[]);
 const cpu = variants.map(() => [] as number[]);
+const thread = variants.map(() => [] as number[]);
 const last: { objects: number; info: unknown }[] = [];
 for (let round = 0; round <= runs; round++) {
   for (const [k, [, config]] of variants.entries()) {
@@ -78,6 +100,7 @@ for (let round = 0; round <= runs; round++) {
     if (round > 0) {
       times[k].push(r.ms);
       cpu[k].push(r.cpuMs);
+      if (r.threadMs !== null) thread[k].push(r.threadMs);
     }
     last[k] = r;
   }
@@ -86,10 +109,15 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 const best = (a: number[]) => Math.min(...a);
 const pct = (x: number, b: number) => (100 * (x - b)) / b;
 const sign = (p: number) => `${p >= 0 ? '+' : ''}${p.toFixed(0)} %`;
-console.log(`\n== declumping, 2048×2048 cell channel, ${voxelSizeUm[2]} µm pixels (segmentation stage, ${runs} interleaved runs: median / best wall, best CPU)`);
-/** Change of variant k against variant b: median wall / best wall / best CPU. */
+const withThread = thread.every((t) => t.length === runs);
+console.log(
+  `\n== declumping, 2048×2048 cell channel, ${voxelSizeUm[2]} µm pixels (segmentation stage, ${runs} interleaved runs: median / best wall, best CPU${withThread ? ', median main-thread CPU' : ''})`,
+);
+/** Change of variant k against variant b: median wall / best wall / best CPU (/ median main-thread CPU). */
 const versus = (k: number, b: number) =>
-  `${sign(pct(median(times[k]), median(times[b])))} / ${sign(pct(best(times[k]), best(times[b])))} / ${sign(pct(best(cpu[k]), best(cpu[b])))}`;
+  `${sign(pct(median(times[k]), median(times[b])))} / ${sign(pct(best(times[k]), best(times[b])))} / ${sign(pct(best(cpu[k]), best(cpu[b])))}${
+    withThread ? ` / ${sign(pct(median(thread[k]), median(thread[b])))}` : ''
+  }`;
 // MET only when both the median wall time and the best CPU time are within the target (one noisy figure alone
 // can flatter a variant on a loaded machine).
 const verdict = (k: number, b: number) =>
@@ -99,5 +127,5 @@ for (const [k, [name]] of variants.entries()) {
   let vs = '';
   if (k === 1) vs = ` (vs no declumping: ${versus(1, 0)})`;
   if (k >= 2) vs = ` (declumping alone, vs otsu + rules: ${versus(k, 1)}, target ≤ +30 % ${verdict(k, 1)}; rules + declumping vs plain otsu: ${versus(k, 0)}, ${verdict(k, 0)})`;
-  console.log(`${name}: ${m.toFixed(1)} / ${b.toFixed(1)} / ${c.toFixed(1)} ms${vs}, ${last[k].objects} objects${last[k].info ? `; ${JSON.stringify(last[k].info)}` : ''}`);
+  console.log(`${name}: ${m.toFixed(1)} / ${b.toFixed(1)} / ${c.toFixed(1)}${withThread ? ` / ${median(thread[k]).toFixed(1)}` : ''} ms${vs}, ${last[k].objects} objects${last[k].info ? `; ${JSON.stringify(last[k].info)}` : ''}`);
 }
