@@ -17,7 +17,6 @@
  * declumping variant: against the plain chain (rules and declumping together, the figure reported before) and
  * against the chain with the same rules (the cost of declumping alone, the fair reading of the target).
  */
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +25,7 @@ import { bench2dImage } from './synthetic.js';
 import { openImageStack, resolveVoxelScale } from '../src/io/image-stack.js';
 import { segmentChannelByRoi } from '../src/segmentation/roi-driver.js';
 import { lazyFullImageRoiLabels } from '../src/roi/full-image.js';
+import { threadCpuMs } from '../src/core/thread-cpu.js';
 import { defaultModelConfig } from '../src/config/schema.js';
 import type { ModelConfig } from '../src/config/types.js';
 
@@ -50,19 +50,6 @@ const roi = lazyFullImageRoiLabels([Y, X]);
 // variant came next look slower).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-/**
- * CPU time of this (the main) thread so far, ms, on Linux (`/proc/thread-self/schedstat`: ns on a CPU); null elsewhere.
- * The process's CPU time (`process.cpuUsage`) also counts V8's helper threads — concurrent marking, optimising
- * compiles — which run beside the stage at random moments; the main thread's is the stage's own work.
- */
-function threadCpuMs(): number | null {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
-  } catch {
-    return null;
-  }
-}
 
 /** One timed segmentation of the cell channel. */
 async function once(config: ModelConfig): Promise<{ ms: number; cpuMs: number; threadMs: number | null; objects: number; info: unknown }> {

@@ -3,27 +3,19 @@
  * results folder or an experiment folder, from the files alone. Also the end-of-run hook of `run`/`demo`
  * (`writeReportAfterRun`), which never fails a finished run: the results are already written.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { withFolderLock } from '../../export/results-lock.js';
+import { threadCpuMs } from '../../core/thread-cpu.js';
 
-/** CPU time of the calling thread in ms (Linux's /proc/thread-self/schedstat, ns on CPU), or -1 where unknown. */
-function mainThreadCpuMs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return -1;
-  }
-}
 
 /** The report module is imported on demand: no other command pays for it at start-up. */
 async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io: Io): Promise<string> {
   const { writeReport } = await import('../../report/index.js');
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const main0 = mainThreadCpuMs();
+  const main0 = threadCpuMs();
   const path = await writeReport(dir, {
     stem: opts.stem || undefined,
     onProgress: opts.quiet ? undefined : (m) => io.err(`cellcoloc: report: ${m}\n`),
@@ -32,7 +24,8 @@ async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io:
     // Wall ms, then CPU ms of the whole process (every thread: zlib inflates on the thread pool) and of the main
     // thread (Linux; -1 elsewhere) while the report was written: figures to compare on a busy machine.
     const cpu = process.cpuUsage(cpu0);
-    const main = main0 < 0 ? -1 : mainThreadCpuMs() - main0;
+    const main1 = threadCpuMs();
+    const main = main0 === null || main1 === null ? -1 : main1 - main0;
     io.err(`CELLCOLOC_REPORT_MS ${(performance.now() - t0).toFixed(1)} cpu ${((cpu.user + cpu.system) / 1000).toFixed(1)} main ${main.toFixed(1)}\n`);
   }
   return path;
