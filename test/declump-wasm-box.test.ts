@@ -140,6 +140,44 @@ test('declumpMask past the kernels\' component limit: the JavaScript loops, the 
   assert.ok(Buffer.from(b.labels.buffer).equals(Buffer.from(a.labels.buffer)));
 });
 
+test('declumpMask with a clump past the paste kernel\'s box beside small ones: both pastes in one plane, the same labels', () => {
+  // Two touching disks of radius 100 (a box of ~200 × 400 voxels, past the kernel's 65 536: pasted voxel by voxel
+  // during the loop) and pairs of small touching disks (pasted as runs, painted in the final pass).
+  const Y = 260;
+  const X = 460;
+  const mask = new Uint8Array(Y * X);
+  const intensity = new Float32Array(Y * X);
+  const disk = (cy: number, cx: number, rad: number) => {
+    for (let y = 0; y < Y; y++) {
+      for (let x = 0; x < X; x++) {
+        const d2 = (y - cy) ** 2 + (x - cx) ** 2;
+        if (d2 > rad * rad) continue;
+        mask[y * X + x] = 1;
+        intensity[y * X + x] = Math.max(intensity[y * X + x], 100 + 900 * (1 - d2 / (rad * rad)));
+      }
+    }
+  };
+  disk(130, 125, 100);
+  disk(130, 320, 100);
+  for (const [cy, cx] of [[12, 20], [240, 30], [245, 420], [15, 430]]) {
+    disk(cy, cx, 8);
+    disk(cy, cx + 14, 8);
+  }
+  const spacing: [number, number, number] = [1, 1, 1];
+  for (const method of ['shape', 'intensity'] as const) {
+    const cfg = { ...defaultModelConfig({ segmentationMethod: 'otsu' }), typicalDiameterPx: [12, 220] as [number, number], declumpMethod: method };
+    const s = resolveDeclumpSettings(cfg, spacing);
+    const a = withEngine('js', () => declumpMask(mask, intensity, [1, Y, X], spacing, null, s));
+    const b = withEngine('wasm', () => declumpMask(mask, intensity, [1, Y, X], spacing, null, s));
+    assert.ok(a.info.clumpsSplit >= 5, `${method}: ${a.info.clumpsSplit} clumps split`);
+    assert.deepEqual(b.info, a.info, method);
+    assert.deepEqual(b.counts, a.counts, method);
+    assert.ok(Buffer.from(b.labels.buffer).equals(Buffer.from(a.labels.buffer)), `${method}: labels differ`);
+    // a piece pasted voxel by voxel: no label runs given
+    assert.equal(b.labelRuns, undefined, method);
+  }
+});
+
 test('paste kernel: runs, voxels, hole voxels and edge touches of random boxes = a plain reference', () => {
   const r = lcg(7);
   const OTHER = 0xffffffff;

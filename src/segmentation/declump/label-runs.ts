@@ -10,10 +10,11 @@
 import type { LabelRuns } from '../../core/label-runs.js';
 import type { Runs } from '../runs.js';
 
-/** The split pieces' runs as painted: global row, x0, x1 (exclusive), object id; 4 ints each. */
+/** The split pieces' runs: global row, x0, x1 (exclusive), object id; 4 ints each. */
 export class PieceRuns {
   data = new Int32Array(1024);
   count = 0;
+  private rows: { start: Int32Array; order: Int32Array } | null = null;
   push(row: number, x0: number, x1: number, id: number): void {
     if (4 * (this.count + 1) > this.data.length) {
       const grown = new Int32Array(2 * this.data.length);
@@ -25,6 +26,33 @@ export class PieceRuns {
     this.data[k + 1] = x0;
     this.data[k + 2] = x1;
     this.data[k + 3] = id;
+    this.rows = null;
+  }
+  /**
+   * The runs bucketed by row (counting sort), in x order within a row: the runs of row r are
+   * `order[start[r]] … order[start[r + 1] − 1]`. Within a row a component's runs come in x order, and the runs of
+   * two components sharing a row are put in x order by insertion (a handful per row). Made once, for the paint and
+   * the label runs.
+   */
+  byRow(rows: number): { start: Int32Array; order: Int32Array } {
+    if (this.rows && this.rows.start.length === rows + 1) return this.rows;
+    const np = this.count;
+    const pd = this.data;
+    const start = new Int32Array(rows + 1);
+    for (let t = 0; t < np; t++) start[pd[4 * t] + 1]++;
+    for (let r = 0; r < rows; r++) start[r + 1] += start[r];
+    const order = new Int32Array(np);
+    const next = start.slice(0, rows);
+    for (let t = 0; t < np; t++) {
+      const r = pd[4 * t];
+      let at = next[r]++;
+      while (at > start[r] && pd[4 * order[at - 1] + 1] > pd[4 * t + 1]) {
+        order[at] = order[at - 1];
+        at--;
+      }
+      order[at] = t;
+    }
+    return (this.rows = { start, order });
   }
 }
 
@@ -36,25 +64,9 @@ export class PieceRuns {
  */
 export function declumpedLabelRuns(runs: Runs, rows: number, X: number, direct: Uint32Array, pieces: PieceRuns): LabelRuns {
   const { rowStart, x0, x1, comp } = runs;
-  // Pieces bucketed by row (counting sort); within a row a component's runs come in x order, and the runs of two
-  // components sharing a row are put in x order by insertion (a handful per row).
   const np = pieces.count;
   const pd = pieces.data;
-  const pStart = new Int32Array(rows + 1);
-  for (let t = 0; t < np; t++) pStart[pd[4 * t] + 1]++;
-  for (let r = 0; r < rows; r++) pStart[r + 1] += pStart[r];
-  const order = new Int32Array(np);
-  const fill = pStart.slice(0, rows);
-  for (let t = 0; t < np; t++) {
-    const r = pd[4 * t];
-    let at = fill[r]++;
-    // insertion by x0 among the row's pieces placed so far
-    while (at > pStart[r] && pd[4 * order[at - 1] + 1] > pd[4 * t + 1]) {
-      order[at] = order[at - 1];
-      at--;
-    }
-    order[at] = t;
-  }
+  const { start: pStart, order } = pieces.byRow(rows);
   let nWhole = 0;
   for (let k = 0; k < runs.count; k++) if (direct[comp[k]] !== 0) nWhole++;
   const n = nWhole + np;
