@@ -9,7 +9,6 @@ import type { Io } from '../io.js';
 import { withFolderLock } from '../../export/results-lock.js';
 import { threadCpuMs } from '../../core/thread-cpu.js';
 
-
 /** The report module is imported on demand: no other command pays for it at start-up. */
 async function report(dir: string, opts: { stem?: string; quiet?: boolean }, io: Io): Promise<string> {
   const { writeReport } = await import('../../report/index.js');
