@@ -10,7 +10,7 @@
 import type { LabelData, Shape3 } from '../core/volume.js';
 import type { LabelRuns } from '../core/label-runs.js';
 import { valueError } from '../core/errors.js';
-import { componentSizes, findRuns, resolveComponents, paintLabels, type Connectivity } from './runs.js';
+import { componentSizes, findRuns, resolveComponents, paintLabels, unzeroedLabels, type Connectivity } from './runs.js';
 import { findBitRuns, type BitMask } from './bitmask.js';
 
 export type { Connectivity };
@@ -26,7 +26,7 @@ export function labelComponents(mask: Uint8Array, shape: Shape3, connectivity: C
   if (mask.length !== n) throw valueError(`labelComponents: mask has ${mask.length} voxels, shape (${Z}, ${Y}, ${X}) needs ${n}`);
   const runs = findRuns(mask, shape, 1);
   const count = resolveComponents(runs, shape, connectivity);
-  const labels = new Uint32Array(n);
+  const labels = unzeroedLabels(n, true);
   paintLabels(runs, shape, labels);
   return { labels, count };
 }
@@ -45,7 +45,7 @@ export function labelBitMask(mask: BitMask, connectivity: Connectivity): { label
   const [Z, Y, X] = mask.shape;
   const runs = findBitRuns(mask, 1);
   const count = resolveComponents(runs, mask.shape, connectivity);
-  const labels = count <= 0xffff ? new Uint16Array(Z * Y * X) : new Uint32Array(Z * Y * X);
+  const labels = unzeroedLabels(Z * Y * X, count > 0xffff);
   paintLabels(runs, mask.shape, labels);
   const counts = componentSizes(runs, count);
   let foreground = 0;
@@ -90,7 +90,7 @@ export function labelComponentsWithBoxes(mask: Uint8Array | BitMask, shape: Shap
     runs = findBitRuns(mask, 1);
   }
   const count = resolveComponents(runs, shape, connectivity);
-  const labels = new Uint32Array(n);
+  const labels = unzeroedLabels(n, true);
   paintLabels(runs, shape, labels);
   const boxes = new Int32Array(6 * (count + 1));
   for (let c = 1; c <= count; c++) {

@@ -151,12 +151,37 @@ export function componentSizes(runs: Runs, count: number): Float64Array {
   return sizes;
 }
 
-/** Label image (component ids per voxel) from resolved runs; `out` zeroed, of a type that holds every id. */
+/**
+ * A label array of `n` voxels whose contents are undefined (`Buffer.allocUnsafeSlow`: not zeroed), for a caller that
+ * writes every voxel (`paintLabels`). A zeroed array is zeroed at allocation, and its runs are painted after other
+ * passes have pushed it out of the caches: one cache line fetched per run. Zeroing each row just before its runs
+ * are painted writes it while it is in the L1 cache (2048² bench image, 8,351 runs: ~0.25 ms less for the chain
+ * with the object rules, ~0.45 ms with declumping, whose boxes evict more; measured 2026-12-07).
+ */
+export function unzeroedLabels(n: number, wide: true): Uint32Array;
+export function unzeroedLabels(n: number, wide: boolean): LabelData;
+export function unzeroedLabels(n: number, wide: boolean): LabelData {
+  const out = wide ? new Uint32Array(Buffer.allocUnsafeSlow(4 * n).buffer, 0, n) : new Uint16Array(Buffer.allocUnsafeSlow(2 * n).buffer, 0, n);
+  if (unzeroedPoison.value !== 0) out.fill(unzeroedPoison.value);
+  return out;
+}
+
+/**
+ * For tests: a value every `unzeroedLabels` array is filled with first (0 = none), so that a voxel its caller leaves
+ * unwritten shows instead of reading as the 0 that fresh pages happen to hold.
+ */
+export const unzeroedPoison = { value: 0 };
+
+/**
+ * Label image (component ids per voxel) from resolved runs, every voxel written (0 outside the runs: `out` may be
+ * `unzeroedLabels`), of a type that holds every id.
+ */
 export function paintLabels(runs: Runs, shape: Shape3, out: LabelData): void {
   const X = shape[2];
   const rows = shape[0] * shape[1];
   for (let r = 0; r < rows; r++) {
     const base = r * X;
+    out.fill(0, base, base + X);
     for (let k = runs.rowStart[r]; k < runs.rowStart[r + 1]; k++) out.fill(runs.comp[k], base + runs.x0[k], base + runs.x1[k]);
   }
 }

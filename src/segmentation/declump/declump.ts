@@ -22,7 +22,7 @@
  */
 import type { LabelData, Shape3 } from '../../core/volume.js';
 import { valueError } from '../../core/errors.js';
-import { findRuns, resolveComponents, type Runs } from '../runs.js';
+import { findRuns, resolveComponents, unzeroedLabels, type Runs } from '../runs.js';
 import { findBitRuns } from '../bitmask.js';
 import { componentRunStats, faceConnectedRuns } from './component-runs.js';
 import type { BitMask } from '../bitmask.js';
@@ -122,7 +122,9 @@ export function declumpMask(
   // processed.
   // uint16 while the ids fit (as `labelBitMask`'s labels, issue 21): half the fresh memory of uint32 (~0.5 ms on a
   // 2048² image) and of every later label pass; widened if the split pieces pass 65535 objects.
-  let out: LabelData = count <= 0xffff ? new Uint16Array(n) : new Uint32Array(n);
+  // Made zeroed when a piece is first pasted voxel by voxel (3-D, ROI outlines); else (a plane without a ROI outline)
+  // made after the loop, not zeroed, and written whole by the row pass below (`unzeroedLabels`).
+  let out: LabelData | null = null;
   const direct = new Uint32Array(count + 1);
   // The pieces' runs, painted at the end and kept for the output's label runs (label-runs.ts). A 2048-wide uint16 row
   // is a 4 KiB page: painting a clump's pieces box row by box row touched one page and line per run, which the final
@@ -312,6 +314,7 @@ export function declumpMask(
     const touches = pasted ? pasted.touches : new Uint8Array(nSeeds + 1);
     if (!pasted) {
       piecesAsRuns = false;
+      const labelsOut = (out ??= count > 0xffff || first + nSeeds > 0xffff ? new Uint32Array(n) : new Uint16Array(n));
       // A piece's voxels counted per run of equal labels (in a local): a count kept in `voxels` per voxel makes each
       // voxel wait for the previous one's store (~0.1 ms over the bench image's 22 clumps, measured).
       let runLabel = 0;
@@ -330,7 +333,7 @@ export function declumpMask(
               runVoxels = 0;
             }
             runVoxels++;
-            out[g + x] = first + l;
+            labelsOut[g + x] = first + l;
             if (holeVoxels !== null && own![k] !== 1) holeVoxels[l]++;
             if (borderTest && !touches[l]) {
               const gx = x0 + x;
@@ -372,19 +375,22 @@ export function declumpMask(
           const g = (z0 + z) * P + (y0 + y) * X + x0;
           for (let x = spanFrom[row], k = row * lx + x, xEnd = spanTo[row]; x < xEnd; x++, k++) {
             const l = labels[k];
-            if (l !== 0 && l !== OTHER) out[g + x] = newId[l];
+            if (l !== 0 && l !== OTHER) out![g + x] = newId[l];
           }
         }
       }
     }
   }
   // Components left whole, painted from their runs, and the pieces reported as runs (only on a plane: row = y),
-  // each row's with the others of that row.
+  // each row's with the others of that row; a row of an array not made yet zeroed first.
+  const zeroRows = out === null;
+  out ??= unzeroedLabels(n, count > 0xffff || objects > 0xffff);
   const np = pieceRuns.count;
   const byRow = np > 0 ? pieceRuns.byRow(Z * Y) : null;
   const pd = pieceRuns.data;
   for (let r = 0; r < Z * Y; r++) {
     const base = r * X;
+    if (zeroRows) out.fill(0, base, base + X);
     for (let k = rowStart[r]; k < rowStart[r + 1]; k++) {
       const id = direct[runComp[k]];
       if (id !== 0) out.fill(id, base + runX0[k], base + runX1[k]);
