@@ -106,7 +106,7 @@ test('declumpMask writes every voxel of its unzeroed output: planes (ROI outline
       excludeBorderObjects: it % 5 !== 0,
       discardOutsideDiameter: it % 3 === 1,
     };
-    const spacing: [number, number, number] = [Z > 1 ? 1 : 1, 0.5, 0.5];
+    const spacing: [number, number, number] = [1, 0.5, 0.5];
     const s = resolveDeclumpSettings(cfg, spacing);
     const clean = declumpMask(mask, intensity, shape, spacing, roi, s);
     const dirty = poisoned(() => declumpMask(mask, intensity, shape, spacing, roi, s));
