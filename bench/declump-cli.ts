@@ -13,8 +13,9 @@
  * with the object rules and
  * `declump_method: shape` / `intensity` (typical diameter [20, 32] px, fill_holes, exclude_border_objects,
  * discard_outside_diameter — the same settings as bench/declump.ts). Printed: the `segment cell` stage and the
- * whole process, median and best wall time. Target (issue 18.4): declumping adds at most 30 % to the segmentation
- * stage.
+ * whole process, median and best wall time, and the paired change of the stage (bench/paired.ts: the median of the
+ * rounds' ratios with its 95 % interval, from which the verdict is read). Target (issue 18.4): declumping adds at
+ * most 30 % to the segmentation stage.
  *
  * Each variant also runs with CELLCOLOC_HELPER_THREADS=normal (interleaved with the rest): V8's helper threads at the
  * process's priority, as before the launcher lowered it (bin/cellcoloc.mjs). On a machine with few cores that is
@@ -26,6 +27,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bench2dImage } from './synthetic.js';
+import { formatPairedChange, pairedChange, pairedVerdict } from './paired.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
@@ -101,9 +103,10 @@ for (const [h, setting] of settings.entries()) {
       setting === 'normal' ? ' — V8 helper threads at normal priority (CELLCOLOC_HELPER_THREADS=normal)' : ''
     }`,
   );
+  // The verdict reads the paired change (bench/paired.ts), as bench/declump.ts's: the rounds' ratios of the stage time.
   const versus = (k: number, b: number) => {
-    const p = pct(median(stage[k]), median(stage[b]));
-    return `${sign(p)} / ${sign(pct(best(stage[k]), best(stage[b])))}, target ≤ +30 % ${p <= 30 ? 'MET' : 'NOT MET'}`;
+    const p = pairedChange(stage[k], stage[b]);
+    return `${sign(pct(median(stage[k]), median(stage[b])))} / ${sign(pct(best(stage[k]), best(stage[b])))}, paired ${formatPairedChange(p)}, target ≤ +30 % ${pairedVerdict(p, 30)}`;
   };
   for (const [k, [name]] of variants.entries()) {
     // Two readings, as bench/declump.ts: rules + declumping against the plain chain, and declumping alone against the
