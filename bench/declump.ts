@@ -41,7 +41,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
 const image = bench2dImage(out);
 // 41 rounds (5, then 11 until 2026-12-06, then 21: at ~10 ms per run on a shared 2-core host the medians of 11 still
-// moved by ±10 points from one bench to the next; 41 rounds give the paired interval a width of ~±3 points, ~0.1 s
+// moved by ±10 points from one bench to the next; 41 rounds give the paired interval ~±3 points on a quiet host, ~0.1 s
 // per round of four variants with their collections).
 const runs = Number(process.env.BENCH_RUNS ?? 41);
 const stack = await openImageStack(image);
