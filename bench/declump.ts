@@ -4,7 +4,7 @@
  *
  * Times the segmentation stage of one channel (`segmentChannelByRoi`, whole-image ROI, Otsu, the voxel size of the
  * image's metadata as `cellcoloc run` uses it: 0.5 µm pixels), BENCH_RUNS
- * interleaved runs (default 21) in this process: median and best wall time, best CPU time (user + system of
+ * interleaved rounds (default 41) of BENCH_REPEATS runs per variant (default 3) in this process: median and best wall time, best CPU time (user + system of
  * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time) and, on Linux,
  * the median CPU time of the main thread (the stage's own work, without V8's helper threads), each run after a
  * full garbage collection. Variants:
@@ -46,8 +46,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
 const image = bench2dImage(out);
 // 41 rounds (5, then 11 until 2026-12-06, then 21: at ~10 ms per run on a shared 2-core host the medians of 11 still
-// moved by ±10 points from one bench to the next; 41 rounds give the paired interval ~±3 points on a quiet host, ~0.1 s
-// per round of four variants with their collections).
+// moved by ±10 points from one bench to the next; 41 rounds of the fastest of three give the paired interval ~±3–4
+// points on a quiet host, ~0.35 s per round of four variants × 3 with their collections).
 const runs = Number(process.env.BENCH_RUNS ?? 41);
 const repeats = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 const stack = await openImageStack(image);
