@@ -94,8 +94,10 @@ const variants: [string, ModelConfig][] = [
   ['otsu + rules + declump_method intensity', { ...base, ...rules, declumpMethod: 'intensity' }],
 ];
 // Round-robin over the variants (a warm-up round first), so that a loaded machine slows them alike; within a round
-// the variants are run `repeats` times in turn. `times`, `cpu` and `thread`: each round's first run of a variant;
-// `fastest`: each round's fastest run (the verdict's).
+// the variants are run `repeats` times in turn, the order rotated by one from each pass to the next, so that no
+// variant always runs first after the collection or after the same neighbour (2026-12-07, six benches alternating
+// fixed and rotated order: the same readings within ±1 point, so a guard rather than a correction). `times`, `cpu`
+// and `thread`: each round's first run of a variant; `fastest`: each round's fastest run (the verdict's).
 const times = variants.map(() => [] as number[]);
 const fastest = variants.map(() => [] as number[]);
 const cpu = variants.map(() => [] as number[]);
@@ -104,7 +106,9 @@ const last: { objects: number; info: unknown }[] = [];
 for (let round = 0; round <= runs; round++) {
   const roundBest = variants.map(() => Infinity);
   for (let rep = 0; rep < (round === 0 ? 1 : repeats); rep++) {
-    for (const [k, [, config]] of variants.entries()) {
+    for (let j = 0; j < variants.length; j++) {
+      const k = (j + round + rep) % variants.length;
+      const config = variants[k][1];
       const r = await once(config, round === 0);
       if (round === 0) last[k] = r;
       else {
