@@ -95,7 +95,7 @@ const variants: [string, ModelConfig][] = [
 ];
 // Round-robin over the variants (a warm-up round first), so that a loaded machine slows them alike; within a round
 // the variants are run `repeats` times in turn, the order rotated by one from each pass to the next, so that no
-// variant always runs first after the collection or after the same neighbour (2026-12-07, six benches alternating
+// variant always runs first in a round or after the same neighbour (2026-12-07, six benches alternating
 // fixed and rotated order: the same readings within ±1 point, so a guard rather than a correction). `times`, `cpu`
 // and `thread`: each round's first run of a variant; `fastest`: each round's fastest run (the verdict's).
 const times = variants.map(() => [] as number[]);
