@@ -3,8 +3,8 @@
  * - the convex hull's pixel count against scikit-image `convex_hull_image(mask, offset_coordinates=False)`
  *   (test/data/declump/convex-hull.json from scripts/gen-convex-hull-reference.py), and collinear masks by hand;
  * - the rule in `declumpMask`: a convex ellipse stays one object without the per-object work (recorded as
- *   `convexWhole`), two touching disks (solidity ≈ 0.89) are still split, and the thresholds are 0.97 for
- *   `shape`, 0.98 for `intensity`.
+ *   `convexWhole`), two touching disks (solidity ≈ 0.89) are still split, and the threshold is 0.97 for both
+ *   `shape` and `intensity`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,13 +106,18 @@ test('declumpMask shape: a convex ellipse is one object by the rule, two touchin
   assert.equal(p.info.clumpsSplit, 1);
 });
 
-test('declumpMask: the solidity thresholds, 0.97 for shape and 0.98 for intensity', () => {
+test('declumpMask: the solidity threshold, 0.97 for shape and intensity alike', () => {
   const ellipse = pad(ref.cases.find((c) => c.name === 'ellipse')!.rows, 3);
   assert.equal(declump(ellipse, 'intensity').info.convexWhole, 1);
-  // A ragged disk of solidity 316 / 325 ≈ 0.972 (scikit-image's hull): whole for shape, processed for intensity.
+  // A ragged disk of solidity 316 / 325 ≈ 0.972 (scikit-image's hull): whole for both methods (intensity used
+  // 0.98 before, and processed it).
   const ragged = ref.cases.find((c) => c.name === 'ragged disk')!;
   const solidity = ragged.area / ragged.hull_pixels;
   assert.ok(solidity >= 0.97 && solidity < 0.98, `solidity ${solidity}`);
   assert.equal(declump(pad(ragged.rows, 3), 'shape').info.convexWhole, 1);
-  assert.equal(declump(pad(ragged.rows, 3), 'intensity').info.convexWhole, 0);
+  assert.equal(declump(pad(ragged.rows, 3), 'intensity').info.convexWhole, 1);
+  // A notched blob of solidity 365 / 406 ≈ 0.899: processed by both.
+  const notched = ref.cases.find((c) => c.name === 'notched blob')!;
+  assert.ok(notched.area / notched.hull_pixels < 0.97);
+  for (const method of ['shape', 'intensity'] as const) assert.equal(declump(pad(notched.rows, 3), method).info.convexWhole, 0, method);
 });

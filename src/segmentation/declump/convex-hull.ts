@@ -11,7 +11,11 @@
  * tuned on, docs/declumping.md): leaving components of solidity ≥ 0.97 and at most twice the area of the
  * largest typical object whole raises `shape`'s mean F1 from 0.9102 to 0.9113 (0.95: 0.9108, 0.93: 0.9072) and
  * saves the per-object work for most single nuclei. `intensity` splits along intensity valleys, which a convex
- * outline says less about: at 0.97 its F1 drops (0.9117 → 0.9115), from 0.98 it rises (0.9119), so it uses 0.98.
+ * outline says less about; it uses the same threshold all the same. Its F1 reads 0.9117 without the rule, 0.9115
+ * at 0.97 and 0.9119 at 0.98: between the two, 4 of the 43 images differ (three by one more merge, one by one
+ * false split fewer; 5 of 5 246 nuclei matched fewer), which the dev split cannot tell from chance (sign test
+ * p = 0.63). 0.97 was chosen for speed: the components of solidity in [0.97, 0.98) are then left whole without the
+ * per-object work, which brings `intensity`'s cost within issue 18's +30 % (docs/declumping.md, "Speed").
  *
  * The hull's pixel count is the number of lattice points (pixel centres) in the closed hull polygon of the
  * component's pixel centres, by Pick's theorem (A + B / 2 + 1: A the polygon's area, B the lattice points on its
@@ -190,10 +194,10 @@ function hullOfRowExtremes(px: Int32Array, py: Int32Array, m: number, hx?: Int32
 }
 
 /**
- * Solidity from which a component is convex enough to be one object, per method (chosen on BBBC039 dev, see
- * above and docs/declumping.md).
+ * Solidity from which a component is convex enough to be one object, for both splitting methods (chosen on BBBC039
+ * dev, see above and docs/declumping.md).
  */
-export const CONVEX_SOLIDITY = { shape: 0.97, intensity: 0.98 } as const;
+export const CONVEX_SOLIDITY = 0.97;
 
 /**
  * True when component `c` (2-D, rows [y0, y1), `voxels` pixels) has at least the given solidity and at most

@@ -98,7 +98,7 @@ export function declumpMask(
   const splitsShape = s.method === 'shape';
   // On a plane: components convex enough to be one object (`convex-hull.ts`), up to twice the area of the
   // largest typical object (a larger convex blob may still be two nuclei side by side).
-  const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY[s.method];
+  const convexSolidity = s.method === 'none' ? 0 : CONVEX_SOLIDITY;
   const convexMaxVoxels = convexSolidity > 0 && !is3d && s.diameterUm ? (2 * (Math.PI / 4) * s.diameterUm[1] ** 2) / (spacing[1] * spacing[2]) : 0;
   // Only the facts the loop below reads: holes where they are filled or the distance map needs them filled, face
   // connectivity for the fragment rule of splitting methods (per component from its runs where they are indexed).
