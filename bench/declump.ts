@@ -4,7 +4,7 @@
  *
  * Times the segmentation stage of one channel (`segmentChannelByRoi`, whole-image ROI, Otsu, the voxel size of the
  * image's metadata as `cellcoloc run` uses it: 0.5 µm pixels), BENCH_RUNS
- * interleaved rounds (default 41) of BENCH_REPEATS runs per variant (default 3) in this process: median and best wall time, best CPU time (user + system of
+ * interleaved rounds (default 101) of BENCH_REPEATS runs per variant (default 3) in this process: median and best wall time, best CPU time (user + system of
  * the process: on a shared machine the CPU time is less disturbed by other jobs than the wall time) and, on Linux,
  * the median CPU time of the main thread (the stage's own work, without V8's helper threads), each run after a
  * full garbage collection. Variants:
@@ -45,10 +45,13 @@ import type { ModelConfig } from '../src/config/types.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
 const image = bench2dImage(out);
-// 41 rounds (5, then 11 until 2026-12-06, then 21: at ~10 ms per run on a shared 2-core host the medians of 11 still
-// moved by ±10 points from one bench to the next; 41 rounds of the fastest of three give the paired interval ~±3–4
-// points on a quiet host, ~0.35 s per round of four variants × 3 with their collections).
-const runs = Number(process.env.BENCH_RUNS ?? 41);
+// 101 rounds (5, then 11 until 2026-12-06, then 21, then 41 until 2026-12-07: at ~10 ms per run on a shared 2-core
+// host the medians of 11 still moved by ±10 points from one bench to the next; 41 rounds of the fastest of three
+// gave the paired interval ~±3–4 points on a quiet host, and at load ~1 intervals up to 15 points wide, whose
+// verdict flipped from one bench to the next for both methods (2026-12-07: `shape` at the line in 2 of 6 benches
+// of unchanged code, its 201-round interval [+25, +26]); 101 rounds give ~±1–2 points. ~0.4 s per round of four
+// variants × 3 with their collections: ~40 s.)
+const runs = Number(process.env.BENCH_RUNS ?? 101);
 const repeats = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3));
 const stack = await openImageStack(image);
 const cells = await stack.readChannel(0, 0);
