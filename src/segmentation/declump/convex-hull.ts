@@ -13,7 +13,7 @@
  * saves the per-object work for most single nuclei. `intensity` splits along intensity valleys, which a convex
  * outline says less about; it uses the same threshold all the same. Its F1 reads 0.9117 without the rule, 0.9115
  * at 0.97 and 0.9119 at 0.98: between the two, 4 of the 43 images differ (three by one more merge, one by one
- * false split fewer; 5 of 5 246 nuclei matched fewer), which the dev split cannot tell from chance (sign test
+ * false split fewer; 5 fewer of 5 246 nuclei matched), which the dev split cannot tell from chance (sign test
  * p = 0.63). 0.97 was chosen for speed: the components of solidity in [0.97, 0.98) are then left whole without the
  * per-object work, which brings `intensity`'s cost within issue 18's +30 % (docs/declumping.md, "Speed").
  *
